@@ -1,0 +1,27 @@
+// The `osteoflow` command line: one entry per command, each implemented in its own layer.
+
+export type Command = {
+  summary: string;
+  /** Resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+};
+
+// Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa.
+const commands: Record<string, () => Promise<Command>> = {
+  stack: async () => (await import('../ops/cli')).stackCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log('usage: osteoflow <command> [options]\n\ncommands:');
+    for (const [cmd, load] of Object.entries(commands)) console.log(`  ${cmd.padEnd(10)} ${(await load()).summary}`);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`osteoflow: unknown command '${name}' (expected one of: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
