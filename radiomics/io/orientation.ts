@@ -40,9 +40,10 @@ export function geometryFromAxes(
       });
     }
     spacing[j] = length;
-    for (let i = 0; i < 3; i++) direction[3 * i + j] = axes[j][i] / length;
+    // `+ 0` turns -0 into 0, so that geometries compare equal however the file wrote its zeros.
+    for (let i = 0; i < 3; i++) direction[3 * i + j] = axes[j][i] / length + 0;
   }
-  return { size, spacing, origin, direction: direction as Mat3 };
+  return { size, spacing, origin: [origin[0] + 0, origin[1] + 0, origin[2] + 0], direction: direction as Mat3 };
 }
 
 /** Column j of a row-major 3×3. */
