@@ -6,9 +6,11 @@ export type Command = {
   run(argv: string[]): Promise<number>;
 };
 
-// Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa.
+// Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa
+// (require, not import(): the bin runs TypeScript through tsx's CommonJS hook).
 const commands: Record<string, () => Promise<Command>> = {
-  stack: async () => (await import('../ops/cli')).stackCommand,
+  run: async () => (require('./run') as typeof import('./run')).runCommand,
+  stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,2 @@
+// Every activity the pipeline worker serves.
+export * from './enrolment';

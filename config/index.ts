@@ -1,0 +1,177 @@
+// The one typed configuration of osteoflow: environment variables over an optional JSON file over defaults,
+// validated at start so that a bad value fails with its name and what was expected.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export interface TemporalTls {
+  serverNameOverride?: string;
+  serverRootCaCertFile?: string;
+  clientCertFile?: string;
+  clientKeyFile?: string;
+}
+
+export interface OsteoflowConfig {
+  temporal: {
+    /** host:port of an existing Temporal server; unset = the embedded dev server that ops/ starts. */
+    address?: string;
+    namespace: string;
+    tls?: TemporalTls;
+    apiKey?: string;
+  };
+  mlflow: {
+    /** URL of an existing MLflow tracking server; unset = the embedded server that ops/ starts. */
+    trackingUri?: string;
+    token?: string;
+  };
+  taskQueues: { pipeline: string; segmentation: string; training: string };
+  /** Folder for the embedded stack's databases, artifacts, logs and pid files. */
+  dataDir: string;
+  /** Ports of the embedded stack; 0 = pick a free port at start. */
+  ports: { temporal: number; temporalUi: number; mlflow: number };
+  /** Python interpreter used to create the project's venv. */
+  python: string;
+  /** Folder of the project's Python venv (Temporal CLI + MLflow server). */
+  venvDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(source: string, key: string, expected: string, got: unknown) {
+    super(`configuration ${source}: '${key}' must be ${expected}, got ${JSON.stringify(got)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variable → config path; the same names are accepted by the Temporal and MLflow tools. */
+const ENV_KEYS = {
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_API_KEY: 'temporal.apiKey',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverNameOverride',
+  TEMPORAL_TLS_CA: 'temporal.tls.serverRootCaCertFile',
+  TEMPORAL_TLS_CERT: 'temporal.tls.clientCertFile',
+  TEMPORAL_TLS_KEY: 'temporal.tls.clientKeyFile',
+  MLFLOW_TRACKING_URI: 'mlflow.trackingUri',
+  MLFLOW_TRACKING_TOKEN: 'mlflow.token',
+  OSTEOFLOW_TASK_QUEUE_PIPELINE: 'taskQueues.pipeline',
+  OSTEOFLOW_TASK_QUEUE_SEGMENTATION: 'taskQueues.segmentation',
+  OSTEOFLOW_TASK_QUEUE_TRAINING: 'taskQueues.training',
+  OSTEOFLOW_DATA_DIR: 'dataDir',
+  OSTEOFLOW_TEMPORAL_PORT: 'ports.temporal',
+  OSTEOFLOW_TEMPORAL_UI_PORT: 'ports.temporalUi',
+  OSTEOFLOW_MLFLOW_PORT: 'ports.mlflow',
+  OSTEOFLOW_PYTHON: 'python',
+  OSTEOFLOW_VENV: 'venvDir',
+} as const;
+
+function defaults(): OsteoflowConfig {
+  return {
+    temporal: { namespace: 'osteoflow' },
+    mlflow: {},
+    taskQueues: { pipeline: 'osteoflow-pipeline', segmentation: 'osteoflow-segmentation', training: 'osteoflow-training' },
+    dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
+    ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050 },
+    python: 'python3',
+    venvDir: path.join(PROJECT_ROOT, '.venv'),
+  };
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`configuration file ${file}: not readable JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`configuration file ${file}: expected a JSON object at the top level`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Loads the configuration: defaults, then the file named by OSTEOFLOW_CONFIG (or ./osteoflow.config.json when it exists),
+ * then environment variables. Relative paths in the file are resolved against the file's folder.
+ */
+export function loadConfig(env: Env = process.env): OsteoflowConfig {
+  const merged = defaults() as unknown as Record<string, unknown>;
+  const explicitFile = env.OSTEOFLOW_CONFIG;
+  const file = explicitFile ? path.resolve(explicitFile) : path.join(PROJECT_ROOT, 'osteoflow.config.json');
+  if (explicitFile && !existsSync(file)) throw new Error(`configuration: OSTEOFLOW_CONFIG names ${file}, which does not exist`);
+  const fileValues = existsSync(file) ? readConfigFile(file) : {};
+  const known = new Set<string>(Object.values(ENV_KEYS));
+  for (const [dotted, value] of flatten(fileValues)) {
+    if (!known.has(dotted)) {
+      throw new Error(`configuration file ${file}: unknown key '${dotted}' (expected one of: ${[...known].join(', ')})`);
+    }
+    const isPath = dotted === 'dataDir' || dotted === 'venvDir' || dotted.endsWith('File');
+    setPath(merged, dotted, isPath && typeof value === 'string' ? path.resolve(path.dirname(file), value) : value);
+  }
+  for (const [name, dotted] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(merged, dotted, dotted.startsWith('ports.') ? Number(value) : value);
+  }
+  return validate(merged, explicitFile ? file : 'environment');
+}
+
+function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(obj)) {
+    const dotted = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) out.push(...flatten(value as Record<string, unknown>, dotted));
+    else out.push([dotted, value]);
+  }
+  return out;
+}
+
+function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig {
+  const cfg = raw as unknown as OsteoflowConfig;
+  const text = (key: string, value: unknown, optional = false) => {
+    if (value === undefined && optional) return;
+    if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(source, key, 'a non-empty string', value);
+  };
+  if (cfg.temporal.address !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(String(cfg.temporal.address))) {
+    throw new ConfigError(source, 'temporal.address (TEMPORAL_ADDRESS)', 'host:port', cfg.temporal.address);
+  }
+  text('temporal.namespace (TEMPORAL_NAMESPACE)', cfg.temporal.namespace);
+  if (cfg.mlflow.trackingUri !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(String(cfg.mlflow.trackingUri));
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(source, 'mlflow.trackingUri (MLFLOW_TRACKING_URI)', 'an http(s) URL of an MLflow server', cfg.mlflow.trackingUri);
+    }
+  }
+  for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
+  for (const [name, port] of Object.entries(cfg.ports)) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ConfigError(source, `ports.${name}`, 'an integer port 0–65535 (0 = pick a free one)', port);
+    }
+  }
+  for (const [key, file] of Object.entries(cfg.temporal.tls ?? {})) {
+    text(`temporal.tls.${key}`, file);
+    if (key.endsWith('File') && !existsSync(file)) throw new ConfigError(source, `temporal.tls.${key}`, 'an existing file', file);
+  }
+  text('dataDir (OSTEOFLOW_DATA_DIR)', cfg.dataDir);
+  text('python (OSTEOFLOW_PYTHON)', cfg.python);
+  text('venvDir (OSTEOFLOW_VENV)', cfg.venvDir);
+  cfg.dataDir = path.resolve(cfg.dataDir);
+  cfg.venvDir = path.resolve(cfg.venvDir);
+  return cfg;
+}

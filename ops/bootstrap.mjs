@@ -1,0 +1,47 @@
+// `npm start` / `npm test` on a fresh clone: needs only Node itself. Installs the npm packages when node_modules is
+// missing or older than package-lock.json, then hands over to the TypeScript entry points (which provision the venv).
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const stampFile = path.join(root, 'node_modules', '.osteoflow-lock.sha256');
+
+function lockHash() {
+  return createHash('sha256').update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+}
+
+function run(command, args, extraEnv = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function ensureNodeModules() {
+  const want = lockHash();
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === want) return;
+  console.log('[osteoflow] installing npm packages (npm ci) …');
+  // onnxruntime-node's install script would download a CUDA provider from outside the npm registry (FACTS.md).
+  const status = run('npm', ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' });
+  if (status !== 0) {
+    console.error('[osteoflow] npm ci failed; fix the error above and run again.');
+    process.exit(status);
+  }
+  writeFileSync(stampFile, `${want}\n`);
+}
+
+const [mode, ...args] = process.argv.slice(2);
+ensureNodeModules();
+const node = process.execPath;
+if (mode === 'start') {
+  process.exit(run(node, [path.join(root, 'bin', 'osteoflow.js'), 'run', ...args]));
+} else if (mode === 'test') {
+  const typecheck = run(node, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
+  if (typecheck !== 0) process.exit(typecheck);
+  process.exit(run(node, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args]));
+} else {
+  console.error('usage: node ops/bootstrap.mjs <start|test> [args…]');
+  process.exit(2);
+}

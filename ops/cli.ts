@@ -1,0 +1,37 @@
+// `osteoflow stack start|stop|status`: the embedded Temporal + MLflow stack by hand.
+import type { Command } from '../cli/main';
+import { loadConfig } from '../config';
+import { StackError } from './errors';
+import { startStack, stackStatus, stopStack } from './stack';
+
+const USAGE = 'usage: osteoflow stack <start|stop|status> [--headless]';
+
+export const stackCommand: Command = {
+  summary: 'start, stop or show the embedded Temporal dev server and MLflow server',
+  async run(argv) {
+    const [action, ...flags] = argv;
+    const unknown = flags.filter((f) => f !== '--headless');
+    if (unknown.length > 0 || !['start', 'stop', 'status'].includes(action ?? '')) {
+      console.error(USAGE);
+      return 2;
+    }
+    const cfg = loadConfig();
+    const log = (line: string) => console.log(`[stack] ${line}`);
+    try {
+      if (action === 'start') {
+        const endpoints = await startStack(cfg, { headless: flags.includes('--headless'), log });
+        console.log(`Temporal: ${endpoints.temporal.address} (namespace ${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, web UI ${endpoints.temporal.uiUrl}` : ''}`);
+        console.log(`MLflow:   ${endpoints.mlflow.trackingUri}`);
+      } else if (action === 'stop') {
+        await stopStack(cfg, log);
+      } else {
+        const status = stackStatus(cfg);
+        console.log(`Temporal: ${status.temporal}\nMLflow:   ${status.mlflow}`);
+      }
+      return 0;
+    } catch (err) {
+      console.error(err instanceof StackError ? `osteoflow stack: ${err.message}` : err);
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,237 @@
+// Starts, finds and stops osteoflow's embedded stack (Temporal dev server + MLflow server), or adopts the external
+// servers named by TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI. State (pids, ports) lives in <dataDir>/stack.json.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { OsteoflowConfig } from '../config';
+import { StackError } from './errors';
+import { mlflowAnswers, mlflowServerArgs } from './mlflowServer';
+import { freePort, isAlive, isPortFree, spawnDetached, stopProcessGroup, tail, waitUntil, withLock } from './processes';
+import { devServerArgs, missingSearchAttributes, temporalAnswers } from './temporalServer';
+import { ensureVenv, Venv } from './venv';
+
+export interface Endpoints {
+  temporal: { address: string; namespace: string; embedded: boolean; uiUrl?: string };
+  mlflow: { trackingUri: string; embedded: boolean };
+}
+
+interface ServerRecord {
+  pid: number;
+  port: number;
+  uiPort?: number;
+}
+
+interface StackState {
+  temporal?: ServerRecord;
+  mlflow?: ServerRecord;
+}
+
+export interface StartOptions {
+  /** No Temporal web UI (tests). */
+  headless?: boolean;
+  log?: (line: string) => void;
+}
+
+const START_TIMEOUT_MS = { temporal: 60000, mlflow: 180000 };
+
+export function stackPaths(dataDir: string) {
+  return {
+    state: path.join(dataDir, 'stack.json'),
+    lock: path.join(dataDir, 'stack.lock'),
+    logs: path.join(dataDir, 'logs'),
+    temporalDb: path.join(dataDir, 'temporal.sqlite'),
+    temporalLog: path.join(dataDir, 'logs', 'temporal.log'),
+    mlflowDb: path.join(dataDir, 'mlflow.sqlite'),
+    mlflowArtifacts: path.join(dataDir, 'mlflow-artifacts'),
+    mlflowLog: path.join(dataDir, 'logs', 'mlflow.log'),
+  };
+}
+
+function readState(file: string): StackState {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+  } catch {
+    return {}; // a torn write: the pids are re-discovered as stale below
+  }
+}
+
+function writeState(file: string, state: StackState): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** A recorded server is ours and still running when its pid lives and runs the expected program. */
+function isOurs(record: ServerRecord | undefined, program: string): boolean {
+  if (!record || !isAlive(record.pid)) return false;
+  try {
+    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').includes(program);
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+async function choosePort(configured: number, what: string, envName: string): Promise<number> {
+  if (configured === 0) return freePort();
+  if (!(await isPortFree(configured))) {
+    throw new StackError(
+      `port ${configured} on 127.0.0.1 is already in use, so the ${what} cannot start there.`,
+      `stop the program that uses it, or choose another port with ${envName}=<port> (0 picks a free one)` +
+        (what.startsWith('Temporal') ? ', or use an existing server with TEMPORAL_ADDRESS.' : ', or use an existing server with MLFLOW_TRACKING_URI.'),
+    );
+  }
+  return configured;
+}
+
+/** Endpoints of a running stack (embedded ones from the state file); throws when the embedded stack is not running. */
+export function currentEndpoints(cfg: OsteoflowConfig): Endpoints {
+  const state = readState(stackPaths(cfg.dataDir).state);
+  const notRunning = (what: string) =>
+    new StackError(`the embedded ${what} is not running (no live server recorded in ${stackPaths(cfg.dataDir).state}).`, 'start the stack: npx osteoflow stack start (or npm start).');
+  let temporal: Endpoints['temporal'];
+  if (cfg.temporal.address) temporal = { address: cfg.temporal.address, namespace: cfg.temporal.namespace, embedded: false };
+  else if (state.temporal && isOurs(state.temporal, 'temporal'))
+    temporal = {
+      address: `127.0.0.1:${state.temporal.port}`,
+      namespace: cfg.temporal.namespace,
+      embedded: true,
+      uiUrl: state.temporal.uiPort ? `http://127.0.0.1:${state.temporal.uiPort}` : undefined,
+    };
+  else throw notRunning('Temporal server');
+  let mlflow: Endpoints['mlflow'];
+  if (cfg.mlflow.trackingUri) mlflow = { trackingUri: cfg.mlflow.trackingUri, embedded: false };
+  else if (state.mlflow && isOurs(state.mlflow, 'mlflow')) mlflow = { trackingUri: `http://127.0.0.1:${state.mlflow.port}`, embedded: true };
+  else throw notRunning('MLflow server');
+  return { temporal, mlflow };
+}
+
+/**
+ * Brings the stack up and returns its endpoints. Idempotent: servers already running for this data folder are reused,
+ * stale pid records are cleared, and external servers (TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI) are only checked.
+ */
+export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {}): Promise<Endpoints> {
+  const log = options.log ?? (() => undefined);
+  const paths = stackPaths(cfg.dataDir);
+  mkdirSync(paths.logs, { recursive: true });
+  return withLock(paths.lock, `starting the stack in ${cfg.dataDir}`, async () => {
+    const state = readState(paths.state);
+    const needsEmbedded = !cfg.temporal.address || !cfg.mlflow.trackingUri;
+    let venv: Venv | undefined;
+    const getVenv = async () => (venv ??= await ensureVenv({ venvDir: cfg.venvDir, python: cfg.python, logDir: paths.logs, log }));
+
+    if (cfg.temporal.address) {
+      await checkExternalTemporal(cfg);
+      delete state.temporal;
+    } else if (state.temporal && isOurs(state.temporal, 'temporal')) {
+      log(`Temporal dev server already running (pid ${state.temporal.pid}, 127.0.0.1:${state.temporal.port})`);
+    } else {
+      if (state.temporal) log(`clearing a stale Temporal pid record (pid ${state.temporal.pid} is not running)`);
+      const port = await choosePort(cfg.ports.temporal, 'Temporal dev server', 'OSTEOFLOW_TEMPORAL_PORT');
+      const uiPort = options.headless ? undefined : await choosePort(cfg.ports.temporalUi, 'Temporal web UI', 'OSTEOFLOW_TEMPORAL_UI_PORT');
+      const { temporal } = await getVenv();
+      const args = devServerArgs({ dbFile: paths.temporalDb, namespace: cfg.temporal.namespace, port, uiPort: uiPort ?? 0, headless: !!options.headless });
+      const pid = spawnDetached(temporal, args, paths.temporalLog);
+      state.temporal = { pid, port, uiPort };
+      writeState(paths.state, state);
+      log(`starting the Temporal dev server (pid ${pid}, 127.0.0.1:${port}, SQLite ${paths.temporalDb})`);
+    }
+
+    if (cfg.mlflow.trackingUri) {
+      await checkExternalMlflow(cfg);
+      delete state.mlflow;
+    } else if (state.mlflow && isOurs(state.mlflow, 'mlflow')) {
+      log(`MLflow server already running (pid ${state.mlflow.pid}, 127.0.0.1:${state.mlflow.port})`);
+    } else {
+      if (state.mlflow) log(`clearing a stale MLflow pid record (pid ${state.mlflow.pid} is not running)`);
+      const port = await choosePort(cfg.ports.mlflow, 'MLflow server', 'OSTEOFLOW_MLFLOW_PORT');
+      const { mlflow } = await getVenv();
+      mkdirSync(paths.mlflowArtifacts, { recursive: true });
+      const args = mlflowServerArgs({ dbFile: paths.mlflowDb, artifactsDir: paths.mlflowArtifacts, port });
+      const pid = spawnDetached(mlflow, args, paths.mlflowLog, { ...process.env, MLFLOW_TRACKING_URI: '' });
+      state.mlflow = { pid, port };
+      writeState(paths.state, state);
+      log(`starting the MLflow server (pid ${pid}, 127.0.0.1:${port}, SQLite ${paths.mlflowDb})`);
+    }
+    writeState(paths.state, state);
+    if (!needsEmbedded) log('using external Temporal and MLflow servers');
+
+    const endpoints = currentEndpoints(cfg);
+    await Promise.all([
+      endpoints.temporal.embedded &&
+        waitForServer('Temporal dev server', paths.temporalLog, state.temporal!.pid, START_TIMEOUT_MS.temporal, () =>
+          temporalAnswers(endpoints.temporal.address, cfg.temporal),
+        ),
+      endpoints.mlflow.embedded &&
+        waitForServer('MLflow server', paths.mlflowLog, state.mlflow!.pid, START_TIMEOUT_MS.mlflow, () => mlflowAnswers(endpoints.mlflow.trackingUri)),
+    ]);
+    return endpoints;
+  });
+}
+
+async function waitForServer(what: string, logFile: string, pid: number, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  try {
+    await waitUntil(what, probe, timeoutMs, () => isAlive(pid));
+  } catch (err) {
+    throw new StackError(`${(err as Error).message}. Its log (${logFile}) ends with:\n${tail(logFile)}`, `read the log above; then stop the stack (npx osteoflow stack stop) and start it again.`);
+  }
+}
+
+async function checkExternalTemporal(cfg: OsteoflowConfig): Promise<void> {
+  const address = cfg.temporal.address!;
+  const answers = await temporalAnswers(address, cfg.temporal).catch((err: Error) => {
+    throw new StackError(
+      `the Temporal server at TEMPORAL_ADDRESS=${address} (namespace '${cfg.temporal.namespace}') does not answer: ${err.message}`,
+      'check the address, the namespace (TEMPORAL_NAMESPACE) and the TLS settings (TEMPORAL_TLS_*), or unset TEMPORAL_ADDRESS to use the embedded dev server.',
+    );
+  });
+  if (!answers) throw new StackError(`the Temporal server at ${address} does not answer.`, 'check TEMPORAL_ADDRESS.');
+  const missing = await missingSearchAttributes(address, cfg.temporal);
+  if (missing.length > 0) {
+    throw new StackError(
+      `the namespace '${cfg.temporal.namespace}' on ${address} lacks osteoflow's search attributes ${missing.join(', ')}.`,
+      `register them once: ${missing.map((m) => `temporal operator search-attribute create --address ${address} --namespace ${cfg.temporal.namespace} --name ${m.split('=')[0]} --type ${m.split('=')[1]}`).join(' && ')}`,
+    );
+  }
+}
+
+async function checkExternalMlflow(cfg: OsteoflowConfig): Promise<void> {
+  const uri = cfg.mlflow.trackingUri!;
+  const ok = await mlflowAnswers(uri, cfg.mlflow.token).catch(() => false);
+  if (!ok) {
+    throw new StackError(`the MLflow server at MLFLOW_TRACKING_URI=${uri} does not answer on /health.`, 'check the URL and MLFLOW_TRACKING_TOKEN, or unset MLFLOW_TRACKING_URI to use the embedded server.');
+  }
+}
+
+/** Stops the embedded servers recorded for this data folder (external servers are never touched). */
+export async function stopStack(cfg: OsteoflowConfig, log: (line: string) => void = () => undefined): Promise<void> {
+  const paths = stackPaths(cfg.dataDir);
+  if (!existsSync(cfg.dataDir)) return;
+  await withLock(paths.lock, `stopping the stack in ${cfg.dataDir}`, async () => {
+    const state = readState(paths.state);
+    const stops: Array<Promise<void>> = [];
+    for (const [name, program] of [['temporal', 'temporal'], ['mlflow', 'mlflow']] as const) {
+      const record = state[name];
+      if (record && isOurs(record, program)) {
+        log(`stopping ${name} (pid ${record.pid})`);
+        stops.push(stopProcessGroup(record.pid));
+      }
+    }
+    await Promise.all(stops);
+    rmSync(paths.state, { force: true });
+  });
+}
+
+export interface StackStatus {
+  temporal: string;
+  mlflow: string;
+}
+
+export function stackStatus(cfg: OsteoflowConfig): StackStatus {
+  const state = readState(stackPaths(cfg.dataDir).state);
+  const describe = (record: ServerRecord | undefined, program: string, external?: string) =>
+    external ? `external (${external})` : record && isOurs(record, program) ? `running (pid ${record.pid}, port ${record.port})` : record ? `stale record (pid ${record.pid} not running)` : 'stopped';
+  return {
+    temporal: describe(state.temporal, 'temporal', cfg.temporal.address),
+    mlflow: describe(state.mlflow, 'mlflow', cfg.mlflow.trackingUri),
+  };
+}
+

@@ -1,0 +1,24 @@
+// Entry point of a standalone pipeline worker process: `npx tsx workers/pipeline/main.ts`.
+// SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
+import { loadConfig } from '../../config';
+import { currentEndpoints } from '../../ops/stack';
+import { installRuntime } from '../runtime';
+import { createPipelineWorker } from './worker';
+
+async function main(): Promise<void> {
+  installRuntime((process.env.OSTEOFLOW_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
+  const cfg = loadConfig();
+  const { temporal } = currentEndpoints(cfg);
+  const { worker, connection } = await createPipelineWorker(cfg, temporal.address);
+  console.log(`pipeline worker polling '${cfg.taskQueues.pipeline}' on ${temporal.address} (namespace ${cfg.temporal.namespace})`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

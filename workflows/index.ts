@@ -1,0 +1,2 @@
+// Every workflow the pipeline worker serves (the bundle's entry point).
+export { enrolPatientWorkflow } from './enrolPatient';
