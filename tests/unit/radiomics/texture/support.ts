@@ -10,13 +10,10 @@ import { referencePath } from '../../../support/referenceData';
 export const CASES = ['brain1', 'brain2', 'breast1'] as const;
 export const TEXTURE_CLASSES = ['glcm', 'glrlm', 'glszm', 'gldm', 'ngtdm'] as const;
 
-/** Settings of the plain `<case>` baseline columns (their diagnostics_Configuration_Settings). */
-export const PLAIN_CASE_SETTINGS: FeatureSettings = { ...DEFAULT_FEATURE_SETTINGS, voxelArrayShift: 2000 };
-
 const roiCache = new Map<string, Roi>();
 
-/** The ROI PyRadiomics' texture classes see for a plain baseline column: label 1, box + padDistance 5, binWidth 25. */
-export function caseRoi(testCase: string, settings: FeatureSettings = PLAIN_CASE_SETTINGS): Roi {
+/** The ROI PyRadiomics' texture classes see for a baseline column: label 1, box + padDistance 5, binned per `settings`. */
+export function caseRoi(testCase: string, settings: FeatureSettings): Roi {
   const key = `${testCase}:${JSON.stringify(settings)}`;
   let roi = roiCache.get(key);
   if (!roi) {
@@ -32,17 +29,39 @@ export function caseFiles(testCase: string): string[] {
   return [`pyradiomics/${testCase}_image.nrrd`, `pyradiomics/${testCase}_label.nrrd`];
 }
 
-/** One baseline CSV: feature name (without the `original_<class>_` prefix) → test id → value. */
-export function readBaseline(featureClass: string): Map<string, Map<string, number>> {
+export interface Baseline {
+  /** Feature name (without the `original_<class>_` prefix) → test id → value. */
+  values: Map<string, Map<string, number>>;
+  /** Test id → the feature-class settings of its diagnostics_Configuration_Settings row. */
+  settings: Map<string, FeatureSettings>;
+}
+
+/** One baseline CSV (shared/data/pyradiomics/baseline/baseline_<class>.csv). */
+export function readBaseline(featureClass: string): Baseline {
   const rows = parseCsv(readFileSync(referencePath('pyradiomics', 'baseline', `baseline_${featureClass}.csv`), 'utf8'));
   const header = rows[0];
   const prefix = `original_${featureClass}_`;
-  const out = new Map<string, Map<string, number>>();
+  const values = new Map<string, Map<string, number>>();
+  const settings = new Map<string, FeatureSettings>();
   for (const row of rows.slice(1)) {
+    if (row[0] === 'diagnostics_Configuration_Settings') {
+      header.slice(1).forEach((testId, c) => settings.set(testId, featureSettingsOf(row[c + 1])));
+    }
     if (!row[0].startsWith(prefix)) continue;
     const byCase = new Map<string, number>();
     header.slice(1).forEach((testId, c) => byCase.set(testId, Number(row[c + 1])));
-    out.set(row[0].slice(prefix.length), byCase);
+    values.set(row[0].slice(prefix.length), byCase);
+  }
+  return { values, settings };
+}
+
+/** The texture-relevant settings of a PyRadiomics settings dict literal; absent keys keep PyRadiomics' defaults. */
+function featureSettingsOf(pythonDict: string): FeatureSettings {
+  const json = pythonDict.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null');
+  const d = JSON.parse(json) as Record<string, unknown>;
+  const out: FeatureSettings = { ...DEFAULT_FEATURE_SETTINGS };
+  for (const key of Object.keys(out) as (keyof FeatureSettings)[]) {
+    if (d[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = d[key];
   }
   return out;
 }
