@@ -8,7 +8,7 @@ import { gldm } from '../../../../radiomics/features/gldm';
 import { glrlm } from '../../../../radiomics/features/glrlm';
 import { glszm } from '../../../../radiomics/features/glszm';
 import { ngtdm } from '../../../../radiomics/features/ngtdm';
-import type { FeatureClass } from '../../../../radiomics/features/types';
+import type { FeatureClass, FeatureSettings } from '../../../../radiomics/features/types';
 import { describeWithReferenceData } from '../../../support/referenceData';
 import { CASES, caseFiles, caseRoi, expectPyradiomicsParity, readBaseline, TEXTURE_CLASSES } from './support';
 
@@ -28,7 +28,7 @@ for (const testCase of CASES) {
         expect(columns.length).toBeGreaterThanOrEqual(className === 'glcm' || className === 'glrlm' ? 4 : 3);
         const failures: string[] = [];
         for (const testId of columns) {
-          const values = featureClass.compute(caseRoi(testCase, baseline.settings.get(testId)));
+          const values = featureClass.compute(caseRoi(testCase, baseline.settings.get(testId) as FeatureSettings));
           for (const [name, byCase] of baseline.values) {
             try {
               expectPyradiomicsParity(`${testId} ${className}_${name}`, values[name], byCase.get(testId) as number);
