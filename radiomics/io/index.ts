@@ -3,12 +3,16 @@ import { existsSync, statSync } from 'node:fs';
 import type { Volume } from '../image';
 import { RadiomicsInputError } from '../errors';
 import { readNrrd } from './nrrd';
+import { readNifti } from './nifti';
 
 export { readNrrd, parseNrrdHeader } from './nrrd';
+export { readNifti, writeNifti, type NiftiWriteOptions } from './nifti';
 
 const READERS: { suffix: string; read: (file: string) => Volume }[] = [
   { suffix: '.nrrd', read: readNrrd },
   { suffix: '.nhdr', read: readNrrd },
+  { suffix: '.nii', read: readNifti },
+  { suffix: '.nii.gz', read: readNifti },
 ];
 
 /** Reads an image: `.nrrd`/`.nhdr` → NRRD, `.nii`/`.nii.gz` → NIfTI, a directory → DICOM series. */

@@ -300,13 +300,13 @@ export function readNrrd(file: string): Volume {
       data = parsed as VoxelArray;
     } else {
       if (parsed.length !== expectedBytes) sizeMismatch(file, parsed.length, expectedBytes, layout);
-      data = decodeVoxels(parsed as Uint8Array, 0, layout.type, layout.count, endianOf(header, file, width));
+      data = decodeVoxels(parsed as Uint8Array, 0, layout.type, layout.count, endianOf(header, file, width), true);
     }
   } else {
     const decoded = chunks.map((c, i) => decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes));
     const raw = decoded.length === 1 ? decoded[0] : Buffer.concat(decoded);
     if (raw.length !== expectedBytes) sizeMismatch(detached.length ? detached.join(', ') : file, raw.length, expectedBytes, layout);
-    data = decodeVoxels(raw, 0, layout.type, layout.count, endianOf(header, file, width));
+    data = decodeVoxels(raw, 0, layout.type, layout.count, endianOf(header, file, width), true);
   }
 
   const geometry = geometryFromAxes(layout.size, layout.geometryAxes, layout.origin, { file, field: 'space directions' });

@@ -68,9 +68,22 @@ function allocate(type: VoxelType, count: number): VoxelArray | BigInt64Array | 
   }
 }
 
+const VIEW_CONSTRUCTORS: Partial<Record<VoxelType, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => VoxelArray>> = {
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
 /**
- * Copies `count` voxels of `type` from `bytes` (starting at `offset`) into a new, aligned typed array.
- * 64-bit integers have no VoxelArray of their own and come back as Float64Array (exact up to 2^53).
+ * `count` voxels of `type` from `bytes` (starting at `offset`) as a typed array.
+ * With `owned` (the caller will not touch `bytes` again, e.g. a freshly inflated buffer), an aligned run in the
+ * host's byte order becomes a view without copying; otherwise the bytes are copied into an aligned array and
+ * swapped in place when needed. 64-bit integers have no VoxelArray and come back as Float64Array (exact to 2^53).
  * The caller checks that enough bytes are present.
  */
 export function decodeVoxels(
@@ -79,8 +92,16 @@ export function decodeVoxels(
   type: VoxelType,
   count: number,
   littleEndian: boolean,
+  owned = false,
 ): VoxelArray {
   const width = BYTES_PER_VOXEL[type];
+  const start = bytes.byteOffset + offset;
+  const View = VIEW_CONSTRUCTORS[type];
+  // Don't let a small volume pin a much larger buffer (e.g. a pooled slab).
+  const wasteOk = bytes.buffer.byteLength <= 2 * count * width + 65536;
+  if (owned && View && littleEndian === HOST_IS_LITTLE_ENDIAN && start % width === 0 && wasteOk) {
+    return new View(bytes.buffer, start, count);
+  }
   const out = allocate(type, count);
   const outBytes = new Uint8Array(out.buffer, out.byteOffset, count * width);
   outBytes.set(bytes.subarray(offset, offset + count * width));
