@@ -1,0 +1,20 @@
+// Starts the real stack once for the integration tests, in a throw-away data folder on free ports — or checks the
+// external servers named by TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI. Tests find it through the same environment.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../config';
+import { startStack } from '../../ops/stack';
+
+export default async function globalSetup(): Promise<void> {
+  if (!process.env.OSTEOFLOW_DATA_DIR) {
+    process.env.OSTEOFLOW_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-it-'));
+    process.env.OSTEOFLOW_TEST_OWNS_DATA_DIR = 'true';
+  }
+  // Free ports, so that two test runs on one machine never collide.
+  process.env.OSTEOFLOW_TEMPORAL_PORT ??= '0';
+  process.env.OSTEOFLOW_MLFLOW_PORT ??= '0';
+  const started = Date.now();
+  const endpoints = await startStack(loadConfig(), { headless: true, log: (line) => console.log(`[stack] ${line}`) });
+  console.log(`\n[stack] Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri} (ready in ${Date.now() - started} ms)`);
+}

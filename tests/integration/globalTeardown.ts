@@ -1,0 +1,10 @@
+// Stops the stack that globalSetup started (external servers are left alone) and removes its throw-away data folder.
+import { rmSync } from 'node:fs';
+import { loadConfig } from '../../config';
+import { stopStack } from '../../ops/stack';
+
+export default async function globalTeardown(): Promise<void> {
+  const cfg = loadConfig();
+  await stopStack(cfg);
+  if (process.env.OSTEOFLOW_TEST_OWNS_DATA_DIR === 'true') rmSync(cfg.dataDir, { recursive: true, force: true });
+}
