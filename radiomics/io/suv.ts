@@ -1,0 +1,87 @@
+// PET standardised uptake value, body weight (SUVbw), following the QIBA / QIN vendor-neutral pseudo-code
+// ("SUV calculation", QIBA FDG-PET/CT profile wiki; UW/QIN reference implementation):
+//   SUVbw = activity concentration [Bq/ml] × weight [g] / decayed dose [Bq],
+//   decayed dose = RadionuclideTotalDose × 2^(−(scan time − injection time) / RadionuclideHalfLife).
+// Scan time: SeriesDate/Time when it is not after any image's AcquisitionDate/Time, else the earliest acquisition
+// (a post-processed series); GE's private scan-time tag is not consulted. DecayCorrection (0054,1102) selects the
+// reference: START → decay to the scan time; ADMIN → images already corrected to injection, no decay;
+// NONE → each image decays to its own acquisition time.
+import { RadiomicsInputError } from '../errors';
+import { DAY_SECONDS, combineDateTime, parseDicomDateTime } from './dicomTime';
+
+/** The PET tags one image carries (strings as in the file). */
+export interface PetTags {
+  units?: string;
+  decayCorrection?: string;
+  patientWeightKg?: number;
+  totalDoseBq?: number;
+  halfLifeS?: number;
+  startTime?: string;
+  startDateTime?: string;
+  seriesDate?: string;
+  seriesTime?: string;
+  acquisitionDate?: string;
+  acquisitionTime?: string;
+  acquisitionDateTime?: string;
+}
+
+function acquisitionSeconds(t: PetTags): number | undefined {
+  return (t.acquisitionDateTime ? parseDicomDateTime(t.acquisitionDateTime) : undefined) ?? combineDateTime(t.acquisitionDate, t.acquisitionTime);
+}
+
+function required<T>(value: T | undefined, file: string, field: string, expected: string): T {
+  if (value === undefined || (typeof value === 'number' && !(value > 0 && Number.isFinite(value)))) {
+    throw new RadiomicsInputError(value === undefined ? 'missing, needed for SUV' : `invalid value ${value}`, { file, field, expected });
+  }
+  return value;
+}
+
+/**
+ * SUVbw scale factor (g/ml per Bq/ml) of each image of one PET series, in the order given.
+ * `files` name the images for error messages.
+ */
+export function suvBodyWeightFactors(images: PetTags[], files: string[]): number[] {
+  const first = images[0];
+  const file = files[0];
+  if (first.units !== 'BQML') {
+    throw new RadiomicsInputError(`Units is ${first.units === undefined ? 'missing' : `'${first.units}'`}; SUV needs activity concentration`, {
+      file,
+      field: 'Units (0054,1001)',
+      expected: "'BQML' (or read the series with petUnits: 'activity')",
+    });
+  }
+  const decay = first.decayCorrection;
+  if (decay !== 'START' && decay !== 'ADMIN' && decay !== 'NONE') {
+    throw new RadiomicsInputError(`DecayCorrection is ${decay === undefined ? 'missing' : `'${decay}'`}`, { file, field: 'DecayCorrection (0054,1102)', expected: 'START, ADMIN or NONE' });
+  }
+  const weightG = required(first.patientWeightKg, file, 'PatientWeight (0010,1030)', 'a weight in kg > 0') * 1000;
+  const dose = required(first.totalDoseBq, file, 'RadionuclideTotalDose (0018,1074)', 'the injected activity in Bq > 0');
+  if (decay === 'ADMIN') return images.map(() => weightG / dose);
+
+  const halfLife = required(first.halfLifeS, file, 'RadionuclideHalfLife (0018,1075)', 'a half-life in s > 0');
+  const seriesAt = required(combineDateTime(first.seriesDate, first.seriesTime), file, 'SeriesDate/SeriesTime (0008,0021/0031)', 'a valid date and time');
+  const acquisitions = images.map((t, i) => required(acquisitionSeconds(t), files[i], 'AcquisitionDate/AcquisitionTime (0008,0022/0032)', 'a valid date and time'));
+  const earliest = Math.min(...acquisitions);
+  const scanAt = seriesAt <= earliest ? seriesAt : earliest;
+
+  let injectedAt: number;
+  if (first.startDateTime) {
+    injectedAt = required(parseDicomDateTime(first.startDateTime), file, 'RadiopharmaceuticalStartDateTime (0018,1078)', 'a valid DT');
+  } else {
+    // Start time has no date: take the series date, and the day before when that would put injection after the scan.
+    const t = required(combineDateTime(first.seriesDate, first.startTime), file, 'RadiopharmaceuticalStartTime (0018,1072)', 'a valid TM (or RadiopharmaceuticalStartDateTime)');
+    injectedAt = t > scanAt ? t - DAY_SECONDS : t;
+  }
+  const factorAt = (at: number, i: number): number => {
+    const elapsed = at - injectedAt;
+    if (elapsed < 0) {
+      throw new RadiomicsInputError(`injection (${first.startDateTime ?? first.startTime}) is after the scan`, { file: files[i], field: 'RadiopharmaceuticalStartTime (0018,1072)', expected: 'an injection before the acquisition' });
+    }
+    return weightG / (dose * Math.pow(2, -elapsed / halfLife));
+  };
+  if (decay === 'START') {
+    const f = factorAt(scanAt, 0);
+    return images.map(() => f);
+  }
+  return acquisitions.map(factorAt);
+}
