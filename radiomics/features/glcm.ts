@@ -5,7 +5,7 @@ import type { Vec3 } from '../image';
 import { directionOptions, offsetLength, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
-import { kthLargestEigenvalue } from './symmetricEigenvalues';
+import { largestEigenvalue } from './largestEigenvalue';
 import type { Roi } from './types';
 
 /** One normalised co-occurrence matrix p(i, j) with the marginals every feature shares. */
@@ -129,6 +129,7 @@ function angleCoefficients(P: Float64Array, grayLevels: GrayLevels): GlcmAngle {
   for (let i = 0; i < ng; i++) {
     for (let j = 0; j < ng; j++) {
       const pij = p[i * ng + j];
+      if (pij === 0) continue; // contributes nothing; sparse for fine binnings
       px[i] += pij;
       py[j] += pij;
       ux += pij * level[i];
@@ -145,7 +146,12 @@ function angleCoefficients(P: Float64Array, grayLevels: GrayLevels): GlcmAngle {
 function expectation(m: GlcmAngle, f: (i: number, j: number) => number): number {
   const { ng, level, p } = m;
   let s = 0;
-  for (let a = 0; a < ng; a++) for (let b = 0; b < ng; b++) s += p[a * ng + b] * f(level[a], level[b]);
+  for (let a = 0; a < ng; a++) {
+    for (let b = 0; b < ng; b++) {
+      const pab = p[a * ng + b];
+      if (pab !== 0) s += pab * f(level[a], level[b]);
+    }
+  }
   return s;
 }
 
@@ -236,35 +242,51 @@ const idm = (m: GlcmAngle) => differenceWeighted(m, (k) => 1 / (1 + k * k));
 /**
  * PyRadiomics (no IBSI code) · glcm.getMCCFeatureValue: √(second largest eigenvalue of Q),
  * Q(i,j) = Σ_k p(i,k)p(j,k) / (px(i) py(k)); 1 for a flat region.
- * Q = D⁻¹·S·D with S(i,j) = Σ_k p(i,k)p(j,k) / (√(px(i)px(j))·py(k)) symmetric, so S's eigenvalues are Q's;
- * gray levels with px(i) = 0 give zero rows of Q, i.e. eigenvalues 0.
+ * Q = D⁻¹ᐟ²·S·D¹ᐟ² with S = A·Aᵀ, A(i,k) = p(i,k)/√(px(i)py(k)), so Q and S share eigenvalues; S's largest is 1 with
+ * eigenvector √px, and the second largest is the largest on the complement of √px. Gray levels with px(i) = 0 give
+ * zero rows of Q, i.e. eigenvalues 0.
  */
 function mcc(m: GlcmAngle): number {
   const { ng, p, px, py } = m;
   if (ng < 2) return 1;
-  const rows: number[] = [];
-  for (let a = 0; a < ng; a++) if (px[a] > 0) rows.push(a);
-  const n = rows.length;
-  let second: number;
-  if (n < 2) {
-    second = 0;
-  } else {
-    const s = new Float64Array(n * n);
-    for (let r = 0; r < n; r++) {
-      const a = rows[r];
-      for (let c = r; c < n; c++) {
-        const b = rows[c];
-        let q = 0;
-        for (let k = 0; k < ng; k++) if (py[k] > 0) q += (p[a * ng + k] * p[b * ng + k]) / py[k];
-        q /= Math.sqrt(px[a] * px[b]);
-        s[r * n + c] = q;
-        s[c * n + r] = q;
+  // A in compressed rows (co-occurrence matrices are sparse once gray levels are many), rows with px > 0 only.
+  const rowStart: number[] = [0];
+  const column: number[] = [];
+  const value: number[] = [];
+  const top: number[] = [];
+  let mass = 0;
+  for (let a = 0; a < ng; a++) {
+    if (!(px[a] > 0)) continue;
+    for (let k = 0; k < ng; k++) {
+      const pak = p[a * ng + k];
+      if (pak !== 0) {
+        column.push(k);
+        value.push(pak / Math.sqrt(px[a] * py[k]));
       }
     }
-    second = kthLargestEigenvalue(s, n, 2);
-    if (n < ng) second = Math.max(second, 0);
+    rowStart.push(column.length);
+    top.push(Math.sqrt(px[a]));
+    mass += px[a];
   }
-  return Math.sqrt(second);
+  const n = top.length;
+  const starts = Int32Array.from(rowStart);
+  const cols = Int32Array.from(column);
+  const vals = Float64Array.from(value);
+  const unitTop = Float64Array.from(top, (v) => v / Math.sqrt(mass));
+  const t = new Float64Array(ng);
+  const applyS = (x: Float64Array, y: Float64Array) => {
+    t.fill(0);
+    for (let r = 0; r < n; r++) {
+      const xr = x[r];
+      for (let e = starts[r]; e < starts[r + 1]; e++) t[cols[e]] += vals[e] * xr;
+    }
+    for (let r = 0; r < n; r++) {
+      let s = 0;
+      for (let e = starts[r]; e < starts[r + 1]; e++) s += vals[e] * t[cols[e]];
+      y[r] = s;
+    }
+  };
+  return Math.sqrt(largestEigenvalue(n, applyS, { orthogonalTo: [unitTop] }));
 }
 
 // IBSI 1QCO · glcm.getIdmnFeatureValue: Σ_k p_{x−y}(k) / (1 + k²/Ng²), Ng = largest gray level
