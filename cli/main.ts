@@ -9,6 +9,7 @@ export type Command = {
 // Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa
 // (require, not import(): the bin runs TypeScript through tsx's CommonJS hook).
 const commands: Record<string, () => Promise<Command>> = {
+  extract: async () => (require('../radiomics/cli') as typeof import('../radiomics/cli')).extractCommand,
   run: async () => (require('./run') as typeof import('./run')).runCommand,
   stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
 };

@@ -1,0 +1,199 @@
+// `osteoflow extract`: features of one image/mask pair as one JSON object (or a CSV row), or of every row of a
+// batch CSV (`Image,Mask[,ID][,Label]`, like the pyradiomics CLI) as CSV rows or JSON lines.
+// Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from '../cli/main';
+import { RadiomicsInputError } from './errors';
+import { csvLine, parseCsv } from './extraction/csv';
+import { extract, resolveParams, type ExtractionResult } from './extractor';
+import type { ExtractionParams } from './params/types';
+
+const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--params FILE.yaml] [--label N] [--format json|csv]
+       osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json]
+
+  --image IMG     image: NRRD (.nrrd/.nhdr), NIfTI (.nii/.nii.gz) or a DICOM series folder
+  --mask MASK     label map on the image's grid (or any grid with setting correctMask: true)
+  --params FILE   PyRadiomics parameter file (YAML); PyRadiomics' defaults without it
+  --label N       label to extract (overrides setting.label)
+  --format F      json (default for one case: one object; for a batch: one object per line) or csv
+  --batch CSV     cases with columns Image, Mask and optionally ID, Label; paths relative to the CSV
+  -h, --help      this text
+
+Output: "<imageType>_<class>_<Feature>": value, plus "diagnostics_*" entries (engine version, parameter hash,
+image and mask hashes, settings, image and mask facts). NaN features are written as null in JSON, nan in CSV.`;
+
+class UsageError extends Error {}
+
+interface CliArgs {
+  image?: string;
+  mask?: string;
+  params?: string;
+  label?: number;
+  format?: 'json' | 'csv';
+  batch?: string;
+  help?: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = {};
+  const takesValue = ['--image', '--mask', '--params', '--label', '--format', '--batch'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      args.help = true;
+      continue;
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!takesValue.includes(flag)) throw new UsageError(`unknown argument '${arg}'`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    const key = flag.slice(2) as keyof CliArgs;
+    if (args[key] !== undefined) throw new UsageError(`${flag} given twice`);
+    if (flag === '--label') {
+      if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--label must be a positive integer, got '${value}'`);
+      args.label = Number(value);
+    } else if (flag === '--format') {
+      if (value !== 'json' && value !== 'csv') throw new UsageError(`--format must be json or csv, got '${value}'`);
+      args.format = value;
+    } else {
+      (args as Record<string, unknown>)[key] = value;
+    }
+  }
+  if (args.help) return args;
+  if (args.batch !== undefined) {
+    if (args.image !== undefined || args.mask !== undefined || args.label !== undefined) {
+      throw new UsageError('--batch takes images, masks and labels from the CSV; do not combine it with --image, --mask or --label');
+    }
+  } else if (args.image === undefined || args.mask === undefined) {
+    throw new UsageError('--image and --mask are required (or --batch)');
+  }
+  return args;
+}
+
+/** A feature row as flat key → value: features first, then diagnostics; NaN → null (JSON has no NaN). */
+export function toJsonRow(result: ExtractionResult, leading: Record<string, string | number> = {}): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...leading };
+  for (const [k, v] of Object.entries(result.diagnostics)) row[k] = v;
+  for (const [k, v] of Object.entries(result.features)) row[k] = Number.isNaN(v) ? null : v;
+  return row;
+}
+
+function csvValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isNaN(v) ? 'nan' : String(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+function toCsv(rows: Record<string, unknown>[]): string {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) for (const k of Object.keys(row)) if (!seen.has(k)) seen.add(k), columns.push(k);
+  return [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => csvValue(r[c]))))].join('\n') + '\n';
+}
+
+interface BatchCase {
+  id: string;
+  image: string;
+  mask: string;
+  label?: number;
+  /** The CSV's own columns, echoed first in the output row as the pyradiomics CLI does. */
+  columns: Record<string, string>;
+}
+
+export function readBatch(file: string): BatchCase[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RadiomicsInputError(`cannot read batch file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      file,
+      field: 'batch',
+      expected: 'a readable CSV file',
+    });
+  }
+  const { header, rows } = parseCsv(text, file);
+  for (const required of ['Image', 'Mask']) {
+    if (!header.includes(required)) {
+      throw new RadiomicsInputError(`missing column ${required}`, { file, field: 'header', expected: 'columns Image, Mask (and optionally ID, Label)' });
+    }
+  }
+  const dir = path.dirname(path.resolve(file));
+  return rows.map((cells, k) => {
+    const columns = Object.fromEntries(header.map((h, i) => [h, cells[i]]));
+    const line = k + 2;
+    for (const required of ['Image', 'Mask']) {
+      if (!columns[required]) throw new RadiomicsInputError(`empty ${required} (line ${line})`, { file, field: `${required} (line ${line})`, expected: 'a path' });
+    }
+    let label: number | undefined;
+    if (columns.Label !== undefined && columns.Label !== '') {
+      if (!/^[1-9]\d*$/.test(columns.Label)) {
+        throw new RadiomicsInputError(`Label '${columns.Label}' (line ${line})`, { file, field: `Label (line ${line})`, expected: 'a positive integer' });
+      }
+      label = Number(columns.Label);
+    }
+    return {
+      id: columns.ID || `case ${k + 1}`,
+      image: path.resolve(dir, columns.Image),
+      mask: path.resolve(dir, columns.Mask),
+      label,
+      columns,
+    };
+  });
+}
+
+async function runSingle(args: CliArgs, params: ExtractionParams): Promise<number> {
+  const result = await extract(args.image!, args.mask!, params, { label: args.label });
+  const row = toJsonRow(result);
+  process.stdout.write(args.format === 'csv' ? toCsv([row]) : `${JSON.stringify(row, null, 2)}\n`);
+  return 0;
+}
+
+async function runBatch(args: CliArgs, params: ExtractionParams): Promise<number> {
+  const cases = readBatch(args.batch!);
+  const rows: Record<string, unknown>[] = [];
+  let failed = 0;
+  for (const c of cases) {
+    try {
+      const result = await extract(c.image, c.mask, params, { label: c.label });
+      const row = toJsonRow(result, c.columns);
+      if (args.format === 'csv') rows.push(row);
+      else process.stdout.write(`${JSON.stringify(row)}\n`);
+    } catch (err) {
+      if (!(err instanceof RadiomicsInputError)) throw err;
+      failed++;
+      // Like the pyradiomics CLI: report the case and go on with the others.
+      process.stderr.write(`osteoflow extract: ${c.id}: ${err.message}\n`);
+    }
+  }
+  if (args.format === 'csv') process.stdout.write(toCsv(rows));
+  if (failed > 0) process.stderr.write(`osteoflow extract: ${failed} of ${cases.length} case(s) failed\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+export const extractCommand: Command = {
+  summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
+  async run(argv: string[]): Promise<number> {
+    let args: CliArgs;
+    try {
+      args = parseArgs(argv);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      process.stderr.write(`osteoflow extract: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    try {
+      const params = resolveParams(args.params);
+      return args.batch !== undefined ? await runBatch(args, params) : await runSingle(args, params);
+    } catch (err) {
+      if (!(err instanceof RadiomicsInputError)) throw err;
+      process.stderr.write(`osteoflow extract: ${err.message}\n`);
+      return 1;
+    }
+  },
+};

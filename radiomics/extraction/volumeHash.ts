@@ -1,0 +1,51 @@
+// Content hash of a volume: sha256 over its geometry and its voxel values, independent of the file format and the
+// stored voxel type. The same image read from NRRD or NIfTI (or stored as int16 vs float32 with equal values)
+// hashes the same; any changed voxel, spacing, origin or direction changes the hash. Values are hashed as
+// little-endian int32 when every value is an integer in int32's range (label maps, CT, most MR), as float64 otherwise.
+import { createHash } from 'node:crypto';
+import type { Geometry, Volume } from '../image';
+
+// Geometry is rounded before hashing because NIfTI stores it in float32 and NRRD in decimal text: 1e-4 mm for
+// spacing/origin and 1e-6 for direction cosines are far below any scanner's precision and above float32 noise.
+function canonicalGeometry(g: Geometry): string {
+  const mm = (v: number) => (Math.round(v * 1e4) / 1e4 || 0).toFixed(4);
+  const cos = (v: number) => (Math.round(v * 1e6) / 1e6 || 0).toFixed(6);
+  return JSON.stringify({
+    size: g.size,
+    spacing: g.spacing.map(mm),
+    origin: g.origin.map(mm),
+    direction: g.direction.map(cos),
+  });
+}
+
+const CHUNK = 1 << 16;
+
+/** Whether every value is an integer int32 can hold (true without a scan for the ≤ 32-bit integer array types). */
+function int32Valued(data: Volume['data']): boolean {
+  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Uint32Array) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!(v === Math.trunc(v) && v >= -2147483648 && v <= 2147483647)) return false;
+    }
+  }
+  return true;
+}
+
+/** sha256 hex of geometry + voxel values (int32 or float64, see above), streamed in chunks (no full-size copy). */
+export function volumeHash(volume: Volume): string {
+  // Typed arrays use the platform's byte order; every platform Node supports is little-endian, checked once here.
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('volumeHash assumes a little-endian platform');
+  const data = volume.data;
+  const asInt = int32Valued(data);
+  const hash = createHash('sha256');
+  hash.update(canonicalGeometry(volume.geometry));
+  hash.update(asInt ? 'int32' : 'float64');
+  const buffer = asInt ? new Int32Array(Math.min(CHUNK, data.length)) : new Float64Array(Math.min(CHUNK, data.length));
+  const bytes = new Uint8Array(buffer.buffer);
+  for (let start = 0; start < data.length; start += CHUNK) {
+    const n = Math.min(CHUNK, data.length - start);
+    for (let i = 0; i < n; i++) buffer[i] = data[start + i] + 0; // + 0 turns -0 into 0
+    hash.update(n === buffer.length ? bytes : bytes.subarray(0, n * buffer.BYTES_PER_ELEMENT));
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,311 @@
+// The feature extractor: PyRadiomics' featureextractor.execute in TypeScript. Settings → image and mask checks →
+// normalise / resample / crop → shape on the original mask → image types (filters) → feature classes, with
+// features named `<imageType>_<class>_<Feature>` and PyRadiomics' `diagnostics_*` beside them.
+// This is the only module that knows parameter files; feature classes see a prepared Roi and its settings.
+import { RadiomicsInputError } from './errors';
+import type { Roi } from './features/types';
+import type { Volume } from './image';
+import { readImage } from './io';
+import {
+  configurationDiagnostics,
+  imageDiagnostics,
+  maskDiagnostics,
+  provenanceDiagnostics,
+  type Diagnostics,
+} from './extraction/diagnostics';
+import { FEATURE_CATALOG, FEATURE_CLASSES, SHAPE_CLASSES } from './extraction/featureClasses';
+import { IMAGE_TYPES, registeredImageTypes } from './extraction/imageTypes';
+import { volumeHash } from './extraction/volumeHash';
+import { loadParamsFile, paramsHash, validateParams } from './params';
+import type { ExtractionParams, ExtractionSettings, FeatureClassName, ImageTypeName } from './params/types';
+import { imageTypeSettings } from './params/validate';
+import { boundingBox, boxExtent, padBox, type BoundingBox } from './preprocessing/boundingBox';
+import { selectLabel } from './preprocessing/label';
+import { alignMaskToImage } from './preprocessing/maskGeometry';
+import { normaliseImage } from './preprocessing/normalise';
+import { INTERPOLATORS, type Interpolator } from './preprocessing/resample';
+import { resampleImageAndMask } from './preprocessing/resampleToSpacing';
+import { resegmentMask } from './preprocessing/resegment';
+import { buildRoi } from './preprocessing/roi';
+import { checkRoiSize } from './preprocessing/roiChecks';
+import { cropVolume } from './preprocessing/crop';
+
+export type { Diagnostics, DiagnosticValue } from './extraction/diagnostics';
+
+/** A volume already in memory, or a path readImage understands (NRRD, NIfTI, DICOM folder). */
+export type ExtractionInput = Volume | string;
+
+/** Validated params, a parameter-file path, a parsed parameter document, or nothing for PyRadiomics' defaults. */
+export type ParamsInput = ExtractionParams | string | Record<string, unknown> | undefined;
+
+export interface ExtractOptions {
+  /** Overrides `setting.label` (the CLI's --label, the batch CSV's Label column). */
+  label?: number;
+}
+
+export interface ExtractionResult {
+  /** `<imageType>_<class>_<Feature>` → value (NaN where PyRadiomics gives NaN). */
+  features: Record<string, number>;
+  /** `diagnostics_*` entries: engine version, parameter and input hashes, configuration, image and mask facts. */
+  diagnostics: Diagnostics;
+}
+
+/** One feature class to run on one prepared ROI. */
+export interface FeatureTask {
+  /** `original_glcm`, the prefix of every feature name it yields. */
+  prefix: string;
+  className: FeatureClassName;
+  roi: Roi;
+  /** null: every non-deprecated feature of the class. */
+  enabled: string[] | null;
+}
+
+/** Everything decided before features are computed: the tasks and the diagnostics. */
+export interface ExtractionPlan {
+  tasks: FeatureTask[];
+  diagnostics: Diagnostics;
+}
+
+export function resolveParams(params: ParamsInput): ExtractionParams {
+  if (params === undefined) return validateParams(null, { catalog: FEATURE_CATALOG });
+  if (typeof params === 'string') return loadParamsFile(params, { catalog: FEATURE_CATALOG });
+  if (isExtractionParams(params)) return params;
+  return validateParams(params, { catalog: FEATURE_CATALOG });
+}
+
+function isExtractionParams(p: object): p is ExtractionParams {
+  return 'settings' in p && 'imageTypes' in p && 'featureClasses' in p;
+}
+
+function load(input: ExtractionInput, role: 'image' | 'mask'): Volume {
+  if (typeof input === 'string') return readImage(input);
+  if (!input || !input.geometry || !input.data) {
+    throw new RadiomicsInputError(`${role} is neither a path nor a volume`, { field: role, expected: 'a file path or a Volume' });
+  }
+  return input;
+}
+
+/** The parameters actually used: the label override applied, so the hash says what was computed. */
+function effectiveParams(params: ExtractionParams, options: ExtractOptions): ExtractionParams {
+  if (options.label === undefined) return params;
+  if (!Number.isInteger(options.label) || options.label <= 0) {
+    throw new RadiomicsInputError(`label ${options.label} is not a positive integer`, { field: 'label', expected: 'an integer > 0' });
+  }
+  return { ...params, settings: { ...params.settings, label: options.label } };
+}
+
+function checkSupported(params: ExtractionParams): void {
+  for (const name of Object.keys(params.imageTypes) as ImageTypeName[]) {
+    if (!IMAGE_TYPES[name]) {
+      throw new RadiomicsInputError(`image type ${name} is not available in this engine yet`, {
+        field: `imageType.${name}`,
+        expected: `one of ${registeredImageTypes().join(', ')}`,
+      });
+    }
+  }
+  const { interpolator, resampledPixelSpacing } = params.settings;
+  if (resampledPixelSpacing !== null && interpolator !== null && !(INTERPOLATORS as readonly string[]).includes(interpolator)) {
+    throw new RadiomicsInputError(`interpolator ${interpolator} is not available in this engine`, {
+      field: 'setting.interpolator',
+      expected: `one of ${INTERPOLATORS.join(', ')}`,
+    });
+  }
+}
+
+/** A volume of zeros on the mask's grid: the stand-in image for shape-only extraction from a mask alone. */
+function blankImage(mask: Volume): Volume {
+  return { geometry: mask.geometry, data: new Uint8Array(mask.data.length), source: mask.source };
+}
+
+/** A 0/1 ROI mask as a volume on `grid`'s geometry (label 1), for filters and the ROI builder. */
+function roiVolume(roiMask: Uint8Array, grid: Volume): Volume<Uint8Array> {
+  return { geometry: grid.geometry, data: roiMask, source: grid.source };
+}
+
+/** The label's voxels (0/1) on one mask grid and their box: computed once per preprocessing stage. */
+interface RoiOnGrid {
+  mask: Volume;
+  roi: Uint8Array;
+  box: BoundingBox;
+}
+
+function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
+  const roi = selectLabel(mask, label);
+  const box = boundingBox(roi, mask.geometry.size);
+  if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
+  return { mask, roi, box };
+}
+
+/**
+ * Preprocesses image and mask as PyRadiomics does and lists the feature computations to run.
+ * `image` may be null when only shape classes are enabled (shape reads the mask alone).
+ */
+export function planExtraction(
+  imageInput: ExtractionInput | null,
+  maskInput: ExtractionInput,
+  paramsInput?: ParamsInput,
+  options: ExtractOptions = {},
+): ExtractionPlan {
+  const params = effectiveParams(resolveParams(paramsInput), options);
+  checkSupported(params);
+  const settings = params.settings;
+  const label = settings.label;
+  const enabledClasses = Object.keys(params.featureClasses) as FeatureClassName[];
+  const shapeOnly = enabledClasses.every((c) => SHAPE_CLASSES.includes(c));
+  if (imageInput === null && !shapeOnly) {
+    throw new RadiomicsInputError('no image given, but intensity feature classes are enabled', {
+      field: 'image',
+      expected: 'an image, or featureClass limited to shape/shape2D',
+    });
+  }
+  const hasImage = imageInput !== null;
+
+  let mask = load(maskInput, 'mask');
+  let image = hasImage ? load(imageInput, 'image') : blankImage(mask);
+  const hashes = { paramsHash: paramsHash(params), imageHash: hasImage ? volumeHash(image) : null, maskHash: volumeHash(mask) };
+  const info: Diagnostics = {};
+  const record = (d: () => Diagnostics) => settings.additionalInfo && Object.assign(info, d());
+
+  // featureextractor.loadImage: label selection (getMask), then normalise, then resample or pre-crop.
+  let current = roiOnGrid(mask, label);
+  record(() => configurationDiagnostics(params, settings));
+  if (hasImage) record(() => imageDiagnostics(image, 'original'));
+  record(() => maskDiagnostics(current.roi, mask, 'original', undefined, current.box));
+
+  if (settings.normalize && hasImage) image = normaliseImage(image, settings);
+  if (settings.interpolator !== null && settings.resampledPixelSpacing !== null) {
+    ({ image, mask } = resampleImageAndMask(image, mask, {
+      label,
+      resampledPixelSpacing: settings.resampledPixelSpacing,
+      // A stand-in blank image needs no B-spline: every interpolator gives 0.
+      interpolator: hasImage ? (settings.interpolator as Interpolator) : 'sitkNearestNeighbor',
+      padDistance: settings.padDistance,
+    }));
+    current = roiOnGrid(mask, label);
+    if (hasImage) record(() => imageDiagnostics(image, 'interpolated'));
+    record(() => maskDiagnostics(current.roi, mask, 'interpolated', hasImage ? image : undefined, current.box));
+  } else if (settings.preCrop) {
+    mask = alignMaskToImage(image, mask, settings);
+    current = mask === current.mask ? current : roiOnGrid(mask, label);
+    checkRoiSize(current.box, settings, mask.source);
+    const { lower, upper } = padBox(current.box, settings.padDistance, mask.geometry.size);
+    image = cropVolume(image, lower, upper);
+    mask = cropVolume(mask, lower, upper);
+    current = roiOnGrid(mask, label);
+  }
+
+  // imageoperations.checkMask: the mask on the image's grid (or corrected onto it), then the ROI size checks.
+  const aligned = alignMaskToImage(image, mask, settings);
+  if (aligned !== mask) {
+    mask = aligned;
+    current = roiOnGrid(mask, label);
+    record(() => maskDiagnostics(current.roi, mask, 'corrected', hasImage ? image : undefined, current.box));
+  }
+  checkRoiSize(current.box, settings, mask.source);
+
+  // Re-segmentation applies to every class but shape, unless resegmentShape asks for it there too.
+  const shapeRoi = current;
+  let textureRoi = current;
+  if (settings.resegmentRange !== null && hasImage) {
+    const resegmented = resegmentMask(image, mask, {
+      label,
+      resegmentRange: settings.resegmentRange,
+      resegmentMode: settings.resegmentMode,
+    });
+    textureRoi = roiOnGrid(resegmented, label);
+    checkRoiSize(textureRoi.box, settings, mask.source);
+    record(() => maskDiagnostics(textureRoi.roi, resegmented, 'resegmented', image, textureRoi.box));
+  }
+  const shapeState = settings.resegmentShape ? textureRoi : shapeRoi;
+
+  const tasks: FeatureTask[] = [];
+  const skipped: string[] = [];
+  const roiCache = new Map<string, Roi>();
+  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings): Roi => {
+    let roi = roiCache.get(key);
+    if (!roi) {
+      // Feature classes see the ROI cropped to its box without padding (cropToTumorMask, padDistance = kernelRadius 0);
+      // cropping first keeps the ROI builder's passes to the box.
+      const { lower, upper } = state.box;
+      const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
+      roi = buildRoi(cropVolume(derived, lower, upper), croppedMask, { label: 1, padDistance: 0, settings: s });
+      roiCache.set(key, roi);
+    }
+    return roi;
+  };
+
+  // featureextractor.computeShape: shape classes once, on the original image and the (un-resegmented) mask.
+  for (const className of SHAPE_CLASSES) {
+    if (!(className in params.featureClasses)) continue;
+    if (className === 'shape2D') {
+      const reason = shape2DSkipReason(shapeState.box, settings);
+      if (reason) {
+        skipped.push(`shape2D: ${reason}`);
+        continue;
+      }
+    }
+    const key = shapeState === textureRoi ? 'original' : 'original/shape';
+    tasks.push({ prefix: `original_${className}`, className, roi: roiFor(image, shapeState, key, settings), enabled: params.featureClasses[className] ?? null });
+  }
+
+  // Every other class on every image type's derived images.
+  const intensityClasses = enabledClasses.filter((c) => !SHAPE_CLASSES.includes(c));
+  if (intensityClasses.length > 0) {
+    for (const imageType of Object.keys(params.imageTypes) as ImageTypeName[]) {
+      const typeSettings = imageTypeSettings(params, imageType);
+      const filter = IMAGE_TYPES[imageType]!;
+      for (const derived of filter(image, typeSettings, { mask: roiVolume(textureRoi.roi, textureRoi.mask) })) {
+        const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === shapeState;
+        const roi = roiFor(derived.image, textureRoi, sameAsShape ? 'original' : `${imageType}/${derived.name}`, typeSettings);
+        for (const className of intensityClasses) {
+          tasks.push({ prefix: `${derived.name}_${className}`, className, roi, enabled: params.featureClasses[className] ?? null });
+        }
+      }
+    }
+  }
+
+  if (skipped.length > 0) info.diagnostics_Configuration_Skipped = skipped.join('; ');
+  return { tasks, diagnostics: { ...provenanceDiagnostics(hashes), ...info } };
+}
+
+/**
+ * Why shape2D cannot run, or null. It needs force2D and an ROI one voxel thick along force2Ddimension (numpy axis
+ * order: 0 = z). PyRadiomics warns and skips without force2D, and fails on a thicker ROI; here both are skipped
+ * and reported in diagnostics_Configuration_Skipped, so that "all classes" works on 3D masks.
+ */
+function shape2DSkipReason(box: BoundingBox, settings: ExtractionSettings): string | null {
+  if (!settings.force2D) return 'needs force2D: true';
+  const thickness = boxExtent(box)[2 - settings.force2Ddimension];
+  return thickness > 1 ? `the ROI is ${thickness} voxels thick along force2Ddimension ${settings.force2Ddimension}` : null;
+}
+
+/** Runs one task: the class's enabled features, named with the task's prefix. */
+export function runTask(task: FeatureTask): Record<string, number> {
+  const values = FEATURE_CLASSES[task.className].compute(task.roi, task.enabled ?? undefined);
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(values)) out[`${task.prefix}_${name}`] = value;
+  return out;
+}
+
+/** Single-threaded extraction: the reference path, and the one tests and small ROIs use. */
+export function extractSync(
+  image: ExtractionInput | null,
+  mask: ExtractionInput,
+  params?: ParamsInput,
+  options: ExtractOptions = {},
+): ExtractionResult {
+  const plan = planExtraction(image, mask, params, options);
+  const features: Record<string, number> = {};
+  for (const task of plan.tasks) Object.assign(features, runTask(task));
+  return { features, diagnostics: plan.diagnostics };
+}
+
+/** Extraction as a promise (the API the CLI and activities use). */
+export async function extract(
+  image: ExtractionInput | null,
+  mask: ExtractionInput,
+  params?: ParamsInput,
+  options: ExtractOptions = {},
+): Promise<ExtractionResult> {
+  return extractSync(image, mask, params, options);
+}

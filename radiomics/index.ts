@@ -1,0 +1,13 @@
+// The radiomics engine's public surface: extraction, parameter files, image I/O and the engine's identity.
+// Everything else in radiomics/ is internal to the engine.
+export { extract, extractSync, planExtraction, resolveParams, runTask } from './extractor';
+export type { ExtractionInput, ExtractionResult, ExtractOptions, ParamsInput, Diagnostics, DiagnosticValue } from './extractor';
+export { loadParamsFile, parseParams, validateParams, paramsHash, DEFAULT_SETTINGS } from './params';
+export type { ExtractionParams, ExtractionSettings, ImageTypeName, FeatureClassName } from './params';
+export { IMAGE_TYPES, type ImageTypeFilter, type DerivedImage } from './extraction/imageTypes';
+export { FEATURE_CLASSES } from './extraction/featureClasses';
+export { volumeHash } from './extraction/volumeHash';
+export { readImage } from './io';
+export { RadiomicsInputError } from './errors';
+export type { Volume, Geometry } from './image';
+export { ENGINE_NAME, ENGINE_VERSION, PYRADIOMICS_COMPATIBILITY } from './version';
