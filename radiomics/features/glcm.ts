@@ -32,7 +32,7 @@ export interface GlcmAngle {
 
 export interface Glcm {
   grayLevels: GrayLevels;
-  /** Directions of the kept matrices (empty ones removed); a single entry-less list when merged by weighting. */
+  /** Directions of the kept matrices (empty ones removed), aligned with `angles`; empty when weighting merged them. */
   directions: Offset[];
   /** Normalised matrices, one per kept direction, or one when weightingNorm merged them. */
   angles: GlcmAngle[];

@@ -23,7 +23,7 @@ export interface Glrlm {
   grayLevels: GrayLevels;
   /** Run lengths present in any direction (PyRadiomics jvector after removing empty run lengths). */
   runLengths: Float64Array;
-  /** Directions of the kept matrices; empty when merged by weighting. */
+  /** Directions of the kept matrices (empty ones removed), aligned with `angles`; empty when weighting merged them. */
   directions: Offset[];
   angles: GlrlmAngle[];
 }
