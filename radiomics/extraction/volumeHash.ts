@@ -5,15 +5,17 @@
 import { createHash } from 'node:crypto';
 import type { Geometry, Volume } from '../image';
 
-// Geometry is rounded before hashing because NIfTI stores it in float32 and NRRD in decimal text: 1e-4 mm for
-// spacing/origin and 1e-6 for direction cosines are far below any scanner's precision and above float32 noise.
+// Geometry is hashed at float32 precision because NIfTI stores spacing and origin as float32 and NRRD as decimal
+// text: Math.fround maps a double and its float32 copy to the same value (rounding to decimals would not, e.g.
+// 0.7812499999999999 vs 0.78125). Direction cosines, which NIfTI readers recompute from a quaternion or an affine,
+// are rounded to 1e-6, far below any orientation that matters and above that arithmetic's noise.
 function canonicalGeometry(g: Geometry): string {
-  const mm = (v: number) => (Math.round(v * 1e4) / 1e4 || 0).toFixed(4);
-  const cos = (v: number) => (Math.round(v * 1e6) / 1e6 || 0).toFixed(6);
+  const f32 = (v: number) => Math.fround(v) || 0; // || 0 turns -0 into 0
+  const cos = (v: number) => Math.round(v * 1e6) / 1e6 || 0;
   return JSON.stringify({
     size: g.size,
-    spacing: g.spacing.map(mm),
-    origin: g.origin.map(mm),
+    spacing: g.spacing.map(f32),
+    origin: g.origin.map(f32),
     direction: g.direction.map(cos),
   });
 }
