@@ -81,6 +81,10 @@ function transferSlices(slices: DicomSlice[], factors: number[] | undefined, out
     const slope = s.rescaleSlope * (factors ? factors[z] : 1);
     const intercept = s.rescaleIntercept * (factors ? factors[z] : 1);
     const base = z * count;
+    if (out && !partial && slope === 1 && intercept === 0 && out.constructor === stored.constructor) {
+      out.set(stored, base); // identity rescale into the stored type: a plain copy
+      return;
+    }
     for (let i = 0; i < count; i++) {
       let v = stored[i];
       // Bits above HighBit may hold overlays: drop them, and sign-extend from BitsStored when signed.

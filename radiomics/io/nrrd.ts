@@ -161,7 +161,7 @@ function layoutOf(h: NrrdHeader, file: string): Layout {
     const kinds = h.fields.get('kinds')?.toLowerCase().split(/\s+/);
     for (let axis = 0; axis < dimension; axis++) {
       const kind = kinds?.[axis];
-      if (kind && !['domain', 'space', 'time', '???', 'none'].includes(kind)) continue;
+      if (kind && !['domain', 'space', '???', 'none'].includes(kind)) continue;
       const s = spacings?.[axis];
       const step: Vec3 = [0, 0, 0];
       step[Math.min(spatial.length, 2)] = s !== undefined && Number.isFinite(s) && s !== 0 ? Math.abs(s) : 1;
@@ -240,10 +240,8 @@ function decodeChunk(encoded: Uint8Array, h: NrrdHeader, encoding: Encoding, lay
     return data.subarray(byteSkip);
   }
   if (byteSkip === -1) fail(file, 'byte skip', "'-1' (data at the end of the file) with a non-raw encoding", "'-1' only with encoding raw");
-  if (encoding === 'gzip') {
-    data = inflate(data, file, 'encoding');
-    return data.subarray(byteSkip);
-  }
+  // Compressed data: byte skip counts decompressed bytes (teem's convention).
+  if (encoding === 'gzip') data = inflate(data, file, 'encoding');
   return data.subarray(byteSkip);
 }
 
@@ -294,7 +292,7 @@ export function readNrrd(file: string): Volume {
 
   let data: VoxelArray;
   if (encoding === 'ascii' || encoding === 'hex') {
-    const text = chunks.map((c, i) => Buffer.from(decodeChunk(c, header, 'raw', layout, detached[i] ?? file, expectedBytes)).toString('latin1')).join('\n');
+    const text = chunks.map((c, i) => Buffer.from(decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes / chunks.length)).toString('latin1')).join('\n');
     const parsed = parseText(text, encoding, layout, file);
     if (encoding === 'ascii') {
       data = parsed as VoxelArray;
@@ -303,7 +301,7 @@ export function readNrrd(file: string): Volume {
       data = decodeVoxels(parsed as Uint8Array, 0, layout.type, layout.count, endianOf(header, file, width), true);
     }
   } else {
-    const decoded = chunks.map((c, i) => decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes));
+    const decoded = chunks.map((c, i) => decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes / chunks.length));
     const raw = decoded.length === 1 ? decoded[0] : Buffer.concat(decoded);
     if (raw.length !== expectedBytes) sizeMismatch(detached.length ? detached.join(', ') : file, raw.length, expectedBytes, layout);
     data = decodeVoxels(raw, 0, layout.type, layout.count, endianOf(header, file, width), true);
