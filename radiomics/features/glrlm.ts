@@ -84,38 +84,38 @@ function countRuns(binned: Int32Array, size: Vec3, offset: Offset, indexOf: Int3
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++) {
-        const isStart = !inBox(x - dx, y - dy, z - dz, nx, ny, nz);
-        if (!isStart) continue;
+        if (inBox(x - dx, y - dy, z - dz, nx, ny, nz)) continue; // not the first voxel of its line
+        // voxels on this line: steps until the first moving axis leaves the box
+        const length = Math.min(lineLength(x, dx, nx), lineLength(y, dy, ny), lineLength(z, dz, nz));
         let i = x + nx * (y + ny * z);
-        let cx = x;
-        let cy = y;
-        let cz = z;
         let level = 0;
-        let length = 0;
+        let run = 0;
         let elements = 0;
-        for (;;) {
+        for (let s = 0; s < length; s++, i += step) {
           const g = binned[i];
-          if (g !== 0) elements++;
           if (g !== level) {
-            if (level !== 0) P[indexOf[level] * maxRun + length - 1]++;
+            if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
             level = g;
-            length = g !== 0 ? 1 : 0;
-          } else if (g !== 0) {
-            length++;
+            run = 1;
+          } else {
+            run++;
           }
-          cx += dx;
-          cy += dy;
-          cz += dz;
-          if (!inBox(cx, cy, cz, nx, ny, nz)) break;
-          i += step;
+          if (g !== 0) elements++;
         }
-        if (level !== 0) P[indexOf[level] * maxRun + length - 1]++;
+        if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
         if (elements > 1) multiElement = true;
       }
     }
   }
   if (!multiElement) P.fill(0);
   return P;
+}
+
+/** Voxels from coordinate c to the edge of an axis of n voxels moving by d (unbounded when d = 0). */
+function lineLength(c: number, d: number, n: number): number {
+  if (d > 0) return n - c;
+  if (d < 0) return c + 1;
+  return Infinity;
 }
 
 function inBox(x: number, y: number, z: number, nx: number, ny: number, nz: number): boolean {

@@ -16,8 +16,20 @@ export interface GrayLevels {
   counts: Float64Array;
 }
 
+// The five texture classes read the same ROI: list its gray levels once per ROI object.
+const cache = new WeakMap<Roi, GrayLevels>();
+
 /** Checks the ROI a texture class is given and lists its gray levels; `className` names the class in errors. */
 export function roiGrayLevels(roi: Roi, className: string): GrayLevels {
+  let levels = cache.get(roi);
+  if (!levels) {
+    levels = scanGrayLevels(roi, className);
+    cache.set(roi, levels);
+  }
+  return levels;
+}
+
+function scanGrayLevels(roi: Roi, className: string): GrayLevels {
   const n = voxelCount(roi.geometry);
   const { binned } = roi;
   if (binned.length !== n || roi.mask.length !== n) {
