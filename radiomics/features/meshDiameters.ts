@@ -19,12 +19,7 @@ function planeHulls(points: Int32Array, dim: number, scale: readonly number[], o
   const n = points.length / 3;
   const u = dim === 0 ? 1 : 0;
   const v = dim === 2 ? 1 : 2;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => {
-    const pa = 3 * a, pb = 3 * b;
-    return points[pa + dim] - points[pb + dim] || points[pa + u] - points[pb + u] || points[pa + v] - points[pb + v];
-  });
+  const order = lexicographicOrder(points, [dim, u, v]);
   const su = scale[u], sv = scale[v];
   const hull = new Uint32Array(2 * n + 2);
   let best = 0;
@@ -48,6 +43,33 @@ function planeHulls(points: Int32Array, dim: number, scale: readonly number[], o
     start = end;
   }
   return best;
+}
+
+/** Point indices sorted by (coord keys[0], keys[1], keys[2]): LSD radix sort, one stable counting pass per key. */
+function lexicographicOrder(points: Int32Array, keys: readonly [number, number, number]): Uint32Array {
+  const n = points.length / 3;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    if (points[i] < min) min = points[i];
+    if (points[i] > max) max = points[i];
+  }
+  const counts = new Uint32Array(max - min + 2);
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let pass = 2; pass >= 0; pass--) {
+    const key = keys[pass];
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[points[3 * i + key] - min + 1]++;
+    for (let c = 1; c < counts.length; c++) counts[c] += counts[c - 1];
+    for (let i = 0; i < n; i++) {
+      const p = order[i];
+      next[counts[points[3 * p + key] - min]++] = p;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
 }
 
 /** Andrew's monotone chain over order[start..end) (sorted by u, then v); strict hull vertices into `hull`, count returned. */

@@ -30,6 +30,19 @@ export function copyBox(
   }
 }
 
+/** 1 where the box's voxel of the label map equals `label`, 0 elsewhere, into `out` (x fastest). */
+export function copyLabelBox(data: ArrayLike<number>, size: Vec3, lower: Vec3, upper: Vec3, label: number, out: Uint8Array): void {
+  const [nx, ny] = size;
+  const bx = upper[0] - lower[0] + 1;
+  let o = 0;
+  for (let z = lower[2]; z <= upper[2]; z++) {
+    for (let y = lower[1]; y <= upper[1]; y++) {
+      const row = lower[0] + nx * (y + ny * z);
+      for (let x = 0; x < bx; x++) out[o++] = data[row + x] === label ? 1 : 0;
+    }
+  }
+}
+
 /** A new volume holding the box [lower, upper] of `volume`, with the same voxel type. */
 export function cropVolume<T extends VoxelArray>(volume: Volume<T>, lower: Vec3, upper: Vec3): Volume<T> {
   const geometry = boxGeometry(volume.geometry, lower, upper);

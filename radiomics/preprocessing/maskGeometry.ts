@@ -3,8 +3,7 @@
 // (PyRadiomics _correctMask), which needs the ROI to lie inside the image's physical extent (_checkROI).
 import { RadiomicsInputError } from '../errors';
 import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../image';
-import { boundingBox } from './boundingBox';
-import { selectLabel } from './label';
+import { labelBoundingBox } from './label';
 import { physicalToIndex, resampleVolume } from './resample';
 
 export interface MaskGeometryOptions {
@@ -47,8 +46,7 @@ export function geometryMismatch(image: Geometry, mask: Geometry, tolerance = 1e
  * index (PyRadiomics _checkROI). Returns the label's box in mask indices.
  */
 export function checkRoiInsideImage(image: Geometry, mask: Volume, label: number): { lower: Vec3; size: Vec3 } {
-  const box = boundingBox(selectLabel(mask, label), mask.geometry.size);
-  if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
+  const box = labelBoundingBox(mask, label);
   const size: Vec3 = [0, 1, 2].map((d) => box.upper[d] - box.lower[d] + 1) as Vec3;
   const lo = indexToPhysical(mask.geometry, box.lower[0] - 0.5, box.lower[1] - 0.5, box.lower[2] - 0.5);
   const hi = indexToPhysical(mask.geometry, box.lower[0] + size[0] - 0.5, box.lower[1] + size[1] - 0.5, box.lower[2] + size[2] - 0.5);
@@ -82,6 +80,6 @@ export function alignMaskToImage(image: Volume, mask: Volume, options: MaskGeome
   }
   checkRoiInsideImage(image.geometry, mask, options.label);
   const corrected = resampleVolume(mask, image.geometry, 'sitkNearestNeighbor');
-  selectLabel(corrected, options.label); // the label must survive resampling (PyRadiomics re-runs its checks)
+  labelBoundingBox(corrected, options.label); // the label must survive resampling (PyRadiomics re-runs its checks)
   return corrected;
 }

@@ -5,9 +5,9 @@
 // always nearest neighbour. Part 2 adds IBSI's centre-aligned grid beside this one.
 import { RadiomicsInputError } from '../errors';
 import type { Geometry, Vec3, Volume } from '../image';
-import { boundingBox, padBox } from './boundingBox';
+import { padBox } from './boundingBox';
 import { cropVolume } from './crop';
-import { selectLabel } from './label';
+import { labelBoundingBox } from './label';
 import { checkRoiInsideImage } from './maskGeometry';
 import { itkIndexToPhysical, resampleVolume, type Interpolator } from './resample';
 
@@ -44,8 +44,7 @@ export function effectiveSpacing(mask: Geometry, labelBoxSize: Vec3, requested: 
  * padded by padDistance new voxels and clipped to the mask's extent.
  */
 export function resampledGrid(mask: Volume, label: number, requested: readonly number[], padDistance: number): Geometry {
-  const box = boundingBox(selectLabel(mask, label), mask.geometry.size);
-  if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
+  const box = labelBoundingBox(mask, label);
   const bbSize: Vec3 = [0, 1, 2].map((d) => box.upper[d] - box.lower[d] + 1) as Vec3;
   const spacing = effectiveSpacing(mask.geometry, bbSize, requested);
   const maskSpacing = mask.geometry.spacing;
@@ -80,8 +79,7 @@ export function resampleImageAndMask(image: Volume, mask: Volume, settings: Resa
   const spacing = effectiveSpacing(mask.geometry, roiBox.size, settings.resampledPixelSpacing);
   if (allClose(image.geometry.spacing, spacing)) {
     const onImageGrid = resampleVolume(mask, image.geometry, 'sitkNearestNeighbor');
-    const box = boundingBox(selectLabel(onImageGrid, settings.label), onImageGrid.geometry.size);
-    if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
+    const box = labelBoundingBox(onImageGrid, settings.label);
     const { lower, upper } = padBox(box, settings.padDistance, image.geometry.size);
     return { image: cropVolume(image, lower, upper), mask: cropVolume(onImageGrid, lower, upper) };
   }

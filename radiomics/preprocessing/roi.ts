@@ -3,10 +3,10 @@
 import { RadiomicsInputError } from '../errors';
 import type { Volume } from '../image';
 import type { FeatureSettings, Roi } from '../features/types';
-import { boundingBox, padBox } from './boundingBox';
-import { boxGeometry, copyBox } from './crop';
+import { padBox } from './boundingBox';
+import { boxGeometry, copyBox, copyLabelBox } from './crop';
 import { discretise } from './discretise';
-import { selectLabel } from './label';
+import { labelBoundingBox } from './label';
 
 export interface RoiOptions {
   label: number;
@@ -34,10 +34,8 @@ export function assertSameSize(image: Volume, mask: Volume): void {
 
 export function buildRoi(image: Volume, mask: Volume, options: RoiOptions): Roi {
   assertSameSize(image, mask);
-  const labelMask = selectLabel(mask, options.label);
+  const box = labelBoundingBox(mask, options.label);
   const size = image.geometry.size;
-  const box = boundingBox(labelMask, size);
-  if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
   const { lower, upper } = padBox(box, Math.max(0, Math.floor(options.padDistance)), size);
   const geometry = boxGeometry(image.geometry, lower, upper);
   const n = geometry.size[0] * geometry.size[1] * geometry.size[2];
@@ -45,7 +43,7 @@ export function buildRoi(image: Volume, mask: Volume, options: RoiOptions): Roi 
   const intensities = new Float64Array(n);
   const roiMask = new Uint8Array(n);
   copyBox(image.data, size, lower, upper, intensities);
-  copyBox(labelMask, size, lower, upper, roiMask);
+  copyLabelBox(mask.data, size, lower, upper, options.label, roiMask);
 
   for (let i = 0; i < n; i++) {
     if (roiMask[i] !== 0 && !Number.isFinite(intensities[i])) {
