@@ -7,7 +7,7 @@ import { RadiomicsInputError } from '../errors';
 import { readDicomSlice, type DicomSlice, type PixelLayout } from './dicomSlice';
 import { stackSlices, type StackOptions } from './dicomStack';
 import { suvBodyWeightFactors } from './suv';
-import { decodeVoxels, type VoxelType } from './voxelTypes';
+import { allocateVoxels, decodeVoxels, type VoxelType } from './voxelTypes';
 
 export interface DicomSeriesOptions extends StackOptions {
   /** Which series to read when the folder holds several. */
@@ -100,10 +100,13 @@ function transferSlices(slices: DicomSlice[], factors: number[] | undefined, out
   return [min, max];
 }
 
-/** Smallest array type that holds every value exactly (integers), else Float32. */
+/** The stored type when nothing is rescaled; else the smallest type holding every value exactly (integers), else Float32. */
 function outputArray(slices: DicomSlice[], count: number, scaled: boolean): VoxelArray {
   const integral = !scaled && slices.every((s) => Number.isInteger(s.rescaleSlope) && Number.isInteger(s.rescaleIntercept));
   if (!integral) return new Float32Array(count);
+  const p = slices[0].pixels;
+  const identity = slices.every((s) => s.rescaleSlope === 1 && s.rescaleIntercept === 0 && s.pixels.bitsStored === s.pixels.bitsAllocated && s.pixels.signed === p.signed && s.pixels.bitsAllocated === p.bitsAllocated);
+  if (identity) return allocateVoxels(`${p.signed ? 'int' : 'uint'}${p.bitsAllocated}` as VoxelType, count);
   const [min, max] = transferSlices(slices, undefined);
   if (min >= -32768 && max <= 32767) return new Int16Array(count);
   if (min >= 0 && max <= 65535) return new Uint16Array(count);

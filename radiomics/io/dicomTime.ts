@@ -1,7 +1,7 @@
 // DICOM date and time values (DA, TM, DT; PS3.5 §6.2) as seconds on one common clock.
 // Time-zone offsets are ignored: the tags compared for SUV decay come from one scanner, in one local time.
 
-const DAY_SECONDS = 86400;
+export const DAY_SECONDS = 86400;
 
 /** DA "YYYYMMDD" (or the legacy "YYYY.MM.DD") → seconds at 00:00 of that day (UTC arithmetic). */
 export function parseDicomDate(text: string): number | undefined {
@@ -34,5 +34,3 @@ export function combineDateTime(date: string | undefined, time: string | undefin
   const t = parseDicomTime(time);
   return d === undefined || t === undefined ? undefined : d + t;
 }
-
-export { DAY_SECONDS };

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Vec3 } from '../../../../radiomics/image';
 import { readDicomSeries } from '../../../../radiomics/io';
+import { parseDicomDate, parseDicomDateTime, parseDicomTime } from '../../../../radiomics/io/dicomTime';
 import { expectInputError, scratchDir } from './support/files';
 import { writeDicomSlice } from './support/dicomWriter';
 
@@ -118,5 +119,24 @@ describe('PET SUVbw', () => {
       const dir = petSeries([{}], common);
       expectInputError(() => readDicomSeries(dir), { file: path.join(dir, 'PT0'), field });
     }
+  });
+});
+
+describe('DICOM DA / TM / DT values (PS3.5 6.2)', () => {
+  it('reads times with optional parts, fractions and the legacy colon form', () => {
+    expect(parseDicomTime('101530')).toBe(10 * 3600 + 15 * 60 + 30);
+    expect(parseDicomTime('1015')).toBe(10 * 3600 + 15 * 60);
+    expect(parseDicomTime('10')).toBe(36000);
+    expect(parseDicomTime('101530.25')).toBe(36930.25);
+    expect(parseDicomTime('10:15:30.5')).toBe(36930.5);
+    expect(parseDicomTime('251000')).toBeUndefined();
+    expect(parseDicomTime('ab')).toBeUndefined();
+  });
+
+  it('reads dates and date-times one day apart as 86400 s apart, ignoring the UTC offset', () => {
+    expect(parseDicomDate('20240301')! - parseDicomDate('20240229')!).toBe(86400);
+    expect(parseDicomDate('2024.03.01')).toBe(parseDicomDate('20240301'));
+    expect(parseDicomDateTime('20240301000000.5+0100')! - parseDicomDateTime('20240229')!).toBe(86400.5);
+    expect(parseDicomDate('2024-03-01')).toBeUndefined();
   });
 });
