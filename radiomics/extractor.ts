@@ -15,11 +15,11 @@ import {
 } from './extraction/diagnostics';
 import { FEATURE_CATALOG, FEATURE_CLASSES, SHAPE_CLASSES } from './extraction/featureClasses';
 import { IMAGE_TYPES, registeredImageTypes } from './extraction/imageTypes';
-import { volumeHash } from './extraction/volumeHash';
+import { volumeHash, volumeHashAsync } from './extraction/volumeHash';
 import { loadParamsFile, paramsHash, validateParams } from './params';
 import type { ExtractionParams, ExtractionSettings, FeatureClassName, ImageTypeName } from './params/types';
 import { imageTypeSettings } from './params/validate';
-import { boundingBox, boxExtent, padBox, type BoundingBox } from './preprocessing/boundingBox';
+import { boxExtent, padBox, type BoundingBox } from './preprocessing/boundingBox';
 import { selectLabel } from './preprocessing/label';
 import { alignMaskToImage } from './preprocessing/maskGeometry';
 import { normaliseImage } from './preprocessing/normalise';
@@ -129,11 +129,31 @@ interface RoiOnGrid {
   box: BoundingBox;
 }
 
+/** selectLabel and boundingBox fused into one pass over the mask (the mask can be the largest array we touch). */
 function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
-  const roi = selectLabel(mask, label);
-  const box = boundingBox(roi, mask.geometry.size);
-  if (box === null) throw new Error('unreachable: selectLabel guarantees a voxel');
-  return { mask, roi, box };
+  const data = mask.data;
+  const [nx, ny, nz] = mask.geometry.size;
+  const roi = new Uint8Array(data.length);
+  let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
+  let count = 0;
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (data[i] !== label) continue;
+        roi[i] = 1;
+        count++;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+        if (z < z0) z0 = z;
+        z1 = z;
+      }
+    }
+  }
+  // No voxel of the label: selectLabel throws PyRadiomics' error (empty mask, or the labels that are present).
+  if (count === 0) selectLabel(mask, label);
+  return { mask, roi, box: { lower: [x0, y0, z0], upper: [x1, y1, z1], voxelCount: count } };
 }
 
 /**
@@ -146,6 +166,38 @@ export function planExtraction(
   paramsInput?: ParamsInput,
   options: ExtractOptions = {},
 ): ExtractionPlan {
+  const prepared = prepare(imageInput, maskInput, paramsInput, options, volumeHash);
+  return { tasks: prepared.tasks, diagnostics: { ...provenanceDiagnostics(prepared.hashes), ...prepared.info } };
+}
+
+/** planExtraction with the content hashes computed off the main thread while the rest proceeds. */
+async function planExtractionAsync(
+  imageInput: ExtractionInput | null,
+  maskInput: ExtractionInput,
+  paramsInput: ParamsInput,
+  options: ExtractOptions,
+): Promise<ExtractionPlan & { settled: Promise<void> }> {
+  const prepared = prepare(imageInput, maskInput, paramsInput, options, volumeHashAsync);
+  const diagnostics: Diagnostics = {};
+  const settled = Promise.all([prepared.hashes.imageHash, prepared.hashes.maskHash]).then(([imageHash, maskHash]) => {
+    Object.assign(diagnostics, provenanceDiagnostics({ paramsHash: prepared.hashes.paramsHash, imageHash, maskHash }), prepared.info);
+  });
+  return { tasks: prepared.tasks, diagnostics, settled };
+}
+
+interface Prepared<H> {
+  tasks: FeatureTask[];
+  info: Diagnostics;
+  hashes: { paramsHash: string; imageHash: H | null; maskHash: H };
+}
+
+function prepare<H>(
+  imageInput: ExtractionInput | null,
+  maskInput: ExtractionInput,
+  paramsInput: ParamsInput,
+  options: ExtractOptions,
+  hasher: (volume: Volume) => H,
+): Prepared<H> {
   const params = effectiveParams(resolveParams(paramsInput), options);
   checkSupported(params);
   const settings = params.settings;
@@ -162,7 +214,7 @@ export function planExtraction(
 
   let mask = load(maskInput, 'mask');
   let image = hasImage ? load(imageInput, 'image') : blankImage(mask);
-  const hashes = { paramsHash: paramsHash(params), imageHash: hasImage ? volumeHash(image) : null, maskHash: volumeHash(mask) };
+  const hashes = { paramsHash: paramsHash(params), imageHash: hasImage ? hasher(image) : null, maskHash: hasher(mask) };
   const info: Diagnostics = {};
   const record = (d: () => Diagnostics) => settings.additionalInfo && Object.assign(info, d());
 
@@ -265,7 +317,7 @@ export function planExtraction(
   }
 
   if (skipped.length > 0) info.diagnostics_Configuration_Skipped = skipped.join('; ');
-  return { tasks, diagnostics: { ...provenanceDiagnostics(hashes), ...info } };
+  return { tasks, info, hashes };
 }
 
 /**
@@ -307,5 +359,9 @@ export async function extract(
   params?: ParamsInput,
   options: ExtractOptions = {},
 ): Promise<ExtractionResult> {
-  return extractSync(image, mask, params, options);
+  const plan = await planExtractionAsync(image, mask, params, options);
+  const features: Record<string, number> = {};
+  for (const task of plan.tasks) Object.assign(features, runTask(task));
+  await plan.settled;
+  return { features, diagnostics: plan.diagnostics };
 }

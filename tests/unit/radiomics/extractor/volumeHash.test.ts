@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { volumeHash } from '../../../../radiomics/extraction/volumeHash';
+import { volumeHash, volumeHashAsync } from '../../../../radiomics/extraction/volumeHash';
 import { readImage, writeNifti } from '../../../../radiomics/io';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { grid, volumeOf } from './support';
@@ -30,6 +30,14 @@ describe('volumeHash', () => {
     expect(volumeHash({ ...base, geometry: { ...g, origin: [10, -20, 30.01] } })).not.toBe(h);
     expect(volumeHash({ ...base, geometry: { ...g, direction: [-1, 0, 0, 0, 1, 0, 0, 0, 1] } })).not.toBe(h);
     expect(volumeHash({ ...base, geometry: { ...g, size: [3, 4, 5] } })).not.toBe(h);
+  });
+
+  it('gives the same hash off the main thread (int32 and float64 forms, -0 as 0)', async () => {
+    expect(await volumeHashAsync(base)).toBe(volumeHash(base));
+    const fractional = { ...base, data: Float64Array.from(base.data, (v, i) => (i === 3 ? -0 : v + 0.25)) };
+    expect(await volumeHashAsync(fractional)).toBe(volumeHash(fractional));
+    const positiveZero = { ...fractional, data: Float64Array.from(fractional.data, (v) => v + 0) };
+    expect(volumeHash(positiveZero)).toBe(volumeHash(fractional));
   });
 
   it('hashes geometry at float32 precision (NIfTI stores it in float32), direction cosines to 1e-6', () => {

@@ -1,7 +1,8 @@
-// Full PyRadiomics parity through the extractor: every test id of every baseline CSV whose image is present (and the
-// shape/shape2D columns of the lung cases, from their labels alone), each run once with the settings recorded in its
-// own diagnostics_Configuration_Settings, every feature of every class held to PyRadiomics' 3 % rule, and the
-// diagnostics PyRadiomics recorded (bounding boxes, voxel counts, centres of mass, image statistics) compared too.
+// The parity suite, one per case (parity.<case>.test.ts, so jest runs them in parallel): every test id of every
+// baseline CSV for that case, run once through the extractor with the settings recorded in its own
+// diagnostics_Configuration_Settings, every feature of every class held to PyRadiomics' 3 % rule, and the diagnostics
+// PyRadiomics recorded (bounding boxes, voxel counts, centres of mass, image statistics) compared too. Lung images are
+// not in shared/data (FACTS.md): their shape and shape2D columns run from the labels alone.
 import { existsSync } from 'node:fs';
 import { extractSync, type ExtractionResult } from '../../../../radiomics/extractor';
 import { indexToPhysical, type Volume } from '../../../../radiomics/image';
@@ -11,12 +12,8 @@ import { describeWithReferenceData, referencePath } from '../../../support/refer
 import { BASELINE_CLASSES, baselineFile, parityFailure, readBaselineColumns, type BaselineColumn } from './baselines';
 
 const SHAPE_ONLY = new Set(['shape', 'shape2D']);
-const REQUIRED = [
-  ...BASELINE_CLASSES.map(baselineFile),
-  ...['brain1', 'brain2', 'breast1'].flatMap((c) => [`pyradiomics/${c}_image.nrrd`, `pyradiomics/${c}_label.nrrd`]),
-  'pyradiomics/lung1_label.nrrd',
-  'pyradiomics/lung2_label.nrrd',
-];
+/** Cases with their image in shared/data; the lung cases have labels only. */
+const WITH_IMAGE = new Set(['brain1', 'brain2', 'breast1']);
 
 const volumes = new Map<string, Volume>();
 function volume(file: string): Volume {
@@ -75,40 +72,45 @@ function diagnosticFailures(column: BaselineColumn, result: ExtractionResult, im
   return failures;
 }
 
-describeWithReferenceData('PyRadiomics parity through the extractor (every baseline column)', REQUIRED, () => {
-  const columns = [...readBaselineColumns().values()];
+export function defineParitySuite(caseName: string, expectedColumns: number): void {
+  const files = [...BASELINE_CLASSES.map(baselineFile), `pyradiomics/${caseName}_label.nrrd`];
+  if (WITH_IMAGE.has(caseName)) files.push(`pyradiomics/${caseName}_image.nrrd`);
+  describeWithReferenceData(`PyRadiomics parity through the extractor: ${caseName}`, files, () => {
+    const imagePresent = existsSync(referencePath('pyradiomics', `${caseName}_image.nrrd`));
+    const columns = [...readBaselineColumns().values()].filter(
+      (c) => c.caseName === caseName && computableClasses(c, imagePresent).length > 0,
+    );
 
-  it('covers every column of every baseline CSV whose image or (for shape) label is present', () => {
-    const covered = columns.filter((c) => computableClasses(c, existsSync(referencePath('pyradiomics', `${c.caseName}_image.nrrd`))).length > 0);
-    // 3 cases × 8 texture/first-order configurations + shape2D, and the lung shape columns.
-    expect(covered.length).toBeGreaterThanOrEqual(3 * 8 + 5 + 4);
-  });
-
-  for (const column of columns) {
-    const imagePresent = existsSync(referencePath('pyradiomics', `${column.caseName}_image.nrrd`));
-    const classes = computableClasses(column, imagePresent);
-    if (classes.length === 0) continue; // lung texture columns: their images are not in shared/data (FACTS.md)
-
-    describe(column.testId, () => {
-      let result: ExtractionResult;
-      beforeAll(() => {
-        result = runColumn(column, imagePresent);
-      });
-
-      for (const cls of classes) {
-        it(`${cls}: every feature within 3 % of PyRadiomics`, () => {
-          const failures: string[] = [];
-          for (const [name, baseline] of column.features.get(cls as never)!) {
-            const failure = parityFailure(`original_${cls}_${name}`, result.features[`original_${cls}_${name}`], baseline);
-            if (failure) failures.push(failure);
-          }
-          expect(failures).toEqual([]);
-        });
-      }
-
-      it('diagnostics match what PyRadiomics recorded', () => {
-        expect(diagnosticFailures(column, result, imagePresent)).toEqual([]);
-      });
+    it(`covers every baseline column of ${caseName} it can compute`, () => {
+      expect(columns.map((c) => c.testId)).toHaveLength(expectedColumns);
     });
-  }
-});
+
+    for (const column of columns) defineColumnTests(column, imagePresent);
+  });
+}
+
+function defineColumnTests(column: BaselineColumn, imagePresent: boolean): void {
+  const classes = computableClasses(column, imagePresent);
+
+  describe(column.testId, () => {
+    let result: ExtractionResult;
+    beforeAll(() => {
+      result = runColumn(column, imagePresent);
+    });
+
+    for (const cls of classes) {
+      it(`${cls}: every feature within 3 % of PyRadiomics`, () => {
+        const failures: string[] = [];
+        for (const [name, baseline] of column.features.get(cls as never)!) {
+          const failure = parityFailure(`original_${cls}_${name}`, result.features[`original_${cls}_${name}`], baseline);
+          if (failure) failures.push(failure);
+        }
+        expect(failures).toEqual([]);
+      });
+    }
+
+    it('diagnostics match what PyRadiomics recorded', () => {
+      expect(diagnosticFailures(column, result, imagePresent)).toEqual([]);
+    });
+  });
+}
