@@ -43,28 +43,58 @@ function samplesToCoefficients1D(c: Float64Array, n: number): void {
   for (let i = n - 2; i >= 0; i--) c[i] = z * (c[i + 1] - c[i]);
 }
 
-/** Spline coefficients of a whole 3D image (x fastest), separably along x, then y, then z. */
-export function bsplineCoefficients(data: ArrayLike<number>, size: readonly [number, number, number]): Float64Array {
+/** Index range [lower, upper] (inclusive) per axis. */
+export interface IndexBox {
+  lower: [number, number, number];
+  upper: [number, number, number];
+}
+
+/**
+ * Spline coefficients of a 3D image (x fastest) inside `box`, prefiltered separably along x, then y, then z as ITK
+ * does. Each recursion runs over whole lines, but only lines that reach the box are filtered: every x line, the y
+ * lines of the box's x range, the z lines of its x–y range. Returns the box's coefficients, x fastest.
+ */
+export function bsplineCoefficients(
+  data: ArrayLike<number>,
+  size: readonly [number, number, number],
+  box: IndexBox = { lower: [0, 0, 0], upper: [size[0] - 1, size[1] - 1, size[2] - 1] },
+): Float64Array {
   const [nx, ny, nz] = size;
-  const coeff = Float64Array.from(data as ArrayLike<number>);
-  const strides = [1, nx, nx * ny];
-  const lengths = [nx, ny, nz];
+  const [x0, y0, z0] = box.lower;
+  const bx = box.upper[0] - x0 + 1;
+  const by = box.upper[1] - y0 + 1;
+  const bz = box.upper[2] - z0 + 1;
   const scratch = new Float64Array(Math.max(nx, ny, nz));
-  for (let dim = 0; dim < 3; dim++) {
-    const n = lengths[dim];
-    if (n === 1) continue;
-    const stride = strides[dim];
-    // every line along `dim` starts at an index whose `dim` coordinate is 0
-    const [aLen, bLen, aStride, bStride] =
-      dim === 0 ? [ny, nz, nx, nx * ny] : dim === 1 ? [nx, nz, 1, nx * ny] : [nx, ny, 1, nx];
-    for (let b = 0; b < bLen; b++) {
-      for (let a = 0; a < aLen; a++) {
-        const start = a * aStride + b * bStride;
-        for (let i = 0, p = start; i < n; i++, p += stride) scratch[i] = coeff[p];
-        samplesToCoefficients1D(scratch, n);
-        for (let i = 0, p = start; i < n; i++, p += stride) coeff[p] = scratch[i];
-      }
+
+  // x: every line, keep x0..x1 → (bx, ny, nz)
+  const afterX = new Float64Array(bx * ny * nz);
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = nx * (y + ny * z);
+      for (let i = 0; i < nx; i++) scratch[i] = data[row + i];
+      samplesToCoefficients1D(scratch, nx);
+      const out = bx * (y + ny * z);
+      for (let i = 0; i < bx; i++) afterX[out + i] = scratch[x0 + i];
     }
+  }
+  // y: lines of the kept x range, keep y0..y1 → (bx, by, nz)
+  const afterY = new Float64Array(bx * by * nz);
+  for (let z = 0; z < nz; z++) {
+    for (let x = 0; x < bx; x++) {
+      const base = x + bx * ny * z;
+      for (let j = 0; j < ny; j++) scratch[j] = afterX[base + bx * j];
+      samplesToCoefficients1D(scratch, ny);
+      const out = x + bx * by * z;
+      for (let j = 0; j < by; j++) afterY[out + bx * j] = scratch[y0 + j];
+    }
+  }
+  // z: lines of the kept x–y range, keep z0..z1 → (bx, by, bz)
+  const coeff = new Float64Array(bx * by * bz);
+  const plane = bx * by;
+  for (let p = 0; p < plane; p++) {
+    for (let k = 0; k < nz; k++) scratch[k] = afterY[p + plane * k];
+    samplesToCoefficients1D(scratch, nz);
+    for (let k = 0; k < bz; k++) coeff[p + plane * k] = scratch[z0 + k];
   }
   return coeff;
 }
@@ -93,10 +123,32 @@ function axisSupport(x: number, n: number, index: Int32Array, weights: Float64Ar
   for (let k = 0; k < 4; k++) index[k] = mirror(first + k, n);
 }
 
-/** Evaluates cubic B-spline images at continuous indices; one instance per image, reusable across points. */
+/**
+ * The box of coefficients needed to evaluate at continuous indices within [min, max] per axis: the 4-point support
+ * of each end, mirrored back into the image.
+ */
+export function supportBox(min: readonly number[], max: readonly number[], size: readonly [number, number, number]): IndexBox {
+  const lower: [number, number, number] = [0, 0, 0];
+  const upper: [number, number, number] = [0, 0, 0];
+  for (let d = 0; d < 3; d++) {
+    const n = size[d];
+    const first = Math.floor(Math.fround(min[d])) - 1;
+    const last = Math.floor(Math.fround(max[d])) + 2;
+    let lo = Math.max(0, first);
+    let hi = Math.min(n - 1, last);
+    if (first < 0) hi = Math.max(hi, Math.min(n - 1, -first)); // mirrored below 0
+    if (last > n - 1) lo = Math.min(lo, Math.max(0, 2 * (n - 1) - last)); // mirrored above n − 1
+    lower[d] = Math.min(lo, hi);
+    upper[d] = Math.max(lo, hi);
+  }
+  return { lower, upper };
+}
+
+/** Evaluates a cubic B-spline image at continuous indices; one instance per image, reusable across points. */
 export class BSplineSampler {
   private readonly coeff: Float64Array;
   private readonly size: readonly [number, number, number];
+  private readonly box: IndexBox;
   private readonly ix = new Int32Array(4);
   private readonly iy = new Int32Array(4);
   private readonly iz = new Int32Array(4);
@@ -104,29 +156,38 @@ export class BSplineSampler {
   private readonly wy = new Float64Array(4);
   private readonly wz = new Float64Array(4);
 
-  constructor(data: ArrayLike<number>, size: readonly [number, number, number]) {
+  /** `box`: the coefficients to prepare (all by default); points must then keep their support inside it. */
+  constructor(data: ArrayLike<number>, size: readonly [number, number, number], box?: IndexBox) {
     this.size = size;
-    this.coeff = bsplineCoefficients(data, size);
+    this.box = box ?? { lower: [0, 0, 0], upper: [size[0] - 1, size[1] - 1, size[2] - 1] };
+    this.coeff = bsplineCoefficients(data, size, this.box);
   }
 
   /** Value at continuous index (x, y, z); the caller keeps the point inside [−0.5, n − 0.5) on every axis. */
   sample(x: number, y: number, z: number): number {
     const [nx, ny, nz] = this.size;
     const { ix, iy, iz, wx, wy, wz, coeff } = this;
+    const [x0, y0, z0] = this.box.lower;
+    const bx = this.box.upper[0] - x0 + 1;
+    const plane = bx * (this.box.upper[1] - y0 + 1);
     axisSupport(x, nx, ix, wx);
     axisSupport(y, ny, iy, wy);
     axisSupport(z, nz, iz, wz);
-    const sliceStride = nx * ny;
+    for (let k = 0; k < 4; k++) {
+      ix[k] -= x0;
+      iy[k] -= y0;
+      iz[k] -= z0;
+    }
+    // ITK's order: points with x fastest, weight (wx · wy) · wz, summed one by one
     let value = 0;
     for (let c = 0; c < 4; c++) {
-      const zOff = iz[c] * sliceStride;
-      let plane = 0;
+      const zOff = iz[c] * plane;
+      const fz = wz[c];
       for (let b = 0; b < 4; b++) {
-        const row = zOff + iy[b] * nx;
-        const line = coeff[row + ix[0]] * wx[0] + coeff[row + ix[1]] * wx[1] + coeff[row + ix[2]] * wx[2] + coeff[row + ix[3]] * wx[3];
-        plane += line * wy[b];
+        const row = zOff + iy[b] * bx;
+        const fy = wy[b];
+        for (let a = 0; a < 4; a++) value += wx[a] * fy * fz * coeff[row + ix[a]];
       }
-      value += plane * wz[c];
     }
     return value;
   }

@@ -3,7 +3,7 @@
 // and the result keeps the input's voxel type (integers clamped to the type's range, then truncated as ITK casts).
 import { RadiomicsInputError } from '../errors';
 import type { Geometry, Mat3, Vec3, Volume, VoxelArray } from '../image';
-import { BSplineSampler } from './bspline';
+import { BSplineSampler, supportBox } from './bspline';
 
 export const INTERPOLATORS = ['sitkNearestNeighbor', 'sitkLinear', 'sitkBSpline'] as const;
 export type Interpolator = (typeof INTERPOLATORS)[number];
@@ -103,17 +103,34 @@ function linearSampler(data: ArrayLike<number>, size: readonly number[]): Sample
 /** Resamples `volume` onto the grid `target` (same physical space, identity transform). */
 export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: Geometry, interpolator: Interpolator): Volume<T> {
   const size = volume.geometry.size;
-  const sampler: Sampler =
-    interpolator === 'sitkNearestNeighbor'
-      ? nearestSampler(volume.data, size)
-      : interpolator === 'sitkLinear'
-        ? linearSampler(volume.data, size)
-        : ((s) => (x: number, y: number, z: number) => s.sample(x, y, z))(new BSplineSampler(volume.data, size));
   const inv = physicalToIndexMatrix(volume.geometry);
   const out2in = indexToPhysicalMatrix(target);
   const [tx, ty, tz] = target.origin;
   const [sx, sy, sz] = volume.geometry.origin;
   const [ox, oy, oz] = target.size;
+  const toIndex = (i: number, j: number, k: number): Vec3 => {
+    const px = tx + out2in[0] * i + out2in[1] * j + out2in[2] * k - sx;
+    const py = ty + out2in[3] * i + out2in[4] * j + out2in[5] * k - sy;
+    const pz = tz + out2in[6] * i + out2in[7] * j + out2in[8] * k - sz;
+    return [inv[0] * px + inv[1] * py + inv[2] * pz, inv[3] * px + inv[4] * py + inv[5] * pz, inv[6] * px + inv[7] * py + inv[8] * pz];
+  };
+  let sampler: Sampler;
+  if (interpolator === 'sitkNearestNeighbor') sampler = nearestSampler(volume.data, size);
+  else if (interpolator === 'sitkLinear') sampler = linearSampler(volume.data, size);
+  else {
+    // coefficients only where the target grid samples: the index-space box of its corners, clamped to the image
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [-Infinity, -Infinity, -Infinity];
+    for (const i of [0, ox - 1]) for (const j of [0, oy - 1]) for (const k of [0, oz - 1]) {
+      const c = toIndex(i, j, k);
+      for (let d = 0; d < 3; d++) {
+        lo[d] = Math.min(lo[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
+        hi[d] = Math.max(hi[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
+      }
+    }
+    const spline = new BSplineSampler(volume.data, size, supportBox(lo, hi, size));
+    sampler = (x, y, z) => spline.sample(x, y, z);
+  }
   const Ctor = volume.data.constructor as new (n: number) => T;
   const out = new Ctor(ox * oy * oz);
   const range = integerRange(volume.data);

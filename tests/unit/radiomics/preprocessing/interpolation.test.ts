@@ -1,7 +1,7 @@
 // Interpolators against what they must reproduce: cubic B-splines reproduce samples, constants, and polynomials up
 // to degree 3 away from the mirror boundary; linear interpolation reproduces linear ramps; nearest picks the nearest
 // voxel, rounding halves up; points outside the image get 0 and integer voxel types are clamped and truncated.
-import { BSplineSampler } from '../../../../radiomics/preprocessing/bspline';
+import { BSplineSampler, supportBox } from '../../../../radiomics/preprocessing/bspline';
 import { resampleVolume } from '../../../../radiomics/preprocessing/resample';
 import { IDENTITY, type Geometry, type Vec3, type Volume, type VoxelArray } from '../../../../radiomics/image';
 
@@ -48,6 +48,19 @@ describe('cubic B-spline (SimpleITK sitkBSpline)', () => {
     for (const [x, y, z] of [[20.3, 18.75, 17.1], [24.5, 21.5, 18.5], [22.9, 19.05, 16.6], [25, 20, 18]]) {
       expect(linear.sample(x, y, z)).toBeCloseTo(f(x, y, z), 6);
       expect(quadratic.sample(x, y, z)).toBeCloseTo(q(x, y, z), 6);
+    }
+  });
+
+  it('gives the same values from the coefficients of a sub-box as from the whole image', () => {
+    const size: Vec3 = [30, 26, 12];
+    const data = fill(size, (x, y, z) => ((x * 37 + y * 11 + z * 5) % 17) * 10 + x);
+    const whole = new BSplineSampler(data, size);
+    for (const [lo, hi] of [[[3.2, 4.7, 2.1], [9.9, 8.2, 6.4]], [[-0.5, -0.5, -0.5], [2.2, 1.1, 0.3]], [[25.1, 22, 9.6], [29.49, 25.49, 11.49]]]) {
+      const part = new BSplineSampler(data, size, supportBox(lo, hi, size));
+      for (let t = 0; t <= 4; t++) {
+        const p = lo.map((l, d) => l + ((hi[d] - l) * t) / 4);
+        expect(part.sample(p[0], p[1], p[2])).toBe(whole.sample(p[0], p[1], p[2]));
+      }
     }
   });
 
