@@ -49,7 +49,8 @@ async function runStudy(opts: { patients: number; studyId: string; keepStack: bo
   const wasRunning = before.temporal.startsWith('running') && before.mlflow.startsWith('running');
   const endpoints = await startStack(cfg, { log });
   installRuntime('WARN'); // the summary below is what a person reads; worker chatter stays out of it
-  const { worker, connection } = await createPipelineWorker(cfg, endpoints.temporal.address);
+  const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri });
+  const { worker } = pipeline;
   const client = await connectClient(endpoints.temporal.address, cfg.temporal);
   try {
     const results = await worker.runUntil(async () => {
@@ -76,7 +77,7 @@ async function runStudy(opts: { patients: number; studyId: string; keepStack: bo
     console.log(`\nresult of ${results[0].result.workflowId}: ${JSON.stringify(results[0].result)}`);
   } finally {
     await client.connection.close();
-    await connection.close();
+    await pipeline.close();
     if (!wasRunning && !opts.keepStack) await stopStack(cfg, log);
   }
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -30,6 +30,10 @@ export interface OsteoflowConfig {
   dataDir: string;
   /** Ports of the embedded stack; 0 = pick a free port at start. */
   ports: { temporal: number; temporalUi: number; mlflow: number };
+  notifications: {
+    /** POSTed a JSON body for each notification (overdue scan, failed QC); unset = log only. */
+    webhookUrl?: string;
+  };
   /** Python interpreter used to create the project's venv. */
   python: string;
   /** Folder of the project's Python venv (Temporal CLI + MLflow server). */
@@ -63,6 +67,7 @@ const ENV_KEYS = {
   OSTEOFLOW_TEMPORAL_PORT: 'ports.temporal',
   OSTEOFLOW_TEMPORAL_UI_PORT: 'ports.temporalUi',
   OSTEOFLOW_MLFLOW_PORT: 'ports.mlflow',
+  OSTEOFLOW_WEBHOOK_URL: 'notifications.webhookUrl',
   OSTEOFLOW_PYTHON: 'python',
   OSTEOFLOW_VENV: 'venvDir',
 } as const;
@@ -71,6 +76,7 @@ function defaults(): OsteoflowConfig {
   return {
     temporal: { namespace: 'osteoflow' },
     mlflow: {},
+    notifications: {},
     taskQueues: { pipeline: 'osteoflow-pipeline', segmentation: 'osteoflow-segmentation', training: 'osteoflow-training' },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050 },
@@ -159,6 +165,9 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
     }
   }
   for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
+  if (cfg.notifications.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.notifications.webhookUrl))) {
+    throw new ConfigError(source, 'notifications.webhookUrl (OSTEOFLOW_WEBHOOK_URL)', 'an http(s) URL', cfg.notifications.webhookUrl);
+  }
   for (const [name, port] of Object.entries(cfg.ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(source, `ports.${name}`, 'an integer port 0–65535 (0 = pick a free one)', port);

@@ -13,9 +13,10 @@ jest.setTimeout(120000);
 it('enrols patients through a real worker and lists them by StudyId and Stage', async () => {
   installRuntime('WARN');
   const cfg = loadConfig();
-  const { temporal } = currentEndpoints(cfg);
+  const { temporal, mlflow } = currentEndpoints(cfg);
   const client = await connectClient(temporal.address, cfg.temporal);
-  const { worker, connection } = await createPipelineWorker(cfg, temporal.address);
+  const pipeline = await createPipelineWorker(cfg, { address: temporal.address, mlflowUri: mlflow.trackingUri });
+  const { worker } = pipeline;
   const studyId = `ENROL-${Date.now()}`;
   const pseudonyms = ['SYN-001', 'SYN-002', 'SYN-003'];
   try {
@@ -44,7 +45,7 @@ it('enrols patients through a real worker and lists them by StudyId and Stage', 
     }
     expect(ids.sort()).toEqual(pseudonyms.map((p) => `${studyId}/${p}`));
   } finally {
-    await connection.close();
+    await pipeline.close();
     await client.connection.close();
   }
 });

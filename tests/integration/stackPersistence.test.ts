@@ -46,11 +46,12 @@ it('keeps workflow history, model version, artifact and alias across a stop and 
   // A workflow through a real worker; result and history read back through the client.
   const workflowId = patientWorkflowId('PERSIST-1', 'SYN-042');
   const client = await connectClient(first.temporal.address, cfg.temporal);
-  const { worker, connection } = await createPipelineWorker(cfg, first.temporal.address);
+  const pipeline = await createPipelineWorker(cfg, { address: first.temporal.address, mlflowUri: first.mlflow.trackingUri });
+  const { worker } = pipeline;
   const result = await worker.runUntil(
     client.workflow.execute(enrolPatientWorkflow, { workflowId, taskQueue: cfg.taskQueues.pipeline, args: [{ studyId: 'PERSIST-1', pseudonym: 'SYN-042' }] }),
   );
-  await connection.close();
+  await pipeline.close();
   expect(result).toMatchObject({ workflowId, studyId: 'PERSIST-1', pseudonym: 'SYN-042', stage: 'enrolled', acknowledgedBy: cfg.taskQueues.pipeline });
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const eventTypes = history.events!.map((e) => e.eventType);

@@ -8,13 +8,14 @@ import { createPipelineWorker } from './worker';
 async function main(): Promise<void> {
   installRuntime((process.env.OSTEOFLOW_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
   const cfg = loadConfig();
-  const { temporal } = currentEndpoints(cfg);
-  const { worker, connection } = await createPipelineWorker(cfg, temporal.address);
+  const { temporal, mlflow } = currentEndpoints(cfg);
+  const pipeline = await createPipelineWorker(cfg, { address: temporal.address, mlflowUri: mlflow.trackingUri });
+  const { worker } = pipeline;
   console.log(`pipeline worker polling '${cfg.taskQueues.pipeline}' on ${temporal.address} (namespace ${cfg.temporal.namespace})`);
   try {
     await worker.run();
   } finally {
-    await connection.close();
+    await pipeline.close();
   }
 }
 

@@ -1,0 +1,149 @@
+// The pipeline activities: thin adapters from the workflows to the study store, QC, the radiomics engine, the results
+// store and the model registry. Failures a retry can fix are thrown as ordinary errors; the rest are typed and
+// non-retryable (policies in workflows/policies.ts).
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { runQc } from '../../qc/checks';
+import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
+import { extract, loadParamsFile, paramsHash, readImage, RadiomicsInputError, ENGINE_VERSION } from '../../radiomics';
+import { petVolumetrics } from '../../radiomics/pet';
+import { storeScan } from '../../study/scanStore';
+import { requiredScans } from '../../workflows/timeline/state';
+import type { DeltaRow, ResultsStore } from '../../store/types';
+import type { AcquiredScan, Notification, PipelineActivities, TimepointRef } from './contract';
+import type { Predictor } from './predict';
+
+export interface PipelineDeps {
+  store: ResultsStore;
+  predictor: Predictor;
+  /** POSTed a JSON notification when set (e.g. a study coordinators' chat hook). */
+  webhookUrl?: string;
+}
+
+const key = (ref: TimepointRef) => ({ studyId: ref.protocol.studyId, pseudonym: ref.pseudonym, timepoint: ref.timepoint });
+
+async function featuresOf(store: ResultsStore, ref: TimepointRef, timepoint: string): Promise<FeaturesByModality> {
+  const sets = await store.getFeatureSets({ ...key(ref), timepoint }, ref.protocol.features.paramHash);
+  return Object.fromEntries(sets.map((s) => [s.modality, s.features]));
+}
+
+export function createPipelineActivities(deps: PipelineDeps): PipelineActivities {
+  const { store } = deps;
+  return {
+    async recordEnrolment({ studyId, pseudonym, enrolledAt, clinical }) {
+      await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
+    },
+
+    async acquireScans(input) {
+      const dir = path.join(input.protocol.storeDir, input.pseudonym, input.timepoint);
+      const acquired: AcquiredScan[] = [];
+      for (const scan of input.scans) {
+        Context.current().heartbeat({ modality: scan.modality });
+        const copy = await storeScan(scan.source, dir, scan.modality);
+        const role = scan.modality === 'mask' ? 'mask' : 'image';
+        await store.recordScan({ ...key(input), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
+        acquired.push({ modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source });
+      }
+      return acquired;
+    },
+
+    async checkQuality(input) {
+      const images = input.acquired.filter((a) => a.role === 'image');
+      const mask = input.acquired.find((a) => a.role === 'mask');
+      const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
+      const result = runQc({ images, mask: mask && { path: mask.path }, requiredModalities: required, profile: input.protocol.qc });
+      const checkedAt = new Date().toISOString();
+      if (result.passed || input.override) {
+        const override = result.passed ? undefined : input.override;
+        await store.recordQc({ ...key(input), passed: result.passed, reasons: result.reasons, overriddenBy: override?.who, overrideReason: override?.reason, checkedAt });
+        return { passed: result.passed, reasons: result.reasons, ...(override ? { override } : {}) };
+      }
+      await store.recordQc({ ...key(input), passed: false, reasons: result.reasons, checkedAt });
+      throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: result.reasons.join('; '), details: [{ passed: false, reasons: result.reasons }] });
+    },
+
+    async extractFeatures(input) {
+      const params = loadParamsFile(input.protocol.features.paramsFile);
+      const hash = paramsHash(params);
+      if (hash !== input.protocol.features.paramHash) {
+        throw new RadiomicsInputError('the parameter file changed since the study was enrolled; features would not be comparable across timepoints', {
+          file: input.protocol.features.paramsFile,
+          field: 'content',
+          expected: `parameter hash ${input.protocol.features.paramHash.slice(0, 12)}…`,
+        });
+      }
+      const mask = input.acquired.find((a) => a.role === 'mask');
+      if (!mask) throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: 'no mask to extract features in', details: [{ passed: false, reasons: ['no mask'] }] });
+      const maskVolume = readImage(mask.path);
+      const modalities: string[] = [];
+      let featureCount = 0;
+      for (const scan of input.acquired.filter((a) => a.role === 'image')) {
+        Context.current().heartbeat({ modality: scan.modality });
+        const image = readImage(scan.path);
+        const { features, diagnostics } = await extract(image, maskVolume, params);
+        if (scan.modality === 'PET') {
+          for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
+        }
+        const { featureCount: n } = await store.putFeatureSet({
+          ...key(input),
+          modality: scan.modality,
+          paramHash: hash,
+          engineVersion: ENGINE_VERSION,
+          imageHash: String(diagnostics['diagnostics_Image-original_Hash'] ?? scan.sha256),
+          maskHash: String(diagnostics['diagnostics_Mask-original_Hash'] ?? mask.sha256),
+          extractedAt: new Date().toISOString(),
+          features,
+        });
+        modalities.push(scan.modality);
+        featureCount += n;
+      }
+      return { paramHash: hash, modalities, featureCount };
+    },
+
+    async computeDeltas(input) {
+      const current = await featuresOf(store, input, input.timepoint);
+      const baseline = await featuresOf(store, input, input.baseline);
+      const rows: DeltaRow[] = [];
+      const references: Array<[DeltaRow['reference'], string | undefined]> = [
+        ['baseline', input.baseline],
+        ['previous', input.previous],
+      ];
+      for (const [reference, timepoint] of references) {
+        if (!timepoint) continue;
+        const against = reference === 'baseline' ? baseline : await featuresOf(store, input, timepoint);
+        for (const [modality, features] of Object.entries(current)) {
+          if (!against[modality]) continue;
+          for (const d of featureDeltas(features, against[modality])) rows.push({ modality, reference, referenceTimepoint: timepoint, ...d });
+        }
+      }
+      const named = namedDeltas(current, baseline);
+      for (const [feature, value] of Object.entries(named)) {
+        if (value !== null) rows.push({ modality: 'named', feature, reference: 'baseline', referenceTimepoint: input.baseline, absolute: value, relative: null });
+      }
+      await store.putDeltas(key(input), input.protocol.features.paramHash, rows);
+      return { rows: rows.length, named };
+    },
+
+    async predictResponse(input) {
+      return deps.predictor.predict(input);
+    },
+
+    async recordPathology({ studyId, pseudonym, necrosisPct, huvosGrade, date }) {
+      await store.recordPathology({ studyId, pseudonym, necrosisPct, huvosGrade, date });
+    },
+
+    async notify(notification: Notification) {
+      Context.current().log.warn(`notification: ${notification.kind}`, { ...notification });
+      if (!deps.webhookUrl) return;
+      const response = await fetch(deps.webhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(notification),
+        signal: AbortSignal.timeout(10000),
+      });
+      if (!response.ok) throw new Error(`webhook ${deps.webhookUrl} answered HTTP ${response.status}`);
+    },
+  };
+}
+
+

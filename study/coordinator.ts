@@ -1,0 +1,44 @@
+// What a study coordinator (or an automation) does with the Temporal client: enrol, register scans, override QC,
+// record pathology, withdraw, read timelines, and list patients by state.
+import { type Client, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import { patientWorkflowId } from '../workflows/ids';
+import { patientTimelineWorkflow } from '../workflows/patientTimeline';
+import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, withdrawUpdate } from '../workflows/timeline/messages';
+import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, WithdrawInput } from '../workflows/timeline/types';
+import type { StudyProtocol } from './types';
+
+export type TimelineHandle = WorkflowHandle<typeof patientTimelineWorkflow>;
+
+/** Starts the patient's timeline, or returns the running one: enrolling twice never creates a second workflow. */
+export async function enrolPatient(
+  client: Client,
+  taskQueue: string,
+  protocol: StudyProtocol,
+  pseudonym: string,
+  clinical: Record<string, number | string> = {},
+): Promise<TimelineHandle> {
+  return client.workflow.start(patientTimelineWorkflow, {
+    workflowId: patientWorkflowId(protocol.studyId, pseudonym),
+    taskQueue,
+    args: [{ protocol, pseudonym, clinical }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+}
+
+export function timelineHandle(client: Client, studyId: string, pseudonym: string): TimelineHandle {
+  return client.workflow.getHandle(patientWorkflowId(studyId, pseudonym));
+}
+
+export const registerScan = (h: TimelineHandle, input: RegisterScanInput): Promise<TimelineView> => h.executeUpdate(registerScanUpdate, { args: [input] });
+export const overrideQc = (h: TimelineHandle, input: OverrideQcInput): Promise<TimelineView> => h.executeUpdate(overrideQcUpdate, { args: [input] });
+export const recordPathology = (h: TimelineHandle, input: RecordPathologyInput): Promise<TimelineView> => h.executeUpdate(recordPathologyUpdate, { args: [input] });
+export const withdraw = (h: TimelineHandle, input: WithdrawInput): Promise<TimelineView> => h.executeUpdate(withdrawUpdate, { args: [input] });
+export const readTimeline = (h: TimelineHandle): Promise<TimelineView> => h.query(timelineQuery);
+
+/** Workflow ids of a study's patients matching a visibility filter, e.g. `QcStatus = "failed"`. */
+export async function listPatients(client: Client, studyId: string, filter?: string): Promise<string[]> {
+  const query = `StudyId = "${studyId}" AND WorkflowType = "patientTimelineWorkflow"${filter ? ` AND ${filter}` : ''}`;
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids.sort();
+}

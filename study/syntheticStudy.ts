@@ -1,0 +1,44 @@
+// The study file for a synthetic study: the generator's protocol (windows in days from the start of chemotherapy)
+// expressed relative to enrolment, which is the start of the baseline window. `timeUnit: 's'` compresses each day
+// into a second for tests that watch deadlines pass.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { PROJECT_ROOT } from '../config';
+import { PROTOCOL } from '../synthetic/cohort';
+import { MODALITIES } from '../synthetic/manifest';
+
+export const DEFAULT_PARAMS_FILE = path.join(PROJECT_ROOT, 'study', 'params', 'osteoflow-mr-pet.yaml');
+
+export interface SyntheticStudyFileOptions {
+  studyId: string;
+  timeUnit?: 'd' | 's';
+  paramsFile?: string;
+  modelName?: string;
+  /** Overrides the generator's windows, e.g. for an overdue test. */
+  windows?: Array<{ dueAfter: string; window: string }>;
+  missedAfter?: string;
+}
+
+export function writeSyntheticStudyFile(dir: string, options: SyntheticStudyFileOptions): string {
+  const unit = options.timeUnit ?? 'd';
+  const enrolmentDay = PROTOCOL[0].dueWindow.fromDay;
+  const study = {
+    studyId: options.studyId,
+    description: 'synthetic osteosarcoma study (osteoflow generator)',
+    timepoints: PROTOCOL.map((tp, i) => ({
+      name: tp.name,
+      dueAfter: options.windows?.[i]?.dueAfter ?? `${tp.dueWindow.fromDay - enrolmentDay}${unit}`,
+      window: options.windows?.[i]?.window ?? `${tp.dueWindow.toDay - tp.dueWindow.fromDay}${unit}`,
+      modalities: [...MODALITIES],
+    })),
+    qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [0.5, 500] },
+    segmentation: 'manual-required',
+    features: { params: options.paramsFile ?? DEFAULT_PARAMS_FILE },
+    model: { name: options.modelName ?? 'osteoflow-response' },
+    missedAfter: options.missedAfter ?? `28${unit}`,
+  };
+  const file = path.join(dir, `${options.studyId}.study.yaml`);
+  writeFileSync(file, YAML.stringify(study));
+  return file;
+}

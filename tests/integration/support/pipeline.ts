@@ -1,0 +1,66 @@
+// Shared set-up for pipeline integration tests: a synthetic study on disk, its protocol, a client and a real worker
+// on the shared stack that the jest global setup started.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type OsteoflowConfig } from '../../../config';
+import { connectClient } from '../../../config/temporal';
+import { currentEndpoints, type Endpoints } from '../../../ops/stack';
+import { loadStudyFile } from '../../../study/protocol';
+import { writeSyntheticStudyFile, type SyntheticStudyFileOptions } from '../../../study/syntheticStudy';
+import type { StudyProtocol } from '../../../study/types';
+import { writeStudy, type SyntheticStudyManifest, type DefectOptions } from '../../../synthetic';
+import { createPipelineWorker, type PipelineWorker } from '../../../workers/pipeline/worker';
+import { installRuntime } from '../../../workers/runtime';
+
+export interface StudyFixture {
+  dir: string;
+  manifest: SyntheticStudyManifest;
+  protocol: StudyProtocol;
+  /** Absolute path of a file named in the manifest. */
+  file(relative: string): string;
+}
+
+export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-study-'));
+  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects });
+  const studyId = options.studyId ?? `IT-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const studyFile = writeSyntheticStudyFile(dir, { ...options, studyId });
+  const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
+  return { dir, manifest, protocol, file: (relative) => path.join(dir, 'source', relative) };
+}
+
+export interface Harness {
+  cfg: OsteoflowConfig;
+  endpoints: Endpoints;
+  client: Client;
+  startWorker(): Promise<PipelineWorker>;
+  close(): Promise<void>;
+}
+
+export async function connectHarness(): Promise<Harness> {
+  installRuntime('WARN');
+  const cfg = loadConfig();
+  const endpoints = currentEndpoints(cfg);
+  const client = await connectClient(endpoints.temporal.address, cfg.temporal);
+  return {
+    cfg,
+    endpoints,
+    client,
+    startWorker: () => createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri }),
+    close: () => client.connection.close(),
+  };
+}
+
+/** Polls `read` until `done` holds (visibility and timelines move asynchronously). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await read();
+  }
+  return last;
+}

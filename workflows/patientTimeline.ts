@@ -1,0 +1,220 @@
+// PatientTimeline: one durable workflow per patient (id <study>/<pseudonym>) that follows the imaging timeline for
+// months. It waits on updates and timers, runs a Timepoint child per complete scan set, computes deltas and
+// predictions after each, and ends when pathology is recorded (or the patient is withdrawn).
+//
+// Patching discipline: running timelines replay this code for months. Any change to the order or kind of commands
+// goes behind `patched('<change-id>')` (old path kept until no history needs it, then `deprecatePatch`), and
+// tests/unit/workflows/replay.test.ts replays recorded histories through the current code.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import type { PipelineActivities } from '../activities/pipeline/contract';
+import { POLICIES } from './policies';
+import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
+import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, timepointProgressSignal, withdrawUpdate } from './timeline/messages';
+import {
+  applyDeadlines,
+  initialState,
+  isFinished,
+  isReady,
+  latestScans,
+  nextDeadline,
+  nextDue,
+  qcStatusOf,
+  stageOf,
+  toView,
+  validateOverrideQc,
+  validatePathology,
+  validateRegisterScan,
+  validateWithdraw,
+} from './timeline/state';
+import type { QcVerdict, TimelineInput, TimelineView, TimepointState } from './timeline/types';
+import { timepointWorkflow } from './timepoint';
+
+const acquire = proxyActivities<PipelineActivities>(POLICIES.store);
+const notifier = proxyActivities<PipelineActivities>(POLICIES.notify);
+const deltas = proxyActivities<PipelineActivities>(POLICIES.features);
+const predictor = proxyActivities<PipelineActivities>(POLICIES.predict);
+
+export async function patientTimelineWorkflow(input: TimelineInput): Promise<TimelineView> {
+  const { protocol, pseudonym } = input;
+  const studyId = protocol.studyId;
+  const state = input.state ?? initialState(protocol, workflowInfo().startTime.getTime());
+  let dirty = false; // set by every handler: something to look at
+  const find = (name: string) => state.timepoints.find((t) => t.name === name)!;
+  const view = () => toView(studyId, pseudonym, state);
+
+  setHandler(timelineQuery, view);
+  setHandler(timepointProgressSignal, ({ timepoint, status }) => {
+    const tp = state.timepoints.find((t) => t.name === timepoint);
+    if (tp && !['done', 'missed'].includes(tp.status)) tp.status = status;
+  });
+  setHandler(
+    registerScanUpdate,
+    (scan) => {
+      const tp = find(scan.timepoint);
+      tp.scans.push({ modality: scan.modality, source: scan.source, registeredAt: new Date().toISOString() });
+      tp.scanVersion += 1;
+      dirty = true;
+      return view();
+    },
+    { validator: (scan) => validateRegisterScan(protocol, state, scan) },
+  );
+  setHandler(
+    overrideQcUpdate,
+    ({ timepoint, reason, who }) => {
+      find(timepoint).pendingOverride = { reason, who };
+      dirty = true;
+      return view();
+    },
+    { validator: (o) => validateOverrideQc(state, o) },
+  );
+  setHandler(
+    recordPathologyUpdate,
+    async (pathology) => {
+      // Stored before the state says so, so that a patient shown as labelled always has its pathology row.
+      await acquire.recordPathology({ studyId, pseudonym, ...pathology });
+      state.pathology = pathology;
+      dirty = true;
+      return view();
+    },
+    { validator: (p) => validatePathology(state, p) },
+  );
+  setHandler(
+    withdrawUpdate,
+    ({ reason }) => {
+      state.withdrawn = { reason, at: new Date().toISOString() };
+      dirty = true;
+      return view();
+    },
+    { validator: (w) => validateWithdraw(state, w) },
+  );
+
+  const publish = () => {
+    state.stage = stageOf(state);
+    const due = nextDue(state);
+    upsertSearchAttributes([
+      { key: StudyId, value: studyId },
+      { key: Stage, value: state.stage },
+      { key: QcStatus, value: qcStatusOf(state) },
+      { key: NextDue, value: due ?? null },
+      ...(state.latestPrediction ? [{ key: ModelVersion, value: state.latestPrediction.model }] : []),
+    ]);
+  };
+
+  if (!state.enrolmentRecorded) {
+    await acquire.recordEnrolment({ studyId, pseudonym, enrolledAt: state.enrolledAt, clinical: input.clinical ?? {} });
+    state.enrolmentRecorded = true;
+  }
+  publish();
+
+  while (!isFinished(state)) {
+    const ready = state.timepoints.find((tp) => isReady(protocol, tp));
+    if (ready) {
+      await runTimepoint(ready);
+      publish();
+      continue;
+    }
+    const deadline = nextDeadline(protocol, state);
+    dirty = false;
+    const waitMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+    if (waitMs === undefined) await condition(() => dirty);
+    else await condition(() => dirty, waitMs);
+    for (const tp of applyDeadlines(protocol, state, Date.now())) {
+      if (!tp.notifiedOverdue) {
+        tp.notifiedOverdue = true;
+        await notifier
+          .notify({ kind: 'overdue', studyId, pseudonym, timepoint: tp.name, message: `timepoint '${tp.name}' was due by ${tp.windowEndsAt} and has no complete scan set` })
+          .catch((err) => log.warn('overdue notification failed', { timepoint: tp.name, error: String(err) }));
+      }
+    }
+    publish();
+    if (workflowInfo().continueAsNewSuggested) {
+      // Let running update handlers finish before the state is handed to the next run.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof patientTimelineWorkflow>({ ...input, state });
+    }
+  }
+  await condition(allHandlersFinished);
+  publish();
+  return view();
+
+  async function runTimepoint(tp: TimepointState): Promise<void> {
+    const override = tp.pendingOverride;
+    tp.pendingOverride = undefined;
+    tp.processedScanVersion = tp.scanVersion;
+    tp.runs += 1;
+    tp.status = 'acquiring';
+    tp.note = undefined;
+    try {
+      const result = await executeChild(timepointWorkflow, {
+        workflowId: `${workflowInfo().workflowId}/${tp.name}/run-${tp.runs}`,
+        args: [{ protocol, pseudonym, timepoint: tp.name, scans: latestScans(tp), override, parentWorkflowId: workflowInfo().workflowId }],
+      });
+      tp.qc = result.qc;
+      tp.featureSet = result.featureSet;
+      tp.status = 'done';
+    } catch (err) {
+      const verdict = qcFailureOf(err);
+      if (!verdict) throw err;
+      tp.qc = verdict;
+      tp.status = 'qc-failed/awaiting-rescan';
+      tp.note = verdict.reasons.join('; ');
+      await notifier
+        .notify({ kind: 'qc-failed', studyId, pseudonym, timepoint: tp.name, message: `QC failed: ${tp.note}` })
+        .catch((e) => log.warn('QC notification failed', { timepoint: tp.name, error: String(e) }));
+      return;
+    }
+    await updateDeltasAndPrediction(tp);
+  }
+
+  async function updateDeltasAndPrediction(tp: TimepointState): Promise<void> {
+    const baseline = state.timepoints[0];
+    if (baseline.status === 'done') {
+      // A late baseline makes the deltas of every timepoint already done computable.
+      const targets = tp === baseline ? state.timepoints.filter((t) => t !== baseline && t.status === 'done') : [tp];
+      for (const target of targets) {
+        const index = state.timepoints.indexOf(target);
+        const previous = state.timepoints.slice(0, index).reverse().find((t) => t.status === 'done');
+        target.deltas = await deltas.computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
+      }
+    }
+    try {
+      const { prediction, note } = await predictor.predictResponse({ protocol, pseudonym, timepoint: tp.name });
+      tp.prediction = prediction;
+      tp.note = note;
+      if (prediction) state.latestPrediction = prediction;
+    } catch (err) {
+      // The registry stayed unreachable through the retries: the timeline goes on and the next timepoint tries again.
+      tp.prediction = null;
+      tp.note = `prediction not available: ${rootMessage(err)}`;
+    }
+  }
+}
+
+/** The QC verdict carried by a QcFailed failure from the Timepoint child, if that is what failed. */
+function qcFailureOf(err: unknown): QcVerdict | undefined {
+  let cause: unknown = err;
+  while (cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && (cause.type === 'QcFailed' || cause.type === 'AcquisitionFailed')) {
+    return (cause.details?.[0] as QcVerdict | undefined) ?? { passed: false, reasons: [cause.message] };
+  }
+  return undefined;
+}
+
+function rootMessage(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,161 @@
+// Pure decisions of the PatientTimeline workflow (no Temporal calls), unit-tested on their own.
+import type { StudyProtocol } from '../../study/types';
+import type { HuvosGrade, RecordPathologyInput, RegisterScanInput, TimelineState, TimepointState, TimelineView } from './types';
+
+export function initialState(protocol: StudyProtocol, enrolledAtMs: number): TimelineState {
+  return {
+    enrolledAt: new Date(enrolledAtMs).toISOString(),
+    stage: protocol.timepoints[0].name,
+    enrolmentRecorded: false,
+    timepoints: protocol.timepoints.map((tp) => ({
+      name: tp.name,
+      status: 'pending',
+      dueAt: new Date(enrolledAtMs + tp.dueAfterMs).toISOString(),
+      windowEndsAt: new Date(enrolledAtMs + tp.dueAfterMs + tp.windowMs).toISOString(),
+      scans: [],
+      runs: 0,
+      scanVersion: 0,
+      processedScanVersion: 0,
+      notifiedOverdue: false,
+    })),
+  };
+}
+
+export const TERMINAL: ReadonlySet<string> = new Set(['done', 'missed']);
+const WAITING: ReadonlySet<string> = new Set(['pending', 'overdue', 'qc-failed/awaiting-rescan']);
+
+/** The modalities (and 'mask' when the study requires manual masks) a timepoint needs before it can run. */
+export function requiredScans(protocol: StudyProtocol, timepoint: string): string[] {
+  const tp = protocol.timepoints.find((t) => t.name === timepoint);
+  if (!tp) return [];
+  return protocol.segmentation.mode === 'manual-required' ? [...tp.modalities, 'mask'] : [...tp.modalities];
+}
+
+/** The latest registration of each modality (a re-scan replaces the earlier one). */
+export function latestScans(tp: TimepointState): TimepointState['scans'] {
+  const byModality = new Map<string, TimepointState['scans'][number]>();
+  for (const scan of tp.scans) byModality.set(scan.modality, scan);
+  return [...byModality.values()];
+}
+
+export function isComplete(protocol: StudyProtocol, tp: TimepointState): boolean {
+  const have = new Set(tp.scans.map((s) => s.modality));
+  return requiredScans(protocol, tp.name).every((m) => have.has(m));
+}
+
+/** A timepoint is ready to run when it waits, has its full scan set, and something new arrived (a scan or an override). */
+export function isReady(protocol: StudyProtocol, tp: TimepointState): boolean {
+  if (!WAITING.has(tp.status) || !isComplete(protocol, tp)) return false;
+  if (tp.status === 'qc-failed/awaiting-rescan') return tp.scanVersion > tp.processedScanVersion || tp.pendingOverride !== undefined;
+  return true;
+}
+
+/** Next instant at which a waiting timepoint changes by the clock alone (overdue, then missed), or undefined. */
+export function nextDeadline(protocol: StudyProtocol, state: TimelineState): number | undefined {
+  let next: number | undefined;
+  for (const tp of state.timepoints) {
+    const windowEnd = Date.parse(tp.windowEndsAt);
+    const candidate =
+      tp.status === 'pending' ? windowEnd : tp.status === 'overdue' || tp.status === 'qc-failed/awaiting-rescan' ? windowEnd + protocol.missedAfterMs : undefined;
+    if (candidate !== undefined && (next === undefined || candidate < next)) next = candidate;
+  }
+  return next;
+}
+
+/** Applies the clock: pending past its window → overdue; still waiting missedAfter later → missed. Returns the timepoints that just became overdue. */
+export function applyDeadlines(protocol: StudyProtocol, state: TimelineState, nowMs: number): TimepointState[] {
+  const becameOverdue: TimepointState[] = [];
+  for (const tp of state.timepoints) {
+    const windowEnd = Date.parse(tp.windowEndsAt);
+    if (tp.status === 'pending' && nowMs >= windowEnd && !isComplete(protocol, tp)) {
+      tp.status = 'overdue';
+      becameOverdue.push(tp);
+    }
+    if ((tp.status === 'overdue' || tp.status === 'qc-failed/awaiting-rescan') && nowMs >= windowEnd + protocol.missedAfterMs && !isReady(protocol, tp)) {
+      tp.status = 'missed';
+      tp.note = tp.note ?? `no usable scan set by ${new Date(windowEnd + protocol.missedAfterMs).toISOString()}`;
+    }
+  }
+  return becameOverdue;
+}
+
+/** The earliest due date of a timepoint that still waits (for the NextDue search attribute). */
+export function nextDue(state: TimelineState): Date | undefined {
+  const waiting = state.timepoints.filter((tp) => !TERMINAL.has(tp.status)).map((tp) => Date.parse(tp.dueAt));
+  return waiting.length ? new Date(Math.min(...waiting)) : undefined;
+}
+
+export function stageOf(state: TimelineState): string {
+  if (state.withdrawn) return 'withdrawn';
+  const open = state.timepoints.find((tp) => !TERMINAL.has(tp.status));
+  if (open) return open.name;
+  return state.pathology ? 'labelled' : 'awaiting-pathology';
+}
+
+/** 'failed' while any timepoint awaits a re-scan; otherwise the latest verdict. */
+export function qcStatusOf(state: TimelineState): string {
+  if (state.timepoints.some((tp) => tp.status === 'qc-failed/awaiting-rescan')) return 'failed';
+  const withQc = state.timepoints.filter((tp) => tp.qc);
+  const last = withQc[withQc.length - 1];
+  if (!last?.qc) return 'pending';
+  return last.qc.override ? 'overridden' : last.qc.passed ? 'passed' : 'failed';
+}
+
+export function isFinished(state: TimelineState): boolean {
+  return state.withdrawn !== undefined || (state.pathology !== undefined && state.timepoints.every((tp) => TERMINAL.has(tp.status)));
+}
+
+export function toView(studyId: string, pseudonym: string, state: TimelineState): TimelineView {
+  return {
+    studyId,
+    pseudonym,
+    enrolledAt: state.enrolledAt,
+    stage: stageOf(state),
+    timepoints: state.timepoints.map(({ scanVersion: _v, processedScanVersion: _p, pendingOverride: _o, notifiedOverdue: _n, ...view }) => view),
+    pathology: state.pathology,
+    withdrawn: state.withdrawn,
+    latestPrediction: state.latestPrediction,
+  };
+}
+
+// ---- validators: each throws an Error whose message tells the coordinator what is wrong ----
+
+export function validateRegisterScan(protocol: StudyProtocol, state: TimelineState, input: RegisterScanInput): void {
+  if (state.withdrawn) throw new Error(`the patient was withdrawn (${state.withdrawn.reason}); no scans are accepted`);
+  const tp = state.timepoints.find((t) => t.name === input?.timepoint);
+  if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)} (expected one of ${state.timepoints.map((t) => t.name).join(', ')})`);
+  const allowed = [...protocol.timepoints.find((t) => t.name === tp.name)!.modalities, 'mask'];
+  if (!allowed.includes(input.modality)) throw new Error(`modality ${JSON.stringify(input.modality)} is not part of timepoint '${tp.name}' (expected one of ${allowed.join(', ')})`);
+  if (typeof input.source !== 'string' || input.source.trim() === '') throw new Error('source must be a non-empty path or URL');
+  if (tp.status === 'done') throw new Error(`timepoint '${tp.name}' is already done; its results are kept`);
+  if (tp.status === 'missed') throw new Error(`timepoint '${tp.name}' was closed as missed`);
+}
+
+export function validateOverrideQc(state: TimelineState, input: { timepoint: string; reason: string; who: string }): void {
+  const tp = state.timepoints.find((t) => t.name === input?.timepoint);
+  if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)}`);
+  if (tp.status !== 'qc-failed/awaiting-rescan') throw new Error(`timepoint '${tp.name}' is ${tp.status}, not awaiting a re-scan; there is no QC verdict to override`);
+  if (typeof input.reason !== 'string' || input.reason.trim().length < 3) throw new Error('reason must say why the QC verdict is overridden');
+  if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator who overrides');
+}
+
+const HUVOS_RANGE: Record<HuvosGrade, [number, number]> = { I: [0, 50], II: [50, 90], III: [90, 100], IV: [100, 100] };
+
+export function validatePathology(state: TimelineState, input: RecordPathologyInput): void {
+  if (state.pathology) {
+    throw new Error(`pathology is already recorded (necrosis ${state.pathology.necrosisPct} %, Huvos ${state.pathology.huvosGrade}, ${state.pathology.date}); it is recorded once`);
+  }
+  const pct = input?.necrosisPct;
+  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) throw new Error(`necrosisPct must be a number from 0 to 100, got ${JSON.stringify(pct)}`);
+  const range = HUVOS_RANGE[input.huvosGrade];
+  if (!range) throw new Error(`huvosGrade must be one of I, II, III, IV, got ${JSON.stringify(input.huvosGrade)}`);
+  const [lo, hi] = range;
+  const fits = input.huvosGrade === 'IV' ? pct === 100 : input.huvosGrade === 'III' ? pct >= 90 && pct < 100 : pct >= lo && pct < hi;
+  if (!fits) throw new Error(`Huvos grade ${input.huvosGrade} means necrosis ${input.huvosGrade === 'IV' ? '100 %' : `${lo}–${hi} %`}, but necrosisPct is ${pct}`);
+  if (typeof input.date !== 'string' || Number.isNaN(Date.parse(input.date))) throw new Error(`date must be an ISO date, got ${JSON.stringify(input.date)}`);
+}
+
+export function validateWithdraw(state: TimelineState, input: { reason: string }): void {
+  if (state.withdrawn) throw new Error('the patient is already withdrawn');
+  if (typeof input?.reason !== 'string' || input.reason.trim() === '') throw new Error('reason must say why the patient is withdrawn');
+}

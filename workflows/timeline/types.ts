@@ -1,0 +1,143 @@
+// Messages and views of the PatientTimeline workflow: plain data shared by the workflow, its clients and activities.
+import type { StudyProtocol } from '../../study/types';
+
+export type TimepointStatus =
+  | 'pending'
+  | 'overdue'
+  | 'acquiring'
+  | 'qc-failed/awaiting-rescan'
+  | 'segmenting'
+  | 'extracting'
+  | 'done'
+  | 'missed';
+
+export type HuvosGrade = 'I' | 'II' | 'III' | 'IV';
+
+export interface RegisterScanInput {
+  timepoint: string;
+  /** A modality of the timepoint, or 'mask' for the manual tumour mask. */
+  modality: string;
+  /** Where the scan is: a file or folder path, or an http(s) URL. */
+  source: string;
+}
+
+export interface OverrideQcInput {
+  timepoint: string;
+  reason: string;
+  who: string;
+}
+
+export interface RecordPathologyInput {
+  necrosisPct: number;
+  huvosGrade: HuvosGrade;
+  /** ISO date of the pathology report. */
+  date: string;
+}
+
+export interface WithdrawInput {
+  reason: string;
+}
+
+export interface RegisteredScan {
+  modality: string;
+  source: string;
+  registeredAt: string;
+}
+
+export interface QcVerdict {
+  passed: boolean;
+  reasons: string[];
+  override?: { reason: string; who: string };
+}
+
+export interface FeatureSetRef {
+  paramHash: string;
+  modalities: string[];
+  featureCount: number;
+}
+
+export interface DeltaSummary {
+  rows: number;
+  /** Literature deltas against baseline (volume %, ΔADC, %ΔSUVmax, ΔMTV, ΔTLG); null where not computable. */
+  named: Record<string, number | null>;
+}
+
+export interface PredictionRef {
+  probability: number;
+  /** `name@version` of the registered model. */
+  model: string;
+}
+
+export interface TimepointView {
+  name: string;
+  status: TimepointStatus;
+  dueAt: string;
+  windowEndsAt: string;
+  scans: RegisteredScan[];
+  qc?: QcVerdict;
+  featureSet?: FeatureSetRef;
+  deltas?: DeltaSummary;
+  prediction?: PredictionRef | null;
+  /** Why there is no prediction, or the last transient problem (e.g. the registry did not answer). */
+  note?: string;
+  /** How many times the timepoint pipeline ran. */
+  runs: number;
+}
+
+export interface TimelineView {
+  studyId: string;
+  pseudonym: string;
+  enrolledAt: string;
+  stage: string;
+  timepoints: TimepointView[];
+  pathology?: RecordPathologyInput;
+  withdrawn?: { reason: string; at: string };
+  latestPrediction?: PredictionRef | null;
+}
+
+export interface TimelineInput {
+  protocol: StudyProtocol;
+  pseudonym: string;
+  /** Clinical variables recorded at enrolment (age, sex, site, ALP, LDH). */
+  clinical?: Record<string, number | string>;
+  /** Carried over by continue-as-new. */
+  state?: TimelineState;
+}
+
+/** The workflow's whole state: plain data, so it can be carried through continue-as-new. */
+export interface TimelineState {
+  enrolledAt: string;
+  stage: string;
+  timepoints: TimepointState[];
+  pathology?: RecordPathologyInput;
+  withdrawn?: { reason: string; at: string };
+  latestPrediction?: PredictionRef | null;
+  enrolmentRecorded: boolean;
+}
+
+export interface TimepointState extends TimepointView {
+  /** Bumped by each registered scan; the pipeline reruns when it moved past `processedScanVersion`. */
+  scanVersion: number;
+  processedScanVersion: number;
+  pendingOverride?: { reason: string; who: string };
+  notifiedOverdue: boolean;
+}
+
+export interface TimepointRunInput {
+  protocol: StudyProtocol;
+  pseudonym: string;
+  timepoint: string;
+  scans: RegisteredScan[];
+  override?: { reason: string; who: string };
+  parentWorkflowId: string;
+}
+
+export interface TimepointRunResult {
+  qc: QcVerdict;
+  featureSet: FeatureSetRef;
+}
+
+export interface TimepointProgress {
+  timepoint: string;
+  status: 'acquiring' | 'segmenting' | 'extracting';
+}
