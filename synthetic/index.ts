@@ -1,0 +1,5 @@
+// The synthetic osteosarcoma study generator: the public surface (see synthetic/README.md).
+export { generateStudy, writeStudy, renderVisit, studyGeometry, DEFAULT_SIZE, FIELD_OF_VIEW_MM, UNITS } from './study';
+export type { StudyOptions, WriteStudyOptions, RenderedVisit } from './study';
+export type { DefectOptions } from './defects';
+export * from './manifest';
