@@ -21,7 +21,10 @@ const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--params FILE.y
   -h, --help      this text
 
 Output: "<imageType>_<class>_<Feature>": value, plus "diagnostics_*" entries (engine version, parameter hash,
-image and mask hashes, settings, image and mask facts). NaN features are written as null in JSON, nan in CSV.`;
+image and mask hashes, settings, image and mask facts). NaN features are written as null in JSON, nan in CSV.
+Hashes are sha256: of the validated parameters (canonical JSON, defaults filled in), and of each volume's voxel
+values and geometry, so the same image stored as NRRD or NIfTI hashes the same. A voxelSetting section is
+accepted and ignored (extraction is segment-based); diagnostics_Configuration_Ignored says so.`;
 
 class UsageError extends Error {}
 

@@ -5,6 +5,7 @@ import type { ExtractionParams, ExtractionSettings } from '../params/types';
 import { ENGINE_NAME, ENGINE_VERSION, PYRADIOMICS_COMPATIBILITY } from '../version';
 import type { BoundingBox } from '../preprocessing/boundingBox';
 import { maskStatistics } from './maskStatistics';
+import { summarizeValues, type ValueSummary } from './volumeHash';
 
 export type DiagnosticValue = string | number | boolean | null | readonly number[] | { readonly [key: string]: unknown };
 export type Diagnostics = Record<string, DiagnosticValue>;
@@ -43,25 +44,19 @@ export function configurationDiagnostics(params: ExtractionParams, settings: Ext
 }
 
 /** generalinfo.addImageElements: spacing, size, mean, minimum, maximum of the whole image. */
-export function imageDiagnostics(image: Volume, stage: 'original' | 'interpolated'): Diagnostics {
-  const data = image.data;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+export function imageDiagnostics(
+  image: Volume,
+  stage: 'original' | 'interpolated',
+  summary: ValueSummary = summarizeValues(image.data),
+): Diagnostics {
   const key = `${PREFIX}Image-${stage}_`;
   const out: Diagnostics = {};
   if (stage === 'original') out[`${key}Dimensionality`] = '3D';
   out[`${key}Spacing`] = [...image.geometry.spacing];
   out[`${key}Size`] = [...image.geometry.size];
-  out[`${key}Mean`] = sum / data.length;
-  out[`${key}Minimum`] = min;
-  out[`${key}Maximum`] = max;
+  out[`${key}Mean`] = summary.sum / image.data.length;
+  out[`${key}Minimum`] = summary.min;
+  out[`${key}Maximum`] = summary.max;
   return out;
 }
 

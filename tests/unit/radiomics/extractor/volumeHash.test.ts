@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { volumeHash, volumeHashAsync } from '../../../../radiomics/extraction/volumeHash';
+import { volumeHash } from '../../../../radiomics/extraction/volumeHash';
 import { readImage, writeNifti } from '../../../../radiomics/io';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { grid, volumeOf } from './support';
@@ -32,12 +32,16 @@ describe('volumeHash', () => {
     expect(volumeHash({ ...base, geometry: { ...g, size: [3, 4, 5] } })).not.toBe(h);
   });
 
-  it('gives the same hash off the main thread (int32 and float64 forms, -0 as 0)', async () => {
-    expect(await volumeHashAsync(base)).toBe(volumeHash(base));
+  it('encodes values by their range, not their storage: -0 and 0 agree, uint8-range labels hash alike in any type', () => {
+    const labels = volumeOf(Uint8Array, g, (x) => (x > 2 ? 1 : 0));
+    expect(volumeHash({ ...labels, data: Int32Array.from(labels.data) })).toBe(volumeHash(labels));
+    expect(volumeHash({ ...labels, data: Float64Array.from(labels.data, (v) => (v === 0 ? -0 : v)) })).toBe(volumeHash(labels));
     const fractional = { ...base, data: Float64Array.from(base.data, (v, i) => (i === 3 ? -0 : v + 0.25)) };
-    expect(await volumeHashAsync(fractional)).toBe(volumeHash(fractional));
-    const positiveZero = { ...fractional, data: Float64Array.from(fractional.data, (v) => v + 0) };
-    expect(volumeHash(positiveZero)).toBe(volumeHash(fractional));
+    expect(volumeHash({ ...fractional, data: Float64Array.from(fractional.data, (v) => v + 0) })).toBe(volumeHash(fractional));
+    // The same bytes read as another encoding are another image: 255 as uint8 vs 255 + 256 (needs int16).
+    const wide = Int16Array.from(labels.data);
+    wide[0] = 511;
+    expect(volumeHash({ ...labels, data: wide })).not.toBe(volumeHash(labels));
   });
 
   it('hashes geometry at float32 precision (NIfTI stores it in float32), direction cosines to 1e-6', () => {
