@@ -114,6 +114,7 @@ export function fitElasticNetPath(x: FeatureMatrix, labels: Numbers, options: El
   const path: ElasticNetPath = { names: x.names, alpha, lambdas: [], intercepts: [], coefficients: [], devianceRatio: [], nullDeviance };
 
   for (const lambda of lambdas) {
+    if (iterations >= maxIterations) break;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     // Outer loop: a quadratic approximation at the current estimate (IRLS), then coordinate descent on it.
@@ -133,7 +134,7 @@ export function fitElasticNetPath(x: FeatureMatrix, labels: Numbers, options: El
       }
       const start = Float64Array.from(beta);
       const startB0 = b0;
-      // One sweep over the coordinates in `set` (all, or the active ones); returns the largest weighted change.
+      // One sweep over all coordinates or only the active ones, then the intercept; returns the largest weighted change.
       const sweep = (all: boolean): number => {
         let dlx = 0;
         for (let j = 0; j < p; j++) {
@@ -165,12 +166,11 @@ export function fitElasticNetPath(x: FeatureMatrix, labels: Numbers, options: El
       };
       // Full sweeps find the active set; inner sweeps over it converge; a last full sweep confirms nothing else enters.
       for (;;) {
-        if (++iterations > maxIterations) throw new ModelInputError(`coordinate descent did not converge in ${maxIterations} sweeps`, 'elastic net');
+        if (++iterations > maxIterations) break;
         if (sweep(true) < tolerance) break;
-        while (sweep(false) >= tolerance) {
-          if (++iterations > maxIterations) throw new ModelInputError(`coordinate descent did not converge in ${maxIterations} sweeps`, 'elastic net');
-        }
+        while (iterations <= maxIterations && sweep(false) >= tolerance) iterations++;
       }
+      if (iterations > maxIterations) break;
       for (let i = 0; i < n; i++) {
         let e = b0;
         for (let j = 0; j < p; j++) if (beta[j] !== 0) e += beta[j] * cols[j][i];
@@ -179,6 +179,11 @@ export function fitElasticNetPath(x: FeatureMatrix, labels: Numbers, options: El
       let outer = (b0 - startB0) ** 2 * wsum;
       for (let j = 0; j < p; j++) outer = Math.max(outer, xv[j] * (beta[j] - start[j]) ** 2);
       if (outer < tolerance) break;
+    }
+    // As glmnet: a λ whose fit did not converge ends the path; the λ values before it are returned.
+    if (iterations > maxIterations) {
+      if (path.lambdas.length === 0) throw new ModelInputError(`coordinate descent did not converge in ${maxIterations} sweeps`, 'elastic net');
+      break;
     }
     const ratio = 1 - binomialDeviance(labels, eta) / nullDeviance;
     path.lambdas.push(lambda);

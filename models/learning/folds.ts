@@ -33,8 +33,10 @@ export interface Split {
 
 export function splitsOf(foldOf: Int32Array): Split[] {
   const k = Math.max(...foldOf) + 1;
-  return Array.from({ length: k }, (_, f) => ({
-    training: Int32Array.from(foldOf.reduce<number[]>((acc, g, i) => (g !== f ? (acc.push(i), acc) : acc), [])),
-    validation: Int32Array.from(foldOf.reduce<number[]>((acc, g, i) => (g === f ? (acc.push(i), acc) : acc), [])),
-  }));
+  return Array.from({ length: k }, (_, f) => {
+    const training: number[] = [];
+    const validation: number[] = [];
+    foldOf.forEach((g, i) => (g === f ? validation : training).push(i));
+    return { training: Int32Array.from(training), validation: Int32Array.from(validation) };
+  });
 }

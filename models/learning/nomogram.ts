@@ -1,7 +1,7 @@
 // A nomogram description of a logistic model (as rms::nomogram, Harrell, Regression Modeling Strategies 2nd ed. 2015;
 // Iasonos et al. 2008, J Clin Oncol 26:1364): each predictor's axis scores 0 points at its least-risk end, the
 // predictor whose β·x spans the widest range scores 0–100, and total points map back to the linear predictor and
-// the probability. The PNG drawing is not here yet; this is the table a drawing (or a reader) needs.
+// the probability. nomogramSvg.ts draws it; a PNG waits for an image library in the project.
 import { assertFinite } from '../stats/checks';
 import { ModelInputError } from '../stats/errors';
 import { logit, sigmoid } from '../stats/logistic';

@@ -73,10 +73,11 @@ export function trainModel(data: FeatureMatrix, labels: Numbers, options: Traini
     lambdaMinRatio: options.lambdaMinRatio,
     measure: options.measure,
   });
-  const k = lambdaRule === '1se' ? cv.index1se : cv.indexMin;
+  const chosen = lambdaRule === '1se' ? cv.index1se : cv.indexMin;
   const scaler = fitStandardiser(x);
   const z = standardise(scaler, x);
-  const path = fitElasticNetPath(z, labels, { alpha, lambdas: cv.lambdas.slice(0, k + 1) });
+  const path = fitElasticNetPath(z, labels, { alpha, lambdas: cv.lambdas.slice(0, chosen + 1) });
+  const k = path.lambdas.length - 1; // = chosen unless the fit stopped short of it (no convergence)
   const intercept = path.intercepts[k];
   const coefficients = Array.from(path.coefficients[k]);
 
@@ -98,7 +99,7 @@ export function trainModel(data: FeatureMatrix, labels: Numbers, options: Traini
     original,
     ranges,
     alpha,
-    lambda: cv.lambdas[k],
+    lambda: path.lambdas[k],
     lambdaRule,
     cv: { lambdas: cv.lambdas, cvm: cv.cvm, cvsd: cv.cvsd, lambdaMin: cv.lambdaMin, lambda1se: cv.lambda1se, measure: cv.measure },
     selection: { redundancy, mrmr },

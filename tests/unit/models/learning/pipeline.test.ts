@@ -5,6 +5,7 @@
 import { fromRows, selectRows } from '../../../../models/learning/featureMatrix';
 import { nestedCrossValidation } from '../../../../models/learning/nestedCv';
 import { buildNomogram, readNomogram } from '../../../../models/learning/nomogram';
+import { nomogramSvg } from '../../../../models/learning/nomogramSvg';
 import { predictProbabilities, trainModel } from '../../../../models/learning/training';
 import { seededRandom } from '../../../../models/stats/random';
 import { delongAuc } from '../../../../models/stats/delong';
@@ -107,5 +108,14 @@ describe('nomogram', () => {
     const reading = readNomogram(nomogram, patient);
     expectClose(reading.probability, sigmoid(intercept + age * 57 + marker + volume * 4.5 - marker + marker * 1), 1e-12);
     expect(() => readNomogram(nomogram, { age: 57, marker: 1 } as Record<string, number>)).toThrow(/feature 'volume': missing/);
+  });
+
+  it('draws as SVG: a Points ruler, one axis per predictor, total points and probability', () => {
+    const svg = nomogramSvg(nomogram, 'P(good response) <combined>');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    for (const label of ['Points', 'age', 'marker', 'volume', 'Total Points', 'Probability']) expect(svg).toContain(`>${label}<`);
+    expect(svg).toContain('P(good response) &lt;combined&gt;');
+    // volume is protective: its 0-point end is its maximum, 20, drawn at the ruler's left edge (x = 170)
+    expect(svg).toMatch(/<line x1="170.0" y1="(\d+)" x2="170.0" y2="\d+" stroke="black"\/><text x="170.0" y="\d+" text-anchor="middle">20</);
   });
 });
