@@ -6,7 +6,7 @@ import { POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
 import type { TimepointProgress, TimepointRunInput, TimepointRunResult } from './timeline/types';
 
-const { acquireScans } = proxyActivities<PipelineActivities>(POLICIES.acquire);
+const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
 const { extractFeatures } = proxyActivities<PipelineActivities>(POLICIES.features);
 
@@ -18,7 +18,7 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
   await progress('acquiring');
   let acquired;
   try {
-    acquired = await acquireScans({ ...ref, scans: input.scans });
+    acquired = await Promise.all(input.scans.map((scan) => acquireScan({ ...ref, scan })));
   } catch (err) {
     // The source stayed unavailable through every retry: a person must register the scan again.
     const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);

@@ -10,7 +10,7 @@ import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan } from '../../study/scanStore';
 import { requiredScans } from '../../workflows/timeline/state';
 import type { DeltaRow, ResultsStore } from '../../store/types';
-import type { AcquiredScan, Notification, PipelineActivities, TimepointRef } from './contract';
+import type { Notification, PipelineActivities, TimepointRef } from './contract';
 import type { Predictor } from './predict';
 
 export interface PipelineDeps {
@@ -34,17 +34,13 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
     },
 
-    async acquireScans(input) {
-      const dir = path.join(input.protocol.storeDir, input.pseudonym, input.timepoint);
-      const acquired: AcquiredScan[] = [];
-      for (const scan of input.scans) {
-        Context.current().heartbeat({ modality: scan.modality });
-        const copy = await storeScan(scan.source, dir, scan.modality);
-        const role = scan.modality === 'mask' ? 'mask' : 'image';
-        await store.recordScan({ ...key(input), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
-        acquired.push({ modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source });
-      }
-      return acquired;
+    async acquireScan({ scan, ...ref }) {
+      const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
+      Context.current().heartbeat({ modality: scan.modality });
+      const copy = await storeScan(scan.source, dir, scan.modality);
+      const role = scan.modality === 'mask' ? 'mask' : 'image';
+      await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
+      return { modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source };
     },
 
     async checkQuality(input) {

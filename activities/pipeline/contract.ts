@@ -27,7 +27,8 @@ export interface Notification {
 
 export interface PipelineActivities {
   recordEnrolment(input: { studyId: string; pseudonym: string; enrolledAt: string; clinical: Record<string, number | string> }): Promise<void>;
-  acquireScans(input: TimepointRef & { scans: RegisteredScan[] }): Promise<AcquiredScan[]>;
+  /** One scan per activity, so that a source that fails is retried on its own. */
+  acquireScan(input: TimepointRef & { scan: RegisteredScan }): Promise<AcquiredScan>;
   /** Returns the verdict when QC passes (or is overridden); throws the non-retryable `QcFailed` with the verdict as details otherwise. */
   checkQuality(input: TimepointRef & { acquired: AcquiredScan[]; override?: { reason: string; who: string } }): Promise<QcVerdict>;
   extractFeatures(input: TimepointRef & { acquired: AcquiredScan[] }): Promise<FeatureSetRef>;

@@ -35,7 +35,8 @@ export interface Harness {
   cfg: OsteoflowConfig;
   endpoints: Endpoints;
   client: Client;
-  startWorker(): Promise<PipelineWorker>;
+  /** A real pipeline worker on the shared stack; `overrides` adjust its configuration (e.g. a webhook). */
+  startWorker(overrides?: Partial<OsteoflowConfig>): Promise<PipelineWorker>;
   close(): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export async function connectHarness(): Promise<Harness> {
     cfg,
     endpoints,
     client,
-    startWorker: () => createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri }),
+    startWorker: (overrides = {}) => createPipelineWorker({ ...cfg, ...overrides }, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri }),
     close: () => client.connection.close(),
   };
 }
