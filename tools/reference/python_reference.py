@@ -58,14 +58,14 @@ for name in ["model", "all", "none"]:
     nb[name] = {"thresholds": rows["threshold"].round(6).tolist(), "netBenefit": rows["net_benefit"].tolist()}
 out["netBenefit"] = nb
 
-# --- Elastic net at one λ (scikit-learn saga; objective C·Σloss + (1−ρ)/2‖w‖² + ρ‖w‖₁ ⇔ λ = 1/(nC)) -------------
+# --- Elastic net at one λ (scikit-learn saga; 1.8 deprecates penalty="elasticnet": l1_ratio alone selects it; objective C·Σloss + (1−ρ)/2‖w‖² + ρ‖w‖₁ ⇔ λ = 1/(nC)) -------------
 g = inputs["glmnet"]
 X = np.array(g["x"])
 Xs = (X - X.mean(0)) / X.std(0)  # population SD, as glmnet's standardisation
 yg = np.array(g["labels"])
 sk = []
 for alpha, lam in [(0.5, 0.02), (1.0, 0.03)]:
-    m = LogisticRegression(solver="saga", l1_ratio=alpha, C=1 / (len(yg) * lam), tol=1e-13, max_iter=2_000_000).fit(Xs, yg)
+    m = LogisticRegression(solver="saga", l1_ratio=alpha, C=1 / (len(yg) * lam), tol=1e-13, max_iter=2_000_000, random_state=0).fit(Xs, yg)
     sk.append({"alpha": alpha, "lambda": lam, "intercept": float(m.intercept_[0]), "coefficients": m.coef_[0].tolist(), "iterations": int(m.n_iter_[0])})
 out["sklearnElasticNet"] = sk
 
