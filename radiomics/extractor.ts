@@ -95,6 +95,17 @@ function effectiveParams(params: ExtractionParams, options: ExtractOptions): Ext
 }
 
 function checkSupported(params: ExtractionParams): void {
+  // Params validated without the catalog (parseParams with no options) still get their feature names checked here.
+  for (const [className, names] of Object.entries(params.featureClasses)) {
+    const known = FEATURE_CATALOG[className];
+    const unknown = (names ?? []).filter((n) => !known?.featureNames.includes(n) && !known?.deprecated?.includes(n));
+    if (!known || unknown.length > 0) {
+      throw new RadiomicsInputError(`unknown ${known ? `${className} feature(s) ${unknown.join(', ')}` : 'feature class'}`, {
+        field: `featureClass.${className}`,
+        expected: known ? `names from ${known.featureNames.join(', ')}` : `one of ${Object.keys(FEATURE_CATALOG).join(', ')}`,
+      });
+    }
+  }
   for (const name of Object.keys(params.imageTypes) as ImageTypeName[]) {
     if (!IMAGE_TYPES[name]) {
       throw new RadiomicsInputError(`image type ${name} is not available in this engine yet`, {

@@ -75,6 +75,9 @@ describe('feature names and classes', () => {
     expect(Object.keys(FEATURE_CATALOG).sort()).toEqual([...FEATURE_CLASS_NAMES].sort());
     for (const [name, cls] of Object.entries(FEATURE_CLASSES)) expect(cls.name).toBe(name);
     expect(() => extractSync(image, mask, { featureClass: { glcm: ['Contrastt'] } })).toThrow("field 'featureClass.glcm[0]'");
+    // Params parsed without the catalog are checked again before extraction.
+    const unchecked = parseParams('featureClass:\n  shape: [Volume]\n');
+    expect(inputError(() => extractSync(image, mask, unchecked)).field).toBe('featureClass.shape');
   });
 });
 
