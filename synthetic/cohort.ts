@@ -2,9 +2,9 @@
 // tumour changes from baseline to pre-op. No voxels here — scene.ts and modalities.ts render a plan into images.
 //
 // Response model (why the task is learnable but not trivial): each patient has a pathological necrosis fraction s
-// (good ≥ 0.9, poor 0.15–0.88) and an imaging response r = s + N(0, 0.18). Shrinkage, necrosis, ADC rise, SUV drop and
+// (good ≥ 0.9, poor 0.15–0.88) and an imaging response r = s + N(0, 0.14). Shrinkage, necrosis, ADC rise, SUV drop and
 // texture homogenisation all follow r, each with its own noise; baseline volume, SUV, ALP and LDH lean only weakly
-// towards poor response (d' ≈ 0.3–0.45), so a baseline-only model stays close to chance.
+// towards poor response (d' ≈ 0.1–0.35), so a baseline-only model stays close to chance.
 import type { Vec3 } from '../radiomics/image';
 import {
   TIMEPOINTS,
@@ -115,7 +115,7 @@ export function planPatient(seed: number, index: number, fieldOfViewMm: Vec3): P
   if (responder === 'good') necrosisPct = rng.next() < 0.3 ? 100 : Math.round(rng.uniform(90, 99.9) * 10) / 10;
   else necrosisPct = Math.round(rng.uniform(15, 88) * 10) / 10;
   const s = necrosisPct / 100;
-  const r = clamp(s + rng.normal(0, 0.18), 0, 1.15);
+  const r = clamp(s + rng.normal(0, 0.14), 0, 1.15);
   const lean = 0.65 - s; // > 0 for poor responders: the weak baseline signal
 
   const site = rng.pick<Site>(['femur', 'tibia', 'humerus'], [0.55, 0.3, 0.15]);
@@ -130,11 +130,11 @@ export function planPatient(seed: number, index: number, fieldOfViewMm: Vec3): P
 
   const anatomy = planAnatomy(rng, site);
   const tissue = planTissue(rng);
-  const baselineVolumeFactor = Math.exp(0.35 * lean);
+  const baselineVolumeFactor = Math.exp(0.15 * lean);
   const tumour = planTumour(rng, anatomy, baselineVolumeFactor, fieldOfViewMm);
 
   const startDay = FIRST_TREATMENT_DAY + (7 * index + rng.int(0, 4)) * 86_400_000;
-  const timepoints = planTimepoints(rng, r, tumour, Math.exp(0.2 * lean));
+  const timepoints = planTimepoints(rng, r, tumour, Math.exp(0.1 * lean));
   const surgeryDayOffset = timepoints[2].dayOffset + rng.int(7, 18);
   const pathology: Pathology = {
     necrosisPct,
