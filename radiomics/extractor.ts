@@ -15,7 +15,7 @@ import {
 } from './extraction/diagnostics';
 import { FEATURE_CATALOG, FEATURE_CLASSES, SHAPE_CLASSES } from './extraction/featureClasses';
 import { IMAGE_TYPES, registeredImageTypes } from './extraction/imageTypes';
-import { summarizeValues, volumeHash } from './extraction/volumeHash';
+import { summarizeValues, volumeHash, type ValueSummary } from './extraction/volumeHash';
 import { loadParamsFile, paramsHash, validateParams } from './params';
 import type { ExtractionParams, ExtractionSettings, FeatureClassName, ImageTypeName } from './params/types';
 import { imageTypeSettings } from './params/validate';
@@ -138,6 +138,8 @@ interface RoiOnGrid {
   mask: Volume;
   roi: Uint8Array;
   box: BoundingBox;
+  /** Σ/min/max/integrality of the whole mask, gathered in the same pass, for its content hash. */
+  summary: ValueSummary;
 }
 
 /**
@@ -151,13 +153,20 @@ function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
   const row = new Float64Array(nx);
   let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
   let count = 0;
+  let sum = 0, min = Infinity, max = -Infinity;
+  let integral = true;
   for (let z = 0, start = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++, start += nx) {
       row.set(data.subarray(start, start + nx));
       let first = -1;
       let last = -1;
       for (let x = 0; x < nx; x++) {
-        if (row[x] !== label) continue;
+        const v = row[x];
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        if (integral && v !== Math.trunc(v)) integral = false;
+        if (v !== label) continue;
         roi[start + x] = 1;
         count++;
         if (first < 0) first = x;
@@ -174,7 +183,7 @@ function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
   }
   // No voxel of the label: selectLabel throws PyRadiomics' error (empty mask, or the labels that are present).
   if (count === 0) selectLabel(mask, label);
-  return { mask, roi, box: { lower: [x0, y0, z0], upper: [x1, y1, z1], voxelCount: count } };
+  return { mask, roi, box: { lower: [x0, y0, z0], upper: [x1, y1, z1], voxelCount: count }, summary: { sum, min, max, integral } };
 }
 
 /**
@@ -214,18 +223,18 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
 
   let mask = load(maskInput, 'mask');
   let image = hasImage ? load(imageInput, 'image') : blankImage(mask);
-  // One pass over the image serves both its hash and its diagnostics.
+  // featureextractor.loadImage: label selection (getMask), then normalise, then resample or pre-crop.
+  let current = roiOnGrid(mask, label);
+  // One pass over the image serves its hash and its diagnostics; the label pass above served the mask's hash.
   const imageSummary = hasImage ? summarizeValues(image.data) : null;
   const hashes = {
     paramsHash: paramsHash(params),
     imageHash: imageSummary ? volumeHash(image, imageSummary) : null,
-    maskHash: volumeHash(mask),
+    maskHash: volumeHash(mask, current.summary),
   };
   const info: Diagnostics = {};
   const record = (d: () => Diagnostics) => settings.additionalInfo && Object.assign(info, d());
 
-  // featureextractor.loadImage: label selection (getMask), then normalise, then resample or pre-crop.
-  let current = roiOnGrid(mask, label);
   record(() => configurationDiagnostics(params, settings));
   if (imageSummary) record(() => imageDiagnostics(image, 'original', imageSummary));
   record(() => maskDiagnostics(current.roi, mask, 'original', undefined, current.box));

@@ -7,6 +7,7 @@ import { extract, extractSync, planExtraction } from '../../../../radiomics/extr
 import { RadiomicsInputError } from '../../../../radiomics/errors';
 import { FEATURE_CATALOG, FEATURE_CLASSES } from '../../../../radiomics/extraction/featureClasses';
 import { IMAGE_TYPES } from '../../../../radiomics/extraction/imageTypes';
+import { volumeHash } from '../../../../radiomics/extraction/volumeHash';
 import { FEATURE_CLASS_NAMES, parseParams } from '../../../../radiomics/params';
 import type { Volume } from '../../../../radiomics/image';
 import { ENGINE_VERSION } from '../../../../radiomics/version';
@@ -116,6 +117,9 @@ describe('diagnostics and provenance', () => {
     expect(diagnostics.diagnostics_Configuration_ParamsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(diagnostics['diagnostics_Image-original_Hash']).toMatch(/^[0-9a-f]{64}$/);
     expect(diagnostics['diagnostics_Mask-original_Hash']).not.toBe(diagnostics['diagnostics_Image-original_Hash']);
+    // The extractor gathers each volume's value summary in passes it makes anyway; the hashes must not change by it.
+    expect(diagnostics['diagnostics_Image-original_Hash']).toBe(volumeHash(image));
+    expect(diagnostics['diagnostics_Mask-original_Hash']).toBe(volumeHash(mask));
   });
 
   it('hashes the parameters actually used: a label override changes the hash', () => {
