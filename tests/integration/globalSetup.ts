@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config';
-import { startStack } from '../../ops/stack';
+import { startStack, stackStatus } from '../../ops/stack';
 
 export default async function globalSetup(): Promise<void> {
   if (!process.env.OSTEOFLOW_DATA_DIR) {
@@ -15,6 +15,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.OSTEOFLOW_TEMPORAL_PORT ??= '0';
   process.env.OSTEOFLOW_MLFLOW_PORT ??= '0';
   const started = Date.now();
+  const before = stackStatus(loadConfig());
+  // Only a stack this run starts is stopped by the teardown; one a developer left running stays up.
+  process.env.OSTEOFLOW_TEST_STOPS_STACK = before.temporal.startsWith('running') || before.mlflow.startsWith('running') ? 'false' : 'true';
   const endpoints = await startStack(loadConfig(), { headless: true, log: (line) => console.log(`[stack] ${line}`) });
   console.log(`\n[stack] Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri} (ready in ${Date.now() - started} ms)`);
 }

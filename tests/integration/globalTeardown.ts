@@ -5,6 +5,6 @@ import { stopStack } from '../../ops/stack';
 
 export default async function globalTeardown(): Promise<void> {
   const cfg = loadConfig();
-  await stopStack(cfg);
+  if (process.env.OSTEOFLOW_TEST_STOPS_STACK === 'true') await stopStack(cfg);
   if (process.env.OSTEOFLOW_TEST_OWNS_DATA_DIR === 'true') rmSync(cfg.dataDir, { recursive: true, force: true });
 }

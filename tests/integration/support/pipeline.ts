@@ -22,9 +22,9 @@ export interface StudyFixture {
   file(relative: string): string;
 }
 
-export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
+export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions; size?: [number, number, number] } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-study-'));
-  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects });
+  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects, size: options.size });
   const studyId = options.studyId ?? `IT-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
   const studyFile = writeSyntheticStudyFile(dir, { ...options, studyId });
   const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
@@ -55,12 +55,12 @@ export async function connectHarness(): Promise<Harness> {
 }
 
 /** Polls `read` until `done` holds (visibility and timelines move asynchronously). */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60000, what = 'condition'): Promise<T> {
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60000, what = 'condition', pollMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await read();
   while (!done(last)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pollMs));
     last = await read();
   }
   return last;
