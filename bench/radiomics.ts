@@ -1,7 +1,7 @@
 // `npm run bench:radiomics`: wall time and peak RSS of osteoflow's extractor against PyRadiomics 3.1 on brain1,
 // brain2, breast1 and a synthetic 256×256×120 volume with a 60,000-voxel ROI; original image, every 3D class, the
 // same parameter file for both. Each case runs in a fresh child process per engine (peak RSS is that process's).
-// Options: --runs N (extractions per process, default 3), --no-pyradiomics, --cases brain1,synthetic.
+// Options: --runs N (extractions per process, default 10), --no-pyradiomics, --cases brain1,synthetic.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ interface Case {
 }
 
 function parseOptions(argv: string[]): { runs: number; pyradiomics: boolean; cases: string[] | null } {
-  const options = { runs: 3, pyradiomics: true, cases: null as string[] | null };
+  const options = { runs: 10, pyradiomics: true, cases: null as string[] | null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--no-pyradiomics') options.pyradiomics = false;

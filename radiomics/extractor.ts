@@ -144,35 +144,40 @@ interface RoiOnGrid {
 
 /**
  * selectLabel and boundingBox fused into one pass over the mask (the mask can be the largest array we touch);
- * rows are converted natively into a Float64Array first so that the comparison loop sees one array type.
+ * whole rows are converted natively into a Float64Array a block at a time, so the loop sees one array type.
  */
 function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
   const data = mask.data;
   const [nx, ny, nz] = mask.geometry.size;
   const roi = new Uint8Array(data.length);
-  const row = new Float64Array(nx);
+  const rowsPerBlock = Math.max(1, Math.floor(16384 / nx));
+  const block = new Float64Array(rowsPerBlock * nx);
   let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
   let count = 0;
   let sum = 0, min = Infinity, max = -Infinity;
   let integral = true;
-  for (let z = 0, start = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++, start += nx) {
-      row.set(data.subarray(start, start + nx));
+  const rows = ny * nz;
+  for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+    const nRows = Math.min(rowsPerBlock, rows - r0);
+    block.set(data.subarray(r0 * nx, (r0 + nRows) * nx));
+    for (let r = 0; r < nRows; r++) {
       let first = -1;
       let last = -1;
-      for (let x = 0; x < nx; x++) {
-        const v = row[x];
+      for (let x = 0, b = r * nx; x < nx; x++, b++) {
+        const v = block[b];
         sum += v;
         if (v < min) min = v;
         if (v > max) max = v;
         if (integral && v !== Math.trunc(v)) integral = false;
         if (v !== label) continue;
-        roi[start + x] = 1;
+        roi[(r0 + r) * nx + x] = 1;
         count++;
         if (first < 0) first = x;
         last = x;
       }
       if (first < 0) continue;
+      const y = (r0 + r) % ny;
+      const z = Math.floor((r0 + r) / ny);
       if (first < x0) x0 = first;
       if (last > x1) x1 = last;
       if (y < y0) y0 = y;
