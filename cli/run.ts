@@ -1,25 +1,41 @@
-// `osteoflow run` (what `npm start` runs): brings up the stack, starts a pipeline worker, enrols a synthetic study
-// through real workflows, prints each patient's result, and leaves the stack as it found it.
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import { loadConfig } from '../config';
+// `osteoflow run` (what `npm start` runs): brings up the stack and the workers, drives a synthetic study through real
+// timelines (with injected defects that fail QC and are re-scanned), prints the cohort summary, and leaves the stack
+// as it found it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../config';
 import { connectClient } from '../config/temporal';
 import { StackError } from '../ops/errors';
 import { startStack, stackStatus, stopStack } from '../ops/stack';
-import { patientWorkflowId } from '../workflows/ids';
-import { enrolPatientWorkflow, type EnrolPatientResult } from '../workflows/enrolPatient';
+import { runSyntheticStudy, type SyntheticRun } from '../study/syntheticRun';
 import { createPipelineWorker } from '../workers/pipeline/worker';
 import { installRuntime } from '../workers/runtime';
 import type { Command } from './main';
 import { parseFlags, UsageError } from './args';
+import { cohortSummary, printCohortTable } from './summary';
 
-const USAGE = 'usage: osteoflow run [--patients N] [--study ID] [--keep-stack]';
+const USAGE =
+  'usage: osteoflow run [--patients N] [--seed S] [--defect-rate R] [--workers K] [--study ID] [--summary-json FILE] [--keep-stack]';
 
 export const runCommand: Command = {
-  summary: 'run the main job on the embedded stack (a synthetic study end to end)',
+  summary: 'run the main job: a synthetic study through the whole pipeline on the embedded stack',
   async run(argv) {
     let flags;
     try {
-      flags = parseFlags(argv, { patients: { kind: 'int', min: 1, max: 1000 }, study: { kind: 'string' }, 'keep-stack': { kind: 'boolean' } });
+      flags = parseFlags(argv, {
+        patients: { kind: 'int', min: 1, max: 999 },
+        seed: { kind: 'int', min: 0 },
+        'defect-rate': { kind: 'string' },
+        workers: { kind: 'int', min: 1, max: 16 },
+        study: { kind: 'string' },
+        'summary-json': { kind: 'string' },
+        'keep-stack': { kind: 'boolean' },
+      });
+      const rate = Number(flags['defect-rate'] ?? 0.05);
+      if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--defect-rate must be a number from 0 to 1, got '${flags['defect-rate']}'`);
+      flags['defect-rate'] = rate;
     } catch (err) {
       if (err instanceof UsageError) {
         console.error(`osteoflow run: ${err.message}\n${USAGE}`);
@@ -28,57 +44,83 @@ export const runCommand: Command = {
       throw err;
     }
     try {
-      await runStudy({
-        patients: (flags.patients as number | undefined) ?? 3,
+      await mainJob({
+        patients: (flags.patients as number | undefined) ?? 24,
+        seed: (flags.seed as number | undefined) ?? 7,
+        defectRate: flags['defect-rate'] as number,
+        workers: (flags.workers as number | undefined) ?? Math.max(1, Math.min(2, os.cpus().length)),
         studyId: (flags.study as string | undefined) ?? `SYNTH-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
+        summaryJson: flags['summary-json'] as string | undefined,
         keepStack: flags['keep-stack'] === true,
       });
       return 0;
     } catch (err) {
-      console.error(err instanceof StackError ? `osteoflow run: ${err.message}` : err);
+      console.error(`osteoflow run: ${err instanceof StackError ? err.message : err instanceof Error ? (err.stack ?? err.message) : err}`);
       return 1;
     }
   },
 };
 
-async function runStudy(opts: { patients: number; studyId: string; keepStack: boolean }): Promise<void> {
+interface MainJobOptions {
+  patients: number;
+  seed: number;
+  defectRate: number;
+  workers: number;
+  studyId: string;
+  summaryJson?: string;
+  keepStack: boolean;
+}
+
+/** Extra worker processes beside the in-process one: extraction is CPU-bound, and one Node thread uses one core. */
+function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv): ChildProcess[] {
+  return Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, OSTEOFLOW_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return child;
+  });
+}
+
+async function mainJob(opts: MainJobOptions): Promise<void> {
   const started = Date.now();
   const cfg = loadConfig();
-  const log = (line: string) => console.log(`[stack] ${line}`);
+  const log = (line: string) => console.log(`[osteoflow] ${line}`);
   const before = stackStatus(cfg);
   const wasRunning = before.temporal.startsWith('running') && before.mlflow.startsWith('running');
-  const endpoints = await startStack(cfg, { log });
+  const endpoints = await startStack(cfg, { log: (line) => console.log(`[stack] ${line}`) });
   installRuntime('WARN'); // the summary below is what a person reads; worker chatter stays out of it
-  const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri });
-  const { worker } = pipeline;
+  const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri, maxConcurrentActivities: 1 });
+  const running = pipeline.worker.run();
+  const helpers = startWorkerProcesses(opts.workers - 1, process.env);
   const client = await connectClient(endpoints.temporal.address, cfg.temporal);
+  let run: SyntheticRun;
   try {
-    const results = await worker.runUntil(async () => {
-      const pseudonyms = Array.from({ length: opts.patients }, (_, i) => `SYN-${String(i + 1).padStart(3, '0')}`);
-      return Promise.all(
-        pseudonyms.map(async (pseudonym) => {
-          const handle = await client.workflow.start(enrolPatientWorkflow, {
-            workflowId: patientWorkflowId(opts.studyId, pseudonym),
-            taskQueue: cfg.taskQueues.pipeline,
-            args: [{ studyId: opts.studyId, pseudonym }],
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          });
-          const result: EnrolPatientResult = await handle.result();
-          const history = await handle.fetchHistory();
-          return { result, events: history.events?.length ?? 0 };
-        }),
-      );
+    log(`stack ready (Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri}); ${opts.workers} pipeline worker(s)`);
+    run = await runSyntheticStudy(client, cfg, {
+      studyId: opts.studyId,
+      patients: opts.patients,
+      seed: opts.seed,
+      defectRate: opts.defectRate,
+      workDir: path.join(cfg.dataDir, 'studies', opts.studyId),
+      log,
     });
-    console.log(`\nstudy ${opts.studyId}: ${results.length} patient workflow(s) completed on ${endpoints.temporal.address}`);
-    console.log(['workflow id'.padEnd(36), 'stage'.padEnd(10), 'events'.padEnd(7), 'acknowledged at'].join(' '));
-    for (const { result, events } of results) {
-      console.log([result.workflowId.padEnd(36), result.stage.padEnd(10), String(events).padEnd(7), result.acknowledgedAt].join(' '));
-    }
-    console.log(`\nresult of ${results[0].result.workflowId}: ${JSON.stringify(results[0].result)}`);
   } finally {
-    await client.connection.close();
+    for (const child of helpers) child.kill('SIGTERM');
+    pipeline.worker.shutdown();
+    await running;
     await pipeline.close();
-    if (!wasRunning && !opts.keepStack) await stopStack(cfg, log);
+    await client.connection.close();
+    await Promise.all(helpers.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    if (!wasRunning && !opts.keepStack) await stopStack(cfg, (line) => console.log(`[stack] ${line}`));
   }
-  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const summary = await cohortSummary(cfg, run);
+  printCohortTable(run, summary);
+  if (opts.summaryJson) {
+    mkdirSync(path.dirname(path.resolve(opts.summaryJson)), { recursive: true });
+    writeFileSync(opts.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    log(`summary written to ${opts.summaryJson}`);
+  }
+  log(`${run.timelines.length} patients, ${run.rescans.length} re-scan(s) after failed QC, done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

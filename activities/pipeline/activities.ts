@@ -129,7 +129,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     },
 
     async notify(notification: Notification) {
-      Context.current().log.warn(`notification: ${notification.kind}`, { ...notification });
+      Context.current().log.info(`notification: ${notification.kind}`, { ...notification });
       if (!deps.webhookUrl) return;
       const response = await fetch(deps.webhookUrl, {
         method: 'POST',

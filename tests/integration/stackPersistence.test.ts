@@ -9,8 +9,8 @@ import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
 import { startStack, stackPaths, stackStatus, stopStack } from '../../ops/stack';
 import { MlflowClient } from '../../registry/mlflowClient';
-import { enrolPatientWorkflow } from '../../workflows/enrolPatient';
-import { patientWorkflowId } from '../../workflows/ids';
+import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../study/coordinator';
+import { eventually, makeStudy } from './support/pipeline';
 import { createPipelineWorker } from '../../workers/pipeline/worker';
 import { installRuntime } from '../../workers/runtime';
 
@@ -43,19 +43,26 @@ it('keeps workflow history, model version, artifact and alias across a stop and 
   expect(again).toEqual(first);
   expect(stackStatus(cfg)).toEqual(statusBefore);
 
-  // A workflow through a real worker; result and history read back through the client.
-  const workflowId = patientWorkflowId('PERSIST-1', 'SYN-042');
+  // A patient's whole timeline through a real worker; result and history read back through the client.
+  const study = makeStudy({ patients: 1, seed: 51, studyId: 'PERSIST-1' });
+  const patient = study.manifest.patients[0];
   const client = await connectClient(first.temporal.address, cfg.temporal);
   const pipeline = await createPipelineWorker(cfg, { address: first.temporal.address, mlflowUri: first.mlflow.trackingUri });
-  const { worker } = pipeline;
-  const result = await worker.runUntil(
-    client.workflow.execute(enrolPatientWorkflow, { workflowId, taskQueue: cfg.taskQueues.pipeline, args: [{ studyId: 'PERSIST-1', pseudonym: 'SYN-042' }] }),
-  );
+  const handle = await enrolPatient(client, cfg.taskQueues.pipeline, study.protocol, patient.pseudonym);
+  const workflowId = handle.workflowId;
+  const result = await pipeline.worker.runUntil(async () => {
+    for (const tp of patient.timepoints) {
+      for (const [modality, file] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: study.file(file) });
+    }
+    await eventually(() => readTimeline(handle), (v) => v.timepoints.every((t) => t.status === 'done'), 180000, 'timeline done');
+    await recordPathology(handle, { necrosisPct: patient.necrosisPct, huvosGrade: patient.huvosGrade, date: patient.pathology.reportDate });
+    return handle.result();
+  });
   await pipeline.close();
-  expect(result).toMatchObject({ workflowId, studyId: 'PERSIST-1', pseudonym: 'SYN-042', stage: 'enrolled', acknowledgedBy: cfg.taskQueues.pipeline });
+  expect(result).toMatchObject({ studyId: 'PERSIST-1', pseudonym: patient.pseudonym, stage: 'labelled' });
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const eventTypes = history.events!.map((e) => e.eventType);
-  expect(eventTypes.length).toBeGreaterThanOrEqual(10);
+  expect(eventTypes.length).toBeGreaterThanOrEqual(20);
   await client.connection.close();
 
   // A registered model version whose artifact went through the server's artifact proxy, with an alias.

@@ -1,0 +1,70 @@
+// The main job's cohort summary: a table for people and the --summary-json document for machines.
+import type { OsteoflowConfig } from '../config';
+import { openResultsStore } from '../store';
+import type { SyntheticRun } from '../study/syntheticRun';
+import type { PredictionRef } from '../workflows/timeline/types';
+
+export interface CohortSummary {
+  studyId: string;
+  patients: Array<{
+    id: string;
+    timepoints: Array<{ name: string; status: string; qc: 'passed' | 'failed' | 'overridden' | 'pending'; features: number }>;
+    prediction: PredictionRef | null;
+  }>;
+}
+
+/** Feature counts come from the results store (what was persisted), not from the workflows' own accounts. */
+export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun): Promise<CohortSummary> {
+  const store = openResultsStore(cfg);
+  try {
+    const patients: CohortSummary['patients'] = [];
+    for (const view of run.timelines) {
+      const timepoints = [];
+      for (const tp of view.timepoints) {
+        const features = await store.countFeatureRows({ studyId: view.studyId, pseudonym: view.pseudonym, timepoint: tp.name });
+        const qc = !tp.qc ? 'pending' : tp.qc.override ? 'overridden' : tp.qc.passed ? 'passed' : 'failed';
+        timepoints.push({ name: tp.name, status: tp.status, qc, features } as const);
+      }
+      patients.push({ id: view.pseudonym, timepoints, prediction: view.latestPrediction ?? null });
+    }
+    return { studyId: run.protocol.studyId, patients };
+  } finally {
+    await store.close();
+  }
+}
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
+
+export function printCohortTable(run: SyntheticRun, summary: CohortSummary): void {
+  const header = ['patient', 'truth', 'baseline', 'mid', 'preop', 'ΔVol% pre', 'ΔADC pre', '%ΔSUVmax pre', 'prediction'];
+  const rows = run.timelines.map((view, i) => {
+    const patient = run.manifest.patients[i];
+    const s = summary.patients[i];
+    const cell = (name: string) => {
+      const tp = s.timepoints.find((t) => t.name === name)!;
+      const rescanned = run.rescans.some((r) => r.pseudonym === view.pseudonym && r.timepoint === name);
+      return `${tp.status}${rescanned ? '*' : ''} ${tp.features}`;
+    };
+    const named = view.timepoints.find((t) => t.name === 'preop')?.deltas?.named ?? {};
+    const prediction = s.prediction ? `${s.prediction.probability.toFixed(2)} (${s.prediction.model})` : '–';
+    return [
+      view.pseudonym,
+      `${patient.responder} ${patient.necrosisPct}% ${patient.huvosGrade}`,
+      cell('baseline'),
+      cell('mid'),
+      cell('preop'),
+      fmt(named.volumeChangePct),
+      fmt(named.deltaAdcMean, 0),
+      fmt(named.suvMaxChangePct),
+      prediction,
+    ];
+  });
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((v, c) => v.padEnd(widths[c])).join('  ');
+  console.log(`\nstudy ${summary.studyId}: status and stored features per timepoint (* = re-scanned after a failed QC)`);
+  console.log(line(header));
+  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  const notes = new Set(run.timelines.filter((v, i) => !summary.patients[i].prediction).map((v) => v.timepoints.at(-1)?.note).filter(Boolean));
+  for (const note of notes) console.log(`no prediction: ${note}`);
+}
