@@ -65,6 +65,6 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  const notes = new Set(run.timelines.filter((v, i) => !summary.patients[i].prediction).map((v) => v.timepoints.at(-1)?.note).filter(Boolean));
+  const notes = new Set(run.timelines.filter((_view, i) => !summary.patients[i].prediction).map((v) => v.timepoints.at(-1)?.note).filter(Boolean));
   for (const note of notes) console.log(`no prediction: ${note}`);
 }
