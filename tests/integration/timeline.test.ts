@@ -2,7 +2,7 @@
 import { SqliteResultsStore } from '../../store/sqliteStore';
 import { resultsStorePath } from '../../store';
 import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../study/coordinator';
-import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { connectHarness, eventually, makeStudy, recordHistory, type Harness } from './support/pipeline';
 
 jest.setTimeout(240000);
 
@@ -34,6 +34,8 @@ it('runs a full timeline to done at all three timepoints, with deltas stored', a
     expect(labelled.pathology?.necrosisPct).toBe(patient.necrosisPct);
     const result = await handle.result();
     expect(result.stage).toBe('labelled');
+    await recordHistory(harness, handle.workflowId, 'patientTimeline-full');
+    await recordHistory(harness, `${handle.workflowId}/mid/run-1`, 'timepoint-mid');
   });
 
   const store = new SqliteResultsStore(resultsStorePath(harness.cfg));

@@ -4,10 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, type TimelineHandle } from '../../study/coordinator';
+import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, withdraw, type TimelineHandle } from '../../study/coordinator';
 import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { SyntheticPatient } from '../../synthetic';
-import { connectHarness, eventually, makeStudy, type Harness, type StudyFixture } from './support/pipeline';
+import { connectHarness, eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';
 
 jest.setTimeout(240000);
 
@@ -67,6 +67,10 @@ it('a scan that fails QC waits for a re-scan (visible by query and by search att
   const done = await eventually(() => readTimeline(handle), (v) => statusOf(defect.timepoint)(v) === 'done', 120000, 're-scan processed');
   expect(done.timepoints.find((t) => t.name === defect.timepoint)!.qc).toEqual({ passed: true, reasons: [] });
   await eventually(() => listPatients(harness.client, study.protocol.studyId, 'QcStatus = "failed"'), (ids) => ids.length === 0, 30000, 'no longer listed as failed');
+  await withdraw(handle, { reason: 'end of test' });
+  await handle.result();
+  await recordHistory(harness, handle.workflowId, 'patientTimeline-qc-rescan-withdrawn');
+  await recordHistory(harness, `${handle.workflowId}/${defect.timepoint}/run-1`, 'timepoint-qc-failed');
 });
 
 it('a coordinator override lets a failed scan set through, with the reason and who recorded', async () => {

@@ -65,3 +65,21 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
   return last;
 }
+
+/**
+ * With OSTEOFLOW_RECORD_HISTORIES=<dir>, saves a finished workflow's history there (proto JSON, written by the
+ * `temporal` CLI), for the replay test (tests/unit/workflows/replay.test.ts) to run through future workflow code.
+ */
+export async function recordHistory(harness: Harness, workflowId: string, name: string): Promise<void> {
+  const dir = process.env.OSTEOFLOW_RECORD_HISTORIES;
+  if (!dir) return;
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const temporal = path.join(harness.cfg.venvDir, 'bin', 'temporal');
+  const args = ['workflow', 'show', '--address', harness.endpoints.temporal.address, '--namespace', harness.cfg.temporal.namespace, '-w', workflowId, '-o', 'json'];
+  const shown = spawnSync(temporal, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (shown.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${shown.stderr}`);
+  mkdirSync(dir, { recursive: true });
+  // The workflow id travels with the history: replay needs it (child ids are derived from it).
+  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify({ workflowId, history: JSON.parse(shown.stdout) }, null, 1)}\n`);
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { loadStudyFile, parseDuration } from '../../../study/protocol';
+import { DEFAULT_PARAMS_FILE } from '../../../study/syntheticStudy';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-protocol-'));
+const good = {
+  studyId: 'OS-2026',
+  timepoints: [
+    { name: 'baseline', dueAfter: '0d', window: '21d', modalities: ['T1CE', 'T2', 'ADC', 'PET'] },
+    { name: 'mid', dueAfter: '8w', window: '3w', modalities: ['T1CE', 'ADC'] },
+  ],
+  qc: { minSlices: 16 },
+  segmentation: 'manual-required',
+  features: { params: DEFAULT_PARAMS_FILE },
+  model: { name: 'osteoflow-response' },
+};
+
+function write(name: string, content: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : YAML.stringify(content));
+  return file;
+}
+
+const load = (file: string) => loadStudyFile(file, { storeRoot: '/data/studies' });
+
+describe('study file', () => {
+  it('loads a valid study with durations, defaults and the parameter hash', () => {
+    const protocol = load(write('good.yaml', good));
+    expect(protocol.timepoints[1]).toEqual({ name: 'mid', dueAfterMs: 8 * 7 * 86400000, windowMs: 21 * 86400000, modalities: ['T1CE', 'ADC'] });
+    expect(protocol.qc).toEqual({ minSlices: 16, maxSpacingMm: 10, tumourVolumeMl: [0.1, 5000] });
+    expect(protocol.features.paramHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(protocol.storeDir).toBe(path.join('/data/studies', 'OS-2026'));
+  });
+
+  it('parses durations in s, m, h, d, w', () => {
+    expect([parseDuration('30s'), parseDuration('2h'), parseDuration('1.5d'), parseDuration('14 d')]).toEqual([30000, 7200000, 129600000, 1209600000]);
+    expect(parseDuration('two weeks')).toBeUndefined();
+  });
+
+  it.each([
+    ['studyId', { ...good, studyId: 'OS 2026' }, /'studyId' must be 1–64 letters, digits/],
+    ['unknown key', { ...good, timepoint: [] }, /'timepoint' must be absent \(unknown key/],
+    ['duration', { ...good, timepoints: [{ ...good.timepoints[0], window: 'two weeks' }] }, /'timepoints\[0\]\.window' must be a duration such as 14d or 2w, got "two weeks"/],
+    ['modality', { ...good, timepoints: [{ ...good.timepoints[0], modalities: ['T1CE', 'MRI'] }] }, /'timepoints\[0\]\.modalities\[1\]' must be one of T1, T1CE/],
+    ['order', { ...good, timepoints: [good.timepoints[1], good.timepoints[0]] }, /'timepoints\[1\]\.dueAfter' must be not earlier than timepoints\[0\]\.dueAfter/],
+    ['duplicate', { ...good, timepoints: [good.timepoints[0], good.timepoints[0]] }, /'timepoints\[1\]\.name' must be unique/],
+    ['segmentation', { ...good, segmentation: 'ai' }, /'segmentation\.mode' must be 'manual-required' or 'automatic-allowed'/],
+    ['qc volume', { ...good, qc: { tumourVolumeMl: [10, 1] } }, /'qc\.tumourVolumeMl' must be \[min, max\] in ml/],
+    ['model', { ...good, model: {} }, /'model\.name' must be the registered model name/],
+  ])('rejects a bad %s, naming the file and the key', (_what, content, message) => {
+    const file = write('bad.yaml', content);
+    expect(() => load(file)).toThrow(message);
+    expect(() => load(file)).toThrow(new RegExp(`^study file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+  });
+
+  it('rejects a bad parameter file at enrolment, with its own key path', () => {
+    const params = write('bad-params.yaml', { setting: { binWidht: 25 } });
+    expect(() => load(write('with-bad-params.yaml', { ...good, features: { params } }))).toThrow(/binWidht/);
+  });
+
+  it('rejects a file that is not YAML', () => {
+    expect(() => load(write('broken.yaml', 'studyId: [unclosed'))).toThrow(/not valid YAML/);
+  });
+});
