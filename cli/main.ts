@@ -11,6 +11,7 @@ export type Command = {
 const commands: Record<string, () => Promise<Command>> = {
   extract: async () => (require('../radiomics/cli') as typeof import('../radiomics/cli')).extractCommand,
   run: async () => (require('./run') as typeof import('./run')).runCommand,
+  study: async () => (require('./study') as typeof import('./study')).studyCommand,
   stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
 };
 

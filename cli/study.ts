@@ -1,0 +1,104 @@
+// `osteoflow study …`: the coordinator's commands on running timelines (enrol, register scans, override QC, record
+// pathology, withdraw, status). Each maps to one update or query of the patient's PatientTimeline workflow.
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { connectClient } from '../config/temporal';
+import { currentEndpoints } from '../ops/stack';
+import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, timelineHandle, withdraw } from '../study/coordinator';
+import { loadStudyFile } from '../study/protocol';
+import type { HuvosGrade, TimelineView } from '../workflows/timeline/types';
+import { parseFlags, UsageError, type FlagSpec } from './args';
+import type { Command } from './main';
+
+const USAGE = `usage: osteoflow study <action> [options]
+  enrol     --study-file FILE --patient PSEUDONYM
+  register  --study ID --patient P --timepoint T --modality M --source PATH|URL
+  override  --study ID --patient P --timepoint T --reason TEXT --who NAME
+  pathology --study ID --patient P --necrosis PCT --huvos I|II|III|IV --date YYYY-MM-DD
+  withdraw  --study ID --patient P --reason TEXT
+  show      --study ID --patient P
+  list      --study ID [--filter 'QcStatus = "failed"']`;
+
+const s = { kind: 'string' } as const;
+const SPECS: Record<string, FlagSpec> = {
+  enrol: { 'study-file': s, patient: s },
+  register: { study: s, patient: s, timepoint: s, modality: s, source: s },
+  override: { study: s, patient: s, timepoint: s, reason: s, who: s },
+  pathology: { study: s, patient: s, necrosis: s, huvos: s, date: s },
+  withdraw: { study: s, patient: s, reason: s },
+  show: { study: s, patient: s },
+  list: { study: s, filter: s },
+};
+
+function required(flags: Record<string, unknown>, spec: FlagSpec, optional: string[] = []): Record<string, string> {
+  for (const name of Object.keys(spec)) if (!optional.includes(name) && flags[name] === undefined) throw new UsageError(`--${name} is required`);
+  return flags as Record<string, string>;
+}
+
+function printTimeline(view: TimelineView): void {
+  console.log(`${view.studyId}/${view.pseudonym}: ${view.stage}${view.withdrawn ? ` (withdrawn: ${view.withdrawn.reason})` : ''}`);
+  for (const tp of view.timepoints) {
+    const qc = tp.qc ? (tp.qc.override ? `QC overridden by ${tp.qc.override.who}` : tp.qc.passed ? 'QC passed' : `QC failed: ${tp.qc.reasons.join('; ')}`) : '';
+    const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
+    console.log(`  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, prediction, tp.note].filter(Boolean).join(' · ')}`);
+  }
+}
+
+export const studyCommand: Command = {
+  summary: "a study coordinator's actions on patient timelines (enrol, register, override, pathology, withdraw, show, list)",
+  async run(argv) {
+    const [action, ...rest] = argv;
+    const spec = action ? SPECS[action] : undefined;
+    if (!spec) {
+      console.error(USAGE);
+      return 2;
+    }
+    let flags: Record<string, string>;
+    try {
+      flags = required(parseFlags(rest, spec), spec, ['filter']);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        console.error(`osteoflow study ${action}: ${err.message}\n${USAGE}`);
+        return 2;
+      }
+      throw err;
+    }
+    const cfg = loadConfig();
+    const client = await connectClient(currentEndpoints(cfg).temporal.address, cfg.temporal);
+    try {
+      if (action === 'enrol') {
+        const protocol = loadStudyFile(path.resolve(flags['study-file']), { storeRoot: path.join(cfg.dataDir, 'studies') });
+        const handle = await enrolPatient(client, cfg.taskQueues.pipeline, protocol, flags.patient);
+        console.log(`enrolled: ${handle.workflowId}`);
+        return 0;
+      }
+      if (action === 'list') {
+        for (const id of await listPatients(client, flags.study, flags.filter)) console.log(id);
+        return 0;
+      }
+      const handle = timelineHandle(client, flags.study, flags.patient);
+      const view =
+        action === 'register'
+          ? await registerScan(handle, { timepoint: flags.timepoint, modality: flags.modality, source: flags.source })
+          : action === 'override'
+            ? await overrideQc(handle, { timepoint: flags.timepoint, reason: flags.reason, who: flags.who })
+            : action === 'pathology'
+              ? await recordPathology(handle, { necrosisPct: Number(flags.necrosis), huvosGrade: flags.huvos as HuvosGrade, date: flags.date })
+              : action === 'withdraw'
+                ? await withdraw(handle, { reason: flags.reason })
+                : await readTimeline(handle);
+      printTimeline(view);
+      return 0;
+    } catch (err) {
+      // A validator's rejection is the coordinator's answer: say what was wrong, nothing changed.
+      if (err instanceof WorkflowUpdateFailedError) {
+        console.error(`osteoflow study ${action}: rejected: ${err.cause?.message ?? err.message} (nothing was changed)`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      await client.connection.close();
+    }
+  },
+};

@@ -1,0 +1,54 @@
+// The coordinator's command line against the real stack: enrol, show, a rejected registration, withdraw, list.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../config';
+import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+
+jest.setTimeout(120000);
+const run = promisify(execFile);
+const BIN = path.join(PROJECT_ROOT, 'bin', 'osteoflow.js');
+
+async function osteoflow(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'study', ...args], { env: process.env });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await connectHarness();
+});
+afterAll(async () => harness?.close());
+
+it('enrols, shows, rejects a bad registration without changing anything, withdraws and lists', async () => {
+  const study = makeStudy({ patients: 1, seed: 61 });
+  const { writeSyntheticStudyFile } = await import('../../study/syntheticStudy');
+  const studyFile = writeSyntheticStudyFile(study.dir, { studyId: study.protocol.studyId });
+  const pipeline = await harness.startWorker();
+  await pipeline.worker.runUntil(async () => {
+    const id = { study: study.protocol.studyId, patient: 'SYN-001' };
+    expect(await osteoflow('enrol', '--study-file', studyFile, '--patient', id.patient)).toEqual({ code: 0, out: `enrolled: ${id.study}/${id.patient}\n` });
+    const shown = await osteoflow('show', '--study', id.study, '--patient', id.patient);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/^.*SYN-001: baseline\n  baseline\s+pending\s+due \d{4}-\d\d-\d\d/);
+
+    const rejected = await osteoflow('register', '--study', id.study, '--patient', id.patient, '--timepoint', 'week-9', '--modality', 'T1CE', '--source', '/x.nii.gz');
+    expect(rejected).toEqual({ code: 1, out: 'osteoflow study register: rejected: unknown timepoint "week-9" (expected one of baseline, mid, preop) (nothing was changed)\n' });
+
+    const missing = await osteoflow('register', '--study', id.study, '--patient', id.patient);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toMatch(/--timepoint is required/);
+
+    const withdrawn = await osteoflow('withdraw', '--study', id.study, '--patient', id.patient, '--reason', 'consent withdrawn');
+    expect(withdrawn.out).toMatch(/SYN-001: withdrawn \(withdrawn: consent withdrawn\)/);
+  });
+  await pipeline.close();
+  // Visibility is eventually consistent.
+  const listed = await eventually(() => osteoflow('list', '--study', study.protocol.studyId), (r) => r.out.includes('SYN-001'), 30000, 'listing');
+  expect(listed).toEqual({ code: 0, out: `${study.protocol.studyId}/SYN-001\n` });
+});
