@@ -74,14 +74,22 @@ export class MlflowClient {
     return (await this.get<{ run: Run }>('runs/get', { run_id: runId })).run;
   }
 
+  /** Logs params, metrics and tags, split into requests within MLflow's batch limits (100 params, 100 tags, 1000 entries). */
   async logBatch(runId: string, batch: { params?: Record<string, string>; metrics?: Record<string, number>; tags?: Record<string, string> }): Promise<void> {
     const now = Date.now();
-    await this.post('runs/log-batch', {
-      run_id: runId,
-      params: Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value })),
-      metrics: Object.entries(batch.metrics ?? {}).map(([key, value]) => ({ key, value, timestamp: now, step: 0 })),
-      tags: Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value })),
-    });
+    const params = Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value }));
+    const metrics = Object.entries(batch.metrics ?? {}).map(([key, value]) => ({ key, value, timestamp: now, step: 0 }));
+    const tags = Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value }));
+    do {
+      const p = params.splice(0, 100);
+      const t = tags.splice(0, 100);
+      const m = metrics.splice(0, 1000 - p.length - t.length);
+      await this.post('runs/log-batch', { run_id: runId, params: p, metrics: m, tags: t });
+    } while (params.length + metrics.length + tags.length > 0);
+  }
+
+  async setRunTag(runId: string, key: string, value: string): Promise<void> {
+    await this.post('runs/set-tag', { run_id: runId, key, value });
   }
 
   async finishRun(runId: string, status: 'FINISHED' | 'FAILED' | 'KILLED' = 'FINISHED'): Promise<void> {
@@ -98,6 +106,47 @@ export class MlflowClient {
     return (await this.get<{ registered_model: RegisteredModel }>('registered-models/get', { name })).registered_model;
   }
 
+  /** The model, or undefined when no model of that name is registered. */
+  async findRegisteredModel(name: string): Promise<RegisteredModel | undefined> {
+    try {
+      return await this.getRegisteredModel(name);
+    } catch (err) {
+      if (err instanceof MlflowError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the model unless it exists (two trainings may register the first version at once). */
+  async ensureRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
+    const existing = await this.findRegisteredModel(name);
+    if (existing) return existing;
+    try {
+      return await this.createRegisteredModel(name, description);
+    } catch (err) {
+      if (err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') return this.getRegisteredModel(name);
+      throw err;
+    }
+  }
+
+  async searchRegisteredModels(filter?: string): Promise<RegisteredModel[]> {
+    const out: RegisteredModel[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.get<{ registered_models?: RegisteredModel[]; next_page_token?: string }>('registered-models/search', {
+        filter,
+        max_results: 100,
+        page_token: pageToken,
+      });
+      out.push(...(page.registered_models ?? []));
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    await this.post('registered-models/set-tag', { name, key, value });
+  }
+
   async deleteRegisteredModel(name: string): Promise<void> {
     await this.send('DELETE', 'registered-models/delete', undefined, { name });
   }
@@ -111,8 +160,24 @@ export class MlflowClient {
     return (await this.get<{ model_version: ModelVersion }>('model-versions/get', { name, version })).model_version;
   }
 
+  /** Every version matching the filter (all pages), e.g. `name = 'osteoflow-response'`. */
   async searchModelVersions(filter: string): Promise<ModelVersion[]> {
-    return (await this.get<{ model_versions?: ModelVersion[] }>('model-versions/search', { filter })).model_versions ?? [];
+    const out: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.get<{ model_versions?: ModelVersion[]; next_page_token?: string }>('model-versions/search', {
+        filter,
+        max_results: 200,
+        page_token: pageToken,
+      });
+      out.push(...(page.model_versions ?? []));
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  async updateModelVersion(name: string, version: string, description: string): Promise<ModelVersion> {
+    return (await this.send('PATCH', 'model-versions/update', { name, version, description }) as { model_version: ModelVersion }).model_version;
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {

@@ -13,6 +13,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,6 +21,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/pipeline/contract';
+import { rescoreSignal } from './models/messages';
 import { POLICIES } from './policies';
 import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
 import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, timepointProgressSignal, withdrawUpdate } from './timeline/messages';
@@ -52,10 +54,14 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
   const studyId = protocol.studyId;
   const state = input.state ?? initialState(protocol, workflowInfo().startTime.getTime());
   let dirty = false; // set by every handler: something to look at
+  let rescoreRequested = false; // the study's champion changed: predict again at the latest done timepoint
   const find = (name: string) => state.timepoints.find((t) => t.name === name)!;
   const view = () => toView(studyId, pseudonym, state);
 
   setHandler(timelineQuery, view);
+  setHandler(rescoreSignal, () => {
+    rescoreRequested = true;
+  });
   setHandler(timepointProgressSignal, ({ timepoint, status }) => {
     const tp = state.timepoints.find((t) => t.name === timepoint);
     if (tp && !['done', 'missed'].includes(tp.status)) tp.status = status;
@@ -129,8 +135,9 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     const deadline = nextDeadline(protocol, state);
     dirty = false;
     const waitMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-    if (waitMs === undefined) await condition(() => dirty);
-    else await condition(() => dirty, waitMs);
+    if (waitMs === undefined) await condition(() => dirty || rescoreRequested);
+    else await condition(() => dirty || rescoreRequested, waitMs);
+    if (rescoreRequested && patched('rescore-on-promotion')) await rescore();
     for (const tp of applyDeadlines(protocol, state, Date.now())) {
       if (!tp.notifiedOverdue) {
         tp.notifiedOverdue = true;
@@ -190,6 +197,17 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
         target.deltas = await deltas.computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
       }
     }
+    await predict(tp);
+  }
+
+  /** After a promotion: the latest done timepoint predicted again with the new champion. */
+  async function rescore(): Promise<void> {
+    rescoreRequested = false;
+    const latest = [...state.timepoints].reverse().find((t) => t.status === 'done');
+    if (latest) await predict(latest);
+  }
+
+  async function predict(tp: TimepointState): Promise<void> {
     try {
       const { prediction, note } = await predictor.predictResponse({ protocol, pseudonym, timepoint: tp.name });
       tp.prediction = prediction;

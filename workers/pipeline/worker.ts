@@ -30,7 +30,7 @@ export async function createPipelineWorker(cfg: OsteoflowConfig, options: Pipeli
   let mlflow: MlflowClient | undefined;
   const activities = createActivities({
     store,
-    predictor: registryPredictor(() => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token }))),
+    predictor: registryPredictor(() => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token })), store),
     webhookUrl: cfg.notifications.webhookUrl,
   });
   const worker = await Worker.create({

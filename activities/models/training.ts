@@ -1,0 +1,168 @@
+// Training activities: thin adapters from the Training workflow to the dataset assembly, the robustness screen, the
+// learning library and the registry. The assembled dataset stays out of workflow history: it is cached on disk by its
+// fingerprint and re-assembled from the store (and checked against the fingerprint) where the cache is missing.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { loadParamsFile, readImage } from '../../radiomics';
+import { assembleDataset, assertTrainable, foldsFor, timepointsUpTo, type DatasetScope, type TrainingDataset } from '../../models/dataset';
+import { trainCandidate } from '../../models/training/candidate';
+import { isRobust, perturbedFeatures, screenRobustness } from '../../models/training/robustness';
+import { delongTest } from '../../models/stats/delong';
+import { ModelInputError } from '../../models/stats/errors';
+import { seededRandom, shuffleInPlace } from '../../models/stats/random';
+import type { MlflowClient } from '../../registry/mlflowClient';
+import { holdoutTag, registerCandidate } from '../../registry/modelPackage';
+import { drawHoldout } from '../../registry/promotionPolicy';
+import type { ResultsStore } from '../../store/types';
+import type { StudyProtocol } from '../../study/types';
+import type { DatasetRef, ModelActivities } from './contract';
+
+export interface ModelDeps {
+  store: ResultsStore;
+  mlflow: () => MlflowClient;
+  /** Folder for assembled datasets, by fingerprint. */
+  cacheDir: string;
+}
+
+export function scopeOf(protocol: StudyProtocol, predictAt: string): DatasetScope {
+  return { studyId: protocol.studyId, paramHash: protocol.features.paramHash, timepoints: protocol.timepoints.map((t) => t.name), predictAt };
+}
+
+/** The study's locked hold-out, or undefined when none is locked yet. */
+export async function lockedHoldout(mlflow: MlflowClient, modelName: string, studyId: string): Promise<string[] | undefined> {
+  const model = await mlflow.findRegisteredModel(modelName);
+  const tag = model?.tags?.find((t) => t.key === holdoutTag(studyId));
+  return tag ? (JSON.parse(tag.value) as string[]) : undefined;
+}
+
+export function createTrainingActivities(deps: ModelDeps): Pick<ModelActivities, 'prepareTrainingSet' | 'screenRobustness' | 'trainCandidates' | 'registerCandidate' | 'setAlias'> {
+  const { store } = deps;
+  const cacheFile = (fingerprint: string) => path.join(deps.cacheDir, `${fingerprint}.json`);
+
+  async function loadDataset(ref: DatasetRef): Promise<TrainingDataset> {
+    const file = cacheFile(ref.fingerprint);
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TrainingDataset;
+    const dataset = await assembleDataset(store, scopeOf(ref.protocol, ref.predictAt), { exclude: ref.holdout });
+    if (dataset.fingerprint !== ref.fingerprint) {
+      throw new ModelInputError(
+        `the study's data changed since the training set was assembled (fingerprint ${dataset.fingerprint.slice(0, 12)}…, expected ${ref.fingerprint.slice(0, 12)}…); start the training again`,
+        'dataset',
+      );
+    }
+    return dataset;
+  }
+
+  return {
+    async prepareTrainingSet({ protocol, predictAt, holdoutFraction, seed }) {
+      const scope = scopeOf(protocol, predictAt);
+      timepointsUpTo(scope);
+      const mlflow = deps.mlflow();
+      const modelName = protocol.model.name;
+      let holdout = await lockedHoldout(mlflow, modelName, protocol.studyId);
+      if (!holdout) {
+        // Locked once per study, from every labelled patient with complete data, before anything is trained.
+        const everyone = await assembleDataset(store, scope);
+        assertTrainable(everyone);
+        holdout = drawHoldout(everyone.patients, everyone.labels, { fraction: holdoutFraction, seed });
+        await mlflow.ensureRegisteredModel(modelName, 'Response to neoadjuvant chemotherapy (good = necrosis ≥ 90 %), osteoflow');
+        const again = await lockedHoldout(mlflow, modelName, protocol.studyId);
+        if (again) holdout = again; // another training locked it first
+        else await mlflow.setRegisteredModelTag(modelName, holdoutTag(protocol.studyId), JSON.stringify(holdout));
+      }
+      const dataset = await assembleDataset(store, scope, { exclude: holdout });
+      const events = assertTrainable(dataset).good;
+      mkdirSync(deps.cacheDir, { recursive: true });
+      const file = cacheFile(dataset.fingerprint);
+      writeFileSync(`${file}.partial`, JSON.stringify(dataset));
+      renameSync(`${file}.partial`, file);
+      return {
+        fingerprint: dataset.fingerprint,
+        predictAt,
+        patients: dataset.patients.length,
+        events,
+        features: dataset.features.length,
+        excluded: dataset.excluded,
+        holdout,
+        incompleteFeatures: dataset.incompleteFeatures.length,
+      };
+    },
+
+    async screenRobustness(input) {
+      const dataset = await loadDataset(input);
+      const params = loadParamsFile(input.protocol.features.paramsFile);
+      const baseline = input.protocol.timepoints[0].name;
+      const chosen = [...dataset.patients];
+      shuffleInPlace(chosen, seededRandom(input.seed ?? 1));
+      const wanted = Math.min(chosen.length, input.patients ?? 12);
+      const perPatient: { pseudonym: string; features: Record<string, [number, number, number]> }[] = [];
+      const skipped: { pseudonym: string; reason: string }[] = [];
+      for (const pseudonym of chosen) {
+        if (perPatient.length >= wanted) break;
+        Context.current().heartbeat({ pseudonym });
+        const key = { studyId: input.protocol.studyId, pseudonym, timepoint: baseline };
+        const scans = await store.listScans(key);
+        const latest = new Map(scans.map((s) => [s.modality, s.path])); // listed oldest first: a re-scan wins
+        const maskPath = latest.get('mask');
+        if (!maskPath) {
+          skipped.push({ pseudonym, reason: `no stored mask at '${baseline}'` });
+          continue;
+        }
+        const sets = await store.getFeatureSets(key, input.protocol.features.paramHash);
+        const images = Object.fromEntries(sets.filter((s) => latest.has(s.modality)).map((s) => [s.modality, readImage(latest.get(s.modality)!)]));
+        try {
+          const features = await perturbedFeatures(
+            { pseudonym, images, mask: readImage(maskPath), asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])) },
+            params,
+          );
+          perPatient.push({ pseudonym, features });
+        } catch (err) {
+          // An eroded mask can fall below the ROI minimum: that patient cannot be rated; the others can.
+          skipped.push({ pseudonym, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      const screen = screenRobustness(perPatient, input.threshold ?? 0.75);
+      return { patients: screen.patients, threshold: screen.threshold, robust: screen.kept, dropped: screen.dropped.length, skipped };
+    },
+
+    async trainCandidates(input) {
+      const dataset = await loadDataset(input);
+      const robust = new Set(input.robust);
+      const allowed = new Set(dataset.features.filter((f) => isRobust(f, robust)));
+      const { options } = input;
+      const { good, poor } = assertTrainable(dataset);
+      const folds = foldsFor(Math.min(good, poor), options.outerFolds, options.innerFolds);
+      const candidates = [];
+      for (const kind of input.kinds) {
+        Context.current().heartbeat({ kind });
+        candidates.push(
+          trainCandidate(dataset, kind, allowed, {
+            ...folds,
+            seed: options.seed,
+            bootstrapReplicates: options.bootstrapReplicates,
+          }),
+        );
+      }
+      const baseline = candidates.find((c) => c.kind === 'baseline');
+      const versusBaseline: Record<string, { difference: number; p: number }> = {};
+      for (const c of candidates) {
+        if (!baseline || c === baseline) continue;
+        try {
+          const test = delongTest(c.outOfFold, baseline.outOfFold, dataset.labels);
+          versusBaseline[c.kind] = { difference: test.difference, p: test.p };
+        } catch (err) {
+          if (!(err instanceof ModelInputError)) throw err; // identical rankings: no test
+        }
+      }
+      return { candidates, versusBaseline };
+    },
+
+    async registerCandidate({ modelName, candidate, experimentName, params, metrics }) {
+      return registerCandidate(deps.mlflow(), modelName, candidate, { experimentName, params, metrics });
+    },
+
+    async setAlias({ modelName, alias, version }) {
+      await deps.mlflow().setAlias(modelName, alias, version);
+    },
+  };
+}

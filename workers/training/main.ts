@@ -1,0 +1,24 @@
+// Entry point of a standalone training worker process: `npx tsx workers/training/main.ts`.
+// SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
+import { loadConfig } from '../../config';
+import { currentEndpoints } from '../../ops/stack';
+import { installRuntime } from '../runtime';
+import { createTrainingWorker } from './worker';
+
+async function main(): Promise<void> {
+  installRuntime((process.env.OSTEOFLOW_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
+  const cfg = loadConfig();
+  const { temporal, mlflow } = currentEndpoints(cfg);
+  const training = await createTrainingWorker(cfg, { address: temporal.address, mlflowUri: mlflow.trackingUri });
+  console.log(`training worker polling '${cfg.taskQueues.training}' on ${temporal.address} (namespace ${cfg.temporal.namespace})`);
+  try {
+    await training.worker.run();
+  } finally {
+    await training.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

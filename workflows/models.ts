@@ -1,0 +1,3 @@
+// Every workflow the training worker serves (its bundle's entry point).
+export { trainingWorkflow } from './training';
+export { promotionWorkflow } from './promotion';
