@@ -5,6 +5,7 @@ import type { Vec3 } from '../image';
 import { directionOptions, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
+import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
 import type { Roi } from './types';
 
 export interface Gldm {
@@ -87,29 +88,9 @@ function countDependents(binned: Int32Array, size: Vec3, directions: Offset[], a
   return dependents;
 }
 
-function sumOfSquares(v: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < v.length; k++) s += v[k] * v[k];
-  return s;
-}
-
 /** Σ_i Σ_j P(i,j)·f(i, j) / N_z over gray level and dependence size values. */
 function dependenceWeighted(m: Gldm, f: (i: number, j: number) => number): number {
-  const level = m.grayLevels.values;
-  const sizes = m.dependenceSizes;
-  const nd = sizes.length;
-  let s = 0;
-  for (let a = 0; a < level.length; a++) for (let c = 0; c < nd; c++) s += m.P[a * nd + c] * f(level[a], sizes[c]);
-  return s / m.zones;
-}
-
-/** Variance of `values` under the distribution marginal/N_z. */
-function marginalVariance(marginal: Float64Array, values: Float64Array, zones: number): number {
-  let mean = 0;
-  for (let k = 0; k < values.length; k++) mean += (marginal[k] / zones) * values[k];
-  let v = 0;
-  for (let k = 0; k < values.length; k++) v += (marginal[k] / zones) * (values[k] - mean) ** 2;
-  return v;
+  return sizeWeighted(m.P, m.grayLevels.values, m.dependenceSizes, m.zones, f);
 }
 
 export const gldm = defineFeatureClass<Gldm>({

@@ -5,6 +5,7 @@ import type { Vec3 } from '../image';
 import { directionOptions, offsetLength, offsetStep, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
+import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
 import type { Roi } from './types';
 
 /** One run length matrix P(i, j) with its marginals. */
@@ -142,27 +143,7 @@ function angleMarginals(full: Float64Array, ng: number, maxRun: number, present:
 
 /** Σ_i Σ_j P(i,j)·f(i, j) / N_r over gray level and run length values; NaN for an empty matrix (glrlm: Nr = 0 → NaN). */
 function runWeighted(g: Glrlm, m: GlrlmAngle, f: (i: number, j: number) => number): number {
-  const level = g.grayLevels.values;
-  const run = g.runLengths;
-  const nr = run.length;
-  let s = 0;
-  for (let a = 0; a < level.length; a++) for (let c = 0; c < nr; c++) s += m.P[a * nr + c] * f(level[a], run[c]);
-  return s / (m.runs === 0 ? NaN : m.runs);
-}
-
-function sumOfSquares(v: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < v.length; k++) s += v[k] * v[k];
-  return s;
-}
-
-/** Variance of `values` under the distribution marginal/N_r. */
-function marginalVariance(marginal: Float64Array, values: Float64Array, runs: number): number {
-  let mean = 0;
-  for (let k = 0; k < values.length; k++) mean += (marginal[k] / runs) * values[k];
-  let v = 0;
-  for (let k = 0; k < values.length; k++) v += (marginal[k] / runs) * (values[k] - mean) ** 2;
-  return v;
+  return sizeWeighted(m.P, g.grayLevels.values, g.runLengths, m.runs === 0 ? NaN : m.runs, f);
 }
 
 type AngleFormula = (g: Glrlm, m: GlrlmAngle) => number;

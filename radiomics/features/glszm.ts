@@ -4,6 +4,7 @@ import type { Vec3 } from '../image';
 import { offsetStep, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
+import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
 import type { Roi } from './types';
 
 export interface Glszm {
@@ -120,29 +121,9 @@ function labelZones(binned: Int32Array, size: Vec3, neighbours: Offset[]): Int32
   return Int32Array.from(zones);
 }
 
-function sumOfSquares(v: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < v.length; k++) s += v[k] * v[k];
-  return s;
-}
-
 /** Σ_i Σ_j P(i,j)·f(i, j) / N_z over gray level and zone size values. */
 function zoneWeighted(m: Glszm, f: (i: number, j: number) => number): number {
-  const level = m.grayLevels.values;
-  const sizes = m.zoneSizes;
-  const ns = sizes.length;
-  let s = 0;
-  for (let a = 0; a < level.length; a++) for (let c = 0; c < ns; c++) s += m.P[a * ns + c] * f(level[a], sizes[c]);
-  return s / m.zones;
-}
-
-/** Variance of `values` under the distribution marginal/N_z. */
-function marginalVariance(marginal: Float64Array, values: Float64Array, zones: number): number {
-  let mean = 0;
-  for (let k = 0; k < values.length; k++) mean += (marginal[k] / zones) * values[k];
-  let v = 0;
-  for (let k = 0; k < values.length; k++) v += (marginal[k] / zones) * (values[k] - mean) ** 2;
-  return v;
+  return sizeWeighted(m.P, m.grayLevels.values, m.zoneSizes, m.zones, f);
 }
 
 export const glszm = defineFeatureClass<Glszm>({
