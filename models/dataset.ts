@@ -227,7 +227,7 @@ export function assertTrainable(dataset: Pick<TrainingDataset, 'labels' | 'patie
 
 /** The most folds (≤ the requested; outer first) with which nestedCrossValidation's class-size condition holds. */
 export function foldsFor(minClass: number, outer = 5, inner = 5): { outerFolds: number; innerFolds: number } {
-  for (let o = outer; o >= 2; o--) {
+  for (let o = minClass >= MIN_PER_CLASS ? outer : 1; o >= 2; o--) {
     for (let k = inner; k >= 2; k--) {
       if (minClass >= Math.max(o, Math.ceil((k * o) / (o - 1)))) return { outerFolds: o, innerFolds: k };
     }

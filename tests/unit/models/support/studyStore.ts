@@ -17,6 +17,8 @@ import { writeStudy, type SyntheticStudyManifest } from '../../../../synthetic';
 
 export interface StoredStudy {
   dir: string;
+  /** Absolute path of a file named in the manifest. */
+  file(relative: string): string;
   protocol: StudyProtocol;
   manifest: SyntheticStudyManifest;
   store: ResultsStore;
@@ -36,6 +38,8 @@ export interface StoredStudyOptions {
   unlabelled?: string[];
   /** Reuse an existing store file (e.g. the worker's store in an integration test). */
   storeFile?: string;
+  /** Patients generated on disk but not put in the store (e.g. to run through a real timeline). */
+  skip?: string[];
 }
 
 export async function buildStoredStudy(options: StoredStudyOptions): Promise<StoredStudy> {
@@ -51,6 +55,7 @@ export async function buildStoredStudy(options: StoredStudyOptions): Promise<Sto
   const timepoints = protocol.timepoints.slice(0, options.timepoints ?? protocol.timepoints.length).map((t) => t.name);
   for (const patient of manifest.patients) {
     const { pseudonym } = patient;
+    if (options.skip?.includes(pseudonym)) continue;
     await env.run(activities.recordEnrolment, { studyId, pseudonym, enrolledAt: patient.treatmentStartDate, clinical: { ...patient.clinical } });
     for (const [i, name] of timepoints.entries()) {
       const ref = { protocol, pseudonym, timepoint: name };
@@ -68,5 +73,5 @@ export async function buildStoredStudy(options: StoredStudyOptions): Promise<Sto
       await env.run(activities.recordPathology, { studyId, pseudonym, necrosisPct, huvosGrade, date: reportDate });
     }
   }
-  return { dir, protocol, manifest, store, storeFile };
+  return { dir, file: (relative) => path.join(dir, 'source', relative), protocol, manifest, store, storeFile };
 }
