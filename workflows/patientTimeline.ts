@@ -171,7 +171,6 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       });
       tp.qc = result.qc;
       tp.featureSet = result.featureSet;
-      tp.status = 'done';
     } catch (err) {
       const verdict = qcFailureOf(err);
       if (!verdict) throw err;
@@ -184,17 +183,25 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       return;
     }
     await updateDeltasAndPrediction(tp);
+    // 'done' only once the timepoint's deltas and prediction are in, so a reader never sees a half-finished timepoint.
+    tp.status = 'done';
   }
 
   async function updateDeltasAndPrediction(tp: TimepointState): Promise<void> {
+    const hasFeatures = (t: TimepointState) => t === tp || t.status === 'done';
     const baseline = state.timepoints[0];
-    if (baseline.status === 'done') {
+    if (hasFeatures(baseline)) {
       // A late baseline makes the deltas of every timepoint already done computable.
       const targets = tp === baseline ? state.timepoints.filter((t) => t !== baseline && t.status === 'done') : [tp];
       for (const target of targets) {
         const index = state.timepoints.indexOf(target);
-        const previous = state.timepoints.slice(0, index).reverse().find((t) => t.status === 'done');
-        target.deltas = await deltas.computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
+        const previous = state.timepoints.slice(0, index).reverse().find(hasFeatures);
+        try {
+          target.deltas = await deltas.computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
+        } catch (err) {
+          // Stored features stay; the deltas can be recomputed later. The timeline must not break over them.
+          target.note = `delta features not computed: ${rootMessage(err)}`;
+        }
       }
     }
     await predict(tp);

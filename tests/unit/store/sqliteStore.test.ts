@@ -56,7 +56,7 @@ describe('SqliteResultsStore', () => {
   it('keeps the previous feature set when a replacing write fails', async () => {
     const store = new SqliteResultsStore(':memory:');
     await store.putFeatureSet(set({ original_firstorder_Mean: 1 }));
-    const broken = set({ original_firstorder_Mean: 2, original_firstorder_Median: 3 }, { engineVersion: undefined as unknown as string });
+    const broken = set({ original_firstorder_Mean: 2, original_firstorder_Median: 3 }, { engineVersion: null as unknown as string });
     await expect(store.putFeatureSet(broken)).rejects.toThrow(/NOT NULL/);
     const [read] = await store.getFeatureSets(tp);
     expect(read.features).toEqual({ original_firstorder_Mean: 1 });
