@@ -94,6 +94,7 @@ export async function registerCandidate(mlflow: MlflowClient, name: string, cand
         lambda_rule: artifact.training.lambdaRule,
         outer_folds: String(artifact.training.outerFolds),
         inner_folds: String(artifact.training.innerFolds),
+        cv_repeats: String(artifact.training.repeats),
         seed: String(artifact.training.seed),
         ...context.params,
       },

@@ -14,6 +14,8 @@ export interface TrainingOptions {
   challengerKinds?: ModelKind[];
   outerFolds?: number;
   innerFolds?: number;
+  /** Nested CV repeats with different fold assignments (default 5). */
+  cvRepeats?: number;
   seed?: number;
   bootstrapReplicates?: number;
   /** Patients whose segmentation is perturbed for the ICC screen (a seeded subset; default 12). */

@@ -138,6 +138,7 @@ export function createTrainingActivities(deps: ModelDeps): Pick<ModelActivities,
         candidates.push(
           trainCandidate(dataset, kind, allowed, {
             ...folds,
+            repeats: options.cvRepeats,
             seed: options.seed,
             bootstrapReplicates: options.bootstrapReplicates,
           }),

@@ -29,7 +29,7 @@ export interface ModelArtifact {
   original: { intercept: number; coefficients: Record<string, number> };
   ranges: Record<string, [number, number]>;
   youdenCutoff: number;
-  training: { alpha: number; lambda: number; lambdaRule: '1se' | 'min'; outerFolds: number; innerFolds: number; seed: number };
+  training: { alpha: number; lambda: number; lambdaRule: '1se' | 'min'; outerFolds: number; innerFolds: number; repeats: number; seed: number };
   trainedAt: string;
 }
 
