@@ -4,7 +4,7 @@
 // This is the only module that knows parameter files; feature classes see a prepared Roi and its settings.
 import { RadiomicsInputError } from './errors';
 import type { Roi } from './features/types';
-import type { Vec3, Volume } from './image';
+import type { Volume } from './image';
 import { readImage } from './io';
 import {
   configurationDiagnostics,
@@ -29,6 +29,8 @@ import { resegmentMask } from './preprocessing/resegment';
 import { buildRoi } from './preprocessing/roi';
 import { checkRoiSize } from './preprocessing/roiChecks';
 import { cropVolume } from './preprocessing/crop';
+import { ibsiFeatures } from './ibsi/extract';
+import { isIbsiMode, rejectIbsiKeysOutsideIbsiMode, resolveIbsiSettings } from './ibsi/settings';
 
 export type { Diagnostics, DiagnosticValue } from './extraction/diagnostics';
 
@@ -95,6 +97,7 @@ function effectiveParams(params: ExtractionParams, options: ExtractOptions): Ext
 }
 
 function checkSupported(params: ExtractionParams): void {
+  rejectIbsiKeysOutsideIbsiMode(params);
   // Params validated without the catalog (parseParams with no options) still get their feature names checked here.
   for (const [className, names] of Object.entries(params.featureClasses)) {
     const known = FEATURE_CATALOG[className];
@@ -155,6 +158,9 @@ interface Prepared {
 
 function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput, paramsInput: ParamsInput, options: ExtractOptions): Prepared {
   const params = effectiveParams(resolveParams(paramsInput), options);
+  if (isIbsiMode(params.settings)) {
+    throw new RadiomicsInputError('IBSI mode has no PyRadiomics feature tasks to plan', { field: 'setting.compliance', expected: 'extract() / extractSync() for compliance: ibsi' });
+  }
   checkSupported(params);
   const settings = params.settings;
   const label = settings.label;
@@ -235,15 +241,14 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
   const tasks: FeatureTask[] = [];
   const skipped: string[] = [];
   const roiCache = new Map<string, Roi>();
-  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings, offset?: Vec3): Roi => {
+  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings): Roi => {
     let roi = roiCache.get(key);
     if (!roi) {
       // Feature classes see the ROI cropped to its box without padding (cropToTumorMask, padDistance = kernelRadius 0);
-      // cropping first keeps the ROI builder's passes to the box. A filter's region image starts at `offset`.
+      // cropping first keeps the ROI builder's passes to the box.
       const { lower, upper } = state.box;
       const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
-      const at = (v: Vec3): Vec3 => (offset ? [v[0] - offset[0], v[1] - offset[1], v[2] - offset[2]] : v);
-      roi = buildRoi(cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
+      roi = buildRoi(cropVolume(derived, lower, upper), croppedMask, { label: 1, padDistance: 0, settings: s });
       roiCache.set(key, roi);
     }
     return roi;
@@ -269,11 +274,9 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
     for (const imageType of Object.keys(params.imageTypes) as ImageTypeName[]) {
       const typeSettings = imageTypeSettings(params, imageType);
       const filter = IMAGE_TYPES[imageType]!;
-      const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box };
-      for (const derived of filter(image, typeSettings, context)) {
+      for (const derived of filter(image, typeSettings, { mask: roiVolume(textureRoi.roi, textureRoi.mask) })) {
         const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === shapeState;
-        const key = sameAsShape ? 'original' : `${imageType}/${derived.name}`;
-        const roi = roiFor(derived.image, textureRoi, key, typeSettings, derived.offset);
+        const roi = roiFor(derived.image, textureRoi, sameAsShape ? 'original' : `${imageType}/${derived.name}`, typeSettings);
         for (const className of intensityClasses) {
           tasks.push({ prefix: `${derived.name}_${className}`, className, roi, enabled: params.featureClasses[className] ?? null });
         }
@@ -311,10 +314,37 @@ export function extractSync(
   params?: ParamsInput,
   options: ExtractOptions = {},
 ): ExtractionResult {
-  const plan = planExtraction(image, mask, params, options);
+  const resolved = effectiveParams(resolveParams(params), options);
+  if (isIbsiMode(resolved.settings)) return extractIbsiMode(image, mask, resolved);
+  const plan = planExtraction(image, mask, resolved, options);
   const features: Record<string, number> = {};
   for (const task of plan.tasks) Object.assign(features, runTask(task));
   return { features, diagnostics: plan.diagnostics };
+}
+
+/**
+ * IBSI mode (setting.compliance: ibsi): the same loading, label selection, mask geometry check, normalisation and
+ * provenance as PyRadiomics mode, then IBSI-1 preprocessing and families (radiomics/ibsi), named by IBSI tag.
+ */
+function extractIbsiMode(imageInput: ExtractionInput | null, maskInput: ExtractionInput, params: ExtractionParams): ExtractionResult {
+  const ibsi = resolveIbsiSettings(params);
+  const settings = params.settings;
+  if (imageInput === null) {
+    throw new RadiomicsInputError('no image given', { field: 'image', expected: 'an image (IBSI mode computes intensity families)' });
+  }
+  const mask = load(maskInput, 'mask');
+  let image = load(imageInput, 'image');
+  let current = roiOnGrid(mask, settings.label);
+  const imageSummary = summarizeValues(image.data);
+  const hashes = { paramsHash: paramsHash(params), imageHash: volumeHash(image, imageSummary), maskHash: volumeHash(mask, current.summary) };
+  const aligned = alignMaskToImage(image, mask, settings);
+  if (aligned !== mask) current = roiOnGrid(aligned, settings.label);
+  if (settings.normalize) image = normaliseImage(image, settings);
+  const { features, diagnostics } = ibsiFeatures(image, current.roi, ibsi);
+  const info: Diagnostics = settings.additionalInfo
+    ? { ...configurationDiagnostics(params, settings), ...imageDiagnostics(image, 'original', imageSummary), ...diagnostics }
+    : {};
+  return { features, diagnostics: { ...provenanceDiagnostics(hashes), ...info } };
 }
 
 /**

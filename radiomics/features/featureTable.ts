@@ -19,10 +19,18 @@ export interface TextureClassSpec<M> {
   matrix(roi: Roi): M;
 }
 
-export function defineFeatureClass<M>(spec: TextureClassSpec<M>): FeatureClass {
+/** A FeatureClass that also exposes its matrix builder and per-matrix formulas (IBSI mode aggregates matrices itself). */
+export interface TextureFeatureClass<M> extends FeatureClass {
+  readonly formulas: TextureClassSpec<M>['formulas'];
+  readonly matrix: TextureClassSpec<M>['matrix'];
+}
+
+export function defineFeatureClass<M>(spec: TextureClassSpec<M>): TextureFeatureClass<M> {
   const featureNames = Object.keys(spec.formulas);
   return {
     name: spec.name,
+    formulas: spec.formulas,
+    matrix: spec.matrix,
     featureNames,
     deprecated: spec.deprecated,
     compute(roi: Roi, enabled?: readonly string[]): Record<string, number> {

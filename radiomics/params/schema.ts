@@ -2,6 +2,7 @@
 // mirror pykwalify's types: `int` is an integral number, `float` any number (or a numeric string, as pykwalify's
 // is_float accepts), `bool` a YAML boolean, `str` a string. A few checks PyRadiomics only makes later, at extraction
 // (sequence lengths), are made here too, so that a bad file fails at load with the key's path.
+import { IBSI_SETTING_RULES } from '../ibsi/settings';
 import { INTERPOLATORS, type ExtractionSettings, type VoxelSettings } from './types';
 
 export interface NumberRange {
@@ -96,6 +97,8 @@ export const SETTING_RULES: { readonly [K in keyof ExtractionSettings]-?: Settin
     nullable: true,
   },
   gldm_a: { rule: { type: 'int', min: 0 } },
+  // IBSI mode (setting.compliance: ibsi)
+  ...IBSI_SETTING_RULES,
 };
 
 /** `voxelSetting:` as in paramSchema.yaml. */

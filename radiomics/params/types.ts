@@ -1,6 +1,7 @@
 // The validated form of a PyRadiomics parameter file: every setting typed and defaulted, image types and
 // feature classes resolved. The extractor is the only consumer; nothing downstream sees raw YAML.
 import type { FeatureSettings } from '../features/types';
+import type { IbsiSettings } from '../ibsi/settings';
 
 /** PyRadiomics image types (imageoperations.get<Name>Image); only registered ones can be extracted. */
 export const IMAGE_TYPE_NAMES = [
@@ -39,8 +40,11 @@ export type Interpolator = (typeof INTERPOLATORS)[number];
 export type ResegmentMode = 'absolute' | 'relative' | 'sigma';
 export type Lbp2DMethod = 'default' | 'ror' | 'uniform' | 'var';
 
-/** Every `setting:` key of paramSchema.yaml, with PyRadiomics 3.1's default where it has one. */
-export interface ExtractionSettings extends FeatureSettings {
+/**
+ * Every `setting:` key of paramSchema.yaml, with PyRadiomics 3.1's default where it has one. IBSI mode's keys
+ * (radiomics/ibsi/settings.ts) are optional and have no default, so PyRadiomics files hash as before.
+ */
+export interface ExtractionSettings extends FeatureSettings, Partial<IbsiSettings> {
   minimumROIDimensions: number;
   minimumROISize: number | null;
   geometryTolerance: number | null;

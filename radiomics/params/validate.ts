@@ -1,6 +1,7 @@
 // Validates a parsed parameter document (YAML, JSON or a plain object) against PyRadiomics' schema and fills in
 // PyRadiomics' defaults. Every rejection names the key's path (`setting.binWidth`) and what was expected.
 import { RadiomicsInputError } from '../errors';
+import { checkIbsiParams } from '../ibsi/settings';
 import { DEFAULT_SETTINGS } from './defaults';
 import { describeRule, SETTING_RULES, VOXEL_SETTING_RULES, type Rule, type SettingRule } from './schema';
 import {
@@ -232,7 +233,10 @@ function cloneSettings(s: Readonly<ExtractionSettings>): ExtractionSettings {
 }
 
 export function validateParams(raw: unknown, options: ValidateOptions = {}): ExtractionParams {
-  return new Validator(options).params(raw);
+  const params = new Validator(options).params(raw);
+  // IBSI mode's settings are checked against each other at load, as the schema's rules are.
+  checkIbsiParams(params, options.file);
+  return params;
 }
 
 /** The settings an image type runs with: the global settings overridden by its own (featureextractor.execute). */
