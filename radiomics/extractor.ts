@@ -4,7 +4,7 @@
 // This is the only module that knows parameter files; feature classes see a prepared Roi and its settings.
 import { RadiomicsInputError } from './errors';
 import type { Roi } from './features/types';
-import type { Volume } from './image';
+import type { Vec3, Volume } from './image';
 import { readImage } from './io';
 import {
   configurationDiagnostics,
@@ -241,14 +241,15 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
   const tasks: FeatureTask[] = [];
   const skipped: string[] = [];
   const roiCache = new Map<string, Roi>();
-  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings): Roi => {
+  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings, offset?: Vec3): Roi => {
     let roi = roiCache.get(key);
     if (!roi) {
       // Feature classes see the ROI cropped to its box without padding (cropToTumorMask, padDistance = kernelRadius 0);
-      // cropping first keeps the ROI builder's passes to the box.
+      // cropping first keeps the ROI builder's passes to the box. A filter's region image starts at `offset`.
       const { lower, upper } = state.box;
       const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
-      roi = buildRoi(cropVolume(derived, lower, upper), croppedMask, { label: 1, padDistance: 0, settings: s });
+      const at = (v: Vec3): Vec3 => (offset ? [v[0] - offset[0], v[1] - offset[1], v[2] - offset[2]] : v);
+      roi = buildRoi(cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
       roiCache.set(key, roi);
     }
     return roi;
@@ -274,9 +275,11 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
     for (const imageType of Object.keys(params.imageTypes) as ImageTypeName[]) {
       const typeSettings = imageTypeSettings(params, imageType);
       const filter = IMAGE_TYPES[imageType]!;
-      for (const derived of filter(image, typeSettings, { mask: roiVolume(textureRoi.roi, textureRoi.mask) })) {
+      const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box };
+      for (const derived of filter(image, typeSettings, context)) {
         const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === shapeState;
-        const roi = roiFor(derived.image, textureRoi, sameAsShape ? 'original' : `${imageType}/${derived.name}`, typeSettings);
+        const key = sameAsShape ? 'original' : `${imageType}/${derived.name}`;
+        const roi = roiFor(derived.image, textureRoi, key, typeSettings, derived.offset);
         for (const className of intensityClasses) {
           tasks.push({ prefix: `${derived.name}_${className}`, className, roi, enabled: params.featureClasses[className] ?? null });
         }
