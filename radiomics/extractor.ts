@@ -343,7 +343,7 @@ function extractIbsiMode(imageInput: ExtractionInput | null, maskInput: Extracti
   const aligned = alignMaskToImage(image, mask, settings);
   if (aligned !== mask) current = roiOnGrid(aligned, settings.label);
   if (settings.normalize) image = normaliseImage(image, settings);
-  const { features, diagnostics } = ibsiFeatures(image, current.roi, ibsi);
+  const { features, diagnostics } = ibsiFeatures(image, current.roi, ibsi, current.box);
   const info: Diagnostics = settings.additionalInfo
     ? { ...configurationDiagnostics(params, settings), ...imageDiagnostics(image, 'original', imageSummary), ...diagnostics }
     : {};

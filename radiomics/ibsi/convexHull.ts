@@ -9,26 +9,38 @@ export interface HullMeasures {
   area: number;
 }
 
-/** Keeps only each lattice row's two extreme points along x: a point between two others on a line is no hull vertex. */
-function rowExtremes(points: Int32Array): number[][] {
-  const rows = new Map<string, [number, number]>();
-  for (let k = 0; k < points.length; k += 3) {
-    const [x, y, z] = [points[k], points[k + 1], points[k + 2]];
-    const key = `${y},${z}`;
-    const r = rows.get(key);
-    if (!r) rows.set(key, [x, x]);
-    else {
-      if (x < r[0]) r[0] = x;
-      if (x > r[1]) r[1] = x;
+/**
+ * Candidate hull vertices: a point between two others on a lattice line is no hull vertex, so a vertex is extreme in
+ * its x row, its y row and its z row alike; only points extreme along all three lines are kept.
+ */
+function candidates(points: Int32Array): number[][] {
+  const n = points.length / 3;
+  const min = [Infinity, Infinity, Infinity];
+  for (let k = 0; k < points.length; k++) min[k % 3] = Math.min(min[k % 3], points[k]);
+  const extremeAlong = (axis: number): Uint8Array => {
+    const [a, b] = [0, 1, 2].filter((d) => d !== axis);
+    const lo = new Map<number, number>();
+    const hi = new Map<number, number>();
+    for (let k = 0; k < n; k++) {
+      const key = (points[3 * k + a] - min[a]) * 1048576 + (points[3 * k + b] - min[b]);
+      const v = points[3 * k + axis];
+      const l = lo.get(key);
+      if (l === undefined || v < points[3 * l + axis]) lo.set(key, k);
+      const h = hi.get(key);
+      if (h === undefined || v > points[3 * h + axis]) hi.set(key, k);
     }
-  }
+    const keep = new Uint8Array(n);
+    for (const k of lo.values()) keep[k] = 1;
+    for (const k of hi.values()) keep[k] = 1;
+    return keep;
+  };
+  const [kx, ky, kz] = [extremeAlong(0), extremeAlong(1), extremeAlong(2)];
   const out: number[][] = [];
-  for (const [key, [lo, hi]] of rows) {
-    const [y, z] = key.split(',').map(Number);
-    out.push([lo, y, z]);
-    if (hi !== lo) out.push([hi, y, z]);
-  }
-  return out;
+  for (let k = 0; k < n; k++) if (kx[k] && ky[k] && kz[k]) out.push([points[3 * k], points[3 * k + 1], points[3 * k + 2]]);
+  // farthest from the centroid first: the hull grows fast and later points mostly fall inside it
+  const c = [0, 1, 2].map((d) => out.reduce((s, q) => s + q[d], 0) / out.length);
+  const r2 = (q: number[]) => (q[0] - c[0]) ** 2 + (q[1] - c[1]) ** 2 + (q[2] - c[2]) ** 2;
+  return out.sort((q, w) => r2(w) - r2(q));
 }
 
 function orient(a: number[], b: number[], c: number[], p: number[]): number {
@@ -43,7 +55,7 @@ function orient(a: number[], b: number[], c: number[], p: number[]): number {
  * Returns zeros when the points are coplanar.
  */
 export function convexHull(points: Int32Array, scale: readonly [number, number, number]): HullMeasures {
-  const p = rowExtremes(points);
+  const p = candidates(points);
   const n = p.length;
   if (n < 4) return { volume: 0, area: 0 };
   // initial tetrahedron: two far points, the farthest from their line, the farthest from their plane

@@ -3,6 +3,7 @@
 // provenance as PyRadiomics mode. The extractor hands parameter files with compliance: ibsi here.
 import { DEFAULT_FEATURE_SETTINGS, type FeatureSettings, type Roi } from '../features/types';
 import type { Volume } from '../image';
+import type { BoundingBox } from '../preprocessing/boundingBox';
 import type { Diagnostics } from '../extraction/diagnostics';
 import { ibsiDiscretise, type IbsiBinning } from './discretise';
 import { histogramFeatures, ivhFeatures, localIntensityFeatures, maskedSorted, statisticsFeatures } from './intensity';
@@ -11,9 +12,14 @@ import { ibsiPreprocess } from './preprocess';
 import type { ResolvedIbsiSettings } from './settings';
 import { textureFeatures } from './texture';
 
-/** Features of one image and its label's 0/1 mask (same grid) under resolved IBSI settings. */
-export function ibsiFeatures(image: Volume, morphMask: Uint8Array, s: ResolvedIbsiSettings): { features: Record<string, number>; diagnostics: Diagnostics } {
-  const v = ibsiPreprocess(image, morphMask, s);
+/** Features of one image and its label's 0/1 mask (same grid, `box` its bounding box if known) under resolved IBSI settings. */
+export function ibsiFeatures(
+  image: Volume,
+  morphMask: Uint8Array,
+  s: ResolvedIbsiSettings,
+  box?: BoundingBox,
+): { features: Record<string, number>; diagnostics: Diagnostics } {
+  const v = ibsiPreprocess(image, morphMask, s, box);
   const settings = s.settings;
   const binning: IbsiBinning =
     settings.binCount !== null ? { kind: 'count', count: settings.binCount } : { kind: 'width', width: settings.binWidth, lower: s.range?.lower ?? null };

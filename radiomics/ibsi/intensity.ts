@@ -182,13 +182,22 @@ export function localIntensityFeatures(image: Float64Array, mask: Uint8Array, ge
   const [nx, ny, nz] = geometry.size;
   const [sx, sy, sz] = geometry.spacing;
   const r = PEAK_RADIUS_MM;
-  const rx = Math.floor(r / sx), ry = Math.floor(r / sy), rz = Math.floor(r / sz);
-  const offsets: [number, number, number][] = [];
+  const ry = Math.floor(r / sy), rz = Math.floor(r / sz);
+  // the sphere as x runs: for each (dy, dz) the offsets dx ∈ [−w, w] with (dx sx)² + (dy sy)² + (dz sz)² ≤ r²
+  const rows: [number, number, number][] = [];
   for (let dz = -rz; dz <= rz; dz++) {
     for (let dy = -ry; dy <= ry; dy++) {
-      for (let dx = -rx; dx <= rx; dx++) {
-        if ((dx * sx) ** 2 + (dy * sy) ** 2 + (dz * sz) ** 2 <= r * r) offsets.push([dx, dy, dz]);
-      }
+      const rest = r * r - (dy * sy) ** 2 - (dz * sz) ** 2;
+      if (rest >= 0) rows.push([dy, dz, Math.floor(Math.sqrt(rest) / sx + 1e-9)]);
+    }
+  }
+  // prefix sums along x: any run of a row sums in O(1)
+  const prefix = new Float64Array((nx + 1) * ny * nz);
+  for (let row = 0; row < ny * nz; row++) {
+    let acc = 0;
+    for (let x = 0; x < nx; x++) {
+      acc += image[row * nx + x];
+      prefix[row * (nx + 1) + x + 1] = acc;
     }
   }
   let maxIntensity = -Infinity;
@@ -202,11 +211,14 @@ export function localIntensityFeatures(image: Float64Array, mask: Uint8Array, ge
         if (!mask[i]) continue;
         let sum = 0;
         let count = 0;
-        for (const [dx, dy, dz] of offsets) {
-          const x2 = x + dx, y2 = y + dy, z2 = z + dz;
-          if (x2 < 0 || x2 >= nx || y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
-          sum += image[x2 + nx * (y2 + ny * z2)];
-          count++;
+        for (const [dy, dz, w] of rows) {
+          const y2 = y + dy, z2 = z + dz;
+          if (y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
+          const xa = x - w < 0 ? 0 : x - w;
+          const xb = x + w >= nx ? nx - 1 : x + w;
+          const base = (y2 + ny * z2) * (nx + 1);
+          sum += prefix[base + xb + 1] - prefix[base + xa];
+          count += xb - xa + 1;
         }
         const mean = sum / count;
         if (mean > global) global = mean;

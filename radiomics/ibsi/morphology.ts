@@ -72,7 +72,8 @@ function autocorrelation(pos: Float64Array, values: Float64Array): { moran: numb
     const ax = pos[3 * a], ay = pos[3 * a + 1], az = pos[3 * a + 2];
     const da = values[a] - mean;
     for (let b = a + 1; b < n; b++) {
-      const weight = 1 / Math.hypot(pos[3 * b] - ax, pos[3 * b + 1] - ay, pos[3 * b + 2] - az);
+      const dx = pos[3 * b] - ax, dy = pos[3 * b + 1] - ay, dz = pos[3 * b + 2] - az;
+      const weight = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
       w += weight;
       moran += weight * da * (values[b] - mean);
       geary += weight * (values[a] - values[b]) ** 2;

@@ -6,7 +6,7 @@
 import { RadiomicsInputError } from '../errors';
 import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../image';
 import { BSplineSampler, supportBox } from '../preprocessing/bspline';
-import { boundingBox } from '../preprocessing/boundingBox';
+import { boundingBox, type BoundingBox } from '../preprocessing/boundingBox';
 import { checkRoiSize } from '../preprocessing/roiChecks';
 import type { ResolvedIbsiSettings } from './settings';
 
@@ -56,15 +56,16 @@ function nearestSampler(data: ArrayLike<number>, size: Vec3): Sampler {
 /** Trilinear interpolation (IBSI-1 §2.4); a flat axis (one voxel) contributes weight 1. */
 function linearSampler(data: ArrayLike<number>, size: Vec3): Sampler {
   const [nx, ny, nz] = size;
+  const plane = nx * ny;
   return (x, y, z) => {
     const x0 = Math.floor(x), y0 = Math.floor(y), z0 = Math.floor(z);
     const fx = x - x0, fy = y - y0, fz = z - z0;
-    const x1 = Math.min(x0 + 1, nx - 1), y1 = Math.min(y0 + 1, ny - 1), z1 = Math.min(z0 + 1, nz - 1);
-    const at = (i: number, j: number, k: number) => data[i + nx * (j + ny * k)];
-    const c00 = at(x0, y0, z0) * (1 - fx) + at(x1, y0, z0) * fx;
-    const c10 = at(x0, y1, z0) * (1 - fx) + at(x1, y1, z0) * fx;
-    const c01 = at(x0, y0, z1) * (1 - fx) + at(x1, y0, z1) * fx;
-    const c11 = at(x0, y1, z1) * (1 - fx) + at(x1, y1, z1) * fx;
+    const dx = x0 + 1 < nx ? 1 : 0, dy = y0 + 1 < ny ? nx : 0, dz = z0 + 1 < nz ? plane : 0;
+    const i = x0 + nx * y0 + plane * z0;
+    const c00 = data[i] * (1 - fx) + data[i + dx] * fx;
+    const c10 = data[i + dy] * (1 - fx) + data[i + dy + dx] * fx;
+    const c01 = data[i + dz] * (1 - fx) + data[i + dz + dx] * fx;
+    const c11 = data[i + dz + dy] * (1 - fx) + data[i + dz + dy + dx] * fx;
     return (c00 * (1 - fy) + c10 * fy) * (1 - fz) + (c01 * (1 - fy) + c11 * fy) * fz;
   };
 }
@@ -82,8 +83,8 @@ interface Box {
   upper: Vec3;
 }
 
-function maskBox(mask: Uint8Array, size: Vec3, source?: string): Box & { count: number } {
-  const box = boundingBox(mask, size);
+function maskBox(mask: Uint8Array, size: Vec3, source?: string, known?: BoundingBox): Box & { count: number } {
+  const box = known ?? boundingBox(mask, size);
   if (!box) throw new RadiomicsInputError('the ROI is empty', { file: source, field: 'mask', expected: 'at least one voxel of the label' });
   return { lower: box.lower, upper: box.upper, count: box.voxelCount };
 }
@@ -110,9 +111,9 @@ function boxGeometryOf(g: Geometry, lower: Vec3, upper: Vec3): Geometry {
 }
 
 /** Without interpolation: the box of the original grid. */
-function cropOriginal(image: Volume, morph: Uint8Array): { geometry: Geometry; image: Float64Array; morph: Uint8Array } {
+function cropOriginal(image: Volume, morph: Uint8Array, known?: BoundingBox): { geometry: Geometry; image: Float64Array; morph: Uint8Array } {
   const g = image.geometry;
-  const box = paddedBox(maskBox(morph, g.size, image.source), marginFor(g.spacing), g.size);
+  const box = paddedBox(maskBox(morph, g.size, image.source, known), marginFor(g.spacing), g.size);
   const geometry = boxGeometryOf(g, box.lower, box.upper);
   const [bx, by, bz] = geometry.size;
   const out = new Float64Array(bx * by * bz);
@@ -135,11 +136,12 @@ function interpolate(
   image: Volume,
   morph: Uint8Array,
   s: ResolvedIbsiSettings,
+  known?: BoundingBox,
 ): { geometry: Geometry; image: Float64Array; morph: Uint8Array; grid: Geometry } {
   const g = image.geometry;
   const spacing = targetSpacing(g, s.spacing!);
   const { grid, start, step } = ibsiGrid(g, spacing);
-  const src = maskBox(morph, g.size, image.source);
+  const src = maskBox(morph, g.size, image.source, known);
   // output indices whose sample can touch the ROI (±1 original voxel of interpolation support), plus the margin
   const margin = marginFor(spacing);
   const lower = [0, 1, 2].map((d) => Math.max(0, Math.floor((src.lower[d] - 1 - start[d]) / step[d]) - margin[d])) as Vec3;
@@ -203,10 +205,13 @@ function count(mask: Uint8Array): number {
 }
 
 /**
- * `image` and `morph` (the label's 0/1 mask) share a grid. Returns both masks and the intensities on the working box.
+ * `image` and `morph` (the label's 0/1 mask) share a grid; `box`, when the caller has it, is the mask's bounding box.
+ * Returns both masks and the intensities on the working box.
  */
-export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsiSettings): IbsiVolumes {
-  for (let i = 0; i < morph.length; i++) {
+export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsiSettings, box?: BoundingBox): IbsiVolumes {
+  const known = maskBox(morph, image.geometry.size, image.source, box);
+  const [nx, ny] = image.geometry.size;
+  for (let z = known.lower[2]; z <= known.upper[2]; z++) for (let y = known.lower[1]; y <= known.upper[1]; y++) for (let x = known.lower[0], i = x + nx * (y + ny * z); x <= known.upper[0]; x++, i++) {
     if (morph[i] && !Number.isFinite(image.data[i])) {
       throw new RadiomicsInputError(`ROI contains a non-finite intensity (${image.data[i]})`, {
         file: image.source,
@@ -215,8 +220,9 @@ export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsi
       });
     }
   }
-  const box = s.interpolator !== null && s.spacing !== null ? interpolate(image, morph, s) : { ...cropOriginal(image, morph), grid: null };
-  const morphBox = boundingBox(box.morph, box.geometry.size);
+  const knownBox: BoundingBox = { lower: known.lower, upper: known.upper, voxelCount: known.count };
+  const out = s.interpolator !== null && s.spacing !== null ? interpolate(image, morph, s, knownBox) : { ...cropOriginal(image, morph, knownBox), grid: null };
+  const morphBox = boundingBox(out.morph, out.geometry.size);
   if (!morphBox) {
     throw new RadiomicsInputError(`no voxel reaches the partial-volume threshold ${s.maskThreshold} after interpolation`, {
       file: image.source,
@@ -225,7 +231,7 @@ export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsi
     });
   }
   checkRoiSize(morphBox, s.settings, image.source);
-  const intensity = resegment(box.image, box.morph, s);
+  const intensity = resegment(out.image, out.morph, s);
   const intensityCount = count(intensity);
   if (intensityCount === 0) {
     throw new RadiomicsInputError('re-segmentation left no voxel in the ROI', {
@@ -235,12 +241,12 @@ export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsi
     });
   }
   return {
-    geometry: box.geometry,
-    image: box.image,
-    morph: box.morph,
+    geometry: out.geometry,
+    image: out.image,
+    morph: out.morph,
     intensity,
     morphCount: morphBox.voxelCount,
     intensityCount,
-    grid: box.grid,
+    grid: out.grid,
   };
 }

@@ -41,7 +41,9 @@ export function edgeDistances(morph: Uint8Array, size: Vec3, inPlane: boolean): 
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {
         if (!morph[i]) continue;
-        if (faces.some(([a, b, c]) => !inside(x + a, y + b, z + c))) {
+        let edge = false;
+        for (const [a, b, c] of faces) if (!inside(x + a, y + b, z + c)) edge = true;
+        if (edge) {
           dist[i] = 1;
           queue[tail++] = i;
         }
