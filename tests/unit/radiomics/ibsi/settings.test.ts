@@ -6,9 +6,10 @@ import { extractSync, planExtraction } from '../../../../radiomics/extractor';
 import { canonicalJson } from '../../../../radiomics/params/hash';
 import { loadParamsFile, parseParams } from '../../../../radiomics/params';
 import { resolveIbsiSettings } from '../../../../radiomics/ibsi/settings';
-import { PROJECT_ROOT } from '../../../support/referenceData';
+import { describeWithReferenceData, PROJECT_ROOT, referencePath } from '../../../support/referenceData';
 import { boxMask, grid, volumeOf } from '../extractor/support';
 
+const PHANTOM = ['ibsi/digital_phantom/phantom.nii.gz', 'ibsi/digital_phantom/mask.nii.gz'];
 const paramsFile = (name: string) => path.join(PROJECT_ROOT, 'radiomics', 'params', `${name}.yaml`);
 
 function rejection(text: string): RadiomicsInputError {
@@ -113,5 +114,22 @@ describe('IBSI mode at extraction', () => {
     expect(Object.keys(features).some((k) => k.startsWith('cm_') && k.endsWith('_2_5D_comb'))).toBe(true);
     expect(Object.keys(features).some((k) => k === 'szm_sze_2_5D')).toBe(true);
     expect(Object.keys(features).every((k) => k.startsWith('cm_') || k.startsWith('szm_'))).toBe(true);
+  });
+});
+
+describeWithReferenceData('the CT configurations run end to end (on the digital phantom, whose 2 mm grid they keep)', PHANTOM, () => {
+  const phantom = referencePath('ibsi', 'digital_phantom', 'phantom.nii.gz');
+  const mask = referencePath('ibsi', 'digital_phantom', 'mask.nii.gz');
+  const reference = extractSync(phantom, mask, paramsFile('ibsi1-digital-phantom')).features;
+
+  it.each(['a', 'b', 'c', 'd', 'e'])('config %s', (config) => {
+    const { features, diagnostics } = extractSync(phantom, mask, paramsFile(`ibsi1-config-${config}`));
+    const twoD = config === 'a' || config === 'b';
+    expect(Object.keys(features).some((k) => k.endsWith(twoD ? '_2D_avg' : '_3D_avg'))).toBe(true);
+    expect(Object.keys(features).some((k) => k.endsWith('_3D_avg'))).toBe(!twoD);
+    // 2 mm → 2 mm on a centre-aligned grid is the identity, so the masks and morphology are the phantom's own
+    expect(features.morph_volume).toBeCloseTo(reference.morph_volume, 10);
+    expect(features.stat_mean).toBeCloseTo(reference.stat_mean, 10);
+    if (config !== 'a') expect(diagnostics['diagnostics_Image-interpolated_Size']).toEqual([5, 4, 4]);
   });
 });
