@@ -12,6 +12,7 @@ import { startStack, stackStatus, stopStack } from '../ops/stack';
 import { runSyntheticStudy, type SyntheticRun } from '../study/syntheticRun';
 import { createPipelineWorker } from '../workers/pipeline/worker';
 import { installRuntime } from '../workers/runtime';
+import { trainAndPromote, type MainJobModels } from '../workers/training/client';
 import type { Command } from './main';
 import { parseFlags, UsageError } from './args';
 import { cohortSummary, printCohortTable } from './summary';
@@ -76,7 +77,7 @@ function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv): ChildProce
   return Array.from({ length: count }, () => {
     const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], {
       cwd: PROJECT_ROOT,
-      env: { ...env, OSTEOFLOW_LOG_LEVEL: 'WARN' },
+      env: { ...env, OSTEOFLOW_LOG_LEVEL: 'ERROR' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     return child;
@@ -90,12 +91,14 @@ async function mainJob(opts: MainJobOptions): Promise<void> {
   const before = stackStatus(cfg);
   const wasRunning = before.temporal.startsWith('running') && before.mlflow.startsWith('running');
   const endpoints = await startStack(cfg, { log: (line) => console.log(`[stack] ${line}`) });
-  installRuntime('WARN'); // the summary below is what a person reads; worker chatter stays out of it
+  // The summary below is what a person reads: failed QC verdicts are reported by the driver, not as worker warnings.
+  installRuntime('ERROR');
   const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri, maxConcurrentActivities: 1 });
   const running = pipeline.worker.run();
   const helpers = startWorkerProcesses(opts.workers - 1, process.env);
   const client = await connectClient(endpoints.temporal.address, cfg.temporal);
   let run: SyntheticRun;
+  let models: MainJobModels;
   try {
     log(`stack ready (Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri}); ${opts.workers} pipeline worker(s)`);
     run = await runSyntheticStudy(client, cfg, {
@@ -106,6 +109,7 @@ async function mainJob(opts: MainJobOptions): Promise<void> {
       workDir: path.join(cfg.dataDir, 'studies', opts.studyId),
       log,
     });
+    models = await trainAndPromote(client, cfg, run.protocol, { log, endpoints: { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri } });
   } finally {
     for (const child of helpers) child.kill('SIGTERM');
     pipeline.worker.shutdown();
@@ -115,7 +119,7 @@ async function mainJob(opts: MainJobOptions): Promise<void> {
     await Promise.all(helpers.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     if (!wasRunning && !opts.keepStack) await stopStack(cfg, (line) => console.log(`[stack] ${line}`));
   }
-  const summary = await cohortSummary(cfg, run);
+  const summary = await cohortSummary(cfg, run, models.models);
   printCohortTable(run, summary);
   if (opts.summaryJson) {
     mkdirSync(path.dirname(path.resolve(opts.summaryJson)), { recursive: true });

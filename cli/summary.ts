@@ -3,6 +3,7 @@ import type { OsteoflowConfig } from '../config';
 import { openResultsStore } from '../store';
 import type { SyntheticRun } from '../study/syntheticRun';
 import type { PredictionRef } from '../workflows/timeline/types';
+import type { ModelSummary } from '../workers/training/client';
 
 export interface CohortSummary {
   studyId: string;
@@ -11,10 +12,14 @@ export interface CohortSummary {
     timepoints: Array<{ name: string; status: string; qc: 'passed' | 'failed' | 'overridden' | 'pending'; features: number }>;
     prediction: PredictionRef | null;
   }>;
+  models: ModelSummary[];
 }
 
-/** Feature counts come from the results store (what was persisted), not from the workflows' own accounts. */
-export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun): Promise<CohortSummary> {
+/**
+ * Feature counts and predictions come from the results store (what was persisted), not from the workflows' own
+ * accounts: predictions made after the timelines closed (a newly promoted champion re-scores) are there too.
+ */
+export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, models: ModelSummary[]): Promise<CohortSummary> {
   const store = openResultsStore(cfg);
   try {
     const patients: CohortSummary['patients'] = [];
@@ -25,9 +30,12 @@ export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun): Pr
         const qc = !tp.qc ? 'pending' : tp.qc.override ? 'overridden' : tp.qc.passed ? 'passed' : 'failed';
         timepoints.push({ name: tp.name, status: tp.status, qc, features } as const);
       }
-      patients.push({ id: view.pseudonym, timepoints, prediction: view.latestPrediction ?? null });
+      const predictions = await store.listPredictions({ studyId: view.studyId, pseudonym: view.pseudonym });
+      const latest = predictions.at(-1);
+      const prediction = latest ? { probability: latest.probability, model: `${latest.model}@${latest.modelVersion}` } : null;
+      patients.push({ id: view.pseudonym, timepoints, prediction });
     }
-    return { studyId: run.protocol.studyId, patients };
+    return { studyId: run.protocol.studyId, patients, models };
   } finally {
     await store.close();
   }
@@ -67,4 +75,13 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
   for (const row of rows) console.log(line(row));
   const notes = new Set(run.timelines.filter((_view, i) => !summary.patients[i].prediction).map((v) => v.timepoints.at(-1)?.note).filter(Boolean));
   for (const note of notes) console.log(`no prediction: ${note}`);
+
+  console.log('\nresponse models (nested cross-validation on the study; AUC with DeLong 95 % CI)');
+  const modelRows = summary.models.map((m) => [`${m.name}@${m.version}`, m.kind, m.auc.toFixed(3), `[${m.aucCi[0].toFixed(3)}, ${m.aucCi[1].toFixed(3)}]`, m.aliases.join(', ') || '–']);
+  const modelHeader = ['model', 'kind', 'AUC', '95 % CI', 'aliases'];
+  const mw = modelHeader.map((h, c) => Math.max(h.length, ...modelRows.map((r) => r[c].length)));
+  const mline = (cells: string[]) => cells.map((v, c) => v.padEnd(mw[c])).join('  ');
+  console.log(mline(modelHeader));
+  console.log(mw.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of modelRows) console.log(mline(row));
 }

@@ -28,7 +28,7 @@ export interface SyntheticRun {
   manifest: SyntheticStudyManifest;
   timelines: TimelineView[];
   /** Re-scans the automation registered after a failed QC. */
-  rescans: Array<{ pseudonym: string; timepoint: string; modality: string; reasons: string[] }>;
+  rescans: Array<{ pseudonym: string; timepoint: string; modality: string; reasons: string[]; afterRun: number }>;
 }
 
 /** File defects that QC catches and a re-scan repairs (late scans are a timing matter, not a file one). */
@@ -68,7 +68,9 @@ export async function runSyntheticStudy(client: Client, cfg: OsteoflowConfig, op
       const patient = manifest.patients[i];
       for (const tp of view.timepoints) {
         if (tp.status !== 'qc-failed/awaiting-rescan') continue;
-        await registerRescan(patient, tp.name, handles.get(patient.pseudonym)!, tp.qc?.reasons ?? [], file, rescans, log);
+        // A re-scan registered after this very run has not been picked up yet: wait for the timeline to rerun.
+        if (rescans.some((r) => r.pseudonym === patient.pseudonym && r.timepoint === tp.name && r.afterRun === tp.runs)) continue;
+        await registerRescan(patient, tp.name, tp.runs, handles.get(patient.pseudonym)!, tp.qc?.reasons ?? [], file, rescans, log);
       }
       if (!labelled.has(patient.pseudonym) && view.timepoints.every((t) => t.status === 'done')) {
         const { necrosisPct, huvosGrade, reportDate } = patient.pathology;
@@ -88,6 +90,7 @@ export async function runSyntheticStudy(client: Client, cfg: OsteoflowConfig, op
 async function registerRescan(
   patient: SyntheticPatient,
   timepoint: string,
+  afterRun: number,
   handle: TimelineHandle,
   reasons: string[],
   file: (relative: string) => string,
@@ -104,6 +107,6 @@ async function registerRescan(
   for (const [modality, relative] of pending) {
     log(`${patient.pseudonym}/${timepoint}: QC failed (${reasons.join('; ')}); registering the re-scan of ${modality}`);
     await registerScan(handle, { timepoint, modality, source: file(relative!) });
-    rescans.push({ pseudonym: patient.pseudonym, timepoint, modality, reasons });
+    rescans.push({ pseudonym: patient.pseudonym, timepoint, modality, reasons, afterRun });
   }
 }
