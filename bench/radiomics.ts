@@ -1,7 +1,9 @@
 // `npm run bench:radiomics`: wall time and peak RSS of osteoflow's extractor against PyRadiomics 3.1 on brain1,
-// brain2, breast1 and a synthetic 256×256×120 volume with a 60,000-voxel ROI; original image, every 3D class, the
-// same parameter file for both. Each case runs in a fresh child process per engine (peak RSS is that process's).
-// Options: --runs N (extractions per process, default 10), --no-pyradiomics, --cases brain1,synthetic.
+// brain2, breast1 and a synthetic 256×256×120 volume with a 60,000-voxel ROI, every 3D class, the same parameter
+// file for both, in two tables: the original image (params/all-classes.yaml), and the original plus LoG at 1, 3 and
+// 5 mm plus the 8 wavelet sub-bands (params/filters.yaml). Each case runs in a fresh child process per engine (peak
+// RSS is that process's). Options: --runs N (extractions per process, default 10), --filter-runs N (default 5),
+// --tables original,filters, --no-pyradiomics, --cases brain1,synthetic.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,11 @@ import { ensurePyRadiomics } from './pyradiomicsVenv';
 import { writeSyntheticCase } from './syntheticCase';
 
 const ROOT = path.resolve(__dirname, '..');
-const PARAMS = path.join(__dirname, 'params', 'all-classes.yaml');
+const TABLES = {
+  original: { params: path.join(__dirname, 'params', 'all-classes.yaml'), title: 'original image' },
+  filters: { params: path.join(__dirname, 'params', 'filters.yaml'), title: 'original + LoG (σ = 1, 3, 5 mm) + wavelet (8 sub-bands)' },
+} as const;
+type TableName = keyof typeof TABLES;
 const REFERENCE = path.resolve(ROOT, process.env.OSTEOFLOW_REFERENCE_DATA ?? path.join('..', 'shared', 'data'), 'pyradiomics');
 const MB = 1024 * 1024;
 
@@ -28,13 +34,23 @@ interface Case {
   mask: string;
 }
 
-function parseOptions(argv: string[]): { runs: number; pyradiomics: boolean; cases: string[] | null } {
-  const options = { runs: 10, pyradiomics: true, cases: null as string[] | null };
+interface Options {
+  runs: number;
+  filterRuns: number;
+  pyradiomics: boolean;
+  cases: string[] | null;
+  tables: TableName[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { runs: 10, filterRuns: 5, pyradiomics: true, cases: null, tables: ['original', 'filters'] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
+    else if (argv[i] === '--filter-runs') options.filterRuns = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--no-pyradiomics') options.pyradiomics = false;
     else if (argv[i] === '--cases') options.cases = argv[++i].split(',');
-    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --no-pyradiomics, --cases a,b)`);
+    else if (argv[i] === '--tables') options.tables = argv[++i].split(',').filter((t): t is TableName => t in TABLES);
+    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --filter-runs N, --tables original,filters, --no-pyradiomics, --cases a,b)`);
   }
   return options;
 }
@@ -45,17 +61,17 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): CaseRun 
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as CaseRun;
 }
 
-function runOsteoflow(c: Case, runs: number): CaseRun {
-  const args = ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'osteoflowCase.ts'), c.image, c.mask, PARAMS, String(runs)];
+function runOsteoflow(c: Case, params: string, runs: number): CaseRun {
+  const args = ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'osteoflowCase.ts'), c.image, c.mask, params, String(runs)];
   return runChild(process.execPath, args, process.env);
 }
 
-function runPyRadiomics(python: string, c: Case, runs: number): CaseRun {
+function runPyRadiomics(python: string, c: Case, params: string, runs: number): CaseRun {
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on these machines for old OpenBLAS builds and slow a current numpy.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  return runChild(python, [path.join(__dirname, 'pyradiomics', 'extract.py'), c.image, c.mask, PARAMS, String(runs)], env);
+  return runChild(python, [path.join(__dirname, 'pyradiomics', 'extract.py'), c.image, c.mask, params, String(runs)], env);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -77,6 +93,50 @@ function disagreements(ours: Record<string, number>, theirs: Record<string, numb
     if (bad && !(Number.isNaN(b) && Number.isNaN(v))) out.push(`${k}: ${v} vs ${b}`);
   }
   return out;
+}
+
+/** One table: every case through both engines with the table's parameter file. */
+function benchTable(table: TableName, cases: Case[], runs: number, python: string | null, log: (line: string) => void): string {
+  const { params, title } = TABLES[table];
+  const rows: string[] = [];
+  for (const c of cases) {
+    const image = readImage(c.image);
+    const imageBytes = image.data.byteLength;
+    const budgetKb = (4 * imageBytes + 200 * MB) / 1024;
+    log(`${table}, ${c.name}: osteoflow`);
+    const ours = runOsteoflow(c, params, runs);
+    let theirs: CaseRun | null = null;
+    if (python) {
+      log(`${table}, ${c.name}: PyRadiomics`);
+      theirs = runPyRadiomics(python, c, params, runs);
+      const diff = disagreements(ours.features, theirs.features);
+      if (diff.length > 0) log(`  ${diff.length} feature(s) differ from PyRadiomics by ≥ 3 %: ${diff.slice(0, 5).join('; ')}`);
+    }
+    const featureCount = Object.keys(ours.features).length;
+    rows.push(
+      [
+        c.name,
+        image.geometry.size.join('×'),
+        `${(imageBytes / MB).toFixed(1)} MB`,
+        String(featureCount),
+        times(ours),
+        theirs ? times(theirs) : '–',
+        theirs
+          ? `${ratio(theirs.seconds[0], ours.seconds[0])} / ${ratio(warm(theirs), warm(ours))} / ${ratio(best(theirs), best(ours))}`
+          : '–',
+        `${(ours.maxRssKb / 1024).toFixed(0)} MB ${ours.maxRssKb <= budgetKb ? '≤' : '>'} ${(budgetKb / 1024).toFixed(0)} MB`,
+        theirs ? `${(theirs.maxRssKb / 1024).toFixed(0)} MB` : '–',
+      ].join(' | '),
+    );
+  }
+  return [
+    `${title}: osteoflow vs PyRadiomics ${python ? '3.1.0' : '(not run)'}; ${runs} extraction(s) per process; times: first run / median of the later runs / best run`,
+    'case | size | image | features | osteoflow | PyRadiomics | speed-up | osteoflow peak RSS (budget 4×image+200 MB) | PyRadiomics peak RSS',
+    '---|---|---|---|---|---|---|---|---',
+    ...rows,
+    '',
+    '',
+  ].join('\n');
 }
 
 function main(): void {
@@ -105,46 +165,10 @@ function main(): void {
     ];
     const cases = options.cases ? all.filter((c) => options.cases!.includes(c.name)) : all;
 
-    const rows: string[] = [];
-    for (const c of cases) {
-      const image = readImage(c.image);
-      const imageBytes = image.data.byteLength;
-      const budgetKb = (4 * imageBytes + 200 * MB) / 1024;
-      log(`${c.name}: osteoflow`);
-      const ours = runOsteoflow(c, options.runs);
-      let theirs: CaseRun | null = null;
-      if (python) {
-        log(`${c.name}: PyRadiomics`);
-        theirs = runPyRadiomics(python, c, options.runs);
-        const diff = disagreements(ours.features, theirs.features);
-        if (diff.length > 0) log(`  ${diff.length} feature(s) differ from PyRadiomics by ≥ 3 %: ${diff.slice(0, 5).join('; ')}`);
-      }
-      const featureCount = Object.keys(ours.features).length;
-      rows.push(
-        [
-          c.name,
-          image.geometry.size.join('×'),
-          `${(imageBytes / MB).toFixed(1)} MB`,
-          String(featureCount),
-          times(ours),
-          theirs ? times(theirs) : '–',
-          theirs
-            ? `${ratio(theirs.seconds[0], ours.seconds[0])} / ${ratio(warm(theirs), warm(ours))} / ${ratio(best(theirs), best(ours))}`
-            : '–',
-          `${(ours.maxRssKb / 1024).toFixed(0)} MB ${ours.maxRssKb <= budgetKb ? '≤' : '>'} ${(budgetKb / 1024).toFixed(0)} MB`,
-          theirs ? `${(theirs.maxRssKb / 1024).toFixed(0)} MB` : '–',
-        ].join(' | '),
-      );
+    for (const table of options.tables) {
+      const runs = table === 'filters' ? options.filterRuns : options.runs;
+      process.stdout.write(benchTable(table, cases, runs, python, log));
     }
-    process.stdout.write(
-      [
-        `osteoflow vs PyRadiomics ${python ? '3.1.0' : '(not run)'}; ${options.runs} extraction(s) per process; times: first run / median of the later runs / best run`,
-        'case | size | image | features | osteoflow | PyRadiomics | speed-up | osteoflow peak RSS (budget 4×image+200 MB) | PyRadiomics peak RSS',
-        '---|---|---|---|---|---|---|---|---',
-        ...rows,
-        '',
-      ].join('\n'),
-    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
-// One separable filter pass: every line of a 3D block along one axis is gathered into a buffer, run through one or
-// more 1D filters, and the kept part of each result scattered into that filter's output block. Gathering once per
-// line lets filters that share an input (a low and a high pass, a smoothing and a derivative) share the read.
+// One separable filter pass: the lines of a 3D block along one axis are gathered two at a time into buffers, run
+// through one or more 1D filters, and the kept part of each result scattered into that filter's output block.
+// Filters see two lines per call because a recursive filter is bound by the latency of its recursion: two
+// independent lines interleaved in one loop cost little more than one.
 import type { Vec3, VoxelArray } from '../image';
 
 /** A dense 3D array, x fastest: float64 between passes; a pass may read the image's own voxel array directly. */
@@ -9,8 +10,16 @@ export interface Block<T extends VoxelArray = Float64Array> {
   size: Vec3;
 }
 
-/** Filters `src` (one line, length n) into `dst`; only dst[keepLo..keepHi] is read afterwards. */
-export type LineFilter = (src: Float64Array, dst: Float64Array, n: number, keepLo: number, keepHi: number) => void;
+/** Filters lines xa and xb (length n) into ya and yb; only [keepLo..keepHi] of each is read afterwards. */
+export type LineFilter = (
+  xa: Float64Array,
+  xb: Float64Array,
+  ya: Float64Array,
+  yb: Float64Array,
+  n: number,
+  keepLo: number,
+  keepHi: number,
+) => void;
 
 export function strides(size: Vec3): Vec3 {
   return [1, size[0], size[0] * size[1]];
@@ -30,23 +39,36 @@ export function alongAxis(input: Block<VoxelArray>, axis: number, keepLo: number
   const [u, v] = [0, 1, 2].filter((a) => a !== axis);
   const inStride = strides(size);
   const outStride = strides(outSize);
-  const src = new Float64Array(n);
-  const dst = new Float64Array(n);
+  const src = [new Float64Array(n), new Float64Array(n)];
+  const dst = filters.map(() => [new Float64Array(n), new Float64Array(n)]);
   const data = input.data;
   const sA = inStride[axis];
   const oA = outStride[axis];
-  for (let j = 0; j < size[v]; j++) {
-    for (let i = 0; i < size[u]; i++) {
-      const inBase = i * inStride[u] + j * inStride[v];
-      const outBase = i * outStride[u] + j * outStride[v];
+  const lines = size[u] * size[v];
+  const inBase = [0, 0];
+  const outBase = [0, 0];
+  for (let l = 0; l < lines; l += 2) {
+    // The last of an odd number of lines is filtered twice over, its second result unused.
+    const pairCount = l + 1 < lines ? 2 : 1;
+    for (let p = 0; p < 2; p++) {
+      const line = l + Math.min(p, pairCount - 1);
+      const i = line % size[u];
+      const j = (line - i) / size[u];
+      inBase[p] = i * inStride[u] + j * inStride[v];
+      outBase[p] = i * outStride[u] + j * outStride[v];
+      const s = src[p];
       // Rows along x are contiguous: copied (and converted to float64) natively.
-      if (sA === 1) src.set(data.subarray(inBase, inBase + n));
-      else for (let k = 0, p = inBase; k < n; k++, p += sA) src[k] = data[p];
-      for (let f = 0; f < filters.length; f++) {
-        filters[f](src, dst, n, keepLo, keepHi);
-        const out = outputs[f];
-        if (oA === 1) out.set(dst.subarray(keepLo, keepHi + 1), outBase);
-        else for (let k = 0, p = outBase; k < kept; k++, p += oA) out[p] = dst[keepLo + k];
+      if (sA === 1) s.set(data.subarray(inBase[p], inBase[p] + n));
+      else for (let k = 0, q = inBase[p]; k < n; k++, q += sA) s[k] = data[q];
+    }
+    for (let f = 0; f < filters.length; f++) {
+      const [da, db] = dst[f];
+      filters[f](src[0], src[1], da, db, n, keepLo, keepHi);
+      const out = outputs[f];
+      for (let p = 0; p < pairCount; p++) {
+        const d = p === 0 ? da : db;
+        if (oA === 1) out.set(d.subarray(keepLo, keepHi + 1), outBase[p]);
+        else for (let k = 0, q = outBase[p]; k < kept; k++, q += oA) out[q] = d[keepLo + k];
       }
     }
   }

@@ -79,7 +79,7 @@ export function logImage(image: Volume, sigma: number, region?: IndexBox): Regio
   const keep = (a: number): [number, number] => [box.lower[a], box.upper[a]];
 
   const [s1, d1] = alongAxis(full, a1, ...keep(a1), [smooth[a1], second[a1]]);
-  const [d2s1, s2s1] = alongAxis(s1, a2, ...keep(a2), [second[a2], smooth[a2]]);
+  const [s2s1, d2s1] = alongAxis(s1, a2, ...keep(a2), [smooth[a2], second[a2]]);
   const terms: Float64Array[] = [];
   // ∂²/∂a1² smoothed along a2 and a3; ∂²/∂a2² smoothed along a1 and a3; ∂²/∂a3² smoothed along a1 and a2.
   terms[a1] = alongAxis(alongAxis(d1, a2, ...keep(a2), [smooth[a2]])[0], a3, ...keep(a3), [smooth[a3]])[0].data;

@@ -104,8 +104,8 @@ export function recursiveGaussianCoefficients(sigma: number, spacing: number, or
 
 /**
  * The line filter: causal plus anti-causal recursion, each started as if the edge value extended to infinity
- * (FilterDataArray). Lines need at least 4 voxels, as in ITK. The causal pass stops after keepHi and the
- * anti-causal pass after keepLo: the kept outputs are the same as the whole line's.
+ * (FilterDataArray), on two lines at once. Lines need at least 4 voxels, as in ITK. The causal pass stops after
+ * keepHi and the anti-causal pass after keepLo: the kept outputs are the same as the whole line's.
  */
 export function recursiveLineFilter(c: RecursiveCoefficients): LineFilter {
   const [n0, n1, n2, n3] = c.n;
@@ -113,11 +113,11 @@ export function recursiveLineFilter(c: RecursiveCoefficients): LineFilter {
   const [m1, m2, m3, m4] = c.m;
   const [bn1, bn2, bn3, bn4] = c.bn;
   const [bm1, bm2, bm3, bm4] = c.bm;
-  let anti = new Float64Array(0);
-  return (x, y, ln, keepLo, keepHi) => {
-    if (anti.length < ln) anti = new Float64Array(ln);
-    const s = anti;
-    // Causal pass into y.
+  let antiA = new Float64Array(0);
+  let antiB = new Float64Array(0);
+
+  // FilterDataArray's first four causal outputs, as if x[0] extended to −∞.
+  const causalStart = (x: Float64Array, y: Float64Array): void => {
     const v1 = x[0];
     y[0] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3;
     y[1] = x[1] * n0 + v1 * n1 + v1 * n2 + v1 * n3;
@@ -127,16 +127,9 @@ export function recursiveLineFilter(c: RecursiveCoefficients): LineFilter {
     y[1] -= y[0] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4;
     y[2] -= y[1] * d1 + y[0] * d2 + v1 * bn3 + v1 * bn4;
     y[3] -= y[2] * d1 + y[1] * d2 + y[0] * d3 + v1 * bn4;
-    let ym1 = y[3], ym2 = y[2], ym3 = y[1], ym4 = y[0];
-    for (let i = 4; i <= keepHi; i++) {
-      const v = x[i] * n0 + x[i - 1] * n1 + x[i - 2] * n2 + x[i - 3] * n3 - (ym1 * d1 + ym2 * d2 + ym3 * d3 + ym4 * d4);
-      y[i] = v;
-      ym4 = ym3;
-      ym3 = ym2;
-      ym2 = ym1;
-      ym1 = v;
-    }
-    // Anti-causal pass into s.
+  };
+  // Its last four anti-causal outputs, as if x[ln − 1] extended to +∞.
+  const antiCausalStart = (x: Float64Array, s: Float64Array, ln: number): void => {
     const v2 = x[ln - 1];
     s[ln - 1] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4;
     s[ln - 2] = x[ln - 1] * m1 + v2 * m2 + v2 * m3 + v2 * m4;
@@ -146,15 +139,62 @@ export function recursiveLineFilter(c: RecursiveCoefficients): LineFilter {
     s[ln - 2] -= s[ln - 1] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4;
     s[ln - 3] -= s[ln - 2] * d1 + s[ln - 1] * d2 + v2 * bm3 + v2 * bm4;
     s[ln - 4] -= s[ln - 3] * d1 + s[ln - 2] * d2 + s[ln - 1] * d3 + v2 * bm4;
-    let sp1 = s[ln - 4], sp2 = s[ln - 3], sp3 = s[ln - 2], sp4 = s[ln - 1];
-    for (let i = ln - 4; i > keepLo; i--) {
-      const v = x[i] * m1 + x[i + 1] * m2 + x[i + 2] * m3 + x[i + 3] * m4 - (sp1 * d1 + sp2 * d2 + sp3 * d3 + sp4 * d4);
-      s[i - 1] = v;
-      sp4 = sp3;
-      sp3 = sp2;
-      sp2 = sp1;
-      sp1 = v;
+  };
+
+  return (xa, xb, ya, yb, ln, keepLo, keepHi) => {
+    if (antiA.length < ln) {
+      antiA = new Float64Array(ln);
+      antiB = new Float64Array(ln);
     }
-    for (let i = keepLo; i <= keepHi; i++) y[i] += s[i];
+    const sa = antiA;
+    const sb = antiB;
+    // y[i] = Σ n_k·x[i−k] − Σ d_k·y[i−k], the two lines' recursions interleaved.
+    causalStart(xa, ya);
+    causalStart(xb, yb);
+    let a1 = ya[3], a2 = ya[2], a3 = ya[1], a4 = ya[0];
+    let b1 = yb[3], b2 = yb[2], b3 = yb[1], b4 = yb[0];
+    for (let i = 4; i <= keepHi; i++) {
+      const va = xa[i] * n0 + xa[i - 1] * n1 + xa[i - 2] * n2 + xa[i - 3] * n3 - (a1 * d1 + a2 * d2 + a3 * d3 + a4 * d4);
+      const vb = xb[i] * n0 + xb[i - 1] * n1 + xb[i - 2] * n2 + xb[i - 3] * n3 - (b1 * d1 + b2 * d2 + b3 * d3 + b4 * d4);
+      ya[i] = va;
+      yb[i] = vb;
+      a4 = a3;
+      a3 = a2;
+      a2 = a1;
+      a1 = va;
+      b4 = b3;
+      b3 = b2;
+      b2 = b1;
+      b1 = vb;
+    }
+    // s[i−1] = Σ m_k·x[i+k−1] − Σ d_k·s[i+k−1], from the far end back to keepLo.
+    antiCausalStart(xa, sa, ln);
+    antiCausalStart(xb, sb, ln);
+    a1 = sa[ln - 4];
+    a2 = sa[ln - 3];
+    a3 = sa[ln - 2];
+    a4 = sa[ln - 1];
+    b1 = sb[ln - 4];
+    b2 = sb[ln - 3];
+    b3 = sb[ln - 2];
+    b4 = sb[ln - 1];
+    for (let i = ln - 4; i > keepLo; i--) {
+      const va = xa[i] * m1 + xa[i + 1] * m2 + xa[i + 2] * m3 + xa[i + 3] * m4 - (a1 * d1 + a2 * d2 + a3 * d3 + a4 * d4);
+      const vb = xb[i] * m1 + xb[i + 1] * m2 + xb[i + 2] * m3 + xb[i + 3] * m4 - (b1 * d1 + b2 * d2 + b3 * d3 + b4 * d4);
+      sa[i - 1] = va;
+      sb[i - 1] = vb;
+      a4 = a3;
+      a3 = a2;
+      a2 = a1;
+      a1 = va;
+      b4 = b3;
+      b3 = b2;
+      b2 = b1;
+      b1 = vb;
+    }
+    for (let i = keepLo; i <= keepHi; i++) {
+      ya[i] += sa[i];
+      yb[i] += sb[i];
+    }
   };
 }
