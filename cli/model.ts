@@ -15,6 +15,7 @@ import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, st
 import { createTrainingWorker } from '../workers/training/worker';
 import { installRuntime } from '../workers/runtime';
 import type { PromotionView } from '../workflows/models/messages';
+import { promotionWorkflowId } from '../workflows/promotion';
 import type { ModelKind } from '../models/dataset';
 import type { Command } from './main';
 import { parseFlags, UsageError, type FlagSpec } from './args';
@@ -148,15 +149,24 @@ export const modelCommand: Command = {
         for (const m of result.models) console.log(`  ${m.name}@${m.version}  ${m.kind.padEnd(9)} nested-CV AUC ${fmt(m.auc)} (95 % CI ${m.aucCi.map(fmt).join('–')})${m.aliases.length ? `  [${m.aliases.join(', ')}]` : ''}`);
         return 0;
       }
+      // An update needs the promotion still open; a closed one is named with how it ended.
+      const assertOpen = async (name: string): Promise<void> => {
+        const handle = c.workflow.getHandle(promotionWorkflowId(name));
+        const status = (await handle.describe().catch(() => undefined))?.status.name;
+        if (status === undefined) throw new Error(`no promotion of '${name}' was ever started`);
+        if (status === 'COMPLETED') throw new Error(`no promotion of '${name}' is open: the last one ended ${((await handle.result()) as PromotionView).phase}`);
+        if (status !== 'RUNNING') throw new Error(`no promotion of '${name}' is open: the last one is ${status.toLowerCase()}`);
+      };
       if (action === 'promote') {
         if (flags.approve || flags.reject || flags.status) {
           need(flags, 'model');
           const name = flags.model as string;
           if (flags.status) {
-            printPromotion(await readPromotion(c, name));
+            printPromotion(await withWorker(() => readPromotion(c, name))); // a query needs a worker to answer
             return 0;
           }
           need(flags, 'by', 'reason');
+          await assertOpen(name);
           const by = { identity: flags.by as string, reason: flags.reason as string };
           printPromotion(await withWorker(() => (flags.approve ? approvePromotion(c, name, by) : rejectPromotion(c, name, by))));
           return 0;
@@ -168,6 +178,7 @@ export const modelCommand: Command = {
         return view.phase === 'gate-failed' ? 1 : 0;
       }
       need(flags, 'model', 'by', 'reason');
+      await assertOpen(flags.model as string);
       printPromotion(await withWorker(() => rollbackPromotion(c, flags.model as string, { identity: flags.by as string, reason: flags.reason as string })));
       return 0;
     } catch (err) {

@@ -1,6 +1,6 @@
 // What an ML engineer (or the main job) does with the Temporal client on the training task queue: train a study's
 // models, start a promotion, approve / reject it, roll it back, and the main job's whole train → promote → re-score.
-import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { TrainingOptions, TrainingResult } from '../../activities/models/contract';
 import type { OsteoflowConfig } from '../../config';
 import { currentEndpoints } from '../../ops/stack';
@@ -33,12 +33,20 @@ export async function trainModels(client: Client, cfg: OsteoflowConfig, protocol
  */
 export async function startPromotion(client: Client, cfg: OsteoflowConfig, input: PromotionInput, options: { supersede?: boolean } = {}): Promise<PromotionView> {
   const modelName = input.modelName ?? input.protocol.model.name;
-  const handle = await client.workflow.start(promotionWorkflow, {
-    workflowId: promotionWorkflowId(modelName),
-    taskQueue: cfg.taskQueues.training,
-    args: [input],
-    workflowIdConflictPolicy: options.supersede ? WorkflowIdConflictPolicy.TERMINATE_EXISTING : WorkflowIdConflictPolicy.FAIL,
-  });
+  const handle = await client.workflow
+    .start(promotionWorkflow, {
+      workflowId: promotionWorkflowId(modelName),
+      taskQueue: cfg.taskQueues.training,
+      args: [input],
+      workflowIdConflictPolicy: options.supersede ? WorkflowIdConflictPolicy.TERMINATE_EXISTING : WorkflowIdConflictPolicy.FAIL,
+    })
+    .catch(async (err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const open = await readPromotion(client, modelName).catch(() => undefined);
+      throw new Error(
+        `a promotion of '${modelName}' is still open${open ? ` (${open.phase}, challenger ${open.challenger?.version ?? '?'})` : ''}: approve, reject or roll it back, or supersede it`,
+      );
+    });
   for (;;) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') return handle.result();
