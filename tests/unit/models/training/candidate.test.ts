@@ -26,7 +26,7 @@ const dataset: TrainingDataset = {
   incompleteFeatures: [],
   fingerprint: 'f'.repeat(64),
 };
-const options = { outerFolds: 4, innerFolds: 4, bootstrapReplicates: 10, seed: 3 };
+const options = { outerFolds: 4, innerFolds: 4, repeats: 2, bootstrapReplicates: 10, seed: 3 };
 
 describe('trainCandidate', () => {
   const delta = trainCandidate(dataset, 'delta', undefined, options);
