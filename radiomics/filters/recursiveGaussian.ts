@@ -102,99 +102,131 @@ export function recursiveGaussianCoefficients(sigma: number, spacing: number, or
   };
 }
 
+// Coefficient layout of a packed filter: N0..N3, D1..D4, M1..M4, BN1..BN4, BM1..BM4.
+const N = 0;
+const D = 4;
+const M = 8;
+const BN = 12;
+const BM = 16;
+
+/** FilterDataArray's first four causal outputs, as if x[0] extended to −∞. */
+function causalStart(c: Float64Array, x: Float64Array, y: Float64Array): void {
+  const v1 = x[0];
+  y[0] = v1 * c[N] + v1 * c[N + 1] + v1 * c[N + 2] + v1 * c[N + 3];
+  y[1] = x[1] * c[N] + v1 * c[N + 1] + v1 * c[N + 2] + v1 * c[N + 3];
+  y[2] = x[2] * c[N] + x[1] * c[N + 1] + v1 * c[N + 2] + v1 * c[N + 3];
+  y[3] = x[3] * c[N] + x[2] * c[N + 1] + x[1] * c[N + 2] + v1 * c[N + 3];
+  y[0] -= v1 * c[BN] + v1 * c[BN + 1] + v1 * c[BN + 2] + v1 * c[BN + 3];
+  y[1] -= y[0] * c[D] + v1 * c[BN + 1] + v1 * c[BN + 2] + v1 * c[BN + 3];
+  y[2] -= y[1] * c[D] + y[0] * c[D + 1] + v1 * c[BN + 2] + v1 * c[BN + 3];
+  y[3] -= y[2] * c[D] + y[1] * c[D + 1] + y[0] * c[D + 2] + v1 * c[BN + 3];
+}
+
+/** Its last four anti-causal outputs, as if x[ln − 1] extended to +∞. */
+function antiCausalStart(c: Float64Array, x: Float64Array, s: Float64Array, ln: number): void {
+  const v2 = x[ln - 1];
+  s[ln - 1] = v2 * c[M] + v2 * c[M + 1] + v2 * c[M + 2] + v2 * c[M + 3];
+  s[ln - 2] = x[ln - 1] * c[M] + v2 * c[M + 1] + v2 * c[M + 2] + v2 * c[M + 3];
+  s[ln - 3] = x[ln - 2] * c[M] + x[ln - 1] * c[M + 1] + v2 * c[M + 2] + v2 * c[M + 3];
+  s[ln - 4] = x[ln - 3] * c[M] + x[ln - 2] * c[M + 1] + x[ln - 1] * c[M + 2] + v2 * c[M + 3];
+  s[ln - 1] -= v2 * c[BM] + v2 * c[BM + 1] + v2 * c[BM + 2] + v2 * c[BM + 3];
+  s[ln - 2] -= s[ln - 1] * c[D] + v2 * c[BM + 1] + v2 * c[BM + 2] + v2 * c[BM + 3];
+  s[ln - 3] -= s[ln - 2] * c[D] + s[ln - 1] * c[D + 1] + v2 * c[BM + 2] + v2 * c[BM + 3];
+  s[ln - 4] -= s[ln - 3] * c[D] + s[ln - 2] * c[D + 1] + s[ln - 1] * c[D + 2] + v2 * c[BM + 3];
+}
+
+/**
+ * Causal recursion y[i] = Σ n_k·x[i−k] − Σ d_k·y[i−k] over i = 4..keepHi for two lines at once. The newest output
+ * enters last, so the recursion's critical path is one multiply and one subtraction (ITK sums in the other order:
+ * the results differ by rounding only). Coefficients and past values live in locals (registers).
+ */
+function causalTwoLines(c: Float64Array, xa: Float64Array, xb: Float64Array, ya: Float64Array, yb: Float64Array, keepHi: number): void {
+  const n0 = c[N], n1 = c[N + 1], n2 = c[N + 2], n3 = c[N + 3];
+  const d1 = c[D], d2 = c[D + 1], d3 = c[D + 2], d4 = c[D + 3];
+  let a1 = ya[3], a2 = ya[2], a3 = ya[1], a4 = ya[0];
+  let b1 = yb[3], b2 = yb[2], b3 = yb[1], b4 = yb[0];
+  let p1 = xa[3], p2 = xa[2], p3 = xa[1];
+  let q1 = xb[3], q2 = xb[2], q3 = xb[1];
+  for (let i = 4; i <= keepHi; i++) {
+    const p0 = xa[i];
+    const q0 = xb[i];
+    const va = p0 * n0 + p1 * n1 + p2 * n2 + p3 * n3 - (a4 * d4 + a3 * d3 + a2 * d2) - a1 * d1;
+    const vb = q0 * n0 + q1 * n1 + q2 * n2 + q3 * n3 - (b4 * d4 + b3 * d3 + b2 * d2) - b1 * d1;
+    ya[i] = va;
+    yb[i] = vb;
+    a4 = a3;
+    a3 = a2;
+    a2 = a1;
+    a1 = va;
+    b4 = b3;
+    b3 = b2;
+    b2 = b1;
+    b1 = vb;
+    p3 = p2;
+    p2 = p1;
+    p1 = p0;
+    q3 = q2;
+    q2 = q1;
+    q1 = q0;
+  }
+}
+
+/** Anti-causal recursion s[i−1] = Σ m_k·x[i+k−1] − Σ d_k·s[i+k−1] from the far end back to keepLo, two lines at once. */
+function antiCausalTwoLines(c: Float64Array, xa: Float64Array, xb: Float64Array, sa: Float64Array, sb: Float64Array, ln: number, keepLo: number): void {
+  const m1 = c[M], m2 = c[M + 1], m3 = c[M + 2], m4 = c[M + 3];
+  const d1 = c[D], d2 = c[D + 1], d3 = c[D + 2], d4 = c[D + 3];
+  let a1 = sa[ln - 4], a2 = sa[ln - 3], a3 = sa[ln - 2], a4 = sa[ln - 1];
+  let b1 = sb[ln - 4], b2 = sb[ln - 3], b3 = sb[ln - 2], b4 = sb[ln - 1];
+  let p2 = xa[ln - 3], p3 = xa[ln - 2], p4 = xa[ln - 1];
+  let q2 = xb[ln - 3], q3 = xb[ln - 2], q4 = xb[ln - 1];
+  for (let i = ln - 4; i > keepLo; i--) {
+    const p1 = xa[i];
+    const q1 = xb[i];
+    const va = p1 * m1 + p2 * m2 + p3 * m3 + p4 * m4 - (a4 * d4 + a3 * d3 + a2 * d2) - a1 * d1;
+    const vb = q1 * m1 + q2 * m2 + q3 * m3 + q4 * m4 - (b4 * d4 + b3 * d3 + b2 * d2) - b1 * d1;
+    sa[i - 1] = va;
+    sb[i - 1] = vb;
+    a4 = a3;
+    a3 = a2;
+    a2 = a1;
+    a1 = va;
+    b4 = b3;
+    b3 = b2;
+    b2 = b1;
+    b1 = vb;
+    p4 = p3;
+    p3 = p2;
+    p2 = p1;
+    q4 = q3;
+    q3 = q2;
+    q2 = q1;
+  }
+}
+
 /**
  * The line filter: causal plus anti-causal recursion, each started as if the edge value extended to infinity
  * (FilterDataArray), on two lines at once. Lines need at least 4 voxels, as in ITK. The causal pass stops after
  * keepHi and the anti-causal pass after keepLo: the kept outputs are the same as the whole line's.
  */
-export function recursiveLineFilter(c: RecursiveCoefficients): LineFilter {
-  const [n0, n1, n2, n3] = c.n;
-  const [d1, d2, d3, d4] = c.d;
-  const [m1, m2, m3, m4] = c.m;
-  const [bn1, bn2, bn3, bn4] = c.bn;
-  const [bm1, bm2, bm3, bm4] = c.bm;
+export function recursiveLineFilter(coefficients: RecursiveCoefficients): LineFilter {
+  const { n, d, m, bn, bm } = coefficients;
+  const c = Float64Array.from([...n, ...d, ...m, ...bn, ...bm]);
   let antiA = new Float64Array(0);
   let antiB = new Float64Array(0);
-
-  // FilterDataArray's first four causal outputs, as if x[0] extended to −∞.
-  const causalStart = (x: Float64Array, y: Float64Array): void => {
-    const v1 = x[0];
-    y[0] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3;
-    y[1] = x[1] * n0 + v1 * n1 + v1 * n2 + v1 * n3;
-    y[2] = x[2] * n0 + x[1] * n1 + v1 * n2 + v1 * n3;
-    y[3] = x[3] * n0 + x[2] * n1 + x[1] * n2 + v1 * n3;
-    y[0] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4;
-    y[1] -= y[0] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4;
-    y[2] -= y[1] * d1 + y[0] * d2 + v1 * bn3 + v1 * bn4;
-    y[3] -= y[2] * d1 + y[1] * d2 + y[0] * d3 + v1 * bn4;
-  };
-  // Its last four anti-causal outputs, as if x[ln − 1] extended to +∞.
-  const antiCausalStart = (x: Float64Array, s: Float64Array, ln: number): void => {
-    const v2 = x[ln - 1];
-    s[ln - 1] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4;
-    s[ln - 2] = x[ln - 1] * m1 + v2 * m2 + v2 * m3 + v2 * m4;
-    s[ln - 3] = x[ln - 2] * m1 + x[ln - 1] * m2 + v2 * m3 + v2 * m4;
-    s[ln - 4] = x[ln - 3] * m1 + x[ln - 2] * m2 + x[ln - 1] * m3 + v2 * m4;
-    s[ln - 1] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4;
-    s[ln - 2] -= s[ln - 1] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4;
-    s[ln - 3] -= s[ln - 2] * d1 + s[ln - 1] * d2 + v2 * bm3 + v2 * bm4;
-    s[ln - 4] -= s[ln - 3] * d1 + s[ln - 2] * d2 + s[ln - 1] * d3 + v2 * bm4;
-  };
-
   return (xa, xb, ya, yb, ln, keepLo, keepHi) => {
     if (antiA.length < ln) {
       antiA = new Float64Array(ln);
       antiB = new Float64Array(ln);
     }
-    const sa = antiA;
-    const sb = antiB;
-    // y[i] = Σ n_k·x[i−k] − Σ d_k·y[i−k], the two lines' recursions interleaved.
-    causalStart(xa, ya);
-    causalStart(xb, yb);
-    let a1 = ya[3], a2 = ya[2], a3 = ya[1], a4 = ya[0];
-    let b1 = yb[3], b2 = yb[2], b3 = yb[1], b4 = yb[0];
-    for (let i = 4; i <= keepHi; i++) {
-      const va = xa[i] * n0 + xa[i - 1] * n1 + xa[i - 2] * n2 + xa[i - 3] * n3 - (a1 * d1 + a2 * d2 + a3 * d3 + a4 * d4);
-      const vb = xb[i] * n0 + xb[i - 1] * n1 + xb[i - 2] * n2 + xb[i - 3] * n3 - (b1 * d1 + b2 * d2 + b3 * d3 + b4 * d4);
-      ya[i] = va;
-      yb[i] = vb;
-      a4 = a3;
-      a3 = a2;
-      a2 = a1;
-      a1 = va;
-      b4 = b3;
-      b3 = b2;
-      b2 = b1;
-      b1 = vb;
-    }
-    // s[i−1] = Σ m_k·x[i+k−1] − Σ d_k·s[i+k−1], from the far end back to keepLo.
-    antiCausalStart(xa, sa, ln);
-    antiCausalStart(xb, sb, ln);
-    a1 = sa[ln - 4];
-    a2 = sa[ln - 3];
-    a3 = sa[ln - 2];
-    a4 = sa[ln - 1];
-    b1 = sb[ln - 4];
-    b2 = sb[ln - 3];
-    b3 = sb[ln - 2];
-    b4 = sb[ln - 1];
-    for (let i = ln - 4; i > keepLo; i--) {
-      const va = xa[i] * m1 + xa[i + 1] * m2 + xa[i + 2] * m3 + xa[i + 3] * m4 - (a1 * d1 + a2 * d2 + a3 * d3 + a4 * d4);
-      const vb = xb[i] * m1 + xb[i + 1] * m2 + xb[i + 2] * m3 + xb[i + 3] * m4 - (b1 * d1 + b2 * d2 + b3 * d3 + b4 * d4);
-      sa[i - 1] = va;
-      sb[i - 1] = vb;
-      a4 = a3;
-      a3 = a2;
-      a2 = a1;
-      a1 = va;
-      b4 = b3;
-      b3 = b2;
-      b2 = b1;
-      b1 = vb;
-    }
+    causalStart(c, xa, ya);
+    causalStart(c, xb, yb);
+    causalTwoLines(c, xa, xb, ya, yb, keepHi);
+    antiCausalStart(c, xa, antiA, ln);
+    antiCausalStart(c, xb, antiB, ln);
+    antiCausalTwoLines(c, xa, xb, antiA, antiB, ln, keepLo);
     for (let i = keepLo; i <= keepHi; i++) {
-      ya[i] += sa[i];
-      yb[i] += sb[i];
+      ya[i] += antiA[i];
+      yb[i] += antiB[i];
     }
   };
 }

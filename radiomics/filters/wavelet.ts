@@ -33,7 +33,10 @@ function periodicFilter(h: Float64Array): LineFilter {
   const one = (x: Float64Array, y: Float64Array, n: number, keepLo: number, keepHi: number): void => {
     if (ext.length < n + f - 1) ext = new Float64Array(n + f - 1);
     // ext[t] = x[(t − F + 1 + F/2) mod n], so that out[i] = Σ_k h[k] · ext[i + F − 1 − k].
-    for (let t = 0; t < n + f - 1; t++) ext[t] = x[(((t - f + 1 + shift) % n) + n) % n];
+    for (let t = 0, j = (((shift - f + 1) % n) + n) % n; t < n + f - 1; t++) {
+      ext[t] = x[j];
+      if (++j === n) j = 0;
+    }
     for (let i = keepLo; i <= keepHi; i++) {
       let sum = 0;
       for (let k = 0; k < f; k++) sum += h[k] * ext[i + f - 1 - k];
