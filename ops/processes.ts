@@ -22,8 +22,16 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** A port the OS reports free right now (the caller binds it soon after). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A port free right now (the caller binds it soon after), picked at random below Linux's ephemeral range
+ * (32768–60999), where outgoing connections take their source ports, so that a busy machine does not hand the same
+ * port to a client in the meantime.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await isPortFree(port, host)) return port;
+  }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -118,6 +118,39 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
     let venv: Venv | undefined;
     const getVenv = async () => (venv ??= await ensureVenv({ venvDir: cfg.venvDir, python: cfg.python, logDir: paths.logs, log }));
 
+    const launches: Array<Promise<void>> = [];
+    /**
+     * Starts one server and waits for it. A port picked as free (configured 0) can be taken by another process before
+     * the server binds it (MLflow needs seconds to migrate its database first): then it retries on another port.
+     */
+    const launch = async (spec: {
+      what: string;
+      configuredPort: number;
+      envName: string;
+      logFile: string;
+      start: (port: number) => Promise<{ pid: number; uiPort?: number }>;
+      record: (record: ServerRecord) => void;
+      probe: (port: number) => Promise<boolean>;
+      timeoutMs: number;
+    }) => {
+      for (let attempt = 1; ; attempt++) {
+        const port = await choosePort(spec.configuredPort, spec.what, spec.envName);
+        const { pid, uiPort } = await spec.start(port);
+        spec.record({ pid, port, uiPort });
+        writeState(paths.state, state);
+        log(`starting the ${spec.what} (pid ${pid}, 127.0.0.1:${port})`);
+        try {
+          await waitForServer(spec.what, spec.logFile, pid, spec.timeoutMs, () => spec.probe(port));
+          return;
+        } catch (err) {
+          const portTaken = /address already in use/i.test(tail(spec.logFile, 5));
+          if (spec.configuredPort !== 0 || !portTaken || attempt >= 3) throw err;
+          log(`port ${port} was taken before the ${spec.what} could bind it; trying another`);
+          await stopProcessGroup(pid);
+        }
+      }
+    };
+
     if (cfg.temporal.address) {
       await checkExternalTemporal(cfg);
       delete state.temporal;
@@ -125,14 +158,25 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
       log(`Temporal dev server already running (pid ${state.temporal.pid}, 127.0.0.1:${state.temporal.port})`);
     } else {
       if (state.temporal) log(`clearing a stale Temporal pid record (pid ${state.temporal.pid} is not running)`);
-      const port = await choosePort(cfg.ports.temporal, 'Temporal dev server', 'OSTEOFLOW_TEMPORAL_PORT');
-      const uiPort = options.headless ? undefined : await choosePort(cfg.ports.temporalUi, 'Temporal web UI', 'OSTEOFLOW_TEMPORAL_UI_PORT');
+      // A taken port is reported before minutes of provisioning, not after.
+      await choosePort(cfg.ports.temporal, 'Temporal dev server', 'OSTEOFLOW_TEMPORAL_PORT');
       const { temporal } = await getVenv();
-      const args = devServerArgs({ dbFile: paths.temporalDb, namespace: cfg.temporal.namespace, port, uiPort: uiPort ?? 0, headless: !!options.headless });
-      const pid = spawnDetached(temporal, args, paths.temporalLog);
-      state.temporal = { pid, port, uiPort };
-      writeState(paths.state, state);
-      log(`starting the Temporal dev server (pid ${pid}, 127.0.0.1:${port}, SQLite ${paths.temporalDb})`);
+      launches.push(
+        launch({
+          what: 'Temporal dev server',
+          configuredPort: cfg.ports.temporal,
+          envName: 'OSTEOFLOW_TEMPORAL_PORT',
+          logFile: paths.temporalLog,
+          start: async (port) => {
+            const uiPort = options.headless ? undefined : await choosePort(cfg.ports.temporalUi, 'Temporal web UI', 'OSTEOFLOW_TEMPORAL_UI_PORT');
+            const args = devServerArgs({ dbFile: paths.temporalDb, namespace: cfg.temporal.namespace, port, uiPort: uiPort ?? 0, headless: !!options.headless });
+            return { pid: spawnDetached(temporal, args, paths.temporalLog), uiPort };
+          },
+          record: (record) => (state.temporal = record),
+          probe: (port) => temporalAnswers(`127.0.0.1:${port}`, cfg.temporal),
+          timeoutMs: START_TIMEOUT_MS.temporal,
+        }),
+      );
     }
 
     if (cfg.mlflow.trackingUri) {
@@ -142,27 +186,29 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
       log(`MLflow server already running (pid ${state.mlflow.pid}, 127.0.0.1:${state.mlflow.port})`);
     } else {
       if (state.mlflow) log(`clearing a stale MLflow pid record (pid ${state.mlflow.pid} is not running)`);
-      const port = await choosePort(cfg.ports.mlflow, 'MLflow server', 'OSTEOFLOW_MLFLOW_PORT');
+      await choosePort(cfg.ports.mlflow, 'MLflow server', 'OSTEOFLOW_MLFLOW_PORT');
       const { mlflow } = await getVenv();
       mkdirSync(paths.mlflowArtifacts, { recursive: true });
-      const args = mlflowServerArgs({ dbFile: paths.mlflowDb, artifactsDir: paths.mlflowArtifacts, port });
-      const pid = spawnDetached(mlflow, args, paths.mlflowLog, { ...process.env, MLFLOW_TRACKING_URI: '' });
-      state.mlflow = { pid, port };
-      writeState(paths.state, state);
-      log(`starting the MLflow server (pid ${pid}, 127.0.0.1:${port}, SQLite ${paths.mlflowDb})`);
+      launches.push(
+        launch({
+          what: 'MLflow server',
+          configuredPort: cfg.ports.mlflow,
+          envName: 'OSTEOFLOW_MLFLOW_PORT',
+          logFile: paths.mlflowLog,
+          start: async (port) => {
+            const args = mlflowServerArgs({ dbFile: paths.mlflowDb, artifactsDir: paths.mlflowArtifacts, port });
+            return { pid: spawnDetached(mlflow, args, paths.mlflowLog, { ...process.env, MLFLOW_TRACKING_URI: '' }) };
+          },
+          record: (record) => (state.mlflow = record),
+          probe: (port) => mlflowAnswers(`http://127.0.0.1:${port}`),
+          timeoutMs: START_TIMEOUT_MS.mlflow,
+        }),
+      );
     }
     writeState(paths.state, state);
     if (!needsEmbedded) log('using external Temporal and MLflow servers');
-
+    await Promise.all(launches);
     const endpoints = currentEndpoints(cfg);
-    await Promise.all([
-      endpoints.temporal.embedded &&
-        waitForServer('Temporal dev server', paths.temporalLog, state.temporal!.pid, START_TIMEOUT_MS.temporal, () =>
-          temporalAnswers(endpoints.temporal.address, cfg.temporal),
-        ),
-      endpoints.mlflow.embedded &&
-        waitForServer('MLflow server', paths.mlflowLog, state.mlflow!.pid, START_TIMEOUT_MS.mlflow, () => mlflowAnswers(endpoints.mlflow.trackingUri)),
-    ]);
     return endpoints;
   });
 }
