@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   extract: async () => (require('../radiomics/cli') as typeof import('../radiomics/cli')).extractCommand,
   model: async () => (require('./model') as typeof import('./model')).modelCommand,
   run: async () => (require('./run') as typeof import('./run')).runCommand,
+  segment: async () => (require('./segment') as typeof import('./segment')).segmentCommand,
   study: async () => (require('./study') as typeof import('./study')).studyCommand,
   stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
 };

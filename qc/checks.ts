@@ -15,6 +15,8 @@ export interface QcInput {
   mask?: { path: string };
   requiredModalities: string[];
   profile: QcProfile;
+  /** 'automatic-allowed': a timepoint without a manual mask is segmented after QC, so no mask is no fault here. */
+  segmentation?: 'manual-required' | 'automatic-allowed';
 }
 
 export interface QcResult {
@@ -55,7 +57,7 @@ export function runQc(input: QcInput): QcResult {
   }
 
   if (!input.mask) {
-    reasons.push('no manual mask and no segmentation model for this study');
+    if (input.segmentation !== 'automatic-allowed') reasons.push('no manual mask and no segmentation model for this study');
   } else {
     const reference = input.images.map((i) => volumes.get(i.modality)).find((v) => v !== undefined);
     reasons.push(...checkMask(input.mask.path, reference, input.profile));

@@ -1,8 +1,9 @@
 // Timepoint: the pipeline for one complete scan set — acquire → QC → segmentation → features (stored).
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'awaiting-rescan'.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
-import type { PipelineActivities } from '../activities/pipeline/contract';
-import { POLICIES } from './policies';
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { AcquiredScan, PipelineActivities } from '../activities/pipeline/contract';
+import { DEFAULT_SEGMENTATION_TASK_QUEUE, SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../activities/segmentation/contract';
+import { NON_RETRYABLE, POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
 import type { TimepointProgress, TimepointRunInput, TimepointRunResult } from './timeline/types';
 
@@ -10,13 +11,20 @@ const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
 const { extractFeatures } = proxyActivities<PipelineActivities>(POLICIES.features);
 
+/** Segmentation runs on its own task queue; without a worker there, the activity waits for one (no schedule-to-start limit). */
+const SEGMENTATION: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE, 'SegmentationInputError', 'SegmentationModelError'] },
+};
+
 export async function timepointWorkflow(input: TimepointRunInput): Promise<TimepointRunResult> {
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const progress = (status: TimepointProgress['status']) => parent.signal(timepointProgressSignal, { timepoint: input.timepoint, status });
   const ref = { protocol: input.protocol, pseudonym: input.pseudonym, timepoint: input.timepoint };
 
   await progress('acquiring');
-  let acquired;
+  let acquired: AcquiredScan[];
   try {
     acquired = await Promise.all(input.scans.map((scan) => acquireScan({ ...ref, scan })));
   } catch (err) {
@@ -28,7 +36,35 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
 
   // A manual mask wins; automatic segmentation (the GPU task queue) takes over where the study allows it.
   await progress('segmenting');
+  if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
+    acquired = [...acquired, await segmentAutomatically(input, acquired)];
+  }
   await progress('extracting');
   const featureSet = await extractFeatures({ ...ref, acquired });
   return { qc, featureSet };
+}
+
+/** The automatic mask as an acquired scan. A failure no retry fixed becomes a failed QC: a person registers a manual mask. */
+async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<AcquiredScan> {
+  const taskQueue = input.protocol.segmentation.taskQueue ?? DEFAULT_SEGMENTATION_TASK_QUEUE;
+  const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...SEGMENTATION, taskQueue });
+  try {
+    const result = await segmentTumour({
+      contractVersion: SEGMENT_CONTRACT_VERSION,
+      studyId: input.protocol.studyId,
+      pseudonym: input.pseudonym,
+      timepoint: input.timepoint,
+      images: acquired.filter((a) => a.role === 'image').map(({ modality, path, sha256 }) => ({ modality, path, sha256 })),
+      outDir: [input.protocol.storeDir, input.pseudonym, input.timepoint].join('/'),
+    });
+    const source = `automatic:${result.model.name}@${result.model.version} on ${result.device}${result.fallback ? ` (fallback: ${result.fallback})` : ''}`;
+    return { modality: 'mask', role: 'mask', path: result.mask.path, sha256: result.mask.sha256, source };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    if (cause instanceof ApplicationFailure && cause.type === 'QcFailed') {
+      throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: cause.message, details: cause.details ? [...cause.details] : undefined });
+    }
+    const reason = `automatic segmentation failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+    throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
+  }
 }

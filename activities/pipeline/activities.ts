@@ -47,7 +47,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const images = input.acquired.filter((a) => a.role === 'image');
       const mask = input.acquired.find((a) => a.role === 'mask');
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
-      const result = runQc({ images, mask: mask && { path: mask.path }, requiredModalities: required, profile: input.protocol.qc });
+      const result = runQc({ images, mask: mask && { path: mask.path }, requiredModalities: required, profile: input.protocol.qc, segmentation: input.protocol.segmentation.mode });
       const checkedAt = new Date().toISOString();
       if (result.passed || input.override) {
         const override = result.passed ? undefined : input.override;

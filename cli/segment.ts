@@ -1,0 +1,175 @@
+// `osteoflow segment`: the tumour mask of one scan set through a segmentation model package, as a NIfTI file.
+// Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from './main';
+import { readImage, writeNifti } from '../radiomics/io';
+import type { Volume } from '../radiomics/image';
+import {
+  DEFAULT_MODEL_DIR,
+  ModelSession,
+  SegmentationInputError,
+  countNonZero,
+  dice,
+  loadModelPackage,
+  parseProviders,
+  segmentVolumes,
+  volumeMl,
+  type ExecutionProvider,
+  type ModelPackage,
+} from '../models/segmentation';
+
+const USAGE = `usage: osteoflow segment --image IMG [--image IMG2 …] --out MASK.nii.gz [--model DIR] [--reference MASK]
+                        [--tta] [--providers cpu|webgpu,cpu|cuda,webgpu,cpu] [--batch N] [--overlap F] [--threads N] [--json]
+
+  --image IMG       an image per model channel, in the sidecar's channel order, or MODALITY=IMG in any order
+                    (NIfTI, NRRD or a DICOM folder); the mask comes out on the first channel's grid
+  --model DIR       a model package folder (model.json + ONNX); default: the shipped ${path.basename(DEFAULT_MODEL_DIR)}
+  --out FILE        the mask to write (.nii.gz), uint8, label values from the sidecar
+  --reference MASK  a reference mask on the same grid: prints the Dice coefficient
+  --tta             mirroring test-time augmentation (2^axes passes per window)
+  --providers LIST  execution providers in order of preference (default cpu); the CPU is always the last resort
+  --batch N         windows per network run (default: the sidecar's)
+  --overlap F       window overlap 0–0.9 (default: the sidecar's, 0.5 as nnU-Net)
+  --threads N       CPU provider threads (default: one per core)
+  --json            one JSON object instead of text
+  -h, --help        this text`;
+
+class UsageError extends Error {}
+
+export interface SegmentArgs {
+  images: string[];
+  model: string;
+  out: string;
+  reference?: string;
+  tta: boolean;
+  providers: ExecutionProvider[];
+  batch?: number;
+  overlap?: number;
+  threads?: number;
+  json: boolean;
+  help?: boolean;
+}
+
+export function parseSegmentArgs(argv: readonly string[]): SegmentArgs {
+  const args: Partial<SegmentArgs> & { images: string[] } = { images: [], tta: false, json: false };
+  const single = new Set(['--model', '--out', '--reference', '--providers', '--batch', '--overlap', '--threads']);
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { ...args, help: true } as SegmentArgs;
+    if (arg === '--tta') {
+      args.tta = true;
+      continue;
+    }
+    if (arg === '--json') {
+      args.json = true;
+      continue;
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag !== '--image' && !single.has(flag)) throw new UsageError(`unknown argument '${arg}'`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    if (flag === '--image') {
+      args.images.push(value);
+      continue;
+    }
+    if (seen.has(flag)) throw new UsageError(`${flag} given twice`);
+    seen.add(flag);
+    const number = (min: number, max: number, integer: boolean) => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got '${value}'`);
+      return n;
+    };
+    if (flag === '--model') args.model = value;
+    else if (flag === '--out') args.out = value;
+    else if (flag === '--reference') args.reference = value;
+    else if (flag === '--batch') args.batch = number(1, 256, true);
+    else if (flag === '--overlap') args.overlap = number(0, 0.9, false);
+    else if (flag === '--threads') args.threads = number(1, 1024, true);
+    else {
+      try {
+        args.providers = parseProviders(value);
+      } catch (err) {
+        throw new UsageError(`--providers: ${(err as Error).message}`);
+      }
+    }
+  }
+  if (args.images.length === 0) throw new UsageError('--image is required (one per model channel)');
+  if (!args.out) throw new UsageError('--out is required');
+  return { ...args, model: args.model ?? DEFAULT_MODEL_DIR, providers: args.providers ?? ['cpu'] } as SegmentArgs;
+}
+
+/** The images in the sidecar's channel order: plain paths as given, MODALITY=PATH by modality. */
+export function orderImages(specs: string[], pkg: ModelPackage): string[] {
+  const channels = pkg.sidecar.input.channels.map((c) => c.modality);
+  const named = specs.map((s) => /^([A-Z0-9]+)=(.+)$/.exec(s)).filter((m) => m && channels.includes(m[1]));
+  if (named.length === 0) return specs;
+  if (named.length !== specs.length) throw new SegmentationInputError('give every --image as MODALITY=PATH or none', { field: '--image' });
+  const byModality = new Map(named.map((m) => [m![1], m![2]]));
+  const missing = channels.filter((c) => !byModality.has(c));
+  if (missing.length) {
+    throw new SegmentationInputError(`the model needs ${channels.join(' + ')}; no image given for ${missing.join(', ')}`, { field: '--image', expected: channels.map((c) => `${c}=PATH`).join(' ') });
+  }
+  return channels.map((c) => byModality.get(c)!);
+}
+
+async function run(argv: string[]): Promise<number> {
+  let args: SegmentArgs;
+  try {
+    args = parseSegmentArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`osteoflow segment: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let session: ModelSession | undefined;
+  try {
+    const pkg = loadModelPackage(args.model);
+    const volumes: Volume[] = orderImages(args.images, pkg).map((file) => readImage(file));
+    const reference = args.reference !== undefined ? readImage(args.reference) : undefined;
+    if (reference && reference.data.length !== volumes[0].data.length) {
+      throw new SegmentationInputError(`reference mask has ${reference.geometry.size.join('×')} voxels, the image ${volumes[0].geometry.size.join('×')}`, { file: args.reference, expected: "a mask on the first image's grid" });
+    }
+    session = await ModelSession.open(pkg, { providers: args.providers, cpuThreads: args.threads });
+    const result = await segmentVolumes(volumes, pkg, session, { tta: args.tta, batchSize: args.batch, overlap: args.overlap });
+    if (existsSync(path.dirname(path.resolve(args.out))) === false) throw new SegmentationInputError('the output folder does not exist', { file: args.out });
+    writeNifti(args.out, result.mask, { description: `osteoflow ${pkg.ref} automatic mask` });
+    const diceValue = reference ? dice(result.mask.data, reference.data) : undefined;
+    const summary = {
+      mask: path.resolve(args.out),
+      model: pkg.ref,
+      provider: session.provider,
+      ...(session.fallbackReason ? { fallback: session.fallbackReason } : {}),
+      tumourVoxels: result.tumourVoxels,
+      tumourMl: Number(result.tumourMl.toFixed(3)),
+      ...(reference ? { referenceMl: Number(volumeMl(countNonZero(reference.data), reference.geometry.spacing).toFixed(3)), dice: Number(diceValue!.toFixed(4)) } : {}),
+      windows: result.windows,
+      passes: result.passes,
+      modelGrid: result.modelGrid,
+      ms: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k.replace(/Ms$/, ''), Math.round(v)])),
+    };
+    if (args.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(`tumour volume: ${summary.tumourMl} ml (${summary.tumourVoxels} voxels) → ${summary.mask}`);
+      if (diceValue !== undefined) console.log(`Dice vs ${args.reference}: ${diceValue.toFixed(4)} (reference ${summary.referenceMl} ml)`);
+      console.log(`${pkg.ref} on ${session.provider}${session.fallbackReason ? ` (fallback: ${session.fallbackReason})` : ''}: ${result.windows} windows, ${result.passes} passes, ${Math.round(result.timings.totalMs)} ms`);
+    }
+    return 0;
+  } catch (err) {
+    const name = err instanceof Error ? err.name : '';
+    if (['SegmentationInputError', 'SegmentationModelError', 'RadiomicsInputError'].includes(name)) {
+      console.error(`osteoflow segment: ${(err as Error).message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await session?.release();
+  }
+}
+
+export const segmentCommand: Command = { summary: 'segment the tumour of a scan set with a model package (ONNX)', run };

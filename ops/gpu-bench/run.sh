@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# On the GPU host, in the repository root, with .gpu-bench/ carried there (ops/gpu-bench/pack.sh made it):
+# unpacks Node, onnxruntime-node and the Vulkan loader, points the loader at NVIDIA's driver, and runs the CPU vs
+# WebGPU comparison. Extra arguments go to compare.js (e.g. --runs 5 --providers cpu,webgpu,cuda --tta).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bench="$root/.gpu-bench"
+work=$(mktemp -d)
+xz -dc "$bench/node.xz" > "$work/node" && chmod +x "$work/node"
+tar -C "$work" -xJf "$bench/node_modules.tar.xz"
+cp "$bench/compare.js" "$work/"
+if ! ldconfig -p | grep -q libvulkan.so.1; then
+  # Unpacked beside the run, not into /: Dawn dlopens libvulkan.so.1 through the library path.
+  for deb in "$bench"/debs/*.deb; do dpkg -x "$deb" "$work/vulkan"; done
+  export LD_LIBRARY_PATH="$work/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+# NVIDIA's Vulkan driver manifest where the host's container runtime puts it (FACTS.md).
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; break; fi
+done
+echo "node $("$work/node" --version); VK_DRIVER_FILES=${VK_DRIVER_FILES:-none found}"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
+cd "$work" && "$work/node" compare.js --model "$bench/model" "$@"
