@@ -2,8 +2,8 @@
 // brain2, breast1 and a synthetic 256×256×120 volume with a 60,000-voxel ROI, every 3D class, the same parameter
 // file for both, in two tables: the original image (params/all-classes.yaml), and the original plus LoG at 1, 3 and
 // 5 mm plus the 8 wavelet sub-bands (params/filters.yaml). Each case runs in a fresh child process per engine (peak
-// RSS is that process's). Options: --runs N (extractions per process, default 10), --filter-runs N (default 5),
-// --tables original,filters, --no-pyradiomics, --cases brain1,synthetic.
+// RSS is that process's). Options: --runs N (extractions per process, default 10), --tables original,filters,
+// --no-pyradiomics, --cases brain1,synthetic.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,21 +36,19 @@ interface Case {
 
 interface Options {
   runs: number;
-  filterRuns: number;
   pyradiomics: boolean;
   cases: string[] | null;
   tables: TableName[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 10, filterRuns: 5, pyradiomics: true, cases: null, tables: ['original', 'filters'] };
+  const options: Options = { runs: 10, pyradiomics: true, cases: null, tables: ['original', 'filters'] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
-    else if (argv[i] === '--filter-runs') options.filterRuns = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--no-pyradiomics') options.pyradiomics = false;
     else if (argv[i] === '--cases') options.cases = argv[++i].split(',');
     else if (argv[i] === '--tables') options.tables = argv[++i].split(',').filter((t): t is TableName => t in TABLES);
-    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --filter-runs N, --tables original,filters, --no-pyradiomics, --cases a,b)`);
+    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --tables original,filters, --no-pyradiomics, --cases a,b)`);
   }
   return options;
 }
@@ -165,10 +163,7 @@ function main(): void {
     ];
     const cases = options.cases ? all.filter((c) => options.cases!.includes(c.name)) : all;
 
-    for (const table of options.tables) {
-      const runs = table === 'filters' ? options.filterRuns : options.runs;
-      process.stdout.write(benchTable(table, cases, runs, python, log));
-    }
+    for (const table of options.tables) process.stdout.write(benchTable(table, cases, options.runs, python, log));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,11 +4,14 @@
 // independent lines interleaved in one loop cost little more than one.
 import type { Vec3, VoxelArray } from '../image';
 
-/** A dense 3D array, x fastest: float64 between passes; a pass may read the image's own voxel array directly. */
-export interface Block<T extends VoxelArray = Float64Array> {
+/** A dense 3D array, x fastest: float between passes; a pass may read the image's own voxel array directly. */
+export interface Block<T extends VoxelArray = Float64Array | Float32Array> {
   data: T;
   size: Vec3;
 }
+
+/** What a pass stores its results in: float64, or float32 where the reference keeps float images between passes. */
+export type BlockStorage = Float64ArrayConstructor | Float32ArrayConstructor;
 
 /** Filters lines xa and xb (length n) into ya and yb; only [keepLo..keepHi] of each is read afterwards. */
 export type LineFilter = (
@@ -27,15 +30,23 @@ export function strides(size: Vec3): Vec3 {
 
 /**
  * Runs each filter along `axis` over every line of `input` and keeps output indices [keepLo, keepHi] along that axis.
- * Returns one block per filter, sized like `input` except along `axis` (keepHi − keepLo + 1).
+ * Returns one block per filter, sized like `input` except along `axis` (keepHi − keepLo + 1). Lines are filtered
+ * in float64 whatever the storage.
  */
-export function alongAxis(input: Block<VoxelArray>, axis: number, keepLo: number, keepHi: number, filters: LineFilter[]): Block[] {
+export function alongAxis(
+  input: Block<VoxelArray>,
+  axis: number,
+  keepLo: number,
+  keepHi: number,
+  filters: LineFilter[],
+  Storage: BlockStorage = Float64Array,
+): Block[] {
   const size = input.size;
   const n = size[axis];
   const kept = keepHi - keepLo + 1;
   const outSize = [...size] as Vec3;
   outSize[axis] = kept;
-  const outputs = filters.map(() => new Float64Array(outSize[0] * outSize[1] * outSize[2]));
+  const outputs = filters.map(() => new Storage(outSize[0] * outSize[1] * outSize[2]));
   const [u, v] = [0, 1, 2].filter((a) => a !== axis);
   const inStride = strides(size);
   const outStride = strides(outSize);

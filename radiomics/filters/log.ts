@@ -7,7 +7,7 @@
 // over every line (a recursive filter needs whole lines), the later ones only over lines that cross the region.
 import { RadiomicsInputError } from '../errors';
 import type { Vec3, Volume, VoxelArray } from '../image';
-import { alongAxis, type Block } from './axisPass';
+import { alongAxis, type Block, type LineFilter } from './axisPass';
 import { logImageName } from './naming';
 import { recursiveGaussianCoefficients, recursiveLineFilter } from './recursiveGaussian';
 import { boxSize, realArrayFor, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';
@@ -78,20 +78,22 @@ export function logImage(image: Volume, sigma: number, region?: IndexBox): Regio
   const [a1, a2, a3] = passOrder(size, box);
   const keep = (a: number): [number, number] => [box.lower[a], box.upper[a]];
 
-  const [s1, d1] = alongAxis(full, a1, ...keep(a1), [smooth[a1], second[a1]]);
-  const [s2s1, d2s1] = alongAxis(s1, a2, ...keep(a2), [smooth[a2], second[a2]]);
-  const terms: Float64Array[] = [];
+  // ITK keeps float (float32) images between the passes of LaplacianRecursiveGaussianImageFilter ("to save memory").
+  const pass = (input: Block<VoxelArray>, axis: number, filters: LineFilter[]) => alongAxis(input, axis, ...keep(axis), filters, Float32Array);
+  const [s1, d1] = pass(full, a1, [smooth[a1], second[a1]]);
+  const [s2s1, d2s1] = pass(s1, a2, [smooth[a2], second[a2]]);
+  const terms: Block['data'][] = [];
   // ∂²/∂a1² smoothed along a2 and a3; ∂²/∂a2² smoothed along a1 and a3; ∂²/∂a3² smoothed along a1 and a2.
-  terms[a1] = alongAxis(alongAxis(d1, a2, ...keep(a2), [smooth[a2]])[0], a3, ...keep(a3), [smooth[a3]])[0].data;
-  terms[a2] = alongAxis(d2s1, a3, ...keep(a3), [smooth[a3]])[0].data;
-  terms[a3] = alongAxis(s2s1, a3, ...keep(a3), [second[a3]])[0].data;
+  terms[a1] = pass(pass(d1, a2, [smooth[a2]])[0], a3, [smooth[a3]])[0].data;
+  terms[a2] = pass(d2s1, a3, [smooth[a3]])[0].data;
+  terms[a3] = pass(s2s1, a3, [second[a3]])[0].data;
 
-  // LaplacianRecursiveGaussianImageFilter: cumulative += term_d · (1 / spacing_d²), axes in order.
+  // LaplacianRecursiveGaussianImageFilter: cumulative (float) += term_d · (1 / spacing_d²), axes in order.
   const n = extent[0] * extent[1] * extent[2];
   const out = realArrayFor(image.data, n);
   const w = [0, 1, 2].map((a) => 1 / (spacing[a] * spacing[a]));
   const [t0, t1, t2] = terms;
-  for (let i = 0; i < n; i++) out[i] = 0 + t0[i] * w[0] + t1[i] * w[1] + t2[i] * w[2];
+  for (let i = 0; i < n; i++) out[i] = Math.fround(Math.fround(t0[i] * w[0]) + t1[i] * w[1]) + t2[i] * w[2];
   return regionImage(image, box, out);
 }
 
