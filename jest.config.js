@@ -3,8 +3,9 @@ const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
-  // Two workers even on 2 cores: integration tests spend most of their time waiting on the servers.
-  maxWorkers: 2,
+  // One test file at a time: integration suites share the stack's task queues, and a suite that kills its worker
+  // must not have another suite's worker pick up its activity.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
