@@ -56,8 +56,9 @@ describe('SqliteResultsStore', () => {
   it('keeps the previous feature set when a replacing write fails', async () => {
     const store = new SqliteResultsStore(':memory:');
     await store.putFeatureSet(set({ original_firstorder_Mean: 1 }));
-    const broken = set({ original_firstorder_Mean: 2, original_firstorder_Median: 3 }, { engineVersion: null as unknown as string });
-    await expect(store.putFeatureSet(broken)).rejects.toThrow(/NOT NULL/);
+    // The second value cannot be bound, so the write fails after the old set was deleted inside the transaction.
+    const broken = set({ original_firstorder_Mean: 2, original_firstorder_Median: Symbol('not a number') as unknown as number });
+    await expect(store.putFeatureSet(broken)).rejects.toThrow(/can only bind numbers/);
     const [read] = await store.getFeatureSets(tp);
     expect(read.features).toEqual({ original_firstorder_Mean: 1 });
     await store.close();
