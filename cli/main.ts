@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   segment: async () => (require('./segment') as typeof import('./segment')).segmentCommand,
   study: async () => (require('./study') as typeof import('./study')).studyCommand,
   stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
+  worker: async () => (require('./worker') as typeof import('./worker')).workerCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

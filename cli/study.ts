@@ -41,7 +41,9 @@ function printTimeline(view: TimelineView): void {
   for (const tp of view.timepoints) {
     const qc = tp.qc ? (tp.qc.override ? `QC overridden by ${tp.qc.override.who}` : tp.qc.passed ? 'QC passed' : `QC failed: ${tp.qc.reasons.join('; ')}`) : '';
     const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
-    console.log(`  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, prediction, tp.note].filter(Boolean).join(' · ')}`);
+    const s = tp.segmentation;
+    const segmentation = s ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s` : '';
+    console.log(`  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, segmentation, prediction, tp.note].filter(Boolean).join(' · ')}`);
   }
 }
 

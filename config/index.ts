@@ -38,6 +38,8 @@ export interface OsteoflowConfig {
   python: string;
   /** Folder of the project's Python venv (Temporal CLI + MLflow server). */
   venvDir: string;
+  /** Folder of the Python segmentation worker's venv (PyTorch, temporalio, nnunetv2: workers/torch/requirements.txt). */
+  torchVenvDir: string;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +72,7 @@ const ENV_KEYS = {
   OSTEOFLOW_WEBHOOK_URL: 'notifications.webhookUrl',
   OSTEOFLOW_PYTHON: 'python',
   OSTEOFLOW_VENV: 'venvDir',
+  OSTEOFLOW_TORCH_VENV: 'torchVenvDir',
 } as const;
 
 function defaults(): OsteoflowConfig {
@@ -82,6 +85,7 @@ function defaults(): OsteoflowConfig {
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050 },
     python: 'python3',
     venvDir: path.join(PROJECT_ROOT, '.venv'),
+    torchVenvDir: path.join(PROJECT_ROOT, '.venv-torch'),
   };
 }
 
@@ -123,7 +127,7 @@ export function loadConfig(env: Env = process.env): OsteoflowConfig {
     if (!known.has(dotted)) {
       throw new Error(`configuration file ${file}: unknown key '${dotted}' (expected one of: ${[...known].join(', ')})`);
     }
-    const isPath = dotted === 'dataDir' || dotted === 'venvDir' || dotted.endsWith('File');
+    const isPath = dotted === 'dataDir' || dotted === 'venvDir' || dotted === 'torchVenvDir' || dotted.endsWith('File');
     setPath(merged, dotted, isPath && typeof value === 'string' ? path.resolve(path.dirname(file), value) : value);
   }
   for (const [name, dotted] of Object.entries(ENV_KEYS)) {
@@ -180,7 +184,9 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   text('dataDir (OSTEOFLOW_DATA_DIR)', cfg.dataDir);
   text('python (OSTEOFLOW_PYTHON)', cfg.python);
   text('venvDir (OSTEOFLOW_VENV)', cfg.venvDir);
+  text('torchVenvDir (OSTEOFLOW_TORCH_VENV)', cfg.torchVenvDir);
   cfg.dataDir = path.resolve(cfg.dataDir);
   cfg.venvDir = path.resolve(cfg.venvDir);
+  cfg.torchVenvDir = path.resolve(cfg.torchVenvDir);
   return cfg;
 }

@@ -59,6 +59,8 @@ export interface EnsureVenvOptions {
   venvDir: string;
   python: string;
   requirementsFile?: string;
+  /** Files of bin/ the venv must have once installed (default: the stack's temporal and mlflow). */
+  requires?: string[];
   logDir: string;
   log?: (line: string) => void;
 }
@@ -72,14 +74,14 @@ export async function ensureVenv(options: EnsureVenvOptions): Promise<Venv> {
   const venv = venvLayout(options.venvDir);
   const want = requirementsHash(requirementsFile);
   const stampFile = path.join(venv.dir, STAMP);
-  const isCurrent = () =>
-    existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === want && existsSync(venv.temporal) && existsSync(venv.mlflow);
+  const required = (options.requires ?? ['temporal', 'mlflow']).map((name) => path.join(venv.dir, 'bin', name));
+  const isCurrent = () => existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === want && required.every((file) => existsSync(file));
 
   if (existsSync(venv.dir)) assertVenvRuns(venv);
   if (isCurrent()) return venv;
 
   mkdirSync(options.logDir, { recursive: true });
-  const logFile = path.join(options.logDir, 'venv-install.log');
+  const logFile = path.join(options.logDir, `${path.basename(venv.dir).replace(/^\./, '')}-install.log`);
   return withLock(`${venv.dir}.lock`, 'provisioning the Python venv', async () => {
     if (isCurrent()) return venv; // another process finished it while we waited
     if (!existsSync(venv.dir)) {
@@ -96,7 +98,7 @@ export async function ensureVenv(options: EnsureVenvOptions): Promise<Venv> {
     assertVenvRuns(venv);
     options.log?.(`installing ${readPins(requirementsFile).join(', ')} into ${venv.dir} (about 1–2 minutes, once; log: ${logFile})`);
     const installed = run(venv.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile], logFile);
-    if (installed.status !== 0 || !existsSync(venv.temporal) || !existsSync(venv.mlflow)) {
+    if (installed.status !== 0 || !required.every((file) => existsSync(file))) {
       throw new StackError(
         `pip could not install ${path.basename(requirementsFile)} into ${venv.dir}: ${(installed.stderr || '').trim().split('\n').slice(-3).join(' ')}`,
         `check network access to PyPI and the log ${logFile}; then run again (the install resumes).`,

@@ -171,6 +171,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       });
       tp.qc = result.qc;
       tp.featureSet = result.featureSet;
+      tp.segmentation = result.segmentation;
     } catch (err) {
       const verdict = qcFailureOf(err);
       if (!verdict) throw err;

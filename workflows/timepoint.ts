@@ -5,7 +5,7 @@ import type { AcquiredScan, PipelineActivities } from '../activities/pipeline/co
 import { DEFAULT_SEGMENTATION_TASK_QUEUE, SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../activities/segmentation/contract';
 import { NON_RETRYABLE, POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
-import type { TimepointProgress, TimepointRunInput, TimepointRunResult } from './timeline/types';
+import type { SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from './timeline/types';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
@@ -36,16 +36,19 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
 
   // A manual mask wins; automatic segmentation (the GPU task queue) takes over where the study allows it.
   await progress('segmenting');
+  let segmentation: SegmentationRecord | undefined;
   if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
-    acquired = [...acquired, await segmentAutomatically(input, acquired)];
+    const automatic = await segmentAutomatically(input, acquired);
+    acquired = [...acquired, automatic.mask];
+    segmentation = automatic.record;
   }
   await progress('extracting');
   const featureSet = await extractFeatures({ ...ref, acquired });
-  return { qc, featureSet };
+  return { qc, featureSet, ...(segmentation ? { segmentation } : {}) };
 }
 
 /** The automatic mask as an acquired scan. A failure no retry fixed becomes a failed QC: a person registers a manual mask. */
-async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<AcquiredScan> {
+async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<{ mask: AcquiredScan; record: SegmentationRecord }> {
   const taskQueue = input.protocol.segmentation.taskQueue ?? DEFAULT_SEGMENTATION_TASK_QUEUE;
   const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...SEGMENTATION, taskQueue });
   try {
@@ -58,7 +61,21 @@ async function segmentAutomatically(input: TimepointRunInput, acquired: Acquired
       outDir: [input.protocol.storeDir, input.pseudonym, input.timepoint].join('/'),
     });
     const source = `automatic:${result.model.name}@${result.model.version} on ${result.device}${result.fallback ? ` (fallback: ${result.fallback})` : ''}`;
-    return { modality: 'mask', role: 'mask', path: result.mask.path, sha256: result.mask.sha256, source };
+    const record: SegmentationRecord = {
+      model: `${result.model.name}@${result.model.version}`,
+      device: result.device,
+      precision: result.precision,
+      runtime: result.runtime,
+      worker: result.worker,
+      ...(result.fallback ? { fallback: result.fallback } : {}),
+      tta: result.tta ?? false,
+      windows: result.windows,
+      passes: result.passes,
+      totalMs: result.timings.totalMs,
+      inferenceMs: result.timings.inferenceMs,
+      tumourMl: result.tumourMl,
+    };
+    return { mask: { modality: 'mask', role: 'mask', path: result.mask.path, sha256: result.mask.sha256, source }, record };
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     if (cause instanceof ApplicationFailure && cause.type === 'QcFailed') {

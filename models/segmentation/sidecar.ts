@@ -37,7 +37,7 @@ export interface Sidecar {
     patchSize: Vec3;
   };
   output: { activation: 'softmax'; classes: Array<{ name: string; label: number }> };
-  inference: { overlap: number; gaussianSigmaScale: number; mirrorAxes: Axis[]; batchSize: number };
+  inference: { overlap: number; gaussianSigmaScale: number; mirrorAxes: Axis[]; batchSize: number; halfPrecision?: boolean };
   postprocessing: { components: 'largest' | 'above-size' | 'all'; minComponentMl?: number };
   training?: Record<string, unknown>;
 }

@@ -3,8 +3,10 @@
 // its WebGPU provider (and CUDA when asked and installed). Prints per-volume times, the speed-up over the host's CPU,
 // the largest difference between the providers' probabilities and how many mask voxels differ.
 // Runs bundled (ops/gpu-bench/pack.sh) on a host without Node or npm; see README.md beside it.
-//   node compare.js [--runs N] [--providers cpu,webgpu] [--sizes 128x128x64,256x256x120] [--tta] [--batch N] [--model DIR]
-import { mkdtempSync, rmSync } from 'node:fs';
+// With --save DIR it also writes, per volume, the prepared network input, the truth, each provider's mask (.npy) and
+// its times (JSON), for torch_bench.py to run the Python worker's sliding window on the very same input.
+//   node compare.js [--runs N] [--providers cpu,webgpu] [--sizes 128x128x64,256x256x120] [--tta] [--batch N] [--model DIR] [--save DIR]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { readImage } from '../../radiomics/io';
@@ -14,6 +16,7 @@ import { loadModelPackage, ModelSession, parseProviders, dice, type ExecutionPro
 import { prepareInput } from '../../models/segmentation/inference/preprocess';
 import { slidingWindow } from '../../models/segmentation/inference/slidingWindow';
 import { argmaxLabels, filterComponents } from '../../models/segmentation/inference/postprocess';
+import { npyBytes } from '../../models/segmentation/npy';
 
 interface Options {
   runs: number;
@@ -22,6 +25,7 @@ interface Options {
   tta: boolean;
   batch?: number;
   model: string;
+  save?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -34,6 +38,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--tta') options.tta = true;
     else if (arg === '--batch') options.batch = Number(argv[++i]);
     else if (arg === '--model') options.model = argv[++i];
+    else if (arg === '--save') options.save = path.resolve(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
   if (!options.model) throw new Error('--model DIR (a segmentation model package) is required');
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
         log(`${size.join('×')} ${provider}: ran on ${session.provider}${session.fallbackReason ? ` (${session.fallbackReason})` : ''}, median ${median(ms).toFixed(0)} ms`);
         await session.release();
       }
+      if (options.save) save(options.save, size, input, truth.data, runs, { windows, passes, tta: options.tta, runs: options.runs });
       const cpu = runs.find((r) => r.provider === 'cpu');
       for (const r of runs) {
         let maxDiff = 0;
@@ -133,6 +139,18 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** The volume's prepared input [C, z, y, x], truth and each provider's mask as .npy, times as JSON: torch_bench.py's input. */
+function save(dir: string, size: Vec3, input: { data: Float32Array; channels: number; geometry: { size: Vec3 } }, truth: ArrayLike<number>, runs: ProviderRun[], meta: Record<string, unknown>): void {
+  mkdirSync(dir, { recursive: true });
+  const name = size.join('x');
+  const [nx, ny, nz] = input.geometry.size;
+  writeFileSync(path.join(dir, `${name}_input.npy`), npyBytes(input.data, [input.channels, nz, ny, nx]));
+  writeFileSync(path.join(dir, `${name}_truth.npy`), npyBytes(Uint8Array.from(truth), [nz, ny, nx]));
+  for (const r of runs) writeFileSync(path.join(dir, `${name}_ts-${r.provider}_mask.npy`), npyBytes(r.mask, [nz, ny, nx]));
+  const times = Object.fromEntries(runs.map((r) => [`ts-${r.provider}`, { ran: r.ran, medianMs: median(r.ms), ms: r.ms, fallback: r.fallback ?? null }]));
+  writeFileSync(path.join(dir, `${name}_ts.json`), JSON.stringify({ size, ...meta, runtime: 'onnxruntime-node', providers: times }, null, 2));
 }
 
 main().catch((err) => {

@@ -81,6 +81,10 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       for (const [modality, file] of scansOf(0, false)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
       const baseline = await eventually(() => readTimeline(handle), (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[0].status), 300000, 'baseline done');
       expect(baseline.timepoints[0]).toMatchObject({ status: 'done', qc: { passed: true, reasons: [] } });
+      // The timeline records what made the mask: model, device, runtime, worker and time per volume.
+      expect(baseline.timepoints[0].segmentation).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', device: 'cpu', precision: 'fp32', tta: false, windows: 4, passes: 4, worker: expect.stringMatching(new RegExp(`:${gpu.pid}$`)) });
+      expect(baseline.timepoints[0].segmentation!.runtime).toMatch(/^onnxruntime-node /);
+      expect(baseline.timepoints[0].segmentation!.totalMs).toBeGreaterThan(0);
       expect(existsSync(autoMask('baseline'))).toBe(true);
       const truth = readImage(study.file(patient.timepoints[0].files.mask));
       expect(dice(readImage(autoMask('baseline')).data, truth.data)).toBeGreaterThanOrEqual(0.85);
@@ -113,6 +117,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       for (const [modality, file] of preopScans) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
       const preop = await eventually(() => readTimeline(handle), (v) => v.timepoints[2].status === 'done', 300000, 'preop done with its manual mask');
       expect(preop.timepoints[2].qc?.passed).toBe(true);
+      expect(preop.timepoints[2].segmentation).toBeUndefined(); // a manual mask: nothing was segmented
       expect(existsSync(autoMask('preop'))).toBe(false);
       await expectFeaturesIn('preop', study.file(patient.timepoints[2].files.mask));
     });

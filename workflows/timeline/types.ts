@@ -68,6 +68,27 @@ export interface PredictionRef {
   model: string;
 }
 
+/** What made a timepoint's automatic mask: the segmentTumour result's record of model, device and time. */
+export interface SegmentationRecord {
+  /** `name@version` of the segmentation model. */
+  model: string;
+  /** cpu, webgpu, cuda:0 … */
+  device: string;
+  precision: 'fp32' | 'fp16' | 'bf16';
+  /** e.g. `onnxruntime-node 1.30.0`, `torch 2.13.0+cpu`. */
+  runtime: string;
+  /** host:pid of the worker that ran it. */
+  worker: string;
+  fallback?: string;
+  tta: boolean;
+  windows: number;
+  passes: number;
+  /** Time for the volume (read to mask) and for its network passes. */
+  totalMs: number;
+  inferenceMs: number;
+  tumourMl: number;
+}
+
 export interface TimepointView {
   name: string;
   status: TimepointStatus;
@@ -76,6 +97,8 @@ export interface TimepointView {
   scans: RegisteredScan[];
   qc?: QcVerdict;
   featureSet?: FeatureSetRef;
+  /** Present when the mask was made by automatic segmentation (absent for a manual mask). */
+  segmentation?: SegmentationRecord;
   deltas?: DeltaSummary;
   prediction?: PredictionRef | null;
   /** Why there is no prediction, or the last transient problem (e.g. the registry did not answer). */
@@ -135,6 +158,7 @@ export interface TimepointRunInput {
 export interface TimepointRunResult {
   qc: QcVerdict;
   featureSet: FeatureSetRef;
+  segmentation?: SegmentationRecord;
 }
 
 export interface TimepointProgress {

@@ -12,21 +12,8 @@ import path from 'node:path';
 import { renderVisit } from '../../../synthetic';
 import { TIMEPOINTS } from '../../../synthetic/manifest';
 import { prepareInput } from '../inference/preprocess';
+import { npyBytes as npy } from '../npy';
 import { validateSidecar, type Vec3 } from '../sidecar';
-
-function npy(data: Float32Array | Uint8Array, shape: number[]): Buffer {
-  const descr = data instanceof Float32Array ? '<f4' : '|u1';
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  // Header padded with spaces so that the data start on a multiple of 64 bytes, newline-terminated (format 1.0).
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const prefix = Buffer.alloc(10);
-  prefix.write('\x93NUMPY', 0, 'latin1');
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
 
 function main(argv: string[]): void {
   const out = argv[argv.indexOf('--out') + 1];

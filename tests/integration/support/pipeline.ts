@@ -22,9 +22,9 @@ export interface StudyFixture {
   file(relative: string): string;
 }
 
-export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions; size?: [number, number, number] } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
+export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions; size?: [number, number, number]; spacing?: [number, number, number] } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-study-'));
-  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects, size: options.size });
+  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects, size: options.size, spacing: options.spacing });
   const studyId = options.studyId ?? `IT-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
   const studyFile = writeSyntheticStudyFile(dir, { ...options, studyId });
   const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });

@@ -1,0 +1,50 @@
+// The Python segmentation worker (workers/torch): its venv, provisioned from workers/torch/requirements.txt like the
+// stack's, and the environment that points it at the configured Temporal server, namespace and task queue.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT, type OsteoflowConfig } from '../config';
+import { stackPaths } from './stack';
+import { ensureVenv } from './venv';
+
+export const TORCH_WORKER_DIR = path.join(PROJECT_ROOT, 'workers', 'torch');
+export const TORCH_REQUIREMENTS = path.join(TORCH_WORKER_DIR, 'requirements.txt');
+
+/** The worker's venv, created or updated when its pins changed (first time: about 2 minutes, torch from local disk). */
+export async function ensureTorchVenv(cfg: OsteoflowConfig, log?: (line: string) => void): Promise<string> {
+  const venv = await ensureVenv({
+    venvDir: cfg.torchVenvDir,
+    python: cfg.python,
+    requirementsFile: TORCH_REQUIREMENTS,
+    requires: ['python', 'pytest', 'nnUNetv2_predict'],
+    logDir: stackPaths(cfg.dataDir).logs,
+    log,
+  });
+  return venv.python;
+}
+
+/** Environment for the worker: the server it connects to and its queue; OSTEOFLOW_TORCH_* settings pass through. */
+export function torchWorkerEnv(cfg: OsteoflowConfig, temporalAddress: string, taskQueue = cfg.taskQueues.segmentation, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const tls = cfg.temporal.tls ?? {};
+  const optional: Record<string, string | undefined> = {
+    TEMPORAL_API_KEY: cfg.temporal.apiKey,
+    TEMPORAL_TLS_SERVER_NAME: tls.serverNameOverride,
+    TEMPORAL_TLS_CA: tls.serverRootCaCertFile,
+    TEMPORAL_TLS_CERT: tls.clientCertFile,
+    TEMPORAL_TLS_KEY: tls.clientKeyFile,
+  };
+  return {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    PYTHONPATH: TORCH_WORKER_DIR,
+    PYTHONUNBUFFERED: '1',
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: cfg.temporal.namespace,
+    OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
+    ...extra,
+  };
+}
+
+/** Starts `python -m osteoflow_torch worker` with the given environment (stdout/stderr piped to the caller). */
+export function spawnTorchWorker(python: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(python, ['-m', 'osteoflow_torch', 'worker'], { cwd: TORCH_WORKER_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}

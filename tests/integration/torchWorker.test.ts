@@ -1,0 +1,152 @@
+// A timeline whose study routes segmentation to the Python worker's queue, on the real stack: the Python worker
+// (workers/torch, PyTorch on the CPU) segments each timepoint and the timeline records what ran it. Killed (SIGKILL)
+// in the middle of a segmentation and started again, it completes the timepoint; stopped (SIGTERM) mid-segmentation,
+// it hands the activity back and the next worker completes it.
+import { type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { countNonZero, dice, volumeMl } from '../../models/segmentation/inference/postprocess';
+import { ensureTorchVenv, spawnTorchWorker, torchWorkerEnv } from '../../ops/torchWorker';
+import { readImage } from '../../radiomics/io';
+import { resultsStorePath } from '../../store';
+import { SqliteResultsStore } from '../../store/sqliteStore';
+import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
+import type { StudyProtocol } from '../../study/types';
+import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+
+jest.setTimeout(900000);
+
+let harness: Harness;
+let python: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  harness = await connectHarness();
+  python = await ensureTorchVenv(harness.cfg);
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await harness?.close();
+});
+
+interface TorchWorker {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** A Python worker process on `taskQueue`, resolved once it polls. */
+async function startTorchWorker(taskQueue: string, extra: Record<string, string> = {}): Promise<TorchWorker> {
+  const env = torchWorkerEnv(harness.cfg, harness.endpoints.temporal.address, taskQueue, {
+    OSTEOFLOW_TORCH_DEVICE: 'cpu',
+    OSTEOFLOW_TORCH_THREADS: '2',
+    OSTEOFLOW_LOG_LEVEL: 'WARNING',
+    ...extra,
+  });
+  const child = spawnTorchWorker(python, env);
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => output.includes(`torch worker polling '${taskQueue}'`) && (clearInterval(timer), resolve()), 100);
+    void exited.then((code) => (clearInterval(timer), reject(new Error(`torch worker exited with ${code} before polling:\n${output}`))));
+  });
+  return { child, output: () => output, exited };
+}
+
+/** SIGTERM and wait: an idle worker stops polling and exits 0. */
+async function stop(worker: TorchWorker): Promise<number | null> {
+  if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  return worker.exited;
+}
+
+// Workers that are to be stopped mid-segmentation run mirroring TTA (600 network passes, tens of seconds here), so the
+// stop surely lands inside the activity; the workers that finish the job run without it (75 passes).
+const SLOW = { OSTEOFLOW_TORCH_TTA: '1' };
+
+it('routes a timeline to the Python worker, which survives a kill and hands back on a stop', async () => {
+  // 128×128×64 voxels at the model's 1.5 × 1.5 × 3 mm: 5 × 5 × 3 = 75 windows.
+  const study = makeStudy({ patients: 1, seed: 47, size: [128, 128, 64], spacing: [1.5, 1.5, 3] });
+  const taskQueue = `it-torch-${study.protocol.studyId}`;
+  const protocol: StudyProtocol = { ...study.protocol, segmentation: { mode: 'automatic-allowed', taskQueue } };
+  const patient = study.manifest.patients[0];
+  const imagesOf = (i: number) => Object.entries(patient.timepoints[i].files).filter(([modality]) => modality !== 'mask');
+  const store = new SqliteResultsStore(resultsStorePath(harness.cfg));
+  const pipeline = await harness.startWorker();
+  let torch = await startTorchWorker(taskQueue);
+  try {
+    await pipeline.worker.runUntil(async () => {
+      const handle = await enrolPatient(harness.client, harness.cfg.taskQueues.pipeline, protocol, patient.pseudonym, { ...patient.clinical });
+      const pendingSegmentation = async (timepoint: string) => {
+        const description = await harness.client.workflow.getHandle(`${handle.workflowId}/${timepoint}/run-1`).describe();
+        return (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'segmentTumour');
+      };
+      /** The activity has started on the worker and heartbeated: it is running. */
+      const running = async (timepoint: string) => {
+        const started = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+        await eventually(() => pendingSegmentation(timepoint), (a) => a?.state === started && Boolean(a.heartbeatDetails?.payloads?.length), 300000, `${timepoint} segmentation running`, 100);
+        await new Promise((resolve) => setTimeout(resolve, 2000)); // into the network passes
+      };
+      const done = (i: number, what: string) => eventually(() => readTimeline(handle), (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[i].status), 400000, what);
+      const checkTimepoint = async (i: number, pid: number) => {
+        const name = patient.timepoints[i].name;
+        const view = (await readTimeline(handle)).timepoints[i];
+        expect(view).toMatchObject({ status: 'done', qc: { passed: true } });
+        const record = view.segmentation!;
+        expect(record).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', device: 'cpu', precision: 'fp32', tta: false, windows: 75, passes: 75 });
+        expect(record.runtime).toMatch(/^torch 2\.13\.0/);
+        expect(record.worker).toMatch(new RegExp(`:${pid}$`));
+        expect(record.totalMs).toBeGreaterThan(record.inferenceMs);
+        const maskFile = path.join(protocol.storeDir, patient.pseudonym, name, 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz');
+        const mask = readImage(maskFile);
+        expect(record.tumourMl).toBeCloseTo(volumeMl(countNonZero(mask.data), mask.geometry.spacing), 6);
+        expect(dice(mask.data, readImage(study.file(patient.timepoints[i].files.mask)).data)).toBeGreaterThanOrEqual(0.85);
+        // Features were extracted in the Python worker's mask.
+        const t1ce = (await store.getFeatureSets({ studyId: protocol.studyId, pseudonym: patient.pseudonym, timepoint: name })).find((s) => s.modality === 'T1CE')!;
+        expect(t1ce.features.original_shape_VoxelVolume).toBeCloseTo(record.tumourMl * 1000, 3);
+      };
+
+      // Baseline: segmented by the Python worker end to end.
+      for (const [modality, file] of imagesOf(0)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
+      await done(0, 'baseline done');
+      await checkTimepoint(0, torch.child.pid!);
+      expect(await stop(torch)).toBe(0); // idle: a clean exit
+
+      // Mid: SIGKILL while the segmentation runs. The activity stays pending (no heartbeat reaches the server any
+      // more); after the heartbeat timeout a freshly started worker runs it again, to completion.
+      const killed = await startTorchWorker(taskQueue, SLOW);
+      for (const [modality, file] of imagesOf(1)) await registerScan(handle, { timepoint: 'mid', modality, source: study.file(file) });
+      await running('mid');
+      killed.child.kill('SIGKILL');
+      expect(await killed.exited).toBeNull();
+      expect((await readTimeline(handle)).timepoints[1].status).toBe('segmenting');
+      torch = await startTorchWorker(taskQueue);
+      await done(1, 'mid done after the kill');
+      await checkTimepoint(1, torch.child.pid!);
+      expect((await pendingSegmentation('mid'))).toBeUndefined();
+      expect(await stop(torch)).toBe(0);
+
+      // Pre-op: SIGTERM mid-segmentation with no grace period. The worker hands the activity back (a retryable
+      // failure: attempt 2 is scheduled at once, not after the heartbeat timeout) and exits cleanly; the next
+      // worker finishes it.
+      const stopping = await startTorchWorker(taskQueue, { ...SLOW, OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S: '0' });
+      for (const [modality, file] of imagesOf(2)) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
+      await running('preop');
+      const stoppedAt = Date.now();
+      expect(await stop(stopping)).toBe(0);
+      expect(stopping.output()).toMatch(/handing back segmentTumour/);
+      const handedBack = await eventually(() => pendingSegmentation('preop'), (a) => (a?.attempt ?? 0) >= 2, 30000, 'attempt 2 scheduled');
+      expect(Date.now() - stoppedAt).toBeLessThan(30000); // well inside the one-minute heartbeat timeout
+      expect(handedBack!.lastFailure?.message).toMatch(/shut down mid-segmentation/);
+      torch = await startTorchWorker(taskQueue);
+      await done(2, 'preop done after the hand-back');
+      await checkTimepoint(2, torch.child.pid!);
+    });
+  } finally {
+    await stop(torch);
+    await store.close();
+    await pipeline.close();
+  }
+});

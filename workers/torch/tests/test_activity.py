@@ -1,0 +1,182 @@
+"""The activity body and the worker's start-up checks on bad input: each refused with the field and what was expected,
+never a crashed worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import torch
+
+from osteoflow_torch.activity import segment
+from osteoflow_torch.contract import contract_problems
+from osteoflow_torch.devices import parse_device, splitting_on_oom
+from osteoflow_torch.errors import DeviceError, SegmentationInputError, SegmentationModelError, WorkerShuttingDown
+from osteoflow_torch.models.package import load_package
+from osteoflow_torch.server import ModelServer
+from osteoflow_torch.settings import load_settings
+
+WORKER_DIR = Path(__file__).resolve().parents[1]
+
+
+def test_a_good_request_gives_a_contract_result_and_a_mask_on_the_first_images_grid(cpu_server, request_for):
+    request = request_for()
+    result = segment(request, cpu_server)
+    assert contract_problems("result", result) == ""
+    assert result["device"] == "cpu" and result["precision"] == "fp32" and result["runtime"].startswith("torch 2.13.0")
+    assert "fallback" not in result  # the CPU was asked for
+    mask = sitk.ReadImage(result["mask"]["path"])
+    image = sitk.ReadImage(request["images"][0]["path"])
+    assert mask.GetSize() == image.GetSize() and mask.GetSpacing() == image.GetSpacing()
+    assert int(np.count_nonzero(sitk.GetArrayViewFromImage(mask))) == result["tumourVoxels"]
+    # 64×64×32 under a 48×48×32 patch at overlap 0.5: 2 × 2 × 1 windows
+    assert (result["windows"], result["passes"]) == (4, 4)
+
+
+def test_progress_is_reported_per_batch_and_a_stop_hands_the_work_back(cpu_server, request_for):
+    seen = []
+    segment(request_for(), cpu_server, tta_default=True, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(n, 32) for n in range(4, 33, 4)]  # 4 windows × 8 mirrorings, batches of 4
+    with pytest.raises(WorkerShuttingDown, match="after 0 of 4"):
+        segment(request_for(), cpu_server, should_stop=lambda: True)
+
+
+def test_a_model_whose_channels_the_timepoint_lacks_is_refused_by_name(cpu_server, request_for):
+    with pytest.raises(SegmentationInputError) as caught:
+        segment(request_for(modalities=("CT",)), cpu_server)
+    message = str(caught.value)
+    assert "needs T1CE + T2" in message and "has no T1CE, T2" in message and "it has CT" in message and "field: images" in message
+
+
+def test_input_that_breaks_the_contract_names_the_field(cpu_server, request_for):
+    request = request_for()
+    del request["outDir"]
+    with pytest.raises(SegmentationInputError, match="'outDir' is a required property"):
+        segment(request, cpu_server)
+
+
+def test_a_missing_image_file_is_named(cpu_server, request_for):
+    request = request_for()
+    request["images"][1]["path"] = "/nonexistent/T2.nii.gz"
+    with pytest.raises(SegmentationInputError, match=r"the T2 image is not there; file: /nonexistent/T2.nii.gz"):
+        segment(request, cpu_server)
+
+
+def test_an_image_smaller_than_the_patch_is_refused(cpu_server, request_for):
+    with pytest.raises(SegmentationInputError, match=r"smaller than the 48×48×32 patch along z"):
+        segment(request_for(size=(64, 64, 16)), cpu_server)
+
+
+def test_an_image_too_large_for_the_memory_given_is_a_clear_error_not_a_crash(shipped_model_dir, request_for):
+    server = ModelServer(load_settings({"OSTEOFLOW_TORCH_DEVICE": "cpu", "OSTEOFLOW_TORCH_MEMORY_LIMIT_MB": "1"}))
+    request = request_for()
+    with pytest.raises(SegmentationInputError) as caught:
+        segment(request, server)
+    assert "too large for this worker" in str(caught.value) and request["images"][0]["path"] in str(caught.value)
+    # The same worker still serves a request that fits once the limit allows it.
+    server.models[0].memory_limit_mb = 64
+    assert segment(request, server)["tumourVoxels"] > 0
+
+
+def test_out_of_memory_splits_the_batch_down_to_one_window_then_says_so():
+    calls = []
+
+    def network(batch: torch.Tensor) -> torch.Tensor:
+        calls.append(batch.shape[0])
+        if batch.shape[0] > 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return batch * 2
+
+    batch = torch.arange(8, dtype=torch.float32).reshape(4, 2)
+    assert torch.equal(splitting_on_oom(network, torch.device("cpu"))(batch), batch * 2)
+    assert calls == [4, 2, 1, 1, 2, 1, 1]
+
+    def never_fits(batch: torch.Tensor) -> torch.Tensor:
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+    with pytest.raises(SegmentationInputError, match="one window of .* does not fit in the memory of cpu"):
+        splitting_on_oom(never_fits, torch.device("cpu"))(batch)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("cuda:3", "asks for a CUDA device, but this torch build has no CUDA"),
+        ("cuda", "asks for a CUDA device"),
+        ("gpu0", "is not a device"),
+    ],
+)
+def test_a_device_this_host_does_not_have_is_refused(setting, message):
+    with pytest.raises(DeviceError, match=message) as caught:
+        parse_device(setting)
+    assert "OSTEOFLOW_TORCH_DEVICE" in str(caught.value)
+
+
+def test_the_worker_refuses_to_start_on_a_missing_cuda_device_with_one_line_and_status_2():
+    env = {**os.environ, "OSTEOFLOW_TORCH_DEVICE": "cuda:1", "PYTHONPATH": str(WORKER_DIR)}
+    run = subprocess.run([sys.executable, "-m", "osteoflow_torch", "worker"], cwd=WORKER_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert "DeviceError: OSTEOFLOW_TORCH_DEVICE='cuda:1' asks for a CUDA device" in run.stderr
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(DeviceError, match="OSTEOFLOW_TORCH_CONCURRENCY must be an integer ≥ 1, got '0'"):
+        load_settings({"OSTEOFLOW_TORCH_CONCURRENCY": "0"})
+    with pytest.raises(DeviceError, match="OSTEOFLOW_TORCH_PRECISION must be auto, fp32, fp16 or bf16"):
+        load_settings({"OSTEOFLOW_TORCH_PRECISION": "half"})
+
+
+def test_half_precision_is_refused_where_the_model_or_device_cannot_honour_it(shipped_model_dir):
+    with pytest.raises(DeviceError, match="fp16 needs a CUDA device|not marked for half precision"):
+        load_package(shipped_model_dir, device=torch.device("cpu"), precision_setting="fp16")
+
+
+def copy_package(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def rewrite_sidecar(folder: Path, change) -> None:
+    sidecar = json.loads((folder / "model.json").read_text())
+    change(sidecar)
+    (folder / "model.json").write_text(json.dumps(sidecar))
+
+
+def test_bad_model_packages_are_refused_naming_file_and_field(shipped_model_dir, tmp_path):
+    cpu = torch.device("cpu")
+    missing = copy_package(shipped_model_dir, tmp_path / "missing-sidecar")
+    (missing / "model.json").unlink()
+    with pytest.raises(SegmentationModelError, match="not a model folder"):
+        from osteoflow_torch.models import load_model
+
+        load_model(str(missing), device=cpu)
+
+    no_torchscript = copy_package(shipped_model_dir, tmp_path / "no-torchscript")
+    rewrite_sidecar(no_torchscript, lambda s: s["files"].pop("torchscript"))
+    with pytest.raises(SegmentationModelError, match="has no TorchScript network.*field: files.torchscript"):
+        load_package(no_torchscript, device=cpu)
+
+    altered = copy_package(shipped_model_dir, tmp_path / "altered")
+    with open(altered / "model.torchscript.pt", "ab") as f:
+        f.write(b"x")
+    with pytest.raises(SegmentationModelError, match="differs from the sidecar's.*field: files.torchscript.sha256"):
+        load_package(altered, device=cpu)
+
+    bad_schema = copy_package(shipped_model_dir, tmp_path / "bad-schema")
+    rewrite_sidecar(bad_schema, lambda s: s["input"].pop("patchSize"))
+    with pytest.raises(SegmentationModelError, match="input: 'patchSize' is a required property"):
+        load_package(bad_schema, device=cpu)
+
+    # A sidecar that promises three channels to a two-channel network: caught by the one proving window.
+    wrong_channels = copy_package(shipped_model_dir, tmp_path / "wrong-channels")
+    rewrite_sidecar(wrong_channels, lambda s: s["input"]["channels"].append({"modality": "ADC", "normalisation": {"scheme": "zscore"}}))
+    with pytest.raises(SegmentationModelError, match="does not run on one 3-channel 48×48×32 window"):
+        load_package(wrong_channels, device=cpu)
