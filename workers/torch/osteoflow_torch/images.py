@@ -38,7 +38,7 @@ def read_image(path: str, *, modality: str) -> sitk.Image:
     return image
 
 
-def sha256_file(path: str) -> str:
+def sha256_file(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -4,7 +4,6 @@ the sidecar by one real window before the worker polls. Inference is inference.p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ import torch
 
 from ..devices import accumulation_device, autocast_dtype, choose_precision, device_name, splitting_on_oom
 from ..errors import SegmentationModelError
+from ..images import sha256_file
 from ..inference import grid_with_spacing, on_model_spacing, Grid, segment_volumes
 from .base import Progress, SegmentOutcome, ShouldStop
 
@@ -25,14 +25,6 @@ SIDECAR_FILE = "model.json"
 
 def is_package_folder(folder: Path) -> bool:
     return (folder / SIDECAR_FILE).is_file()
-
-
-def sha256_file(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_sidecar(folder: Path) -> dict:
