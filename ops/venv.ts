@@ -96,7 +96,9 @@ export async function ensureVenv(options: EnsureVenvOptions): Promise<Venv> {
       }
     }
     assertVenvRuns(venv);
-    options.log?.(`installing ${readPins(requirementsFile).join(', ')} into ${venv.dir} (about 1–2 minutes, once; log: ${logFile})`);
+    const pins = readPins(requirementsFile);
+    const listed = pins.length > 4 ? `${pins.slice(0, 4).join(', ')} and ${pins.length - 4} more` : pins.join(', ');
+    options.log?.(`installing ${listed} into ${venv.dir} (about 1–2 minutes, once; log: ${logFile})`);
     const installed = run(venv.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile], logFile);
     if (installed.status !== 0 || !required.every((file) => existsSync(file))) {
       throw new StackError(

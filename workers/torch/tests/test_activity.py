@@ -180,3 +180,21 @@ def test_bad_model_packages_are_refused_naming_file_and_field(shipped_model_dir,
     rewrite_sidecar(wrong_channels, lambda s: s["input"]["channels"].append({"modality": "ADC", "normalisation": {"scheme": "zscore"}}))
     with pytest.raises(SegmentationModelError, match="does not run on one 3-channel 48×48×32 window"):
         load_package(wrong_channels, device=cpu)
+
+
+def test_a_stopping_worker_lets_the_running_segmentation_finish_within_its_grace_period(monkeypatch):
+    from osteoflow_torch import activity as activity_module
+
+    clock = [100.0]
+    monkeypatch.setattr(activity_module.time, "monotonic", lambda: clock[0])
+    patient, impatient = activity_module.Shutdown(30), activity_module.Shutdown(0)
+    assert not patient.expired() and not impatient.expired()  # not stopping: never hand back
+    patient.begin()
+    impatient.begin()
+    assert impatient.expired()  # no grace: hand back at the next batch
+    clock[0] += 29.9
+    assert not patient.expired()  # still finishing
+    clock[0] += 0.2
+    assert patient.expired()
+    patient.begin()  # a second signal does not restart the grace period
+    assert patient.expired()
