@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workers" / "torch"))
-from osteoflow_torch.devices import accumulation_device, autocast_dtype, device_name, parse_device  # noqa: E402
+from osteoflow_torch.devices import accumulation_device, device_name, parse_device, precision_runner  # noqa: E402
 from osteoflow_torch.windows import argmax_labels, filter_components, sliding_window  # noqa: E402
 
 
@@ -74,14 +74,7 @@ def main() -> int:
             for precision in ["fp32"] + (["fp16"] if args.fp16 and device.type == "cuda" else []):
                 t0 = time.perf_counter()
                 network = torch.jit.load(str(model / sidecar["files"]["torchscript"]["path"]), map_location=device).eval()
-                dtype = autocast_dtype(precision)
-
-                def run(batch: torch.Tensor) -> torch.Tensor:
-                    if dtype is None:
-                        return network(batch)
-                    with torch.autocast(device.type, dtype=dtype):
-                        return network(batch)
-
+                run = precision_runner(network, device, precision)
                 load_ms = (time.perf_counter() - t0) * 1000
                 C, nz, ny, nx = data.shape
                 need = (C + len(labels) + 1) * nx * ny * nz * 4

@@ -53,6 +53,19 @@ def autocast_dtype(precision: Precision) -> torch.dtype | None:
     return {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
 
 
+def precision_runner(network: Callable[[torch.Tensor], torch.Tensor], device: torch.device, precision: Precision) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The network called under autocast for fp16 / bf16, plainly for fp32."""
+    dtype = autocast_dtype(precision)
+    if dtype is None:
+        return network
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device.type, dtype=dtype):
+            return network(batch)
+
+    return run
+
+
 def available_bytes(device: torch.device, limit_mb: int | None) -> int:
     """Memory the class sums may use on `device`: the setting's cap when given, else 80 % of what is free now."""
     if limit_mb is not None:

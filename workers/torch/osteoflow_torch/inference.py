@@ -57,6 +57,12 @@ def on_model_spacing(g: Grid, spacing: Sequence[float]) -> bool:
     return all(abs(s - t) <= SAME_SPACING * t for s, t in zip(g.spacing, spacing))
 
 
+def model_grid(reference: Grid, sidecar: dict) -> Grid:
+    """The grid the network sees: the reference itself when already on the model's spacing."""
+    spacing = sidecar["input"]["spacingMm"]
+    return reference if on_model_spacing(reference, spacing) else grid_with_spacing(reference, spacing)
+
+
 def resample(image: sitk.Image, target: Grid, interpolator: int) -> sitk.Image:
     """SimpleITK's resampling with an identity transform; outside the input: 0."""
     return sitk.Resample(image, list(target.size), sitk.Transform(), interpolator, list(target.origin), list(target.spacing), list(target.direction), 0.0, image.GetPixelID())
@@ -89,7 +95,7 @@ def prepare_input(images: list[sitk.Image], sidecar: dict, source: str | None = 
         )
     reference = Grid.of(images[0])
     spacing = sidecar["input"]["spacingMm"]
-    target = reference if on_model_spacing(reference, spacing) else grid_with_spacing(reference, spacing)
+    target = model_grid(reference, sidecar)
     patch = sidecar["input"]["patchSize"]
     small = [i for i in range(3) if target.size[i] < patch[i]]
     if small:

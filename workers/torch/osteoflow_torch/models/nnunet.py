@@ -35,6 +35,7 @@ import numpy as np
 import SimpleITK as sitk
 import torch
 
+from ..devices import device_name
 from ..errors import SegmentationInputError, SegmentationModelError, WorkerShuttingDown
 from ..images import sha256_file
 from .base import Precision, Progress, SegmentOutcome, ShouldStop
@@ -280,12 +281,6 @@ def _build_network(checked: _CheckedFolder) -> torch.nn.Module:
     return network
 
 
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda:{device.index if device.index is not None else torch.cuda.current_device()}"
-    return str(device)
-
-
 class NnUnetModel:
     """One nnU-Net v2 trained-model folder behind the LoadedModel protocol (models/base.py)."""
 
@@ -303,7 +298,7 @@ class NnUnetModel:
         self.name = _model_name(dataset_name, checked.configuration)
         self.version = "sha-" + ".".join(sha256_file(p)[:12] for p in checked.checkpoints)
         self.channels = list(checked.channels)
-        self.device = _device_name(device)
+        self.device = device_name(device)
         # nnU-Net runs the network under torch.autocast on CUDA (fp16), in fp32 elsewhere.
         self.precision: Precision = "fp16" if device.type == "cuda" else "fp32"
         self._mirror_axes = checked.mirror_axes

@@ -12,10 +12,10 @@ import jsonschema
 import SimpleITK as sitk
 import torch
 
-from ..devices import accumulation_device, autocast_dtype, choose_precision, device_name, splitting_on_oom
+from ..devices import accumulation_device, choose_precision, device_name, precision_runner, splitting_on_oom
 from ..errors import SegmentationModelError
 from ..images import sha256_file
-from ..inference import grid_with_spacing, on_model_spacing, Grid, segment_volumes
+from ..inference import Grid, model_grid, segment_volumes
 from .base import Progress, SegmentOutcome, ShouldStop
 
 REPO = Path(__file__).resolve().parents[4]
@@ -67,15 +67,7 @@ class PackageModel:
         self.device = device_name(device)
         self.precision = precision
         self.memory_limit_mb = memory_limit_mb
-        dtype = autocast_dtype(precision)
-
-        def run(batch: torch.Tensor) -> torch.Tensor:
-            if dtype is None:
-                return self.network(batch)
-            with torch.autocast(device.type, dtype=dtype):
-                return self.network(batch)
-
-        self.run = splitting_on_oom(run, device)
+        self.run = splitting_on_oom(precision_runner(network, device, precision), device)
 
     @property
     def ref(self) -> str:
@@ -83,9 +75,7 @@ class PackageModel:
 
     def segment(self, images: list[sitk.Image], *, tta: bool, progress: Progress, should_stop: ShouldStop, source: str | None = None) -> SegmentOutcome:
         t0 = time.perf_counter()
-        reference = Grid.of(images[0])
-        spacing = self.sidecar["input"]["spacingMm"]
-        grid = reference if on_model_spacing(reference, spacing) else grid_with_spacing(reference, spacing)
+        grid = model_grid(Grid.of(images[0]), self.sidecar)
         voxels = grid.size[0] * grid.size[1] * grid.size[2]
         # input channels, class sums and weights, float32, where the windows are cut and their results added
         need = (len(self.channels) + len(self.sidecar["output"]["classes"]) + 1) * voxels * 4

@@ -1,0 +1,51 @@
+// What the pipeline and training workers both open: a connection to Temporal, the results store and a lazily created
+// MLflow client (most activities never touch the registry); closed together once `worker.run()` has returned.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { OsteoflowConfig } from '../config';
+import { connectionOptions } from '../config/temporal';
+import { MlflowClient, type MlflowClientOptions } from '../registry/mlflowClient';
+import { openResultsStore } from '../store';
+import type { ResultsStore } from '../store/types';
+
+export interface StoreWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  store: ResultsStore;
+  /** Closes what the worker opened (after `worker.run()` returned). */
+  close(): Promise<void>;
+}
+
+export interface StoreWorkerOptions {
+  address: string;
+  mlflowUri: string;
+  /** Registry client options (tests shorten the backoff). */
+  mlflow?: Pick<MlflowClientOptions, 'maxAttempts' | 'initialBackoffMs'>;
+}
+
+export interface WorkerResources {
+  store: ResultsStore;
+  mlflow: () => MlflowClient;
+}
+
+/** Connects, opens the store, and creates the worker that `build` describes (queue, workflows, activities, limits). */
+export async function createStoreWorker(
+  cfg: OsteoflowConfig,
+  options: StoreWorkerOptions,
+  build: (resources: WorkerResources) => Omit<WorkerOptions, 'connection' | 'namespace'>,
+): Promise<StoreWorker> {
+  const { tls } = connectionOptions(options.address, cfg.temporal);
+  const connection = await NativeConnection.connect({ address: options.address, tls, apiKey: cfg.temporal.apiKey });
+  const store = openResultsStore(cfg);
+  let mlflow: MlflowClient | undefined;
+  const resources: WorkerResources = { store, mlflow: () => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token, ...options.mlflow })) };
+  const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, ...build(resources) });
+  return {
+    worker,
+    connection,
+    store,
+    async close() {
+      await store.close();
+      await connection.close();
+    },
+  };
+}
