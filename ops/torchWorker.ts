@@ -44,7 +44,10 @@ export function torchWorkerEnv(cfg: OsteoflowConfig, temporalAddress: string, ta
   };
 }
 
+/** The worker's command line after the venv's python; run in TORCH_WORKER_DIR. */
+export const TORCH_WORKER_ARGS = ['-m', 'osteoflow_torch', 'worker'];
+
 /** Starts `python -m osteoflow_torch worker` with the given environment (stdout/stderr piped to the caller). */
 export function spawnTorchWorker(python: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(python, ['-m', 'osteoflow_torch', 'worker'], { cwd: TORCH_WORKER_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(python, TORCH_WORKER_ARGS, { cwd: TORCH_WORKER_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -2,7 +2,6 @@
 // (workers/gpu/main.ts, the shipped model on the CPU provider) polling the study's segmentation task queue. With that
 // worker stopped the timepoint waits in 'segmenting'; started again, it finishes. A manual mask still wins, with no
 // segmentation worker at all.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -14,46 +13,23 @@ import { SqliteResultsStore } from '../../store/sqliteStore';
 import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
 import type { StudyProtocol } from '../../study/types';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/workerProcess';
 
 jest.setTimeout(900000);
 
 let harness: Harness;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   harness = await connectHarness();
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await harness?.close();
 });
 
-/** A GPU worker process on `taskQueue`, resolved once it polls; its output is kept for failure messages. */
-async function startGpuWorker(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN', OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue, OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu', OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      output += d;
-      if (output.includes(`gpu worker polling '${taskQueue}'`)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`gpu worker exited with ${code} before polling:\n${output}`)));
-  });
-  child.stdout!.resume();
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM'); // graceful: the SDK's shutdown signal
-  await exited;
+/** A GPU worker process on `taskQueue`, resolved once it polls. */
+function startGpuWorker(taskQueue: string): Promise<WorkerProcess> {
+  const env = { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN', OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue, OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu', OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2' };
+  return startWorkerProcess(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')], { cwd: PROJECT_ROOT, env }, `gpu worker polling '${taskQueue}'`);
 }
 
 it('segments timepoints without manual masks on the segmentation queue, waits without a worker, and lets a manual mask win', async () => {
@@ -82,7 +58,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       const baseline = await eventually(() => readTimeline(handle), (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[0].status), 300000, 'baseline done');
       expect(baseline.timepoints[0]).toMatchObject({ status: 'done', qc: { passed: true, reasons: [] } });
       // The timeline records what made the mask: model, device, runtime, worker and time per volume.
-      expect(baseline.timepoints[0].segmentation).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', device: 'cpu', precision: 'fp32', tta: false, windows: 4, passes: 4, worker: expect.stringMatching(new RegExp(`:${gpu.pid}$`)) });
+      expect(baseline.timepoints[0].segmentation).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', device: 'cpu', precision: 'fp32', tta: false, windows: 4, passes: 4, worker: expect.stringMatching(new RegExp(`:${gpu.child.pid}$`)) });
       expect(baseline.timepoints[0].segmentation!.runtime).toMatch(/^onnxruntime-node /);
       expect(baseline.timepoints[0].segmentation!.totalMs).toBeGreaterThan(0);
       expect(existsSync(autoMask('baseline'))).toBe(true);
@@ -91,7 +67,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       await expectFeaturesIn('baseline', autoMask('baseline'));
 
       // Mid: the segmentation worker is stopped; the timepoint waits in 'segmenting' with the activity scheduled.
-      await stop(gpu);
+      await stopWorkerProcess(gpu);
       for (const [modality, file] of scansOf(1, false)) await registerScan(handle, { timepoint: 'mid', modality, source: study.file(file) });
       await eventually(() => readTimeline(handle), (v) => v.timepoints[1].status === 'segmenting', 120000, 'mid segmenting');
       const run = harness.client.workflow.getHandle(`${handle.workflowId}/mid/run-1`);
@@ -112,7 +88,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
 
       // Pre-op with a manual mask and no segmentation worker at all: the manual mask wins. It is registered first:
       // in an automatic-allowed study the timepoint starts as soon as its images are complete.
-      await stop(gpu);
+      await stopWorkerProcess(gpu);
       const preopScans = scansOf(2, true).sort(([a], [b]) => Number(b === 'mask') - Number(a === 'mask'));
       for (const [modality, file] of preopScans) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
       const preop = await eventually(() => readTimeline(handle), (v) => v.timepoints[2].status === 'done', 300000, 'preop done with its manual mask');
@@ -122,7 +98,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       await expectFeaturesIn('preop', study.file(patient.timepoints[2].files.mask));
     });
   } finally {
-    await stop(gpu);
+    await stopWorkerProcess(gpu);
     await store.close();
     await pipeline.close();
   }

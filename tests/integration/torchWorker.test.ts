@@ -2,65 +2,41 @@
 // (workers/torch, PyTorch on the CPU) segments each timepoint and the timeline records what ran it. Killed (SIGKILL)
 // in the middle of a segmentation and started again, it completes the timepoint; stopped (SIGTERM) mid-segmentation,
 // it hands the activity back and the next worker completes it.
-import { type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { countNonZero, dice, volumeMl } from '../../models/segmentation/inference/postprocess';
-import { ensureTorchVenv, spawnTorchWorker, torchWorkerEnv } from '../../ops/torchWorker';
+import { ensureTorchVenv, torchWorkerEnv, TORCH_WORKER_ARGS, TORCH_WORKER_DIR } from '../../ops/torchWorker';
 import { readImage } from '../../radiomics/io';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
 import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
 import type { StudyProtocol } from '../../study/types';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/workerProcess';
 
 jest.setTimeout(900000);
 
 let harness: Harness;
 let python: string;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   harness = await connectHarness();
   python = await ensureTorchVenv(harness.cfg);
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await harness?.close();
 });
 
-interface TorchWorker {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
 /** A Python worker process on `taskQueue`, resolved once it polls. */
-async function startTorchWorker(taskQueue: string, extra: Record<string, string> = {}): Promise<TorchWorker> {
+function startTorchWorker(taskQueue: string, extra: Record<string, string> = {}): Promise<WorkerProcess> {
   const env = torchWorkerEnv(harness.cfg, harness.endpoints.temporal.address, taskQueue, {
     OSTEOFLOW_TORCH_DEVICE: 'cpu',
     OSTEOFLOW_TORCH_THREADS: '2',
     OSTEOFLOW_LOG_LEVEL: 'WARNING',
     ...extra,
   });
-  const child = spawnTorchWorker(python, env);
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => output.includes(`torch worker polling '${taskQueue}'`) && (clearInterval(timer), resolve()), 100);
-    void exited.then((code) => (clearInterval(timer), reject(new Error(`torch worker exited with ${code} before polling:\n${output}`))));
-  });
-  return { child, output: () => output, exited };
-}
-
-/** SIGTERM and wait: an idle worker stops polling and exits 0. */
-async function stop(worker: TorchWorker): Promise<number | null> {
-  if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
-  return worker.exited;
+  return startWorkerProcess(python, TORCH_WORKER_ARGS, { cwd: TORCH_WORKER_DIR, env }, `torch worker polling '${taskQueue}'`);
 }
 
 // Workers that are to be stopped mid-segmentation run mirroring TTA (144 network passes, about ten seconds here), so
@@ -117,7 +93,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       for (const [modality, file] of imagesOf(0)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
       await done(0, 'baseline done');
       await checkTimepoint(0, torch.child.pid!);
-      expect(await stop(torch)).toBe(0); // idle: a clean exit
+      expect(await stopWorkerProcess(torch)).toBe(0); // idle: a clean exit
 
       // Mid: SIGKILL while the segmentation runs. The activity stays pending (no heartbeat reaches the server any
       // more); after the heartbeat timeout a freshly started worker runs it again, to completion.
@@ -131,7 +107,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       await done(1, 'mid done after the kill');
       await checkTimepoint(1, torch.child.pid!);
       expect((await pendingSegmentation('mid'))).toBeUndefined();
-      expect(await stop(torch)).toBe(0);
+      expect(await stopWorkerProcess(torch)).toBe(0);
 
       // Pre-op: SIGTERM mid-segmentation with no grace period. The worker hands the activity back (a retryable
       // failure: attempt 2 is scheduled at once, not after the heartbeat timeout) and exits cleanly; the next
@@ -140,7 +116,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       for (const [modality, file] of imagesOf(2)) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
       await running('preop');
       const stoppedAt = Date.now();
-      expect(await stop(stopping)).toBe(0);
+      expect(await stopWorkerProcess(stopping)).toBe(0);
       expect(stopping.output()).toMatch(/handing back segmentTumour/);
       const handedBack = await eventually(() => pendingSegmentation('preop'), (a) => (a?.attempt ?? 0) >= 2, 30000, 'attempt 2 scheduled');
       expect(Date.now() - stoppedAt).toBeLessThan(30000); // well inside the one-minute heartbeat timeout
@@ -150,7 +126,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       await checkTimepoint(2, torch.child.pid!);
     });
   } finally {
-    await stop(torch);
+    await stopWorkerProcess(torch);
     await store.close();
     await pipeline.close();
   }

@@ -1,6 +1,5 @@
 // A pipeline worker process killed with SIGKILL in the middle of feature extraction: the activity's heartbeat times
 // out, a restarted worker runs it again, the timeline completes, and the results store holds each row once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../../config';
@@ -8,38 +7,29 @@ import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
 import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';
 
 jest.setTimeout(300000);
 
 let harness: Harness;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   harness = await connectHarness();
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await harness?.close();
 });
 
 /** A real worker process (`workers/pipeline/main.ts`), in-process TypeScript so that SIGKILL reaches the worker itself. */
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  children.push(child);
-  return child;
+function startPipelineWorker(): Promise<WorkerProcess> {
+  return startWorkerProcess(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], { cwd: PROJECT_ROOT, env: { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN' } });
 }
 
 it('completes the timeline after the worker is killed mid-activity and started again, without duplicate rows', async () => {
   // Larger volumes, so that extraction lasts long enough to be interrupted.
   const study = makeStudy({ patients: 1, seed: 31, size: [128, 128, 64] });
   const patient = study.manifest.patients[0];
-  const first = startWorkerProcess();
+  const first = await startPipelineWorker();
   const handle = await enrolPatient(harness.client, harness.cfg.taskQueues.pipeline, study.protocol, patient.pseudonym);
   for (const [modality, file] of Object.entries(patient.timepoints[0].files)) {
     await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
@@ -50,14 +40,14 @@ it('completes the timeline after the worker is killed mid-activity and started a
   // Kill only once the extraction activity has been handed to the worker (state STARTED); it runs for about a second.
   const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
   await eventually(extracting, (a) => a.length === 1 && a[0].state === STARTED, 120000, 'extraction running', 20);
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  first.child.kill('SIGKILL');
+  await first.exited;
 
   // No worker runs the activity now: the timeline waits (running, not failed). Queries need a worker, so ask the server.
   expect((await handle.describe()).status.name).toBe('RUNNING');
   expect(await extracting()).toHaveLength(1);
 
-  startWorkerProcess();
+  await startPipelineWorker();
   const done = await eventually(() => readTimeline(handle), (v) => v.timepoints[0].status === 'done', 180000, 'baseline done after restart');
 
   // The extraction ran twice: once on the killed worker, once on the new one.
