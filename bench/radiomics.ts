@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readImage } from '../radiomics/io';
+import { readImage } from '../imaging/io';
 import { ensurePyRadiomics } from './pyradiomicsVenv';
 import { writeSyntheticCase } from './syntheticCase';
 

@@ -2,13 +2,13 @@
 // a 256×256×120 synthetic volume (T1CE + T2 at the model's spacing). Each volume runs in a fresh child process per
 // setting (peak RSS is that process's): session open once, then RUNS whole segmentations (read, preprocess, sliding
 // window, post-process). Options: --runs N (default 3), --providers LIST (default cpu), --tta, --threads N,
-// --batch N, --sizes 128x128x64,256x256x120, --model DIR. The GPU host's version: ops/gpu-bench/.
+// --batch N, --sizes 128x128x64,256x256x120, --model DIR. The GPU host's version: bench/gpu/.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MODEL_DIR } from '../models/segmentation';
-import type { Vec3 } from '../radiomics/image';
+import type { Vec3 } from '../imaging/image';
 import { BENCH_SIZES, writeBenchVolume } from './segmentationVolumes';
 
 interface Options {

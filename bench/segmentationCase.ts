@@ -1,6 +1,6 @@
 // One segmentation benchmark case in its own process (so peak RSS is the case's): prints one JSON line.
 // usage: tsx bench/segmentationCase.ts MODEL_DIR T1CE T2 TRUTH RUNS PROVIDERS TTA THREADS BATCH
-import { readImage } from '../radiomics/io';
+import { readImage } from '../imaging/io';
 import { ModelSession, dice, loadModelPackage, parseProviders, segmentVolumes } from '../models/segmentation';
 
 async function main(): Promise<void> {

@@ -1,9 +1,9 @@
 // The segmentation benchmark's volumes: a synthetic visit (seed 777, never used in training) rendered at the model's
 // own spacing, 1.5 × 1.5 × 3 mm, so that every voxel of the stated size reaches the network (no resampling).
 import path from 'node:path';
-import { writeNifti } from '../radiomics/io';
+import { writeNifti } from '../imaging/io';
 import { renderVisit } from '../synthetic';
-import type { Vec3 } from '../radiomics/image';
+import type { Vec3 } from '../imaging/image';
 
 export const BENCH_SIZES: Vec3[] = [
   [128, 128, 64],

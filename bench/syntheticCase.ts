@@ -1,8 +1,8 @@
 // The benchmark's synthetic case: a 256×256×120 int16 volume (0.8 × 0.8 × 2 mm) with smooth structure and
 // deterministic noise, and a mask of exactly 60,000 voxels: those nearest the centre in an ellipsoidal metric.
 import path from 'node:path';
-import { IDENTITY, type Geometry, type Volume } from '../radiomics/image';
-import { writeNifti } from '../radiomics/io';
+import { IDENTITY, type Geometry, type Volume } from '../imaging/image';
+import { writeNifti } from '../imaging/io';
 
 export const SYNTHETIC_SIZE = [256, 256, 120] as const;
 export const SYNTHETIC_ROI_VOXELS = 60_000;

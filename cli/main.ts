@@ -9,12 +9,12 @@ export type Command = {
 // Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa
 // (require, not import(): the bin runs TypeScript through tsx's CommonJS hook).
 const commands: Record<string, () => Promise<Command>> = {
-  extract: async () => (require('../radiomics/cli') as typeof import('../radiomics/cli')).extractCommand,
+  extract: async () => (require('./extract') as typeof import('./extract')).extractCommand,
   model: async () => (require('./model') as typeof import('./model')).modelCommand,
   run: async () => (require('./run') as typeof import('./run')).runCommand,
   segment: async () => (require('./segment') as typeof import('./segment')).segmentCommand,
   study: async () => (require('./study') as typeof import('./study')).studyCommand,
-  stack: async () => (require('../ops/cli') as typeof import('../ops/cli')).stackCommand,
+  stack: async () => (require('./stack') as typeof import('./stack')).stackCommand,
   worker: async () => (require('./worker') as typeof import('./worker')).workerCommand,
 };
 

@@ -2,16 +2,16 @@
 // on a workflow run a training worker in this process meanwhile (unless --no-worker: workers of your own serve it).
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { TrainingOptions } from '../activities/models/contract';
+import type { TrainingOptions } from '../contracts/models';
 import { loadConfig, type OsteoflowConfig } from '../config';
 import { connectClient } from '../config/temporal';
-import { StackError } from '../ops/errors';
+import { StackError } from '../config/stackError';
 import { currentEndpoints } from '../ops/stack';
 import { MlflowClient } from '../registry/mlflowClient';
 import { tagOf } from '../registry/modelPackage';
 import { loadStudyFile } from '../study/protocol';
-import type { StudyProtocol } from '../study/types';
-import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion, trainModels } from '../workers/training/client';
+import type { StudyProtocol } from '../contracts/study';
+import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion, trainModels } from '../clients/training';
 import { createTrainingWorker } from '../workers/training/worker';
 import { installRuntime } from '../workers/runtime';
 import type { PromotionView } from '../workflows/models/messages';

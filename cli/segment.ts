@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from './main';
-import { readImage, writeNifti } from '../radiomics/io';
-import type { Volume } from '../radiomics/image';
+import { readImage, writeNifti } from '../imaging/io';
+import type { Volume } from '../imaging/image';
 import {
   DEFAULT_MODEL_DIR,
   ModelSession,

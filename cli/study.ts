@@ -5,9 +5,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { connectClient } from '../config/temporal';
 import { currentEndpoints } from '../ops/stack';
-import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, timelineHandle, withdraw } from '../study/coordinator';
+import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, timelineHandle, withdraw } from '../clients/coordinator';
 import { loadStudyFile } from '../study/protocol';
-import type { HuvosGrade, TimelineView } from '../workflows/timeline/types';
+import type { HuvosGrade, TimelineView } from '../contracts/timeline';
 import { parseFlags, UsageError, type FlagSpec } from './args';
 import type { Command } from './main';
 

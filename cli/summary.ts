@@ -1,9 +1,9 @@
 // The main job's cohort summary: a table for people and the --summary-json document for machines.
 import type { OsteoflowConfig } from '../config';
 import { openResultsStore } from '../store';
-import type { SyntheticRun } from '../study/syntheticRun';
-import type { PredictionRef } from '../workflows/timeline/types';
-import type { ModelSummary } from '../workers/training/client';
+import type { SyntheticRun } from './syntheticRun';
+import type { PredictionRef } from '../contracts/timeline';
+import type { ModelSummary } from '../clients/training';
 
 export interface CohortSummary {
   studyId: string;

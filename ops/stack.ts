@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OsteoflowConfig } from '../config';
-import { StackError } from './errors';
+import { StackError } from '../config/stackError';
 import { mlflowAnswers, mlflowServerArgs } from './mlflowServer';
 import { freePort, isAlive, isPortFree, spawnDetached, stopProcessGroup, tail, waitUntil, withLock } from './processes';
 import { devServerArgs, missingSearchAttributes, temporalAnswers } from './temporalServer';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { StackError } from './errors';
+import { StackError } from '../config/stackError';
 import { withLock } from './processes';
 
 export const REQUIREMENTS_FILE = path.join(__dirname, 'requirements.txt');

@@ -1,8 +1,8 @@
 // QC v1 for one timepoint's scan set: readable files, the required modalities, sane geometry and intensities, a sane
 // mask. Returns every reason found (not just the first), so a coordinator sees the whole picture at once.
-import { readImage } from '../radiomics/io';
-import type { Volume } from '../radiomics/image';
-import type { QcProfile } from '../study/types';
+import { readImage } from '../imaging/io';
+import type { Volume } from '../imaging/image';
+import type { QcProfile } from '../contracts/study';
 
 export interface QcImage {
   modality: string;

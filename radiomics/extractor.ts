@@ -2,10 +2,10 @@
 // normalise / resample / crop → shape on the original mask → image types (filters) → feature classes, with
 // features named `<imageType>_<class>_<Feature>` and PyRadiomics' `diagnostics_*` beside them.
 // This is the only module that knows parameter files; feature classes see a prepared Roi and its settings.
-import { RadiomicsInputError } from './errors';
+import { RadiomicsInputError } from '../imaging/errors';
 import type { Roi } from './features/types';
-import type { Vec3, Volume } from './image';
-import { readImage } from './io';
+import type { Vec3, Volume } from '../imaging/image';
+import { readImage } from '../imaging/io';
 import {
   configurationDiagnostics,
   imageDiagnostics,
@@ -23,7 +23,7 @@ import { imageTypeSettings } from './params/validate';
 import { boxExtent, padBox, type BoundingBox } from './preprocessing/boundingBox';
 import { alignMaskToImage } from './preprocessing/maskGeometry';
 import { normaliseImage } from './preprocessing/normalise';
-import { INTERPOLATORS, type Interpolator } from './preprocessing/resample';
+import { INTERPOLATORS, type Interpolator } from '../imaging/resample';
 import { resampleImageAndMask } from './preprocessing/resampleToSpacing';
 import { resegmentMask } from './preprocessing/resegment';
 import { buildRoi } from './preprocessing/roi';

@@ -7,7 +7,7 @@ export type { ExtractionParams, ExtractionSettings, ImageTypeName, FeatureClassN
 export { IMAGE_TYPES, type ImageTypeFilter, type DerivedImage } from './extraction/imageTypes';
 export { FEATURE_CLASSES } from './extraction/featureClasses';
 export { volumeHash } from './extraction/volumeHash';
-export { readImage } from './io';
-export { RadiomicsInputError } from './errors';
-export type { Volume, Geometry } from './image';
+export { readImage } from '../imaging/io';
+export { RadiomicsInputError } from '../imaging/errors';
+export type { Volume, Geometry } from '../imaging/image';
 export { ENGINE_NAME, ENGINE_VERSION, PYRADIOMICS_COMPATIBILITY } from './version';

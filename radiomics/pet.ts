@@ -1,8 +1,8 @@
 // PET volumetrics inside a tumour mask: SUVmax, SUVmean, metabolic tumour volume (MTV) and total lesion glycolysis
 // (TLG = MTV × SUVmean of the MTV region), by the two thresholds used in osteosarcoma response studies:
 // 40 % of SUVmax (relative) and SUV ≥ 2.5 (absolute). (Boellaard et al., EANM guideline 2015, §MTV/TLG.)
-import type { Volume } from './image';
-import { RadiomicsInputError } from './errors';
+import type { Volume } from '../imaging/image';
+import { RadiomicsInputError } from '../imaging/errors';
 
 export interface PetVolumetrics {
   SUVmax: number;

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadParamsFile, paramsHash } from '../radiomics/params';
-import { assertStudyId } from '../workflows/ids';
-import { MODALITIES, type Modality, type StudyProtocol, type TimepointProtocol } from './types';
+import { assertStudyId } from '../contracts/ids';
+import { MODALITIES, type Modality, type StudyProtocol, type TimepointProtocol } from '../contracts/study';
 
 export class StudyFileError extends Error {
   constructor(file: string, key: string, expected: string, got?: unknown) {

@@ -2,7 +2,7 @@
 // writes a synthetic study and prints where, how many defects, and how long it took.
 import { writeStudy } from './study';
 import { DEFECT_KINDS, type DefectKind } from './manifest';
-import type { Vec3 } from '../radiomics/image';
+import type { Vec3 } from '../imaging/image';
 
 const USAGE = 'usage: npx tsx synthetic/cli.ts --seed N --patients N --out DIR [--defect-rate 0–1] [--defect-kinds ' + DEFECT_KINDS.join(',') + '] [--size X,Y,Z]';
 

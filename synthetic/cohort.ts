@@ -5,7 +5,7 @@
 // (good ≥ 0.9, poor 0.15–0.88) and an imaging response r = s + N(0, 0.14). Shrinkage, necrosis, ADC rise, SUV drop and
 // texture homogenisation all follow r, each with its own noise; baseline volume, SUV, ALP and LDH lean only weakly
 // towards poor response (d' ≈ 0.1–0.35), so a baseline-only model stays close to chance.
-import type { Vec3 } from '../radiomics/image';
+import type { Vec3 } from '../imaging/image';
 import {
   TIMEPOINTS,
   type ClinicalVariables,

@@ -1,6 +1,6 @@
 // The synthetic study's manifest: what was generated, where it lies, and the ground truth behind it. Written as
 // `<outDir>/manifest.json`; every path in it is relative to that folder, with '/' separators.
-import type { Geometry, Vec3 } from '../radiomics/image';
+import type { Geometry, Vec3 } from '../imaging/image';
 
 export const SYNTHETIC_GENERATOR_NAME = 'osteoflow-synthetic';
 /** Bumped whenever the same seed would produce different bytes. */

@@ -1,7 +1,7 @@
 // Turns a scene into the four images of a visit: MR-like T1CE and T2 (arbitrary units, Rician noise, coil bias,
 // scanner gain), an ADC map (10⁻⁶ mm²/s, Gaussian noise) and PET SUV (blurred by a 6 mm FWHM point-spread function,
 // noisy before the blur as reconstructed PET is). All on the scene's grid; the mask is the tumour's labels.
-import type { Geometry, Volume } from '../radiomics/image';
+import type { Geometry, Volume } from '../imaging/image';
 import type { Modality } from './manifest';
 import type { BackgroundTissue, PatientPlan, TimepointState } from './cohort';
 import { Tissue, type Scene } from './scene';

@@ -1,6 +1,6 @@
 // Smooth random fields for tumour texture and irregular boundaries: value noise (Gaussian values on a lattice,
 // trilinear interpolation with a smoothstep fade), summed over octaves (fractal Brownian motion).
-import type { Vec3 } from '../radiomics/image';
+import type { Vec3 } from '../imaging/image';
 import type { Rng } from './random';
 
 // Math's functions bound once: under jest (a vm context) each global lookup in a hot loop costs ~100×.

@@ -1,6 +1,6 @@
 // Rasterises one visit of one patient: a tissue label per voxel (limb, fat, muscle, cortex, marrow, viable tumour,
 // necrosis) and, for tumour voxels, a smooth texture per modality. modalities.ts turns a scene into intensities.
-import { voxelCount, type Geometry, type Vec3 } from '../radiomics/image';
+import { voxelCount, type Geometry, type Vec3 } from '../imaging/image';
 import { MODALITIES, type Modality } from './manifest';
 import { extentAlong, type PatientPlan, type TimepointState } from './cohort';
 import { SmoothField } from './noise';

@@ -2,8 +2,8 @@
 // memory, writeStudy writes every file and manifest.json. Same options → byte-identical output.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IDENTITY, type Geometry, type Vec3, type Volume } from '../radiomics/image';
-import { writeNifti } from '../radiomics/io/nifti';
+import { IDENTITY, type Geometry, type Vec3, type Volume } from '../imaging/image';
+import { writeNifti } from '../imaging/io/nifti';
 import {
   MODALITIES,
   SYNTHETIC_GENERATOR_NAME,

@@ -20,7 +20,7 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import type { PipelineActivities } from '../activities/pipeline/contract';
+import type { PipelineActivities } from '../contracts/pipeline';
 import { rescoreSignal } from './models/messages';
 import { POLICIES } from './policies';
 import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
@@ -41,7 +41,7 @@ import {
   validateRegisterScan,
   validateWithdraw,
 } from './timeline/state';
-import type { QcVerdict, TimelineInput, TimelineView, TimepointState } from './timeline/types';
+import type { QcVerdict, TimelineInput, TimelineView, TimepointState } from '../contracts/timeline';
 import { timepointWorkflow } from './timepoint';
 
 const acquire = proxyActivities<PipelineActivities>(POLICIES.store);

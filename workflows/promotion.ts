@@ -3,7 +3,7 @@
 // patients re-scored; then a rollback window in which a rollback update restores the previous champion. Every decision
 // is written to the registry as tags. One promotion per registered model at a time (workflow id promotion/<model>).
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { Decision, ModelActivities } from '../activities/models/contract';
+import type { Decision, ModelActivities } from '../contracts/models';
 import {
   approvePromotionUpdate,
   promotionQuery,

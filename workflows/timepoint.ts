@@ -1,11 +1,11 @@
 // Timepoint: the pipeline for one complete scan set — acquire → QC → segmentation → features (stored).
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'awaiting-rescan'.
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { AcquiredScan, PipelineActivities } from '../activities/pipeline/contract';
-import { DEFAULT_SEGMENTATION_TASK_QUEUE, SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../activities/segmentation/contract';
+import type { AcquiredScan, PipelineActivities } from '../contracts/pipeline';
+import { DEFAULT_SEGMENTATION_TASK_QUEUE, SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../contracts/segmentation';
 import { NON_RETRYABLE, POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
-import type { SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from './timeline/types';
+import type { SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);

@@ -2,7 +2,7 @@
 // segmentation → train the four models side by side (nested CV, final refit) → log each run and register it as a
 // version → alias `challenger` on the best radiomics model. Heavy data stay in activities; history holds summaries.
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { ModelActivities, TrainingInput, TrainingResult } from '../activities/models/contract';
+import type { ModelActivities, TrainingInput, TrainingResult } from '../contracts/models';
 import type { ModelKind } from '../models/dataset';
 import { NON_RETRYABLE } from './policies';
 

@@ -1,5 +1,5 @@
 // Every activity the training worker serves: training and promotion, over the results store and the registry.
-import type { ModelActivities } from './contract';
+import type { ModelActivities } from '../../contracts/models';
 import { createPromotionActivities } from './promotion';
 import { createTrainingActivities, type ModelDeps } from './training';
 

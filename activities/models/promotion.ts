@@ -9,10 +9,10 @@ import { ModelInputError } from '../../models/stats/errors';
 import { CHAMPION, tagOf } from '../../registry/modelPackage';
 import { evaluateGate, type HoldoutScores } from '../../registry/promotionPolicy';
 import type { MlflowClient } from '../../registry/mlflowClient';
-import { patientWorkflowId } from '../../workflows/ids';
+import { patientWorkflowId } from '../../contracts/ids';
 import { rescoreSignal } from '../../workflows/models/messages';
 import { lockedHoldout, scopeOf, type ModelDeps } from './training';
-import type { ModelActivities, RescoreSummary, VersionInfo } from './contract';
+import type { ModelActivities, RescoreSummary, VersionInfo } from '../../contracts/models';
 
 /** Registered-model tag with the champion versions in promotion order (the last is the current champion). */
 export const CHAMPION_HISTORY_TAG = 'champion.history';

@@ -15,8 +15,8 @@ import type { MlflowClient } from '../../registry/mlflowClient';
 import { holdoutTag, registerCandidate } from '../../registry/modelPackage';
 import { drawHoldout } from '../../registry/promotionPolicy';
 import type { ResultsStore } from '../../store/types';
-import type { StudyProtocol } from '../../study/types';
-import type { DatasetRef, ModelActivities } from './contract';
+import type { StudyProtocol } from '../../contracts/study';
+import type { DatasetRef, ModelActivities } from '../../contracts/models';
 
 export interface ModelDeps {
   store: ResultsStore;

@@ -10,7 +10,7 @@ import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan } from '../../study/scanStore';
 import { requiredScans } from '../../workflows/timeline/state';
 import type { DeltaRow, ResultsStore } from '../../store/types';
-import type { Notification, PipelineActivities, TimepointRef } from './contract';
+import type { Notification, PipelineActivities, TimepointRef } from '../../contracts/pipeline';
 import type { Predictor } from './predict';
 
 export interface PipelineDeps {

@@ -8,9 +8,9 @@ import { CHAMPION, loadArtifact } from '../../registry/modelPackage';
 import { modelRow, patientFeatures } from '../../models/dataset';
 import { scoreRows, type ModelArtifact } from '../../models/training/artifact';
 import type { ResultsStore } from '../../store/types';
-import type { StudyProtocol } from '../../study/types';
-import type { PredictionRef } from '../../workflows/timeline/types';
-import type { TimepointRef } from './contract';
+import type { StudyProtocol } from '../../contracts/study';
+import type { PredictionRef } from '../../contracts/timeline';
+import type { TimepointRef } from '../../contracts/pipeline';
 
 export { CHAMPION };
 

@@ -6,12 +6,12 @@ import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { readImage, writeNifti } from '../../radiomics/io';
+import { readImage, writeNifti } from '../../imaging/io';
 import { SegmentationInputError, SegmentationModelError } from '../../models/segmentation/errors';
 import type { ModelPackage } from '../../models/segmentation/package';
 import type { ModelSession } from '../../models/segmentation/inference/onnxSession';
 import { segmentVolumes } from '../../models/segmentation/segment';
-import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities, type SegmentTumourInput, type SegmentTumourResult } from './contract';
+import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities, type SegmentTumourInput, type SegmentTumourResult } from '../../contracts/segmentation';
 import { contractProblems } from './contractCheck';
 
 /** The model packages a worker serves, each with its one open session. */

@@ -1,7 +1,7 @@
 // Checks values against contract.schema.json, the segmentTumour contract shared with the Python worker.
 import { checkSchema, describeProblems } from '../../models/segmentation/jsonSchema';
-import CONTRACT_SCHEMA from './contract.schema.json';
-import type { SegmentTumourInput, SegmentTumourResult } from './contract';
+import CONTRACT_SCHEMA from '../../contracts/segmentation.schema.json';
+import type { SegmentTumourInput, SegmentTumourResult } from '../../contracts/segmentation';
 
 export { CONTRACT_SCHEMA };
 

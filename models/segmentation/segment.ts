@@ -1,7 +1,7 @@
 // One volume through a model package: images → model grid → sliding window (+ mirroring) → argmax → back to the
 // first image's grid (nearest) → connected-component clean-up → a mask Volume with the tumour volume.
-import type { Volume } from '../../radiomics/image';
-import { resampleVolume } from '../../radiomics/preprocessing/resample';
+import type { Volume } from '../../imaging/image';
+import { resampleVolume } from '../../imaging/resample';
 import type { ModelPackage } from './package';
 import { prepareInput } from './inference/preprocess';
 import { argmaxLabels, countNonZero, filterComponents, volumeMl, type ComponentRule } from './inference/postprocess';

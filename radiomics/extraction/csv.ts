@@ -1,6 +1,6 @@
 // RFC 4180 CSV, just enough for the batch form of `osteoflow extract`: a header row, quoted fields with "" escapes,
 // CRLF or LF line ends. Bad input names the file and the line.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 
 export function parseCsv(text: string, file?: string): { header: string[]; rows: string[][] } {
   const records: string[][] = [];

@@ -1,6 +1,6 @@
 // The `diagnostics_*` entries of a feature row, named as PyRadiomics' generalinfo names them, with our engine in
 // place of PyRadiomics' versions and sha256 content hashes (volumeHash) in place of SimpleITK's sha1 Hash.
-import type { Volume } from '../image';
+import type { Volume } from '../../imaging/image';
 import type { ExtractionParams, ExtractionSettings } from '../params/types';
 import { ENGINE_NAME, ENGINE_VERSION, PYRADIOMICS_COMPATIBILITY } from '../version';
 import type { BoundingBox } from '../preprocessing/boundingBox';

@@ -1,7 +1,7 @@
 // Image types (PyRadiomics imageoperations.get<Name>Image), keyed by the name used in parameter files. Each entry
 // turns the preprocessed image into one or more derived images, named as they prefix features (`original`,
 // `log-sigma-1-0-mm-3D`, `wavelet-LLH`, …). The filters live in radiomics/filters; adding one is adding an entry.
-import type { Vec3, Volume } from '../image';
+import type { Vec3, Volume } from '../../imaging/image';
 import { FILTER_IMAGE_TYPES } from '../filters';
 import type { ExtractionSettings, ImageTypeName } from '../params/types';
 

@@ -1,6 +1,6 @@
 // The label pass: one sweep over a label map that yields the ROI (0/1), its bounding box and the map's value summary
 // (for its content hash), instead of selectLabel, boundingBox and a summary pass one after another.
-import type { Volume } from '../image';
+import type { Volume } from '../../imaging/image';
 import type { BoundingBox } from '../preprocessing/boundingBox';
 import { selectLabel } from '../preprocessing/label';
 import type { ValueSummary } from './volumeHash';

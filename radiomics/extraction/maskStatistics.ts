@@ -1,6 +1,6 @@
 // What PyRadiomics' generalinfo.addMaskElements reports about a ROI: bounding box, voxel count, number of
 // 26-connected volumes, centre of mass (index and physical), and the image's mean/min/max inside the ROI.
-import { indexToPhysical, type Geometry, type Vec3 } from '../image';
+import { indexToPhysical, type Geometry, type Vec3 } from '../../imaging/image';
 import { boundingBox, boxExtent, type BoundingBox } from '../preprocessing/boundingBox';
 
 export interface MaskStatistics {

@@ -6,7 +6,7 @@
 // are integers (label maps, CT, most MR), float64 otherwise. The encoding follows from the values alone, so equal
 // values always give equal bytes, and a label map hashes 1 byte per voxel rather than 4 or 8.
 import { createHash } from 'node:crypto';
-import type { Geometry, Volume } from '../image';
+import type { Geometry, Volume } from '../../imaging/image';
 
 // Geometry is hashed at float32 precision because NIfTI stores spacing and origin as float32 and NRRD as decimal
 // text: Math.fround maps a double and its float32 copy to the same value (rounding to decimals would not, e.g.

@@ -1,7 +1,7 @@
 // Neighbour directions ("angles") of the texture matrices, generated as PyRadiomics' C extension does
 // (cmatrices.c get_angle_count / build_angles), so matrices and per-angle averages line up angle by angle.
-import { RadiomicsInputError } from '../errors';
-import type { Vec3 } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Vec3 } from '../../imaging/image';
 import type { FeatureSettings } from './types';
 
 /** A neighbour offset in voxels, in PyRadiomics' array order: [dz, dy, dx]. */

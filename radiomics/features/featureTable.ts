@@ -1,7 +1,7 @@
 // Turns a table of per-feature formulas into a FeatureClass.compute: resolves which features are enabled the way
 // PyRadiomics does (none named → all non-deprecated; deprecated ones yield no value), builds the class's matrix
 // once, then evaluates each enabled formula on it.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import type { FeatureClass, Roi } from './types';
 
 export type FeatureFormula<M> = (matrix: M) => number;

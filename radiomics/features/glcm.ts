@@ -1,7 +1,7 @@
 // Gray Level Co-occurrence Matrix features, PyRadiomics 3.1 semantics (radiomics/glcm.py, cmatrices.c calculate_glcm):
 // one matrix per direction (13 in 3D, 4 with force2D), symmetrical by default, features averaged over directions
 // (numpy.nanmean), or one merged matrix when weightingNorm is set.
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { directionOptions, offsetLength, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';

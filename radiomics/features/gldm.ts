@@ -1,7 +1,7 @@
 // Gray Level Dependence Matrix features, PyRadiomics 3.1 semantics (radiomics/gldm.py, cmatrices.c calculate_gldm):
 // a neighbour within the distances (Chebyshev) is dependent when |i − j| ≤ gldm_a; P(i, d) counts voxels of level i
 // with d dependent neighbours (d = 0 is dependence size 1).
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { directionOptions, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';

@@ -1,7 +1,7 @@
 // Gray Level Run Length Matrix features, PyRadiomics 3.1 semantics (radiomics/glrlm.py, cmatrices.c calculate_glrlm):
 // one matrix per direction (distance 1), features averaged over directions (numpy.nanmean), or one merged matrix
 // when weightingNorm is set.
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { directionOptions, offsetLength, offsetStep, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';

@@ -1,6 +1,6 @@
 // Gray Level Size Zone Matrix features, PyRadiomics 3.1 semantics (radiomics/glszm.py, cmatrices.c calculate_glszm):
 // zones are connected components of one gray level, 26-connected in 3D (8-connected in-plane with force2D).
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { offsetStep, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';

@@ -1,8 +1,8 @@
 // The gray levels a ROI actually holds after discretisation. PyRadiomics removes the absent levels from every texture
 // matrix (base._applyBinning: grayLevels = unique levels, Ng = the largest); building the matrices on a compact
 // index gives the same result without allocating rows for absent levels.
-import { RadiomicsInputError } from '../errors';
-import { voxelCount } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import { voxelCount } from '../../imaging/image';
 import type { Roi } from './types';
 
 export interface GrayLevels {

@@ -1,7 +1,7 @@
 // Neighbouring Gray Tone Difference Matrix features, PyRadiomics 3.1 semantics (radiomics/ngtdm.py,
 // cmatrices.c calculate_ngtdm): for each ROI voxel, |i − mean gray level of its ROI neighbours within the distances|,
 // summed per gray level; a voxel without ROI neighbours counts with difference 0.
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { directionOptions, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';

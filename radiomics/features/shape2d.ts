@@ -1,6 +1,6 @@
 // 2D shape descriptors of a single-slice ROI (PyRadiomics 3.1 RadiomicsShape2D). The slice plane is the one
 // orthogonal to force2Ddimension (numpy axis order: 0 = z, 1 = y, 2 = x); the ROI must span one voxel along it.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import { outlineMeasures, outlineVertices, padImage2D } from './marchingSquares';
 import { meshDiameter2D } from './meshDiameters';
 import { roiCovarianceEigenvalues } from './principalAxes';

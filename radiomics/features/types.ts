@@ -1,5 +1,5 @@
 // The contract between the extractor and every feature class: one ROI, prepared once, read by all classes.
-import type { Geometry } from '../image';
+import type { Geometry } from '../../imaging/image';
 
 /** PyRadiomics' feature-class settings (names as in its parameter files). */
 export interface FeatureSettings {

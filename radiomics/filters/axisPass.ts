@@ -2,7 +2,7 @@
 // through one or more 1D filters, and the kept part of each result scattered into that filter's output block.
 // Filters see two lines per call because a recursive filter is bound by the latency of its recursion: two
 // independent lines interleaved in one loop cost little more than one.
-import type { Vec3, VoxelArray } from '../image';
+import type { Vec3, VoxelArray } from '../../imaging/image';
 
 /** A dense 3D array, x fastest: float between passes; a pass may read the image's own voxel array directly. */
 export interface Block<T extends VoxelArray = Float64Array | Float32Array> {

@@ -1,7 +1,7 @@
 // Gradient magnitude, as PyRadiomics' imageoperations.getGradientImage computes it with SimpleITK's
 // GradientMagnitudeImageFilter: central differences (x[i+1] − x[i−1]) / 2 per axis, divided by the spacing when
 // gradientUseSpacing (the default), the edge voxel repeated beyond the border (ITK's zero-flux Neumann condition).
-import type { Volume } from '../image';
+import type { Volume } from '../../imaging/image';
 import { boxSize, realArrayFor, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';
 
 export interface GradientSettings {

@@ -1,7 +1,7 @@
 // Voxel-wise intensity filters as PyRadiomics' imageoperations computes them (float64), each scaled by the largest
 // absolute intensity m of the whole input image so that the result keeps the original's range.
-import { RadiomicsInputError } from '../errors';
-import type { Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Volume } from '../../imaging/image';
 import { boxSize, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';
 
 export type IntensityFilterName = 'square' | 'squareroot' | 'logarithm' | 'exponential';

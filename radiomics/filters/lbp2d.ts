@@ -2,7 +2,7 @@
 // local_binary_pattern (skimage/feature/_texture.pyx _local_binary_pattern): P neighbours on a circle of radius R,
 // sampled bilinearly (0 outside the slice), thresholded against the centre. The slices are the planes normal to
 // force2Ddimension (numpy axis order: 0 = z); PyRadiomics writes the codes back into the image's own voxel type.
-import type { Volume } from '../image';
+import type { Volume } from '../../imaging/image';
 import type { Lbp2DMethod } from '../params/types';
 import { boxSize, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';
 

@@ -5,8 +5,8 @@
 // ITK sums, for each axis d, the second derivative along d smoothed along the two other axes. The passes along
 // different axes commute, so they are ordered to compute only what the caller's region needs: the first pass runs
 // over every line (a recursive filter needs whole lines), the later ones only over lines that cross the region.
-import { RadiomicsInputError } from '../errors';
-import type { Vec3, Volume, VoxelArray } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Vec3, Volume, VoxelArray } from '../../imaging/image';
 import { alongAxis, type Block, type LineFilter } from './axisPass';
 import { logImageName } from './naming';
 import { recursiveGaussianCoefficients, recursiveLineFilter } from './recursiveGaussian';

@@ -1,7 +1,7 @@
 // The part of a filtered image a caller reads. Feature classes see only the ROI's bounding box, so filters compute
 // that box (plus whatever context their kernels need) instead of the whole volume, and return it with its offset.
-import { RadiomicsInputError } from '../errors';
-import type { Vec3, Volume, VoxelArray } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Vec3, Volume, VoxelArray } from '../../imaging/image';
 import { boxGeometry } from '../preprocessing/crop';
 
 /** An inclusive voxel-index box on the filter's input grid. */

@@ -7,8 +7,8 @@
 //
 // A sub-band at the caller's region depends only on voxels within K·F/2 of it (K levels, F filter taps); when that
 // neighbourhood lies inside the image the transform is computed on it alone, and the result is identical.
-import { RadiomicsInputError } from '../errors';
-import type { Vec3, Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Vec3, Volume } from '../../imaging/image';
 import { alongAxis, type Block, type LineFilter } from './axisPass';
 import { waveletImageName } from './naming';
 import { boxSize, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';

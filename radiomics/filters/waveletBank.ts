@@ -1,6 +1,6 @@
 // Decomposition filters of the wavelets the wavelet image type supports, as PyWavelets defines them
 // (pywt.Wavelet(name).dec_lo; dec_hi[k] = (−1)^(k+1) · dec_lo[F−1−k] for these orthogonal wavelets).
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 
 export interface WaveletBank {
   name: string;

@@ -2,7 +2,7 @@
 // re-segmentation range's lower bound (the ROI minimum without one), g = ⌊(x − X_min)/w⌋ + 1. Fixed bin number (K15C):
 // g = ⌊N_g (x − X_min)/(X_max − X_min)⌋ + 1 over the ROI's range, with X_max in bin N_g. PyRadiomics' 0-aligned edges
 // (preprocessing/discretise.ts) differ from the first rule whenever the lower bound is not a multiple of w.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 
 export type IbsiBinning = { kind: 'width'; width: number; lower: number | null } | { kind: 'count'; count: number };
 

@@ -2,7 +2,7 @@
 // named by their IBSI tags (`morph_volume`, `stat_mean`, `cm_joint_max_3D_avg`, …) with the same diagnostics_*
 // provenance as PyRadiomics mode. The extractor hands parameter files with compliance: ibsi here.
 import { DEFAULT_FEATURE_SETTINGS, type FeatureSettings, type Roi } from '../features/types';
-import type { Volume } from '../image';
+import type { Volume } from '../../imaging/image';
 import type { BoundingBox } from '../preprocessing/boundingBox';
 import type { Diagnostics } from '../extraction/diagnostics';
 import { ibsiDiscretise, type IbsiBinning } from './discretise';

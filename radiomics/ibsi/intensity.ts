@@ -2,7 +2,7 @@
 // (§3.4, on discretised gray levels), intensity-volume histogram (§3.5) and local intensity peaks (§3.2, on the whole
 // box around the ROI). Percentiles are numpy's linear ones, as PyRadiomics' firstorder computes them.
 import { percentileSorted } from '../features/firstorder';
-import type { Geometry } from '../image';
+import type { Geometry } from '../../imaging/image';
 import { PEAK_RADIUS_MM } from './preprocess';
 import type { ResolvedIbsiSettings } from './settings';
 

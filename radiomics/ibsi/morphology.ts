@@ -3,7 +3,7 @@
 // densities, integrated intensity and the spatial autocorrelations. Morphology reads the morphological mask; the
 // intensity-weighted features read the intensity mask. OMBB and MVEE densities are left out: IBSI-1 gives no
 // reference for them.
-import type { Geometry } from '../image';
+import type { Geometry } from '../../imaging/image';
 import { meshMeasures, meshVertices, padMask } from '../features/marchingCubes';
 import { meshDiameters } from '../features/meshDiameters';
 import { roiCovarianceEigenvalues } from '../features/principalAxes';

@@ -3,9 +3,9 @@
 // interpolation, mask interpolation with a partial-volume threshold, then range re-segmentation and the outlier filter
 // (in that order, the outlier statistics read the range-re-segmented ROI). Everything after this works on one box:
 // the morphological mask's bounding box plus a margin that holds the local-intensity sphere.
-import { RadiomicsInputError } from '../errors';
-import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../image';
-import { BSplineSampler, supportBox } from '../preprocessing/bspline';
+import { RadiomicsInputError } from '../../imaging/errors';
+import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../../imaging/image';
+import { BSplineSampler, supportBox } from '../../imaging/bspline';
 import { boundingBox, type BoundingBox } from '../preprocessing/boundingBox';
 import { checkRoiSize } from '../preprocessing/roiChecks';
 import type { ResolvedIbsiSettings } from './settings';

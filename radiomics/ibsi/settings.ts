@@ -1,7 +1,7 @@
 // IBSI mode's settings (`setting: { compliance: ibsi, … }`) and the checks that reject combinations which contradict
 // each other. They are optional keys of ExtractionSettings with no default, so PyRadiomics parameter files keep their
 // parameter hashes; the IBSI extractor reads them through ibsiSettings(), which fills in IBSI's defaults.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import type { SettingRule } from '../params/schema';
 import { FEATURE_CLASS_NAMES, type ExtractionParams, type ExtractionSettings } from '../params/types';
 

@@ -4,7 +4,7 @@
 //   the morphological mask (6-/4-connected steps, 1 on the edge), as a Glszm whose "sizes" are distances;
 // - NGTDM (IBSI-1 §3.11, IPET): voxels without any ROI neighbour are left out of n_i, p_i and N_v,c (PyRadiomics keeps
 //   them with s = 0).
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 import { offsetStep, textureDirections } from '../features/directions';
 import { roiGrayLevels, type GrayLevels } from '../features/grayLevels';
 import type { Glszm } from '../features/glszm';

@@ -2,7 +2,7 @@
 // for PyRadiomics (`yes`/`no` are booleans), with duplicate keys rejected rather than silently overwritten.
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import type { ExtractionParams } from './types';
 import { validateParams, type ValidateOptions } from './validate';
 

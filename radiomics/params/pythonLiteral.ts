@@ -1,7 +1,7 @@
 // A strict reader for the Python literals PyRadiomics writes into `diagnostics_Configuration_Settings`
 // ({'binWidth': 25, 'resampledPixelSpacing': [2, 2, 2], 'interpolator': None, ...}): dicts, lists, tuples,
 // strings, ints, floats, True/False/None — what ast.literal_eval accepts for these, and nothing else.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import type { ExtractionParams } from './types';
 import { validateParams, type ValidateOptions } from './validate';
 

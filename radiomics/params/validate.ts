@@ -1,6 +1,6 @@
 // Validates a parsed parameter document (YAML, JSON or a plain object) against PyRadiomics' schema and fills in
 // PyRadiomics' defaults. Every rejection names the key's path (`setting.binWidth`) and what was expected.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import { checkIbsiParams } from '../ibsi/settings';
 import { DEFAULT_SETTINGS } from './defaults';
 import { describeRule, SETTING_RULES, VOXEL_SETTING_RULES, type Rule, type SettingRule } from './schema';

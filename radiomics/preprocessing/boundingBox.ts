@@ -1,5 +1,5 @@
 // Bounding box of an ROI in voxel indices, and the padded box PyRadiomics crops to (cropToTumorMask).
-import type { Vec3 } from '../image';
+import type { Vec3 } from '../../imaging/image';
 
 export interface BoundingBox {
   /** Lowest voxel index of the ROI along x, y, z (inclusive). */

@@ -1,5 +1,5 @@
 // Cropping a volume to an index box, keeping its physical placement (the box's first voxel becomes the origin).
-import { indexToPhysical, type Geometry, type Vec3, type Volume, type VoxelArray } from '../image';
+import { indexToPhysical, type Geometry, type Vec3, type Volume, type VoxelArray } from '../../imaging/image';
 
 /** Geometry of the sub-box [lower, upper] (inclusive indices) of `g`. */
 export function boxGeometry(g: Geometry, lower: Vec3, upper: Vec3): Geometry {

@@ -2,7 +2,7 @@
 // Fixed bin width: edges are multiples of the width (aligned to 0), the lowest edge ≤ min(ROI).
 // Fixed bin count: numpy.histogram's equal-width edges over [min, max]; the top edge is raised by 1 so max falls in bin Nb.
 // Part 2 adds IBSI's edges (starting at the re-segmentation minimum) beside these.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 
 export interface BinningSettings {
   binWidth: number;

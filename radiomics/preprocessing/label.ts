@@ -1,6 +1,6 @@
 // Label selection: turns a label map into a 0/1 ROI mask for one label (PyRadiomics imageoperations.getMask).
-import { RadiomicsInputError } from '../errors';
-import type { Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Volume } from '../../imaging/image';
 import type { BoundingBox } from './boundingBox';
 
 /** Distinct non-zero labels present in a label map, ascending. */

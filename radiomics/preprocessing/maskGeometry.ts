@@ -1,10 +1,10 @@
 // Image/mask geometry check (PyRadiomics checkMask): a mask must lie on the image's grid within geometryTolerance;
 // otherwise it is an error, unless correctMask asks to resample it onto the image grid with nearest neighbour
 // (PyRadiomics _correctMask), which needs the ROI to lie inside the image's physical extent (_checkROI).
-import { RadiomicsInputError } from '../errors';
-import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../../imaging/image';
 import { labelBoundingBox } from './label';
-import { physicalToIndex, resampleVolume } from './resample';
+import { physicalToIndex, resampleVolume } from '../../imaging/resample';
 
 export interface MaskGeometryOptions {
   label: number;

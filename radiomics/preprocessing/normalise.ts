@@ -1,7 +1,7 @@
 // Whole-image intensity normalisation (PyRadiomics normalizeImage): z-score over every voxel of the image (not just
 // the ROI), optional clipping at ±removeOutliers standard deviations, then scaling by normalizeScale.
-import { RadiomicsInputError } from '../errors';
-import type { Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Volume } from '../../imaging/image';
 
 export interface NormalisationSettings {
   normalizeScale?: number | null;

@@ -3,13 +3,13 @@
 // only the label's bounding box + padDistance (new voxels), and keeps the mask's direction. Spacing 0 keeps an axis,
 // and an axis the label spans with one voxel is not resampled. The image uses the chosen interpolator, the mask
 // always nearest neighbour. Part 2 adds IBSI's centre-aligned grid beside this one.
-import { RadiomicsInputError } from '../errors';
-import type { Geometry, Vec3, Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Geometry, Vec3, Volume } from '../../imaging/image';
 import { padBox } from './boundingBox';
 import { cropVolume } from './crop';
 import { labelBoundingBox } from './label';
 import { checkRoiInsideImage } from './maskGeometry';
-import { itkIndexToPhysical, resampleVolume, type Interpolator } from './resample';
+import { itkIndexToPhysical, resampleVolume, type Interpolator } from '../../imaging/resample';
 
 export interface ResampleSettings {
   label: number;

@@ -1,8 +1,8 @@
 // Re-segmentation of the ROI by intensity (PyRadiomics resegmentMask): keeps the label's voxels whose intensity lies
 // in [lower, upper] (one value: lower bound only), thresholds absolute, relative to the ROI maximum, or in standard
 // deviations around the ROI mean. The result is always a subset of the label.
-import { RadiomicsInputError } from '../errors';
-import type { Volume, VoxelArray } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Volume, VoxelArray } from '../../imaging/image';
 
 export type ResegmentMode = 'absolute' | 'relative' | 'sigma';
 

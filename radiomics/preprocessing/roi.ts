@@ -1,7 +1,7 @@
 // Builds the ROI every feature class reads: label selected, cropped to its box (+ padDistance), intensities as
 // Float64, and gray levels discretised with PyRadiomics' binning. Image and mask must share a grid (see maskGeometry).
-import { RadiomicsInputError } from '../errors';
-import type { Volume } from '../image';
+import { RadiomicsInputError } from '../../imaging/errors';
+import type { Volume } from '../../imaging/image';
 import type { FeatureSettings, Roi } from '../features/types';
 import { padBox } from './boundingBox';
 import { boxGeometry, copyBox, copyLabelBox } from './crop';

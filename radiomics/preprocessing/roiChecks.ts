@@ -1,6 +1,6 @@
 // ROI size checks before extraction (PyRadiomics checkMask): a single voxel is always refused, an ROI spanning fewer
 // axes than minimumROIDimensions or with no more voxels than minimumROISize too, with PyRadiomics' messages.
-import { RadiomicsInputError } from '../errors';
+import { RadiomicsInputError } from '../../imaging/errors';
 import { boxExtent, type BoundingBox } from './boundingBox';
 
 export interface RoiCheckSettings {

@@ -4,12 +4,12 @@
 // previous champion, and the bad inputs of the registry side (an alias that does not exist, a missing feature).
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { registryPredictor } from '../../activities/pipeline/predict';
-import type { TrainingResult } from '../../activities/models/contract';
+import type { TrainingResult } from '../../contracts/models';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { CHAMPION, holdoutTag, loadArtifact, tagOf } from '../../registry/modelPackage';
 import { resultsStorePath } from '../../store';
-import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
-import { approvePromotion, rollbackPromotion, startPromotion, trainModels } from '../../workers/training/client';
+import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
+import { approvePromotion, rollbackPromotion, startPromotion, trainModels } from '../../clients/training';
 import { createTrainingWorker, type TrainingWorker } from '../../workers/training/worker';
 import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { OsteoflowConfig } from '../../config';

@@ -4,8 +4,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { freePort } from '../../ops/processes';
 import { resultsStorePath } from '../../store';
-import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
-import { trainModels } from '../../workers/training/client';
+import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
+import { trainModels } from '../../clients/training';
 import { createTrainingWorker, type TrainingWorker } from '../../workers/training/worker';
 import { createPipelineWorker } from '../../workers/pipeline/worker';
 import type { OsteoflowConfig } from '../../config';

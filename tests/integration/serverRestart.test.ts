@@ -7,7 +7,7 @@ import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
 import { currentEndpoints, startStack, stopStack } from '../../ops/stack';
 import { freePort } from '../../ops/processes';
-import { enrolPatient, readTimeline, registerScan, timelineHandle } from '../../study/coordinator';
+import { enrolPatient, readTimeline, registerScan, timelineHandle } from '../../clients/coordinator';
 import { createPipelineWorker } from '../../workers/pipeline/worker';
 import { installRuntime } from '../../workers/runtime';
 import { eventually, makeStudy } from './support/pipeline';

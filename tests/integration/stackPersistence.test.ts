@@ -9,7 +9,7 @@ import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
 import { startStack, stackPaths, stackStatus, stopStack } from '../../ops/stack';
 import { MlflowClient } from '../../registry/mlflowClient';
-import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../study/coordinator';
+import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../clients/coordinator';
 import { eventually, makeStudy } from './support/pipeline';
 import { createPipelineWorker } from '../../workers/pipeline/worker';
 import { installRuntime } from '../../workers/runtime';

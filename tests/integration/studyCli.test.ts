@@ -27,7 +27,7 @@ afterAll(async () => harness?.close());
 
 it('enrols, shows, rejects a bad registration without changing anything, withdraws and lists', async () => {
   const study = makeStudy({ patients: 1, seed: 61 });
-  const { writeSyntheticStudyFile } = await import('../../study/syntheticStudy');
+  const { writeSyntheticStudyFile } = await import('../../cli/syntheticStudy');
   const studyFile = writeSyntheticStudyFile(study.dir, { studyId: study.protocol.studyId });
   const pipeline = await harness.startWorker();
   await pipeline.worker.runUntil(async () => {

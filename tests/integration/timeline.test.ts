@@ -1,7 +1,7 @@
 // A patient's whole timeline on the real stack: enrolment → three timepoints → deltas → pathology → labelled.
 import { SqliteResultsStore } from '../../store/sqliteStore';
 import { resultsStorePath } from '../../store';
-import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../study/coordinator';
+import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../clients/coordinator';
 import { connectHarness, eventually, makeStudy, recordHistory, type Harness } from './support/pipeline';
 
 jest.setTimeout(240000);

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, withdraw, type TimelineHandle } from '../../study/coordinator';
+import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, withdraw, type TimelineHandle } from '../../clients/coordinator';
 import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { SyntheticPatient } from '../../synthetic';
 import { connectHarness, eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';

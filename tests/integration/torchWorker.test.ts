@@ -7,11 +7,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { countNonZero, dice, volumeMl } from '../../models/segmentation/inference/postprocess';
 import { ensureTorchVenv, torchWorkerEnv, TORCH_WORKER_ARGS, TORCH_WORKER_DIR } from '../../ops/torchWorker';
-import { readImage } from '../../radiomics/io';
+import { readImage } from '../../imaging/io';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
-import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
-import type { StudyProtocol } from '../../study/types';
+import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
+import type { StudyProtocol } from '../../contracts/study';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/workerProcess';
 

@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../../config';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
-import { enrolPatient, readTimeline, registerScan } from '../../study/coordinator';
+import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess';
 

@@ -1,4 +1,4 @@
-import { patientWorkflowId } from '../../workflows/ids';
+import { patientWorkflowId } from '../../contracts/ids';
 
 describe('patientWorkflowId', () => {
   it('joins study and pseudonym', () => {

@@ -3,8 +3,8 @@
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GatePolicy, GateResult } from '../../registry/promotionPolicy';
-import type { Decision, RescoreSummary, VersionInfo } from '../../activities/models/contract';
-import type { StudyProtocol } from '../../study/types';
+import type { Decision, RescoreSummary, VersionInfo } from '../../contracts/models';
+import type { StudyProtocol } from '../../contracts/study';
 
 export interface PromotionInput {
   protocol: StudyProtocol;

@@ -1,6 +1,6 @@
 // The PatientTimeline's messages, declared once with their types.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, TimepointProgress, WithdrawInput } from './types';
+import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, TimepointProgress, WithdrawInput } from '../../contracts/timeline';
 
 export const registerScanUpdate = defineUpdate<TimelineView, [RegisterScanInput]>('registerScan');
 export const overrideQcUpdate = defineUpdate<TimelineView, [OverrideQcInput]>('overrideQc');

@@ -1,6 +1,6 @@
 // Pure decisions of the PatientTimeline workflow (no Temporal calls), unit-tested on their own.
-import type { StudyProtocol } from '../../study/types';
-import type { HuvosGrade, RecordPathologyInput, RegisterScanInput, TimelineState, TimepointState, TimelineView } from './types';
+import type { StudyProtocol } from '../../contracts/study';
+import type { HuvosGrade, RecordPathologyInput, RegisterScanInput, TimelineState, TimepointState, TimelineView } from '../../contracts/timeline';
 
 export function initialState(protocol: StudyProtocol, enrolledAtMs: number): TimelineState {
   return {

@@ -1,9 +1,9 @@
 // From images to the network's input: every channel onto the first channel's grid (linear), that grid onto the model's
 // spacing (linear, same physical extent, centred), then each channel normalised as the sidecar says (nnU-Net's
 // ZScoreNormalization for MR, CTNormalization for CT). The result is one Float32Array [C, z, y, x].
-import type { Geometry, Volume } from '../../../radiomics/image';
-import { sameGeometry } from '../../../radiomics/image';
-import { resampleVolume } from '../../../radiomics/preprocessing/resample';
+import type { Geometry, Volume } from '../../../imaging/image';
+import { sameGeometry } from '../../../imaging/image';
+import { resampleVolume } from '../../../imaging/resample';
 import { SegmentationInputError } from '../errors';
 import type { Normalisation, Sidecar, Vec3 } from '../sidecar';
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderVisit } from '../../../synthetic';
 import { TIMEPOINTS } from '../../../synthetic/manifest';
-import { writeNifti } from '../../../radiomics/io';
+import { writeNifti } from '../../../imaging/io';
 
 const DATASET = 'Dataset501_OsteoSynth';
 const HELD_OUT_SEED = 4242;

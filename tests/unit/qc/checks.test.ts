@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeNifti } from '../../../radiomics/io';
-import type { Volume } from '../../../radiomics/image';
+import { writeNifti } from '../../../imaging/io';
+import type { Volume } from '../../../imaging/image';
 import { runQc } from '../../../qc/checks';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-qc-'));

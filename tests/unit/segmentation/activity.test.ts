@@ -8,10 +8,10 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createSegmentationActivities, type ModelServer } from '../../../activities/segmentation/activities';
-import type { SegmentTumourInput, SegmentTumourResult } from '../../../activities/segmentation/contract';
+import type { SegmentTumourInput, SegmentTumourResult } from '../../../contracts/segmentation';
 import { contractProblems } from '../../../activities/segmentation/contractCheck';
 import { DEFAULT_MODEL_DIR, dice, loadModelPackage, type ModelSession } from '../../../models/segmentation';
-import { readImage, writeNifti } from '../../../radiomics/io';
+import { readImage, writeNifti } from '../../../imaging/io';
 import { renderVisit } from '../../../synthetic';
 import { OnnxModelServer } from '../../../workers/gpu/models';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { main } from '../../../cli/main';
 import { parseSegmentArgs } from '../../../cli/segment';
 import { DEFAULT_MODEL_DIR, dice } from '../../../models/segmentation';
-import { readImage, writeNifti } from '../../../radiomics/io';
+import { readImage, writeNifti } from '../../../imaging/io';
 import { renderVisit } from '../../../synthetic';
 
 jest.setTimeout(120000);

@@ -1,4 +1,4 @@
-// The segmentTumour contract (activities/segmentation/contract.schema.json), checked by both workers, and the small
+// The segmentTumour contract (contracts/segmentation.schema.json), checked by both workers, and the small
 // JSON Schema checker behind it and the sidecar.
 import { contractProblems } from '../../../activities/segmentation/contractCheck';
 import { checkSchema } from '../../../models/segmentation/jsonSchema';

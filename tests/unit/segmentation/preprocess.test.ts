@@ -1,6 +1,6 @@
 // From images to the network input: model grid, normalisation, and the clear errors for too few channels and for
 // an image smaller than the patch.
-import { IDENTITY, type Geometry, type Volume } from '../../../radiomics/image';
+import { IDENTITY, type Geometry, type Volume } from '../../../imaging/image';
 import { gridWithSpacing, normalise, prepareInput } from '../../../models/segmentation/inference/preprocess';
 import { SegmentationInputError } from '../../../models/segmentation/errors';
 import type { Vec3 } from '../../../models/segmentation/sidecar';

@@ -1,7 +1,7 @@
 // Delta features and PET volumetrics on values worked out by hand.
 import { featureDeltas, namedDeltas, relativeChange } from '../../../radiomics/delta';
 import { petVolumetrics } from '../../../radiomics/pet';
-import type { Volume } from '../../../radiomics/image';
+import type { Volume } from '../../../imaging/image';
 
 describe('relativeChange', () => {
   it('is (v − ref)/|ref|, 0 when both are 0, and undefined at a zero reference', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadStudyFile, parseDuration } from '../../../study/protocol';
-import { DEFAULT_PARAMS_FILE } from '../../../study/syntheticStudy';
+import { DEFAULT_PARAMS_FILE } from '../../../cli/syntheticStudy';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-protocol-'));
 const good = {

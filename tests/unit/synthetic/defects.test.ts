@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { readNifti } from '../../../radiomics/io/nifti';
-import { RadiomicsInputError } from '../../../radiomics/errors';
-import { sameGeometry, type Volume } from '../../../radiomics/image';
+import { readNifti } from '../../../imaging/io/nifti';
+import { RadiomicsInputError } from '../../../imaging/errors';
+import { sameGeometry, type Volume } from '../../../imaging/image';
 import { DEFECT_KINDS, MODALITIES, generateStudy, writeStudy, type Modality, type SyntheticStudyManifest } from '../../../synthetic';
 import { niftiDescription, sha256, tempDir } from './support';
 

@@ -2,7 +2,7 @@
 // study's size or its defects.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNifti } from '../../../radiomics/io/nifti';
+import { readNifti } from '../../../imaging/io/nifti';
 import { MODALITIES, generateStudy, renderVisit, writeStudy, type StudyOptions } from '../../../synthetic';
 import { listFiles, tempDir } from './support';
 

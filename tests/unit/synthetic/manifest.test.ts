@@ -2,8 +2,8 @@
 // tumour's ellipsoid, intensities are in each modality's units, and the clinical/pathology records are coherent.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNifti } from '../../../radiomics/io/nifti';
-import { sameGeometry } from '../../../radiomics/image';
+import { readNifti } from '../../../imaging/io/nifti';
+import { sameGeometry } from '../../../imaging/image';
 import { generateStudy, writeStudy, MODALITIES, type SyntheticStudyManifest } from '../../../synthetic';
 import { ellipsoidRadius, mean, tempDir } from './support';
 

@@ -2,7 +2,7 @@
 // to pre-op, good responders' tumours shrink more, their ADC rises more, their SUVmax falls more and their texture
 // homogenises more than poor responders'; the deltas separate the groups, baseline values hardly do, and nothing is perfect.
 import { join } from 'node:path';
-import { readNifti } from '../../../radiomics/io/nifti';
+import { readNifti } from '../../../imaging/io/nifti';
 import { generateStudy, renderVisit, writeStudy, type RenderedVisit, type SyntheticStudyManifest, type SyntheticTimepoint } from '../../../synthetic';
 import { auc, mean, tempDir } from './support';
 

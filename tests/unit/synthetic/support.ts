@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { indexToPhysical, type Geometry } from '../../../radiomics/image';
+import { indexToPhysical, type Geometry } from '../../../imaging/image';
 import type { TumourTruth } from '../../../synthetic';
 
 export function tempDir(prefix: string): { path: string; remove: () => void } {

@@ -1,5 +1,5 @@
 import { applyDeadlines, initialState, isReady, nextDeadline, qcStatusOf, stageOf, validatePathology } from '../../../workflows/timeline/state';
-import type { StudyProtocol } from '../../../study/types';
+import type { StudyProtocol } from '../../../contracts/study';
 
 const DAY = 86400000;
 const protocol: StudyProtocol = {

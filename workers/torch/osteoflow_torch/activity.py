@@ -1,4 +1,4 @@
-"""The segmentTumour activity (contract: activities/segmentation/contract.schema.json), the Python twin of
+"""The segmentTumour activity (contract: contracts/segmentation.schema.json), the Python twin of
 activities/segmentation/activities.ts: the images the model's channels name → the model → the mask beside the
 timepoint's scans, with what ran it. Bad input fails non-retryably with its reason; an empty mask is a failed QC."""
 
@@ -45,7 +45,7 @@ def segment(
     """The activity without Temporal: checks the input, segments, writes the mask, returns the contract's result."""
     problems = contract_problems("input", request)
     if problems:
-        raise SegmentationInputError(f"segmentTumour input does not match the contract: {problems}", field="input", expected="activities/segmentation/contract.schema.json $defs/input")
+        raise SegmentationInputError(f"segmentTumour input does not match the contract: {problems}", field="input", expected="contracts/segmentation.schema.json $defs/input")
     model = server.resolve(request.get("model"))
     by_modality = {image["modality"]: image for image in request["images"]}
     missing = [m for m in model.channels if m not in by_modality]

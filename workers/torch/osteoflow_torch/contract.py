@@ -1,5 +1,5 @@
 """The segmentTumour contract, read from the one schema both workers check
-(activities/segmentation/contract.schema.json): input on receipt, result before it is returned."""
+(contracts/segmentation.schema.json): input on receipt, result before it is returned."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-CONTRACT_FILE = Path(__file__).resolve().parents[3] / "activities" / "segmentation" / "contract.schema.json"
+CONTRACT_FILE = Path(__file__).resolve().parents[3] / "contracts" / "segmentation.schema.json"
 CONTRACT_VERSION = 1
 _SCHEMA = json.loads(CONTRACT_FILE.read_text())
 

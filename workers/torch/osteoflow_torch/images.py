@@ -1,5 +1,5 @@
 """Image I/O for the worker, through SimpleITK: NIfTI and NRRD files and DICOM series folders, in ITK's LPS world
-coordinates as the TypeScript reader (radiomics/io) gives them; masks written beside, then renamed, as uint8 NIfTI."""
+coordinates as the TypeScript reader (imaging/io) gives them; masks written beside, then renamed, as uint8 NIfTI."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from .errors import DeviceError
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_MODEL = REPO / "models" / "segmentation" / "packages" / "osteoflow-tumour-unet3d-1.0.0"
-DEFAULT_TASK_QUEUE = "osteoflow-segmentation"  # activities/segmentation/contract.ts DEFAULT_SEGMENTATION_TASK_QUEUE
+DEFAULT_TASK_QUEUE = "osteoflow-segmentation"  # contracts/taskQueues.ts
 
 
 @dataclass

@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { renderVisit } from '../../../synthetic';
 import { TIMEPOINTS, type TimepointName } from '../../../synthetic/manifest';
-import { writeNifti } from '../../../radiomics/io';
-import type { Vec3 } from '../../../radiomics/image';
+import { writeNifti } from '../../../imaging/io';
+import type { Vec3 } from '../../../imaging/image';
 
 function option(argv: string[], name: string, fallback?: string): string {
   const i = argv.indexOf(name);

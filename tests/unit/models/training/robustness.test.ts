@@ -1,7 +1,7 @@
 // The segmentation-robustness screen: one-voxel erosion and dilation (closed-form voxel counts), ICC(3,1) per feature
 // across the three segmentations, and how delta and named-delta features inherit their baseline feature's verdict.
 import type { Volume } from '../../../../radiomics';
-import { IDENTITY } from '../../../../radiomics/image';
+import { IDENTITY } from '../../../../imaging/image';
 import { isRobust, perturbMask, screenRobustness } from '../../../../models/training/robustness';
 
 function cubeMask(size: number, lo: number, hi: number): Volume<Uint8Array> {

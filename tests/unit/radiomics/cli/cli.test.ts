@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extractCommand, parseArgs } from '../../../../radiomics/cli';
+import { extractCommand, parseArgs } from '../../../../cli/extract';
 import { parseCsv } from '../../../../radiomics/extraction/csv';
-import { writeNifti } from '../../../../radiomics/io';
+import { writeNifti } from '../../../../imaging/io';
 import { boxMask, grid, volumeOf } from '../extractor/support';
 
 let dir: string;

@@ -4,12 +4,12 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract, extractSync, planExtraction } from '../../../../radiomics/extractor';
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { FEATURE_CATALOG, FEATURE_CLASSES } from '../../../../radiomics/extraction/featureClasses';
 import { IMAGE_TYPES } from '../../../../radiomics/extraction/imageTypes';
 import { volumeHash } from '../../../../radiomics/extraction/volumeHash';
 import { FEATURE_CLASS_NAMES, parseParams } from '../../../../radiomics/params';
-import type { Volume } from '../../../../radiomics/image';
+import type { Volume } from '../../../../imaging/image';
 import { ENGINE_VERSION } from '../../../../radiomics/version';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { boxMask, grid, volumeOf } from './support';

@@ -1,5 +1,5 @@
 // Small synthetic volumes for extractor tests: a grid, intensities and label maps built voxel by voxel.
-import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../radiomics/image';
+import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../imaging/image';
 
 export function grid(size: Vec3, spacing: Vec3 = [1, 1, 1], origin: Vec3 = [0, 0, 0]): Geometry {
   return { size, spacing, origin, direction: [...IDENTITY] as Geometry['direction'] };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { volumeHash } from '../../../../radiomics/extraction/volumeHash';
-import { readImage, writeNifti } from '../../../../radiomics/io';
+import { readImage, writeNifti } from '../../../../imaging/io';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { grid, volumeOf } from './support';
 

@@ -1,7 +1,7 @@
 // Bad filter input through the extractor: each is a RadiomicsInputError naming the field and what was expected.
 // PyRadiomics logs a warning and yields no image for a too-large sigma or a too-small image; here they are errors.
 import { extractSync } from '../../../../radiomics/extractor';
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { checkWaveletDepth } from '../../../../radiomics/filters';
 import { parseParams } from '../../../../radiomics/params';
 import { geometry, noise, volume } from './support';

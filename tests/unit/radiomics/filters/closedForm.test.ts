@@ -2,7 +2,7 @@
 // transform's energy and perfect reconstruction, the intensity filters' formulas, the gradient of a linear ramp and
 // the local binary patterns of a ramp.
 import { gradientImage, intensityImage, lbp2DImage, logImage, waveletBank, waveletImages } from '../../../../radiomics/filters';
-import type { Vec3, Volume } from '../../../../radiomics/image';
+import type { Vec3, Volume } from '../../../../imaging/image';
 import { at, noise, volume } from './support';
 
 describe('LoG', () => {

@@ -12,7 +12,7 @@ import {
   type IndexBox,
   type RegionImage,
 } from '../../../../radiomics/filters';
-import type { Vec3 } from '../../../../radiomics/image';
+import type { Vec3 } from '../../../../imaging/image';
 import { noise } from './support';
 
 const image = noise([23, 18, 13], 11, [0.8, 0.8, 2.5]);

@@ -1,5 +1,5 @@
 // Synthetic volumes for filter tests.
-import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../radiomics/image';
+import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../imaging/image';
 
 export function geometry(size: Vec3, spacing: Vec3 = [1, 1, 1]): Geometry {
   return { size, spacing, origin: [0, 0, 0], direction: [...IDENTITY] as Geometry['direction'] };

@@ -1,7 +1,7 @@
 // IBSI-1 chapter 2 preprocessing against closed forms: the centre-aligned grid, trilinear interpolation of a linear
 // ramp (exact, with nearest-intensity padding at the edge), rounding, the mask's partial-volume threshold, range
 // re-segmentation before the outlier filter, and bin edges that start at the range's lower bound.
-import type { Geometry } from '../../../../radiomics/image';
+import type { Geometry } from '../../../../imaging/image';
 import { ibsiDiscretise } from '../../../../radiomics/ibsi/discretise';
 import { ibsiGrid, ibsiPreprocess, resegment } from '../../../../radiomics/ibsi/preprocess';
 import { resolveIbsiSettings } from '../../../../radiomics/ibsi/settings';

@@ -1,7 +1,7 @@
 // IBSI mode's settings: the shipped IBSI-1 parameter files say what the manual's configuration table says, PyRadiomics
 // files keep their hashes, and IBSI settings that contradict each other (or IBSI) are refused naming the key.
 import path from 'node:path';
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { extractSync, planExtraction } from '../../../../radiomics/extractor';
 import { canonicalJson } from '../../../../radiomics/params/hash';
 import { loadParamsFile, parseParams } from '../../../../radiomics/params';

@@ -1,6 +1,6 @@
 // Parameter files: PyRadiomics' example files load unchanged; the schema's rules reject bad files by key path.
 import { readdirSync } from 'node:fs';
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import {
   DEFAULT_SETTINGS,
   FEATURE_CLASS_NAMES,

@@ -1,6 +1,6 @@
 // The strict Python-literal reader for PyRadiomics' recorded settings, checked against the baseline CSVs' own rows.
 import { readFileSync } from 'node:fs';
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { parsePythonLiteral, settingsFromPyRadiomicsDiagnostics } from '../../../../radiomics/params';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 

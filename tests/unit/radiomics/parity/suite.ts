@@ -5,8 +5,8 @@
 // not in shared/data (FACTS.md): their shape and shape2D columns run from the labels alone.
 import { existsSync } from 'node:fs';
 import { extractSync, type ExtractionResult } from '../../../../radiomics/extractor';
-import { indexToPhysical, type Volume } from '../../../../radiomics/image';
-import { readImage } from '../../../../radiomics/io';
+import { indexToPhysical, type Volume } from '../../../../imaging/image';
+import { readImage } from '../../../../imaging/io';
 import { parsePythonLiteral, settingsFromPyRadiomicsDiagnostics } from '../../../../radiomics/params';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { BASELINE_CLASSES, baselineFile, parityFailure, readBaselineColumns, type BaselineColumn } from './baselines';

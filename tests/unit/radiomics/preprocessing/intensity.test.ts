@@ -1,7 +1,7 @@
 // Whole-image normalisation and intensity re-segmentation against their definitions (PyRadiomics normalizeImage,
 // resegmentMask), and the bad inputs they refuse.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
-import { IDENTITY, type Geometry, type Volume } from '../../../../radiomics/image';
+import { RadiomicsInputError } from '../../../../imaging/errors';
+import { IDENTITY, type Geometry, type Volume } from '../../../../imaging/image';
 import { normaliseImage } from '../../../../radiomics/preprocessing/normalise';
 import { resegmentMask } from '../../../../radiomics/preprocessing/resegment';
 

@@ -1,9 +1,9 @@
 // Interpolators against what they must reproduce: cubic B-splines reproduce samples, constants, and polynomials up
 // to degree 3 away from the mirror boundary; linear interpolation reproduces linear ramps; nearest picks the nearest
 // voxel, rounding halves up; points outside the image get 0 and integer voxel types are clamped and truncated.
-import { BSplineSampler, supportBox } from '../../../../radiomics/preprocessing/bspline';
-import { resampleVolume } from '../../../../radiomics/preprocessing/resample';
-import { IDENTITY, type Geometry, type Vec3, type Volume, type VoxelArray } from '../../../../radiomics/image';
+import { BSplineSampler, supportBox } from '../../../../imaging/bspline';
+import { resampleVolume } from '../../../../imaging/resample';
+import { IDENTITY, type Geometry, type Vec3, type Volume, type VoxelArray } from '../../../../imaging/image';
 
 function grid(size: Vec3, spacing: Vec3 = [1, 1, 1], origin: Vec3 = [0, 0, 0]): Geometry {
   return { size, spacing, origin, direction: [...IDENTITY] as Geometry['direction'] };

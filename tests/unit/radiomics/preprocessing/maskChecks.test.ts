@@ -1,7 +1,7 @@
 // Mask checks before extraction: image/mask geometry (error, geometryTolerance, correctMask with PyRadiomics' ROI
 // check), and the single-voxel / minimumROIDimensions / minimumROISize refusals with PyRadiomics' messages.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
-import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../radiomics/image';
+import { RadiomicsInputError } from '../../../../imaging/errors';
+import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../imaging/image';
 import { labelBoundingBox } from '../../../../radiomics/preprocessing/label';
 import { alignMaskToImage, geometryMismatch } from '../../../../radiomics/preprocessing/maskGeometry';
 import { checkRoiSize } from '../../../../radiomics/preprocessing/roiChecks';

@@ -1,10 +1,10 @@
 // PyRadiomics' resampling grid (imageoperations.resampleImage): hand-derived sizes and origins on a synthetic mask,
 // then the interpolated image and mask of every *_resampling baseline column against the diagnostics PyRadiomics
 // recorded for them (grid size, spacing, label box and voxel count; image and ROI mean, minimum and maximum).
-import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../radiomics/image';
+import { IDENTITY, type Geometry, type Vec3, type Volume } from '../../../../imaging/image';
 import { labelBoundingBox } from '../../../../radiomics/preprocessing/label';
 import { resampleImageAndMask, resampledGrid } from '../../../../radiomics/preprocessing/resampleToSpacing';
-import { resampleVolume } from '../../../../radiomics/preprocessing/resample';
+import { resampleVolume } from '../../../../imaging/resample';
 import { describeWithReferenceData } from '../../../support/referenceData';
 import { readBaselineColumns, readCase } from './support/pyradiomicsCases';
 

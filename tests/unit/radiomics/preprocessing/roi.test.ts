@@ -1,6 +1,6 @@
 // ROI builder and PyRadiomics discretisation, checked against the formulas in PyRadiomics' getBinEdges docstring.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
-import { IDENTITY, type Volume } from '../../../../radiomics/image';
+import { RadiomicsInputError } from '../../../../imaging/errors';
+import { IDENTITY, type Volume } from '../../../../imaging/image';
 import { DEFAULT_FEATURE_SETTINGS } from '../../../../radiomics/features/types';
 import { discretise, pyradiomicsBinEdges } from '../../../../radiomics/preprocessing/discretise';
 import { buildRoi } from '../../../../radiomics/preprocessing/roi';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { computeFirstOrder } from '../../../../radiomics/features/firstorder';
 import { computeShape } from '../../../../radiomics/features/shape';
 import { DEFAULT_FEATURE_SETTINGS } from '../../../../radiomics/features/types';
-import { readImage } from '../../../../radiomics/io';
+import { readImage } from '../../../../imaging/io';
 import { buildRoi } from '../../../../radiomics/preprocessing/roi';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 

@@ -4,7 +4,7 @@
 import { computeShape } from '../../../../radiomics/features/shape';
 import { meshVertices, padMask } from '../../../../radiomics/features/marchingCubes';
 import { meshDiameters } from '../../../../radiomics/features/meshDiameters';
-import type { Vec3 } from '../../../../radiomics/image';
+import type { Vec3 } from '../../../../imaging/image';
 import { syntheticRoi, uniformVariance } from './support';
 
 const ALL = [

@@ -1,8 +1,8 @@
 // 2D shape on shapes with known answers: a single pixel (a diamond through its edge midpoints), rectangles in each
 // of the three planes (force2Ddimension), and the errors PyRadiomics raises for masks that are not one slice thick.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { computeShape2D } from '../../../../radiomics/features/shape2d';
-import type { Vec3 } from '../../../../radiomics/image';
+import type { Vec3 } from '../../../../imaging/image';
 import { syntheticRoi, uniformVariance } from './support';
 
 const ALL = ['MeshSurface', 'PixelSurface', 'Perimeter', 'PerimeterSurfaceRatio', 'Sphericity', 'SphericalDisproportion', 'MaximumDiameter', 'MajorAxisLength', 'MinorAxisLength', 'Elongation'];

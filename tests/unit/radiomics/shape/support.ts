@@ -1,6 +1,6 @@
 // Synthetic ROIs for the closed-form shape tests.
 import { DEFAULT_FEATURE_SETTINGS, type FeatureSettings, type Roi } from '../../../../radiomics/features/types';
-import type { Vec3 } from '../../../../radiomics/image';
+import type { Vec3 } from '../../../../imaging/image';
 
 /** An ROI over a box of `size` voxels whose mask is `inside(x, y, z)`. */
 export function syntheticRoi(

@@ -1,6 +1,6 @@
 // Neighbour directions vs PyRadiomics' C enumeration (cmatrices.c build_angles: offsets (z, y, x) from +d to −d,
 // x fastest, one-directional sets keep the first half) and its count formula (2d+1)^n − (2d−1)^n.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { offsetLength, textureDirections, type DirectionOptions } from '../../../../radiomics/features/directions';
 
 const options = (o: Partial<DirectionOptions> = {}): DirectionOptions => ({

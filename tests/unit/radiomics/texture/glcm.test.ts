@@ -1,5 +1,5 @@
 // GLCM on hand-made ROIs whose matrices are worked out by hand below.
-import { RadiomicsInputError } from '../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../imaging/errors';
 import { glcm, glcmMatrix } from '../../../../radiomics/features/glcm';
 import { handRoi } from './support';
 

@@ -1,8 +1,8 @@
 // Shared by the texture tests: PyRadiomics' reference cases as ROIs, the baseline CSVs, and the upstream pass rule.
 import { readFileSync } from 'node:fs';
-import { readImage } from '../../../../radiomics/io';
+import { readImage } from '../../../../imaging/io';
 import { DEFAULT_FEATURE_SETTINGS, type FeatureSettings, type Roi } from '../../../../radiomics/features/types';
-import { IDENTITY, type Vec3, type Volume } from '../../../../radiomics/image';
+import { IDENTITY, type Vec3, type Volume } from '../../../../imaging/image';
 import { buildRoi } from '../../../../radiomics/preprocessing/roi';
 import { referencePath } from '../../../support/referenceData';
 

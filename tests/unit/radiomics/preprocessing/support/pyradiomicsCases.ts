@@ -1,16 +1,16 @@
 // PyRadiomics reference cases for the CORE tests: baseline CSV columns, each column's own settings, its ROI built
 // through our preprocessing in PyRadiomics' order (featureextractor.execute), and the upstream pass rule.
 import { readFileSync } from 'node:fs';
-import { readImage } from '../../../../../radiomics/io';
+import { readImage } from '../../../../../imaging/io';
 import type { Roi } from '../../../../../radiomics/features/types';
-import type { Volume } from '../../../../../radiomics/image';
+import type { Volume } from '../../../../../imaging/image';
 import { settingsFromPyRadiomicsDiagnostics } from '../../../../../radiomics/params';
 import type { ExtractionSettings } from '../../../../../radiomics/params/types';
 import { cropVolume } from '../../../../../radiomics/preprocessing/crop';
 import { labelBoundingBox } from '../../../../../radiomics/preprocessing/label';
 import { alignMaskToImage } from '../../../../../radiomics/preprocessing/maskGeometry';
 import { normaliseImage } from '../../../../../radiomics/preprocessing/normalise';
-import { parseInterpolator } from '../../../../../radiomics/preprocessing/resample';
+import { parseInterpolator } from '../../../../../imaging/resample';
 import { resampleImageAndMask } from '../../../../../radiomics/preprocessing/resampleToSpacing';
 import { resegmentMask } from '../../../../../radiomics/preprocessing/resegment';
 import { buildRoi } from '../../../../../radiomics/preprocessing/roi';

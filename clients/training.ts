@@ -1,11 +1,11 @@
 // What an ML engineer (or the main job) does with the Temporal client on the training task queue: train a study's
 // models, start a promotion, approve / reject it, roll it back, and the main job's whole train → promote → re-score.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { TrainingOptions, TrainingResult } from '../../activities/models/contract';
-import type { OsteoflowConfig } from '../../config';
-import { currentEndpoints } from '../../ops/stack';
-import { MlflowClient } from '../../registry/mlflowClient';
-import type { StudyProtocol } from '../../study/types';
+import type { TrainingOptions, TrainingResult } from '../contracts/models';
+import type { OsteoflowConfig } from '../config';
+import { currentEndpoints } from '../ops/stack';
+import { MlflowClient } from '../registry/mlflowClient';
+import type { StudyProtocol } from '../contracts/study';
 import {
   approvePromotionUpdate,
   promotionQuery,
@@ -14,10 +14,10 @@ import {
   type ApprovalInput,
   type PromotionInput,
   type PromotionView,
-} from '../../workflows/models/messages';
-import { promotionWorkflow, promotionWorkflowId } from '../../workflows/promotion';
-import { trainingWorkflow, trainingWorkflowId } from '../../workflows/training';
-import { createTrainingWorker } from './worker';
+} from '../workflows/models/messages';
+import { promotionWorkflow, promotionWorkflowId } from '../workflows/promotion';
+import { trainingWorkflow, trainingWorkflowId } from '../workflows/training';
+import { createTrainingWorker } from '../workers/training/worker';
 
 export async function trainModels(client: Client, cfg: OsteoflowConfig, protocol: StudyProtocol, options: TrainingOptions = {}): Promise<TrainingResult> {
   return client.workflow.execute(trainingWorkflow, {

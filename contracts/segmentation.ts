@@ -1,5 +1,5 @@
 // The segmentTumour activity's contract: what the Timepoint workflow sends to the segmentation task queue and what a
-// worker there returns. Written once as contract.schema.json, which the TypeScript worker (workers/gpu) and the
+// worker there returns. Written once as segmentation.schema.json, which the TypeScript worker (workers/gpu) and the
 // Python worker both check; these types mirror it. Plain data only: workflows import this file.
 
 export const SEGMENT_CONTRACT_VERSION = 1;

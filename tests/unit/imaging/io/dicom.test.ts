@@ -2,8 +2,8 @@
 // geometry from IPP/IOP/PixelSpacing (PS3.3 C.7.6.2.1.1), rescale, pixel encodings, gaps and bad series.
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { indexToPhysical, type Vec3 } from '../../../../radiomics/image';
-import { readDicomSeries, readImage } from '../../../../radiomics/io';
+import { indexToPhysical, type Vec3 } from '../../../../imaging/image';
+import { readDicomSeries, readImage } from '../../../../imaging/io';
 import { expectInputError, scratchDir } from './support/files';
 import { TS, writeDicomSlice, type SliceSpec } from './support/dicomWriter';
 

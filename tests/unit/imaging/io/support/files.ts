@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RadiomicsInputError } from '../../../../../radiomics/errors';
+import { RadiomicsInputError } from '../../../../../imaging/errors';
 
 /** A fresh temporary folder, removed after the test file. */
 export function scratchDir(prefix: string): { dir: string; file: (name: string) => string } {

@@ -1,11 +1,11 @@
 // What a study coordinator (or an automation) does with the Temporal client: enrol, register scans, override QC,
 // record pathology, withdraw, read timelines, and list patients by state.
 import { type Client, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
-import { patientWorkflowId } from '../workflows/ids';
+import { patientWorkflowId } from '../contracts/ids';
 import { patientTimelineWorkflow } from '../workflows/patientTimeline';
 import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, withdrawUpdate } from '../workflows/timeline/messages';
-import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, WithdrawInput } from '../workflows/timeline/types';
-import type { StudyProtocol } from './types';
+import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, WithdrawInput } from '../contracts/timeline';
+import type { StudyProtocol } from '../contracts/study';
 
 export type TimelineHandle = WorkflowHandle<typeof patientTimelineWorkflow>;
 

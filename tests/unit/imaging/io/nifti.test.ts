@@ -2,8 +2,8 @@
 // (sform, quaternion, pixdim) and ITK's RAS → LPS convention; the IBSI phantom against the IBSI manual.
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { readImage } from '../../../../radiomics/io';
-import { readNifti } from '../../../../radiomics/io/nifti';
+import { readImage } from '../../../../imaging/io';
+import { readNifti } from '../../../../imaging/io/nifti';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 import { buildNifti, int16Bytes } from './support/niftiBuilder';
 import { expectInputError, scratchDir } from './support/files';

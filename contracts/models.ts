@@ -1,10 +1,10 @@
 // The model activities' signatures (training and promotion): what the Training and Promotion workflows call and the
 // training worker implements. Plain data only, so the workflows can import these types.
-import type { ModelKind } from '../../models/dataset';
-import type { Candidate } from '../../models/training/candidate';
-import type { GatePolicy, GateResult } from '../../registry/promotionPolicy';
-import type { RegisteredCandidate } from '../../registry/modelPackage';
-import type { StudyProtocol } from '../../study/types';
+import type { ModelKind } from '../models/dataset';
+import type { Candidate } from '../models/training/candidate';
+import type { GatePolicy, GateResult } from '../registry/promotionPolicy';
+import type { RegisteredCandidate } from '../registry/modelPackage';
+import type { StudyProtocol } from './study';
 
 export interface TrainingOptions {
   /** The timepoint the models predict at (default: the protocol's last). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU host, in the repository root, with .gpu-bench/ carried there (ops/gpu-bench/pack.sh made it):
+# On the GPU host, in the repository root, with .gpu-bench/ carried there (bench/gpu/pack.sh made it):
 # unpacks Node, onnxruntime-node and the Vulkan loader, points the loader at NVIDIA's driver, and runs the CPU vs
 # WebGPU comparison, then the Python worker (PyTorch) on CUDA and the CPU on the same inputs (torch_bench.py).
 # Extra arguments go to compare.js (e.g. --runs 5 --providers cpu,webgpu,cuda --tta); --runs and --tta to both.
@@ -23,7 +23,7 @@ echo "node $("$work/node" --version); VK_DRIVER_FILES=${VK_DRIVER_FILES:-none fo
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 (cd "$work" && "$work/node" compare.js --model "$bench/model" --save "$work/saved" "$@")
 # The Python worker's sliding window on the same prepared inputs, on CUDA (fp32 and fp16) and the CPU, with the
-# host's own python3 and torch (numpy, scipy and torch suffice: ops/gpu-bench/torch_bench.py).
+# host's own python3 and torch (numpy, scipy and torch suffice: bench/gpu/torch_bench.py).
 runs=3; tta=()
 while [ $# -gt 0 ]; do case "$1" in --runs) runs="$2"; shift 2 ;; --tta) tta=(--tta); shift ;; *) shift ;; esac; done
-python3 "$root/ops/gpu-bench/torch_bench.py" --inputs "$work/saved" --model "$bench/model" --devices cuda,cpu --fp16 --runs "$runs" "${tta[@]}"
+python3 "$root/bench/gpu/torch_bench.py" --inputs "$work/saved" --model "$bench/model" --devices cuda,cpu --fp16 --runs "$runs" "${tta[@]}"

@@ -1,8 +1,8 @@
 // Resampling a volume onto another grid, as SimpleITK's ResampleImageFilter does with an identity transform:
 // each output voxel centre is mapped to a continuous index of the input, points outside [−0.5, n − 0.5) get 0,
 // and the result keeps the input's voxel type (integers clamped to the type's range, then truncated as ITK casts).
-import { RadiomicsInputError } from '../errors';
-import type { Geometry, Mat3, Vec3, Volume, VoxelArray } from '../image';
+import { RadiomicsInputError } from './errors';
+import type { Geometry, Mat3, Vec3, Volume, VoxelArray } from './image';
 import { BSplineSampler, supportBox } from './bspline';
 
 export const INTERPOLATORS = ['sitkNearestNeighbor', 'sitkLinear', 'sitkBSpline'] as const;

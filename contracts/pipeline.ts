@@ -1,6 +1,6 @@
 // The pipeline activities' signatures: what workflows call (they import these types only) and workers implement.
-import type { StudyProtocol } from '../../study/types';
-import type { DeltaSummary, FeatureSetRef, PredictionRef, QcVerdict, RecordPathologyInput, RegisteredScan } from '../../workflows/timeline/types';
+import type { StudyProtocol } from './study';
+import type { DeltaSummary, FeatureSetRef, PredictionRef, QcVerdict, RecordPathologyInput, RegisteredScan } from './timeline';
 
 export interface AcquiredScan {
   modality: string;

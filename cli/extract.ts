@@ -3,11 +3,11 @@
 // Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from '../cli/main';
-import { RadiomicsInputError } from './errors';
-import { csvLine, parseCsv } from './extraction/csv';
-import { extract, resolveParams, type ExtractionResult } from './extractor';
-import type { ExtractionParams } from './params/types';
+import type { Command } from './main';
+import { RadiomicsInputError } from '../imaging/errors';
+import { csvLine, parseCsv } from '../radiomics/extraction/csv';
+import { extract, resolveParams, type ExtractionResult } from '../radiomics/extractor';
+import type { ExtractionParams } from '../radiomics/params/types';
 
 const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--params FILE.yaml] [--label N] [--format json|csv]
        osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json]

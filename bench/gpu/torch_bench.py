@@ -3,7 +3,7 @@ runs) on the very inputs compare.js prepared and saved (--save), on each device 
 of N runs after a warm-up; the sliding window only), its masks compared voxel by voxel with the TypeScript worker's.
 Needs numpy, scipy and torch only (a GPU host's image has them; SimpleITK is not needed here).
 
-    python3 ops/gpu-bench/torch_bench.py --inputs DIR --model DIR [--devices cuda,cpu] [--runs N] [--fp16] [--batch N] [--tta]
+    python3 bench/gpu/torch_bench.py --inputs DIR --model DIR [--devices cuda,cpu] [--runs N] [--fp16] [--batch N] [--tta]
 """
 
 from __future__ import annotations

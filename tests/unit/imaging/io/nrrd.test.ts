@@ -1,8 +1,8 @@
 // NRRD reader on small files written here, byte by byte, with values and geometry chosen by hand.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { readImage } from '../../../../radiomics/io';
-import { readNrrd } from '../../../../radiomics/io/nrrd';
+import { readImage } from '../../../../imaging/io';
+import { readNrrd } from '../../../../imaging/io/nrrd';
 import { expectInputError, scratchDir } from './support/files';
 
 const { file } = scratchDir('nrrd');

@@ -2,16 +2,16 @@
 // 256×256×120 at the model's spacing), through the same sliding window, once on onnxruntime's CPU provider and once on
 // its WebGPU provider (and CUDA when asked and installed). Prints per-volume times, the speed-up over the host's CPU,
 // the largest difference between the providers' probabilities and how many mask voxels differ.
-// Runs bundled (ops/gpu-bench/pack.sh) on a host without Node or npm; see README.md beside it.
+// Runs bundled (bench/gpu/pack.sh) on a host without Node or npm; see README.md beside it.
 // With --save DIR it also writes, per volume, the prepared network input, the truth, each provider's mask (.npy) and
 // its times (JSON), for torch_bench.py to run the Python worker's sliding window on the very same input.
 //   node compare.js [--runs N] [--providers cpu,webgpu] [--sizes 128x128x64,256x256x120] [--tta] [--batch N] [--model DIR] [--save DIR]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { readImage } from '../../radiomics/io';
-import type { Vec3 } from '../../radiomics/image';
-import { BENCH_SIZES, writeBenchVolume } from '../../bench/segmentationVolumes';
+import { readImage } from '../../imaging/io';
+import type { Vec3 } from '../../imaging/image';
+import { BENCH_SIZES, writeBenchVolume } from '../segmentationVolumes';
 import { loadModelPackage, ModelSession, parseProviders, dice, type ExecutionProvider } from '../../models/segmentation';
 import { prepareInput } from '../../models/segmentation/inference/preprocess';
 import { slidingWindow } from '../../models/segmentation/inference/slidingWindow';

@@ -1,5 +1,5 @@
 // Messages and views of the PatientTimeline workflow: plain data shared by the workflow, its clients and activities.
-import type { StudyProtocol } from '../../study/types';
+import type { StudyProtocol } from './study';
 
 export type TimepointStatus =
   | 'pending'

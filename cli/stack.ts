@@ -1,8 +1,8 @@
 // `osteoflow stack start|stop|status`: the embedded Temporal + MLflow stack by hand.
-import type { Command } from '../cli/main';
+import type { Command } from './main';
 import { loadConfig } from '../config';
-import { StackError } from './errors';
-import { startStack, stackStatus, stopStack } from './stack';
+import { StackError } from '../config/stackError';
+import { startStack, stackStatus, stopStack } from '../ops/stack';
 
 const USAGE = 'usage: osteoflow stack <start|stop|status> [--headless]';
 

@@ -3,7 +3,7 @@
 # .git/info/exclude): the benchmark bundled into one JavaScript file, onnxruntime-node's Linux x64 binaries, this
 # machine's node binary (xz), the shipped model package and the Vulkan loader's .deb from Debian. Everything the
 # GPU host (Python and a driver, no Node, no registry) needs; about 45 MB, under the device tool's 64 MiB.
-# Run here, then on the GPU host: bash ops/gpu-bench/run.sh (carry .gpu-bench).
+# Run here, then on the GPU host: bash bench/gpu/run.sh (carry .gpu-bench).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/.gpu-bench"
@@ -11,7 +11,7 @@ model="${1:-$root/models/segmentation/packages/osteoflow-tumour-unet3d-1.0.0}"
 grep -qx '/.gpu-bench/' "$root/.git/info/exclude" 2>/dev/null || echo '/.gpu-bench/' >> "$root/.git/info/exclude"
 rm -rf "$out" && mkdir -p "$out/node_modules" "$out/debs"
 
-"$root/node_modules/.bin/esbuild" "$root/ops/gpu-bench/compare.ts" --bundle --platform=node --target=node20 \
+"$root/node_modules/.bin/esbuild" "$root/bench/gpu/compare.ts" --bundle --platform=node --target=node20 \
   --external:onnxruntime-node --outfile="$out/compare.js" --log-level=warning
 
 # onnxruntime-node with only the linux/x64 binaries (the other platforms' are 240 MB).

@@ -5,11 +5,11 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { OsteoflowConfig } from '../config';
 import { writeStudy, type SyntheticPatient, type SyntheticStudyManifest } from '../synthetic';
-import type { TimelineView } from '../workflows/timeline/types';
-import { enrolPatient, readTimeline, recordPathology, registerScan, type TimelineHandle } from './coordinator';
-import { loadStudyFile } from './protocol';
+import type { TimelineView } from '../contracts/timeline';
+import { enrolPatient, readTimeline, recordPathology, registerScan, type TimelineHandle } from '../clients/coordinator';
+import { loadStudyFile } from '../study/protocol';
 import { writeSyntheticStudyFile } from './syntheticStudy';
-import type { StudyProtocol } from './types';
+import type { StudyProtocol } from '../contracts/study';
 
 export interface SyntheticRunOptions {
   studyId: string;

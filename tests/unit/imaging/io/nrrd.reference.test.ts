@@ -2,8 +2,8 @@
 // and against the geometry written in their headers.
 import { createHash } from 'node:crypto';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
-import { readImage } from '../../../../radiomics/io';
-import type { VoxelArray } from '../../../../radiomics/image';
+import { readImage } from '../../../../imaging/io';
+import type { VoxelArray } from '../../../../imaging/image';
 import { baselineDiagnostics, parseTuple } from './support/baselineDiagnostics';
 
 function sha1(data: VoxelArray): string {

@@ -2,8 +2,8 @@
 // then round trips through the reader for every voxel type and for oblique / flipped geometries.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import type { Geometry, Mat3, VoxelArray } from '../../../../radiomics/image';
-import { readImage, writeNifti } from '../../../../radiomics/io';
+import type { Geometry, Mat3, VoxelArray } from '../../../../imaging/image';
+import { readImage, writeNifti } from '../../../../imaging/io';
 import { expectInputError, scratchDir } from './support/files';
 
 const { file } = scratchDir('nifti-write');

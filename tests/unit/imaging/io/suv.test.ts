@@ -2,9 +2,9 @@
 // SUVbw = activity [Bq/ml] × weight [g] / (dose [Bq] × 2^(−Δt / half-life)).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Vec3 } from '../../../../radiomics/image';
-import { readDicomSeries } from '../../../../radiomics/io';
-import { parseDicomDate, parseDicomDateTime, parseDicomTime } from '../../../../radiomics/io/dicomTime';
+import type { Vec3 } from '../../../../imaging/image';
+import { readDicomSeries } from '../../../../imaging/io';
+import { parseDicomDate, parseDicomDateTime, parseDicomTime } from '../../../../imaging/io/dicomTime';
 import { expectInputError, scratchDir } from './support/files';
 import { writeDicomSlice } from './support/dicomWriter';
 
