@@ -33,7 +33,11 @@ export function ensurePyRadiomics(log: (line: string) => void): string {
   log('pip install pyradiomics==3.1.0');
   const plain = run(PYTHON, ['-m', 'pip', 'install', '--quiet', 'pyradiomics==3.1.0']);
   if (!plain.ok || installedVersion() !== WANTED) {
-    const reason = plain.out.split('\n').filter((l) => /inconsistent version|error/i.test(l)).slice(0, 2).join(' | ');
+    const reason = plain.out
+      .split('\n')
+      .filter((l) => /inconsistent version|error/i.test(l))
+      .slice(0, 2)
+      .join(' | ');
     log(`  failed (${reason || 'see pip output'}); installing the 3.1.0 sdist with its packaging repaired`);
     const repaired = run(PYTHON, [path.join(__dirname, 'pyradiomics', 'install_sdist.py')]);
     if (!repaired.ok) throw new Error(`PyRadiomics 3.1.0 could not be installed:\n${repaired.out.slice(-2000)}`);

@@ -87,7 +87,7 @@ function disagreements(ours: Record<string, number>, theirs: Record<string, numb
   const out: string[] = [];
   for (const [k, b] of Object.entries(theirs)) {
     const v = ours[k];
-    const bad = v === undefined || (b === 0 ? v !== 0 : !(Math.abs(1 - v / b) < 0.03)) ;
+    const bad = v === undefined || (b === 0 ? v !== 0 : !(Math.abs(1 - v / b) < 0.03));
     if (bad && !(Number.isNaN(b) && Number.isNaN(v))) out.push(`${k}: ${v} vs ${b}`);
   }
   return out;
@@ -119,9 +119,7 @@ function benchTable(table: TableName, cases: Case[], runs: number, python: strin
         String(featureCount),
         times(ours),
         theirs ? times(theirs) : '–',
-        theirs
-          ? `${ratio(theirs.seconds[0], ours.seconds[0])} / ${ratio(warm(theirs), warm(ours))} / ${ratio(best(theirs), best(ours))}`
-          : '–',
+        theirs ? `${ratio(theirs.seconds[0], ours.seconds[0])} / ${ratio(warm(theirs), warm(ours))} / ${ratio(best(theirs), best(ours))}` : '–',
         `${(ours.maxRssKb / 1024).toFixed(0)} MB ${ours.maxRssKb <= budgetKb ? '≤' : '>'} ${(budgetKb / 1024).toFixed(0)} MB`,
         theirs ? `${(theirs.maxRssKb / 1024).toFixed(0)} MB` : '–',
       ].join(' | '),

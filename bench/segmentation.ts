@@ -80,7 +80,7 @@ function main(): void {
           seconds(r.openMs),
           `${seconds(totals[0])} / ${seconds(median(totals))} / ${seconds(Math.min(...totals))}`,
           seconds(median(inference)),
-          `${((median(inference) / r.passes) | 0)} ms`,
+          `${(median(inference) / r.passes) | 0} ms`,
           `${(r.maxRssKb / 1024).toFixed(0)} MB`,
           r.dice.toFixed(3),
         ].join(' | '),

@@ -3,11 +3,9 @@
 // Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from './main';
-import { RadiomicsInputError } from '../imaging/errors';
-import { csvLine, parseCsv } from '../radiomics/extraction/csv';
-import { extract, resolveParams, type ExtractionResult } from '../radiomics/extractor';
-import type { ExtractionParams } from '../radiomics/params/types';
+import type { Command } from './command';
+import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { csvLine, extract, parseCsv, RadiomicsInputError, resolveParams, type ExtractionParams, type ExtractionResult } from '../radiomics';
 
 const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--params FILE.yaml] [--label N] [--format json|csv]
        osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json]
@@ -26,43 +24,19 @@ Hashes are sha256: of the validated parameters (canonical JSON, defaults filled 
 values and geometry, so the same image stored as NRRD or NIfTI hashes the same. A voxelSetting section is
 accepted and ignored (extraction is segment-based); diagnostics_Configuration_Ignored says so.`;
 
-class UsageError extends Error {}
+const FLAGS = {
+  image: { kind: 'string' },
+  mask: { kind: 'string' },
+  params: { kind: 'string' },
+  label: { kind: 'positive-int' },
+  format: { kind: 'enum', values: ['json', 'csv'] },
+  batch: { kind: 'string' },
+} as const satisfies FlagSpec;
 
-interface CliArgs {
-  image?: string;
-  mask?: string;
-  params?: string;
-  label?: number;
-  format?: 'json' | 'csv';
-  batch?: string;
-  help?: boolean;
-}
+export type ExtractArgs = ParsedFlags<typeof FLAGS>;
 
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = {};
-  const takesValue = ['--image', '--mask', '--params', '--label', '--format', '--batch'];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') {
-      args.help = true;
-      continue;
-    }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!takesValue.includes(flag)) throw new UsageError(`unknown argument '${arg}'`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    const key = flag.slice(2) as keyof CliArgs;
-    if (args[key] !== undefined) throw new UsageError(`${flag} given twice`);
-    if (flag === '--label') {
-      if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--label must be a positive integer, got '${value}'`);
-      args.label = Number(value);
-    } else if (flag === '--format') {
-      if (value !== 'json' && value !== 'csv') throw new UsageError(`--format must be json or csv, got '${value}'`);
-      args.format = value;
-    } else {
-      (args as Record<string, unknown>)[key] = value;
-    }
-  }
+export function parseExtractArgs(argv: readonly string[]): ExtractArgs {
+  const args = parseFlags(argv, FLAGS);
   if (args.help) return args;
   if (args.batch !== undefined) {
     if (args.image !== undefined || args.mask !== undefined || args.label !== undefined) {
@@ -92,7 +66,14 @@ function csvValue(v: unknown): string {
 function toCsv(rows: Record<string, unknown>[]): string {
   const columns: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const k of Object.keys(row)) if (!seen.has(k)) seen.add(k), columns.push(k);
+  for (const row of rows) {
+    for (const k of Object.keys(row)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+    }
+  }
   return [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => csvValue(r[c]))))].join('\n') + '\n';
 }
 
@@ -127,7 +108,8 @@ export function readBatch(file: string): BatchCase[] {
     const columns = Object.fromEntries(header.map((h, i) => [h, cells[i]]));
     const line = k + 2;
     for (const required of ['Image', 'Mask']) {
-      if (!columns[required]) throw new RadiomicsInputError(`empty ${required} (line ${line})`, { file, field: `${required} (line ${line})`, expected: 'a path' });
+      if (!columns[required])
+        throw new RadiomicsInputError(`empty ${required} (line ${line})`, { file, field: `${required} (line ${line})`, expected: 'a path' });
     }
     let label: number | undefined;
     if (columns.Label !== undefined && columns.Label !== '') {
@@ -146,14 +128,14 @@ export function readBatch(file: string): BatchCase[] {
   });
 }
 
-async function runSingle(args: CliArgs, params: ExtractionParams): Promise<number> {
+async function runSingle(args: ExtractArgs, params: ExtractionParams): Promise<number> {
   const result = await extract(args.image!, args.mask!, params, { label: args.label });
   const row = toJsonRow(result);
   process.stdout.write(args.format === 'csv' ? toCsv([row]) : `${JSON.stringify(row, null, 2)}\n`);
   return 0;
 }
 
-async function runBatch(args: CliArgs, params: ExtractionParams): Promise<number> {
+async function runBatch(args: ExtractArgs, params: ExtractionParams): Promise<number> {
   const cases = readBatch(args.batch!);
   const rows: Record<string, unknown>[] = [];
   let failed = 0;
@@ -178,9 +160,9 @@ async function runBatch(args: CliArgs, params: ExtractionParams): Promise<number
 export const extractCommand: Command = {
   summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
   async run(argv: string[]): Promise<number> {
-    let args: CliArgs;
+    let args: ExtractArgs;
     try {
-      args = parseArgs(argv);
+      args = parseExtractArgs(argv);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       process.stderr.write(`osteoflow extract: ${err.message}\n\n${USAGE}\n`);

@@ -6,7 +6,7 @@ import type { TrainingOptions } from '../contracts/models';
 import { loadConfig, type OsteoflowConfig } from '../config';
 import { connectClient } from '../config/temporal';
 import { StackError } from '../config/stackError';
-import { currentEndpoints } from '../ops/stack';
+import { currentEndpoints } from '../config/endpoints';
 import { MlflowClient } from '../registry/mlflowClient';
 import { tagOf } from '../registry/modelPackage';
 import { loadStudyFile } from '../study/protocol';
@@ -14,11 +14,10 @@ import type { StudyProtocol } from '../contracts/study';
 import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion, trainModels } from '../clients/training';
 import { createTrainingWorker } from '../workers/training/worker';
 import { installRuntime } from '../workers/runtime';
-import type { PromotionView } from '../workflows/models/messages';
 import { promotionWorkflowId } from '../workflows/promotion';
-import type { ModelKind } from '../models/dataset';
-import type { Command } from './main';
-import { parseFlags, UsageError, type FlagSpec } from './args';
+import { MODEL_KINDS, type ModelKind, type PromotionView } from '../contracts/models';
+import { parseArguments, type Command } from './command';
+import { isHelp, parseFlags, UsageError, type FlagSpec } from './args';
 
 const USAGE = `usage: osteoflow model <command> [options]
   train    --study FILE [--predict-at TIMEPOINT] [--kinds clinical,baseline,delta,combined] [--bootstrap N] [--no-worker]
@@ -29,7 +28,13 @@ const USAGE = `usage: osteoflow model <command> [options]
   rollback --model NAME --by IDENTITY --reason TEXT                         restore the previous champion`;
 
 const SPECS: Record<string, FlagSpec> = {
-  train: { study: { kind: 'string' }, 'predict-at': { kind: 'string' }, kinds: { kind: 'string' }, bootstrap: { kind: 'int', min: 0, max: 2000 }, 'no-worker': { kind: 'boolean' } },
+  train: {
+    study: { kind: 'string' },
+    'predict-at': { kind: 'string' },
+    kinds: { kind: 'string' },
+    bootstrap: { kind: 'int', min: 0, max: 2000 },
+    'no-worker': { kind: 'boolean' },
+  },
   list: { model: { kind: 'string' }, study: { kind: 'string' } },
   promote: {
     study: { kind: 'string' },
@@ -46,8 +51,6 @@ const SPECS: Record<string, FlagSpec> = {
   rollback: { model: { kind: 'string' }, by: { kind: 'string' }, reason: { kind: 'string' }, 'no-worker': { kind: 'boolean' } },
 };
 
-const KINDS: readonly ModelKind[] = ['clinical', 'baseline', 'delta', 'combined'];
-
 function studyOf(cfg: OsteoflowConfig, file: string | undefined): StudyProtocol {
   if (!file) throw new UsageError('--study FILE is needed (the study file the timelines were enrolled with)');
   return loadStudyFile(path.resolve(file), { storeRoot: path.join(cfg.dataDir, 'studies') });
@@ -61,10 +64,16 @@ const fmt = (x: number) => x.toFixed(3);
 
 export function printPromotion(view: PromotionView): void {
   console.log(`promotion of ${view.modelName}: ${view.phase}`);
-  if (view.challenger) console.log(`  challenger ${view.challenger.version} (${view.challenger.kind}); champion before: ${view.previousChampion ? view.previousChampion.version : 'none'}`);
+  if (view.challenger)
+    console.log(
+      `  challenger ${view.challenger.version} (${view.challenger.kind}); champion before: ${view.previousChampion ? view.previousChampion.version : 'none'}`,
+    );
   for (const check of view.gate?.checks ?? []) console.log(`  ${check.passed ? 'pass' : 'FAIL'} ${check.name}: ${check.detail}`);
   for (const d of view.decisions) console.log(`  ${d.at} ${d.action} by ${d.by}: ${d.reason}`);
-  if (view.rescore) console.log(`  re-scored with ${view.rescore.model}: ${view.rescore.scored.length} patients scored, ${view.rescore.signalled.length} timelines signalled, ${view.rescore.skipped.length} skipped`);
+  if (view.rescore)
+    console.log(
+      `  re-scored with ${view.rescore.model}: ${view.rescore.scored.length} patients scored, ${view.rescore.signalled.length} timelines signalled, ${view.rescore.skipped.length} skipped`,
+    );
 }
 
 async function listModels(mlflow: MlflowClient, name: string): Promise<void> {
@@ -99,21 +108,17 @@ export const modelCommand: Command = {
   summary: 'train, list, promote or roll back response-prediction models (MLflow registry)',
   async run(argv) {
     const [action, ...rest] = argv;
-    const spec = SPECS[action ?? ''];
+    if (isHelp(action)) {
+      console.log(USAGE);
+      return 0;
+    }
+    const spec = Object.hasOwn(SPECS, action ?? '') ? SPECS[action] : undefined;
     if (!spec) {
       console.error(USAGE);
       return 2;
     }
-    let flags;
-    try {
-      flags = parseFlags(rest, spec);
-    } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`osteoflow model ${action}: ${err.message}\n${USAGE}`);
-        return 2;
-      }
-      throw err;
-    }
+    const flags = parseArguments(`osteoflow model ${action}`, USAGE, () => parseFlags(rest, spec));
+    if (typeof flags === 'number') return flags;
     const cfg = loadConfig();
     let client: Client | undefined;
     try {
@@ -141,12 +146,21 @@ export const modelCommand: Command = {
       if (action === 'train') {
         const protocol = studyOf(cfg, flags.study as string | undefined);
         const kinds = (flags.kinds as string | undefined)?.split(',').map((k) => k.trim());
-        const unknown = kinds?.filter((k) => !KINDS.includes(k as ModelKind));
-        if (unknown?.length) throw new UsageError(`--kinds: unknown kind(s) ${unknown.join(', ')} (expected ${KINDS.join(', ')})`);
-        const options: TrainingOptions = { predictAt: flags['predict-at'] as string | undefined, kinds: kinds as ModelKind[] | undefined, bootstrapReplicates: flags.bootstrap as number | undefined };
+        const unknown = kinds?.filter((k) => !MODEL_KINDS.includes(k as ModelKind));
+        if (unknown?.length) throw new UsageError(`--kinds: unknown kind(s) ${unknown.join(', ')} (expected ${MODEL_KINDS.join(', ')})`);
+        const options: TrainingOptions = {
+          predictAt: flags['predict-at'] as string | undefined,
+          kinds: kinds as ModelKind[] | undefined,
+          bootstrapReplicates: flags.bootstrap as number | undefined,
+        };
         const result = await withWorker(() => trainModels(c, cfg, protocol, options));
-        console.log(`trained on ${result.dataset.patients} patients of ${protocol.studyId} (${result.dataset.events} good responders; hold-out ${result.dataset.holdout.length}), predicting at '${result.dataset.predictAt}'`);
-        for (const m of result.models) console.log(`  ${m.name}@${m.version}  ${m.kind.padEnd(9)} nested-CV AUC ${fmt(m.auc)} (95 % CI ${m.aucCi.map(fmt).join('–')})${m.aliases.length ? `  [${m.aliases.join(', ')}]` : ''}`);
+        console.log(
+          `trained on ${result.dataset.patients} patients of ${protocol.studyId} (${result.dataset.events} good responders; hold-out ${result.dataset.holdout.length}), predicting at '${result.dataset.predictAt}'`,
+        );
+        for (const m of result.models)
+          console.log(
+            `  ${m.name}@${m.version}  ${m.kind.padEnd(9)} nested-CV AUC ${fmt(m.auc)} (95 % CI ${m.aucCi.map(fmt).join('–')})${m.aliases.length ? `  [${m.aliases.join(', ')}]` : ''}`,
+          );
         return 0;
       }
       // An update needs the promotion still open; a closed one is named with how it ended.
@@ -154,7 +168,8 @@ export const modelCommand: Command = {
         const handle = c.workflow.getHandle(promotionWorkflowId(name));
         const status = (await handle.describe().catch(() => undefined))?.status.name;
         if (status === undefined) throw new Error(`no promotion of '${name}' was ever started`);
-        if (status === 'COMPLETED') throw new Error(`no promotion of '${name}' is open: the last one ended ${((await handle.result()) as PromotionView).phase}`);
+        if (status === 'COMPLETED')
+          throw new Error(`no promotion of '${name}' is open: the last one ended ${((await handle.result()) as PromotionView).phase}`);
         if (status !== 'RUNNING') throw new Error(`no promotion of '${name}' is open: the last one is ${status.toLowerCase()}`);
       };
       if (action === 'promote') {
@@ -172,9 +187,17 @@ export const modelCommand: Command = {
           return 0;
         }
         const protocol = studyOf(cfg, flags.study as string | undefined);
-        const view = await withWorker(() => startPromotion(c, cfg, { protocol, modelName: flags.model as string | undefined, challenger: flags.challenger as string | undefined }, { supersede: flags.supersede === true }));
+        const view = await withWorker(() =>
+          startPromotion(
+            c,
+            cfg,
+            { protocol, modelName: flags.model as string | undefined, challenger: flags.challenger as string | undefined },
+            { supersede: flags.supersede === true },
+          ),
+        );
         printPromotion(view);
-        if (view.phase === 'awaiting-approval') console.log(`approve with: osteoflow model promote --model ${view.modelName} --approve --by <you> --reason "<why>"`);
+        if (view.phase === 'awaiting-approval')
+          console.log(`approve with: osteoflow model promote --model ${view.modelName} --approve --by <you> --reason "<why>"`);
         return view.phase === 'gate-failed' ? 1 : 0;
       }
       need(flags, 'model', 'by', 'reason');

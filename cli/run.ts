@@ -13,45 +13,35 @@ import { runSyntheticStudy, type SyntheticRun } from './syntheticRun';
 import { createPipelineWorker } from '../workers/pipeline/worker';
 import { installRuntime } from '../workers/runtime';
 import { trainAndPromote, type MainJobModels } from '../clients/training';
-import type { Command } from './main';
-import { parseFlags, UsageError } from './args';
+import { parseArguments, type Command } from './command';
+import { parseFlags, type FlagSpec } from './args';
 import { cohortSummary, printCohortTable } from './summary';
 
-const USAGE =
-  'usage: osteoflow run [--patients N] [--seed S] [--defect-rate R] [--workers K] [--study ID] [--summary-json FILE] [--keep-stack]';
+const USAGE = 'usage: osteoflow run [--patients N] [--seed S] [--defect-rate R] [--workers K] [--study ID] [--summary-json FILE] [--keep-stack]';
+
+const FLAGS = {
+  patients: { kind: 'int', min: 1, max: 999 },
+  seed: { kind: 'int', min: 0 },
+  'defect-rate': { kind: 'number', min: 0, max: 1 },
+  workers: { kind: 'int', min: 1, max: 16 },
+  study: { kind: 'string' },
+  'summary-json': { kind: 'string' },
+  'keep-stack': { kind: 'boolean' },
+} as const satisfies FlagSpec;
 
 export const runCommand: Command = {
   summary: 'run the main job: a synthetic study through the whole pipeline on the embedded stack',
   async run(argv) {
-    let flags;
-    try {
-      flags = parseFlags(argv, {
-        patients: { kind: 'int', min: 1, max: 999 },
-        seed: { kind: 'int', min: 0 },
-        'defect-rate': { kind: 'string' },
-        workers: { kind: 'int', min: 1, max: 16 },
-        study: { kind: 'string' },
-        'summary-json': { kind: 'string' },
-        'keep-stack': { kind: 'boolean' },
-      });
-      const rate = Number(flags['defect-rate'] ?? 0.05);
-      if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--defect-rate must be a number from 0 to 1, got '${flags['defect-rate']}'`);
-      flags['defect-rate'] = rate;
-    } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`osteoflow run: ${err.message}\n${USAGE}`);
-        return 2;
-      }
-      throw err;
-    }
+    const flags = parseArguments('osteoflow run', USAGE, () => parseFlags(argv, FLAGS));
+    if (typeof flags === 'number') return flags;
     try {
       await mainJob({
-        patients: (flags.patients as number | undefined) ?? 24,
-        seed: (flags.seed as number | undefined) ?? 7,
-        defectRate: flags['defect-rate'] as number,
-        workers: (flags.workers as number | undefined) ?? Math.max(1, Math.min(2, os.cpus().length)),
-        studyId: (flags.study as string | undefined) ?? `SYNTH-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
-        summaryJson: flags['summary-json'] as string | undefined,
+        patients: flags.patients ?? 24,
+        seed: flags.seed ?? 7,
+        defectRate: flags['defect-rate'] ?? 0.05,
+        workers: flags.workers ?? Math.max(1, Math.min(2, os.cpus().length)),
+        studyId: flags.study ?? `SYNTH-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
+        summaryJson: flags['summary-json'],
         keepStack: flags['keep-stack'] === true,
       });
       return 0;
@@ -93,7 +83,11 @@ async function mainJob(opts: MainJobOptions): Promise<void> {
   const endpoints = await startStack(cfg, { log: (line) => console.log(`[stack] ${line}`) });
   // The summary below is what a person reads: failed QC verdicts are reported by the driver, not as worker warnings.
   installRuntime('ERROR');
-  const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri, maxConcurrentActivities: 1 });
+  const pipeline = await createPipelineWorker(cfg, {
+    address: endpoints.temporal.address,
+    mlflowUri: endpoints.mlflow.trackingUri,
+    maxConcurrentActivities: 1,
+  });
   const running = pipeline.worker.run();
   const helpers = startWorkerProcesses(opts.workers - 1, process.env);
   const client = await connectClient(endpoints.temporal.address, cfg.temporal);
@@ -109,7 +103,10 @@ async function mainJob(opts: MainJobOptions): Promise<void> {
       workDir: path.join(cfg.dataDir, 'studies', opts.studyId),
       log,
     });
-    models = await trainAndPromote(client, cfg, run.protocol, { log, endpoints: { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri } });
+    models = await trainAndPromote(client, cfg, run.protocol, {
+      log,
+      endpoints: { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri },
+    });
   } finally {
     for (const child of helpers) child.kill('SIGTERM');
     pipeline.worker.shutdown();

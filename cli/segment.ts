@@ -2,7 +2,8 @@
 // Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from './main';
+import type { Command } from './command';
+import { parseFlags, UsageError, type FlagSpec } from './args';
 import { readImage, writeNifti } from '../imaging/io';
 import type { Volume } from '../imaging/image';
 import {
@@ -35,7 +36,18 @@ const USAGE = `usage: osteoflow segment --image IMG [--image IMG2 …] --out MAS
   --json            one JSON object instead of text
   -h, --help        this text`;
 
-class UsageError extends Error {}
+const FLAGS = {
+  image: { kind: 'list', required: 'one per model channel' },
+  model: { kind: 'string' },
+  out: { kind: 'string', required: true },
+  reference: { kind: 'string' },
+  tta: { kind: 'boolean' },
+  providers: { kind: 'string' },
+  batch: { kind: 'int', min: 1, max: 256 },
+  overlap: { kind: 'number', min: 0, max: 0.9 },
+  threads: { kind: 'int', min: 1, max: 1024 },
+  json: { kind: 'boolean' },
+} as const satisfies FlagSpec;
 
 export interface SegmentArgs {
   images: string[];
@@ -52,52 +64,28 @@ export interface SegmentArgs {
 }
 
 export function parseSegmentArgs(argv: readonly string[]): SegmentArgs {
-  const args: Partial<SegmentArgs> & { images: string[] } = { images: [], tta: false, json: false };
-  const single = new Set(['--model', '--out', '--reference', '--providers', '--batch', '--overlap', '--threads']);
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return { ...args, help: true } as SegmentArgs;
-    if (arg === '--tta') {
-      args.tta = true;
-      continue;
-    }
-    if (arg === '--json') {
-      args.json = true;
-      continue;
-    }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag !== '--image' && !single.has(flag)) throw new UsageError(`unknown argument '${arg}'`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (flag === '--image') {
-      args.images.push(value);
-      continue;
-    }
-    if (seen.has(flag)) throw new UsageError(`${flag} given twice`);
-    seen.add(flag);
-    const number = (min: number, max: number, integer: boolean) => {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got '${value}'`);
-      return n;
-    };
-    if (flag === '--model') args.model = value;
-    else if (flag === '--out') args.out = value;
-    else if (flag === '--reference') args.reference = value;
-    else if (flag === '--batch') args.batch = number(1, 256, true);
-    else if (flag === '--overlap') args.overlap = number(0, 0.9, false);
-    else if (flag === '--threads') args.threads = number(1, 1024, true);
-    else {
-      try {
-        args.providers = parseProviders(value);
-      } catch (err) {
-        throw new UsageError(`--providers: ${(err as Error).message}`);
-      }
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) return { help: true } as SegmentArgs;
+  let providers: ExecutionProvider[] = ['cpu'];
+  if (flags.providers !== undefined) {
+    try {
+      providers = parseProviders(flags.providers);
+    } catch (err) {
+      throw new UsageError(`--providers: ${(err as Error).message}`);
     }
   }
-  if (args.images.length === 0) throw new UsageError('--image is required (one per model channel)');
-  if (!args.out) throw new UsageError('--out is required');
-  return { ...args, model: args.model ?? DEFAULT_MODEL_DIR, providers: args.providers ?? ['cpu'] } as SegmentArgs;
+  return {
+    images: flags.image!,
+    model: flags.model ?? DEFAULT_MODEL_DIR,
+    out: flags.out!,
+    reference: flags.reference,
+    tta: flags.tta === true,
+    providers,
+    batch: flags.batch,
+    overlap: flags.overlap,
+    threads: flags.threads,
+    json: flags.json === true,
+  };
 }
 
 /** The images in the sidecar's channel order: plain paths as given, MODALITY=PATH by modality. */
@@ -109,7 +97,10 @@ export function orderImages(specs: string[], pkg: ModelPackage): string[] {
   const byModality = new Map(named.map((m) => [m![1], m![2]]));
   const missing = channels.filter((c) => !byModality.has(c));
   if (missing.length) {
-    throw new SegmentationInputError(`the model needs ${channels.join(' + ')}; no image given for ${missing.join(', ')}`, { field: '--image', expected: channels.map((c) => `${c}=PATH`).join(' ') });
+    throw new SegmentationInputError(`the model needs ${channels.join(' + ')}; no image given for ${missing.join(', ')}`, {
+      field: '--image',
+      expected: channels.map((c) => `${c}=PATH`).join(' '),
+    });
   }
   return channels.map((c) => byModality.get(c)!);
 }
@@ -133,7 +124,10 @@ async function run(argv: string[]): Promise<number> {
     const volumes: Volume[] = orderImages(args.images, pkg).map((file) => readImage(file));
     const reference = args.reference !== undefined ? readImage(args.reference) : undefined;
     if (reference && reference.data.length !== volumes[0].data.length) {
-      throw new SegmentationInputError(`reference mask has ${reference.geometry.size.join('×')} voxels, the image ${volumes[0].geometry.size.join('×')}`, { file: args.reference, expected: "a mask on the first image's grid" });
+      throw new SegmentationInputError(`reference mask has ${reference.geometry.size.join('×')} voxels, the image ${volumes[0].geometry.size.join('×')}`, {
+        file: args.reference,
+        expected: "a mask on the first image's grid",
+      });
     }
     session = await ModelSession.open(pkg, { providers: args.providers, cpuThreads: args.threads });
     const result = await segmentVolumes(volumes, pkg, session, { tta: args.tta, batchSize: args.batch, overlap: args.overlap });
@@ -147,7 +141,9 @@ async function run(argv: string[]): Promise<number> {
       ...(session.fallbackReason ? { fallback: session.fallbackReason } : {}),
       tumourVoxels: result.tumourVoxels,
       tumourMl: Number(result.tumourMl.toFixed(3)),
-      ...(reference ? { referenceMl: Number(volumeMl(countNonZero(reference.data), reference.geometry.spacing).toFixed(3)), dice: Number(diceValue!.toFixed(4)) } : {}),
+      ...(reference
+        ? { referenceMl: Number(volumeMl(countNonZero(reference.data), reference.geometry.spacing).toFixed(3)), dice: Number(diceValue!.toFixed(4)) }
+        : {}),
       windows: result.windows,
       passes: result.passes,
       modelGrid: result.modelGrid,
@@ -157,7 +153,9 @@ async function run(argv: string[]): Promise<number> {
     else {
       console.log(`tumour volume: ${summary.tumourMl} ml (${summary.tumourVoxels} voxels) → ${summary.mask}`);
       if (diceValue !== undefined) console.log(`Dice vs ${args.reference}: ${diceValue.toFixed(4)} (reference ${summary.referenceMl} ml)`);
-      console.log(`${pkg.ref} on ${session.provider}${session.fallbackReason ? ` (fallback: ${session.fallbackReason})` : ''}: ${result.windows} windows, ${result.passes} passes, ${Math.round(result.timings.totalMs)} ms`);
+      console.log(
+        `${pkg.ref} on ${session.provider}${session.fallbackReason ? ` (fallback: ${session.fallbackReason})` : ''}: ${result.windows} windows, ${result.passes} passes, ${Math.round(result.timings.totalMs)} ms`,
+      );
     }
     return 0;
   } catch (err) {

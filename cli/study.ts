@@ -4,12 +4,12 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { connectClient } from '../config/temporal';
-import { currentEndpoints } from '../ops/stack';
+import { currentEndpoints } from '../config/endpoints';
 import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, timelineHandle, withdraw } from '../clients/coordinator';
 import { loadStudyFile } from '../study/protocol';
 import type { HuvosGrade, TimelineView } from '../contracts/timeline';
-import { parseFlags, UsageError, type FlagSpec } from './args';
-import type { Command } from './main';
+import { isHelp, parseFlags, type FlagSpec } from './args';
+import { parseArguments, type Command } from './command';
 
 const USAGE = `usage: osteoflow study <action> [options]
   enrol     --study-file FILE --patient PSEUDONYM
@@ -20,7 +20,8 @@ const USAGE = `usage: osteoflow study <action> [options]
   show      --study ID --patient P
   list      --study ID [--filter 'QcStatus = "failed"']`;
 
-const s = { kind: 'string' } as const;
+// Every flag of an action is required but --filter.
+const s = { kind: 'string', required: true } as const;
 const SPECS: Record<string, FlagSpec> = {
   enrol: { 'study-file': s, patient: s },
   register: { study: s, patient: s, timepoint: s, modality: s, source: s },
@@ -28,13 +29,8 @@ const SPECS: Record<string, FlagSpec> = {
   pathology: { study: s, patient: s, necrosis: s, huvos: s, date: s },
   withdraw: { study: s, patient: s, reason: s },
   show: { study: s, patient: s },
-  list: { study: s, filter: s },
+  list: { study: s, filter: { kind: 'string' } },
 };
-
-function required(flags: Record<string, unknown>, spec: FlagSpec, optional: string[] = []): Record<string, string> {
-  for (const name of Object.keys(spec)) if (!optional.includes(name) && flags[name] === undefined) throw new UsageError(`--${name} is required`);
-  return flags as Record<string, string>;
-}
 
 function printTimeline(view: TimelineView): void {
   console.log(`${view.studyId}/${view.pseudonym}: ${view.stage}${view.withdrawn ? ` (withdrawn: ${view.withdrawn.reason})` : ''}`);
@@ -43,7 +39,9 @@ function printTimeline(view: TimelineView): void {
     const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
     const s = tp.segmentation;
     const segmentation = s ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s` : '';
-    console.log(`  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, segmentation, prediction, tp.note].filter(Boolean).join(' · ')}`);
+    console.log(
+      `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, segmentation, prediction, tp.note].filter(Boolean).join(' · ')}`,
+    );
   }
 }
 
@@ -51,21 +49,18 @@ export const studyCommand: Command = {
   summary: "a study coordinator's actions on patient timelines (enrol, register, override, pathology, withdraw, show, list)",
   async run(argv) {
     const [action, ...rest] = argv;
-    const spec = action ? SPECS[action] : undefined;
+    if (isHelp(action)) {
+      console.log(USAGE);
+      return 0;
+    }
+    const spec = action && Object.hasOwn(SPECS, action) ? SPECS[action] : undefined;
     if (!spec) {
       console.error(USAGE);
       return 2;
     }
-    let flags: Record<string, string>;
-    try {
-      flags = required(parseFlags(rest, spec), spec, ['filter']);
-    } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`osteoflow study ${action}: ${err.message}\n${USAGE}`);
-        return 2;
-      }
-      throw err;
-    }
+    const parsed = parseArguments(`osteoflow study ${action}`, USAGE, () => parseFlags(rest, spec));
+    if (typeof parsed === 'number') return parsed;
+    const flags = parsed as Record<string, string>;
     const cfg = loadConfig();
     const client = await connectClient(currentEndpoints(cfg).temporal.address, cfg.temporal);
     try {

@@ -73,11 +73,22 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  const notes = new Set(run.timelines.filter((_view, i) => !summary.patients[i].prediction).map((v) => v.timepoints.at(-1)?.note).filter(Boolean));
+  const notes = new Set(
+    run.timelines
+      .filter((_view, i) => !summary.patients[i].prediction)
+      .map((v) => v.timepoints.at(-1)?.note)
+      .filter(Boolean),
+  );
   for (const note of notes) console.log(`no prediction: ${note}`);
 
   console.log('\nresponse models (nested cross-validation on the study; AUC with DeLong 95 % CI)');
-  const modelRows = summary.models.map((m) => [`${m.name}@${m.version}`, m.kind, m.auc.toFixed(3), `[${m.aucCi[0].toFixed(3)}, ${m.aucCi[1].toFixed(3)}]`, m.aliases.join(', ') || '–']);
+  const modelRows = summary.models.map((m) => [
+    `${m.name}@${m.version}`,
+    m.kind,
+    m.auc.toFixed(3),
+    `[${m.aucCi[0].toFixed(3)}, ${m.aucCi[1].toFixed(3)}]`,
+    m.aliases.join(', ') || '–',
+  ]);
   const modelHeader = ['model', 'kind', 'AUC', '95 % CI', 'aliases'];
   const mw = modelHeader.map((h, c) => Math.max(h.length, ...modelRows.map((r) => r[c].length)));
   const mline = (cells: string[]) => cells.map((v, c) => v.padEnd(mw[c])).join('  ');

@@ -61,9 +61,8 @@ export async function runSyntheticStudy(client: Client, cfg: OsteoflowConfig, op
   const rescans: SyntheticRun['rescans'] = [];
   const labelled = new Set<string>();
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60000);
-  let views: TimelineView[] = [];
   for (;;) {
-    views = await Promise.all(manifest.patients.map((p) => readTimeline(handles.get(p.pseudonym)!)));
+    const views = await Promise.all(manifest.patients.map((p) => readTimeline(handles.get(p.pseudonym)!)));
     for (const [i, view] of views.entries()) {
       const patient = manifest.patients[i];
       for (const tp of view.timepoints) {

@@ -2,9 +2,10 @@
 // embedded stack's, or TEMPORAL_ADDRESS — provisioning its venv first (once). Signals pass through: SIGTERM/SIGINT
 // let the running segmentation finish or hand it back (OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S) before the worker exits.
 import { loadConfig } from '../config';
-import { currentEndpoints } from '../ops/stack';
+import { currentEndpoints } from '../config/endpoints';
 import { ensureTorchVenv, spawnTorchWorker, torchWorkerEnv } from '../ops/torchWorker';
-import type { Command } from './main';
+import { parseArguments, type Command } from './command';
+import { isHelp, parseFlags } from './args';
 
 const USAGE = `usage: osteoflow worker torch [--queue NAME]
 
@@ -18,14 +19,20 @@ export const workerCommand: Command = {
   summary: 'run the Python (PyTorch) segmentation worker against the stack',
   async run(argv) {
     const [kind, ...rest] = argv;
-    if (kind !== 'torch' || (rest.length !== 0 && !(rest.length === 2 && rest[0] === '--queue'))) {
-      console.error(USAGE);
-      return kind === '--help' || kind === '-h' ? 0 : 2;
+    if (isHelp(kind)) {
+      console.log(USAGE);
+      return 0;
     }
+    if (kind !== 'torch') {
+      console.error(USAGE);
+      return 2;
+    }
+    const flags = parseArguments('osteoflow worker torch', USAGE, () => parseFlags(rest, { queue: { kind: 'string' } }));
+    if (typeof flags === 'number') return flags;
     const cfg = loadConfig();
     const address = currentEndpoints(cfg).temporal.address;
     const python = await ensureTorchVenv(cfg, (line) => console.log(line));
-    const child = spawnTorchWorker(python, torchWorkerEnv(cfg, address, rest[1] ?? cfg.taskQueues.segmentation));
+    const child = spawnTorchWorker(python, torchWorkerEnv(cfg, address, flags.queue ?? cfg.taskQueues.segmentation));
     child.stdout!.pipe(process.stdout);
     child.stderr!.pipe(process.stderr);
     const forward = (signal: NodeJS.Signals) => child.kill(signal);

@@ -31,7 +31,8 @@ export function timelineHandle(client: Client, studyId: string, pseudonym: strin
 
 export const registerScan = (h: TimelineHandle, input: RegisterScanInput): Promise<TimelineView> => h.executeUpdate(registerScanUpdate, { args: [input] });
 export const overrideQc = (h: TimelineHandle, input: OverrideQcInput): Promise<TimelineView> => h.executeUpdate(overrideQcUpdate, { args: [input] });
-export const recordPathology = (h: TimelineHandle, input: RecordPathologyInput): Promise<TimelineView> => h.executeUpdate(recordPathologyUpdate, { args: [input] });
+export const recordPathology = (h: TimelineHandle, input: RecordPathologyInput): Promise<TimelineView> =>
+  h.executeUpdate(recordPathologyUpdate, { args: [input] });
 export const withdraw = (h: TimelineHandle, input: WithdrawInput): Promise<TimelineView> => h.executeUpdate(withdrawUpdate, { args: [input] });
 export const readTimeline = (h: TimelineHandle): Promise<TimelineView> => h.query(timelineQuery);
 

@@ -1,20 +1,12 @@
 // What an ML engineer (or the main job) does with the Temporal client on the training task queue: train a study's
 // models, start a promotion, approve / reject it, roll it back, and the main job's whole train → promote → re-score.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { TrainingOptions, TrainingResult } from '../contracts/models';
 import type { OsteoflowConfig } from '../config';
-import { currentEndpoints } from '../ops/stack';
+import { currentEndpoints } from '../config/endpoints';
 import { MlflowClient } from '../registry/mlflowClient';
 import type { StudyProtocol } from '../contracts/study';
-import {
-  approvePromotionUpdate,
-  promotionQuery,
-  rejectPromotionUpdate,
-  rollbackUpdate,
-  type ApprovalInput,
-  type PromotionInput,
-  type PromotionView,
-} from '../workflows/models/messages';
+import { approvePromotionUpdate, promotionQuery, rejectPromotionUpdate, rollbackUpdate } from '../workflows/models/messages';
+import { CHALLENGER_KINDS, type ApprovalInput, type PromotionInput, type PromotionView, type TrainingOptions, type TrainingResult } from '../contracts/models';
 import { promotionWorkflow, promotionWorkflowId } from '../workflows/promotion';
 import { trainingWorkflow, trainingWorkflowId } from '../workflows/training';
 import { createTrainingWorker } from '../workers/training/worker';
@@ -31,7 +23,12 @@ export async function trainModels(client: Client, cfg: OsteoflowConfig, protocol
  * Starts the model's promotion and waits until its gate is decided (awaiting approval, or gate failed). A promotion
  * still open for the same model (awaiting approval, or in its rollback window) makes this fail unless `supersede`.
  */
-export async function startPromotion(client: Client, cfg: OsteoflowConfig, input: PromotionInput, options: { supersede?: boolean } = {}): Promise<PromotionView> {
+export async function startPromotion(
+  client: Client,
+  cfg: OsteoflowConfig,
+  input: PromotionInput,
+  options: { supersede?: boolean } = {},
+): Promise<PromotionView> {
   const modelName = input.modelName ?? input.protocol.model.name;
   const handle = await client.workflow
     .start(promotionWorkflow, {
@@ -99,23 +96,29 @@ export async function trainAndPromote(
   options: { training?: TrainingOptions; log?: (line: string) => void; endpoints?: { address: string; mlflowUri: string } } = {},
 ): Promise<MainJobModels> {
   const log = options.log ?? (() => undefined);
-  const endpoints = options.endpoints ?? (() => {
-    const e = currentEndpoints(cfg);
-    return { address: e.temporal.address, mlflowUri: e.mlflow.trackingUri };
-  })();
+  const endpoints =
+    options.endpoints ??
+    (() => {
+      const e = currentEndpoints(cfg);
+      return { address: e.temporal.address, mlflowUri: e.mlflow.trackingUri };
+    })();
   const training = await createTrainingWorker(cfg, endpoints);
   try {
     return await training.worker.runUntil(async () => {
       log(`training ${protocol.model.name} on study ${protocol.studyId}`);
       const result = await trainModels(client, cfg, protocol, options.training);
-      log(`trained on ${result.dataset.patients} patients (${result.dataset.holdout.length} locked as hold-out), ${result.robustness.robust.length} robust baseline features`);
+      log(
+        `trained on ${result.dataset.patients} patients (${result.dataset.holdout.length} locked as hold-out), ${result.robustness.robust.length} robust baseline features`,
+      );
       // The best radiomics model first; the next one if the gate refuses it.
-      const order = result.models.filter((m) => m.kind === 'delta' || m.kind === 'combined').sort((a, b) => b.auc - a.auc);
+      const order = result.models.filter((m) => CHALLENGER_KINDS.includes(m.kind)).sort((a, b) => b.auc - a.auc);
       let promotion: PromotionView | null = null;
       for (const candidate of order) {
         const started = await startPromotion(client, cfg, { protocol, challenger: candidate.version }, { supersede: true });
         if (started.phase !== 'awaiting-approval') {
-          log(`${candidate.name}@${candidate.version} (${candidate.kind}) not promoted: ${started.phase} — ${started.decisions.map((d) => d.detail ?? d.reason).join('; ')}`);
+          log(
+            `${candidate.name}@${candidate.version} (${candidate.kind}) not promoted: ${started.phase} — ${started.decisions.map((d) => d.detail ?? d.reason).join('; ')}`,
+          );
           promotion = started;
           continue;
         }
@@ -123,11 +126,17 @@ export async function trainAndPromote(
           identity: MAIN_JOB_IDENTITY,
           reason: `main job: best cross-validated ${candidate.kind} model (AUC ${candidate.auc.toFixed(3)}) passed the promotion gate`,
         });
-        log(`${candidate.name}@${candidate.version} (${candidate.kind}) is champion; re-scored ${promotion.rescore?.scored.length ?? 0} patients, signalled ${promotion.rescore?.signalled.length ?? 0} timelines`);
+        log(
+          `${candidate.name}@${candidate.version} (${candidate.kind}) is champion; re-scored ${promotion.rescore?.scored.length ?? 0} patients, signalled ${promotion.rescore?.signalled.length ?? 0} timelines`,
+        );
         break;
       }
       const registered = await new MlflowClient({ trackingUri: endpoints.mlflowUri, token: cfg.mlflow.token }).getRegisteredModel(protocol.model.name);
-      const aliasesOf = (version: string) => (registered.aliases ?? []).filter((a) => a.version === version).map((a) => a.alias).sort();
+      const aliasesOf = (version: string) =>
+        (registered.aliases ?? [])
+          .filter((a) => a.version === version)
+          .map((a) => a.alias)
+          .sort();
       const models = result.models.map((m) => ({ name: m.name, version: m.version, aliases: aliasesOf(m.version), kind: m.kind, auc: m.auc, aucCi: m.aucCi }));
       return { models, training: result, promotion };
     });

@@ -2,6 +2,7 @@
 // validated at start so that a bad value fails with its name and what was expected.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { TASK_QUEUES } from '../contracts/taskQueues';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -80,7 +81,7 @@ function defaults(): OsteoflowConfig {
     temporal: { namespace: 'osteoflow' },
     mlflow: {},
     notifications: {},
-    taskQueues: { pipeline: 'osteoflow-pipeline', segmentation: 'osteoflow-segmentation', training: 'osteoflow-training' },
+    taskQueues: { ...TASK_QUEUES },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050 },
     python: 'python3',
@@ -104,7 +105,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`configuration file ${file}: not readable JSON (${(err as Error).message})`);
+    throw new Error(`configuration file ${file}: not readable JSON (${(err as Error).message})`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`configuration file ${file}: expected a JSON object at the top level`);

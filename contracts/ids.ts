@@ -13,7 +13,7 @@ export function assertStudyId(studyId: string): void {
 export function assertPseudonym(pseudonym: string): void {
   if (!PSEUDONYM.test(pseudonym)) {
     // The value itself is not echoed: it might be the identity we must keep out of logs.
-    throw new Error('pseudonym is not valid (expected 1–64 letters, digits, \'_\' or \'-\', e.g. "OS-017"; never a name or hospital number)');
+    throw new Error("pseudonym is not valid (expected 1–64 letters, digits, '_' or '-', e.g. \"OS-017\"; never a name or hospital number)");
   }
 }
 

@@ -1,10 +1,150 @@
-// The model activities' signatures (training and promotion): what the Training and Promotion workflows call and the
-// training worker implements. Plain data only, so the workflows can import these types.
-import type { ModelKind } from '../models/dataset';
-import type { Candidate } from '../models/training/candidate';
-import type { GatePolicy, GateResult } from '../registry/promotionPolicy';
-import type { RegisteredCandidate } from '../registry/modelPackage';
+// The model contracts: the kinds of response model, the registry aliases, and the signatures and plain data of the
+// training and promotion activities and workflows. Plain data only (no imports outside contracts/), so workflows,
+// activities, clients and the CLI share one declaration.
 import type { StudyProtocol } from './study';
+
+/**
+ * Every kind of response model, with the feature families it is trained on and whether it may become `challenger`.
+ * Declaring a new kind is a change of this table plus the kind's own feature code.
+ */
+export const MODEL_KIND_SPECS = {
+  clinical: { families: ['clinical'], challenger: false },
+  baseline: { families: ['baseline'], challenger: false },
+  delta: { families: ['delta'], challenger: true },
+  combined: { families: ['clinical', 'baseline', 'delta'], challenger: true },
+} as const satisfies Record<string, { families: readonly FeatureFamily[]; challenger: boolean }>;
+
+export type ModelKind = keyof typeof MODEL_KIND_SPECS;
+/** The kinds in the order they are trained and listed. */
+export const MODEL_KINDS = Object.keys(MODEL_KIND_SPECS) as ModelKind[];
+/** Kinds eligible for alias `challenger` when training options name none. */
+export const CHALLENGER_KINDS = MODEL_KINDS.filter((kind) => MODEL_KIND_SPECS[kind].challenger);
+
+/** Feature families of the model rows: `clinical:…`, `baseline:…`, `delta:…`. */
+export type FeatureFamily = 'clinical' | 'baseline' | 'delta';
+
+/** Registry aliases: training points `challenger` at its best eligible version; promotion moves `champion`. */
+export const CHAMPION_ALIAS = 'champion';
+export const CHALLENGER_ALIAS = 'challenger';
+
+/** A Temporal duration: milliseconds, or a string such as '14 days'. */
+export type Duration = number | string;
+
+export interface NetBenefitPoint {
+  threshold: number;
+  /** TP/n − FP/n · pt/(1 − pt), a patient treated when p ≥ pt. */
+  model: number;
+  /** prevalence − (1 − prevalence) · pt/(1 − pt). */
+  treatAll: number;
+  treatNone: 0;
+}
+
+export interface NomogramAxis {
+  name: string;
+  coefficient: number;
+  /** The value scoring 0 points (the minimum for β > 0, the maximum for β < 0). */
+  reference: number;
+  ticks: { value: number; points: number }[];
+}
+
+export interface Nomogram {
+  axes: NomogramAxis[];
+  /** Points per unit of the linear predictor: 100 / the widest |β|·range. */
+  pointsPerUnit: number;
+  /** Linear predictor when every predictor scores 0 points. */
+  baseLinearPredictor: number;
+  maxTotalPoints: number;
+  /** Total points at which the predicted probability reaches each requested value. */
+  probabilityAxis: { probability: number; totalPoints: number }[];
+}
+
+export const ARTIFACT_FORMAT = 'osteoflow-logistic/1';
+
+export interface ModelArtifact {
+  format: typeof ARTIFACT_FORMAT;
+  kind: ModelKind;
+  /** The timepoint whose data the model needs (it predicts from that timepoint on). */
+  predictAt: string;
+  /** Timepoints in protocol order (the baseline first), for reading the patient's data. */
+  timepoints: string[];
+  studyId: string;
+  engine: { name: string; version: string; paramHash: string };
+  dataset: { fingerprint: string; patients: number; events: number };
+  /** Input features in coefficient order. */
+  features: string[];
+  scaler: { means: number[]; scales: number[] };
+  /** On the standardised scale. */
+  intercept: number;
+  coefficients: number[];
+  /** The same model per unit of each raw feature. */
+  original: { intercept: number; coefficients: Record<string, number> };
+  ranges: Record<string, [number, number]>;
+  youdenCutoff: number;
+  training: { alpha: number; lambda: number; lambdaRule: '1se' | 'min'; outerFolds: number; innerFolds: number; repeats: number; seed: number };
+  trainedAt: string;
+}
+
+export interface ModelMetrics {
+  /** AUC of the nested-CV out-of-fold predictions (mean over repeats), with DeLong's 95 % CI. */
+  auc: number;
+  aucCi: [number, number];
+  aucSe: number;
+  meanFoldAuc: number;
+  brier: number;
+  calibrationIntercept: number | null;
+  calibrationSlope: number | null;
+  hosmerLemeshow: { statistic: number; degreesOfFreedom: number; p: number } | null;
+  sensitivity: number;
+  specificity: number;
+  accuracy: number;
+  optimismCorrectedAuc: { apparent: number; optimism: number; corrected: number; replicates: number } | null;
+  netBenefit: NetBenefitPoint[];
+  /** Why a statistic could not be computed (e.g. perfect separation), by statistic. */
+  notes: Record<string, string>;
+}
+
+export interface Candidate {
+  kind: ModelKind;
+  artifact: ModelArtifact;
+  metrics: ModelMetrics;
+  /** Out-of-fold probability of every dataset row (nested CV, mean over repeats). */
+  outOfFold: number[];
+  /** Features offered to the model (after the robustness screen). */
+  offered: number;
+  /** Null when the refit kept no predictor (an intercept-only model); the reason is in metrics.notes.nomogram. */
+  nomogram: Nomogram | null;
+}
+
+export interface GatePolicy {
+  aucMargin: number;
+  /** One-sided level of the DeLong non-inferiority check. */
+  alpha: number;
+  calibrationSlope: [number, number];
+}
+
+export interface GateCheck {
+  name: 'discrimination' | 'calibration' | 'completeness';
+  passed: boolean;
+  detail: string;
+}
+
+export interface GateResult {
+  passed: boolean;
+  checks: GateCheck[];
+  challengerAuc: number | null;
+  championAuc: number | null;
+  aucDifference: number | null;
+  calibrationSlope: number | null;
+}
+
+export interface RegisteredCandidate {
+  name: string;
+  version: string;
+  runId: string;
+  kind: Candidate['kind'];
+  auc: number;
+  aucCi: [number, number];
+}
 
 export interface TrainingOptions {
   /** The timepoint the models predict at (default: the protocol's last). */
@@ -109,12 +249,24 @@ export interface ModelActivities {
   prepareTrainingSet(input: { protocol: StudyProtocol; predictAt: string; holdoutFraction?: number; seed?: number }): Promise<DatasetSummary>;
   screenRobustness(input: DatasetRef & { patients?: number; threshold?: number; seed?: number }): Promise<RobustnessSummary>;
   trainCandidates(input: DatasetRef & { kinds: ModelKind[]; robust: string[]; options: TrainingOptions }): Promise<TrainedCandidates>;
-  registerCandidate(input: { modelName: string; candidate: Candidate; experimentName: string; params: Record<string, string>; metrics: Record<string, number> }): Promise<RegisteredCandidate>;
+  registerCandidate(input: {
+    modelName: string;
+    candidate: Candidate;
+    experimentName: string;
+    params: Record<string, string>;
+    metrics: Record<string, number>;
+  }): Promise<RegisteredCandidate>;
   setAlias(input: { modelName: string; alias: string; version: string }): Promise<void>;
 
   /** A version number or an alias; null when the alias is not set (or the version does not exist). */
   resolveVersion(input: { modelName: string; ref: string }): Promise<VersionInfo | null>;
-  evaluateOnHoldout(input: { protocol: StudyProtocol; modelName: string; challenger: string; champion?: string; policy?: GatePolicy }): Promise<HoldoutEvaluation>;
+  evaluateOnHoldout(input: {
+    protocol: StudyProtocol;
+    modelName: string;
+    challenger: string;
+    champion?: string;
+    policy?: GatePolicy;
+  }): Promise<HoldoutEvaluation>;
   recordDecision(input: { modelName: string; decision: Decision }): Promise<void>;
   /** Moves alias `champion` to the version and appends it to the registered model's champion history. */
   moveChampion(input: { modelName: string; version: string }): Promise<void>;
@@ -122,3 +274,39 @@ export interface ModelActivities {
   restoreChampion(input: { modelName: string; previous: string | null }): Promise<void>;
   rescoreStudy(input: { protocol: StudyProtocol; modelName: string; version: string }): Promise<RescoreSummary>;
 }
+
+export interface PromotionInput {
+  protocol: StudyProtocol;
+  /** Default: the protocol's registered model. */
+  modelName?: string;
+  /** A version number or alias (default 'challenger'). */
+  challenger?: string;
+  policy?: GatePolicy;
+  /** How long an approval is awaited (default 14 days). */
+  approvalTimeout?: Duration;
+  /** How long after promotion a rollback is accepted (default 30 days). */
+  rollbackWindow?: Duration;
+}
+
+export type PromotionPhase =
+  'evaluating' | 'gate-failed' | 'awaiting-approval' | 'rejected' | 'approval-timed-out' | 'promoting' | 'promoted' | 'rolling-back' | 'rolled-back' | 'closed';
+
+export interface PromotionView {
+  modelName: string;
+  phase: PromotionPhase;
+  challenger?: VersionInfo;
+  /** The champion when the promotion started (restored by a rollback); null when there was none. */
+  previousChampion?: VersionInfo | null;
+  gate?: GateResult & { patients: string[] };
+  decisions: Decision[];
+  rescore?: RescoreSummary;
+}
+
+/** An ML engineer's decision: who (an identity the audit trail can name) and why. */
+export interface ApprovalInput {
+  identity: string;
+  reason: string;
+}
+
+/** Names of the Promotion workflow's updates and query (workflows/models/messages.ts defines them from these). */
+export const PROMOTION_MESSAGES = { approve: 'approve', reject: 'reject', rollback: 'rollback', status: 'promotion' } as const;

@@ -3,8 +3,6 @@
 // Python worker both check; these types mirror it. Plain data only: workflows import this file.
 
 export const SEGMENT_CONTRACT_VERSION = 1;
-/** The queue a study's automatic segmentation goes to when its study file names none (config's default too). */
-export const DEFAULT_SEGMENTATION_TASK_QUEUE = 'osteoflow-segmentation';
 
 export interface SegmentationImage {
   modality: string;

@@ -17,6 +17,15 @@ export interface QcProfile {
   maxSpacingMm: number;
   /** Plausible tumour volume in ml, [min, max]. */
   tumourVolumeMl: [number, number];
+  // Optional: protocols recorded before these keys existed have none; QC applies the defaults in qc/profile.ts.
+  /** Largest mask/image origin offset per axis that still counts as the same grid, as a fraction of the image's spacing (default 0.01). */
+  maskOriginTolerance?: number;
+  /** Largest mask/image spacing difference per axis that still counts as the same grid, as a fraction of the image's spacing (default 0.001). */
+  maskSpacingTolerance?: number;
+  /** An image whose intensity range (max − min over finite voxels) is at most this is constant (default 0: every voxel equal). */
+  constantImageMaxRange?: number;
+  /** A slice whose intensity range is at most this is blank (default 0: every voxel of the slice equal). */
+  blankSliceMaxRange?: number;
 }
 
 export interface StudyProtocol {
@@ -31,4 +40,11 @@ export interface StudyProtocol {
   missedAfterMs: number;
   /** Where scans are copied to (the study's store folder). */
   storeDir: string;
+}
+
+/** The modalities (and 'mask' when the study requires manual masks) a timepoint needs before it can run. */
+export function requiredScans(protocol: StudyProtocol, timepoint: string): string[] {
+  const tp = protocol.timepoints.find((t) => t.name === timepoint);
+  if (!tp) return [];
+  return protocol.segmentation.mode === 'manual-required' ? [...tp.modalities, 'mask'] : [...tp.modalities];
 }

@@ -1,15 +1,8 @@
 // Messages and views of the PatientTimeline workflow: plain data shared by the workflow, its clients and activities.
+import type { QcFinding } from './qc';
 import type { StudyProtocol } from './study';
 
-export type TimepointStatus =
-  | 'pending'
-  | 'overdue'
-  | 'acquiring'
-  | 'qc-failed/awaiting-rescan'
-  | 'segmenting'
-  | 'extracting'
-  | 'done'
-  | 'missed';
+export type TimepointStatus = 'pending' | 'overdue' | 'acquiring' | 'qc-failed/awaiting-rescan' | 'segmenting' | 'extracting' | 'done' | 'missed';
 
 export type HuvosGrade = 'I' | 'II' | 'III' | 'IV';
 
@@ -47,6 +40,8 @@ export interface RegisteredScan {
 export interface QcVerdict {
   passed: boolean;
   reasons: string[];
+  /** The reasons with their stable codes, findings[i].message === reasons[i]; absent when there is nothing to report, and in verdicts recorded before codes existed. */
+  findings?: QcFinding[];
   override?: { reason: string; who: string };
 }
 
@@ -164,4 +159,21 @@ export interface TimepointRunResult {
 export interface TimepointProgress {
   timepoint: string;
   status: 'acquiring' | 'segmenting' | 'extracting';
+}
+
+/** Names of the PatientTimeline's updates, query and signals (workflows/timeline/messages.ts defines them from these). */
+export const TIMELINE_MESSAGES = {
+  registerScan: 'registerScan',
+  overrideQc: 'overrideQc',
+  recordPathology: 'recordPathology',
+  withdraw: 'withdraw',
+  timeline: 'timeline',
+  timepointProgress: 'timepointProgress',
+  /** Predict again with another model version (sent by the promotion's re-score). */
+  rescore: 'rescore',
+} as const;
+
+export interface RescoreInput {
+  /** `name@version` of the model to predict with. */
+  model: string;
 }

@@ -15,15 +15,7 @@ export interface Geometry {
   direction: Mat3;
 }
 
-export type VoxelArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array;
+export type VoxelArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 export interface Volume<T extends VoxelArray = VoxelArray> {
   geometry: Geometry;
@@ -49,11 +41,7 @@ export function indexToPhysical(g: Geometry, i: number, j: number, k: number): V
   const a = i * sx;
   const b = j * sy;
   const c = k * sz;
-  return [
-    g.origin[0] + d[0] * a + d[1] * b + d[2] * c,
-    g.origin[1] + d[3] * a + d[4] * b + d[5] * c,
-    g.origin[2] + d[6] * a + d[7] * b + d[8] * c,
-  ];
+  return [g.origin[0] + d[0] * a + d[1] * b + d[2] * c, g.origin[1] + d[3] * a + d[4] * b + d[5] * c, g.origin[2] + d[6] * a + d[7] * b + d[8] * c];
 }
 
 /** Geometries match when sizes are equal and spacing/origin/direction agree within a tolerance (SimpleITK uses 1e-6 relative to spacing). */

@@ -26,7 +26,17 @@ function invert3(m: readonly number[]): number[] {
   if (det === 0 || !Number.isFinite(det)) {
     throw new RadiomicsInputError('image direction × spacing is singular', { field: 'direction', expected: 'an invertible direction matrix' });
   }
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+  return [
+    A / det,
+    -(b * i - c * h) / det,
+    (b * f - c * e) / det,
+    B / det,
+    (a * i - c * g) / det,
+    -(a * f - c * d) / det,
+    C / det,
+    -(a * h - b * g) / det,
+    (a * e - b * d) / det,
+  ];
 }
 
 /** D · diag(spacing), the index → physical linear map. */
@@ -56,11 +66,7 @@ function physicalToIndexMatrix(g: Geometry): number[] {
  */
 export function itkIndexToPhysical(g: Geometry, i: number, j: number, k: number): Vec3 {
   const m = indexToPhysicalMatrix(g);
-  return [
-    g.origin[0] + m[0] * i + m[1] * j + m[2] * k,
-    g.origin[1] + m[3] * i + m[4] * j + m[5] * k,
-    g.origin[2] + m[6] * i + m[7] * j + m[8] * k,
-  ];
+  return [g.origin[0] + m[0] * i + m[1] * j + m[2] * k, g.origin[1] + m[3] * i + m[4] * j + m[5] * k, g.origin[2] + m[6] * i + m[7] * j + m[8] * k];
 }
 
 /** Range a voxel type can hold, for ITK's clamping cast; null for floating types. */
@@ -86,11 +92,18 @@ function linearSampler(data: ArrayLike<number>, size: readonly number[]): Sample
   const [nx, ny, nz] = size;
   // neighbours beyond the edge are clamped to it, as ITK's LinearInterpolateImageFunction does
   return (x, y, z) => {
-    const x0 = Math.floor(x), y0 = Math.floor(y), z0 = Math.floor(z);
-    const fx = x - x0, fy = y - y0, fz = z - z0;
-    const xa = Math.min(Math.max(x0, 0), nx - 1), xb = Math.min(Math.max(x0 + 1, 0), nx - 1);
-    const ya = Math.min(Math.max(y0, 0), ny - 1), yb = Math.min(Math.max(y0 + 1, 0), ny - 1);
-    const za = Math.min(Math.max(z0, 0), nz - 1), zb = Math.min(Math.max(z0 + 1, 0), nz - 1);
+    const x0 = Math.floor(x),
+      y0 = Math.floor(y),
+      z0 = Math.floor(z);
+    const fx = x - x0,
+      fy = y - y0,
+      fz = z - z0;
+    const xa = Math.min(Math.max(x0, 0), nx - 1),
+      xb = Math.min(Math.max(x0 + 1, 0), nx - 1);
+    const ya = Math.min(Math.max(y0, 0), ny - 1),
+      yb = Math.min(Math.max(y0 + 1, 0), ny - 1);
+    const za = Math.min(Math.max(z0, 0), nz - 1),
+      zb = Math.min(Math.max(z0 + 1, 0), nz - 1);
     const at = (i: number, j: number, k: number) => data[i + nx * (j + ny * k)];
     const c00 = at(xa, ya, za) * (1 - fx) + at(xb, ya, za) * fx;
     const c10 = at(xa, yb, za) * (1 - fx) + at(xb, yb, za) * fx;
@@ -121,20 +134,24 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
     // coefficients only where the target grid samples: the index-space box of its corners, clamped to the image
     const lo = [Infinity, Infinity, Infinity];
     const hi = [-Infinity, -Infinity, -Infinity];
-    for (const i of [0, ox - 1]) for (const j of [0, oy - 1]) for (const k of [0, oz - 1]) {
-      const c = toIndex(i, j, k);
-      for (let d = 0; d < 3; d++) {
-        lo[d] = Math.min(lo[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
-        hi[d] = Math.max(hi[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
-      }
-    }
+    for (const i of [0, ox - 1])
+      for (const j of [0, oy - 1])
+        for (const k of [0, oz - 1]) {
+          const c = toIndex(i, j, k);
+          for (let d = 0; d < 3; d++) {
+            lo[d] = Math.min(lo[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
+            hi[d] = Math.max(hi[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
+          }
+        }
     const spline = new BSplineSampler(volume.data, size, supportBox(lo, hi, size));
     sampler = (x, y, z) => spline.sample(x, y, z);
   }
   const Ctor = volume.data.constructor as new (n: number) => T;
   const out = new Ctor(ox * oy * oz);
   const range = integerRange(volume.data);
-  const hx = size[0] - 0.5, hy = size[1] - 0.5, hz = size[2] - 0.5;
+  const hx = size[0] - 0.5,
+    hy = size[1] - 0.5,
+    hz = size[2] - 0.5;
   let o = 0;
   for (let k = 0; k < oz; k++) {
     for (let j = 0; j < oy; j++) {

@@ -5,12 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ModelInputError } from './stats/errors';
 import type { PatientKey, ResultsStore } from '../store/types';
-
-/** The four models compared side by side, as in the delta-radiomics literature. */
-export const MODEL_KINDS = ['clinical', 'baseline', 'delta', 'combined'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
-
-export type FeatureFamily = 'clinical' | 'baseline' | 'delta';
+import { MODEL_KIND_SPECS, type FeatureFamily, type ModelKind } from '../contracts/models';
 
 /** Good response: necrosis of at least 90 % (Huvos III/IV; Huvos et al. 1977). */
 export const GOOD_RESPONSE_NECROSIS_PCT = 90;
@@ -28,16 +23,8 @@ export function familyOf(feature: string): FeatureFamily {
   throw new ModelInputError(`has no family prefix (expected clinical:, baseline: or delta:)`, `feature '${feature}'`);
 }
 
-/** The families each kind of model is trained on. */
-export const KIND_FAMILIES: Record<ModelKind, readonly FeatureFamily[]> = {
-  clinical: ['clinical'],
-  baseline: ['baseline'],
-  delta: ['delta'],
-  combined: ['clinical', 'baseline', 'delta'],
-};
-
 export function usesFeature(kind: ModelKind, feature: string): boolean {
-  return KIND_FAMILIES[kind].includes(familyOf(feature));
+  return (MODEL_KIND_SPECS[kind].families as readonly FeatureFamily[]).includes(familyOf(feature));
 }
 
 /** The study facts the rows depend on: its id, the feature parameter hash and the timepoints in protocol order. */
@@ -185,7 +172,9 @@ export async function assembleDataset(store: ResultsStore, scope: DatasetScope, 
 
 export function datasetFingerprint(d: Pick<TrainingDataset, 'studyId' | 'paramHash' | 'predictAt' | 'patients' | 'labels' | 'features' | 'rows'>): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ studyId: d.studyId, paramHash: d.paramHash, predictAt: d.predictAt, patients: d.patients, labels: d.labels, features: d.features }));
+  hash.update(
+    JSON.stringify({ studyId: d.studyId, paramHash: d.paramHash, predictAt: d.predictAt, patients: d.patients, labels: d.labels, features: d.features }),
+  );
   const buffer = new Float64Array(d.features.length);
   for (const row of d.rows) {
     buffer.set(row);
@@ -206,10 +195,19 @@ export const MIN_PER_CLASS = 4;
  * Checks that a dataset can be trained on, with a message a coordinator understands: a single outcome class, or too
  * few labelled patients of either class for nested cross-validation.
  */
-export function assertTrainable(dataset: Pick<TrainingDataset, 'labels' | 'patients' | 'excluded' | 'studyId'>, minPerClass = MIN_PER_CLASS): { good: number; poor: number } {
+export function assertTrainable(
+  dataset: Pick<TrainingDataset, 'labels' | 'patients' | 'excluded' | 'studyId'>,
+  minPerClass = MIN_PER_CLASS,
+): { good: number; poor: number } {
   const good = dataset.labels.reduce((a, b) => a + b, 0);
   const poor = dataset.labels.length - good;
-  const excluded = dataset.excluded.length > 0 ? `; ${dataset.excluded.length} more labelled patient(s) lack data (${dataset.excluded.map((e) => `${e.pseudonym}: ${e.reason}`).slice(0, 3).join('; ')})` : '';
+  const excluded =
+    dataset.excluded.length > 0
+      ? `; ${dataset.excluded.length} more labelled patient(s) lack data (${dataset.excluded
+          .map((e) => `${e.pseudonym}: ${e.reason}`)
+          .slice(0, 3)
+          .join('; ')})`
+      : '';
   if (good === 0 || poor === 0) {
     throw new ModelInputError(
       `a single outcome class among ${dataset.labels.length} labelled patients of study ${dataset.studyId} (${good} good, ${poor} poor responses): a response model needs both${excluded}`,

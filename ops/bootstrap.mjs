@@ -10,7 +10,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = path.join(root, 'node_modules', '.osteoflow-lock.sha256');
 
 function lockHash() {
-  return createHash('sha256').update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(path.join(root, 'package-lock.json')))
+    .digest('hex');
 }
 
 function run(command, args, extraEnv = {}) {
@@ -23,7 +25,7 @@ function ensureNodeModules() {
   const want = lockHash();
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === want) return;
   console.log('[osteoflow] installing npm packages (npm ci) …');
-  // onnxruntime-node's install script would download a CUDA provider from outside the npm registry (FACTS.md).
+  // onnxruntime-node's install script would download a CUDA provider from outside the npm registry; skipped.
   const status = run('npm', ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' });
   if (status !== 0) {
     console.error('[osteoflow] npm ci failed; fix the error above and run again.');
@@ -40,6 +42,11 @@ if (mode === 'start') {
 } else if (mode === 'test') {
   const typecheck = run(node, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
   if (typecheck !== 0) process.exit(typecheck);
+  // Lint, format, layer and ruff checks (ops/checks.ts) on a whole run; `npm test -- <path>` runs just those tests.
+  if (args.length === 0) {
+    const checks = run(node, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'ops', 'checks.ts')]);
+    if (checks !== 0) process.exit(checks);
+  }
   process.exit(run(node, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args]));
 } else {
   console.error('usage: node ops/bootstrap.mjs <start|test> [args…]');

@@ -3,12 +3,17 @@
 export function mlflowServerArgs(opts: { dbFile: string; artifactsDir: string; port: number }): string[] {
   return [
     'server',
-    '--backend-store-uri', `sqlite:///${opts.dbFile}`,
-    '--artifacts-destination', opts.artifactsDir,
+    '--backend-store-uri',
+    `sqlite:///${opts.dbFile}`,
+    '--artifacts-destination',
+    opts.artifactsDir,
     '--serve-artifacts',
-    '--host', '127.0.0.1',
-    '--port', String(opts.port),
-    '--workers', '1',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--workers',
+    '1',
   ];
 }
 

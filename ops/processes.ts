@@ -3,15 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isAlive } from '../config/endpoints';
 
 /** Resolves true when nothing listens on 127.0.0.1:port and we may bind it. */
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -118,7 +110,7 @@ export async function withLock<T>(lockDir: string, what: string, fn: () => Promi
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${what}: still locked by process ${owner} after ${timeoutMs / 1000} s (${lockDir})`);
+      if (Date.now() > deadline) throw new Error(`${what}: still locked by process ${owner} after ${timeoutMs / 1000} s (${lockDir})`, { cause: err });
       await sleep(500);
     }
   }

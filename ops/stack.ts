@@ -1,29 +1,13 @@
 // Starts, finds and stops osteoflow's embedded stack (Temporal dev server + MLflow server), or adopts the external
 // servers named by TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI. State (pids, ports) lives in <dataDir>/stack.json.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { OsteoflowConfig } from '../config';
 import { StackError } from '../config/stackError';
+import { currentEndpoints, isAlive, isOurs, readState, stackPaths, type Endpoints, type ServerRecord, type StackState } from '../config/endpoints';
 import { mlflowAnswers, mlflowServerArgs } from './mlflowServer';
-import { freePort, isAlive, isPortFree, spawnDetached, stopProcessGroup, tail, waitUntil, withLock } from './processes';
+import { freePort, isPortFree, spawnDetached, stopProcessGroup, tail, waitUntil, withLock } from './processes';
 import { devServerArgs, missingSearchAttributes, temporalAnswers } from './temporalServer';
-import { ensureVenv, Venv } from './venv';
-
-export interface Endpoints {
-  temporal: { address: string; namespace: string; embedded: boolean; uiUrl?: string };
-  mlflow: { trackingUri: string; embedded: boolean };
-}
-
-interface ServerRecord {
-  pid: number;
-  port: number;
-  uiPort?: number;
-}
-
-interface StackState {
-  temporal?: ServerRecord;
-  mlflow?: ServerRecord;
-}
+import { ensureVenv, type Venv } from './venv';
 
 export interface StartOptions {
   /** No Temporal web UI (tests). */
@@ -33,41 +17,9 @@ export interface StartOptions {
 
 const START_TIMEOUT_MS = { temporal: 60000, mlflow: 180000 };
 
-export function stackPaths(dataDir: string) {
-  return {
-    state: path.join(dataDir, 'stack.json'),
-    lock: path.join(dataDir, 'stack.lock'),
-    logs: path.join(dataDir, 'logs'),
-    temporalDb: path.join(dataDir, 'temporal.sqlite'),
-    temporalLog: path.join(dataDir, 'logs', 'temporal.log'),
-    mlflowDb: path.join(dataDir, 'mlflow.sqlite'),
-    mlflowArtifacts: path.join(dataDir, 'mlflow-artifacts'),
-    mlflowLog: path.join(dataDir, 'logs', 'mlflow.log'),
-  };
-}
-
-function readState(file: string): StackState {
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StackState;
-  } catch {
-    return {}; // a torn write: the pids are re-discovered as stale below
-  }
-}
-
 function writeState(file: string, state: StackState): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
   renameSync(`${file}.tmp`, file);
-}
-
-/** A recorded server is ours and still running when its pid lives and runs the expected program. */
-function isOurs(record: ServerRecord | undefined, program: string): boolean {
-  if (!record || !isAlive(record.pid)) return false;
-  try {
-    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').includes(program);
-  } catch {
-    return true; // no /proc: trust the pid
-  }
 }
 
 async function choosePort(configured: number, what: string, envName: string): Promise<number> {
@@ -80,28 +32,6 @@ async function choosePort(configured: number, what: string, envName: string): Pr
     );
   }
   return configured;
-}
-
-/** Endpoints of a running stack (embedded ones from the state file); throws when the embedded stack is not running. */
-export function currentEndpoints(cfg: OsteoflowConfig): Endpoints {
-  const state = readState(stackPaths(cfg.dataDir).state);
-  const notRunning = (what: string) =>
-    new StackError(`the embedded ${what} is not running (no live server recorded in ${stackPaths(cfg.dataDir).state}).`, 'start the stack: npx osteoflow stack start (or npm start).');
-  let temporal: Endpoints['temporal'];
-  if (cfg.temporal.address) temporal = { address: cfg.temporal.address, namespace: cfg.temporal.namespace, embedded: false };
-  else if (state.temporal && isOurs(state.temporal, 'temporal'))
-    temporal = {
-      address: `127.0.0.1:${state.temporal.port}`,
-      namespace: cfg.temporal.namespace,
-      embedded: true,
-      uiUrl: state.temporal.uiPort ? `http://127.0.0.1:${state.temporal.uiPort}` : undefined,
-    };
-  else throw notRunning('Temporal server');
-  let mlflow: Endpoints['mlflow'];
-  if (cfg.mlflow.trackingUri) mlflow = { trackingUri: cfg.mlflow.trackingUri, embedded: false };
-  else if (state.mlflow && isOurs(state.mlflow, 'mlflow')) mlflow = { trackingUri: `http://127.0.0.1:${state.mlflow.port}`, embedded: true };
-  else throw notRunning('MLflow server');
-  return { temporal, mlflow };
 }
 
 /**
@@ -169,7 +99,13 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
           logFile: paths.temporalLog,
           start: async (port) => {
             const uiPort = options.headless ? undefined : await choosePort(cfg.ports.temporalUi, 'Temporal web UI', 'OSTEOFLOW_TEMPORAL_UI_PORT');
-            const args = devServerArgs({ dbFile: paths.temporalDb, namespace: cfg.temporal.namespace, port, uiPort: uiPort ?? 0, headless: !!options.headless });
+            const args = devServerArgs({
+              dbFile: paths.temporalDb,
+              namespace: cfg.temporal.namespace,
+              port,
+              uiPort: uiPort ?? 0,
+              headless: !!options.headless,
+            });
             return { pid: spawnDetached(temporal, args, paths.temporalLog), uiPort };
           },
           record: (record) => (state.temporal = record),
@@ -217,7 +153,10 @@ async function waitForServer(what: string, logFile: string, pid: number, timeout
   try {
     await waitUntil(what, probe, timeoutMs, () => isAlive(pid));
   } catch (err) {
-    throw new StackError(`${(err as Error).message}. Its log (${logFile}) ends with:\n${tail(logFile)}`, `read the log above; then stop the stack (npx osteoflow stack stop) and start it again.`);
+    throw new StackError(
+      `${(err as Error).message}. Its log (${logFile}) ends with:\n${tail(logFile)}`,
+      `read the log above; then stop the stack (npx osteoflow stack stop) and start it again.`,
+    );
   }
 }
 
@@ -243,7 +182,10 @@ async function checkExternalMlflow(cfg: OsteoflowConfig): Promise<void> {
   const uri = cfg.mlflow.trackingUri!;
   const ok = await mlflowAnswers(uri, cfg.mlflow.token).catch(() => false);
   if (!ok) {
-    throw new StackError(`the MLflow server at MLFLOW_TRACKING_URI=${uri} does not answer on /health.`, 'check the URL and MLFLOW_TRACKING_TOKEN, or unset MLFLOW_TRACKING_URI to use the embedded server.');
+    throw new StackError(
+      `the MLflow server at MLFLOW_TRACKING_URI=${uri} does not answer on /health.`,
+      'check the URL and MLFLOW_TRACKING_TOKEN, or unset MLFLOW_TRACKING_URI to use the embedded server.',
+    );
   }
 }
 
@@ -254,7 +196,10 @@ export async function stopStack(cfg: OsteoflowConfig, log: (line: string) => voi
   await withLock(paths.lock, `stopping the stack in ${cfg.dataDir}`, async () => {
     const state = readState(paths.state);
     const stops: Array<Promise<void>> = [];
-    for (const [name, program] of [['temporal', 'temporal'], ['mlflow', 'mlflow']] as const) {
+    for (const [name, program] of [
+      ['temporal', 'temporal'],
+      ['mlflow', 'mlflow'],
+    ] as const) {
       const record = state[name];
       if (record && isOurs(record, program)) {
         log(`stopping ${name} (pid ${record.pid})`);
@@ -274,10 +219,15 @@ export interface StackStatus {
 export function stackStatus(cfg: OsteoflowConfig): StackStatus {
   const state = readState(stackPaths(cfg.dataDir).state);
   const describe = (record: ServerRecord | undefined, program: string, external?: string) =>
-    external ? `external (${external})` : record && isOurs(record, program) ? `running (pid ${record.pid}, port ${record.port})` : record ? `stale record (pid ${record.pid} not running)` : 'stopped';
+    external
+      ? `external (${external})`
+      : record && isOurs(record, program)
+        ? `running (pid ${record.pid}, port ${record.port})`
+        : record
+          ? `stale record (pid ${record.pid} not running)`
+          : 'stopped';
   return {
     temporal: describe(state.temporal, 'temporal', cfg.temporal.address),
     mlflow: describe(state.mlflow, 'mlflow', cfg.mlflow.trackingUri),
   };
 }
-

@@ -40,9 +40,7 @@ export async function missingSearchAttributes(address: string, cfg: OsteoflowCon
   const connection = await Connection.connect(connectionOptions(address, cfg));
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: cfg.namespace });
-    return ALL_SEARCH_ATTRIBUTES.filter((key) => !customAttributes || !(key.name in customAttributes)).map(
-      (key) => `${key.name}=${CLI_TYPE[key.type]}`,
-    );
+    return ALL_SEARCH_ATTRIBUTES.filter((key) => !customAttributes || !(key.name in customAttributes)).map((key) => `${key.name}=${CLI_TYPE[key.type]}`);
   } finally {
     await connection.close();
   }

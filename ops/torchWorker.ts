@@ -1,13 +1,25 @@
 // The Python segmentation worker (workers/torch): its venv, provisioned from workers/torch/requirements.txt like the
-// stack's, and the environment that points it at the configured Temporal server, namespace and task queue.
+// stack's, and the environment that points it at the configured Temporal server, namespace and task queue and at the
+// repository files it reads (the segmentTumour contract, the sidecar schema, the shipped model).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT, type OsteoflowConfig } from '../config';
-import { stackPaths } from './stack';
+import { stackPaths } from '../config/endpoints';
 import { ensureVenv } from './venv';
 
 export const TORCH_WORKER_DIR = path.join(PROJECT_ROOT, 'workers', 'torch');
 export const TORCH_REQUIREMENTS = path.join(TORCH_WORKER_DIR, 'requirements.txt');
+
+/** Repository files the worker reads, handed to it by absolute path (workers/torch/osteoflow_torch/settings.py). */
+export const TORCH_WORKER_FILES = {
+  /** The segmentTumour contract both workers check. */
+  OSTEOFLOW_SEGMENT_CONTRACT: path.join(PROJECT_ROOT, 'contracts', 'segmentation.schema.json'),
+  /** The schema of a model package's sidecar (model.json). */
+  OSTEOFLOW_SIDECAR_SCHEMA: path.join(PROJECT_ROOT, 'models', 'segmentation', 'sidecar.schema.json'),
+} as const;
+
+/** The model the worker serves when OSTEOFLOW_TORCH_MODELS names none: the package shipped with osteoflow. */
+export const TORCH_DEFAULT_MODEL = path.join(PROJECT_ROOT, 'models', 'segmentation', 'packages', 'osteoflow-tumour-unet3d-1.0.0');
 
 /** The worker's venv, created or updated when its pins changed (first time: about 2 minutes, torch from local disk). */
 export async function ensureTorchVenv(cfg: OsteoflowConfig, log?: (line: string) => void): Promise<string> {
@@ -22,8 +34,17 @@ export async function ensureTorchVenv(cfg: OsteoflowConfig, log?: (line: string)
   return venv.python;
 }
 
-/** Environment for the worker: the server it connects to and its queue; OSTEOFLOW_TORCH_* settings pass through. */
-export function torchWorkerEnv(cfg: OsteoflowConfig, temporalAddress: string, taskQueue = cfg.taskQueues.segmentation, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * Environment for the worker: the server it connects to and its queue, the repository files it reads, and the models it
+ * serves (OSTEOFLOW_TORCH_MODELS from this process's environment, else the shipped package); the other
+ * OSTEOFLOW_TORCH_* settings pass through. `extra` overrides any of them.
+ */
+export function torchWorkerEnv(
+  cfg: OsteoflowConfig,
+  temporalAddress: string,
+  taskQueue = cfg.taskQueues.segmentation,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const tls = cfg.temporal.tls ?? {};
   const optional: Record<string, string | undefined> = {
     TEMPORAL_API_KEY: cfg.temporal.apiKey,
@@ -40,6 +61,8 @@ export function torchWorkerEnv(cfg: OsteoflowConfig, temporalAddress: string, ta
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: cfg.temporal.namespace,
     OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
+    ...TORCH_WORKER_FILES,
+    OSTEOFLOW_TORCH_MODELS: process.env.OSTEOFLOW_TORCH_MODELS || TORCH_DEFAULT_MODEL,
     ...extra,
   };
 }

@@ -50,7 +50,10 @@ export function checkPython(python: string): string {
   const version = result.stdout.trim();
   const [major, minor] = version.split('.').map(Number);
   if (major < 3 || (major === 3 && minor < 10)) {
-    throw new StackError(`Python ${version} at '${python}' is too old: MLflow ${'3.x'} needs Python ≥ 3.10.`, `install Python ≥ 3.10 and set OSTEOFLOW_PYTHON to it.`);
+    throw new StackError(
+      `Python ${version} at '${python}' is too old: MLflow ${'3.x'} needs Python ≥ 3.10.`,
+      `install Python ≥ 3.10 and set OSTEOFLOW_PYTHON to it.`,
+    );
   }
   return version;
 }

@@ -6,13 +6,7 @@ import { RadiomicsInputError } from '../imaging/errors';
 import type { Roi } from './features/types';
 import type { Vec3, Volume } from '../imaging/image';
 import { readImage } from '../imaging/io';
-import {
-  configurationDiagnostics,
-  imageDiagnostics,
-  maskDiagnostics,
-  provenanceDiagnostics,
-  type Diagnostics,
-} from './extraction/diagnostics';
+import { configurationDiagnostics, imageDiagnostics, maskDiagnostics, provenanceDiagnostics, type Diagnostics } from './extraction/diagnostics';
 import { FEATURE_CATALOG, FEATURE_CLASSES, SHAPE_CLASSES } from './extraction/featureClasses';
 import { IMAGE_TYPES, registeredImageTypes } from './extraction/imageTypes';
 import { roiOnGrid, type RoiOnGrid } from './extraction/labelPass';
@@ -30,7 +24,7 @@ import { buildRoi } from './preprocessing/roi';
 import { checkRoiSize } from './preprocessing/roiChecks';
 import { cropVolume } from './preprocessing/crop';
 import { ibsiFeatures } from './ibsi/extract';
-import { isIbsiMode, rejectIbsiKeysOutsideIbsiMode, resolveIbsiSettings } from './ibsi/settings';
+import { isIbsiMode, rejectIbsiKeysOutsideIbsiMode, resolveIbsiSettings } from './params/ibsiSettings';
 
 export type { Diagnostics, DiagnosticValue } from './extraction/diagnostics';
 
@@ -159,7 +153,10 @@ interface Prepared {
 function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput, paramsInput: ParamsInput, options: ExtractOptions): Prepared {
   const params = effectiveParams(resolveParams(paramsInput), options);
   if (isIbsiMode(params.settings)) {
-    throw new RadiomicsInputError('IBSI mode has no PyRadiomics feature tasks to plan', { field: 'setting.compliance', expected: 'extract() / extractSync() for compliance: ibsi' });
+    throw new RadiomicsInputError('IBSI mode has no PyRadiomics feature tasks to plan', {
+      field: 'setting.compliance',
+      expected: 'extract() / extractSync() for compliance: ibsi',
+    });
   }
   checkSupported(params);
   const settings = params.settings;
@@ -266,7 +263,12 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
       }
     }
     const key = shapeState === textureRoi ? 'original' : 'original/shape';
-    tasks.push({ prefix: `original_${className}`, className, roi: roiFor(image, shapeState, key, settings), enabled: params.featureClasses[className] ?? null });
+    tasks.push({
+      prefix: `original_${className}`,
+      className,
+      roi: roiFor(image, shapeState, key, settings),
+      enabled: params.featureClasses[className] ?? null,
+    });
   }
 
   // Every other class on every image type's derived images.
@@ -311,12 +313,7 @@ export function runTask(task: FeatureTask): Record<string, number> {
 }
 
 /** Single-threaded extraction: the reference path, and the one tests and small ROIs use. */
-export function extractSync(
-  image: ExtractionInput | null,
-  mask: ExtractionInput,
-  params?: ParamsInput,
-  options: ExtractOptions = {},
-): ExtractionResult {
+export function extractSync(image: ExtractionInput | null, mask: ExtractionInput, params?: ParamsInput, options: ExtractOptions = {}): ExtractionResult {
   const resolved = effectiveParams(resolveParams(params), options);
   if (isIbsiMode(resolved.settings)) return extractIbsiMode(image, mask, resolved);
   const plan = planExtraction(image, mask, resolved, options);

@@ -1,12 +1,15 @@
-// The radiomics engine's public surface: extraction, parameter files, image I/O and the engine's identity.
+// The radiomics engine's public surface: extraction, parameter files, image I/O, the CSV of batch cases and results,
+// and the engine's identity.
 // Everything else in radiomics/ is internal to the engine.
 export { extract, extractSync, planExtraction, resolveParams, runTask } from './extractor';
 export type { ExtractionInput, ExtractionResult, ExtractOptions, ParamsInput, Diagnostics, DiagnosticValue } from './extractor';
 export { loadParamsFile, parseParams, validateParams, paramsHash, DEFAULT_SETTINGS } from './params';
 export type { ExtractionParams, ExtractionSettings, ImageTypeName, FeatureClassName } from './params';
-export { IMAGE_TYPES, type ImageTypeFilter, type DerivedImage } from './extraction/imageTypes';
+export { IMAGE_TYPES } from './extraction/imageTypes';
+export type { ImageTypeFilter, DerivedImage } from './filters/types';
 export { FEATURE_CLASSES } from './extraction/featureClasses';
 export { volumeHash } from './extraction/volumeHash';
+export { csvLine, parseCsv } from './extraction/csv';
 export { readImage } from '../imaging/io';
 export { RadiomicsInputError } from '../imaging/errors';
 export type { Volume, Geometry } from '../imaging/image';

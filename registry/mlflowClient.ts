@@ -177,7 +177,7 @@ export class MlflowClient {
   }
 
   async updateModelVersion(name: string, version: string, description: string): Promise<ModelVersion> {
-    return (await this.send('PATCH', 'model-versions/update', { name, version, description }) as { model_version: ModelVersion }).model_version;
+    return ((await this.send('PATCH', 'model-versions/update', { name, version, description })) as { model_version: ModelVersion }).model_version;
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
@@ -262,7 +262,7 @@ export class MlflowClient {
       if (networkError) throw new MlflowError(0, 'NETWORK_ERROR', `${networkError.message} (${url.origin}, ${attempt} attempts)`, label);
       if (!response!.ok) {
         const text = await response!.text();
-        let parsed: MlflowErrorBody = {};
+        let parsed: MlflowErrorBody;
         try {
           parsed = JSON.parse(text) as MlflowErrorBody;
         } catch {

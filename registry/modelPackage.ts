@@ -2,26 +2,14 @@
 // (model/model.json, model/metrics.json, nomogram.svg/.png/.json), a version of the study's registered model tagged with
 // its kind, timepoint, AUC and dataset fingerprint; and the way back from a version to its model.json.
 import sharp from 'sharp';
-import type { Candidate } from '../models/training/candidate';
-import { parseArtifact, type ModelArtifact } from '../models/training/artifact';
+import { parseArtifact } from '../models/training/artifact';
 import { nomogramSvg } from '../models/learning/nomogramSvg';
 import type { MlflowClient } from './mlflowClient';
 import type { ModelVersion } from './mlflowTypes';
-
-export const CHAMPION = 'champion';
-export const CHALLENGER = 'challenger';
+import type { Candidate, ModelArtifact, RegisteredCandidate } from '../contracts/models';
 
 /** Registered-model tag holding a study's locked hold-out (JSON list of pseudonyms). */
 export const holdoutTag = (studyId: string) => `holdout.${studyId}`;
-
-export interface RegisteredCandidate {
-  name: string;
-  version: string;
-  runId: string;
-  kind: Candidate['kind'];
-  auc: number;
-  aucCi: [number, number];
-}
 
 export interface RunContext {
   experimentName: string;

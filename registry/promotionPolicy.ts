@@ -16,21 +16,9 @@ import { ModelInputError } from '../models/stats/errors';
 import { fitLogistic, logit, sigmoid } from '../models/stats/logistic';
 import { normalQuantile } from '../models/stats/special';
 import { seededRandom, shuffleInPlace } from '../models/stats/random';
-
-export interface GatePolicy {
-  aucMargin: number;
-  /** One-sided level of the DeLong non-inferiority check. */
-  alpha: number;
-  calibrationSlope: [number, number];
-}
+import type { GateCheck, GatePolicy, GateResult } from '../contracts/models';
 
 export const DEFAULT_GATE: GatePolicy = { aucMargin: 0.05, alpha: 0.05, calibrationSlope: [0.7, 1.3] };
-
-export interface GateCheck {
-  name: 'discrimination' | 'calibration' | 'completeness';
-  passed: boolean;
-  detail: string;
-}
 
 export interface HoldoutScores {
   /** Probability per hold-out patient, in the order of `patients`; null where the model could not score. */
@@ -48,15 +36,6 @@ export interface GateInput {
   policy?: GatePolicy;
 }
 
-export interface GateResult {
-  passed: boolean;
-  checks: GateCheck[];
-  challengerAuc: number | null;
-  championAuc: number | null;
-  aucDifference: number | null;
-  calibrationSlope: number | null;
-}
-
 const fmt = (x: number) => x.toFixed(3);
 
 export function evaluateGate(input: GateInput): GateResult {
@@ -68,7 +47,10 @@ export function evaluateGate(input: GateInput): GateResult {
     passed: complete,
     detail: complete
       ? `every feature present for all ${input.patients.length} hold-out patients`
-      : `missing: ${input.challenger.missing.slice(0, 5).map((m) => `${m.feature} (${m.pseudonym})`).join(', ')}${input.challenger.missing.length > 5 ? ` and ${input.challenger.missing.length - 5} more` : ''}`,
+      : `missing: ${input.challenger.missing
+          .slice(0, 5)
+          .map((m) => `${m.feature} (${m.pseudonym})`)
+          .join(', ')}${input.challenger.missing.length > 5 ? ` and ${input.challenger.missing.length - 5} more` : ''}`,
   });
   const result: GateResult = { passed: false, checks, challengerAuc: null, championAuc: null, aucDifference: null, calibrationSlope: null };
   if (!complete) {
@@ -84,7 +66,11 @@ export function evaluateGate(input: GateInput): GateResult {
     checks.push({ name: 'discrimination', passed: true, detail: `no champion to compare with; challenger hold-out AUC ${fmt(result.challengerAuc)}` });
   } else if (champion.missing.length > 0 || champion.probabilities.some((p) => p === null)) {
     // A champion that can no longer score the hold-out is no yardstick; the challenger is judged on its own.
-    checks.push({ name: 'discrimination', passed: true, detail: `the champion cannot score the hold-out (missing ${champion.missing[0]?.feature ?? 'scores'}); challenger hold-out AUC ${fmt(result.challengerAuc)}` });
+    checks.push({
+      name: 'discrimination',
+      passed: true,
+      detail: `the champion cannot score the hold-out (missing ${champion.missing[0]?.feature ?? 'scores'}); challenger hold-out AUC ${fmt(result.challengerAuc)}`,
+    });
   } else {
     const championScores = champion.probabilities as number[];
     result.championAuc = delongAuc(championScores, input.labels).auc;
@@ -130,7 +116,11 @@ export function evaluateGate(input: GateInput): GateResult {
  * The locked hold-out: a stratified, seeded draw of `fraction` of each outcome class (at least `minPerClass` of each),
  * made once per study and then kept (registry tag), so every challenger and champion meets the same patients.
  */
-export function drawHoldout(patients: readonly string[], labels: readonly number[], options: { fraction?: number; minPerClass?: number; seed?: number } = {}): string[] {
+export function drawHoldout(
+  patients: readonly string[],
+  labels: readonly number[],
+  options: { fraction?: number; minPerClass?: number; seed?: number } = {},
+): string[] {
   const fraction = options.fraction ?? 0.25;
   const minPerClass = options.minPerClass ?? 2;
   const random = seededRandom(options.seed ?? 20240108);
@@ -167,7 +157,11 @@ export interface SlopeTest {
  */
 export function calibrationSlopeTest(probabilities: readonly number[], labels: readonly number[], [lo, hi]: [number, number]): SlopeTest {
   const lp = Float64Array.from(probabilities, (p) => logit(Math.min(1 - 1e-12, Math.max(1e-12, p))));
-  const profile = (b: number) => profileDeviance(lp.map((v) => b * v), labels);
+  const profile = (b: number) =>
+    profileDeviance(
+      lp.map((v) => b * v),
+      labels,
+    );
   let estimate: number | null = null;
   let best: number;
   try {

@@ -27,7 +27,10 @@ function imageTypeOf(feature: string): string {
 export class SqliteResultsStore implements ResultsStore {
   private readonly db: Database.Database;
 
-  constructor(readonly file: string, migrations: readonly Migration[] = MIGRATIONS) {
+  constructor(
+    readonly file: string,
+    migrations: readonly Migration[] = MIGRATIONS,
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -43,14 +46,20 @@ export class SqliteResultsStore implements ResultsStore {
     const newest = Math.max(0, ...applied);
     const known = Math.max(0, ...migrations.map((m) => m.version));
     if (newest > known) {
-      throw new Error(`results store ${this.file}: schema version ${newest} is newer than this osteoflow knows (${known}); upgrade osteoflow instead of writing with an older one`);
+      throw new Error(
+        `results store ${this.file}: schema version ${newest} is newer than this osteoflow knows (${known}); upgrade osteoflow instead of writing with an older one`,
+      );
     }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(migration.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(migration.version, migration.name, new Date().toISOString());
+        })
+        .immediate();
     }
   }
 
@@ -69,8 +78,7 @@ export class SqliteResultsStore implements ResultsStore {
 
   async getPatient(key: PatientKey): Promise<PatientRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM patients WHERE study_id = ? AND pseudonym = ?').get(key.studyId, key.pseudonym) as
-      | { study_id: string; pseudonym: string; enrolled_at: string; clinical: string }
-      | undefined;
+      { study_id: string; pseudonym: string; enrolled_at: string; clinical: string } | undefined;
     return row && { studyId: row.study_id, pseudonym: row.pseudonym, enrolledAt: row.enrolled_at, clinical: JSON.parse(row.clinical) };
   }
 
@@ -101,7 +109,16 @@ export class SqliteResultsStore implements ResultsStore {
         `INSERT INTO qc_results (study_id, pseudonym, timepoint, passed, reasons, overridden_by, override_reason, checked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(qc.studyId, qc.pseudonym, qc.timepoint, qc.passed ? 1 : 0, JSON.stringify(qc.reasons), qc.overriddenBy ?? null, qc.overrideReason ?? null, qc.checkedAt);
+      .run(
+        qc.studyId,
+        qc.pseudonym,
+        qc.timepoint,
+        qc.passed ? 1 : 0,
+        JSON.stringify(qc.reasons),
+        qc.overriddenBy ?? null,
+        qc.overrideReason ?? null,
+        qc.checkedAt,
+      );
   }
 
   async latestQc(key: TimepointKey): Promise<QcRecord | undefined> {
@@ -122,29 +139,29 @@ export class SqliteResultsStore implements ResultsStore {
   async putFeatureSet(set: FeatureSet): Promise<{ featureCount: number }> {
     const key = [set.studyId, set.pseudonym, set.timepoint, set.modality, set.paramHash] as const;
     const entries = Object.entries(set.features);
-    this.db.transaction(() => {
-      // Deleting the set cascades to its values; the insert below then writes exactly one copy.
-      this.db.prepare('DELETE FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND modality = ? AND param_hash = ?').run(...key);
-      this.db
-        .prepare(
-          `INSERT INTO feature_sets (study_id, pseudonym, timepoint, modality, param_hash, engine_version, image_hash, mask_hash, extracted_at)
+    this.db
+      .transaction(() => {
+        // Deleting the set cascades to its values; the insert below then writes exactly one copy.
+        this.db.prepare('DELETE FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND modality = ? AND param_hash = ?').run(...key);
+        this.db
+          .prepare(
+            `INSERT INTO feature_sets (study_id, pseudonym, timepoint, modality, param_hash, engine_version, image_hash, mask_hash, extracted_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(...key, set.engineVersion, set.imageHash, set.maskHash, set.extractedAt);
-      const insert = this.db.prepare(
-        'INSERT INTO feature_values (study_id, pseudonym, timepoint, modality, param_hash, image_type, feature, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      // SQLite has no NaN: a NaN feature (PyRadiomics' result for some degenerate ROIs) is stored as NULL and read back as NaN.
-      for (const [feature, value] of entries) insert.run(...key, imageTypeOf(feature), feature, Number.isNaN(value) ? null : value);
-    }).immediate();
+          )
+          .run(...key, set.engineVersion, set.imageHash, set.maskHash, set.extractedAt);
+        const insert = this.db.prepare(
+          'INSERT INTO feature_values (study_id, pseudonym, timepoint, modality, param_hash, image_type, feature, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        // SQLite has no NaN: a NaN feature (PyRadiomics' result for some degenerate ROIs) is stored as NULL and read back as NaN.
+        for (const [feature, value] of entries) insert.run(...key, imageTypeOf(feature), feature, Number.isNaN(value) ? null : value);
+      })
+      .immediate();
     return { featureCount: entries.length };
   }
 
   async getFeatureSets(key: TimepointKey, paramHash?: string): Promise<FeatureSet[]> {
     const sets = this.db
-      .prepare(
-        `SELECT * FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ${paramHash ? 'AND param_hash = ?' : ''} ORDER BY modality`,
-      )
+      .prepare(`SELECT * FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ${paramHash ? 'AND param_hash = ?' : ''} ORDER BY modality`)
       .all(key.studyId, key.pseudonym, key.timepoint, ...(paramHash ? [paramHash] : [])) as Array<Record<string, string>>;
     const values = this.db.prepare(
       'SELECT feature, value FROM feature_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND modality = ? AND param_hash = ? ORDER BY feature',
@@ -169,7 +186,9 @@ export class SqliteResultsStore implements ResultsStore {
 
   async countFeatureRows(key: TimepointKey): Promise<number> {
     return (
-      this.db.prepare('SELECT COUNT(*) AS n FROM feature_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ?').get(key.studyId, key.pseudonym, key.timepoint) as {
+      this.db
+        .prepare('SELECT COUNT(*) AS n FROM feature_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ?')
+        .get(key.studyId, key.pseudonym, key.timepoint) as {
         n: number;
       }
     ).n;
@@ -177,16 +196,18 @@ export class SqliteResultsStore implements ResultsStore {
 
   async putDeltas(key: TimepointKey, paramHash: string, rows: DeltaRow[]): Promise<void> {
     const k = [key.studyId, key.pseudonym, key.timepoint] as const;
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND param_hash = ?').run(...k, paramHash);
-      const insert = this.db.prepare(
-        `INSERT INTO delta_features (study_id, pseudonym, timepoint, param_hash, modality, feature, reference, reference_timepoint, absolute, relative)
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND param_hash = ?').run(...k, paramHash);
+        const insert = this.db.prepare(
+          `INSERT INTO delta_features (study_id, pseudonym, timepoint, param_hash, modality, feature, reference, reference_timepoint, absolute, relative)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const r of rows) {
-        insert.run(...k, paramHash, r.modality, r.feature, r.reference, r.referenceTimepoint, Number.isNaN(r.absolute) ? null : r.absolute, r.relative);
-      }
-    }).immediate();
+        );
+        for (const r of rows) {
+          insert.run(...k, paramHash, r.modality, r.feature, r.reference, r.referenceTimepoint, Number.isNaN(r.absolute) ? null : r.absolute, r.relative);
+        }
+      })
+      .immediate();
   }
 
   async getDeltas(key: TimepointKey): Promise<DeltaRow[]> {
@@ -204,26 +225,26 @@ export class SqliteResultsStore implements ResultsStore {
   }
 
   async recordPathology(p: PathologyRecord): Promise<void> {
-    this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT * FROM pathology WHERE study_id = ? AND pseudonym = ?').get(p.studyId, p.pseudonym) as
-        | { necrosis_pct: number; huvos_grade: string; date: string }
-        | undefined;
-      if (existing) {
-        if (existing.necrosis_pct === p.necrosisPct && existing.huvos_grade === p.huvosGrade && existing.date === p.date) return;
-        throw new StoreConflictError(
-          `pathology for ${p.studyId}/${p.pseudonym} is already recorded (necrosis ${existing.necrosis_pct} %, Huvos ${existing.huvos_grade}, ${existing.date}); it is not overwritten`,
-        );
-      }
-      this.db
-        .prepare('INSERT INTO pathology (study_id, pseudonym, necrosis_pct, huvos_grade, date, recorded_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(p.studyId, p.pseudonym, p.necrosisPct, p.huvosGrade, p.date, new Date().toISOString());
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const existing = this.db.prepare('SELECT * FROM pathology WHERE study_id = ? AND pseudonym = ?').get(p.studyId, p.pseudonym) as
+          { necrosis_pct: number; huvos_grade: string; date: string } | undefined;
+        if (existing) {
+          if (existing.necrosis_pct === p.necrosisPct && existing.huvos_grade === p.huvosGrade && existing.date === p.date) return;
+          throw new StoreConflictError(
+            `pathology for ${p.studyId}/${p.pseudonym} is already recorded (necrosis ${existing.necrosis_pct} %, Huvos ${existing.huvos_grade}, ${existing.date}); it is not overwritten`,
+          );
+        }
+        this.db
+          .prepare('INSERT INTO pathology (study_id, pseudonym, necrosis_pct, huvos_grade, date, recorded_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(p.studyId, p.pseudonym, p.necrosisPct, p.huvosGrade, p.date, new Date().toISOString());
+      })
+      .immediate();
   }
 
   async getPathology(key: PatientKey): Promise<PathologyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM pathology WHERE study_id = ? AND pseudonym = ?').get(key.studyId, key.pseudonym) as
-      | { necrosis_pct: number; huvos_grade: PathologyRecord['huvosGrade']; date: string }
-      | undefined;
+      { necrosis_pct: number; huvos_grade: PathologyRecord['huvosGrade']; date: string } | undefined;
     return row && { ...key, necrosisPct: row.necrosis_pct, huvosGrade: row.huvos_grade, date: row.date };
   }
 

@@ -24,6 +24,16 @@ export function parseDuration(text: unknown): number | undefined {
 
 type Obj = Record<string, unknown>;
 
+/** Optional qc: keys (QC defaults them); see qc/README.md. */
+const QC_TOLERANCE_KEYS = ['maskOriginTolerance', 'maskSpacingTolerance', 'constantImageMaxRange', 'blankSliceMaxRange'] as const;
+type QcToleranceKey = (typeof QC_TOLERANCE_KEYS)[number];
+const QC_TOLERANCE_EXPECTED: Record<QcToleranceKey, string> = {
+  maskOriginTolerance: "a number ≥ 0 (a fraction of the image's voxel spacing)",
+  maskSpacingTolerance: "a number ≥ 0 (a fraction of the image's voxel spacing)",
+  constantImageMaxRange: 'a number ≥ 0 (an intensity range)',
+  blankSliceMaxRange: 'a number ≥ 0 (an intensity range)',
+};
+
 function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -38,13 +48,13 @@ export function loadStudyFile(file: string, options: LoadStudyOptions): StudyPro
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`study file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new Error(`study file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
   }
   let raw: unknown;
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
-    throw new Error(`study file ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`study file ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
   return validateStudy(raw, file, options);
 }
@@ -81,12 +91,22 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   });
   const names = timepoints.map((t) => t.name);
   names.forEach((name, i) => names.indexOf(name) !== i && fail(`timepoints[${i}].name`, 'unique across timepoints', name));
-  timepoints.forEach((t, i) => i > 0 && t.dueAfterMs < timepoints[i - 1].dueAfterMs && fail(`timepoints[${i}].dueAfter`, `not earlier than timepoints[${i - 1}].dueAfter (timepoints are in protocol order)`, raw.timepoints && (raw.timepoints as Obj[])[i].dueAfter));
+  timepoints.forEach(
+    (t, i) =>
+      i > 0 &&
+      t.dueAfterMs < timepoints[i - 1].dueAfterMs &&
+      fail(
+        `timepoints[${i}].dueAfter`,
+        `not earlier than timepoints[${i - 1}].dueAfter (timepoints are in protocol order)`,
+        raw.timepoints && (raw.timepoints as Obj[])[i].dueAfter,
+      ),
+  );
 
   const qcRaw = raw.qc ?? {};
-  if (!isObject(qcRaw)) fail('qc', 'a mapping (minSlices, maxSpacingMm, tumourVolumeMl)', qcRaw);
+  const qcKeys = ['minSlices', 'maxSpacingMm', 'tumourVolumeMl', ...QC_TOLERANCE_KEYS];
+  if (!isObject(qcRaw)) fail('qc', `a mapping (${qcKeys.join(', ')})`, qcRaw);
   const qc = qcRaw as Obj;
-  checkKeys(qc, ['minSlices', 'maxSpacingMm', 'tumourVolumeMl'], 'qc.', fail);
+  checkKeys(qc, qcKeys, 'qc.', fail);
   const minSlices = qc.minSlices ?? 8;
   if (!Number.isInteger(minSlices) || (minSlices as number) < 1) fail('qc.minSlices', 'a positive integer', minSlices);
   const maxSpacingMm = qc.maxSpacingMm ?? 10;
@@ -94,6 +114,14 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   const volume = (qc.tumourVolumeMl ?? [0.1, 5000]) as number[];
   if (!Array.isArray(volume) || volume.length !== 2 || !volume.every((v) => typeof v === 'number' && v >= 0) || volume[0] >= volume[1]) {
     fail('qc.tumourVolumeMl', '[min, max] in ml with 0 ≤ min < max', volume);
+  }
+  // Optional tolerances: absent stays absent (QC applies its defaults), so protocols without them read the same.
+  const tolerances: Partial<Record<QcToleranceKey, number>> = {};
+  for (const key of QC_TOLERANCE_KEYS) {
+    const value = qc[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`qc.${key}`, QC_TOLERANCE_EXPECTED[key], value);
+    tolerances[key] = value as number;
   }
 
   const seg = raw.segmentation ?? 'manual-required';
@@ -113,15 +141,17 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   // Validated now, so a bad parameter file fails at enrolment rather than weeks later at the first scan.
   const paramHash = paramsHash(loadParamsFile(paramsFile));
 
-  if (!isObject(raw.model) || typeof raw.model.name !== 'string' || !raw.model.name) fail('model.name', 'the registered model name in MLflow', isObject(raw.model) ? raw.model.name : raw.model);
+  if (!isObject(raw.model) || typeof raw.model.name !== 'string' || !raw.model.name)
+    fail('model.name', 'the registered model name in MLflow', isObject(raw.model) ? raw.model.name : raw.model);
   checkKeys(raw.model as Obj, ['name'], 'model.', fail);
 
-  const missedAfterMs = raw.missedAfter === undefined ? 28 * UNIT_MS.d : (parseDuration(raw.missedAfter) ?? fail('missedAfter', 'a duration such as 4w', raw.missedAfter));
+  const missedAfterMs =
+    raw.missedAfter === undefined ? 28 * UNIT_MS.d : (parseDuration(raw.missedAfter) ?? fail('missedAfter', 'a duration such as 4w', raw.missedAfter));
 
   return {
     studyId: studyId as string,
     timepoints,
-    qc: { minSlices: minSlices as number, maxSpacingMm: maxSpacingMm as number, tumourVolumeMl: [volume[0], volume[1]] as [number, number] },
+    qc: { minSlices: minSlices as number, maxSpacingMm: maxSpacingMm as number, tumourVolumeMl: [volume[0], volume[1]] as [number, number], ...tolerances },
     segmentation: { mode: mode as StudyProtocol['segmentation']['mode'], ...(taskQueue ? { taskQueue: taskQueue as string } : {}) },
     features: { paramsFile, paramHash },
     model: { name: (raw.model as Obj).name as string },

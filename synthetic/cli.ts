@@ -4,7 +4,8 @@ import { writeStudy } from './study';
 import { DEFECT_KINDS, type DefectKind } from './manifest';
 import type { Vec3 } from '../imaging/image';
 
-const USAGE = 'usage: npx tsx synthetic/cli.ts --seed N --patients N --out DIR [--defect-rate 0–1] [--defect-kinds ' + DEFECT_KINDS.join(',') + '] [--size X,Y,Z]';
+const USAGE =
+  'usage: npx tsx synthetic/cli.ts --seed N --patients N --out DIR [--defect-rate 0–1] [--defect-kinds ' + DEFECT_KINDS.join(',') + '] [--size X,Y,Z]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -44,7 +45,9 @@ function main(): void {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const good = manifest.patients.filter((p) => p.responder === 'good').length;
-  console.log(`${manifest.patients.length} patients (${good} good responders), ${manifest.defects.length} defects → ${args.out}/manifest.json in ${seconds.toFixed(1)} s`);
+  console.log(
+    `${manifest.patients.length} patients (${good} good responders), ${manifest.defects.length} defects → ${args.out}/manifest.json in ${seconds.toFixed(1)} s`,
+  );
   for (const d of manifest.defects) console.log(`  ${d.pseudonym} ${d.timepoint} ${d.kind}: ${d.description}`);
 }
 

@@ -14,7 +14,11 @@ class ValueNoise {
   private readonly n: number;
 
   /** Covers the cube [-halfWidth, halfWidth]³ mm with lattice cells of `cellMm`; points outside are clamped to it. */
-  constructor(rng: Rng, private readonly halfWidth: number, private readonly cellMm: number) {
+  constructor(
+    rng: Rng,
+    private readonly halfWidth: number,
+    private readonly cellMm: number,
+  ) {
     this.n = Math.ceil((2 * halfWidth) / cellMm) + 2;
     this.values = new Float32Array(this.n * this.n * this.n);
     for (let i = 0; i < this.values.length; i++) this.values[i] = rng.normal();

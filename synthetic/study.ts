@@ -69,7 +69,8 @@ export function studyGeometry(options: Pick<StudyOptions, 'size' | 'spacing'> = 
 function validate(options: StudyOptions): void {
   const { seed, patients } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(seed)}`);
-  if (!Number.isInteger(patients) || patients < 1 || patients > 999) throw new Error(`patients: expected an integer from 1 to 999, got ${JSON.stringify(patients)}`);
+  if (!Number.isInteger(patients) || patients < 1 || patients > 999)
+    throw new Error(`patients: expected an integer from 1 to 999, got ${JSON.stringify(patients)}`);
 }
 
 function fieldOfView(g: Geometry): Vec3 {
@@ -83,7 +84,14 @@ export function generateStudy(options: StudyOptions): SyntheticStudyManifest {
   const { rate, kinds } = validateDefectOptions(options.defects);
   const plans = Array.from({ length: options.patients }, (_, i) => planPatient(options.seed, i, fieldOfView(geometry)));
   const defects = planDefects(options.seed, options.patients, rate, kinds, PROTOCOL);
-  const patients = plans.map((plan) => describePatient(options.seed, geometry, plan, defects.filter((d) => d.pseudonym === plan.pseudonym)));
+  const patients = plans.map((plan) =>
+    describePatient(
+      options.seed,
+      geometry,
+      plan,
+      defects.filter((d) => d.pseudonym === plan.pseudonym),
+    ),
+  );
   return {
     generator: { name: SYNTHETIC_GENERATOR_NAME, version: SYNTHETIC_GENERATOR_VERSION },
     seed: options.seed,
@@ -179,14 +187,23 @@ export function renderVisit(options: StudyOptions, pseudonym: string, timepoint:
   validate(options);
   const geometry = studyGeometry(options);
   const index = Number(/^SYN-(\d{3})$/.exec(pseudonym)?.[1] ?? NaN) - 1;
-  if (!(index >= 0 && index < options.patients)) throw new Error(`pseudonym: expected SYN-001 … ${`SYN-${String(options.patients).padStart(3, '0')}`}, got ${JSON.stringify(pseudonym)}`);
+  if (!(index >= 0 && index < options.patients))
+    throw new Error(`pseudonym: expected SYN-001 … ${`SYN-${String(options.patients).padStart(3, '0')}`}, got ${JSON.stringify(pseudonym)}`);
   const visit = TIMEPOINTS.indexOf(timepoint);
   if (visit < 0) throw new Error(`timepoint: expected one of ${TIMEPOINTS.join(', ')}, got ${JSON.stringify(timepoint)}`);
   const plan = planPatient(options.seed, index, fieldOfView(geometry));
   return renderPlannedVisit(options.seed, geometry, plan, patientFields(options.seed, plan), visit, 'scan');
 }
 
-function renderPlannedVisit(seed: number, geometry: Geometry, plan: PatientPlan, fields: PatientFields, visit: number, acquisition: 'scan' | 'rescan', only?: Modality[]): RenderedVisit {
+function renderPlannedVisit(
+  seed: number,
+  geometry: Geometry,
+  plan: PatientPlan,
+  fields: PatientFields,
+  visit: number,
+  acquisition: 'scan' | 'rescan',
+  only?: Modality[],
+): RenderedVisit {
   const scene = renderScene(geometry, plan, fields, visit);
   const images = {} as Record<Modality, Volume>;
   const name = plan.timepoints[visit].name;
@@ -224,7 +241,8 @@ export function writeStudy(options: WriteStudyOptions): SyntheticStudyManifest {
         mkdirSync(path(`${patient.pseudonym}/${tp.name}/rescan`), { recursive: true });
         const modalities = Object.keys(tp.rescanFiles) as Modality[];
         const rescan = renderPlannedVisit(options.seed, geometry, plan, fields, visit, 'rescan', modalities);
-        for (const m of modalities) writeNifti(path(tp.rescanFiles[m] as string), rescan.images[m], { description: descriptionOf(m, patient.pseudonym, tp.name) });
+        for (const m of modalities)
+          writeNifti(path(tp.rescanFiles[m] as string), rescan.images[m], { description: descriptionOf(m, patient.pseudonym, tp.name) });
       }
     });
   }

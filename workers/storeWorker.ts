@@ -37,7 +37,10 @@ export async function createStoreWorker(
   const connection = await NativeConnection.connect({ address: options.address, tls, apiKey: cfg.temporal.apiKey });
   const store = openResultsStore(cfg);
   let mlflow: MlflowClient | undefined;
-  const resources: WorkerResources = { store, mlflow: () => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token, ...options.mlflow })) };
+  const resources: WorkerResources = {
+    store,
+    mlflow: () => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token, ...options.mlflow })),
+  };
   const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, ...build(resources) });
   return {
     worker,

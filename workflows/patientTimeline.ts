@@ -21,6 +21,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contracts/pipeline';
+import { ACQUISITION_FAILED, QC_FAILED } from '../contracts/errors';
 import { rescoreSignal } from './models/messages';
 import { POLICIES } from './policies';
 import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
@@ -41,13 +42,14 @@ import {
   validateRegisterScan,
   validateWithdraw,
 } from './timeline/state';
+import { applyTimepointEvent, progressEvent } from './timeline/transitions';
 import type { QcVerdict, TimelineInput, TimelineView, TimepointState } from '../contracts/timeline';
 import { timepointWorkflow } from './timepoint';
 
-const acquire = proxyActivities<PipelineActivities>(POLICIES.store);
-const notifier = proxyActivities<PipelineActivities>(POLICIES.notify);
-const deltas = proxyActivities<PipelineActivities>(POLICIES.features);
-const predictor = proxyActivities<PipelineActivities>(POLICIES.predict);
+const { recordEnrolment, recordPathology } = proxyActivities<PipelineActivities>(POLICIES.store);
+const { notify } = proxyActivities<PipelineActivities>(POLICIES.notify);
+const { computeDeltas } = proxyActivities<PipelineActivities>(POLICIES.features);
+const { predictResponse } = proxyActivities<PipelineActivities>(POLICIES.predict);
 
 export async function patientTimelineWorkflow(input: TimelineInput): Promise<TimelineView> {
   const { protocol, pseudonym } = input;
@@ -64,7 +66,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
   });
   setHandler(timepointProgressSignal, ({ timepoint, status }) => {
     const tp = state.timepoints.find((t) => t.name === timepoint);
-    if (tp && !['done', 'missed'].includes(tp.status)) tp.status = status;
+    if (tp) applyTimepointEvent(tp, progressEvent(status));
   });
   setHandler(
     registerScanUpdate,
@@ -90,7 +92,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     recordPathologyUpdate,
     async (pathology) => {
       // Stored before the state says so, so that a patient shown as labelled always has its pathology row.
-      await acquire.recordPathology({ studyId, pseudonym, ...pathology });
+      await recordPathology({ studyId, pseudonym, ...pathology });
       state.pathology = pathology;
       dirty = true;
       return view();
@@ -120,7 +122,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
   };
 
   if (!state.enrolmentRecorded) {
-    await acquire.recordEnrolment({ studyId, pseudonym, enrolledAt: state.enrolledAt, clinical: input.clinical ?? {} });
+    await recordEnrolment({ studyId, pseudonym, enrolledAt: state.enrolledAt, clinical: input.clinical ?? {} });
     state.enrolmentRecorded = true;
   }
   publish();
@@ -141,9 +143,13 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     for (const tp of applyDeadlines(protocol, state, Date.now())) {
       if (!tp.notifiedOverdue) {
         tp.notifiedOverdue = true;
-        await notifier
-          .notify({ kind: 'overdue', studyId, pseudonym, timepoint: tp.name, message: `timepoint '${tp.name}' was due by ${tp.windowEndsAt} and has no complete scan set` })
-          .catch((err) => log.warn('overdue notification failed', { timepoint: tp.name, error: String(err) }));
+        await notify({
+          kind: 'overdue',
+          studyId,
+          pseudonym,
+          timepoint: tp.name,
+          message: `timepoint '${tp.name}' was due by ${tp.windowEndsAt} and has no complete scan set`,
+        }).catch((err) => log.warn('overdue notification failed', { timepoint: tp.name, error: String(err) }));
       }
     }
     publish();
@@ -162,7 +168,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     tp.pendingOverride = undefined;
     tp.processedScanVersion = tp.scanVersion;
     tp.runs += 1;
-    tp.status = 'acquiring';
+    applyTimepointEvent(tp, 'run-started');
     tp.note = undefined;
     try {
       const result = await executeChild(timepointWorkflow, {
@@ -176,16 +182,16 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       const verdict = qcFailureOf(err);
       if (!verdict) throw err;
       tp.qc = verdict;
-      tp.status = 'qc-failed/awaiting-rescan';
+      applyTimepointEvent(tp, 'qc-failed');
       tp.note = verdict.reasons.join('; ');
-      await notifier
-        .notify({ kind: 'qc-failed', studyId, pseudonym, timepoint: tp.name, message: `QC failed: ${tp.note}` })
-        .catch((e) => log.warn('QC notification failed', { timepoint: tp.name, error: String(e) }));
+      await notify({ kind: 'qc-failed', studyId, pseudonym, timepoint: tp.name, message: `QC failed: ${tp.note}` }).catch((e) =>
+        log.warn('QC notification failed', { timepoint: tp.name, error: String(e) }),
+      );
       return;
     }
     await updateDeltasAndPrediction(tp);
     // 'done' only once the timepoint's deltas and prediction are in, so a reader never sees a half-finished timepoint.
-    tp.status = 'done';
+    applyTimepointEvent(tp, 'results-in');
   }
 
   async function updateDeltasAndPrediction(tp: TimepointState): Promise<void> {
@@ -198,7 +204,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
         const index = state.timepoints.indexOf(target);
         const previous = state.timepoints.slice(0, index).reverse().find(hasFeatures);
         try {
-          target.deltas = await deltas.computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
+          target.deltas = await computeDeltas({ protocol, pseudonym, timepoint: target.name, baseline: baseline.name, previous: previous?.name });
         } catch (err) {
           // Stored features stay; the deltas can be recomputed later. The timeline must not break over them.
           target.note = `delta features not computed: ${rootMessage(err)}`;
@@ -217,7 +223,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
 
   async function predict(tp: TimepointState): Promise<void> {
     try {
-      const { prediction, note } = await predictor.predictResponse({ protocol, pseudonym, timepoint: tp.name });
+      const { prediction, note } = await predictResponse({ protocol, pseudonym, timepoint: tp.name });
       tp.prediction = prediction;
       tp.note = note;
       if (prediction) state.latestPrediction = prediction;
@@ -233,7 +239,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
 function qcFailureOf(err: unknown): QcVerdict | undefined {
   let cause: unknown = err;
   while (cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && (cause.type === 'QcFailed' || cause.type === 'AcquisitionFailed')) {
+  if (cause instanceof ApplicationFailure && (cause.type === QC_FAILED || cause.type === ACQUISITION_FAILED)) {
     return (cause.details?.[0] as QcVerdict | undefined) ?? { passed: false, reasons: [cause.message] };
   }
   return undefined;

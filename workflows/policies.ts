@@ -1,16 +1,31 @@
-// Timeouts and retry policies per activity, in one place (the table in README explains each choice).
+// Timeouts and retry policies of every activity the workflows run, in one place (the table in README explains each
+// choice). A workflow passes these to proxyActivities and names its proxies after the activities they run.
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERRORS, SEGMENTATION_NON_RETRYABLE_ERRORS } from '../contracts/errors';
 
 /** Errors that no retry can fix: a person or a new input must act. */
-export const NON_RETRYABLE = ['QcFailed', 'RadiomicsInputError', 'StudyFileError', 'StoreConflictError', 'ModelInputError'];
+export const NON_RETRYABLE: string[] = [...NON_RETRYABLE_ERRORS];
 
 const backoff: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE };
 
-export const POLICIES: Record<'acquire' | 'qc' | 'features' | 'store' | 'predict' | 'notify', ActivityOptions> = {
+export type PolicyName = 'acquire' | 'qc' | 'segmentation' | 'features' | 'store' | 'predict' | 'notify' | 'registry' | 'scoring' | 'training';
+
+export const POLICIES: Record<PolicyName, ActivityOptions> = {
+  // ---- PatientTimeline and Timepoint (pipeline task queue) ----
   /** Copying a scan: a source that does not answer is retried for about 5 minutes before a person hears of it. */
   acquire: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 10 } },
   /** QC reads the files; its verdict is data, a failed verdict the non-retryable QcFailed. */
   qc: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 5 } },
+  /**
+   * segmentTumour, on the study's segmentation task queue (the Timepoint adds it): without a worker there it waits for
+   * one (no schedule-to-start limit); heartbeats while reading and during inference let a killed worker be noticed
+   * within a minute. Bad input and a model package that cannot be served are not retried.
+   */
+  segmentation: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE, ...SEGMENTATION_NON_RETRYABLE_ERRORS] },
+  },
   /** Feature extraction is CPU-bound; heartbeats between images let a killed worker be noticed within 20 s. */
   features: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '20 seconds', retry: { ...backoff, maximumAttempts: 5 } },
   /** Small store reads and writes. */
@@ -19,4 +34,12 @@ export const POLICIES: Record<'acquire' | 'qc' | 'features' | 'store' | 'predict
   predict: { startToCloseTimeout: '2 minutes', retry: { ...backoff, maximumAttempts: 6 } },
   /** A notification that cannot be delivered must not break the timeline. */
   notify: { startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 5 } },
+
+  // ---- Training and Promotion (training task queue) ----
+  /** MLflow registry calls (resolve, register, alias, tag): the server may be down for a while, so more attempts. */
+  registry: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 8 } },
+  /** Scoring the locked hold-out and re-scoring the study's patients (a heartbeat per patient re-scored). */
+  scoring: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { ...backoff, maximumAttempts: 5 } },
+  /** Assembling the training set, the robustness screen and nested CV: up to hours of CPU, heartbeats between patients and models; a killed worker's step is retried elsewhere. */
+  training: { startToCloseTimeout: '2 hours', heartbeatTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 3 } },
 };

@@ -2,24 +2,26 @@
 // (registry/promotionPolicy.ts), an ML engineer's approval (identity and reason), alias `champion` moved, the study's
 // patients re-scored; then a rollback window in which a rollback update restores the previous champion. Every decision
 // is written to the registry as tags. One promotion per registered model at a time (workflow id promotion/<model>).
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { Decision, ModelActivities } from '../contracts/models';
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { approvePromotionUpdate, promotionQuery, rejectPromotionUpdate, rollbackUpdate } from './models/messages';
 import {
-  approvePromotionUpdate,
-  promotionQuery,
-  rejectPromotionUpdate,
-  rollbackUpdate,
+  CHALLENGER_ALIAS,
+  CHAMPION_ALIAS,
   type ApprovalInput,
+  type Decision,
+  type ModelActivities,
   type PromotionInput,
   type PromotionView,
-} from './models/messages';
-import { NON_RETRYABLE } from './policies';
+  type Duration,
+} from '../contracts/models';
+import type { Duration as TemporalDuration } from '@temporalio/common';
+import { POLICIES } from './policies';
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE };
-const registry = proxyActivities<ModelActivities>({ startToCloseTimeout: '5 minutes', retry: { ...retry, maximumAttempts: 8 } });
-const compute = proxyActivities<ModelActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { ...retry, maximumAttempts: 5 } });
+/** The contract's duration text is the form Temporal parses ('14 days', '30s', milliseconds). */
+const temporalDuration = (d: Duration): TemporalDuration => d as TemporalDuration;
 
-export const CHAMPION_ALIAS = 'champion';
+const { resolveVersion, recordDecision, moveChampion, restoreChampion } = proxyActivities<ModelActivities>(POLICIES.registry);
+const { evaluateOnHoldout, rescoreStudy } = proxyActivities<ModelActivities>(POLICIES.scoring);
 
 export function promotionWorkflowId(modelName: string): string {
   return `promotion/${modelName}`;
@@ -90,27 +92,29 @@ async function promote(input: PromotionInput, view: PromotionView): Promise<void
 
   const decide = async (action: Decision['action'], version: string, by: string, reason: string, detail?: string) => {
     const decision: Decision = { action, version, by, reason, at: new Date().toISOString(), workflowId: workflowInfo().workflowId, detail };
-    await registry.recordDecision({ modelName, decision });
+    await recordDecision({ modelName, decision });
     view.decisions.push(decision);
   };
 
-  const ref = input.challenger ?? 'challenger';
-  const challenger = await registry.resolveVersion({ modelName, ref });
+  const ref = input.challenger ?? CHALLENGER_ALIAS;
+  const challenger = await resolveVersion({ modelName, ref });
   if (!challenger) {
     throw ApplicationFailure.create({
       type: 'ModelNotFound',
       nonRetryable: true,
-      message: /^\d+$/.test(ref) ? `model '${modelName}' has no version ${ref}` : `model '${modelName}' has no alias '${ref}' (train a model first, or name a version)`,
+      message: /^\d+$/.test(ref)
+        ? `model '${modelName}' has no version ${ref}`
+        : `model '${modelName}' has no alias '${ref}' (train a model first, or name a version)`,
     });
   }
   view.challenger = challenger;
-  const champion = await registry.resolveVersion({ modelName, ref: CHAMPION_ALIAS });
+  const champion = await resolveVersion({ modelName, ref: CHAMPION_ALIAS });
   view.previousChampion = champion;
   if (champion?.version === challenger.version) {
     throw ApplicationFailure.create({ type: 'AlreadyChampion', nonRetryable: true, message: `${modelName}@${challenger.version} is already the champion` });
   }
 
-  const evaluation = await compute.evaluateOnHoldout({ protocol, modelName, challenger: challenger.version, champion: champion?.version, policy: input.policy });
+  const evaluation = await evaluateOnHoldout({ protocol, modelName, challenger: challenger.version, champion: champion?.version, policy: input.policy });
   view.gate = evaluation;
   const summary = evaluation.checks.map((c) => `${c.name}: ${c.passed ? 'pass' : 'FAIL'} (${c.detail})`).join('; ');
   const vs = champion ? `against champion ${champion.version}` : 'with no champion';
@@ -122,7 +126,7 @@ async function promote(input: PromotionInput, view: PromotionView): Promise<void
   await decide('gate-passed', challenger.version, 'promotion-gate', `hold-out of ${evaluation.patients.length} patients ${vs}`, summary);
 
   view.phase = 'awaiting-approval';
-  if (!(await condition(() => approval !== undefined, input.approvalTimeout ?? '14 days'))) {
+  if (!(await condition(() => approval !== undefined, temporalDuration(input.approvalTimeout ?? '14 days')))) {
     await decide('approval-timed-out', challenger.version, 'promotion-workflow', `no approval within ${input.approvalTimeout ?? '14 days'}`);
     view.phase = 'approval-timed-out';
     return;
@@ -135,18 +139,18 @@ async function promote(input: PromotionInput, view: PromotionView): Promise<void
   }
   view.phase = 'promoting';
   await decide('approved', challenger.version, by.identity, by.reason);
-  await registry.moveChampion({ modelName, version: challenger.version });
+  await moveChampion({ modelName, version: challenger.version });
   await decide('promoted', challenger.version, by.identity, `champion ${champion ? `${champion.version} → ` : ''}${challenger.version}`);
-  view.rescore = await compute.rescoreStudy({ protocol, modelName, version: challenger.version });
+  view.rescore = await rescoreStudy({ protocol, modelName, version: challenger.version });
   view.phase = 'promoted';
 
-  if (!(await condition(() => rollback !== undefined, input.rollbackWindow ?? '30 days'))) {
+  if (!(await condition(() => rollback !== undefined, temporalDuration(input.rollbackWindow ?? '30 days')))) {
     view.phase = 'closed';
     return;
   }
   view.phase = 'rolling-back';
-  await registry.restoreChampion({ modelName, previous: champion?.version ?? null });
+  await restoreChampion({ modelName, previous: champion?.version ?? null });
   await decide('rolled-back', challenger.version, rollback!.identity, `${rollback!.reason} (champion back to ${champion ? champion.version : 'none'})`);
-  view.rescore = champion ? await compute.rescoreStudy({ protocol, modelName, version: champion.version }) : undefined;
+  view.rescore = champion ? await rescoreStudy({ protocol, modelName, version: champion.version }) : undefined;
   view.phase = 'rolled-back';
 }

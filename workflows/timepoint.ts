@@ -1,22 +1,17 @@
 // Timepoint: the pipeline for one complete scan set — acquire → QC → segmentation → features (stored).
-// A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'awaiting-rescan'.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+// A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'qc-failed/awaiting-rescan'.
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { AcquiredScan, PipelineActivities } from '../contracts/pipeline';
-import { DEFAULT_SEGMENTATION_TASK_QUEUE, SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../contracts/segmentation';
-import { NON_RETRYABLE, POLICIES } from './policies';
+import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../contracts/segmentation';
+import { ACQUISITION_FAILED, QC_FAILED } from '../contracts/errors';
+import { TASK_QUEUES } from '../contracts/taskQueues';
+import { POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
 import type { SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
 const { extractFeatures } = proxyActivities<PipelineActivities>(POLICIES.features);
-
-/** Segmentation runs on its own task queue; without a worker there, the activity waits for one (no schedule-to-start limit). */
-const SEGMENTATION: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE, 'SegmentationInputError', 'SegmentationModelError'] },
-};
 
 export async function timepointWorkflow(input: TimepointRunInput): Promise<TimepointRunResult> {
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
@@ -30,7 +25,12 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
   } catch (err) {
     // The source stayed unavailable through every retry: a person must register the scan again.
     const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-    throw ApplicationFailure.create({ type: 'AcquisitionFailed', nonRetryable: true, message: reason, details: [{ passed: false, reasons: [`scan could not be acquired: ${reason}`] }] });
+    throw ApplicationFailure.create({
+      type: ACQUISITION_FAILED,
+      nonRetryable: true,
+      message: reason,
+      details: [{ passed: false, reasons: [`scan could not be acquired: ${reason}`] }],
+    });
   }
   const qc = await checkQuality({ ...ref, acquired, override: input.override });
 
@@ -49,8 +49,9 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
 
 /** The automatic mask as an acquired scan. A failure no retry fixed becomes a failed QC: a person registers a manual mask. */
 async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<{ mask: AcquiredScan; record: SegmentationRecord }> {
-  const taskQueue = input.protocol.segmentation.taskQueue ?? DEFAULT_SEGMENTATION_TASK_QUEUE;
-  const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...SEGMENTATION, taskQueue });
+  const taskQueue = input.protocol.segmentation.taskQueue ?? TASK_QUEUES.segmentation;
+  // Segmentation runs on its own task queue, the study's.
+  const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...POLICIES.segmentation, taskQueue });
   try {
     const result = await segmentTumour({
       contractVersion: SEGMENT_CONTRACT_VERSION,
@@ -78,10 +79,10 @@ async function segmentAutomatically(input: TimepointRunInput, acquired: Acquired
     return { mask: { modality: 'mask', role: 'mask', path: result.mask.path, sha256: result.mask.sha256, source }, record };
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-    if (cause instanceof ApplicationFailure && cause.type === 'QcFailed') {
-      throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: cause.message, details: cause.details ? [...cause.details] : undefined });
+    if (cause instanceof ApplicationFailure && cause.type === QC_FAILED) {
+      throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: cause.message, details: cause.details ? [...cause.details] : undefined });
     }
     const reason = `automatic segmentation failed: ${cause instanceof Error ? cause.message : String(cause)}`;
-    throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
+    throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
   }
 }

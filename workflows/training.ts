@@ -1,22 +1,18 @@
 // Training: assemble the study's training set (the locked hold-out kept out) → screen features for robustness to the
 // segmentation → train the four models side by side (nested CV, final refit) → log each run and register it as a
 // version → alias `challenger` on the best radiomics model. Heavy data stay in activities; history holds summaries.
-import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { ModelActivities, TrainingInput, TrainingResult } from '../contracts/models';
-import type { ModelKind } from '../models/dataset';
-import { NON_RETRYABLE } from './policies';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CHALLENGER_ALIAS, CHALLENGER_KINDS, MODEL_KINDS, type ModelActivities, type TrainingInput, type TrainingResult } from '../contracts/models';
+import { POLICIES } from './policies';
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE };
-/** CPU-bound steps: heartbeats between patients and models; a killed worker's step is retried elsewhere. */
-const compute = proxyActivities<ModelActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '5 minutes', retry: { ...retry, maximumAttempts: 3 } });
-/** Registry calls: the server may be down for a while. */
-const registry = proxyActivities<ModelActivities>({ startToCloseTimeout: '5 minutes', retry: { ...retry, maximumAttempts: 8 } });
-
-const ALL_KINDS: ModelKind[] = ['clinical', 'baseline', 'delta', 'combined'];
-export const CHALLENGER_ALIAS = 'challenger';
+const { prepareTrainingSet, screenRobustness, trainCandidates } = proxyActivities<ModelActivities>(POLICIES.training);
+const { registerCandidate, setAlias } = proxyActivities<ModelActivities>(POLICIES.registry);
 
 export function trainingWorkflowId(studyId: string, startedAt: Date): string {
-  return `training/${studyId}/${startedAt.toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+  return `training/${studyId}/${startedAt
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}`;
 }
 
 export async function trainingWorkflow(input: TrainingInput): Promise<TrainingResult> {
@@ -24,18 +20,18 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
   const options = input.options ?? {};
   const modelName = protocol.model.name;
   const predictAt = options.predictAt ?? protocol.timepoints[protocol.timepoints.length - 1].name;
-  const kinds = options.kinds ?? ALL_KINDS;
-  const eligible = options.challengerKinds ?? ['delta', 'combined'];
+  const kinds = options.kinds ?? MODEL_KINDS;
+  const eligible = options.challengerKinds ?? CHALLENGER_KINDS;
 
-  const dataset = await compute.prepareTrainingSet({ protocol, predictAt, holdoutFraction: options.holdoutFraction, seed: options.seed });
+  const dataset = await prepareTrainingSet({ protocol, predictAt, holdoutFraction: options.holdoutFraction, seed: options.seed });
   const ref = { protocol, predictAt, fingerprint: dataset.fingerprint, holdout: dataset.holdout };
-  const robustness = await compute.screenRobustness({ ...ref, patients: options.robustnessPatients, threshold: options.iccThreshold, seed: options.seed });
-  const trained = await compute.trainCandidates({ ...ref, kinds, robust: robustness.robust, options });
+  const robustness = await screenRobustness({ ...ref, patients: options.robustnessPatients, threshold: options.iccThreshold, seed: options.seed });
+  const trained = await trainCandidates({ ...ref, kinds, robust: robustness.robust, options });
 
   const models: TrainingResult['models'] = [];
   for (const candidate of trained.candidates) {
     const versus = trained.versusBaseline[candidate.kind];
-    const registered = await registry.registerCandidate({
+    const registered = await registerCandidate({
       modelName,
       candidate,
       experimentName: options.experimentName ?? `osteoflow/${protocol.studyId}`,
@@ -53,7 +49,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
 
   const best = models.filter((m) => eligible.includes(m.kind)).sort((a, b) => b.auc - a.auc)[0];
   if (best) {
-    await registry.setAlias({ modelName, alias: CHALLENGER_ALIAS, version: best.version });
+    await setAlias({ modelName, alias: CHALLENGER_ALIAS, version: best.version });
     best.aliases.push(CHALLENGER_ALIAS);
   }
   return { dataset, robustness, models, challenger: best?.version ?? null };

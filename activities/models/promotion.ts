@@ -6,13 +6,13 @@ import { artifactCache, isMissingAlias, scorePatient } from '../pipeline/predict
 import { assembleDataset, modelRow } from '../../models/dataset';
 import { scoreRows } from '../../models/training/artifact';
 import { ModelInputError } from '../../models/stats/errors';
-import { CHAMPION, tagOf } from '../../registry/modelPackage';
+import { tagOf } from '../../registry/modelPackage';
 import { evaluateGate, type HoldoutScores } from '../../registry/promotionPolicy';
 import type { MlflowClient } from '../../registry/mlflowClient';
 import { patientWorkflowId } from '../../contracts/ids';
-import { rescoreSignal } from '../../workflows/models/messages';
+import { TIMELINE_MESSAGES, type RescoreInput } from '../../contracts/timeline';
 import { lockedHoldout, scopeOf, type ModelDeps } from './training';
-import type { ModelActivities, RescoreSummary, VersionInfo } from '../../contracts/models';
+import { CHAMPION_ALIAS, type ModelActivities, type RescoreSummary, type VersionInfo } from '../../contracts/models';
 
 /** Registered-model tag with the champion versions in promotion order (the last is the current champion). */
 export const CHAMPION_HISTORY_TAG = 'champion.history';
@@ -25,10 +25,9 @@ async function appendHistory(mlflow: MlflowClient, name: string, version: string
   await mlflow.setRegisteredModelTag(name, CHAMPION_HISTORY_TAG, JSON.stringify([...history, version].slice(-200)));
 }
 
-export function createPromotionActivities(deps: ModelDeps): Pick<
-  ModelActivities,
-  'resolveVersion' | 'evaluateOnHoldout' | 'recordDecision' | 'moveChampion' | 'restoreChampion' | 'rescoreStudy'
-> {
+export function createPromotionActivities(
+  deps: ModelDeps,
+): Pick<ModelActivities, 'resolveVersion' | 'evaluateOnHoldout' | 'recordDecision' | 'moveChampion' | 'restoreChampion' | 'rescoreStudy'> {
   const { store } = deps;
   const artifactOf = artifactCache(deps.mlflow);
 
@@ -63,7 +62,10 @@ export function createPromotionActivities(deps: ModelDeps): Pick<
       const challengerScores = await scoresOf(challenger);
       const championScores = champion ? await scoresOf(champion) : undefined;
       if (championScores && championScores.patients.join() !== challengerScores.patients.join()) {
-        throw new ModelInputError('challenger and champion see different hold-out patients (their timepoints differ); compare models that predict at the same timepoint', 'champion');
+        throw new ModelInputError(
+          'challenger and champion see different hold-out patients (their timepoints differ); compare models that predict at the same timepoint',
+          'champion',
+        );
       }
       const gate = evaluateGate({
         patients: challengerScores.patients,
@@ -94,14 +96,14 @@ export function createPromotionActivities(deps: ModelDeps): Pick<
 
     async moveChampion({ modelName, version }) {
       const mlflow = deps.mlflow();
-      await mlflow.setAlias(modelName, CHAMPION, version);
+      await mlflow.setAlias(modelName, CHAMPION_ALIAS, version);
       await appendHistory(mlflow, modelName, version);
     },
 
     async restoreChampion({ modelName, previous }) {
       const mlflow = deps.mlflow();
-      if (previous) await mlflow.setAlias(modelName, CHAMPION, previous);
-      else await mlflow.deleteAlias(modelName, CHAMPION).catch((err) => (isMissingAlias(err) ? undefined : Promise.reject(err)));
+      if (previous) await mlflow.setAlias(modelName, CHAMPION_ALIAS, previous);
+      else await mlflow.deleteAlias(modelName, CHAMPION_ALIAS).catch((err) => (isMissingAlias(err) ? undefined : Promise.reject(err)));
       await appendHistory(mlflow, modelName, previous ?? 'none');
     },
 
@@ -119,7 +121,7 @@ export function createPromotionActivities(deps: ModelDeps): Pick<
       if (client) {
         const query = `StudyId = "${protocol.studyId}" AND WorkflowType = "patientTimelineWorkflow" AND ExecutionStatus = "Running"`;
         for await (const wf of client.workflow.list({ query })) {
-          await client.workflow.getHandle(wf.workflowId).signal(rescoreSignal, { model });
+          await client.workflow.getHandle(wf.workflowId).signal<[RescoreInput]>(TIMELINE_MESSAGES.rescore, { model });
           running.add(wf.workflowId);
           summary.signalled.push(wf.workflowId);
         }

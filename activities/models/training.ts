@@ -36,7 +36,9 @@ export async function lockedHoldout(mlflow: MlflowClient, modelName: string, stu
   return tag ? (JSON.parse(tag.value) as string[]) : undefined;
 }
 
-export function createTrainingActivities(deps: ModelDeps): Pick<ModelActivities, 'prepareTrainingSet' | 'screenRobustness' | 'trainCandidates' | 'registerCandidate' | 'setAlias'> {
+export function createTrainingActivities(
+  deps: ModelDeps,
+): Pick<ModelActivities, 'prepareTrainingSet' | 'screenRobustness' | 'trainCandidates' | 'registerCandidate' | 'setAlias'> {
   const { store } = deps;
   const cacheFile = (fingerprint: string) => path.join(deps.cacheDir, `${fingerprint}.json`);
 
@@ -67,7 +69,8 @@ export function createTrainingActivities(deps: ModelDeps): Pick<ModelActivities,
         holdout = drawHoldout(everyone.patients, everyone.labels, { fraction: holdoutFraction, seed });
         await mlflow.ensureRegisteredModel(modelName, 'Response to neoadjuvant chemotherapy (good = necrosis ≥ 90 %), osteoflow');
         const again = await lockedHoldout(mlflow, modelName, protocol.studyId);
-        if (again) holdout = again; // another training locked it first
+        if (again)
+          holdout = again; // another training locked it first
         else await mlflow.setRegisteredModelTag(modelName, holdoutTag(protocol.studyId), JSON.stringify(holdout));
       }
       const dataset = await assembleDataset(store, scope, { exclude: holdout });

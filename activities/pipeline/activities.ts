@@ -3,14 +3,15 @@
 // non-retryable (policies in workflows/policies.ts).
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { runQc } from '../../qc/checks';
+import { runQc } from '../../qc/runQc';
 import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
 import { extract, loadParamsFile, paramsHash, readImage, RadiomicsInputError, ENGINE_VERSION } from '../../radiomics';
 import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan } from '../../study/scanStore';
-import { requiredScans } from '../../workflows/timeline/state';
 import type { DeltaRow, ResultsStore } from '../../store/types';
 import type { Notification, PipelineActivities, TimepointRef } from '../../contracts/pipeline';
+import { QC_FAILED } from '../../contracts/errors';
+import { requiredScans } from '../../contracts/study';
 import type { Predictor } from './predict';
 
 export interface PipelineDeps {
@@ -47,15 +48,38 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const images = input.acquired.filter((a) => a.role === 'image');
       const mask = input.acquired.find((a) => a.role === 'mask');
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
-      const result = runQc({ images, mask: mask && { path: mask.path }, requiredModalities: required, profile: input.protocol.qc, segmentation: input.protocol.segmentation.mode });
+      const result = runQc({
+        images,
+        mask: mask && { path: mask.path },
+        requiredModalities: required,
+        profile: input.protocol.qc,
+        segmentation: input.protocol.segmentation.mode,
+      });
       const checkedAt = new Date().toISOString();
       if (result.passed || input.override) {
         const override = result.passed ? undefined : input.override;
-        await store.recordQc({ ...key(input), passed: result.passed, reasons: result.reasons, overriddenBy: override?.who, overrideReason: override?.reason, checkedAt });
-        return { passed: result.passed, reasons: result.reasons, ...(override ? { override } : {}) };
+        await store.recordQc({
+          ...key(input),
+          passed: result.passed,
+          reasons: result.reasons,
+          overriddenBy: override?.who,
+          overrideReason: override?.reason,
+          checkedAt,
+        });
+        return {
+          passed: result.passed,
+          reasons: result.reasons,
+          ...(result.findings.length ? { findings: result.findings } : {}),
+          ...(override ? { override } : {}),
+        };
       }
       await store.recordQc({ ...key(input), passed: false, reasons: result.reasons, checkedAt });
-      throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: result.reasons.join('; '), details: [{ passed: false, reasons: result.reasons }] });
+      throw ApplicationFailure.create({
+        type: QC_FAILED,
+        nonRetryable: true,
+        message: result.reasons.join('; '),
+        details: [{ passed: false, reasons: result.reasons, findings: result.findings }],
+      });
     },
 
     async extractFeatures(input) {
@@ -69,7 +93,13 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         });
       }
       const mask = input.acquired.find((a) => a.role === 'mask');
-      if (!mask) throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: 'no mask to extract features in', details: [{ passed: false, reasons: ['no mask'] }] });
+      if (!mask)
+        throw ApplicationFailure.create({
+          type: QC_FAILED,
+          nonRetryable: true,
+          message: 'no mask to extract features in',
+          details: [{ passed: false, reasons: ['no mask'] }],
+        });
       const maskVolume = readImage(mask.path);
       const modalities: string[] = [];
       let featureCount = 0;
@@ -114,7 +144,8 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       }
       const named = namedDeltas(current, baseline);
       for (const [feature, value] of Object.entries(named)) {
-        if (value !== null) rows.push({ modality: 'named', feature, reference: 'baseline', referenceTimepoint: input.baseline, absolute: value, relative: null });
+        if (value !== null)
+          rows.push({ modality: 'named', feature, reference: 'baseline', referenceTimepoint: input.baseline, absolute: value, relative: null });
       }
       await store.putDeltas(key(input), input.protocol.features.paramHash, rows);
       return { rows: rows.length, named };
@@ -141,5 +172,3 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     },
   };
 }
-
-

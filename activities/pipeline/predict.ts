@@ -3,16 +3,15 @@
 // the store with what exists at the model's timepoint, scored, and stored with name@version. No champion, a model that
 // predicts at a later timepoint, or a missing feature is an answer with a note; a registry outage is thrown (and
 // retried by the activity policy, then noted by the timeline).
-import { MlflowClient, MlflowError } from '../../registry/mlflowClient';
-import { CHAMPION, loadArtifact } from '../../registry/modelPackage';
+import { type MlflowClient, MlflowError } from '../../registry/mlflowClient';
+import { loadArtifact } from '../../registry/modelPackage';
 import { modelRow, patientFeatures } from '../../models/dataset';
-import { scoreRows, type ModelArtifact } from '../../models/training/artifact';
+import { scoreRows } from '../../models/training/artifact';
+import { CHAMPION_ALIAS, type ModelArtifact } from '../../contracts/models';
 import type { ResultsStore } from '../../store/types';
 import type { StudyProtocol } from '../../contracts/study';
 import type { PredictionRef } from '../../contracts/timeline';
 import type { TimepointRef } from '../../contracts/pipeline';
-
-export { CHAMPION };
 
 export interface Predictor {
   predict(ref: TimepointRef): Promise<{ prediction: PredictionRef | null; note?: string }>;
@@ -47,10 +46,21 @@ export async function scorePatient(
   const { values } = await patientFeatures(store, scope, pseudonym);
   const { row, missing } = modelRow(values, artifact.features);
   if (missing.length > 0) {
-    return { prediction: null, note: `model ${ref} needs feature${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}, missing for ${pseudonym} at '${timepoint}'` };
+    return {
+      prediction: null,
+      note: `model ${ref} needs feature${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}, missing for ${pseudonym} at '${timepoint}'`,
+    };
   }
   const probability = scoreRows(artifact, [row])[0];
-  await store.recordPrediction({ studyId: protocol.studyId, pseudonym, timepoint, model: model.name, modelVersion: model.version, probability, predictedAt: new Date().toISOString() });
+  await store.recordPrediction({
+    studyId: protocol.studyId,
+    pseudonym,
+    timepoint,
+    model: model.name,
+    modelVersion: model.version,
+    probability,
+    predictedAt: new Date().toISOString(),
+  });
   return { prediction: { probability, model: ref } };
 }
 
@@ -81,9 +91,9 @@ export function registryPredictor(mlflow: () => MlflowClient, store: ResultsStor
       const name = ref.protocol.model.name;
       let version: string;
       try {
-        version = (await mlflow().getVersionByAlias(name, CHAMPION)).version;
+        version = (await mlflow().getVersionByAlias(name, CHAMPION_ALIAS)).version;
       } catch (err) {
-        if (isMissingAlias(err)) return { prediction: null, note: `no '${CHAMPION}' version of model '${name}' in the registry yet` };
+        if (isMissingAlias(err)) return { prediction: null, note: `no '${CHAMPION_ALIAS}' version of model '${name}' in the registry yet` };
         throw err;
       }
       const artifact = await artifactOf(name, version);

@@ -12,6 +12,7 @@ import type { ModelPackage } from '../../models/segmentation/package';
 import type { ModelSession } from '../../models/segmentation/inference/onnxSession';
 import { segmentVolumes } from '../../models/segmentation/segment';
 import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities, type SegmentTumourInput, type SegmentTumourResult } from '../../contracts/segmentation';
+import { QC_FAILED, SEGMENTATION_NON_RETRYABLE_ERRORS } from '../../contracts/errors';
 import { contractProblems } from './contractCheck';
 
 /** The model packages a worker serves, each with its one open session. */
@@ -29,7 +30,7 @@ export interface SegmentationDeps {
   workerId?: string;
 }
 
-const NON_RETRYABLE_NAMES = new Set(['SegmentationInputError', 'SegmentationModelError', 'RadiomicsInputError']);
+const NON_RETRYABLE_NAMES = new Set<string>([...SEGMENTATION_NON_RETRYABLE_ERRORS, 'RadiomicsInputError']);
 
 function nonRetryable(err: Error): ApplicationFailure {
   return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
@@ -44,7 +45,12 @@ export function createSegmentationActivities(deps: SegmentationDeps): Segmentati
   return {
     async segmentTumour(input: SegmentTumourInput): Promise<SegmentTumourResult> {
       const problems = contractProblems('input', input);
-      if (problems) throw ApplicationFailure.create({ type: 'SegmentationInputError', nonRetryable: true, message: `segmentTumour input does not match the contract: ${problems}` });
+      if (problems)
+        throw ApplicationFailure.create({
+          type: SEGMENTATION_NON_RETRYABLE_ERRORS[0],
+          nonRetryable: true,
+          message: `segmentTumour input does not match the contract: ${problems}`,
+        });
       const context = Context.current();
       try {
         const { pkg, session } = deps.models.resolve(input.model);
@@ -52,18 +58,24 @@ export function createSegmentationActivities(deps: SegmentationDeps): Segmentati
         const byModality = new Map(input.images.map((image) => [image.modality, image]));
         const missing = channels.filter((c) => !byModality.has(c.modality)).map((c) => c.modality);
         if (missing.length) {
-          throw new SegmentationInputError(`model ${pkg.ref} needs ${channels.map((c) => c.modality).join(' + ')}; the timepoint has no ${missing.join(', ')} (it has ${[...byModality.keys()].join(', ')})`, {
-            field: 'images',
-            expected: `images of ${channels.map((c) => c.modality).join(', ')}`,
-          });
+          throw new SegmentationInputError(
+            `model ${pkg.ref} needs ${channels.map((c) => c.modality).join(' + ')}; the timepoint has no ${missing.join(', ')} (it has ${[...byModality.keys()].join(', ')})`,
+            {
+              field: 'images',
+              expected: `images of ${channels.map((c) => c.modality).join(', ')}`,
+            },
+          );
         }
         context.heartbeat({ stage: 'reading' });
         const volumes = channels.map((c) => readImage(byModality.get(c.modality)!.path));
         const tta = input.tta ?? deps.tta ?? false;
-        const result = await segmentVolumes(volumes, pkg, session, { tta, onProgress: (done, total) => context.heartbeat({ stage: 'inference', done, total }) });
+        const result = await segmentVolumes(volumes, pkg, session, {
+          tta,
+          onProgress: (done, total) => context.heartbeat({ stage: 'inference', done, total }),
+        });
         if (result.tumourVoxels === 0) {
           const reason = `automatic segmentation (${pkg.ref}) found no tumour: register a manual mask`;
-          throw ApplicationFailure.create({ type: 'QcFailed', nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
+          throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
         }
         mkdirSync(input.outDir, { recursive: true });
         const file = path.join(input.outDir, maskFileName(pkg));
@@ -89,11 +101,20 @@ export function createSegmentationActivities(deps: SegmentationDeps): Segmentati
         };
         const bad = contractProblems('result', output);
         if (bad) throw new Error(`segmentTumour result does not match the contract: ${bad}`);
-        context.log.info('segmented', { studyId: input.studyId, pseudonym: input.pseudonym, timepoint: input.timepoint, model: pkg.ref, device: output.device, ms: output.timings.totalMs, tumourMl: output.tumourMl });
+        context.log.info('segmented', {
+          studyId: input.studyId,
+          pseudonym: input.pseudonym,
+          timepoint: input.timepoint,
+          model: pkg.ref,
+          device: output.device,
+          ms: output.timings.totalMs,
+          tumourMl: output.tumourMl,
+        });
         return output;
       } catch (err) {
         if (err instanceof ApplicationFailure) throw err;
-        if (err instanceof Error && (err instanceof SegmentationInputError || err instanceof SegmentationModelError || NON_RETRYABLE_NAMES.has(err.name))) throw nonRetryable(err);
+        if (err instanceof Error && (err instanceof SegmentationInputError || err instanceof SegmentationModelError || NON_RETRYABLE_NAMES.has(err.name)))
+          throw nonRetryable(err);
         throw err;
       }
     },

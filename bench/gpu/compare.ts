@@ -99,7 +99,9 @@ async function main(): Promise<void> {
         const mask = argmaxLabels(probabilities, sidecar.output.classes.length, voxels, labels);
         filterComponents(mask, input.geometry.size, labels, { keep: 'largest' });
         runs.push({ provider, ran: session.provider, fallback: session.fallbackReason, openMs, ms, probabilities, mask });
-        log(`${size.join('×')} ${provider}: ran on ${session.provider}${session.fallbackReason ? ` (${session.fallbackReason})` : ''}, median ${median(ms).toFixed(0)} ms`);
+        log(
+          `${size.join('×')} ${provider}: ran on ${session.provider}${session.fallbackReason ? ` (${session.fallbackReason})` : ''}, median ${median(ms).toFixed(0)} ms`,
+        );
         await session.release();
       }
       if (options.save) save(options.save, size, input, truth.data, runs, { windows, passes, tta: options.tta, runs: options.runs });
@@ -142,7 +144,14 @@ async function main(): Promise<void> {
 }
 
 /** The volume's prepared input [C, z, y, x], truth and each provider's mask as .npy, times as JSON: torch_bench.py's input. */
-function save(dir: string, size: Vec3, input: { data: Float32Array; channels: number; geometry: { size: Vec3 } }, truth: ArrayLike<number>, runs: ProviderRun[], meta: Record<string, unknown>): void {
+function save(
+  dir: string,
+  size: Vec3,
+  input: { data: Float32Array; channels: number; geometry: { size: Vec3 } },
+  truth: ArrayLike<number>,
+  runs: ProviderRun[],
+  meta: Record<string, unknown>,
+): void {
   mkdirSync(dir, { recursive: true });
   const name = size.join('x');
   const [nx, ny, nz] = input.geometry.size;

@@ -15,7 +15,7 @@ if ! ldconfig -p | grep -q libvulkan.so.1; then
   for deb in "$bench"/debs/*.deb; do dpkg -x "$deb" "$work/vulkan"; done
   export LD_LIBRARY_PATH="$work/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-# NVIDIA's Vulkan driver manifest where the host's container runtime puts it (FACTS.md).
+# NVIDIA's Vulkan driver manifest where the host's container runtime puts it (/usr/local/nvidia/... on the lent hosts).
 for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
   if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; break; fi
 done
@@ -26,4 +26,4 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 # host's own python3 and torch (numpy, scipy and torch suffice: bench/gpu/torch_bench.py).
 runs=3; tta=()
 while [ $# -gt 0 ]; do case "$1" in --runs) runs="$2"; shift 2 ;; --tta) tta=(--tta); shift ;; *) shift ;; esac; done
-python3 "$root/bench/gpu/torch_bench.py" --inputs "$work/saved" --model "$bench/model" --devices cuda,cpu --fp16 --runs "$runs" "${tta[@]}"
+python3 "$root/bench/gpu/torch_bench.py" --worker "$root/workers/torch" --inputs "$work/saved" --model "$bench/model" --devices cuda,cpu --fp16 --runs "$runs" "${tta[@]}"

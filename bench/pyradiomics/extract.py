@@ -3,6 +3,7 @@
 usage: extract.py IMAGE MASK PARAMS.yaml RUNS
 Each run is a full featureextractor.execute (read, checks, features); peak RSS is the process's.
 """
+
 import json
 import logging
 import resource
@@ -24,12 +25,16 @@ def main() -> None:
         result = extractor.execute(image, mask)
         times.append(time.perf_counter() - start)
     features = {k: float(v) for k, v in result.items() if not k.startswith("diagnostics_")}
-    print(json.dumps({
-        "version": radiomics.__version__,
-        "seconds": times,
-        "maxRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "features": features,
-    }))
+    print(
+        json.dumps(
+            {
+                "version": radiomics.__version__,
+                "seconds": times,
+                "maxRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "features": features,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """Reference values for osteoflow's filters (image types), computed by PyRadiomics 3.1.
 
-usage: .venv-bench/bin/python bench/pyradiomics/filterFixtures.py [REFERENCE_DIR] [OUT_DIR]
+usage (from the repository root): .venv-bench/bin/python bench/pyradiomics/filterFixtures.py [REFERENCE_DIR] [OUT_DIR]
 
-REFERENCE_DIR defaults to $OSTEOFLOW_REFERENCE_DATA or ../shared/data; OUT_DIR to tests/fixtures/radiomics/filters.
+REFERENCE_DIR defaults to $OSTEOFLOW_REFERENCE_DATA or ../shared/data; OUT_DIR to tests/fixtures/radiomics/filters (both
+relative to the current directory).
 Needs the benchmark venv (npm run bench:radiomics creates .venv-bench with PyRadiomics 3.1.0) plus scikit-image for
 lbp-2D: .venv-bench/bin/pip install scikit-image. Writes one JSON file per configuration: the parameters (read
 unchanged by osteoflow's extractor), the image and mask files, the versions of PyRadiomics and of the libraries its
 filters run on, and every feature PyRadiomics computed (NaN written as the string "NaN").
 """
+
 import json
 import logging
 import os
@@ -37,35 +39,61 @@ ALL_FILTERS = {
 
 CONFIGS = [
     *[
-        {"name": f"{case}-all", "image": f"pyradiomics/{case}_image.nrrd", "mask": f"pyradiomics/{case}_label.nrrd",
-         "params": {"setting": {"label": 1}, "imageType": ALL_FILTERS, "featureClass": INTENSITY_CLASSES}}
+        {
+            "name": f"{case}-all",
+            "image": f"pyradiomics/{case}_image.nrrd",
+            "mask": f"pyradiomics/{case}_label.nrrd",
+            "params": {"setting": {"label": 1}, "imageType": ALL_FILTERS, "featureClass": INTENSITY_CLASSES},
+        }
         for case in ("brain1", "brain2", "breast1")
     ],
     # 2D extraction: the wavelet leaves force2Ddimension's axis out (two-letter names), levels from start_level 1;
     # gradient without spacing; another LBP method, radius and sample count; small sigmas.
-    {"name": "breast1-2d-levels", "image": "pyradiomics/breast1_image.nrrd", "mask": "pyradiomics/breast1_label.nrrd",
-     "params": {"setting": {"label": 1, "force2D": True, "force2Ddimension": 0, "binWidth": 10},
-                "imageType": {"Wavelet": {"start_level": 1, "level": 2},
-                              "Gradient": {"gradientUseSpacing": False},
-                              "LBP2D": {"lbp2DMethod": "ror", "lbp2DRadius": 1.5, "lbp2DSamples": 6, "binWidth": 4},
-                              "LoG": {"sigma": [0.5, 2.5]}},
-                "featureClass": INTENSITY_CLASSES}},
+    {
+        "name": "breast1-2d-levels",
+        "image": "pyradiomics/breast1_image.nrrd",
+        "mask": "pyradiomics/breast1_label.nrrd",
+        "params": {
+            "setting": {"label": 1, "force2D": True, "force2Ddimension": 0, "binWidth": 10},
+            "imageType": {
+                "Wavelet": {"start_level": 1, "level": 2},
+                "Gradient": {"gradientUseSpacing": False},
+                "LBP2D": {"lbp2DMethod": "ror", "lbp2DRadius": 1.5, "lbp2DSamples": 6, "binWidth": 4},
+                "LoG": {"sigma": [0.5, 2.5]},
+            },
+            "featureClass": INTENSITY_CLASSES,
+        },
+    },
     # Filters on a resampled (B-spline, 2 mm) and cropped image.
-    {"name": "brain1-resampled", "image": "pyradiomics/brain1_image.nrrd", "mask": "pyradiomics/brain1_label.nrrd",
-     "params": {"setting": {"label": 1, "resampledPixelSpacing": [2, 2, 2], "interpolator": "sitkBSpline"},
-                "imageType": {"LoG": {"sigma": [1.0, 3.0]}, "Wavelet": {}, "Exponential": {}},
-                "featureClass": INTENSITY_CLASSES}},
+    {
+        "name": "brain1-resampled",
+        "image": "pyradiomics/brain1_image.nrrd",
+        "mask": "pyradiomics/brain1_label.nrrd",
+        "params": {
+            "setting": {"label": 1, "resampledPixelSpacing": [2, 2, 2], "interpolator": "sitkBSpline"},
+            "imageType": {"LoG": {"sigma": [1.0, 3.0]}, "Wavelet": {}, "Exponential": {}},
+            "featureClass": INTENSITY_CLASSES,
+        },
+    },
     # Filters on a pre-cropped image: the wavelet transform wraps around the small crop.
-    {"name": "brain2-precrop", "image": "pyradiomics/brain2_image.nrrd", "mask": "pyradiomics/brain2_label.nrrd",
-     "params": {"setting": {"label": 1, "preCrop": True, "padDistance": 3},
-                "imageType": {"Wavelet": {}, "LoG": {"sigma": [2.0]}, "SquareRoot": {}, "Logarithm": {}},
-                "featureClass": INTENSITY_CLASSES}},
+    {
+        "name": "brain2-precrop",
+        "image": "pyradiomics/brain2_image.nrrd",
+        "mask": "pyradiomics/brain2_label.nrrd",
+        "params": {
+            "setting": {"label": 1, "preCrop": True, "padDistance": 3},
+            "imageType": {"Wavelet": {}, "LoG": {"sigma": [2.0]}, "SquareRoot": {}, "Logarithm": {}},
+            "featureClass": INTENSITY_CLASSES,
+        },
+    },
     # PyRadiomics' wavelet test phantoms, whole and pre-cropped with padDistance 6 as its test_wavelet.py does.
     *[
-        {"name": f"wavelet-phantom-{n}{suffix}",
-         "image": f"pyradiomics/wavelet_phantom/test-image_{n}x{n}x{n}.nrrd",
-         "mask": f"pyradiomics/wavelet_phantom/test-mask_{n}x{n}x{n}.nrrd",
-         "params": {"setting": {"label": 1, **extra}, "imageType": {"Wavelet": {}}, "featureClass": INTENSITY_CLASSES}}
+        {
+            "name": f"wavelet-phantom-{n}{suffix}",
+            "image": f"pyradiomics/wavelet_phantom/test-image_{n}x{n}x{n}.nrrd",
+            "mask": f"pyradiomics/wavelet_phantom/test-mask_{n}x{n}x{n}.nrrd",
+            "params": {"setting": {"label": 1, **extra}, "imageType": {"Wavelet": {}}, "featureClass": INTENSITY_CLASSES},
+        }
         for n in (37, 64)
         for suffix, extra in (("", {}), ("-precrop", {"preCrop": True, "padDistance": 6}))
     ],
@@ -89,10 +117,10 @@ def number(value):
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    reference = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
-        "OSTEOFLOW_REFERENCE_DATA", os.path.join(root, "..", "shared", "data"))
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "tests", "fixtures", "radiomics", "filters")
+    reference = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("OSTEOFLOW_REFERENCE_DATA", os.path.join("..", "shared", "data"))
+    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "radiomics", "filters")
+    if len(sys.argv) <= 2 and not os.path.isdir(os.path.dirname(out_dir)):
+        sys.exit(f"{os.path.dirname(out_dir)} not found: run from the repository root, or pass REFERENCE_DIR and OUT_DIR")
     if radiomics.__version__ != "v3.1.0":
         sys.exit(f"PyRadiomics {radiomics.__version__} found, expected v3.1.0 (the benchmark venv)")
     radiomics.setVerbosity(logging.ERROR)

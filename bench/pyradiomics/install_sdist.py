@@ -1,12 +1,13 @@
 """Installs PyRadiomics 3.1.0 from its PyPI sdist into the running interpreter's environment.
 
 Why this exists: `pip install pyradiomics==3.1.0` fails with the 3.1.0 sdist, for two packaging faults of that
-release (not of this machine): its pyproject.toml declares version "3.0.1a1", so pip discards the file as having
+release (not of the local setup): its pyproject.toml declares version "3.0.1a1", so pip discards the file as having
 an "inconsistent version", and the sdist leaves out radiomics/src/cmatrices.h and cshape.h, so the C extensions do
 not compile. This script fetches the same sdist through pip's configured package index (PEP 503 simple API),
 checks its sha256, writes the two headers from the prototypes of the functions defined in the .c files that are
 shipped, sets the declared version to 3.1.0 and lets pip build and install it. The feature code is untouched.
 """
+
 import hashlib
 import html.parser
 import io

@@ -45,14 +45,28 @@ function selectSeries(dir: string, slices: DicomSlice[], wanted: string | undefi
   const bySeries = new Map<string, DicomSlice[]>();
   for (const s of slices) bySeries.set(s.seriesInstanceUid, [...(bySeries.get(s.seriesInstanceUid) ?? []), s]);
   const describe = () =>
-    [...bySeries.entries()].map(([uid, list]) => `${uid || '(no UID)'} (${list[0].modality}${list[0].seriesDescription ? ` '${list[0].seriesDescription}'` : ''}, ${list.length} files)`).join('; ');
+    [...bySeries.entries()]
+      .map(
+        ([uid, list]) =>
+          `${uid || '(no UID)'} (${list[0].modality}${list[0].seriesDescription ? ` '${list[0].seriesDescription}'` : ''}, ${list.length} files)`,
+      )
+      .join('; ');
   if (wanted !== undefined) {
     const chosen = bySeries.get(wanted);
-    if (!chosen) throw new RadiomicsInputError(`series ${wanted} is not in the folder, which holds: ${describe()}`, { file: dir, field: 'SeriesInstanceUID (0020,000E)', expected: 'one of the listed UIDs' });
+    if (!chosen)
+      throw new RadiomicsInputError(`series ${wanted} is not in the folder, which holds: ${describe()}`, {
+        file: dir,
+        field: 'SeriesInstanceUID (0020,000E)',
+        expected: 'one of the listed UIDs',
+      });
     return chosen;
   }
   if (bySeries.size > 1) {
-    throw new RadiomicsInputError(`the folder holds ${bySeries.size} series: ${describe()}`, { file: dir, field: 'SeriesInstanceUID (0020,000E)', expected: 'one series, or the seriesInstanceUid option naming one' });
+    throw new RadiomicsInputError(`the folder holds ${bySeries.size} series: ${describe()}`, {
+      file: dir,
+      field: 'SeriesInstanceUID (0020,000E)',
+      expected: 'one series, or the seriesInstanceUid option naming one',
+    });
   }
   return slices;
 }
@@ -105,7 +119,14 @@ function outputArray(slices: DicomSlice[], count: number, scaled: boolean): Voxe
   const integral = !scaled && slices.every((s) => Number.isInteger(s.rescaleSlope) && Number.isInteger(s.rescaleIntercept));
   if (!integral) return new Float32Array(count);
   const p = slices[0].pixels;
-  const identity = slices.every((s) => s.rescaleSlope === 1 && s.rescaleIntercept === 0 && s.pixels.bitsStored === s.pixels.bitsAllocated && s.pixels.signed === p.signed && s.pixels.bitsAllocated === p.bitsAllocated);
+  const identity = slices.every(
+    (s) =>
+      s.rescaleSlope === 1 &&
+      s.rescaleIntercept === 0 &&
+      s.pixels.bitsStored === s.pixels.bitsAllocated &&
+      s.pixels.signed === p.signed &&
+      s.pixels.bitsAllocated === p.bitsAllocated,
+  );
   if (identity) return allocateVoxels(`${p.signed ? 'int' : 'uint'}${p.bitsAllocated}` as VoxelType, count);
   const [min, max] = transferSlices(slices, undefined);
   if (min >= -32768 && max <= 32767) return new Int16Array(count);
@@ -117,15 +138,29 @@ function outputArray(slices: DicomSlice[], count: number, scaled: boolean): Voxe
 /** Reads the one (or the chosen) DICOM series of a folder. */
 export function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): DicomSeriesVolume {
   const all = readSlices(dir);
-  if (all.length === 0) throw new RadiomicsInputError('no DICOM image files in the folder', { file: dir, field: 'files', expected: "DICOM Part-10 image files (with the 'DICM' preamble)" });
+  if (all.length === 0)
+    throw new RadiomicsInputError('no DICOM image files in the folder', {
+      file: dir,
+      field: 'files',
+      expected: "DICOM Part-10 image files (with the 'DICM' preamble)",
+    });
   const series = selectSeries(dir, all, options.seriesInstanceUid);
   const modality = series[0].modality;
   if (!(MODALITIES as readonly string[]).includes(modality)) {
-    throw new RadiomicsInputError(`modality '${modality}' is not supported`, { file: series[0].file, field: 'Modality (0008,0060)', expected: MODALITIES.join(', ') });
+    throw new RadiomicsInputError(`modality '${modality}' is not supported`, {
+      file: series[0].file,
+      field: 'Modality (0008,0060)',
+      expected: MODALITIES.join(', '),
+    });
   }
   const { slices, geometry } = stackSlices(series, options);
   const suv = modality === 'PT' && (options.petUnits ?? 'suvbw') === 'suvbw';
-  const factors = suv ? suvBodyWeightFactors(slices.map((s) => s.pet), slices.map((s) => s.file)) : undefined;
+  const factors = suv
+    ? suvBodyWeightFactors(
+        slices.map((s) => s.pet),
+        slices.map((s) => s.file),
+      )
+    : undefined;
   const data = outputArray(slices, geometry.size[0] * geometry.size[1] * geometry.size[2], suv);
   transferSlices(slices, factors, data);
   const units = modality === 'CT' ? 'HU' : modality === 'PT' ? (suv ? 'SUVbw' : (slices[0].pet.units ?? '')) : '';

@@ -94,7 +94,11 @@ export function readDicomSlice(file: string): DicomSlice | undefined {
     const reason = typeof err === 'string' ? err : (failure.exception ?? failure.message);
     // dicom-parser hands back what it parsed: a Pixel Data element there means the file ends inside it.
     if (failure.dataSet?.elements?.x7fe00010) {
-      throw new RadiomicsInputError(`file is truncated inside Pixel Data (${reason})`, { file, field: 'PixelData (7FE0,0010)', expected: 'the full Rows × Columns × BitsAllocated of pixel data' });
+      throw new RadiomicsInputError(`file is truncated inside Pixel Data (${reason})`, {
+        file,
+        field: 'PixelData (7FE0,0010)',
+        expected: 'the full Rows × Columns × BitsAllocated of pixel data',
+      });
     }
     throw new RadiomicsInputError(`cannot parse DICOM (${reason})`, { file, field: 'dataset', expected: 'a complete DICOM Part-10 file' });
   }
@@ -102,18 +106,28 @@ export function readDicomSlice(file: string): DicomSlice | undefined {
   const pixelElement = ds.elements.x7fe00010;
   if (!pixelElement) {
     if (ds.elements.x7fe00008 || ds.elements.x7fe00009) {
-      throw new RadiomicsInputError('float pixel data is not supported', { file, field: 'FloatPixelData (7FE0,0008)', expected: 'integer Pixel Data (7FE0,0010)' });
+      throw new RadiomicsInputError('float pixel data is not supported', {
+        file,
+        field: 'FloatPixelData (7FE0,0008)',
+        expected: 'integer Pixel Data (7FE0,0010)',
+      });
     }
     return undefined;
   }
   const where = (field: string, expected: string) => ({ file, field, expected });
   const transferSyntax = ds.string('x00020010') ?? '1.2.840.10008.1.2';
   if (!UNCOMPRESSED.has(transferSyntax) || pixelElement.encapsulatedPixelData) {
-    throw new RadiomicsInputError(`compressed transfer syntax ${transferSyntax} is not supported`, where('TransferSyntaxUID (0002,0010)', 'an uncompressed syntax: 1.2.840.10008.1.2, .1.2.1, .1.2.2 or deflated .1.2.1.99'));
+    throw new RadiomicsInputError(
+      `compressed transfer syntax ${transferSyntax} is not supported`,
+      where('TransferSyntaxUID (0002,0010)', 'an uncompressed syntax: 1.2.840.10008.1.2, .1.2.1, .1.2.2 or deflated .1.2.1.99'),
+    );
   }
   const frames = ds.intString('x00280008');
   if (frames !== undefined && frames > 1) {
-    throw new RadiomicsInputError(`multi-frame image (${frames} frames) is not supported`, where('NumberOfFrames (0028,0008)', 'one frame per file (a classic single-frame series)'));
+    throw new RadiomicsInputError(
+      `multi-frame image (${frames} frames) is not supported`,
+      where('NumberOfFrames (0028,0008)', 'one frame per file (a classic single-frame series)'),
+    );
   }
   const samples = ds.uint16('x00280002') ?? 1;
   if (samples !== 1) throw new RadiomicsInputError(`${samples} samples per pixel (colour)`, where('SamplesPerPixel (0028,0002)', '1 (grayscale)'));
@@ -129,11 +143,17 @@ export function readDicomSlice(file: string): DicomSlice | undefined {
   const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
   const highBit = ds.uint16('x00280102') ?? bitsStored - 1;
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit !== bitsStored - 1) {
-    throw new RadiomicsInputError(`BitsStored ${bitsStored}, HighBit ${highBit}`, where('BitsStored/HighBit (0028,0101/0102)', `BitsStored ≤ ${bitsAllocated} and HighBit = BitsStored − 1`));
+    throw new RadiomicsInputError(
+      `BitsStored ${bitsStored}, HighBit ${highBit}`,
+      where('BitsStored/HighBit (0028,0101/0102)', `BitsStored ≤ ${bitsAllocated} and HighBit = BitsStored − 1`),
+    );
   }
   const needed = rows * columns * (bitsAllocated / 8);
   if (pixelElement.length < needed || pixelElement.dataOffset + needed > bytes.length) {
-    throw new RadiomicsInputError(`Pixel Data holds ${Math.min(pixelElement.length, bytes.length - pixelElement.dataOffset)} bytes, ${rows}×${columns}×${bitsAllocated} bits need ${needed}`, where('PixelData (7FE0,0010)', `${needed} bytes`));
+    throw new RadiomicsInputError(
+      `Pixel Data holds ${Math.min(pixelElement.length, bytes.length - pixelElement.dataOffset)} bytes, ${rows}×${columns}×${bitsAllocated} bits need ${needed}`,
+      where('PixelData (7FE0,0010)', `${needed} bytes`),
+    );
   }
   const slope = ds.floatString('x00281053');
   const intercept = ds.floatString('x00281052');

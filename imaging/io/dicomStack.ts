@@ -68,7 +68,8 @@ export function stackSlices(input: DicomSlice[], options: StackOptions = {}): St
     const g = requireGeometry(s);
     const differs = (field: string, expected: string, actual: string) =>
       new RadiomicsInputError(`${actual} differs from ${first.file}`, { file: s.file, field, expected });
-    if (s.rows !== first.rows || s.columns !== first.columns) throw differs('Rows/Columns (0028,0010/0011)', `${first.rows}×${first.columns} like the rest of the series`, `${s.rows}×${s.columns}`);
+    if (s.rows !== first.rows || s.columns !== first.columns)
+      throw differs('Rows/Columns (0028,0010/0011)', `${first.rows}×${first.columns} like the rest of the series`, `${s.rows}×${s.columns}`);
     const [r, c] = [unit(g.orientation[0]), unit(g.orientation[1])];
     if ([0, 1, 2].some((i) => Math.abs(r[i] - row[i]) > ORIENTATION_TOLERANCE || Math.abs(c[i] - col[i]) > ORIENTATION_TOLERANCE)) {
       throw differs('ImageOrientationPatient (0020,0037)', `${ref.orientation.flat().join('\\')} like the rest of the series`, g.orientation.flat().join('\\'));
@@ -102,11 +103,14 @@ export function stackSlices(input: DicomSlice[], options: StackOptions = {}): St
       const p = k.s.position!;
       const off = [0, 1, 2].map((i) => p[i] - origin[i] - (k.d - keyed[0].d) * normal[i]);
       if (Math.hypot(...off) > 0.01 * Math.min(...ref.pixelSpacing) + 1e-3) {
-        throw new RadiomicsInputError(`position ${p.map(fmt).join('\\')} is off the slice normal through ${slices[0].file} by ${fmt(Math.hypot(...off))} mm (gantry tilt or sheared stack)`, {
-          file: k.s.file,
-          field: 'ImagePositionPatient (0020,0032)',
-          expected: 'positions along the normal of ImageOrientationPatient',
-        });
+        throw new RadiomicsInputError(
+          `position ${p.map(fmt).join('\\')} is off the slice normal through ${slices[0].file} by ${fmt(Math.hypot(...off))} mm (gantry tilt or sheared stack)`,
+          {
+            file: k.s.file,
+            field: 'ImagePositionPatient (0020,0032)',
+            expected: 'positions along the normal of ImageOrientationPatient',
+          },
+        );
       }
     }
     const expected = lowerMedian(steps);
@@ -115,7 +119,10 @@ export function stackSlices(input: DicomSlice[], options: StackOptions = {}): St
       steps.forEach((step, i) => {
         if (Math.abs(step - expected) <= tolerance) return;
         const missing = Math.round(step / expected) - 1;
-        const kind = missing >= 1 && Math.abs(step - (missing + 1) * expected) <= tolerance * (missing + 1) ? `a gap (about ${missing} missing slice${missing > 1 ? 's' : ''})` : 'inconsistent spacing';
+        const kind =
+          missing >= 1 && Math.abs(step - (missing + 1) * expected) <= tolerance * (missing + 1)
+            ? `a gap (about ${missing} missing slice${missing > 1 ? 's' : ''})`
+            : 'inconsistent spacing';
         throw new RadiomicsInputError(`${kind}: ${fmt(step)} mm from ${slices[i].file} to this slice`, {
           file: slices[i + 1].file,
           field: 'ImagePositionPatient (0020,0032)',

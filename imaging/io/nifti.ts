@@ -34,11 +34,14 @@ export function readNifti(file: string): Volume {
   const needed = count * BYTES_PER_VOXEL[type];
   // Trailing bytes after the voxels are tolerated, as ITK and nibabel do; missing ones are not.
   if (bytes.length - offset < needed) {
-    throw new RadiomicsInputError(`file holds ${Math.max(0, bytes.length - offset)} bytes of voxel data, the header describes ${needed} (${size.join('×')} ${type})`, {
-      file,
-      field: 'dim',
-      expected: `${needed} bytes after vox_offset ${offset}`,
-    });
+    throw new RadiomicsInputError(
+      `file holds ${Math.max(0, bytes.length - offset)} bytes of voxel data, the header describes ${needed} (${size.join('×')} ${type})`,
+      {
+        file,
+        field: 'dim',
+        expected: `${needed} bytes after vox_offset ${offset}`,
+      },
+    );
   }
   const raw = decodeVoxels(bytes, offset, type, count, header.littleEndian, true);
   const geometry = niftiGeometry(header, size, file);
@@ -53,7 +56,8 @@ function applyScaling(raw: VoxelArray, slope: number, inter: number): VoxelArray
   if (!Number.isFinite(slope) || slope === 0) return raw;
   if (!Number.isFinite(inter)) inter = 0;
   if (slope === 1 && inter === 0) return raw;
-  const narrow = raw instanceof Int8Array || raw instanceof Uint8Array || raw instanceof Int16Array || raw instanceof Uint16Array || raw instanceof Float32Array;
+  const narrow =
+    raw instanceof Int8Array || raw instanceof Uint8Array || raw instanceof Int16Array || raw instanceof Uint16Array || raw instanceof Float32Array;
   const out = narrow ? new Float32Array(raw.length) : new Float64Array(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = raw[i] * slope + inter;
   return out;
@@ -120,7 +124,11 @@ export function writeNifti(file: string, volume: Volume, options: NiftiWriteOpti
   const datatype = Number(Object.keys(NIFTI_DATATYPES).find((k) => NIFTI_DATATYPES[Number(k)] === type));
   const count = geometry.size[0] * geometry.size[1] * geometry.size[2];
   if (data.length !== count) {
-    throw new RadiomicsInputError(`data holds ${data.length} voxels, the geometry ${geometry.size.join('×')}`, { file, field: 'data', expected: `${count} voxels` });
+    throw new RadiomicsInputError(`data holds ${data.length} voxels, the geometry ${geometry.size.join('×')}`, {
+      file,
+      field: 'data',
+      expected: `${count} voxels`,
+    });
   }
   const version: NiftiVersion = options.version ?? (geometry.size.some((s) => s > 32767) ? 2 : 1);
   if (version === 1 && geometry.size.some((s) => s > 32767)) {
@@ -156,7 +164,8 @@ export function writeNifti(file: string, volume: Volume, options: NiftiWriteOpti
   else view.setBigInt64(OFFSETS.voxOffset[v], BigInt(voxOffset), le);
   putReal(OFFSETS.sclSlope[v], 1);
   putReal(OFFSETS.sclInter[v], 0);
-  if (version === 1) view.setUint8(OFFSETS.xyztUnits[v], 2); // NIFTI_UNITS_MM
+  if (version === 1)
+    view.setUint8(OFFSETS.xyztUnits[v], 2); // NIFTI_UNITS_MM
   else view.setInt32(OFFSETS.xyztUnits[v], 2, le);
   out.write((options.description ?? 'osteoflow').slice(0, 79), OFFSETS.descrip[v], 'latin1');
   putCode(OFFSETS.qformCode[v], 1);

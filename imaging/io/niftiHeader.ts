@@ -87,7 +87,8 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
   const v = version - 1;
 
   const magic = Buffer.from(bytes.subarray(OFFSETS.magic[v], OFFSETS.magic[v] + (version === 1 ? 4 : 8))).toString('latin1');
-  if (version === 1 && magic === 'ni1\0') fail(file, 'magic', "'ni1' (header and data in separate .hdr/.img files) is not supported", "'n+1' (a single .nii file)");
+  if (version === 1 && magic === 'ni1\0')
+    fail(file, 'magic', "'ni1' (header and data in separate .hdr/.img files) is not supported", "'n+1' (a single .nii file)");
   if (version === 1 && magic !== 'n+1\0') fail(file, 'magic', `${JSON.stringify(magic)} (an ANALYZE 7.5 or corrupt header)`, "'n+1'");
   if (version === 2 && magic !== 'n+2\0\r\n\x1a\n') fail(file, 'magic', `${JSON.stringify(magic)}`, "'n+2\\0\\r\\n\\032\\n'");
 
@@ -124,7 +125,12 @@ export function voxelTypeOfHeader(h: NiftiHeader, file: string): VoxelType {
   const type = NIFTI_DATATYPES[h.datatype];
   if (!type) {
     const name = UNSUPPORTED_DATATYPES[h.datatype];
-    fail(file, 'datatype', name ? `unsupported datatype ${h.datatype} (${name})` : `unknown datatype ${h.datatype}`, 'a scalar type: uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64');
+    fail(
+      file,
+      'datatype',
+      name ? `unsupported datatype ${h.datatype} (${name})` : `unknown datatype ${h.datatype}`,
+      'a scalar type: uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64',
+    );
   }
   return type;
 }
@@ -135,7 +141,13 @@ export function spatialSize(h: NiftiHeader, file: string): Vec3 {
   if (!(n >= 1 && n <= 7)) fail(file, 'dim[0]', `${n}`, '1 to 7');
   for (let i = 1; i <= n; i++) if (!(h.dim[i] >= 1)) fail(file, `dim[${i}]`, `${h.dim[i]}`, 'a positive size');
   for (let i = 4; i <= n; i++) {
-    if (h.dim[i] !== 1) fail(file, `dim[${i}]`, `${h.dim[i]}: ${i === 4 ? 'a 4D (time series) image' : 'a multi-component image'} is not supported`, `a 3D image (dim[${i}] = 1)`);
+    if (h.dim[i] !== 1)
+      fail(
+        file,
+        `dim[${i}]`,
+        `${h.dim[i]}: ${i === 4 ? 'a 4D (time series) image' : 'a multi-component image'} is not supported`,
+        `a 3D image (dim[${i}] = 1)`,
+      );
   }
   return [h.dim[1], n >= 2 ? h.dim[2] : 1, n >= 3 ? h.dim[3] : 1];
 }
@@ -176,7 +188,11 @@ function withoutSkew(cols: Vec3[]): boolean {
   const n = cols.map(norm);
   if (n.some((x) => !(x > 0) || !Number.isFinite(x))) return false;
   const tol = 1e-4;
-  return Math.abs(dot(cols[0], cols[1])) / (n[0] * n[1]) < tol && Math.abs(dot(cols[0], cols[2])) / (n[0] * n[2]) < tol && Math.abs(dot(cols[1], cols[2])) / (n[1] * n[2]) < tol;
+  return (
+    Math.abs(dot(cols[0], cols[1])) / (n[0] * n[1]) < tol &&
+    Math.abs(dot(cols[0], cols[2])) / (n[0] * n[2]) < tol &&
+    Math.abs(dot(cols[1], cols[2])) / (n[1] * n[2]) < tol
+  );
 }
 
 const positiveOr1 = (x: number): number => (x > 0 && Number.isFinite(x) ? x : 1);

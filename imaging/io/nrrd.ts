@@ -140,7 +140,13 @@ function layoutOf(h: NrrdHeader, file: string): Layout {
   const spatial: { axis: number; step: Vec3 }[] = [];
   let origin: Vec3 = [0, 0, 0];
   if (spaceName !== undefined || spaceDimension > 0) {
-    if (spaceName !== undefined && !SPACE_TO_LPS_FLIP[spaceName]) fail(file, 'space', `unsupported space '${spaceName}'`, 'a 3D space: left-posterior-superior, right-anterior-superior, left-anterior-superior, scanner-xyz, 3D-right-handed');
+    if (spaceName !== undefined && !SPACE_TO_LPS_FLIP[spaceName])
+      fail(
+        file,
+        'space',
+        `unsupported space '${spaceName}'`,
+        'a 3D space: left-posterior-superior, right-anterior-superior, left-anterior-superior, scanner-xyz, 3D-right-handed',
+      );
     if (spaceDimension !== 3) fail(file, 'space dimension', `space dimension ${spaceDimension}`, '3');
     const [flipX, flipY] = spaceName ? SPACE_TO_LPS_FLIP[spaceName] : [false, false];
     const toLps = (v: Vec3): Vec3 => [flipX ? -v[0] : v[0], flipY ? -v[1] : v[1], v[2]];
@@ -173,7 +179,12 @@ function layoutOf(h: NrrdHeader, file: string): Layout {
   if (spatial.length > 3) fail(file, 'sizes', `${spatial.length} spatial axes`, 'at most 3 spatial axes');
   for (let axis = 0; axis < dimension; axis++) {
     if (!spatial.some((s) => s.axis === axis) && axisSizes[axis] !== 1) {
-      fail(file, 'sizes', `non-spatial axis ${axis} has ${axisSizes[axis]} samples (a vector or multi-component image)`, 'a scalar image (non-spatial axes of size 1)');
+      fail(
+        file,
+        'sizes',
+        `non-spatial axis ${axis} has ${axisSizes[axis]} samples (a vector or multi-component image)`,
+        'a scalar image (non-spatial axes of size 1)',
+      );
     }
   }
   // Complete a 1D or 2D image with unit axes perpendicular to the given ones.
@@ -246,17 +257,27 @@ function decodeChunk(encoded: Uint8Array, h: NrrdHeader, encoding: Encoding, lay
 }
 
 function sizeMismatch(file: string, actual: number, expected: number, layout: Layout): never {
-  fail(file, 'sizes', `data holds ${actual} bytes but the header describes ${expected} (${layout.axisSizes.join('×')} × ${BYTES_PER_VOXEL[layout.type]} bytes of ${layout.type})`, `${expected} bytes of voxel data`);
+  fail(
+    file,
+    'sizes',
+    `data holds ${actual} bytes but the header describes ${expected} (${layout.axisSizes.join('×')} × ${BYTES_PER_VOXEL[layout.type]} bytes of ${layout.type})`,
+    `${expected} bytes of voxel data`,
+  );
 }
 
 function parseText(text: string, encoding: 'ascii' | 'hex', layout: Layout, file: string): VoxelArray | Uint8Array {
   if (encoding === 'hex') {
     const digits = text.replace(/\s+/g, '');
-    if (!/^[0-9a-fA-F]*$/.test(digits) || digits.length % 2) fail(file, 'encoding', 'hex data holds a non-hex character or an odd digit count', 'pairs of hex digits');
+    if (!/^[0-9a-fA-F]*$/.test(digits) || digits.length % 2)
+      fail(file, 'encoding', 'hex data holds a non-hex character or an odd digit count', 'pairs of hex digits');
     return Buffer.from(digits, 'hex');
   }
-  const tokens = text.trim().split(/[\s,]+/).filter((t) => t !== '');
-  if (tokens.length !== layout.count) fail(file, 'sizes', `ascii data holds ${tokens.length} values but the header describes ${layout.count}`, `${layout.count} values`);
+  const tokens = text
+    .trim()
+    .split(/[\s,]+/)
+    .filter((t) => t !== '');
+  if (tokens.length !== layout.count)
+    fail(file, 'sizes', `ascii data holds ${tokens.length} values but the header describes ${layout.count}`, `${layout.count} values`);
   const values = allocateVoxels(layout.type, layout.count);
   for (let i = 0; i < tokens.length; i++) {
     const v = Number(tokens[i]);
@@ -281,7 +302,8 @@ export function readNrrd(file: string): Volume {
   const detached = dataFiles(header, file);
   let chunks: Uint8Array[];
   if (detached.length === 0) {
-    if (header.dataOffset < 0) fail(file, 'data file', 'the header has no data after it and names no data file', "attached data after a blank line, or a 'data file:' field");
+    if (header.dataOffset < 0)
+      fail(file, 'data file', 'the header has no data after it and names no data file', "attached data after a blank line, or a 'data file:' field");
     chunks = [bytes.subarray(header.dataOffset)];
   } else {
     chunks = detached.map((name) => {
@@ -292,7 +314,9 @@ export function readNrrd(file: string): Volume {
 
   let data: VoxelArray;
   if (encoding === 'ascii' || encoding === 'hex') {
-    const text = chunks.map((c, i) => Buffer.from(decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes / chunks.length)).toString('latin1')).join('\n');
+    const text = chunks
+      .map((c, i) => Buffer.from(decodeChunk(c, header, encoding, layout, detached[i] ?? file, expectedBytes / chunks.length)).toString('latin1'))
+      .join('\n');
     const parsed = parseText(text, encoding, layout, file);
     if (encoding === 'ascii') {
       data = parsed as VoxelArray;

@@ -23,12 +23,7 @@ export function flipRasLps(v: Vec3): Vec3 {
  * Geometry from the physical step of each voxel axis (`axes[j]` = displacement for +1 along axis j):
  * spacing = |axes[j]|, direction column j = axes[j] / |axes[j]| (what ITK reports for NRRD and NIfTI).
  */
-export function geometryFromAxes(
-  size: Vec3,
-  axes: [Vec3, Vec3, Vec3],
-  origin: Vec3,
-  where: { file: string; field: string },
-): Geometry {
+export function geometryFromAxes(size: Vec3, axes: [Vec3, Vec3, Vec3], origin: Vec3, where: { file: string; field: string }): Geometry {
   const spacing: Vec3 = [0, 0, 0];
   const direction: number[] = new Array(9).fill(0);
   for (let j = 0; j < 3; j++) {

@@ -52,7 +52,11 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
   }
   const decay = first.decayCorrection;
   if (decay !== 'START' && decay !== 'ADMIN' && decay !== 'NONE') {
-    throw new RadiomicsInputError(`DecayCorrection is ${decay === undefined ? 'missing' : `'${decay}'`}`, { file, field: 'DecayCorrection (0054,1102)', expected: 'START, ADMIN or NONE' });
+    throw new RadiomicsInputError(`DecayCorrection is ${decay === undefined ? 'missing' : `'${decay}'`}`, {
+      file,
+      field: 'DecayCorrection (0054,1102)',
+      expected: 'START, ADMIN or NONE',
+    });
   }
   const weightG = required(first.patientWeightKg, file, 'PatientWeight (0010,1030)', 'a weight in kg > 0') * 1000;
   const dose = required(first.totalDoseBq, file, 'RadionuclideTotalDose (0018,1074)', 'the injected activity in Bq > 0');
@@ -60,7 +64,9 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
 
   const halfLife = required(first.halfLifeS, file, 'RadionuclideHalfLife (0018,1075)', 'a half-life in s > 0');
   const seriesAt = required(combineDateTime(first.seriesDate, first.seriesTime), file, 'SeriesDate/SeriesTime (0008,0021/0031)', 'a valid date and time');
-  const acquisitions = images.map((t, i) => required(acquisitionSeconds(t), files[i], 'AcquisitionDate/AcquisitionTime (0008,0022/0032)', 'a valid date and time'));
+  const acquisitions = images.map((t, i) =>
+    required(acquisitionSeconds(t), files[i], 'AcquisitionDate/AcquisitionTime (0008,0022/0032)', 'a valid date and time'),
+  );
   const earliest = Math.min(...acquisitions);
   const scanAt = seriesAt <= earliest ? seriesAt : earliest;
 
@@ -69,13 +75,22 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
     injectedAt = required(parseDicomDateTime(first.startDateTime), file, 'RadiopharmaceuticalStartDateTime (0018,1078)', 'a valid DT');
   } else {
     // Start time has no date: take the series date, and the day before when that would put injection after the scan.
-    const t = required(combineDateTime(first.seriesDate, first.startTime), file, 'RadiopharmaceuticalStartTime (0018,1072)', 'a valid TM (or RadiopharmaceuticalStartDateTime)');
+    const t = required(
+      combineDateTime(first.seriesDate, first.startTime),
+      file,
+      'RadiopharmaceuticalStartTime (0018,1072)',
+      'a valid TM (or RadiopharmaceuticalStartDateTime)',
+    );
     injectedAt = t > scanAt ? t - DAY_SECONDS : t;
   }
   const factorAt = (at: number, i: number): number => {
     const elapsed = at - injectedAt;
     if (elapsed < 0) {
-      throw new RadiomicsInputError(`injection (${first.startDateTime ?? first.startTime}) is after the scan`, { file: files[i], field: 'RadiopharmaceuticalStartTime (0018,1072)', expected: 'an injection before the acquisition' });
+      throw new RadiomicsInputError(`injection (${first.startDateTime ?? first.startTime}) is after the scan`, {
+        file: files[i],
+        field: 'RadiopharmaceuticalStartTime (0018,1072)',
+        expected: 'an injection before the acquisition',
+      });
     }
     return weightG / (dose * Math.pow(2, -elapsed / halfLife));
   };

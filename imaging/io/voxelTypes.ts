@@ -3,17 +3,7 @@
 import type { VoxelArray } from '../image';
 import { RadiomicsInputError } from '../errors';
 
-export type VoxelType =
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'float32'
-  | 'float64';
+export type VoxelType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
 
 export const BYTES_PER_VOXEL: Record<VoxelType, number> = {
   int8: 1,
@@ -86,14 +76,7 @@ const VIEW_CONSTRUCTORS: Partial<Record<VoxelType, new (buffer: ArrayBufferLike,
  * swapped in place when needed. 64-bit integers have no VoxelArray and come back as Float64Array (exact to 2^53).
  * The caller checks that enough bytes are present.
  */
-export function decodeVoxels(
-  bytes: Uint8Array,
-  offset: number,
-  type: VoxelType,
-  count: number,
-  littleEndian: boolean,
-  owned = false,
-): VoxelArray {
+export function decodeVoxels(bytes: Uint8Array, offset: number, type: VoxelType, count: number, littleEndian: boolean, owned = false): VoxelArray {
   const width = BYTES_PER_VOXEL[type];
   const start = bytes.byteOffset + offset;
   const View = VIEW_CONSTRUCTORS[type];

@@ -48,10 +48,7 @@ export interface RobustnessResult {
  * perturbed[feature][i][j]: the feature of patient i under segmentation variant j. A constant feature (ICC undefined)
  * is dropped with ICC NaN.
  */
-export function robustnessFilter(
-  perturbed: Readonly<Record<string, readonly (readonly number[])[]>>,
-  threshold = 0.75,
-): RobustnessResult {
+export function robustnessFilter(perturbed: Readonly<Record<string, readonly (readonly number[])[]>>, threshold = 0.75): RobustnessResult {
   const result: RobustnessResult = { kept: [], dropped: [], icc: {} };
   for (const [feature, ratings] of Object.entries(perturbed)) {
     let value: number;

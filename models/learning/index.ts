@@ -10,5 +10,5 @@ export { pearson, spearman, redundancyFilter, type RedundancyResult } from './co
 export { fStatistic, relevanceScores, mrmrRanking, type MrmrStep } from './mrmr';
 export { trainModel, predictProbabilities, type TrainingOptions, type TrainedModel } from './training';
 export { nestedCrossValidation, type NestedCvOptions, type NestedCvResult, type OuterFold } from './nestedCv';
-export { buildNomogram, readNomogram, type Nomogram, type NomogramAxis, type NomogramInput, type NomogramReading } from './nomogram';
+export { buildNomogram, readNomogram, type NomogramInput, type NomogramReading } from './nomogram';
 export { nomogramSvg } from './nomogramSvg';

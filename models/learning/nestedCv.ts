@@ -33,7 +33,15 @@ export interface NestedCvResult {
   auc: AucWithCi;
   meanFoldAuc: number;
   /** Pooled 2×2 counts, each fold classified at the Youden cut-off of its own training rows. */
-  classification: { truePositives: number; falsePositives: number; trueNegatives: number; falseNegatives: number; sensitivity: number; specificity: number; accuracy: number };
+  classification: {
+    truePositives: number;
+    falsePositives: number;
+    trueNegatives: number;
+    falseNegatives: number;
+    sensitivity: number;
+    specificity: number;
+    accuracy: number;
+  };
   final: TrainedModel;
 }
 

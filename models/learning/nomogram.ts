@@ -5,6 +5,7 @@
 import { assertFinite } from '../stats/checks';
 import { ModelInputError } from '../stats/errors';
 import { logit, sigmoid } from '../stats/logistic';
+import type { Nomogram } from '../../contracts/models';
 
 export interface NomogramInput {
   intercept: number;
@@ -12,25 +13,6 @@ export interface NomogramInput {
   coefficients: Readonly<Record<string, number>>;
   /** Axis values of each predictor (at least its minimum and maximum); the range sets the axis. */
   values: Readonly<Record<string, readonly number[]>>;
-}
-
-export interface NomogramAxis {
-  name: string;
-  coefficient: number;
-  /** The value scoring 0 points (the minimum for β > 0, the maximum for β < 0). */
-  reference: number;
-  ticks: { value: number; points: number }[];
-}
-
-export interface Nomogram {
-  axes: NomogramAxis[];
-  /** Points per unit of the linear predictor: 100 / the widest |β|·range. */
-  pointsPerUnit: number;
-  /** Linear predictor when every predictor scores 0 points. */
-  baseLinearPredictor: number;
-  maxTotalPoints: number;
-  /** Total points at which the predicted probability reaches each requested value. */
-  probabilityAxis: { probability: number; totalPoints: number }[];
 }
 
 export function buildNomogram(input: NomogramInput, probabilities: readonly number[] = [0.1, 0.25, 0.5, 0.75, 0.9]): Nomogram {

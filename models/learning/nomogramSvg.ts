@@ -1,7 +1,7 @@
 // The nomogram drawn as SVG in the layout of rms's plot.nomogram: a Points ruler (0–100), one axis per predictor
 // placed by its points, Total Points and the probability read off it. SVG needs no package; a PNG is one call away
 // with an image library (e.g. sharp's SVG input), which the project does not ship yet.
-import type { Nomogram } from './nomogram';
+import type { Nomogram } from '../../contracts/models';
 
 const WIDTH = 820;
 const LABEL = 170;
@@ -29,19 +29,43 @@ export function nomogramSvg(nomogram: Nomogram, title = 'Nomogram'): string {
   const total = (t: number): number => LABEL + (t / nomogram.maxTotalPoints) * SCALE;
   const rows: string[] = [];
   let y = 60;
-  rows.push(axis(y, 'Points', Array.from({ length: 11 }, (_, k) => ({ x: points(10 * k), text: String(10 * k) }))));
+  rows.push(
+    axis(
+      y,
+      'Points',
+      Array.from({ length: 11 }, (_, k) => ({ x: points(10 * k), text: String(10 * k) })),
+    ),
+  );
   for (const a of nomogram.axes) {
     y += ROW;
-    rows.push(axis(y, a.name, a.ticks.map((t) => ({ x: points(t.points), text: fmt(t.value) }))));
+    rows.push(
+      axis(
+        y,
+        a.name,
+        a.ticks.map((t) => ({ x: points(t.points), text: fmt(t.value) })),
+      ),
+    );
   }
   y += ROW;
   const step = Math.pow(10, Math.floor(Math.log10(nomogram.maxTotalPoints / 2)));
   const totals = Array.from({ length: Math.floor(nomogram.maxTotalPoints / step) + 1 }, (_, k) => k * step);
-  rows.push(axis(y, 'Total Points', totals.map((t) => ({ x: total(t), text: fmt(t) }))));
+  rows.push(
+    axis(
+      y,
+      'Total Points',
+      totals.map((t) => ({ x: total(t), text: fmt(t) })),
+    ),
+  );
   const shown = nomogram.probabilityAxis.filter((p) => p.totalPoints >= 0 && p.totalPoints <= nomogram.maxTotalPoints);
   if (shown.length > 0) {
     y += ROW;
-    rows.push(axis(y, 'Probability', shown.map((p) => ({ x: total(p.totalPoints), text: fmt(p.probability) }))));
+    rows.push(
+      axis(
+        y,
+        'Probability',
+        shown.map((p) => ({ x: total(p.totalPoints), text: fmt(p.probability) })),
+      ),
+    );
   }
   const height = y + 30;
   return (

@@ -80,12 +80,15 @@ export function checkSchema(value: unknown, schema: Schema, root: Schema = schem
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
     if (!types.some((t) => matchesType(value, t))) {
-      add(`must be ${types.map((t) => (t === 'integer' ? 'an integer' : t === 'array' || t === 'object' ? `an ${t}` : `a ${t}`)).join(' or ')}, got ${show(value)}`);
+      add(
+        `must be ${types.map((t) => (t === 'integer' ? 'an integer' : t === 'array' || t === 'object' ? `an ${t}` : `a ${t}`)).join(' or ')}, got ${show(value)}`,
+      );
       return problems; // further keywords would only repeat the same fault
     }
   }
   if ('const' in schema && !deepEqual(value, schema.const)) add(`must be ${show(schema.const)}, got ${show(value)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => deepEqual(e, value))) add(`must be one of ${schema.enum.map(show).join(', ')}, got ${show(value)}`);
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => deepEqual(e, value)))
+    add(`must be one of ${schema.enum.map(show).join(', ')}, got ${show(value)}`);
 
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) add(`must be ≥ ${schema.minimum}, got ${value}`);
@@ -109,7 +112,8 @@ export function checkSchema(value: unknown, schema: Schema, root: Schema = schem
         seen.add(key);
       });
     }
-    if (schema.items && typeof schema.items === 'object') value.forEach((item, i) => problems.push(...checkSchema(item, schema.items as Schema, root, join(path, i))));
+    if (schema.items && typeof schema.items === 'object')
+      value.forEach((item, i) => problems.push(...checkSchema(item, schema.items as Schema, root, join(path, i))));
   }
 
   if (typeOf(value) === 'object') {
@@ -119,7 +123,8 @@ export function checkSchema(value: unknown, schema: Schema, root: Schema = schem
     for (const [key, item] of Object.entries(object)) {
       if (properties[key]) problems.push(...checkSchema(item, properties[key], root, join(path, key)));
       else if (schema.additionalProperties === false) add(`is not allowed (expected only ${Object.keys(properties).join(', ')})`, join(path, key));
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') problems.push(...checkSchema(item, schema.additionalProperties as Schema, root, join(path, key)));
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+        problems.push(...checkSchema(item, schema.additionalProperties as Schema, root, join(path, key)));
     }
   }
 

@@ -32,7 +32,10 @@ export function loadModelPackage(dir: string, options: LoadPackageOptions = {}):
   }
   const sidecarPath = path.join(folder, SIDECAR_FILE);
   if (!existsSync(sidecarPath)) {
-    throw new SegmentationModelError(`the sidecar ${SIDECAR_FILE} is missing`, { file: sidecarPath, expected: 'the JSON sidecar of models/segmentation/sidecar.schema.json' });
+    throw new SegmentationModelError(`the sidecar ${SIDECAR_FILE} is missing`, {
+      file: sidecarPath,
+      expected: 'the JSON sidecar of models/segmentation/sidecar.schema.json',
+    });
   }
   let raw: unknown;
   try {
@@ -49,10 +52,13 @@ export function loadModelPackage(dir: string, options: LoadPackageOptions = {}):
     if (options.verifyHashes !== false) {
       const actual = sha256File(file);
       if (actual !== entry.sha256) {
-        throw new SegmentationModelError(`sha256 ${actual.slice(0, 12)}… differs from the sidecar's ${entry.sha256.slice(0, 12)}… (file altered or sidecar stale)`, {
-          file,
-          field: `files.${kind}.sha256`,
-        });
+        throw new SegmentationModelError(
+          `sha256 ${actual.slice(0, 12)}… differs from the sidecar's ${entry.sha256.slice(0, 12)}… (file altered or sidecar stale)`,
+          {
+            file,
+            field: `files.${kind}.sha256`,
+          },
+        );
       }
     }
     return file;

@@ -31,16 +31,10 @@ export function assertBinaryOutcome(labels: Numbers, field = 'labels', minPerCla
     else throw new ModelInputError(`value at index ${i} is ${v} (expected 0 or 1)`, field);
   }
   if (positives === 0 || negatives === 0) {
-    throw new ModelInputError(
-      `a single class (${positives} events, ${negatives} non-events): both outcomes are needed`,
-      field,
-    );
+    throw new ModelInputError(`a single class (${positives} events, ${negatives} non-events): both outcomes are needed`, field);
   }
   if (positives < minPerClass || negatives < minPerClass) {
-    throw new ModelInputError(
-      `too few labelled patients: ${positives} events and ${negatives} non-events (at least ${minPerClass} of each needed)`,
-      field,
-    );
+    throw new ModelInputError(`too few labelled patients: ${positives} events and ${negatives} non-events (at least ${minPerClass} of each needed)`, field);
   }
   return { positives, negatives };
 }

@@ -2,15 +2,7 @@
 // threshold probabilities, against treating everyone and treating no one.
 import { assertBinaryOutcome, assertProbabilities, assertSameLength, type Numbers } from './checks';
 import { ModelInputError } from './errors';
-
-export interface NetBenefitPoint {
-  threshold: number;
-  /** TP/n − FP/n · pt/(1 − pt), a patient treated when p ≥ pt. */
-  model: number;
-  /** prevalence − (1 − prevalence) · pt/(1 − pt). */
-  treatAll: number;
-  treatNone: 0;
-}
+import type { NetBenefitPoint } from '../../contracts/models';
 
 export function netBenefit(probabilities: Numbers, labels: Numbers, thresholds: Numbers): NetBenefitPoint[] {
   assertSameLength(probabilities, labels, 'probabilities', 'labels');

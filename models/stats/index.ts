@@ -4,7 +4,7 @@ export { ModelInputError } from './errors';
 export { auc, rocCurve, youdenCutoff, classifyAt, type RocPoint, type YoudenCutoff, type Classification } from './roc';
 export { delongAuc, delongTest, type AucWithCi, type DelongTest } from './delong';
 export { brierScore, calibration, hosmerLemeshow, type Calibration, type HosmerLemeshow, type HosmerLemeshowGroup } from './calibration';
-export { netBenefit, type NetBenefitPoint } from './decisionCurve';
+export { netBenefit } from './decisionCurve';
 export { optimismCorrectedAuc, type Learner, type OptimismOptions, type OptimismCorrectedAuc } from './bootstrap';
 export { fitLogistic, sigmoid, logit, type LogisticFit } from './logistic';
 export { seededRandom, shuffleInPlace, type Random } from './random';

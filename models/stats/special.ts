@@ -21,7 +21,7 @@ export function lnGamma(x: number): number {
   // 1/12z − 1/360z³ + 1/1260z⁵ − 1/1680z⁷ + 1/1188z⁹ − 691/360360z¹¹ + 1/156z¹³
   const series =
     (1 / z) *
-    (1 / 12 + (1 / z2) * (-1 / 360 + (1 / z2) * (1 / 1260 + (1 / z2) * (-1 / 1680 + (1 / z2) * (1 / 1188 + (1 / z2) * (-691 / 360360 + (1 / z2) / 156))))));
+    (1 / 12 + (1 / z2) * (-1 / 360 + (1 / z2) * (1 / 1260 + (1 / z2) * (-1 / 1680 + (1 / z2) * (1 / 1188 + (1 / z2) * (-691 / 360360 + 1 / z2 / 156))))));
   const stirling = (z - 0.5) * Math.log(z) - z + HALF_LN_TWO_PI + series;
   return shift > 0 ? stirling - Math.log(product) : stirling;
 }

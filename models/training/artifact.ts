@@ -5,33 +5,8 @@ import { fromRecords } from '../learning/featureMatrix';
 import { standardise } from '../learning/standardiser';
 import { ModelInputError } from '../stats/errors';
 import { sigmoid } from '../stats/logistic';
-import type { ModelKind } from '../dataset';
-
-export const ARTIFACT_FORMAT = 'osteoflow-logistic/1';
-
-export interface ModelArtifact {
-  format: typeof ARTIFACT_FORMAT;
-  kind: ModelKind;
-  /** The timepoint whose data the model needs (it predicts from that timepoint on). */
-  predictAt: string;
-  /** Timepoints in protocol order (the baseline first), for reading the patient's data. */
-  timepoints: string[];
-  studyId: string;
-  engine: { name: string; version: string; paramHash: string };
-  dataset: { fingerprint: string; patients: number; events: number };
-  /** Input features in coefficient order. */
-  features: string[];
-  scaler: { means: number[]; scales: number[] };
-  /** On the standardised scale. */
-  intercept: number;
-  coefficients: number[];
-  /** The same model per unit of each raw feature. */
-  original: { intercept: number; coefficients: Record<string, number> };
-  ranges: Record<string, [number, number]>;
-  youdenCutoff: number;
-  training: { alpha: number; lambda: number; lambdaRule: '1se' | 'min'; outerFolds: number; innerFolds: number; repeats: number; seed: number };
-  trainedAt: string;
-}
+import type { ModelArtifact } from '../../contracts/models';
+import { ARTIFACT_FORMAT } from '../../contracts/models';
 
 /** Checks a parsed model.json: the fields scoring relies on, with the field named when one is wrong. */
 export function parseArtifact(raw: unknown, where: string): ModelArtifact {
@@ -46,7 +21,8 @@ export function parseArtifact(raw: unknown, where: string): ModelArtifact {
   if (!Array.isArray(a.coefficients) || a.coefficients.length !== n) fail('coefficients', `expected ${n} numbers`);
   if (!a.scaler || a.scaler.means?.length !== n || a.scaler.scales?.length !== n) fail('scaler', `expected ${n} means and scales`);
   if (typeof a.intercept !== 'number') fail('intercept', 'expected a number');
-  if (typeof a.predictAt !== 'string' || !Array.isArray(a.timepoints) || !a.timepoints.includes(a.predictAt)) fail('predictAt', 'expected one of the model\'s timepoints');
+  if (typeof a.predictAt !== 'string' || !Array.isArray(a.timepoints) || !a.timepoints.includes(a.predictAt))
+    fail('predictAt', "expected one of the model's timepoints");
   if (!a.engine?.paramHash) fail('engine.paramHash', 'expected the feature parameter hash');
   return a as ModelArtifact;
 }

@@ -8,16 +8,16 @@
 import { ENGINE_NAME, ENGINE_VERSION } from '../../radiomics/version';
 import { fromRows, selectFeatures, selectRows } from '../learning/featureMatrix';
 import { nestedCrossValidation, type NestedCvOptions } from '../learning/nestedCv';
-import { buildNomogram, type Nomogram } from '../learning/nomogram';
+import { buildNomogram } from '../learning/nomogram';
 import { predictProbabilities, trainModel } from '../learning/training';
 import { optimismCorrectedAuc } from '../stats/bootstrap';
 import { brierScore, calibration, hosmerLemeshow } from '../stats/calibration';
 import { assertBinaryOutcome } from '../stats/checks';
 import { delongAuc } from '../stats/delong';
-import { netBenefit, type NetBenefitPoint } from '../stats/decisionCurve';
+import { netBenefit } from '../stats/decisionCurve';
 import { ModelInputError } from '../stats/errors';
-import { featuresForKind, type ModelKind, type TrainingDataset } from '../dataset';
-import { ARTIFACT_FORMAT, type ModelArtifact } from './artifact';
+import { featuresForKind, type TrainingDataset } from '../dataset';
+import { ARTIFACT_FORMAT, type Candidate, type ModelArtifact, type ModelKind, type Nomogram } from '../../contracts/models';
 
 export interface CandidateOptions extends NestedCvOptions {
   /**
@@ -28,37 +28,6 @@ export interface CandidateOptions extends NestedCvOptions {
   /** Bootstrap replicates for the optimism-corrected AUC (0 skips it). */
   bootstrapReplicates?: number;
   netBenefitThresholds?: number[];
-}
-
-export interface ModelMetrics {
-  /** AUC of the nested-CV out-of-fold predictions (mean over repeats), with DeLong's 95 % CI. */
-  auc: number;
-  aucCi: [number, number];
-  aucSe: number;
-  meanFoldAuc: number;
-  brier: number;
-  calibrationIntercept: number | null;
-  calibrationSlope: number | null;
-  hosmerLemeshow: { statistic: number; degreesOfFreedom: number; p: number } | null;
-  sensitivity: number;
-  specificity: number;
-  accuracy: number;
-  optimismCorrectedAuc: { apparent: number; optimism: number; corrected: number; replicates: number } | null;
-  netBenefit: NetBenefitPoint[];
-  /** Why a statistic could not be computed (e.g. perfect separation), by statistic. */
-  notes: Record<string, string>;
-}
-
-export interface Candidate {
-  kind: ModelKind;
-  artifact: ModelArtifact;
-  metrics: ModelMetrics;
-  /** Out-of-fold probability of every dataset row (nested CV, mean over repeats). */
-  outOfFold: number[];
-  /** Features offered to the model (after the robustness screen). */
-  offered: number;
-  /** Null when the refit kept no predictor (an intercept-only model); the reason is in metrics.notes.nomogram. */
-  nomogram: Nomogram | null;
 }
 
 export const DEFAULT_NET_BENEFIT_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
@@ -154,7 +123,12 @@ export function trainCandidate(dataset: TrainingDataset, kind: ModelKind, allowe
       sensitivity: pooled.tp / (pooled.tp + pooled.fn),
       specificity: pooled.tn / (pooled.tn + pooled.fp),
       accuracy: (pooled.tp + pooled.tn) / (repeats * labels.length),
-      optimismCorrectedAuc: optimism && { apparent: optimism.apparent, optimism: optimism.optimism, corrected: optimism.corrected, replicates: optimism.replicates },
+      optimismCorrectedAuc: optimism && {
+        apparent: optimism.apparent,
+        optimism: optimism.optimism,
+        corrected: optimism.corrected,
+        replicates: optimism.replicates,
+      },
       netBenefit: netBenefit(oof, labels, options.netBenefitThresholds ?? DEFAULT_NET_BENEFIT_THRESHOLDS),
       notes,
     },
@@ -179,7 +153,10 @@ export function nomogramOf(artifact: ModelArtifact): Nomogram {
     values[name] = Array.from({ length: 5 }, (_, k) => lo + ((hi - lo) * k) / 4);
   }
   if (Object.keys(coefficients).length === 0) {
-    throw new ModelInputError('the model kept no predictor (every coefficient is 0 at the chosen λ): there is no nomogram to draw', `model kind '${artifact.kind}'`);
+    throw new ModelInputError(
+      'the model kept no predictor (every coefficient is 0 at the chosen λ): there is no nomogram to draw',
+      `model kind '${artifact.kind}'`,
+    );
   }
   return buildNomogram({ intercept: artifact.original.intercept, coefficients, values });
 }

@@ -44,11 +44,7 @@ export function configurationDiagnostics(params: ExtractionParams, settings: Ext
 }
 
 /** generalinfo.addImageElements: spacing, size, mean, minimum, maximum of the whole image. */
-export function imageDiagnostics(
-  image: Volume,
-  stage: 'original' | 'interpolated',
-  summary: ValueSummary = summarizeValues(image.data),
-): Diagnostics {
+export function imageDiagnostics(image: Volume, stage: 'original' | 'interpolated', summary: ValueSummary = summarizeValues(image.data)): Diagnostics {
   const key = `${PREFIX}Image-${stage}_`;
   const out: Diagnostics = {};
   if (stage === 'original') out[`${key}Dimensionality`] = '3D';

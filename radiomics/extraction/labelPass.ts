@@ -24,9 +24,16 @@ export function roiOnGrid(mask: Volume, label: number): RoiOnGrid {
   const roi = new Uint8Array(data.length);
   const rowsPerBlock = Math.max(1, Math.floor(16384 / nx));
   const block = new Float64Array(rowsPerBlock * nx);
-  let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
+  let x0 = nx,
+    y0 = ny,
+    z0 = nz,
+    x1 = -1,
+    y1 = -1,
+    z1 = -1;
   let count = 0;
-  let sum = 0, min = Infinity, max = -Infinity;
+  let sum = 0,
+    min = Infinity,
+    max = -Infinity;
   let integral = true;
   const rows = ny * nz;
   for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {

@@ -23,8 +23,12 @@ export function maskStatistics(
 ): MaskStatistics | null {
   if (box === null) return null;
   const [nx, ny] = geometry.size;
-  let sx = 0, sy = 0, sz = 0;
-  let sum = 0, min = Infinity, max = -Infinity;
+  let sx = 0,
+    sy = 0,
+    sz = 0;
+  let sum = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let z = box.lower[2]; z <= box.upper[2]; z++) {
     for (let y = box.lower[1]; y <= box.upper[1]; y++) {
       for (let x = box.lower[0], i = x + nx * (y + ny * z); x <= box.upper[0]; x++, i++) {

@@ -56,10 +56,10 @@ export function textureDirections(boxSize: Vec3, options: DirectionOptions): Off
   }
   if (!bidirectional) count = Math.floor(count / 2);
   if (count === 0) {
-    throw new RadiomicsInputError(
-      `no neighbour direction fits a box of ${boxSize.join('×')} voxels with distances [${distances.join(', ')}]`,
-      { field: 'setting.distances', expected: 'a ROI box at least 2 voxels wide along an in-plane axis' },
-    );
+    throw new RadiomicsInputError(`no neighbour direction fits a box of ${boxSize.join('×')} voxels with distances [${distances.join(', ')}]`, {
+      field: 'setting.distances',
+      expected: 'a ROI box at least 2 voxels wide along an in-plane axis',
+    });
   }
 
   // cmatrices.c build_angles: walk the offset lattice and keep valid offsets until `count` are found

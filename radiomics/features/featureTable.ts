@@ -44,12 +44,7 @@ export function defineFeatureClass<M>(spec: TextureClassSpec<M>): TextureFeature
   };
 }
 
-function enabledFeatures(
-  className: string,
-  featureNames: readonly string[],
-  deprecated: readonly string[],
-  enabled: readonly string[] | undefined,
-): string[] {
+function enabledFeatures(className: string, featureNames: readonly string[], deprecated: readonly string[], enabled: readonly string[] | undefined): string[] {
   // PyRadiomics' base.execute enables every non-deprecated feature when none is named.
   if (enabled === undefined || enabled.length === 0) return [...featureNames];
   const unknown = enabled.filter((n) => !featureNames.includes(n) && !deprecated.includes(n));

@@ -3,13 +3,17 @@
 // complemented, flipping the volume's sign), outward normals so that Σ signed tetrahedra gives the enclosed volume.
 // Coordinates are (z, y, x) in mm, exactly as cshape.c orders them, so the signed volume has PyRadiomics' sign.
 
+// The tables keep cshape.c's layout, one row per line (hence prettier-ignore).
+
 /** Corner a of the cube at offset (dz, dy, dx) from its origin voxel (cshape.c gridAngles). */
+// prettier-ignore
 const CORNERS: readonly (readonly [number, number, number])[] = [
   [0, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0],
   [1, 0, 0], [1, 0, 1], [1, 1, 1], [1, 1, 0],
 ];
 
 /** Midpoint of cube edge e as (dz, dy, dx) from the cube origin (cshape.c vertList). */
+// prettier-ignore
 const EDGE_MIDPOINTS: readonly (readonly [number, number, number])[] = [
   [0, 0, 0.5], [0, 0.5, 1], [0, 1, 0.5], [0, 0.5, 0],
   [1, 0, 0.5], [1, 0.5, 1], [1, 1, 0.5], [1, 0.5, 0],
@@ -20,6 +24,7 @@ const EDGE_MIDPOINTS: readonly (readonly [number, number, number])[] = [
  * Triangles (as edge triples) for cube indices 0..127, the Lorensen–Cline table in PyRadiomics' corner numbering
  * and orientation (cshape.c triTable). Indices ≥ 128 use the complement with the sign of the volume flipped.
  */
+// prettier-ignore
 const TRIANGLES_TEXT = [
   '', '0 8 3', '1 9 0', '1 8 3 1 9 8', '1 2 10', '0 8 3 1 2 10', '9 2 10 0 2 9', '2 8 3 2 10 8 10 9 8',
   '11 2 3', '11 2 0 0 8 11', '1 9 0 11 2 3', '11 2 1 1 9 11 9 8 11', '3 10 1 11 10 3', '10 1 0 0 8 10 8 11 10',
@@ -54,15 +59,11 @@ const TRIANGLES_TEXT = [
 ];
 
 /** Edge triples per cube index 0..127. */
-export const CUBE_TRIANGLES: readonly Int8Array[] = TRIANGLES_TEXT.map((row) =>
-  Int8Array.from(row === '' ? [] : row.split(' ').map(Number)),
-);
+export const CUBE_TRIANGLES: readonly Int8Array[] = TRIANGLES_TEXT.map((row) => Int8Array.from(row === '' ? [] : row.split(' ').map(Number)));
 
 /** The two corners joined by each cube edge (derived from the midpoints: they differ in one coordinate). */
 export const EDGE_CORNERS: readonly (readonly [number, number])[] = EDGE_MIDPOINTS.map((m) => {
-  const ends = CORNERS.map((c, i) => [c, i] as const).filter(([c]) =>
-    c.every((v, d) => (m[d] === 0.5 ? true : v === m[d])),
-  );
+  const ends = CORNERS.map((c, i) => [c, i] as const).filter(([c]) => c.every((v, d) => (m[d] === 0.5 ? true : v === m[d])));
   return [ends[0][1], ends[1][1]] as const;
 });
 
@@ -78,7 +79,9 @@ export interface PaddedMask {
 /** Copies a 0/1 mask (x fastest) into a grid grown by one voxel on every side. */
 export function padMask(mask: Uint8Array, size: readonly [number, number, number]): PaddedMask {
   const [nx, ny, nz] = size;
-  const px = nx + 2, py = ny + 2, pz = nz + 2;
+  const px = nx + 2,
+    py = ny + 2,
+    pz = nz + 2;
   const data = new Uint8Array(px * py * pz);
   let i = 0;
   for (let z = 0; z < nz; z++) {
@@ -126,17 +129,27 @@ export function meshMeasures(padded: PaddedMask, spacing: readonly [number, numb
           const ea = EDGE_MIDPOINTS[tris[t]];
           const eb = EDGE_MIDPOINTS[tris[t + 1]];
           const ec = EDGE_MIDPOINTS[tris[t + 2]];
-          const a0 = (iz + ea[0]) * sz, a1 = (iy + ea[1]) * sy, a2 = (ix + ea[2]) * sx;
-          const b0 = (iz + eb[0]) * sz, b1 = (iy + eb[1]) * sy, b2 = (ix + eb[2]) * sx;
-          const c0 = (iz + ec[0]) * sz, c1 = (iy + ec[1]) * sy, c2 = (ix + ec[2]) * sx;
+          const a0 = (iz + ea[0]) * sz,
+            a1 = (iy + ea[1]) * sy,
+            a2 = (ix + ea[2]) * sx;
+          const b0 = (iz + eb[0]) * sz,
+            b1 = (iy + eb[1]) * sy,
+            b2 = (ix + eb[2]) * sx;
+          const c0 = (iz + ec[0]) * sz,
+            c1 = (iy + ec[1]) * sy,
+            c2 = (ix + ec[2]) * sx;
           // IBSI 3.1.1 (RNU0) · cshape.c: V += Oa · (Ob × Oc) / 6, signed by the face orientation
           const x0 = a1 * b2 - b1 * a2;
           const x1 = a2 * b0 - b2 * a0;
           const x2 = a0 * b1 - b0 * a1;
           volume6 += sign * (x0 * c0 + x1 * c1 + x2 * c2);
           // IBSI 3.1.3 (C0JK) · cshape.c: A += |(a − c) × (b − c)| / 2
-          const u0 = a0 - c0, u1 = a1 - c1, u2 = a2 - c2;
-          const v0 = b0 - c0, v1 = b1 - c1, v2 = b2 - c2;
+          const u0 = a0 - c0,
+            u1 = a1 - c1,
+            u2 = a2 - c2;
+          const v0 = b0 - c0,
+            v1 = b1 - c1,
+            v2 = b2 - c2;
           const n0 = u1 * v2 - v1 * u2;
           const n1 = u2 * v0 - v2 * u0;
           const n2 = u0 * v1 - v0 * u1;

@@ -3,15 +3,39 @@
 // triangles (origin, a, b) sum to the enclosed area. Coordinates are (row, column) in mm, in cshape.c's order.
 
 /** Square corners as (dRow, dCol): p0 top-left, p1 top-right, p2 bottom-right, p3 bottom-left (cshape.c gridAngles2D). */
-const CORNERS: readonly (readonly [number, number])[] = [[0, 0], [0, 1], [1, 1], [1, 0]];
+const CORNERS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0, 1],
+  [1, 1],
+  [1, 0],
+];
 
 /** Edge midpoints as (dRow, dCol): top, right, bottom, left (cshape.c vertList2D). */
-const EDGE_MIDPOINTS: readonly (readonly [number, number])[] = [[0, 0.5], [0.5, 1], [1, 0.5], [0.5, 0]];
+const EDGE_MIDPOINTS: readonly (readonly [number, number])[] = [
+  [0, 0.5],
+  [0.5, 1],
+  [1, 0.5],
+  [0.5, 0],
+];
 
 /** Oriented segments (edge pairs) per square index 0..15 (cshape.c lineTable2D). */
 const SEGMENTS: readonly (readonly number[])[] = [
-  [], [3, 0], [0, 1], [3, 1], [1, 2], [1, 2, 3, 0], [0, 2], [3, 2],
-  [2, 3], [2, 0], [0, 1, 2, 3], [2, 1], [1, 3], [1, 0], [0, 3], [],
+  [],
+  [3, 0],
+  [0, 1],
+  [3, 1],
+  [1, 2],
+  [1, 2, 3, 0],
+  [0, 2],
+  [3, 2],
+  [2, 3],
+  [2, 0],
+  [0, 1, 2, 3],
+  [2, 1],
+  [1, 3],
+  [1, 0],
+  [0, 3],
+  [],
 ];
 
 export interface Outline2D {
@@ -45,8 +69,10 @@ export function outlineMeasures(data: Uint8Array, rows: number, cols: number, sp
       for (let t = 0; t < segs.length; t += 2) {
         const ea = EDGE_MIDPOINTS[segs[t]];
         const eb = EDGE_MIDPOINTS[segs[t + 1]];
-        const a0 = (ir + ea[0]) * sr, a1 = (ic + ea[1]) * sc;
-        const b0 = (ir + eb[0]) * sr, b1 = (ic + eb[1]) * sc;
+        const a0 = (ir + ea[0]) * sr,
+          a1 = (ic + ea[1]) * sc;
+        const b0 = (ir + eb[0]) * sr,
+          b1 = (ic + eb[1]) * sc;
         // cshape.c: surface += Oa × Ob (z component), halved at the end
         surface2 += a0 * b1 - b0 * a1;
         // cshape.c: perimeter += |a − b|

@@ -20,7 +20,8 @@ function planeHulls(points: Int32Array, dim: number, scale: readonly number[], o
   const u = dim === 0 ? 1 : 0;
   const v = dim === 2 ? 1 : 2;
   const order = lexicographicOrder(points, [dim, u, v]);
-  const su = scale[u], sv = scale[v];
+  const su = scale[u],
+    sv = scale[v];
   const hull = new Uint32Array(2 * n + 2);
   let best = 0;
   let start = 0;
@@ -73,26 +74,17 @@ function lexicographicOrder(points: Int32Array, keys: readonly [number, number, 
 }
 
 /** Andrew's monotone chain over order[start..end) (sorted by u, then v); strict hull vertices into `hull`, count returned. */
-function monotoneChain(
-  points: Int32Array,
-  order: Uint32Array,
-  start: number,
-  end: number,
-  u: number,
-  v: number,
-  hull: Uint32Array,
-): number {
+function monotoneChain(points: Int32Array, order: Uint32Array, start: number, end: number, u: number, v: number, hull: Uint32Array): number {
   const count = end - start;
   if (count <= 2) {
     for (let i = 0; i < count; i++) hull[i] = order[start + i];
     return count === 2 && samePoint(points, hull[0], hull[1], u, v) ? 1 : count;
   }
   const cross = (o: number, a: number, b: number) => {
-    const po = 3 * o, pa = 3 * a, pb = 3 * b;
-    return (
-      (points[pa + u] - points[po + u]) * (points[pb + v] - points[po + v]) -
-      (points[pa + v] - points[po + v]) * (points[pb + u] - points[po + u])
-    );
+    const po = 3 * o,
+      pa = 3 * a,
+      pb = 3 * b;
+    return (points[pa + u] - points[po + u]) * (points[pb + v] - points[po + v]) - (points[pa + v] - points[po + v]) * (points[pb + u] - points[po + u]);
   };
   let k = 0;
   for (let i = start; i < end; i++) {
@@ -128,7 +120,9 @@ export function meshDiameters(points: Int32Array, scale: readonly [number, numbe
   let best = 0;
   for (let i = 0; i < candidates.length; i++) {
     const pi = candidates[i];
-    const a0 = points[pi] * s0, a1 = points[pi + 1] * s1, a2 = points[pi + 2] * s2;
+    const a0 = points[pi] * s0,
+      a1 = points[pi + 1] * s1,
+      a2 = points[pi + 2] * s2;
     for (let j = i + 1; j < candidates.length; j++) {
       const pj = candidates[j];
       const d0 = a0 - points[pj] * s0;

@@ -63,10 +63,10 @@ export function roiSlice(roi: Roi): Slice2D {
     }
   }
   if (hi > lo) {
-    throw new RadiomicsInputError(
-      `Size of the mask in dimension ${dim} is ${hi - lo + 1} voxels, cannot compute 2D shape`,
-      { field: 'force2Ddimension', expected: 'an ROI one voxel thick along the force2Ddimension axis' },
-    );
+    throw new RadiomicsInputError(`Size of the mask in dimension ${dim} is ${hi - lo + 1} voxels, cannot compute 2D shape`, {
+      field: 'force2Ddimension',
+      expected: 'an ROI one voxel thick along the force2Ddimension axis',
+    });
   }
   const rows = size[rowAxis];
   const cols = size[colAxis];
@@ -113,9 +113,7 @@ export function computeShape2D(roi: Roi, enabled?: readonly string[]): Record<st
   // PyRadiomics shape2D getSphericalDisproportionFeatureValue (deprecated): P / (2 √(π A))
   set('SphericalDisproportion', () => p / (2 * Math.sqrt(Math.PI * a)));
   // PyRadiomics shape2D getMaximumDiameterFeatureValue: largest vertex–vertex distance of the outline
-  set('MaximumDiameter', () =>
-    meshDiameter2D(outlineVertices(padded.data, padded.rows, padded.cols), [sr / 2, sc / 2]),
-  );
+  set('MaximumDiameter', () => meshDiameter2D(outlineVertices(padded.data, padded.rows, padded.cols), [sr / 2, sc / 2]));
   // PyRadiomics shape2D getMajorAxisLengthFeatureValue: 4 √λ_major
   set('MajorAxisLength', () => (major < 0 ? NaN : 4 * Math.sqrt(major)));
   // PyRadiomics shape2D getMinorAxisLengthFeatureValue: 4 √λ_minor

@@ -14,15 +14,7 @@ export interface Block<T extends VoxelArray = Float64Array | Float32Array> {
 export type BlockStorage = Float64ArrayConstructor | Float32ArrayConstructor;
 
 /** Filters lines xa and xb (length n) into ya and yb; only [keepLo..keepHi] of each is read afterwards. */
-export type LineFilter = (
-  xa: Float64Array,
-  xb: Float64Array,
-  ya: Float64Array,
-  yb: Float64Array,
-  n: number,
-  keepLo: number,
-  keepHi: number,
-) => void;
+export type LineFilter = (xa: Float64Array, xb: Float64Array, ya: Float64Array, yb: Float64Array, n: number, keepLo: number, keepHi: number) => void;
 
 export function strides(size: Vec3): Vec3 {
   return [1, size[0], size[0] * size[1]];

@@ -1,6 +1,6 @@
 // PyRadiomics' filters (image types other than Original) as registry entries for extraction/imageTypes.ts. Each
 // computes only the region the extractor will read (the ROI's box) when it is given one. lbp-3D is not provided yet.
-import type { ImageTypeFilter } from '../extraction/imageTypes';
+import type { ImageTypeFilter } from './types';
 import type { ImageTypeName } from '../params/types';
 import { gradientImage } from './gradient';
 import { intensityImage } from './intensity';
@@ -16,6 +16,7 @@ export { logImageName, pythonFloatText, waveletImageName } from './naming';
 export type { IndexBox, RegionImage } from './region';
 export { checkWaveletDepth, waveletAxes, waveletImages } from './wavelet';
 export { SUPPORTED_WAVELETS, waveletBank } from './waveletBank';
+export type { DerivedImage, ImageTypeContext, ImageTypeFilter } from './types';
 
 export const FILTER_IMAGE_TYPES: Partial<Record<ImageTypeName, ImageTypeFilter>> = {
   // imageoperations.getLoGImage

@@ -41,14 +41,11 @@ export function checkLogInput(image: Volume, sigmas: readonly number[]): void {
     const axis = [0, 1, 2].find((a) => size[a] < Math.ceil(sigma / spacing[a]) + 1);
     if (axis !== undefined) {
       const largest = Math.min(...[0, 1, 2].map((a) => (size[a] - 1) * spacing[a]));
-      throw new RadiomicsInputError(
-        `sigma ${sigma} mm is too large for the image: ${size[axis]} voxels of ${spacing[axis]} mm along axis ${'xyz'[axis]}`,
-        {
-          file: image.source,
-          field: 'imageType.LoG.sigma',
-          expected: `sigma ≤ ${+largest.toPrecision(6)} mm for this image (size ≥ ceil(sigma / spacing) + 1 along every axis)`,
-        },
-      );
+      throw new RadiomicsInputError(`sigma ${sigma} mm is too large for the image: ${size[axis]} voxels of ${spacing[axis]} mm along axis ${'xyz'[axis]}`, {
+        file: image.source,
+        field: 'imageType.LoG.sigma',
+        expected: `sigma ≤ ${+largest.toPrecision(6)} mm for this image (size ≥ ceil(sigma / spacing) + 1 along every axis)`,
+      });
     }
   }
 }
@@ -59,7 +56,14 @@ export function checkLogInput(image: Volume, sigmas: readonly number[]): void {
  * anti-causal half back to the range's start.
  */
 function passOrder(size: Vec3, box: IndexBox): number[] {
-  const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   const lineShare = (a: number) => (box.upper[a] + 1 + size[a] - box.lower[a]) / (2 * size[a]);
   const kept = (a: number) => (box.upper[a] - box.lower[a] + 1) / size[a];
   const cost = ([p, q, r]: number[]) => 2 * lineShare(p) + 3 * kept(p) * lineShare(q) + 3 * kept(p) * kept(q) * lineShare(r);

@@ -141,12 +141,28 @@ function antiCausalStart(c: Float64Array, x: Float64Array, s: Float64Array, ln: 
  * the results differ by rounding only). Coefficients and past values live in locals (registers).
  */
 function causalTwoLines(c: Float64Array, xa: Float64Array, xb: Float64Array, ya: Float64Array, yb: Float64Array, keepHi: number): void {
-  const n0 = c[N], n1 = c[N + 1], n2 = c[N + 2], n3 = c[N + 3];
-  const d1 = c[D], d2 = c[D + 1], d3 = c[D + 2], d4 = c[D + 3];
-  let a1 = ya[3], a2 = ya[2], a3 = ya[1], a4 = ya[0];
-  let b1 = yb[3], b2 = yb[2], b3 = yb[1], b4 = yb[0];
-  let p1 = xa[3], p2 = xa[2], p3 = xa[1];
-  let q1 = xb[3], q2 = xb[2], q3 = xb[1];
+  const n0 = c[N],
+    n1 = c[N + 1],
+    n2 = c[N + 2],
+    n3 = c[N + 3];
+  const d1 = c[D],
+    d2 = c[D + 1],
+    d3 = c[D + 2],
+    d4 = c[D + 3];
+  let a1 = ya[3],
+    a2 = ya[2],
+    a3 = ya[1],
+    a4 = ya[0];
+  let b1 = yb[3],
+    b2 = yb[2],
+    b3 = yb[1],
+    b4 = yb[0];
+  let p1 = xa[3],
+    p2 = xa[2],
+    p3 = xa[1];
+  let q1 = xb[3],
+    q2 = xb[2],
+    q3 = xb[1];
   for (let i = 4; i <= keepHi; i++) {
     const p0 = xa[i];
     const q0 = xb[i];
@@ -173,12 +189,28 @@ function causalTwoLines(c: Float64Array, xa: Float64Array, xb: Float64Array, ya:
 
 /** Anti-causal recursion s[i−1] = Σ m_k·x[i+k−1] − Σ d_k·s[i+k−1] from the far end back to keepLo, two lines at once. */
 function antiCausalTwoLines(c: Float64Array, xa: Float64Array, xb: Float64Array, sa: Float64Array, sb: Float64Array, ln: number, keepLo: number): void {
-  const m1 = c[M], m2 = c[M + 1], m3 = c[M + 2], m4 = c[M + 3];
-  const d1 = c[D], d2 = c[D + 1], d3 = c[D + 2], d4 = c[D + 3];
-  let a1 = sa[ln - 4], a2 = sa[ln - 3], a3 = sa[ln - 2], a4 = sa[ln - 1];
-  let b1 = sb[ln - 4], b2 = sb[ln - 3], b3 = sb[ln - 2], b4 = sb[ln - 1];
-  let p2 = xa[ln - 3], p3 = xa[ln - 2], p4 = xa[ln - 1];
-  let q2 = xb[ln - 3], q3 = xb[ln - 2], q4 = xb[ln - 1];
+  const m1 = c[M],
+    m2 = c[M + 1],
+    m3 = c[M + 2],
+    m4 = c[M + 3];
+  const d1 = c[D],
+    d2 = c[D + 1],
+    d3 = c[D + 2],
+    d4 = c[D + 3];
+  let a1 = sa[ln - 4],
+    a2 = sa[ln - 3],
+    a3 = sa[ln - 2],
+    a4 = sa[ln - 1];
+  let b1 = sb[ln - 4],
+    b2 = sb[ln - 3],
+    b3 = sb[ln - 2],
+    b4 = sb[ln - 1];
+  let p2 = xa[ln - 3],
+    p3 = xa[ln - 2],
+    p4 = xa[ln - 1];
+  let q2 = xb[ln - 3],
+    q3 = xb[ln - 2],
+    q4 = xb[ln - 1];
   for (let i = ln - 4; i > keepLo; i--) {
     const p1 = xa[i];
     const q1 = xb[i];

@@ -49,4 +49,3 @@ export function regionImage(image: Volume, box: IndexBox, data: VoxelArray): Reg
 export function realArrayFor(input: VoxelArray, n: number): Float32Array | Float64Array {
   return input instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
-

@@ -18,10 +18,7 @@ const DEC_LO: Readonly<Record<string, readonly number[]>> = {
   // Daubechies 2 in closed form: [1 − √3, 3 − √3, 3 + √3, 1 + √3] / (4√2).
   db2: [(1 - SQRT3) / (4 * SQRT2), (3 - SQRT3) / (4 * SQRT2), (3 + SQRT3) / (4 * SQRT2), (1 + SQRT3) / (4 * SQRT2)],
   // Coiflet 1 (PyRadiomics' default), PyWavelets' coefficients.
-  coif1: [
-    -0.015655728135791993, -0.07273261951252645, 0.3848648468648578, 0.8525720202116004, 0.3378976624574818,
-    -0.07273261951252645,
-  ],
+  coif1: [-0.015655728135791993, -0.07273261951252645, 0.3848648468648578, 0.8525720202116004, 0.3378976624574818, -0.07273261951252645],
 };
 
 export const SUPPORTED_WAVELETS: readonly string[] = Object.keys(DEC_LO);

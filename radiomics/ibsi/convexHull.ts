@@ -44,9 +44,15 @@ function candidates(points: Int32Array): number[][] {
 }
 
 function orient(a: number[], b: number[], c: number[], p: number[]): number {
-  const abx = b[0] - a[0], aby = b[1] - a[1], abz = b[2] - a[2];
-  const acx = c[0] - a[0], acy = c[1] - a[1], acz = c[2] - a[2];
-  const apx = p[0] - a[0], apy = p[1] - a[1], apz = p[2] - a[2];
+  const abx = b[0] - a[0],
+    aby = b[1] - a[1],
+    abz = b[2] - a[2];
+  const acx = c[0] - a[0],
+    acy = c[1] - a[1],
+    acz = c[2] - a[2];
+  const apx = p[0] - a[0],
+    apy = p[1] - a[1],
+    apz = p[2] - a[2];
   return (aby * acz - abz * acy) * apx + (abz * acx - abx * acz) * apy + (abx * acy - aby * acx) * apz;
 }
 
@@ -89,7 +95,12 @@ export function convexHull(points: Int32Array, scale: readonly [number, number, 
     edge.set(key(c, a), f);
   };
   const tetra = [i0, i1, i2, i3];
-  for (const [a, b, c, other] of [[0, 1, 2, 3], [0, 3, 1, 2], [1, 3, 2, 0], [2, 3, 0, 1]]) {
+  for (const [a, b, c, other] of [
+    [0, 1, 2, 3],
+    [0, 3, 1, 2],
+    [1, 3, 2, 0],
+    [2, 3, 0, 1],
+  ]) {
     const [va, vb, vc] = [tetra[a], tetra[b], tetra[c]];
     if (orient(p[va], p[vb], p[vc], p[tetra[other]]) > 0) addFace(va, vc, vb);
     else addFace(va, vb, vc);
@@ -107,7 +118,11 @@ export function convexHull(points: Int32Array, scale: readonly [number, number, 
     const horizon: [number, number][] = [];
     for (const f of visible) {
       const [a, b, c] = faces[f];
-      for (const [u, v] of [[a, b], [b, c], [c, a]]) {
+      for (const [u, v] of [
+        [a, b],
+        [b, c],
+        [c, a],
+      ]) {
         const twin = edge.get(key(v, u));
         if (twin === undefined || !isVisible.has(twin)) horizon.push([u, v]);
       }
@@ -115,7 +130,12 @@ export function convexHull(points: Int32Array, scale: readonly [number, number, 
     for (const f of visible) {
       alive[f] = false;
       const [a, b, c] = faces[f];
-      for (const [u, v] of [[a, b], [b, c], [c, a]]) if (edge.get(key(u, v)) === f) edge.delete(key(u, v));
+      for (const [u, v] of [
+        [a, b],
+        [b, c],
+        [c, a],
+      ])
+        if (edge.get(key(u, v)) === f) edge.delete(key(u, v));
     }
     for (const [u, v] of horizon) addFace(u, v, k);
     live = live.filter((f) => alive[f]);

@@ -29,7 +29,11 @@ export function ibsiDiscretise(image: Float64Array, mask: Uint8Array, binning: I
   if (binning.kind === 'width') {
     const w = binning.width;
     const lower = binning.lower !== null && Number.isFinite(binning.lower) ? binning.lower : min;
-    if (lower > min) throw new RadiomicsInputError(`bin edge ${lower} lies above the ROI minimum ${min}`, { field: 'setting.resegmentRange', expected: 'a lower bound ≤ every ROI intensity' });
+    if (lower > min)
+      throw new RadiomicsInputError(`bin edge ${lower} lies above the ROI minimum ${min}`, {
+        field: 'setting.resegmentRange',
+        expected: 'a lower bound ≤ every ROI intensity',
+      });
     let ng = 0;
     for (let i = 0; i < mask.length; i++) {
       if (!mask[i]) continue;

@@ -9,7 +9,7 @@ import { ibsiDiscretise, type IbsiBinning } from './discretise';
 import { histogramFeatures, ivhFeatures, localIntensityFeatures, maskedSorted, statisticsFeatures } from './intensity';
 import { morphologyFeatures } from './morphology';
 import { ibsiPreprocess } from './preprocess';
-import type { ResolvedIbsiSettings } from './settings';
+import type { ResolvedIbsiSettings } from '../params/ibsiSettings';
 import { textureFeatures } from './texture';
 
 /** Features of one image and its label's 0/1 mask (same grid, `box` its bounding box if known) under resolved IBSI settings. */

@@ -4,7 +4,7 @@
 import { percentileSorted } from '../features/firstorder';
 import type { Geometry } from '../../imaging/image';
 import { PEAK_RADIUS_MM } from './preprocess';
-import type { ResolvedIbsiSettings } from './settings';
+import type { ResolvedIbsiSettings } from '../params/ibsiSettings';
 
 /** Values of `data` where `mask` is set, ascending. */
 export function maskedSorted(data: ArrayLike<number>, mask: Uint8Array): Float64Array {
@@ -22,7 +22,10 @@ function distribution(prefix: string, x: Float64Array, out: Record<string, numbe
   let sum = 0;
   for (const v of x) sum += v;
   const mean = sum / n;
-  let m2 = 0, m3 = 0, m4 = 0, mad = 0;
+  let m2 = 0,
+    m3 = 0,
+    m4 = 0,
+    mad = 0;
   for (const v of x) {
     const d = v - mean;
     m2 += d * d;
@@ -38,10 +41,17 @@ function distribution(prefix: string, x: Float64Array, out: Record<string, numbe
   const p90 = percentileSorted(x, 90);
   const p25 = percentileSorted(x, 25);
   const p75 = percentileSorted(x, 75);
-  let robust = 0, robustN = 0;
-  for (const v of x) if (v >= p10 && v <= p90) (robust += v, robustN++);
+  let robust = 0,
+    robustN = 0;
+  for (const v of x) {
+    if (v >= p10 && v <= p90) {
+      robust += v;
+      robustN++;
+    }
+  }
   const robustMean = robust / robustN;
-  let rmad = 0, medad = 0;
+  let rmad = 0,
+    medad = 0;
   for (const v of x) {
     if (v >= p10 && v <= p90) rmad += Math.abs(v - robustMean);
     medad += Math.abs(v - median);
@@ -90,7 +100,8 @@ export function histogramFeatures(levels: Float64Array, ng: number): Record<stri
     if (counts[g] > counts[mode] || (counts[g] === counts[mode] && Math.abs(g - mean) < Math.abs(mode - mean))) mode = g;
   }
   out.ih_mode = mode;
-  let entropy = 0, uniformity = 0;
+  let entropy = 0,
+    uniformity = 0;
   for (let g = 1; g <= ng; g++) {
     const p = counts[g] / n;
     if (p > 0) entropy -= p * Math.log2(p);
@@ -99,11 +110,20 @@ export function histogramFeatures(levels: Float64Array, ng: number): Record<stri
   out.ih_entropy = entropy; // TLU2: −Σ p_i log2 p_i
   out.ih_uniformity = uniformity; // BJ5W: Σ p_i²
   // 12CE, 8E6O, VQB3, RHQZ: gradient of the non-sparse histogram, one-sided at its ends, central inside
-  let maxGrad = -Infinity, maxAt = 1, minGrad = Infinity, minAt = 1;
+  let maxGrad = -Infinity,
+    maxAt = 1,
+    minGrad = Infinity,
+    minAt = 1;
   for (let g = 1; g <= ng; g++) {
     const grad = ng === 1 ? 0 : g === 1 ? counts[2] - counts[1] : g === ng ? counts[ng] - counts[ng - 1] : (counts[g + 1] - counts[g - 1]) / 2;
-    if (grad > maxGrad) (maxGrad = grad, (maxAt = g));
-    if (grad < minGrad) (minGrad = grad, (minAt = g));
+    if (grad > maxGrad) {
+      maxGrad = grad;
+      maxAt = g;
+    }
+    if (grad < minGrad) {
+      minGrad = grad;
+      minAt = g;
+    }
   }
   out.ih_max_grad = maxGrad;
   out.ih_max_grad_g = maxAt;
@@ -126,16 +146,22 @@ export function ivhFeatures(x: Float64Array, s: Pick<ResolvedIbsiSettings, 'ivh'
   const upper = s.range && Number.isFinite(s.range.upper) ? s.range.upper : max;
   if (s.ivh.kind === 'discrete') {
     values = x;
-    (gMin = lower), (gMax = upper), (step = 1);
+    gMin = lower;
+    gMax = upper;
+    step = 1;
   } else if (s.ivh.kind === 'width') {
     const w = s.ivh.width;
     values = x.map((v) => lower + (Math.floor((v - lower) / w + 1e-9) + 0.5) * w);
-    (gMin = lower + 0.5 * w), (gMax = upper - 0.5 * w), (step = w);
+    gMin = lower + 0.5 * w;
+    gMax = upper - 0.5 * w;
+    step = w;
   } else {
     const nb = s.ivh.count;
     const range = max - min;
     values = x.map((v) => (range === 0 ? 1 : Math.min(nb, Math.floor((nb * (v - min)) / range) + 1)));
-    (gMin = 1), (gMax = nb), (step = 1);
+    gMin = 1;
+    gMax = nb;
+    step = 1;
   }
   values.sort();
   // ν_i = 1 − (voxels below i)/N and γ_i = (i − min G)/(max G − min G) at every i of G, present or not
@@ -161,7 +187,10 @@ export function ivhFeatures(x: Float64Array, s: Pick<ResolvedIbsiSettings, 'ivh'
   };
   let auc = 0;
   for (let k = 0; k + 1 < points; k++) auc += ((gamma[k + 1] - gamma[k]) * (nu[k] + nu[k + 1])) / 2;
-  const v10 = volumeAt(0.1), v90 = volumeAt(0.9), i10 = intensityAt(0.1), i90 = intensityAt(0.9);
+  const v10 = volumeAt(0.1),
+    v90 = volumeAt(0.9),
+    i10 = intensityAt(0.1),
+    i90 = intensityAt(0.9);
   return {
     ivh_v10: v10, // BC2M: largest ν with γ ≥ 10 %
     ivh_v90: v90,
@@ -182,7 +211,8 @@ export function localIntensityFeatures(image: Float64Array, mask: Uint8Array, ge
   const [nx, ny, nz] = geometry.size;
   const [sx, sy, sz] = geometry.spacing;
   const r = PEAK_RADIUS_MM;
-  const ry = Math.floor(r / sy), rz = Math.floor(r / sz);
+  const ry = Math.floor(r / sy),
+    rz = Math.floor(r / sz);
   // the sphere as x runs: for each (dy, dz) the offsets dx ∈ [−w, w] with (dx sx)² + (dy sy)² + (dz sz)² ≤ r²
   const rows: [number, number, number][] = [];
   for (let dz = -rz; dz <= rz; dz++) {
@@ -212,7 +242,8 @@ export function localIntensityFeatures(image: Float64Array, mask: Uint8Array, ge
         let sum = 0;
         let count = 0;
         for (const [dy, dz, w] of rows) {
-          const y2 = y + dy, z2 = z + dz;
+          const y2 = y + dy,
+            z2 = z + dz;
           if (y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
           const xa = x - w < 0 ? 0 : x - w;
           const xb = x + w >= nx ? nx - 1 : x + w;

@@ -1,4 +1,4 @@
-// IBSI-1 §3.1 morphological features. The mesh, diameter and principal axes come from part 1 (PyRadiomics' shape);
+// IBSI-1 §3.1 morphological features. The mesh, diameter and principal axes come from PyRadiomics' shape class (features/shape.ts);
 // IBSI adds compactness/asphericity, the centre-of-mass shift, bounding-box, enclosing-ellipsoid and convex-hull
 // densities, integrated intensity and the spatial autocorrelations. Morphology reads the morphological mask; the
 // intensity-weighted features read the intensity mask. OMBB and MVEE densities are left out: IBSI-1 gives no
@@ -19,8 +19,16 @@ function voxelIndices(mask: Uint8Array, size: Geometry['size']): Int32Array {
   let n = 0;
   for (let i = 0; i < mask.length; i++) n += mask[i];
   const out = new Int32Array(3 * n);
-  let k = 0, i = 0;
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) if (mask[i]) (out[k++] = x, (out[k++] = y), (out[k++] = z));
+  let k = 0,
+    i = 0;
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        if (!mask[i]) continue;
+        out[k++] = x;
+        out[k++] = y;
+        out[k++] = z;
+      }
   return out;
 }
 
@@ -67,12 +75,18 @@ function autocorrelation(pos: Float64Array, values: Float64Array): { moran: numb
   mean /= n;
   let denom = 0;
   for (const v of values) denom += (v - mean) ** 2;
-  let w = 0, moran = 0, geary = 0;
+  let w = 0,
+    moran = 0,
+    geary = 0;
   for (let a = 0; a < n; a++) {
-    const ax = pos[3 * a], ay = pos[3 * a + 1], az = pos[3 * a + 2];
+    const ax = pos[3 * a],
+      ay = pos[3 * a + 1],
+      az = pos[3 * a + 2];
     const da = values[a] - mean;
     for (let b = a + 1; b < n; b++) {
-      const dx = pos[3 * b] - ax, dy = pos[3 * b + 1] - ay, dz = pos[3 * b + 2] - az;
+      const dx = pos[3 * b] - ax,
+        dy = pos[3 * b + 1] - ay,
+        dz = pos[3 * b + 2] - az;
       const weight = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
       w += weight;
       moran += weight * da * (values[b] - mean);
@@ -94,16 +108,23 @@ function spatialAutocorrelation(image: Float64Array, mask: Uint8Array, geometry:
     const values = new Float64Array(count);
     for (let k = 0; k < count; k++) {
       const v = order[k];
-      const x = idx[3 * v], y = idx[3 * v + 1], z = idx[3 * v + 2];
+      const x = idx[3 * v],
+        y = idx[3 * v + 1],
+        z = idx[3 * v + 2];
       pos.set([x * sx, y * sy, z * sz], 3 * k);
       values[k] = image[x + nx * (y + ny * z)];
     }
     return autocorrelation(pos, values);
   };
-  if (n <= AUTOCORRELATION_EXACT_LIMIT) return pick(Int32Array.from({ length: n }, (_, k) => k), n);
+  if (n <= AUTOCORRELATION_EXACT_LIMIT)
+    return pick(
+      Int32Array.from({ length: n }, (_, k) => k),
+      n,
+    );
   const random = mulberry32(n);
   const order = Int32Array.from({ length: n }, (_, k) => k);
-  let moran = 0, geary = 0;
+  let moran = 0,
+    geary = 0;
   for (let s = 0; s < SUBSAMPLES; s++) {
     for (let k = 0; k < SUBSAMPLE_SIZE; k++) {
       const j = k + Math.floor(random() * (n - k)); // partial Fisher–Yates
@@ -141,21 +162,34 @@ export function morphologyFeatures(image: Float64Array, morph: Uint8Array, inten
   const [least, minor, major] = roiCovarianceEigenvalues(coords, 3, spacing).map((l) => (l * nMorph) / (nMorph - 1));
 
   // centres of mass: geometric over the morphological mask, intensity-weighted over the intensity mask
-  let gx = 0, gy = 0, gz = 0;
-  for (let k = 0; k < coords.length; k += 3) (gx += coords[k] * sx), (gy += coords[k + 1] * sy), (gz += coords[k + 2] * sz);
-  let wx = 0, wy = 0, wz = 0, wsum = 0, isum = 0, icount = 0;
+  let gx = 0,
+    gy = 0,
+    gz = 0;
+  for (let k = 0; k < coords.length; k += 3) {
+    gx += coords[k] * sx;
+    gy += coords[k + 1] * sy;
+    gz += coords[k + 2] * sz;
+  }
+  let wx = 0,
+    wy = 0,
+    wz = 0,
+    wsum = 0,
+    isum = 0,
+    icount = 0;
   const [nx, ny, nz] = size;
   let i = 0;
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
-    if (!intensity[i]) continue;
-    const v = image[i];
-    wx += v * x * sx;
-    wy += v * y * sy;
-    wz += v * z * sz;
-    wsum += v;
-    isum += v;
-    icount++;
-  }
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        if (!intensity[i]) continue;
+        const v = image[i];
+        wx += v * x * sx;
+        wy += v * y * sy;
+        wz += v * z * sz;
+        wsum += v;
+        isum += v;
+        icount++;
+      }
 
   const aabb = [0, 1, 2].map((d) => ((hi[d] - lo[d]) / 2) * spacing[d]);
   const hull = convexHull(xyz, [sx / 2, sy / 2, sz / 2]);

@@ -8,7 +8,7 @@ import { indexToPhysical, type Geometry, type Vec3, type Volume } from '../../im
 import { BSplineSampler, supportBox } from '../../imaging/bspline';
 import { boundingBox, type BoundingBox } from '../preprocessing/boundingBox';
 import { checkRoiSize } from '../preprocessing/roiChecks';
-import type { ResolvedIbsiSettings } from './settings';
+import type { ResolvedIbsiSettings } from '../params/ibsiSettings';
 
 /** Radius of a 1 cm³ sphere in mm (IBSI-1 §3.2, local intensity peak). */
 export const PEAK_RADIUS_MM = 10 * Math.cbrt(3 / (4 * Math.PI));
@@ -37,7 +37,7 @@ export function ibsiGrid(g: Geometry, spacing: Vec3): { grid: Geometry; start: V
   const size = [0, 1, 2].map((d) => Math.ceil((g.size[d] * g.spacing[d]) / spacing[d] - 1e-9)) as Vec3;
   const step = [0, 1, 2].map((d) => spacing[d] / g.spacing[d]) as Vec3;
   // continuous index (in the original grid) of the new grid's first voxel centre
-  const start = [0, 1, 2].map((d) => ((g.size[d] - 1) - (size[d] - 1) * step[d]) / 2) as Vec3;
+  const start = [0, 1, 2].map((d) => (g.size[d] - 1 - (size[d] - 1) * step[d]) / 2) as Vec3;
   const origin = indexToPhysical(g, start[0], start[1], start[2]);
   return { grid: { size, spacing, origin, direction: [...g.direction] as Geometry['direction'] }, start, step };
 }
@@ -58,9 +58,15 @@ function linearSampler(data: ArrayLike<number>, size: Vec3): Sampler {
   const [nx, ny, nz] = size;
   const plane = nx * ny;
   return (x, y, z) => {
-    const x0 = Math.floor(x), y0 = Math.floor(y), z0 = Math.floor(z);
-    const fx = x - x0, fy = y - y0, fz = z - z0;
-    const dx = x0 + 1 < nx ? 1 : 0, dy = y0 + 1 < ny ? nx : 0, dz = z0 + 1 < nz ? plane : 0;
+    const x0 = Math.floor(x),
+      y0 = Math.floor(y),
+      z0 = Math.floor(z);
+    const fx = x - x0,
+      fy = y - y0,
+      fz = z - z0;
+    const dx = x0 + 1 < nx ? 1 : 0,
+      dy = y0 + 1 < ny ? nx : 0,
+      dz = z0 + 1 < nz ? plane : 0;
     const i = x0 + nx * y0 + plane * z0;
     const c00 = data[i] * (1 - fx) + data[i + dx] * fx;
     const c10 = data[i + dy] * (1 - fx) + data[i + dy + dx] * fx;
@@ -186,7 +192,11 @@ export function resegment(image: Float64Array, morph: Uint8Array, s: Pick<Resolv
   if (s.outlierSigma !== null) {
     let n = 0;
     let sum = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i]) (n++, (sum += image[i]));
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      n++;
+      sum += image[i];
+    }
     const mean = sum / n;
     let ss = 0;
     for (let i = 0; i < mask.length; i++) if (mask[i]) ss += (image[i] - mean) ** 2;
@@ -211,15 +221,17 @@ function count(mask: Uint8Array): number {
 export function ibsiPreprocess(image: Volume, morph: Uint8Array, s: ResolvedIbsiSettings, box?: BoundingBox): IbsiVolumes {
   const known = maskBox(morph, image.geometry.size, image.source, box);
   const [nx, ny] = image.geometry.size;
-  for (let z = known.lower[2]; z <= known.upper[2]; z++) for (let y = known.lower[1]; y <= known.upper[1]; y++) for (let x = known.lower[0], i = x + nx * (y + ny * z); x <= known.upper[0]; x++, i++) {
-    if (morph[i] && !Number.isFinite(image.data[i])) {
-      throw new RadiomicsInputError(`ROI contains a non-finite intensity (${image.data[i]})`, {
-        file: image.source,
-        field: 'intensity',
-        expected: 'finite intensities inside the ROI',
-      });
-    }
-  }
+  for (let z = known.lower[2]; z <= known.upper[2]; z++)
+    for (let y = known.lower[1]; y <= known.upper[1]; y++)
+      for (let x = known.lower[0], i = x + nx * (y + ny * z); x <= known.upper[0]; x++, i++) {
+        if (morph[i] && !Number.isFinite(image.data[i])) {
+          throw new RadiomicsInputError(`ROI contains a non-finite intensity (${image.data[i]})`, {
+            file: image.source,
+            field: 'intensity',
+            expected: 'finite intensities inside the ROI',
+          });
+        }
+      }
   const knownBox: BoundingBox = { lower: known.lower, upper: known.upper, voxelCount: known.count };
   const out = s.interpolator !== null && s.spacing !== null ? interpolate(image, morph, s, knownBox) : { ...cropOriginal(image, morph, knownBox), grid: null };
   const morphBox = boundingBox(out.morph, out.geometry.size);

@@ -1,4 +1,4 @@
-// IBSI texture families with IBSI's aggregations (IBSI-1 §3.6–3.12), named by IBSI tag. Part 1's matrices are reused
+// IBSI texture families with IBSI's aggregations (IBSI-1 §3.6–3.12), named by IBSI tag. PyRadiomics mode's matrices are reused
 // where IBSI agrees: PyRadiomics' force2D over the whole ROI is IBSI's 2.5D (slices merged, per direction), its
 // weightingNorm 'no_weighting' merges directions (IBSI's _comb), and a one-slice ROI with force2D is one slice of 2D.
 // GLDZM and IBSI's NGTDM come from zoneMatrices.ts. Features of 2D aggregations are averaged over slices.
@@ -9,7 +9,7 @@ import { glrlm, glrlmMatrix, type Glrlm } from '../features/glrlm';
 import { glszm, glszmMatrix, type Glszm } from '../features/glszm';
 import { ngtdm, type Ngtdm } from '../features/ngtdm';
 import type { FeatureSettings, Roi } from '../features/types';
-import type { IbsiFamily, TextureAggregation } from './settings';
+import type { IbsiFamily, TextureAggregation } from '../params/ibsiKeys';
 import { gldzmMatrix, ibsiNgtdmMatrix } from './zoneMatrices';
 
 /** What the texture families need: the ROI on the working box, the morphological mask there, IBSI's N_g. */
@@ -32,7 +32,7 @@ function differenceWeighted(m: GlcmAngle, w: (k: number) => number): number {
   return s;
 }
 
-/** One GLCM feature on one matrix (direction): part 1's formula on a Glcm holding that matrix alone. */
+/** One GLCM feature on one matrix (direction): PyRadiomics mode's formula on a Glcm holding that matrix alone. */
 const onAngle = (name: string) => (g: Glcm, angle: GlcmAngle) => glcm.formulas[name]({ ...g, angles: [angle] });
 
 /** IBSI GLCM tags (IBSI-1 §3.6) → PyRadiomics glcm features (glcm.get<Name>FeatureValue), or IBSI's own. */
@@ -254,12 +254,16 @@ export function textureFeatures(input: TextureInput, families: Set<IbsiFamily>, 
   const out: Record<string, number> = {};
   if (families.has('cm')) directional<Glcm, GlcmAngle>('cm', input, aggregations, glcmMatrix, glcmTags(input.ng), out);
   if (families.has('rlm')) {
-    const tags = GLRLM_TAGS.map(([tag, name]): [string, (g: Glrlm, a: Glrlm['angles'][number]) => number] => [tag, (g, a) => glrlm.formulas[name]({ ...g, angles: [a] })]);
+    const tags = GLRLM_TAGS.map(([tag, name]): [string, (g: Glrlm, a: Glrlm['angles'][number]) => number] => [
+      tag,
+      (g, a) => glrlm.formulas[name]({ ...g, angles: [a] }),
+    ]);
     directional('rlm', input, aggregations, glrlmMatrix, tags, out);
   }
   if (families.has('szm')) zoneBased<Glszm>('szm', input, aggregations, (roi) => glszmMatrix(roi), formulaTags(glszm.formulas, GLSZM_TAGS), out);
   if (families.has('dzm')) zoneBased<Glszm>('dzm', input, aggregations, gldzmMatrix, formulaTags(glszm.formulas, GLDZM_TAGS), out);
-  if (families.has('ngt')) zoneBased<Ngtdm>('ngt', input, aggregations, (roi, _m, inPlane) => ibsiNgtdmMatrix(roi, inPlane), formulaTags(ngtdm.formulas, NGTDM_TAGS), out);
+  if (families.has('ngt'))
+    zoneBased<Ngtdm>('ngt', input, aggregations, (roi, _m, inPlane) => ibsiNgtdmMatrix(roi, inPlane), formulaTags(ngtdm.formulas, NGTDM_TAGS), out);
   if (families.has('ngl')) zoneBased<Gldm>('ngl', input, aggregations, (roi) => gldmMatrix(roi), NGLDM_TAGS, out);
   return out;
 }

@@ -1,5 +1,5 @@
-// The two texture matrices IBSI defines differently from PyRadiomics, built on part 1's ROI, directions and matrix
-// shapes so that part 1's formulas read them:
+// The two texture matrices IBSI defines differently from PyRadiomics, built on PyRadiomics mode's ROI, directions and
+// matrix shapes so that its formulas read them:
 // - GLDZM (IBSI-1 §3.10, VMDZ): GLSZM zones (26-/8-connected, intensity mask) indexed by their distance to the edge of
 //   the morphological mask (6-/4-connected steps, 1 on the edge), as a Glszm whose "sizes" are distances;
 // - NGTDM (IBSI-1 §3.11, IPET): voxels without any ROI neighbour are left out of n_i, p_i and N_v,c (PyRadiomics keeps
@@ -33,8 +33,20 @@ export function edgeDistances(morph: Uint8Array, size: Vec3, inPlane: boolean): 
   let head = 0;
   let tail = 0;
   const faces: [number, number, number][] = inPlane
-    ? [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0]]
-    : [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
+    ? [
+        [1, 0, 0],
+        [-1, 0, 0],
+        [0, 1, 0],
+        [0, -1, 0],
+      ]
+    : [
+        [1, 0, 0],
+        [-1, 0, 0],
+        [0, 1, 0],
+        [0, -1, 0],
+        [0, 0, 1],
+        [0, 0, -1],
+      ];
   const inside = (x: number, y: number, z: number) => x >= 0 && x < nx && y >= 0 && y < ny && z >= 0 && z < nz && morph[x + nx * (y + ny * z)] !== 0;
   let i = 0;
   for (let z = 0; z < nz; z++) {
@@ -95,7 +107,9 @@ export function gldzmMatrix(roi: Roi, morph: Uint8Array, inPlane: boolean): Glsz
       const y = ((k - z * plane) / nx) | 0;
       const x = k - z * plane - y * nx;
       for (let a = 0; a < nb.step.length; a++) {
-        const x2 = x + nb.dx[a], y2 = y + nb.dy[a], z2 = z + nb.dz[a];
+        const x2 = x + nb.dx[a],
+          y2 = y + nb.dy[a],
+          z2 = z + nb.dz[a];
         if (x2 < 0 || x2 >= nx || y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
         const j = k + nb.step[a];
         if (visited[j] || binned[j] !== level) continue;
@@ -154,7 +168,9 @@ export function ibsiNgtdmMatrix(roi: Roi, inPlane: boolean): Ngtdm | null {
     let w = 0;
     let sum = 0;
     for (let a = 0; a < nb.step.length; a++) {
-      const x2 = x + nb.dx[a], y2 = y + nb.dy[a], z2 = z + nb.dz[a];
+      const x2 = x + nb.dx[a],
+        y2 = y + nb.dy[a],
+        z2 = z + nb.dz[a];
       if (x2 < 0 || x2 >= nx || y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
       const h = binned[k + nb.step[a]];
       if (h === 0) continue;

@@ -2,30 +2,9 @@
 // mirror pykwalify's types: `int` is an integral number, `float` any number (or a numeric string, as pykwalify's
 // is_float accepts), `bool` a YAML boolean, `str` a string. A few checks PyRadiomics only makes later, at extraction
 // (sequence lengths), are made here too, so that a bad file fails at load with the key's path.
-import { IBSI_SETTING_RULES } from '../ibsi/settings';
+import { IBSI_SETTING_RULES } from './ibsiKeys';
+import type { NumberRange, Rule, SettingRule } from './rules';
 import { INTERPOLATORS, type ExtractionSettings, type VoxelSettings } from './types';
-
-export interface NumberRange {
-  min?: number;
-  max?: number;
-  /** Exclusive lower bound (pykwalify `min-ex`). */
-  minExclusive?: number;
-}
-
-export type Rule =
-  | ({ type: 'int' } & NumberRange)
-  | ({ type: 'float' } & NumberRange)
-  | { type: 'bool' }
-  | { type: 'str'; enum?: readonly string[] }
-  | { type: 'seq'; item: Rule; minLength?: number; maxLength?: number }
-  /** str from a fixed set, or an int code; normalised to the name. */
-  | { type: 'code'; names: readonly string[]; codes?: Readonly<Record<number, string>> };
-
-/** A rule plus whether `null` (YAML `~` or an empty value) is a meaningful value for the setting. */
-export interface SettingRule {
-  rule: Rule;
-  nullable?: boolean;
-}
 
 // SimpleITK 1.x interpolator codes, the ones schemaFuncs.checkInterpolator accepts (range 1–10).
 const INTERPOLATOR_CODES: Readonly<Record<number, string>> = Object.fromEntries(INTERPOLATORS.map((n, i) => [i + 1, n]));
@@ -37,9 +16,7 @@ const WAVELETS: readonly string[] = [
   ...range(1, 38).map((i) => `db${i}`),
   ...range(2, 20).map((i) => `sym${i}`),
   ...range(1, 17).map((i) => `coif${i}`),
-  ...['1.1', '1.3', '1.5', '2.2', '2.4', '2.6', '2.8', '3.1', '3.3', '3.5', '3.7', '3.9', '4.4', '5.5', '6.8'].flatMap(
-    (v) => [`bior${v}`, `rbio${v}`],
-  ),
+  ...['1.1', '1.3', '1.5', '2.2', '2.4', '2.6', '2.8', '3.1', '3.3', '3.5', '3.7', '3.9', '4.4', '5.5', '6.8'].flatMap((v) => [`bior${v}`, `rbio${v}`]),
 ];
 
 function range(from: number, to: number): number[] {

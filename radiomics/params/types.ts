@@ -1,21 +1,10 @@
 // The validated form of a PyRadiomics parameter file: every setting typed and defaulted, image types and
 // feature classes resolved. The extractor is the only consumer; nothing downstream sees raw YAML.
 import type { FeatureSettings } from '../features/types';
-import type { IbsiSettings } from '../ibsi/settings';
+import type { IbsiSettings } from './ibsiKeys';
 
 /** PyRadiomics image types (imageoperations.get<Name>Image); only registered ones can be extracted. */
-export const IMAGE_TYPE_NAMES = [
-  'Original',
-  'Wavelet',
-  'LoG',
-  'Square',
-  'SquareRoot',
-  'Logarithm',
-  'Exponential',
-  'Gradient',
-  'LBP2D',
-  'LBP3D',
-] as const;
+export const IMAGE_TYPE_NAMES = ['Original', 'Wavelet', 'LoG', 'Square', 'SquareRoot', 'Logarithm', 'Exponential', 'Gradient', 'LBP2D', 'LBP3D'] as const;
 export type ImageTypeName = (typeof IMAGE_TYPE_NAMES)[number];
 
 /** PyRadiomics feature classes (radiomics.getFeatureClasses()). */
@@ -62,7 +51,7 @@ export interface ExtractionSettings extends FeatureSettings, Partial<IbsiSetting
   resegmentRange: number[] | null;
   resegmentMode: ResegmentMode;
   resegmentShape: boolean;
-  // Filter settings (image types of part 2); validated and defaulted now so that parameter hashes stay stable.
+  // Filter settings (image types other than Original); always validated and defaulted, so parameter hashes are stable.
   sigma: number[];
   start_level: number;
   level: number;
@@ -95,6 +84,4 @@ export interface ExtractionParams {
 }
 
 /** Feature names each class offers; any FeatureClass satisfies it. Used to reject unknown feature names. */
-export type FeatureCatalog = Readonly<
-  Record<string, { readonly featureNames: readonly string[]; readonly deprecated?: readonly string[] }>
->;
+export type FeatureCatalog = Readonly<Record<string, { readonly featureNames: readonly string[]; readonly deprecated?: readonly string[] }>>;

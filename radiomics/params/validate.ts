@@ -1,9 +1,10 @@
 // Validates a parsed parameter document (YAML, JSON or a plain object) against PyRadiomics' schema and fills in
 // PyRadiomics' defaults. Every rejection names the key's path (`setting.binWidth`) and what was expected.
 import { RadiomicsInputError } from '../../imaging/errors';
-import { checkIbsiParams } from '../ibsi/settings';
+import { checkIbsiParams } from './ibsiSettings';
 import { DEFAULT_SETTINGS } from './defaults';
-import { describeRule, SETTING_RULES, VOXEL_SETTING_RULES, type Rule, type SettingRule } from './schema';
+import { describeRule, SETTING_RULES, VOXEL_SETTING_RULES } from './schema';
+import type { Rule, SettingRule } from './rules';
 import {
   FEATURE_CLASS_NAMES,
   IMAGE_TYPE_NAMES,
@@ -122,10 +123,7 @@ class Validator {
       // falls through: fail() never returns
       case 'seq': {
         if (!Array.isArray(value)) this.fail(path, `got ${show(value)}`, expected);
-        if (
-          (rule.minLength !== undefined && value.length < rule.minLength) ||
-          (rule.maxLength !== undefined && value.length > rule.maxLength)
-        ) {
+        if ((rule.minLength !== undefined && value.length < rule.minLength) || (rule.maxLength !== undefined && value.length > rule.maxLength)) {
           this.fail(path, `got a list of ${value.length} item(s)`, expected);
         }
         return value.map((item, i) => {
@@ -203,7 +201,11 @@ class Validator {
     for (const [key, v] of Object.entries(map)) {
       const rule = (VOXEL_SETTING_RULES as Record<string, SettingRule | undefined>)[key];
       if (!rule) {
-        this.fail(`voxelSetting.${key}`, `unknown voxel setting${suggest(key, Object.keys(VOXEL_SETTING_RULES))}`, `one of ${Object.keys(VOXEL_SETTING_RULES).join(', ')}`);
+        this.fail(
+          `voxelSetting.${key}`,
+          `unknown voxel setting${suggest(key, Object.keys(VOXEL_SETTING_RULES))}`,
+          `one of ${Object.keys(VOXEL_SETTING_RULES).join(', ')}`,
+        );
       }
       out[key] = this.setting(v, `voxelSetting.${key}`, rule);
     }

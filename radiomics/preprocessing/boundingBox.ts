@@ -13,7 +13,12 @@ export interface BoundingBox {
 /** Box of the voxels with mask ≠ 0; null when the mask is empty. */
 export function boundingBox(mask: Uint8Array, size: Vec3): BoundingBox | null {
   const [nx, ny, nz] = size;
-  let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
+  let x0 = nx,
+    y0 = ny,
+    z0 = nz,
+    x1 = -1,
+    y1 = -1,
+    z1 = -1;
   let count = 0;
   let i = 0;
   for (let z = 0; z < nz; z++) {

@@ -12,13 +12,7 @@ export function boxGeometry(g: Geometry, lower: Vec3, upper: Vec3): Geometry {
 }
 
 /** Copies the voxels of the box [lower, upper] into `out` (x fastest). */
-export function copyBox(
-  data: ArrayLike<number>,
-  size: Vec3,
-  lower: Vec3,
-  upper: Vec3,
-  out: { [i: number]: number; length: number },
-): void {
+export function copyBox(data: ArrayLike<number>, size: Vec3, lower: Vec3, upper: Vec3, out: { [i: number]: number; length: number }): void {
   const [nx, ny] = size;
   const bx = upper[0] - lower[0] + 1;
   let o = 0;

@@ -1,7 +1,7 @@
 // Gray-level discretisation of ROI intensities, as PyRadiomics 3.1 does it (imageoperations.getBinEdges / binImage).
 // Fixed bin width: edges are multiples of the width (aligned to 0), the lowest edge ≤ min(ROI).
 // Fixed bin count: numpy.histogram's equal-width edges over [min, max]; the top edge is raised by 1 so max falls in bin Nb.
-// Part 2 adds IBSI's edges (starting at the re-segmentation minimum) beside these.
+// IBSI mode adds IBSI's edges (starting at the re-segmentation minimum) beside these.
 import { RadiomicsInputError } from '../../imaging/errors';
 
 export interface BinningSettings {

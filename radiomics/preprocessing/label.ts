@@ -38,7 +38,12 @@ export function labelBoundingBox(mask: Volume, label: number): BoundingBox {
   const data = mask.data;
   const [nx, ny, nz] = mask.geometry.size;
   const plane = nx * ny;
-  let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
+  let x0 = nx,
+    y0 = ny,
+    z0 = nz,
+    x1 = -1,
+    y1 = -1,
+    z1 = -1;
   let count = 0;
   for (let z = 0; z < nz; z++) {
     const slice = data.subarray(z * plane, (z + 1) * plane);

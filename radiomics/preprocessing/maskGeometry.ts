@@ -73,10 +73,11 @@ export function alignMaskToImage(image: Volume, mask: Volume, options: MaskGeome
   const mismatch = geometryMismatch(image.geometry, mask.geometry, tolerance);
   if (mismatch === null) return mask;
   if (!options.correctMask) {
-    throw new RadiomicsInputError(
-      `Image/Mask geometry mismatch: mask ${mismatch}. Potential fix: enable correctMask, or increase geometryTolerance`,
-      { file: mask.source, field: 'geometry', expected: `the image's grid (size ${sizeText(image.geometry)})` },
-    );
+    throw new RadiomicsInputError(`Image/Mask geometry mismatch: mask ${mismatch}. Potential fix: enable correctMask, or increase geometryTolerance`, {
+      file: mask.source,
+      field: 'geometry',
+      expected: `the image's grid (size ${sizeText(image.geometry)})`,
+    });
   }
   checkRoiInsideImage(image.geometry, mask, options.label);
   const corrected = resampleVolume(mask, image.geometry, 'sitkNearestNeighbor');

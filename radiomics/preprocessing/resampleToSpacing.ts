@@ -2,7 +2,7 @@
 // is corner-aligned with the mask (voxel corners of old and new grids coincide at the mask origin's corner), covers
 // only the label's bounding box + padDistance (new voxels), and keeps the mask's direction. Spacing 0 keeps an axis,
 // and an axis the label spans with one voxel is not resampled. The image uses the chosen interpolator, the mask
-// always nearest neighbour. Part 2 adds IBSI's centre-aligned grid beside this one.
+// always nearest neighbour. IBSI mode uses IBSI's centre-aligned grid instead (ibsi/preprocess.ts).
 import { RadiomicsInputError } from '../../imaging/errors';
 import type { Geometry, Vec3, Volume } from '../../imaging/image';
 import { padBox } from './boundingBox';

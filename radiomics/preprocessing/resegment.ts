@@ -65,10 +65,11 @@ export function resegmentMask<T extends VoxelArray>(image: Volume, mask: Volume<
     }
   }
   if (kept <= 1) {
-    throw new RadiomicsInputError(
-      `Resegmentation excluded too many voxels with label ${label} (retained ${kept} voxel(s))! Cannot extract features`,
-      { file: mask.source, field: 'resegmentRange', expected: 'a range that keeps more than one voxel' },
-    );
+    throw new RadiomicsInputError(`Resegmentation excluded too many voxels with label ${label} (retained ${kept} voxel(s))! Cannot extract features`, {
+      file: mask.source,
+      field: 'resegmentRange',
+      expected: 'a range that keeps more than one voxel',
+    });
   }
   return { geometry: mask.geometry, data: out, source: mask.source };
 }

@@ -21,10 +21,11 @@ export function checkRoiSize(box: BoundingBox, settings: RoiCheckSettings, file?
     });
   }
   if (ndims < minDims) {
-    throw new RadiomicsInputError(
-      `mask has too few dimensions (number of dimensions ${ndims}, minimum required ${minDims})`,
-      { file, field: 'minimumROIDimensions', expected: `an ROI spanning at least ${minDims} axes` },
-    );
+    throw new RadiomicsInputError(`mask has too few dimensions (number of dimensions ${ndims}, minimum required ${minDims})`, {
+      file,
+      field: 'minimumROIDimensions',
+      expected: `an ROI spanning at least ${minDims} axes`,
+    });
   }
   const minSize = settings.minimumROISize;
   if (minSize !== null && minSize !== undefined && box.voxelCount <= minSize) {

@@ -6,7 +6,8 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { registryPredictor } from '../../activities/pipeline/predict';
 import type { TrainingResult } from '../../contracts/models';
 import { MlflowClient } from '../../registry/mlflowClient';
-import { CHAMPION, holdoutTag, loadArtifact, tagOf } from '../../registry/modelPackage';
+import { holdoutTag, loadArtifact, tagOf } from '../../registry/modelPackage';
+import { CHAMPION_ALIAS } from '../../contracts/models';
 import { resultsStorePath } from '../../store';
 import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
 import { approvePromotion, rollbackPromotion, startPromotion, trainModels } from '../../clients/training';
@@ -66,7 +67,12 @@ it('trains four models, registers each with run, artifacts and tags, and the del
   console.log(
     `[models] ${trained.dataset.patients} training patients (${trained.dataset.events} good), hold-out ${trained.dataset.holdout.length}, ` +
       `${trained.robustness.robust.length} robust baseline features (ICC > 0.75 over ${trained.robustness.patients.length} patients)\n` +
-      trained.models.map((m) => `[models] ${m.kind.padEnd(9)} v${m.version} nested-CV AUC ${m.auc.toFixed(3)} (95 % CI ${m.aucCi.map((x) => x.toFixed(3)).join('–')}) ${m.aliases.join(',')}`).join('\n'),
+      trained.models
+        .map(
+          (m) =>
+            `[models] ${m.kind.padEnd(9)} v${m.version} nested-CV AUC ${m.auc.toFixed(3)} (95 % CI ${m.aucCi.map((x) => x.toFixed(3)).join('–')}) ${m.aliases.join(',')}`,
+        )
+        .join('\n'),
   );
   expect(Object.keys(byKind).sort()).toEqual(['baseline', 'clinical', 'combined', 'delta']);
   expect(trained.dataset.patients + trained.dataset.holdout.length).toBe(24);
@@ -88,13 +94,33 @@ it('trains four models, registers each with run, artifacts and tags, and the del
   const run = await mlflow.getRun(version.run_id!);
   const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
   const metrics = Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value]));
-  expect(params).toMatchObject({ kind: 'delta', predict_at: 'preop', dataset_fingerprint: trained.dataset.fingerprint, param_hash: study.protocol.features.paramHash });
+  expect(params).toMatchObject({
+    kind: 'delta',
+    predict_at: 'preop',
+    dataset_fingerprint: trained.dataset.fingerprint,
+    param_hash: study.protocol.features.paramHash,
+  });
   expect(Object.keys(metrics)).toEqual(
-    expect.arrayContaining(['auc', 'auc_ci_lower', 'auc_ci_upper', 'brier', 'calibration_slope', 'hosmer_lemeshow_p', 'optimism_corrected_auc', 'delong_p_vs_baseline', 'net_benefit_at_0.3']),
+    expect.arrayContaining([
+      'auc',
+      'auc_ci_lower',
+      'auc_ci_upper',
+      'brier',
+      'calibration_slope',
+      'hosmer_lemeshow_p',
+      'optimism_corrected_auc',
+      'delong_p_vs_baseline',
+      'net_benefit_at_0.3',
+    ]),
   );
   expect(metrics.auc).toBeCloseTo(byKind.delta.auc, 10);
   const artifact = await loadArtifact(mlflow, MODEL, byKind.delta.version);
-  expect(artifact).toMatchObject({ kind: 'delta', predictAt: 'preop', engine: { paramHash: study.protocol.features.paramHash }, dataset: { fingerprint: trained.dataset.fingerprint } });
+  expect(artifact).toMatchObject({
+    kind: 'delta',
+    predictAt: 'preop',
+    engine: { paramHash: study.protocol.features.paramHash },
+    dataset: { fingerprint: trained.dataset.fingerprint },
+  });
   expect(artifact.features.every((f) => f.startsWith('delta:'))).toBe(true);
   const png = await mlflow.downloadArtifact(run.info.artifact_uri, 'nomogram/nomogram.png');
   expect(Array.from(png.slice(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
@@ -118,14 +144,18 @@ it('promotes the challenger on an approval with identity and reason, tags every 
   const promoted = await approvePromotion(harness.client, MODEL, { identity: 'ml-engineer-ada', reason: 'delta model beats baseline; gate passed' });
   expect(promoted.phase).toBe('promoted');
   const champion = trained.challenger!;
-  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION)).version).toBe(champion);
+  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION_ALIAS)).version).toBe(champion);
   const version = await mlflow.getModelVersion(MODEL, champion);
   expect(tagOf(version, 'gate.decision')).toBe('gate-passed');
   expect(tagOf(version, 'promotion.decision')).toBe('promoted');
   expect(tagOf(version, 'promotion.by')).toBe('ml-engineer-ada');
   const audit = (await mlflow.getRegisteredModel(MODEL)).tags!.filter((t) => t.key.startsWith('audit.')).map((t) => JSON.parse(t.value));
   expect(audit.map((d) => d.action).sort()).toEqual(['approved', 'gate-passed', 'promoted']);
-  expect(audit.find((d) => d.action === 'approved')).toMatchObject({ by: 'ml-engineer-ada', reason: 'delta model beats baseline; gate passed', version: champion });
+  expect(audit.find((d) => d.action === 'approved')).toMatchObject({
+    by: 'ml-engineer-ada',
+    reason: 'delta model beats baseline; gate passed',
+    version: champion,
+  });
 
   // Re-scored: the running timeline by a signal, the 24 labelled patients (closed) directly.
   expect(promoted.rescore?.signalled).toEqual([`${study.protocol.studyId}/${LIVE}`]);
@@ -149,12 +179,12 @@ it('a rollback update restores the previous champion and re-scores with it', asy
   expect(started.phase).toBe('awaiting-approval');
   expect(started.previousChampion?.version).toBe(first);
   await approvePromotion(harness.client, MODEL, { identity: 'ml-engineer-ada', reason: 'trying the other radiomics model' });
-  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION)).version).toBe(other);
+  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION_ALIAS)).version).toBe(other);
   await eventually(timeline, (v) => v.latestPrediction?.model === `${MODEL}@${other}`, 60000, 'timeline re-scored with the second champion');
 
   const rolledBack = await rollbackPromotion(harness.client, MODEL, { identity: 'ml-engineer-bob', reason: 'calibration drift on new patients' });
   expect(rolledBack.phase).toBe('rolled-back');
-  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION)).version).toBe(first);
+  expect((await mlflow.getVersionByAlias(MODEL, CHAMPION_ALIAS)).version).toBe(first);
   const version = await mlflow.getModelVersion(MODEL, other);
   expect(tagOf(version, 'rollback.by')).toBe('ml-engineer-bob');
   expect(tagOf(version, 'rollback.reason')).toMatch(/^calibration drift on new patients \(champion back to \d+\)$/);
@@ -171,10 +201,15 @@ it('a promotion of an alias that does not exist fails with a message naming it',
 
 it('a feature missing at prediction time is named in the note, and no prediction is stored', async () => {
   const broken = `${MODEL}-broken`;
-  const champion = await mlflow.getVersionByAlias(MODEL, CHAMPION);
+  const champion = await mlflow.getVersionByAlias(MODEL, CHAMPION_ALIAS);
   const artifact = await loadArtifact(mlflow, MODEL, champion.version);
   const missing = 'baseline:T1CE:original_shape_NotAFeature';
-  const edited = { ...artifact, features: [...artifact.features, missing], coefficients: [...artifact.coefficients, 0.5], scaler: { means: [...artifact.scaler.means, 0], scales: [...artifact.scaler.scales, 1] } };
+  const edited = {
+    ...artifact,
+    features: [...artifact.features, missing],
+    coefficients: [...artifact.coefficients, 0.5],
+    scaler: { means: [...artifact.scaler.means, 0], scales: [...artifact.scaler.scales, 1] },
+  };
   const experiment = await mlflow.getOrCreateExperiment(`it-broken-${suffix}`);
   const run = await mlflow.createRun(experiment.experiment_id);
   await mlflow.uploadArtifact(run.info.artifact_uri, 'model/model.json', JSON.stringify(edited));
@@ -185,9 +220,15 @@ it('a feature missing at prediction time is named in the note, and no prediction
   const ref = { protocol, pseudonym: 'SYN-001', timepoint: 'preop' };
 
   expect(await predictor.predict(ref)).toEqual({ prediction: null, note: `no 'champion' version of model '${broken}' in the registry yet` });
-  await mlflow.setAlias(broken, CHAMPION, version.version);
-  expect(await predictor.predict(ref)).toEqual({ prediction: null, note: `model ${broken}@${version.version} needs feature '${missing}', missing for SYN-001 at 'preop'` });
-  expect(await predictor.predict({ ...ref, timepoint: 'mid' })).toEqual({ prediction: null, note: `model ${broken}@${version.version} predicts from timepoint 'preop' on; no prediction at 'mid'` });
+  await mlflow.setAlias(broken, CHAMPION_ALIAS, version.version);
+  expect(await predictor.predict(ref)).toEqual({
+    prediction: null,
+    note: `model ${broken}@${version.version} needs feature '${missing}', missing for SYN-001 at 'preop'`,
+  });
+  expect(await predictor.predict({ ...ref, timepoint: 'mid' })).toEqual({
+    prediction: null,
+    note: `model ${broken}@${version.version} predicts from timepoint 'preop' on; no prediction at 'mid'`,
+  });
   const stored = await study.store.listPredictions({ studyId: study.protocol.studyId, pseudonym: 'SYN-001' });
   expect(stored.some((p) => p.model === broken)).toBe(false);
 });

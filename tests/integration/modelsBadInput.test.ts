@@ -54,7 +54,14 @@ it('refuses to train with too few labelled patients, and with a single outcome c
   );
 
   // The same patients with only the poor responders' pathology recorded.
-  const single = await buildStoredStudy({ patients: 6, seed: 5, modelName: `it-bad-${suffix}`, storeFile: resultsStorePath(cfg), timepoints: 1, unlabelled: good });
+  const single = await buildStoredStudy({
+    patients: 6,
+    seed: 5,
+    modelName: `it-bad-${suffix}`,
+    storeFile: resultsStorePath(cfg),
+    timepoints: 1,
+    unlabelled: good,
+  });
   await single.store.close();
   const oneClass = await trainModels(harness.client, cfg, single.protocol, options).catch((e: unknown) => e);
   expect(rootMessage(oneClass)).toBe(
@@ -70,11 +77,19 @@ it('with MLflow unreachable, retries the prediction, then notes why and leaves t
   try {
     await pipeline.worker.runUntil(async () => {
       const handle = await enrolPatient(harness.client, cfg.taskQueues.pipeline, study.protocol, patient.pseudonym);
-      for (const [modality, file] of Object.entries(patient.timepoints[0].files)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
-      const view = await eventually(() => readTimeline(handle), (v) => v.timepoints[0].note !== undefined, 240000, 'prediction note');
+      for (const [modality, file] of Object.entries(patient.timepoints[0].files))
+        await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
+      const view = await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[0].note !== undefined,
+        240000,
+        'prediction note',
+      );
       expect(view.timepoints[0].status).toBe('done');
       expect(view.timepoints[0].prediction).toBeNull();
-      expect(view.timepoints[0].note).toMatch(/^prediction not available: MLflow registered-models\/alias: NETWORK_ERROR \(HTTP 0\): .* \(http:\/\/127\.0\.0\.1:\d+, 5 attempts\)$/);
+      expect(view.timepoints[0].note).toMatch(
+        /^prediction not available: MLflow registered-models\/alias: NETWORK_ERROR \(HTTP 0\): .* \(http:\/\/127\.0\.0\.1:\d+, 5 attempts\)$/,
+      );
       // Still running, waiting for the mid-treatment scans.
       expect(view.stage).toBe('mid');
       expect((await handle.describe()).status.name).toBe('RUNNING');

@@ -28,8 +28,19 @@ afterAll(async () => {
 
 /** A GPU worker process on `taskQueue`, resolved once it polls. */
 function startGpuWorker(taskQueue: string): Promise<WorkerProcess> {
-  const env = { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN', OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue, OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu', OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2' };
-  return startWorkerProcess(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')], { cwd: PROJECT_ROOT, env }, `gpu worker polling '${taskQueue}'`);
+  const env = {
+    ...process.env,
+    OSTEOFLOW_LOG_LEVEL: 'WARN',
+    OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
+    OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu',
+    OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2',
+  };
+  return startWorkerProcess(
+    process.execPath,
+    ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')],
+    { cwd: PROJECT_ROOT, env },
+    `gpu worker polling '${taskQueue}'`,
+  );
 }
 
 it('segments timepoints without manual masks on the segmentation queue, waits without a worker, and lets a manual mask win', async () => {
@@ -55,10 +66,23 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
 
       // Baseline: no mask registered; the GPU worker segments it and the features are extracted in its mask.
       for (const [modality, file] of scansOf(0, false)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
-      const baseline = await eventually(() => readTimeline(handle), (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[0].status), 300000, 'baseline done');
+      const baseline = await eventually(
+        () => readTimeline(handle),
+        (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[0].status),
+        300000,
+        'baseline done',
+      );
       expect(baseline.timepoints[0]).toMatchObject({ status: 'done', qc: { passed: true, reasons: [] } });
       // The timeline records what made the mask: model, device, runtime, worker and time per volume.
-      expect(baseline.timepoints[0].segmentation).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', device: 'cpu', precision: 'fp32', tta: false, windows: 4, passes: 4, worker: expect.stringMatching(new RegExp(`:${gpu.child.pid}$`)) });
+      expect(baseline.timepoints[0].segmentation).toMatchObject({
+        model: 'osteoflow-tumour-unet3d@1.0.0',
+        device: 'cpu',
+        precision: 'fp32',
+        tta: false,
+        windows: 4,
+        passes: 4,
+        worker: expect.stringMatching(new RegExp(`:${gpu.child.pid}$`)),
+      });
       expect(baseline.timepoints[0].segmentation!.runtime).toMatch(/^onnxruntime-node /);
       expect(baseline.timepoints[0].segmentation!.totalMs).toBeGreaterThan(0);
       expect(existsSync(autoMask('baseline'))).toBe(true);
@@ -69,7 +93,12 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       // Mid: the segmentation worker is stopped; the timepoint waits in 'segmenting' with the activity scheduled.
       await stopWorkerProcess(gpu);
       for (const [modality, file] of scansOf(1, false)) await registerScan(handle, { timepoint: 'mid', modality, source: study.file(file) });
-      await eventually(() => readTimeline(handle), (v) => v.timepoints[1].status === 'segmenting', 120000, 'mid segmenting');
+      await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[1].status === 'segmenting',
+        120000,
+        'mid segmenting',
+      );
       const run = harness.client.workflow.getHandle(`${handle.workflowId}/mid/run-1`);
       const pending = async () => ((await run.describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'segmentTumour');
       await eventually(pending, (a) => a.length === 1, 60000, 'segmentTumour scheduled');
@@ -81,7 +110,12 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
 
       // A worker starts polling the queue again: the waiting timepoint finishes.
       gpu = await startGpuWorker(taskQueue);
-      const mid = await eventually(() => readTimeline(handle), (v) => v.timepoints[1].status === 'done', 300000, 'mid done after the worker restarted');
+      const mid = await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[1].status === 'done',
+        300000,
+        'mid done after the worker restarted',
+      );
       expect(mid.timepoints[1].deltas!.rows).toBeGreaterThan(100);
       expect(existsSync(autoMask('mid'))).toBe(true);
       await expectFeaturesIn('mid', autoMask('mid'));
@@ -91,7 +125,12 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       await stopWorkerProcess(gpu);
       const preopScans = scansOf(2, true).sort(([a], [b]) => Number(b === 'mask') - Number(a === 'mask'));
       for (const [modality, file] of preopScans) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
-      const preop = await eventually(() => readTimeline(handle), (v) => v.timepoints[2].status === 'done', 300000, 'preop done with its manual mask');
+      const preop = await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[2].status === 'done',
+        300000,
+        'preop done with its manual mask',
+      );
       expect(preop.timepoints[2].qc?.passed).toBe(true);
       expect(preop.timepoints[2].segmentation).toBeUndefined(); // a manual mask: nothing was segmented
       expect(existsSync(autoMask('preop'))).toBe(false);

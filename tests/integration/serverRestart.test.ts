@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
-import { currentEndpoints, startStack, stopStack } from '../../ops/stack';
+import { currentEndpoints } from '../../config/endpoints';
+import { startStack, stopStack } from '../../ops/stack';
 import { freePort } from '../../ops/processes';
 import { enrolPatient, readTimeline, registerScan, timelineHandle } from '../../clients/coordinator';
 import { createPipelineWorker } from '../../workers/pipeline/worker';
@@ -26,7 +27,13 @@ it('resumes every timeline after the Temporal server is stopped and started mid-
   const shared = currentEndpoints(loadConfig());
   // The same port after the restart, so that the running worker reconnects by itself.
   const port = await freePort();
-  const cfg = loadConfig({ ...process.env, OSTEOFLOW_DATA_DIR: dataDir, OSTEOFLOW_TEMPORAL_PORT: String(port), TEMPORAL_ADDRESS: undefined, MLFLOW_TRACKING_URI: shared.mlflow.trackingUri });
+  const cfg = loadConfig({
+    ...process.env,
+    OSTEOFLOW_DATA_DIR: dataDir,
+    OSTEOFLOW_TEMPORAL_PORT: String(port),
+    TEMPORAL_ADDRESS: undefined,
+    MLFLOW_TRACKING_URI: shared.mlflow.trackingUri,
+  });
   const endpoints = await startStack(cfg, { headless: true });
   const study = makeStudy({ patients: 2, seed: 41 });
   const pipeline = await createPipelineWorker(cfg, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri });
@@ -35,10 +42,16 @@ it('resumes every timeline after the Temporal server is stopped and started mid-
   try {
     for (const patient of study.manifest.patients) {
       const handle = await enrolPatient(client, cfg.taskQueues.pipeline, study.protocol, patient.pseudonym);
-      for (const [modality, file] of Object.entries(patient.timepoints[0].files)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
+      for (const [modality, file] of Object.entries(patient.timepoints[0].files))
+        await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
     }
     const first = timelineHandle(client, study.protocol.studyId, study.manifest.patients[0].pseudonym);
-    await eventually(() => readTimeline(first), (v) => v.timepoints[0].status === 'done', 120000, 'first baseline done');
+    await eventually(
+      () => readTimeline(first),
+      (v) => v.timepoints[0].status === 'done',
+      120000,
+      'first baseline done',
+    );
 
     await stopStack(cfg);
     await client.connection.close();
@@ -55,7 +68,12 @@ it('resumes every timeline after the Temporal server is stopped and started mid-
     }
     for (const patient of study.manifest.patients) {
       const handle = timelineHandle(client, study.protocol.studyId, patient.pseudonym);
-      const done = await eventually(() => readTimeline(handle), (v) => v.timepoints.every((t) => t.status === 'done'), 180000, `${patient.pseudonym} done`);
+      const done = await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints.every((t) => t.status === 'done'),
+        180000,
+        `${patient.pseudonym} done`,
+      );
       expect(done.timepoints.map((t) => t.runs)).toEqual([1, 1, 1]);
     }
   } finally {

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
-import { startStack, stackPaths, stackStatus, stopStack } from '../../ops/stack';
+import { stackPaths } from '../../config/endpoints';
+import { startStack, stackStatus, stopStack } from '../../ops/stack';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../clients/coordinator';
 import { eventually, makeStudy } from './support/pipeline';
@@ -54,7 +55,12 @@ it('keeps workflow history, model version, artifact and alias across a stop and 
     for (const tp of patient.timepoints) {
       for (const [modality, file] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: study.file(file) });
     }
-    await eventually(() => readTimeline(handle), (v) => v.timepoints.every((t) => t.status === 'done'), 180000, 'timeline done');
+    await eventually(
+      () => readTimeline(handle),
+      (v) => v.timepoints.every((t) => t.status === 'done'),
+      180000,
+      'timeline done',
+    );
     await recordPathology(handle, { necrosisPct: patient.necrosisPct, huvosGrade: patient.huvosGrade, date: patient.pathology.reportDate });
     return handle.result();
   });

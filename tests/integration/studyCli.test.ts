@@ -35,10 +35,25 @@ it('enrols, shows, rejects a bad registration without changing anything, withdra
     expect(await osteoflow('enrol', '--study-file', studyFile, '--patient', id.patient)).toEqual({ code: 0, out: `enrolled: ${id.study}/${id.patient}\n` });
     const shown = await osteoflow('show', '--study', id.study, '--patient', id.patient);
     expect(shown.code).toBe(0);
-    expect(shown.out).toMatch(/^.*SYN-001: baseline\n  baseline\s+pending\s+due \d{4}-\d\d-\d\d/);
+    expect(shown.out).toMatch(/^.*SYN-001: baseline\n {2}baseline\s+pending\s+due \d{4}-\d\d-\d\d/);
 
-    const rejected = await osteoflow('register', '--study', id.study, '--patient', id.patient, '--timepoint', 'week-9', '--modality', 'T1CE', '--source', '/x.nii.gz');
-    expect(rejected).toEqual({ code: 1, out: 'osteoflow study register: rejected: unknown timepoint "week-9" (expected one of baseline, mid, preop) (nothing was changed)\n' });
+    const rejected = await osteoflow(
+      'register',
+      '--study',
+      id.study,
+      '--patient',
+      id.patient,
+      '--timepoint',
+      'week-9',
+      '--modality',
+      'T1CE',
+      '--source',
+      '/x.nii.gz',
+    );
+    expect(rejected).toEqual({
+      code: 1,
+      out: 'osteoflow study register: rejected: unknown timepoint "week-9" (expected one of baseline, mid, preop) (nothing was changed)\n',
+    });
 
     const missing = await osteoflow('register', '--study', id.study, '--patient', id.patient);
     expect(missing.code).toBe(2);
@@ -49,6 +64,11 @@ it('enrols, shows, rejects a bad registration without changing anything, withdra
   });
   await pipeline.close();
   // Visibility is eventually consistent.
-  const listed = await eventually(() => osteoflow('list', '--study', study.protocol.studyId), (r) => r.out.includes('SYN-001'), 30000, 'listing');
+  const listed = await eventually(
+    () => osteoflow('list', '--study', study.protocol.studyId),
+    (r) => r.out.includes('SYN-001'),
+    30000,
+    'listing',
+  );
   expect(listed).toEqual({ code: 0, out: `${study.protocol.studyId}/SYN-001\n` });
 });

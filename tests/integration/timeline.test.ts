@@ -21,7 +21,12 @@ it('runs a full timeline to done at all three timepoints, with deltas stored', a
     for (const tp of patient.timepoints) {
       for (const [modality, file] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: study.file(file) });
     }
-    const done = await eventually(() => readTimeline(handle), (v) => v.timepoints.every((t) => t.status === 'done'), 180000, 'all timepoints done');
+    const done = await eventually(
+      () => readTimeline(handle),
+      (v) => v.timepoints.every((t) => t.status === 'done'),
+      180000,
+      'all timepoints done',
+    );
     expect(done.timepoints.map((t) => t.qc?.passed)).toEqual([true, true, true]);
     expect(done.timepoints.every((t) => t.featureSet && t.featureSet.featureCount > 4 * 100)).toBe(true);
     expect(done.timepoints[0].deltas).toBeUndefined();

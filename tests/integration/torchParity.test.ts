@@ -42,7 +42,14 @@ function writeCases(root: string): Case[] {
       writeNifti(file('T2'), visit.images.T2);
       writeNifti(file('truth'), visit.mask);
       const images = ['T1CE', 'T2'].map((modality) => ({ modality, path: file(modality), sha256: '0'.repeat(64) }));
-      const input = (worker: string): SegmentTumourInput => ({ contractVersion: SEGMENT_CONTRACT_VERSION, studyId: 'PARITY', pseudonym, timepoint, images, outDir: path.join(dir, worker) });
+      const input = (worker: string): SegmentTumourInput => ({
+        contractVersion: SEGMENT_CONTRACT_VERSION,
+        studyId: 'PARITY',
+        pseudonym,
+        timepoint,
+        images,
+        outDir: path.join(dir, worker),
+      });
       cases.push({ id: `${pseudonym}/${timepoint}`, input: input('ts'), truth: file('truth') });
       writeFileSync(path.join(dir, 'python-input.json'), JSON.stringify(input('python')));
     }

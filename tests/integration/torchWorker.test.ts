@@ -67,10 +67,22 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       /** The activity has started on the worker and heartbeated: it is running. */
       const running = async (timepoint: string) => {
         const started = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-        await eventually(() => pendingSegmentation(timepoint), (a) => a?.state === started && Boolean(a.heartbeatDetails?.payloads?.length), 300000, `${timepoint} segmentation running`, 100);
+        await eventually(
+          () => pendingSegmentation(timepoint),
+          (a) => a?.state === started && Boolean(a.heartbeatDetails?.payloads?.length),
+          300000,
+          `${timepoint} segmentation running`,
+          100,
+        );
         await new Promise((resolve) => setTimeout(resolve, 1500)); // into the network passes
       };
-      const done = (i: number, what: string) => eventually(() => readTimeline(handle), (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[i].status), 400000, what);
+      const done = (i: number, what: string) =>
+        eventually(
+          () => readTimeline(handle),
+          (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[i].status),
+          400000,
+          what,
+        );
       const checkTimepoint = async (i: number, pid: number) => {
         const name = patient.timepoints[i].name;
         const view = (await readTimeline(handle)).timepoints[i];
@@ -85,7 +97,9 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
         expect(record.tumourMl).toBeCloseTo(volumeMl(countNonZero(mask.data), mask.geometry.spacing), 6);
         expect(dice(mask.data, readImage(study.file(patient.timepoints[i].files.mask)).data)).toBeGreaterThanOrEqual(0.85);
         // Features were extracted in the Python worker's mask.
-        const t1ce = (await store.getFeatureSets({ studyId: protocol.studyId, pseudonym: patient.pseudonym, timepoint: name })).find((s) => s.modality === 'T1CE')!;
+        const t1ce = (await store.getFeatureSets({ studyId: protocol.studyId, pseudonym: patient.pseudonym, timepoint: name })).find(
+          (s) => s.modality === 'T1CE',
+        )!;
         expect(t1ce.features.original_shape_VoxelVolume).toBeCloseTo(record.tumourMl * 1000, 3);
       };
 
@@ -106,7 +120,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       torch = await startTorchWorker(taskQueue);
       await done(1, 'mid done after the kill');
       await checkTimepoint(1, torch.child.pid!);
-      expect((await pendingSegmentation('mid'))).toBeUndefined();
+      expect(await pendingSegmentation('mid')).toBeUndefined();
       expect(await stopWorkerProcess(torch)).toBe(0);
 
       // Pre-op: SIGTERM mid-segmentation with no grace period. The worker hands the activity back (a retryable
@@ -118,7 +132,12 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       const stoppedAt = Date.now();
       expect(await stopWorkerProcess(stopping)).toBe(0);
       expect(stopping.output()).toMatch(/handing back segmentTumour/);
-      const handedBack = await eventually(() => pendingSegmentation('preop'), (a) => (a?.attempt ?? 0) >= 2, 30000, 'attempt 2 scheduled');
+      const handedBack = await eventually(
+        () => pendingSegmentation('preop'),
+        (a) => (a?.attempt ?? 0) >= 2,
+        30000,
+        'attempt 2 scheduled',
+      );
       expect(Date.now() - stoppedAt).toBeLessThan(30000); // well inside the one-minute heartbeat timeout
       expect(handedBack!.lastFailure?.message).toMatch(/shut down mid-segmentation/);
       torch = await startTorchWorker(taskQueue);

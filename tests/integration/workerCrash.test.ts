@@ -22,7 +22,10 @@ afterAll(async () => {
 
 /** A real worker process (`workers/pipeline/main.ts`), in-process TypeScript so that SIGKILL reaches the worker itself. */
 function startPipelineWorker(): Promise<WorkerProcess> {
-  return startWorkerProcess(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], { cwd: PROJECT_ROOT, env: { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN' } });
+  return startWorkerProcess(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, OSTEOFLOW_LOG_LEVEL: 'WARN' },
+  });
 }
 
 it('completes the timeline after the worker is killed mid-activity and started again, without duplicate rows', async () => {
@@ -36,7 +39,12 @@ it('completes the timeline after the worker is killed mid-activity and started a
   }
   const timepoint = harness.client.workflow.getHandle(`${handle.workflowId}/baseline/run-1`);
   const extracting = async () =>
-    ((await timepoint.describe().then((d) => d.raw.pendingActivities, () => [])) ?? []).filter((a) => a.activityType?.name === 'extractFeatures');
+    (
+      (await timepoint.describe().then(
+        (d) => d.raw.pendingActivities,
+        () => [],
+      )) ?? []
+    ).filter((a) => a.activityType?.name === 'extractFeatures');
   // Kill only once the extraction activity has been handed to the worker (state STARTED); it runs for about a second.
   const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
   await eventually(extracting, (a) => a.length === 1 && a[0].state === STARTED, 120000, 'extraction running', 20);
@@ -48,11 +56,21 @@ it('completes the timeline after the worker is killed mid-activity and started a
   expect(await extracting()).toHaveLength(1);
 
   await startPipelineWorker();
-  const done = await eventually(() => readTimeline(handle), (v) => v.timepoints[0].status === 'done', 180000, 'baseline done after restart');
+  const done = await eventually(
+    () => readTimeline(handle),
+    (v) => v.timepoints[0].status === 'done',
+    180000,
+    'baseline done after restart',
+  );
 
   // The extraction ran twice: once on the killed worker, once on the new one.
   const events = (await timepoint.fetchHistory()).events!;
-  const extractStarts = events.filter((e) => e.activityTaskStartedEventAttributes && events.find((s) => Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name === 'extractFeatures');
+  const extractStarts = events.filter(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      events.find((s) => Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId))?.activityTaskScheduledEventAttributes
+        ?.activityType?.name === 'extractFeatures',
+  );
   expect(extractStarts[0].activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
 
   const store = new SqliteResultsStore(resultsStorePath(harness.cfg));

@@ -17,7 +17,12 @@ describe('loadConfig', () => {
   });
 
   it('takes external servers and ports from the environment', () => {
-    const cfg = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'bone', MLFLOW_TRACKING_URI: 'https://mlflow.example/', OSTEOFLOW_MLFLOW_PORT: '0' });
+    const cfg = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      TEMPORAL_NAMESPACE: 'bone',
+      MLFLOW_TRACKING_URI: 'https://mlflow.example/',
+      OSTEOFLOW_MLFLOW_PORT: '0',
+    });
     expect(cfg.temporal).toMatchObject({ address: 'temporal.example:7233', namespace: 'bone' });
     expect(cfg.mlflow.trackingUri).toBe('https://mlflow.example/');
     expect(cfg.ports.mlflow).toBe(0);

@@ -1,13 +1,17 @@
 """Inputs for the models/ reference values: small synthetic data sets drawn with a fixed numpy seed, plus the
 published data sets (Hanley & McNeil 1982 ratings, Shrout & Fleiss 1979 Table 2). Written to
 tests/unit/models/fixtures/inputs.json; python_reference.py and r_reference.R read it back."""
+
 import json
 import sys
 
 import numpy as np
 
 rng = np.random.default_rng(20240607)
-sigmoid = lambda z: 1 / (1 + np.exp(-z))
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
 
 
 def r(a, d=6):
@@ -43,7 +47,7 @@ scored = {
 hm_normal = [33, 6, 6, 11, 2]
 hm_abnormal = [3, 2, 2, 11, 33]
 hanley = {"ratings": [], "labels": []}
-for rating, (cn, ca) in enumerate(zip(hm_normal, hm_abnormal), start=1):
+for rating, (cn, ca) in enumerate(zip(hm_normal, hm_abnormal, strict=True), start=1):
     hanley["ratings"] += [rating] * (cn + ca)
     hanley["labels"] += [0] * cn + [1] * ca
 
@@ -74,7 +78,7 @@ spearman = {
 yr = (rng.random(n) < sigmoid(2 * a)).astype(int)
 redundancy = {
     "names": ["a", "aCopy", "aMirror", "b"],
-    "x": [r(row) for row in np.column_stack([a, np.round(a + 0.05 * rng.normal(size=n), 3), -a ** 3, rng.normal(size=n)])],
+    "x": [r(row) for row in np.column_stack([a, np.round(a + 0.05 * rng.normal(size=n), 3), -(a**3), rng.normal(size=n)])],
     "labels": yr.tolist(),
 }
 
@@ -113,7 +117,7 @@ volume = np.round(rng.gamma(4, 1.5, size=n), 1)
 yn = (rng.random(n) < sigmoid(-2 + 0.05 * (age - 50) + 1.0 * marker - 0.25 * (volume - 6) + 0.5)).astype(int)
 nomogram = {
     "names": ["age", "marker", "volume"],
-    "x": [[float(a), float(b), float(c)] for a, b, c in zip(age, marker, volume)],
+    "x": [[float(a), float(b), float(c)] for a, b, c in zip(age, marker, volume, strict=True)],
     "labels": yn.tolist(),
     "axisValues": {"age": [30, 40, 50, 60, 70], "marker": [0, 1], "volume": [0, 5, 10, 15, 20]},
     "probabilities": [0.1, 0.25, 0.5, 0.75, 0.9],

@@ -1,5 +1,6 @@
 """Reference values from scikit-learn, SciPy, statsmodels, pingouin, dcurves and mrmr-selection for the inputs in
 tests/unit/models/fixtures/inputs.json. Usage: python_reference.py INPUTS.json OUTPUT.json (run.sh does both)."""
+
 import json
 import sys
 import warnings
@@ -8,8 +9,6 @@ from importlib.metadata import version
 import numpy as np
 import pandas as pd
 import pingouin
-import scipy
-import sklearn
 import statsmodels.api as sm
 from dcurves import dca
 from mrmr import mrmr_classif
@@ -20,7 +19,11 @@ from sklearn.metrics import brier_score_loss, confusion_matrix, roc_auc_score, r
 
 warnings.filterwarnings("ignore")
 inputs = json.load(open(sys.argv[1]))
-out = {"versions": {k: version(k) for k in ["numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "pingouin", "dcurves", "mrmr-selection"]}}
+out = {
+    "versions": {
+        k: version(k) for k in ["numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "pingouin", "dcurves", "mrmr-selection"]
+    }
+}
 
 # --- ROC, Youden, Brier (scikit-learn) ------------------------------------------------------------------------------
 s = inputs["scored"]
@@ -37,9 +40,20 @@ out["scored"] = {
     "aucProbability": roc_auc_score(y, prob),
     "brier": brier_score_loss(y, prob),
     "rocTrainA": {"thresholds": [float(v) for v in thr[1:]], "tpr": tpr[1:].tolist(), "fpr": fpr[1:].tolist()},
-    "youden": {"cutoff": cut, "trainSensitivity": float(tpr[k]), "trainSpecificity": float(1 - fpr[k]),
-               "test": {"tp": int(tp), "fp": int(fp), "tn": int(tn), "fn": int(fn),
-                        "sensitivity": tp / (tp + fn), "specificity": tn / (tn + fp), "accuracy": (tp + tn) / (tp + tn + fp + fn)}},
+    "youden": {
+        "cutoff": cut,
+        "trainSensitivity": float(tpr[k]),
+        "trainSpecificity": float(1 - fpr[k]),
+        "test": {
+            "tp": int(tp),
+            "fp": int(fp),
+            "tn": int(tn),
+            "fn": int(fn),
+            "sensitivity": tp / (tp + fn),
+            "specificity": tn / (tn + fp),
+            "accuracy": (tp + tn) / (tp + tn + fp + fn),
+        },
+    },
 }
 
 # --- Calibration (statsmodels): in-the-large with offset logit(p); slope from y ~ 1 + logit(p) -------------------------
@@ -58,7 +72,9 @@ for name in ["model", "all", "none"]:
     nb[name] = {"thresholds": rows["threshold"].round(6).tolist(), "netBenefit": rows["net_benefit"].tolist()}
 out["netBenefit"] = nb
 
-# --- Elastic net at one λ (scikit-learn saga; 1.8 deprecates penalty="elasticnet": l1_ratio alone selects it; objective C·Σloss + (1−ρ)/2‖w‖² + ρ‖w‖₁ ⇔ λ = 1/(nC)) -------------
+# --- Elastic net at one λ (scikit-learn saga) ----------------------------------------------------------------------
+# scikit-learn 1.8 deprecates penalty="elasticnet": l1_ratio alone selects it.
+# Objective C·Σloss + (1−ρ)/2‖w‖² + ρ‖w‖₁ ⇔ λ = 1/(nC).
 g = inputs["glmnet"]
 X = np.array(g["x"])
 Xs = (X - X.mean(0)) / X.std(0)  # population SD, as glmnet's standardisation
@@ -66,7 +82,15 @@ yg = np.array(g["labels"])
 sk = []
 for alpha, lam in [(0.5, 0.02), (1.0, 0.03)]:
     m = LogisticRegression(solver="saga", l1_ratio=alpha, C=1 / (len(yg) * lam), tol=1e-13, max_iter=2_000_000, random_state=0).fit(Xs, yg)
-    sk.append({"alpha": alpha, "lambda": lam, "intercept": float(m.intercept_[0]), "coefficients": m.coef_[0].tolist(), "iterations": int(m.n_iter_[0])})
+    sk.append(
+        {
+            "alpha": alpha,
+            "lambda": lam,
+            "intercept": float(m.intercept_[0]),
+            "coefficients": m.coef_[0].tolist(),
+            "iterations": int(m.n_iter_[0]),
+        }
+    )
 out["sklearnElasticNet"] = sk
 
 # --- Spearman (SciPy), F-statistics (scikit-learn) ------------------------------------------------------------------
@@ -84,8 +108,12 @@ mm = inputs["mrmr"]
 MX = pd.DataFrame(mm["x"], columns=mm["names"])
 my = pd.Series(mm["labels"])
 selected, relevance, _ = mrmr_classif(MX, my, K=len(mm["names"]), return_scores=True, show_progress=False, n_jobs=1)
-out["mrmr"] = {"order": selected, "relevance": {k: float(v) for k, v in relevance.items()},
-               "fClassif": dict(zip(mm["names"], f_classif(MX.values, my.values)[0].tolist()))}
+out["mrmr"] = {
+    "order": selected,
+    "relevance": {k: float(v) for k, v in relevance.items()},
+    "fClassif": dict(zip(mm["names"], f_classif(MX.values, my.values)[0].tolist(), strict=True)),
+}
+
 
 # --- ICC (pingouin) -------------------------------------------------------------------------------------------------
 def icc3(matrix):
@@ -94,20 +122,34 @@ def icc3(matrix):
     res = pingouin.intraclass_corr(data=long, targets="target", raters="rater", ratings="value")
     return float(res.set_index("Type").loc["ICC(C,1)", "ICC"])  # pingouin 0.7 names ICC(3,1) "ICC(C,1)" (McGraw & Wong)
 
-out["icc"] = {"shroutFleiss": icc3(inputs["shroutFleiss"]), "stable": icc3(inputs["robustness"]["stable"]), "noisy": icc3(inputs["robustness"]["noisy"])}
+
+out["icc"] = {
+    "shroutFleiss": icc3(inputs["shroutFleiss"]),
+    "stable": icc3(inputs["robustness"]["stable"]),
+    "noisy": icc3(inputs["robustness"]["noisy"]),
+}
 
 # --- Bootstrap optimism with the given resamples: statsmodels Logit (Newton) refits, roc_auc_score -----------------
 bs = inputs["bootstrap"]
 BX, byy = sm.add_constant(np.array(bs["x"])), np.array(bs["labels"])
-fit = lambda rows: sm.Logit(byy[rows], BX[rows]).fit(disp=0, method="newton", tol=1e-14, maxiter=200).params
+
+
+def fit(rows):
+    return sm.Logit(byy[rows], BX[rows]).fit(disp=0, method="newton", tol=1e-14, maxiter=200).params
+
+
 apparent = roc_auc_score(byy, BX @ fit(np.arange(len(byy))))
 optimisms = []
 for rows in bs["resamples"]:
     rows = np.array(rows)
     beta = fit(rows)
     optimisms.append(roc_auc_score(byy[rows], BX[rows] @ beta) - roc_auc_score(byy, BX @ beta))
-out["bootstrap"] = {"apparent": apparent, "optimism": float(np.mean(optimisms)), "corrected": apparent - float(np.mean(optimisms)),
-                    "fullDataCoefficients": fit(np.arange(len(byy))).tolist()}
+out["bootstrap"] = {
+    "apparent": apparent,
+    "optimism": float(np.mean(optimisms)),
+    "corrected": apparent - float(np.mean(optimisms)),
+    "fullDataCoefficients": fit(np.arange(len(byy))).tolist(),
+}
 
 # --- Special functions (SciPy) --------------------------------------------------------------------------------------
 sf = inputs["special"]

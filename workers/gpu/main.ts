@@ -1,7 +1,7 @@
 // Entry point of a GPU (segmentation) worker process: `npx tsx workers/gpu/main.ts`. Settings: workers/gpu/README.md.
 // SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
 import { loadConfig } from '../../config';
-import { currentEndpoints } from '../../ops/stack';
+import { currentEndpoints } from '../../config/endpoints';
 import { installRuntime } from '../runtime';
 import { loadGpuWorkerSettings } from './settings';
 import { createGpuWorker } from './worker';

@@ -3,6 +3,7 @@
 import { loadModelPackage, ModelSession, SegmentationModelError, type ExecutionProvider, type ModelPackage } from '../../models/segmentation';
 import type { ModelServer } from '../../activities/segmentation/activities';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed package's version, read at run time
 const ORT_VERSION: string = (require('onnxruntime-node/package.json') as { version: string }).version;
 
 export interface LoadedModel {
@@ -40,7 +41,10 @@ export class OnnxModelServer implements ModelServer {
     if (model === undefined) return this.models[0];
     const found = this.models.find((m) => m.pkg.ref === model || m.pkg.sidecar.name === model);
     if (!found) {
-      throw new SegmentationModelError(`this worker does not serve model ${model}`, { field: 'model', expected: `one of ${this.models.map((m) => m.pkg.ref).join(', ')}` });
+      throw new SegmentationModelError(`this worker does not serve model ${model}`, {
+        field: 'model',
+        expected: `one of ${this.models.map((m) => m.pkg.ref).join(', ')}`,
+      });
     }
     return found;
   }

@@ -38,15 +38,20 @@ function positiveInteger(env: Env, name: string, fallback: number | undefined, m
 
 export function loadGpuWorkerSettings(env: Env = process.env): GpuWorkerSettings {
   const v = SETTING_VARIABLES;
-  const models = (env[v.models] || DEFAULT_MODEL_DIR).split(',').map((s) => s.trim()).filter(Boolean).map((p) => path.resolve(p));
+  const models = (env[v.models] || DEFAULT_MODEL_DIR)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((p) => path.resolve(p));
   let providers: ExecutionProvider[];
   try {
     providers = parseProviders(env[v.providers] || 'cuda,webgpu,cpu');
   } catch (err) {
-    throw new Error(`${v.providers}: ${(err as Error).message}`);
+    throw new Error(`${v.providers}: ${(err as Error).message}`, { cause: err });
   }
   const tta = env[v.tta];
-  if (tta !== undefined && tta !== '' && !['0', '1', 'true', 'false'].includes(tta)) throw new Error(`${v.tta} must be 1/true or 0/false, got ${JSON.stringify(tta)}`);
+  if (tta !== undefined && tta !== '' && !['0', '1', 'true', 'false'].includes(tta))
+    throw new Error(`${v.tta} must be 1/true or 0/false, got ${JSON.stringify(tta)}`);
   const cpuThreads = positiveInteger(env, v.cpuThreads, undefined);
   return {
     models,

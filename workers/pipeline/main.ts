@@ -1,7 +1,7 @@
 // Entry point of a standalone pipeline worker process: `npx tsx workers/pipeline/main.ts`.
 // SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
 import { loadConfig } from '../../config';
-import { currentEndpoints } from '../../ops/stack';
+import { currentEndpoints } from '../../config/endpoints';
 import { installRuntime } from '../runtime';
 import { createPipelineWorker } from './worker';
 

@@ -1,7 +1,7 @@
 // Entry point of a standalone training worker process: `npx tsx workers/training/main.ts`.
 // SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
 import { loadConfig } from '../../config';
-import { currentEndpoints } from '../../ops/stack';
+import { currentEndpoints } from '../../config/endpoints';
 import { installRuntime } from '../runtime';
 import { createTrainingWorker } from './worker';
 

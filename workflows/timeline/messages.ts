@@ -1,11 +1,19 @@
-// The PatientTimeline's messages, declared once with their types.
+// The PatientTimeline's messages, defined once from the names and types in contracts/timeline.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, TimepointProgress, WithdrawInput } from '../../contracts/timeline';
+import {
+  TIMELINE_MESSAGES,
+  type OverrideQcInput,
+  type RecordPathologyInput,
+  type RegisterScanInput,
+  type TimelineView,
+  type TimepointProgress,
+  type WithdrawInput,
+} from '../../contracts/timeline';
 
-export const registerScanUpdate = defineUpdate<TimelineView, [RegisterScanInput]>('registerScan');
-export const overrideQcUpdate = defineUpdate<TimelineView, [OverrideQcInput]>('overrideQc');
-export const recordPathologyUpdate = defineUpdate<TimelineView, [RecordPathologyInput]>('recordPathology');
-export const withdrawUpdate = defineUpdate<TimelineView, [WithdrawInput]>('withdraw');
-export const timelineQuery = defineQuery<TimelineView>('timeline');
+export const registerScanUpdate = defineUpdate<TimelineView, [RegisterScanInput]>(TIMELINE_MESSAGES.registerScan);
+export const overrideQcUpdate = defineUpdate<TimelineView, [OverrideQcInput]>(TIMELINE_MESSAGES.overrideQc);
+export const recordPathologyUpdate = defineUpdate<TimelineView, [RecordPathologyInput]>(TIMELINE_MESSAGES.recordPathology);
+export const withdrawUpdate = defineUpdate<TimelineView, [WithdrawInput]>(TIMELINE_MESSAGES.withdraw);
+export const timelineQuery = defineQuery<TimelineView>(TIMELINE_MESSAGES.timeline);
 /** Sent by the Timepoint child as it moves through its steps. */
-export const timepointProgressSignal = defineSignal<[TimepointProgress]>('timepointProgress');
+export const timepointProgressSignal = defineSignal<[TimepointProgress]>(TIMELINE_MESSAGES.timepointProgress);

@@ -1,6 +1,8 @@
-// Pure decisions of the PatientTimeline workflow (no Temporal calls), unit-tested on their own.
-import type { StudyProtocol } from '../../contracts/study';
+// Decisions of the PatientTimeline workflow on its plain state (no commands), unit-tested on their own. A timepoint's
+// status changes only through timeline/transitions.ts.
+import { requiredScans, type StudyProtocol } from '../../contracts/study';
 import type { HuvosGrade, RecordPathologyInput, RegisterScanInput, TimelineState, TimepointState, TimelineView } from '../../contracts/timeline';
+import { applyTimepointEvent } from './transitions';
 
 export function initialState(protocol: StudyProtocol, enrolledAtMs: number): TimelineState {
   return {
@@ -23,13 +25,6 @@ export function initialState(protocol: StudyProtocol, enrolledAtMs: number): Tim
 
 export const TERMINAL: ReadonlySet<string> = new Set(['done', 'missed']);
 const WAITING: ReadonlySet<string> = new Set(['pending', 'overdue', 'qc-failed/awaiting-rescan']);
-
-/** The modalities (and 'mask' when the study requires manual masks) a timepoint needs before it can run. */
-export function requiredScans(protocol: StudyProtocol, timepoint: string): string[] {
-  const tp = protocol.timepoints.find((t) => t.name === timepoint);
-  if (!tp) return [];
-  return protocol.segmentation.mode === 'manual-required' ? [...tp.modalities, 'mask'] : [...tp.modalities];
-}
 
 /** The latest registration of each modality (a re-scan replaces the earlier one). */
 export function latestScans(tp: TimepointState): TimepointState['scans'] {
@@ -56,7 +51,11 @@ export function nextDeadline(protocol: StudyProtocol, state: TimelineState): num
   for (const tp of state.timepoints) {
     const windowEnd = Date.parse(tp.windowEndsAt);
     const candidate =
-      tp.status === 'pending' ? windowEnd : tp.status === 'overdue' || tp.status === 'qc-failed/awaiting-rescan' ? windowEnd + protocol.missedAfterMs : undefined;
+      tp.status === 'pending'
+        ? windowEnd
+        : tp.status === 'overdue' || tp.status === 'qc-failed/awaiting-rescan'
+          ? windowEnd + protocol.missedAfterMs
+          : undefined;
     if (candidate !== undefined && (next === undefined || candidate < next)) next = candidate;
   }
   return next;
@@ -68,11 +67,11 @@ export function applyDeadlines(protocol: StudyProtocol, state: TimelineState, no
   for (const tp of state.timepoints) {
     const windowEnd = Date.parse(tp.windowEndsAt);
     if (tp.status === 'pending' && nowMs >= windowEnd && !isComplete(protocol, tp)) {
-      tp.status = 'overdue';
+      applyTimepointEvent(tp, 'window-ended');
       becameOverdue.push(tp);
     }
     if ((tp.status === 'overdue' || tp.status === 'qc-failed/awaiting-rescan') && nowMs >= windowEnd + protocol.missedAfterMs && !isReady(protocol, tp)) {
-      tp.status = 'missed';
+      applyTimepointEvent(tp, 'grace-ended');
       tp.note = tp.note ?? `no usable scan set by ${new Date(windowEnd + protocol.missedAfterMs).toISOString()}`;
     }
   }
@@ -125,7 +124,8 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
   const tp = state.timepoints.find((t) => t.name === input?.timepoint);
   if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)} (expected one of ${state.timepoints.map((t) => t.name).join(', ')})`);
   const allowed = [...protocol.timepoints.find((t) => t.name === tp.name)!.modalities, 'mask'];
-  if (!allowed.includes(input.modality)) throw new Error(`modality ${JSON.stringify(input.modality)} is not part of timepoint '${tp.name}' (expected one of ${allowed.join(', ')})`);
+  if (!allowed.includes(input.modality))
+    throw new Error(`modality ${JSON.stringify(input.modality)} is not part of timepoint '${tp.name}' (expected one of ${allowed.join(', ')})`);
   if (typeof input.source !== 'string' || input.source.trim() === '') throw new Error('source must be a non-empty path or URL');
   if (tp.status === 'done') throw new Error(`timepoint '${tp.name}' is already done; its results are kept`);
   if (tp.status === 'missed') throw new Error(`timepoint '${tp.name}' was closed as missed`);
@@ -134,7 +134,8 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
 export function validateOverrideQc(state: TimelineState, input: { timepoint: string; reason: string; who: string }): void {
   const tp = state.timepoints.find((t) => t.name === input?.timepoint);
   if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)}`);
-  if (tp.status !== 'qc-failed/awaiting-rescan') throw new Error(`timepoint '${tp.name}' is ${tp.status}, not awaiting a re-scan; there is no QC verdict to override`);
+  if (tp.status !== 'qc-failed/awaiting-rescan')
+    throw new Error(`timepoint '${tp.name}' is ${tp.status}, not awaiting a re-scan; there is no QC verdict to override`);
   if (typeof input.reason !== 'string' || input.reason.trim().length < 3) throw new Error('reason must say why the QC verdict is overridden');
   if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator who overrides');
 }
@@ -143,15 +144,19 @@ const HUVOS_RANGE: Record<HuvosGrade, [number, number]> = { I: [0, 50], II: [50,
 
 export function validatePathology(state: TimelineState, input: RecordPathologyInput): void {
   if (state.pathology) {
-    throw new Error(`pathology is already recorded (necrosis ${state.pathology.necrosisPct} %, Huvos ${state.pathology.huvosGrade}, ${state.pathology.date}); it is recorded once`);
+    throw new Error(
+      `pathology is already recorded (necrosis ${state.pathology.necrosisPct} %, Huvos ${state.pathology.huvosGrade}, ${state.pathology.date}); it is recorded once`,
+    );
   }
   const pct = input?.necrosisPct;
-  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) throw new Error(`necrosisPct must be a number from 0 to 100, got ${JSON.stringify(pct)}`);
+  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100)
+    throw new Error(`necrosisPct must be a number from 0 to 100, got ${JSON.stringify(pct)}`);
   const range = HUVOS_RANGE[input.huvosGrade];
   if (!range) throw new Error(`huvosGrade must be one of I, II, III, IV, got ${JSON.stringify(input.huvosGrade)}`);
   const [lo, hi] = range;
   const fits = input.huvosGrade === 'IV' ? pct === 100 : input.huvosGrade === 'III' ? pct >= 90 && pct < 100 : pct >= lo && pct < hi;
-  if (!fits) throw new Error(`Huvos grade ${input.huvosGrade} means necrosis ${input.huvosGrade === 'IV' ? '100 %' : `${lo}–${hi} %`}, but necrosisPct is ${pct}`);
+  if (!fits)
+    throw new Error(`Huvos grade ${input.huvosGrade} means necrosis ${input.huvosGrade === 'IV' ? '100 %' : `${lo}–${hi} %`}, but necrosisPct is ${pct}`);
   if (typeof input.date !== 'string' || Number.isNaN(Date.parse(input.date))) throw new Error(`date must be an ISO date, got ${JSON.stringify(input.date)}`);
 }
 

@@ -1,6 +1,6 @@
 // One onnxruntime-node inference session for a model package, on the first execution provider (in the order of
 // preference given) that can both create the session and run a window of the model. A provider that fails is
-// recorded with its reason (FACTS.md: WebGPU creates a session with a 3D ConvTranspose, then fails at run), and a
+// recorded with its reason (onnxruntime's WebGPU provider creates a session with a 3D ConvTranspose, then fails at run), and a
 // provider that fails later, mid-volume, is replaced by the CPU for the rest of the session's life.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -28,9 +28,13 @@ export interface SessionOptions {
 }
 
 export function parseProviders(text: string): ExecutionProvider[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(name)) throw new Error(`execution provider '${name}' is not one of ${EXECUTION_PROVIDERS.join(', ')}`);
+    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(name))
+      throw new Error(`execution provider '${name}' is not one of ${EXECUTION_PROVIDERS.join(', ')}`);
   }
   if (names.length === 0) throw new Error(`no execution provider named (expected a comma-separated list of ${EXECUTION_PROVIDERS.join(', ')})`);
   return names as ExecutionProvider[];
@@ -77,7 +81,10 @@ export class ModelSession implements PatchRunner {
     for (const provider of order) {
       if (await session.tryProvider(provider)) return session;
     }
-    throw new SegmentationModelError(`no execution provider could run the model: ${session.failures.map((f) => `${f.provider} (${f.stage}): ${f.reason}`).join('; ')}`, { file: pkg.onnxPath });
+    throw new SegmentationModelError(
+      `no execution provider could run the model: ${session.failures.map((f) => `${f.provider} (${f.stage}): ${f.reason}`).join('; ')}`,
+      { file: pkg.onnxPath },
+    );
   }
 
   get provider(): ExecutionProvider {
@@ -133,7 +140,11 @@ export class ModelSession implements PatchRunner {
   private checkSignature(session: ort.InferenceSession): void {
     const file = this.pkg.onnxPath;
     const { sidecar } = this.pkg;
-    if (session.inputNames.length !== 1) throw new SegmentationModelError(`the network has ${session.inputNames.length} inputs (${session.inputNames.join(', ')})`, { file, expected: 'one image input' });
+    if (session.inputNames.length !== 1)
+      throw new SegmentationModelError(`the network has ${session.inputNames.length} inputs (${session.inputNames.join(', ')})`, {
+        file,
+        expected: 'one image input',
+      });
     if (session.outputNames.length < 1) throw new SegmentationModelError('the network has no output', { file });
     this.inputName = session.inputNames[0];
     this.outputName = session.outputNames[0];
@@ -146,11 +157,14 @@ export class ModelSession implements PatchRunner {
       if (meta.type !== 'float32') throw new SegmentationModelError(`the network's ${what} '${meta.name}' is ${meta.type}`, { file, expected: 'float32' });
       const shape = meta.shape;
       if (shape.length !== expected.length) {
-        throw new SegmentationModelError(`the network's ${what} '${meta.name}' has rank ${shape.length} ([${shape.join(', ')}]) where the sidecar's layout NCDHW needs rank ${expected.length}`, {
-          file,
-          field: 'input.layout',
-          expected: `[${expected.join(', ')}]`,
-        });
+        throw new SegmentationModelError(
+          `the network's ${what} '${meta.name}' has rank ${shape.length} ([${shape.join(', ')}]) where the sidecar's layout NCDHW needs rank ${expected.length}`,
+          {
+            file,
+            field: 'input.layout',
+            expected: `[${expected.join(', ')}]`,
+          },
+        );
       }
       shape.forEach((dim, i) => {
         if (i > 0 && typeof dim === 'number' && dim !== expected[i]) {

@@ -43,13 +43,19 @@ function asFloat(volume: Volume): Volume<Float32Array> {
 export function prepareInput(volumes: Volume[], sidecar: Sidecar): ModelInput {
   const channels = sidecar.input.channels;
   if (volumes.length < channels.length) {
-    throw new SegmentationInputError(`the model needs ${channels.length} channel(s) (${channels.map((c) => c.modality).join(', ')}), ${volumes.length} image(s) given`, {
-      field: 'images',
-      expected: `one image per channel, in the order ${channels.map((c) => c.modality).join(', ')}`,
-    });
+    throw new SegmentationInputError(
+      `the model needs ${channels.length} channel(s) (${channels.map((c) => c.modality).join(', ')}), ${volumes.length} image(s) given`,
+      {
+        field: 'images',
+        expected: `one image per channel, in the order ${channels.map((c) => c.modality).join(', ')}`,
+      },
+    );
   }
   if (volumes.length > channels.length) {
-    throw new SegmentationInputError(`the model takes ${channels.length} channel(s) (${channels.map((c) => c.modality).join(', ')}), ${volumes.length} images given`, { field: 'images' });
+    throw new SegmentationInputError(
+      `the model takes ${channels.length} channel(s) (${channels.map((c) => c.modality).join(', ')}), ${volumes.length} images given`,
+      { field: 'images' },
+    );
   }
   const reference = volumes[0].geometry;
   const target = onModelSpacing(reference, sidecar.input.spacingMm) ? reference : gridWithSpacing(reference, sidecar.input.spacingMm);
@@ -58,7 +64,11 @@ export function prepareInput(volumes: Volume[], sidecar: Sidecar): ModelInput {
   if (small.length) {
     throw new SegmentationInputError(
       `image ${volumes[0].source ?? '(in memory)'} is ${target.size.join('×')} voxels on the model's ${sidecar.input.spacingMm.join('×')} mm grid, smaller than the ${patch.join('×')} patch along ${small.map((i) => 'xyz'[i]).join(', ')}`,
-      { file: volumes[0].source, field: 'size', expected: `at least ${patch.map((p, i) => (p * sidecar.input.spacingMm[i]).toFixed(0)).join(' × ')} mm (the patch)` },
+      {
+        file: volumes[0].source,
+        field: 'size',
+        expected: `at least ${patch.map((p, i) => (p * sidecar.input.spacingMm[i]).toFixed(0)).join(' × ')} mm (the patch)`,
+      },
     );
   }
   const n = target.size[0] * target.size[1] * target.size[2];

@@ -63,10 +63,12 @@ export function gaussianImportance(patch: Vec3, sigmaScale: number): Float32Arra
   const gz = axis(pz);
   const out = new Float32Array(px * py * pz);
   let peak = 0;
-  for (let z = 0, o = 0; z < pz; z++) for (let y = 0; y < py; y++) for (let x = 0; x < px; x++, o++) {
-    out[o] = gx[x] * gy[y] * gz[z];
-    if (out[o] > peak) peak = out[o];
-  }
+  for (let z = 0, o = 0; z < pz; z++)
+    for (let y = 0; y < py; y++)
+      for (let x = 0; x < px; x++, o++) {
+        out[o] = gx[x] * gy[y] * gz[z];
+        if (out[o] > peak) peak = out[o];
+      }
   let smallest = Infinity;
   for (let i = 0; i < out.length; i++) {
     out[i] /= peak;
@@ -96,7 +98,13 @@ interface Item {
 }
 
 /** Sliding-window class probabilities of `input` ([C, z, y, x] on a grid of `size`). */
-export async function slidingWindow(input: Float32Array, channels: number, size: Vec3, runner: PatchRunner, options: SlidingWindowOptions): Promise<SlidingWindowResult> {
+export async function slidingWindow(
+  input: Float32Array,
+  channels: number,
+  size: Vec3,
+  runner: PatchRunner,
+  options: SlidingWindowOptions,
+): Promise<SlidingWindowResult> {
   const [nx, ny, nz] = size;
   const [px, py, pz] = options.patch;
   const n = nx * ny * nz;
@@ -116,12 +124,18 @@ export async function slidingWindow(input: Float32Array, channels: number, size:
 
   for (let first = 0; first < items.length; first += batchSize) {
     const chunk = items.slice(first, first + batchSize);
-    chunk.forEach((item, b) => copyWindow(input, channels, size, item, options.patch, batch.subarray(b * channels * patchVoxels, (b + 1) * channels * patchVoxels)));
+    chunk.forEach((item, b) =>
+      copyWindow(input, channels, size, item, options.patch, batch.subarray(b * channels * patchVoxels, (b + 1) * channels * patchVoxels)),
+    );
     const output = await runner.run(chunk.length === batchSize ? batch : batch.subarray(0, chunk.length * channels * patchVoxels), chunk.length);
     if (output.length !== chunk.length * K * patchVoxels) {
-      throw new Error(`the network returned ${output.length} values for ${chunk.length} window(s); expected ${chunk.length} × ${K} classes × ${patchVoxels} voxels`);
+      throw new Error(
+        `the network returned ${output.length} values for ${chunk.length} window(s); expected ${chunk.length} × ${K} classes × ${patchVoxels} voxels`,
+      );
     }
-    chunk.forEach((item, b) => addWindow(output.subarray(b * K * patchVoxels, (b + 1) * K * patchVoxels), K, size, item, options.patch, importance, accumulated, weights));
+    chunk.forEach((item, b) =>
+      addWindow(output.subarray(b * K * patchVoxels, (b + 1) * K * patchVoxels), K, size, item, options.patch, importance, accumulated, weights),
+    );
     await options.onProgress?.(Math.min(first + batchSize, items.length), items.length);
   }
   for (let k = 0; k < K; k++) {
@@ -154,7 +168,16 @@ function copyWindow(input: Float32Array, channels: number, size: Vec3, item: Ite
 }
 
 /** Adds one window's probabilities, mirrored back and weighted by the importance map, into the accumulators. */
-function addWindow(probabilities: Float32Array, K: number, size: Vec3, item: Item, patch: Vec3, importance: Float32Array, accumulated: Float32Array, weights: Float32Array): void {
+function addWindow(
+  probabilities: Float32Array,
+  K: number,
+  size: Vec3,
+  item: Item,
+  patch: Vec3,
+  importance: Float32Array,
+  accumulated: Float32Array,
+  weights: Float32Array,
+): void {
   const [nx, ny, nz] = size;
   const [px, py, pz] = patch;
   const [sx, sy, sz] = item.start;

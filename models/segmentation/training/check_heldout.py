@@ -1,6 +1,6 @@
 """Dice of a package's TorchScript network on exported cases, through train.py's sliding window (Gaussian, no
 mirroring, largest component): the number the TypeScript side's held-out test reports for the ONNX network, for
-comparing the two forms of one package (issue 8 asks for agreement within 0.01).
+comparing the two forms of one package (they are to agree within 0.01).
 
     npx tsx models/segmentation/training/make_dataset.ts --out models/segmentation/training/data/heldout --set 4242:3:64,64,32
     models/segmentation/training/.venv/bin/python models/segmentation/training/check_heldout.py \

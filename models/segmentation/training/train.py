@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import random
-import shutil
 import time
 from pathlib import Path
 
@@ -66,7 +65,7 @@ class UNet3D(nn.Module):
             x = block(x)
             skips.append(x)
         x = skips.pop()
-        for reduce, block in zip(self.reduce, self.up):
+        for reduce, block in zip(self.reduce, self.up, strict=True):
             x = reduce(F.interpolate(x, scale_factor=2.0, mode="nearest"))
             x = block(torch.cat([x, skips.pop()], dim=1))
         return self.head(x)
@@ -110,7 +109,7 @@ def random_patch(case: dict, patch_zyx: tuple[int, int, int], rng: random.Random
         else:
             s = rng.randint(0, room)
         starts.append(s)
-    sl = tuple(slice(s, s + p) for s, p in zip(starts, patch_zyx))
+    sl = tuple(slice(s, s + p) for s, p in zip(starts, patch_zyx, strict=True))
     x = image[(slice(None),) + sl].copy()
     y = mask[sl].copy()
     # Mirroring along every axis (what test-time augmentation undoes) and a mild intensity jitter per channel.
@@ -125,7 +124,7 @@ def random_patch(case: dict, patch_zyx: tuple[int, int, int], rng: random.Random
 
 def batch(cases, patch_zyx, size, rng):
     xs, ys = [], []
-    for i in range(size):
+    for _ in range(size):
         case = cases[rng.randrange(len(cases))]
         x, y = random_patch(case, patch_zyx, rng, foreground=rng.random() < 0.5)
         xs.append(x)
@@ -342,7 +341,10 @@ def main() -> None:
             if mean > best[0]:
                 best = (mean, {k: v.detach().clone() for k, v in model.state_dict().items()}, it)
                 # The best state so far, so that a run stopped early can still be exported (--resume-export).
-                torch.save({"state": best[1], "iteration": it, "valDiceMean": mean, "history": history, "seconds": time.time() - started}, checkpoint)
+                torch.save(
+                    {"state": best[1], "iteration": it, "valDiceMean": mean, "history": history, "seconds": time.time() - started},
+                    checkpoint,
+                )
     model.load_state_dict(best[1])
     seconds = time.time() - started
     provenance = {
@@ -352,8 +354,20 @@ def main() -> None:
             "train": [{"seed": s, **info} for s, info in summarise(train_meta).items()],
             "validation": [{"seed": s, **info} for s, info in summarise(val_meta).items()],
         },
-        "architecture": {"kind": "3D U-Net, strided-conv down, nearest-upsample + conv up, InstanceNorm, LeakyReLU", "widths": list(widths), "parameters": parameters},
-        "optimisation": {"iterations": history[-1]["iteration"] if history else 0, "batch": args.batch, "optimizer": "AdamW", "lr": args.lr, "schedule": "poly 0.9", "loss": "cross-entropy + soft Dice", "seed": args.seed},
+        "architecture": {
+            "kind": "3D U-Net, strided-conv down, nearest-upsample + conv up, InstanceNorm, LeakyReLU",
+            "widths": list(widths),
+            "parameters": parameters,
+        },
+        "optimisation": {
+            "iterations": history[-1]["iteration"] if history else 0,
+            "batch": args.batch,
+            "optimizer": "AdamW",
+            "lr": args.lr,
+            "schedule": "poly 0.9",
+            "loss": "cross-entropy + soft Dice",
+            "seed": args.seed,
+        },
         "wallSeconds (2 shared CPU cores)": round(seconds),
         "selectedIteration": best[2],
         "validation": history,

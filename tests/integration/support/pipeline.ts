@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type OsteoflowConfig } from '../../../config';
 import { connectClient } from '../../../config/temporal';
-import { currentEndpoints, type Endpoints } from '../../../ops/stack';
+import { currentEndpoints, type Endpoints } from '../../../config/endpoints';
 import { loadStudyFile } from '../../../study/protocol';
 import { writeSyntheticStudyFile, type SyntheticStudyFileOptions } from '../../../cli/syntheticStudy';
 import type { StudyProtocol } from '../../../contracts/study';
@@ -22,9 +22,21 @@ export interface StudyFixture {
   file(relative: string): string;
 }
 
-export function makeStudy(options: { patients: number; seed: number; defects?: DefectOptions; size?: [number, number, number]; spacing?: [number, number, number] } & Omit<SyntheticStudyFileOptions, 'studyId'> & { studyId?: string }): StudyFixture {
+export function makeStudy(
+  options: { patients: number; seed: number; defects?: DefectOptions; size?: [number, number, number]; spacing?: [number, number, number] } & Omit<
+    SyntheticStudyFileOptions,
+    'studyId'
+  > & { studyId?: string },
+): StudyFixture {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-study-'));
-  const manifest = writeStudy({ seed: options.seed, patients: options.patients, outDir: path.join(dir, 'source'), defects: options.defects, size: options.size, spacing: options.spacing });
+  const manifest = writeStudy({
+    seed: options.seed,
+    patients: options.patients,
+    outDir: path.join(dir, 'source'),
+    defects: options.defects,
+    size: options.size,
+    spacing: options.spacing,
+  });
   const studyId = options.studyId ?? `IT-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
   const studyFile = writeSyntheticStudyFile(dir, { ...options, studyId });
   const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
@@ -49,7 +61,8 @@ export async function connectHarness(): Promise<Harness> {
     cfg,
     endpoints,
     client,
-    startWorker: (overrides = {}) => createPipelineWorker({ ...cfg, ...overrides }, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri }),
+    startWorker: (overrides = {}) =>
+      createPipelineWorker({ ...cfg, ...overrides }, { address: endpoints.temporal.address, mlflowUri: endpoints.mlflow.trackingUri }),
     close: () => client.connection.close(),
   };
 }
@@ -76,7 +89,18 @@ export async function recordHistory(harness: Harness, workflowId: string, name: 
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const { spawnSync } = await import('node:child_process');
   const temporal = path.join(harness.cfg.venvDir, 'bin', 'temporal');
-  const args = ['workflow', 'show', '--address', harness.endpoints.temporal.address, '--namespace', harness.cfg.temporal.namespace, '-w', workflowId, '-o', 'json'];
+  const args = [
+    'workflow',
+    'show',
+    '--address',
+    harness.endpoints.temporal.address,
+    '--namespace',
+    harness.cfg.temporal.namespace,
+    '-w',
+    workflowId,
+    '-o',
+    'json',
+  ];
   const shown = spawnSync(temporal, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (shown.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${shown.stderr}`);
   mkdirSync(dir, { recursive: true });

@@ -16,7 +16,12 @@ afterAll(() => {
 });
 
 /** Starts `command`; with `readyLine`, resolves once the output contains it and rejects if the process exits first. */
-export async function startWorkerProcess(command: string, args: string[], options: Pick<SpawnOptions, 'cwd' | 'env'>, readyLine?: string): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  command: string,
+  args: string[],
+  options: Pick<SpawnOptions, 'cwd' | 'env'>,
+  readyLine?: string,
+): Promise<WorkerProcess> {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let output = '';
@@ -26,7 +31,9 @@ export async function startWorkerProcess(command: string, args: string[], option
   if (readyLine !== undefined) {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => output.includes(readyLine) && (clearInterval(timer), resolve()), 100);
-      void exited.then((code) => (clearInterval(timer), reject(new Error(`${command} ${args.join(' ')} exited with ${code} before printing '${readyLine}':\n${output}`))));
+      void exited.then(
+        (code) => (clearInterval(timer), reject(new Error(`${command} ${args.join(' ')} exited with ${code} before printing '${readyLine}':\n${output}`))),
+      );
     });
   }
   return { child, output: () => output, exited };

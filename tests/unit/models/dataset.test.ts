@@ -21,7 +21,17 @@ async function storeWith(patients: Array<{ id: string; necrosis?: number; site: 
     const key = { studyId: 'S1', pseudonym: p.id };
     await store.upsertPatient({ ...key, enrolledAt: '2024-01-01', clinical: { ageYears: 15, site: p.site } });
     const set = (timepoint: string, features: Record<string, number>) =>
-      store.putFeatureSet({ ...key, timepoint, modality: 'T1CE', paramHash: 'h1', engineVersion: 'e', imageHash: 'i', maskHash: 'm', extractedAt: 't', features });
+      store.putFeatureSet({
+        ...key,
+        timepoint,
+        modality: 'T1CE',
+        paramHash: 'h1',
+        engineVersion: 'e',
+        imageHash: 'i',
+        maskHash: 'm',
+        extractedAt: 't',
+        features,
+      });
     await set('baseline', { original_shape_MeshVolume: p.volume });
     await set('mid', { original_shape_MeshVolume: p.volume * 0.8 });
     await store.putDeltas({ ...key, timepoint: 'mid' }, 'h1', [
@@ -35,7 +45,8 @@ async function storeWith(patients: Array<{ id: string; necrosis?: number; site: 
         { modality: 'T1CE', feature: 'original_shape_MeshVolume', reference: 'baseline', referenceTimepoint: 'baseline', absolute: -2, relative: -0.5 },
       ]);
     }
-    if (p.necrosis !== undefined) await store.recordPathology({ ...key, necrosisPct: p.necrosis, huvosGrade: p.necrosis >= 90 ? 'III' : 'II', date: '2024-05-01' });
+    if (p.necrosis !== undefined)
+      await store.recordPathology({ ...key, necrosisPct: p.necrosis, huvosGrade: p.necrosis >= 90 ? 'III' : 'II', date: '2024-05-01' });
   }
   return store;
 }

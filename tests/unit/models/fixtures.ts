@@ -20,7 +20,7 @@ export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
     try {
       expectClose(actual[i], expected[i], tol);
     } catch (e) {
-      throw new Error(`index ${i}: ${(e as Error).message}`);
+      throw new Error(`index ${i}: ${(e as Error).message}`, { cause: e });
     }
   }
 }

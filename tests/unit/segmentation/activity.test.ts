@@ -23,7 +23,11 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 
 /** A held-out visit (seed 4242 was never used in training) written as NIfTI files; returns the contract's images. */
 function writeVisit(name: string, options: { size?: [number, number, number] } = {}) {
-  const visit = renderVisit({ seed: 4242, patients: 2, ...(options.size ? { size: options.size, spacing: [1.5, 1.5, 3] as [number, number, number] } : {}) }, 'SYN-002', 'mid');
+  const visit = renderVisit(
+    { seed: 4242, patients: 2, ...(options.size ? { size: options.size, spacing: [1.5, 1.5, 3] as [number, number, number] } : {}) },
+    'SYN-002',
+    'mid',
+  );
   const folder = path.join(dir, name);
   mkdirSync(folder, { recursive: true });
   const images = (['T1CE', 'T2', 'ADC'] as const).map((modality) => {
@@ -72,7 +76,14 @@ it('segments a held-out visit, writes the mask beside the scans and reports what
   const { segmentTumour } = createSegmentationActivities({ models: server, workerId: 'unit' });
   const result: SegmentTumourResult = await env.run(segmentTumour, inputFor(visit));
   expect(contractProblems('result', result)).toBe('');
-  expect(result).toMatchObject({ model: { name: 'osteoflow-tumour-unet3d', version: '1.0.0' }, device: 'cpu', precision: 'fp32', runtime: 'onnxruntime-node 1.30.0', tta: false, worker: 'unit' });
+  expect(result).toMatchObject({
+    model: { name: 'osteoflow-tumour-unet3d', version: '1.0.0' },
+    device: 'cpu',
+    precision: 'fp32',
+    runtime: 'onnxruntime-node 1.30.0',
+    tta: false,
+    worker: 'unit',
+  });
   expect(result.mask.path).toBe(path.join(visit.folder, 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz'));
   expect(sha(result.mask.path)).toBe(result.mask.sha256);
   const mask = readImage(result.mask.path);
@@ -86,10 +97,14 @@ it('segments a held-out visit, writes the mask beside the scans and reports what
 it('fails non-retryably, naming the modality, when an image the model needs is missing', async () => {
   const visit = writeVisit('missing');
   const { segmentTumour } = createSegmentationActivities({ models: server });
-  const failure = await failureOf(new MockActivityEnvironment().run(segmentTumour, inputFor(visit, { images: visit.images.filter((i) => i.modality !== 'T2') })));
+  const failure = await failureOf(
+    new MockActivityEnvironment().run(segmentTumour, inputFor(visit, { images: visit.images.filter((i) => i.modality !== 'T2') })),
+  );
   expect(failure.type).toBe('SegmentationInputError');
   expect(failure.nonRetryable).toBe(true);
-  expect(failure.message).toBe("field 'images': model osteoflow-tumour-unet3d@1.0.0 needs T1CE + T2; the timepoint has no T2 (it has T1CE, ADC) (expected images of T1CE, T2)");
+  expect(failure.message).toBe(
+    "field 'images': model osteoflow-tumour-unet3d@1.0.0 needs T1CE + T2; the timepoint has no T2 (it has T1CE, ADC) (expected images of T1CE, T2)",
+  );
 });
 
 it('fails non-retryably when the image is smaller than the patch', async () => {
@@ -132,5 +147,7 @@ it('turns a mask without tumour into a failed QC that asks for a manual mask', a
   const failure = await failureOf(new MockActivityEnvironment().run(createSegmentationActivities({ models }).segmentTumour, inputFor(visit)));
   expect(failure.type).toBe('QcFailed');
   expect(failure.nonRetryable).toBe(true);
-  expect(failure.details).toEqual([{ passed: false, reasons: ['automatic segmentation (osteoflow-tumour-unet3d@1.0.0) found no tumour: register a manual mask'] }]);
+  expect(failure.details).toEqual([
+    { passed: false, reasons: ['automatic segmentation (osteoflow-tumour-unet3d@1.0.0) found no tumour: register a manual mask'] },
+  ]);
 });

@@ -35,8 +35,18 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe('parseSegmentArgs', () => {
   it('takes repeated --image, defaults the model and the CPU provider', () => {
-    expect(parseSegmentArgs(['--image', 'a', '--image=T2=b', '--out', 'm.nii.gz'])).toMatchObject({ images: ['a', 'T2=b'], model: DEFAULT_MODEL_DIR, providers: ['cpu'], tta: false });
-    expect(parseSegmentArgs(['--image', 'a', '--out', 'm', '--providers', 'webgpu,cpu', '--tta', '--batch', '8', '--overlap', '0.25'])).toMatchObject({ providers: ['webgpu', 'cpu'], tta: true, batch: 8, overlap: 0.25 });
+    expect(parseSegmentArgs(['--image', 'a', '--image=T2=b', '--out', 'm.nii.gz'])).toMatchObject({
+      images: ['a', 'T2=b'],
+      model: DEFAULT_MODEL_DIR,
+      providers: ['cpu'],
+      tta: false,
+    });
+    expect(parseSegmentArgs(['--image', 'a', '--out', 'm', '--providers', 'webgpu,cpu', '--tta', '--batch', '8', '--overlap', '0.25'])).toMatchObject({
+      providers: ['webgpu', 'cpu'],
+      tta: true,
+      batch: 8,
+      overlap: 0.25,
+    });
   });
 });
 
@@ -53,7 +63,17 @@ describe('osteoflow segment', () => {
   });
 
   it('maps MODALITY=PATH images to the model channels in any order, and prints JSON', async () => {
-    const { code, out } = await run(['--image', `T2=${files.T2}`, '--image', `T1CE=${files.T1CE}`, '--out', path.join(dir, 'named.nii.gz'), '--reference', files.truth, '--json']);
+    const { code, out } = await run([
+      '--image',
+      `T2=${files.T2}`,
+      '--image',
+      `T1CE=${files.T1CE}`,
+      '--out',
+      path.join(dir, 'named.nii.gz'),
+      '--reference',
+      files.truth,
+      '--json',
+    ]);
     expect(code).toBe(0);
     const summary = JSON.parse(out);
     expect(summary).toMatchObject({ model: 'osteoflow-tumour-unet3d@1.0.0', provider: 'cpu', windows: 4, modelGrid: [64, 64, 32] });
@@ -63,7 +83,9 @@ describe('osteoflow segment', () => {
   it('exits 1 with the reason when an image is missing for a channel', async () => {
     const { code, err } = await run(['--image', files.T1CE, '--out', path.join(dir, 'x.nii.gz')]);
     expect(code).toBe(1);
-    expect(err).toBe("osteoflow segment: field 'images': the model needs 2 channel(s) (T1CE, T2), 1 image(s) given (expected one image per channel, in the order T1CE, T2)");
+    expect(err).toBe(
+      "osteoflow segment: field 'images': the model needs 2 channel(s) (T1CE, T2), 1 image(s) given (expected one image per channel, in the order T1CE, T2)",
+    );
     const named = await run(['--image', `T1CE=${files.T1CE}`, '--out', path.join(dir, 'x.nii.gz')]);
     expect(named.err).toBe("osteoflow segment: field '--image': the model needs T1CE + T2; no image given for T2 (expected T1CE=PATH T2=PATH)");
   });
@@ -75,6 +97,8 @@ describe('osteoflow segment', () => {
     const usage = await run(['--out', 'x.nii.gz']);
     expect(usage.code).toBe(2);
     expect(usage.err).toContain('--image is required (one per model channel)');
-    expect((await run(['--image', 'a', '--out', 'b', '--providers', 'gpu'])).err).toContain("--providers: execution provider 'gpu' is not one of cuda, webgpu, cpu");
+    expect((await run(['--image', 'a', '--out', 'b', '--providers', 'gpu'])).err).toContain(
+      "--providers: execution provider 'gpu' is not one of cuda, webgpu, cpu",
+    );
   });
 });

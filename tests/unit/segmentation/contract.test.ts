@@ -35,7 +35,9 @@ describe('segmentTumour contract', () => {
     expect(contractProblems('input', input)).toBe('');
     expect(contractProblems('input', { ...input, model: 'osteoflow-tumour-unet3d@1.0.0', tta: true })).toBe('');
     expect(contractProblems('result', result)).toBe('');
-    expect(contractProblems('result', { ...result, device: 'cuda:0', precision: 'fp16', runtime: 'torch 2.13.0', fallback: 'webgpu failed at run: …', tta: false })).toBe('');
+    expect(
+      contractProblems('result', { ...result, device: 'cuda:0', precision: 'fp16', runtime: 'torch 2.13.0', fallback: 'webgpu failed at run: …', tta: false }),
+    ).toBe('');
   });
 
   it('names every field at fault', () => {
@@ -48,7 +50,7 @@ describe('segmentTumour contract', () => {
     expect(contractProblems('input', { ...input, extra: 1 })).toContain("'extra' is not allowed");
     expect(contractProblems('result', { ...result, tumourVoxels: 0 })).toBe("'tumourVoxels' must be ≥ 1, got 0");
     expect(contractProblems('result', { ...result, precision: 'int8' })).toBe('\'precision\' must be one of "fp32", "fp16", "bf16", got "int8"');
-    expect(contractProblems('input', 'text')).toBe("'(top level)' must be an object, got \"text\"");
+    expect(contractProblems('input', 'text')).toBe('\'(top level)\' must be an object, got "text"');
   });
 });
 
@@ -70,9 +72,18 @@ describe('checkSchema', () => {
   });
 
   it('checks integers, bounds, patterns, unique items and $ref', () => {
-    const schema = { $defs: { small: { type: 'integer', minimum: 0, exclusiveMaximum: 10 } }, type: 'array', uniqueItems: true, items: { $ref: '#/$defs/small' } };
+    const schema = {
+      $defs: { small: { type: 'integer', minimum: 0, exclusiveMaximum: 10 } },
+      type: 'array',
+      uniqueItems: true,
+      items: { $ref: '#/$defs/small' },
+    };
     expect(checkSchema([1, 2, 3], schema)).toEqual([]);
-    expect(checkSchema([1, 1.5, 10, 1], schema).map((p) => `${p.path}: ${p.message}`)).toEqual(['[3]: repeats 1', '[1]: must be an integer, got 1.5', '[2]: must be < 10, got 10']);
+    expect(checkSchema([1, 1.5, 10, 1], schema).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      '[3]: repeats 1',
+      '[1]: must be an integer, got 1.5',
+      '[2]: must be < 10, got 10',
+    ]);
     expect(checkSchema('abc', { type: 'string', pattern: '^[a-b]+$' })[0].message).toBe('must match ^[a-b]+$, got "abc"');
   });
 });

@@ -34,7 +34,9 @@ describe('the shipped package', () => {
 });
 
 describe(`Dice on held-out synthetic visits (seed ${HELD_OUT_SEED}, CPU)`, () => {
-  const cases = Array.from({ length: PATIENTS }, (_, p) => `SYN-00${p + 1}`).flatMap((pseudonym) => TIMEPOINTS.map((timepoint) => [pseudonym, timepoint] as const));
+  const cases = Array.from({ length: PATIENTS }, (_, p) => `SYN-00${p + 1}`).flatMap((pseudonym) =>
+    TIMEPOINTS.map((timepoint) => [pseudonym, timepoint] as const),
+  );
   const scores: string[] = [];
   afterAll(() => console.log(`Dice per held-out visit (seed ${HELD_OUT_SEED}): ${scores.join(', ')}`));
 

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { loadModelPackage, ModelSession, SegmentationModelError } from '../../../models/segmentation';
 import { FIXTURES, makePackage } from './support';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed sidecar broken on purpose, field by field
+type RawSidecar = Record<string, any>;
+
 const CONVTRANSPOSE = path.join(FIXTURES, 'convtranspose3d.onnx');
 const made: string[] = [];
 const pkg = (...args: Parameters<typeof makePackage>) => {
@@ -37,7 +40,9 @@ describe('loadModelPackage', () => {
     expect(loadError('/nonexistent/model').message).toContain('file /nonexistent/model: model package folder not found');
     const empty = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-emptypkg-'));
     made.push(empty);
-    expect(loadError(empty).message).toBe(`file ${path.join(empty, 'model.json')}: the sidecar model.json is missing (expected the JSON sidecar of models/segmentation/sidecar.schema.json)`);
+    expect(loadError(empty).message).toBe(
+      `file ${path.join(empty, 'model.json')}: the sidecar model.json is missing (expected the JSON sidecar of models/segmentation/sidecar.schema.json)`,
+    );
   });
 
   it('refuses a sidecar that is not JSON', () => {
@@ -47,15 +52,19 @@ describe('loadModelPackage', () => {
   });
 
   it.each([
-    ['a missing field', (s: Record<string, any>) => delete s.input.patchSize, "'input.patchSize' is missing"],
-    ['a wrong type', (s: Record<string, any>) => (s.input.patchSize = [48, 48, '32']), "'input.patchSize[2]' must be an integer, got \"32\""],
-    ['a patch of two axes', (s: Record<string, any>) => (s.input.patchSize = [48, 48]), "'input.patchSize' must have at least 3 item(s), got 2"],
-    ['an unknown key', (s: Record<string, any>) => (s.input.colour = 'red'), "'input.colour' is not allowed"],
-    ['an unknown modality', (s: Record<string, any>) => (s.input.channels[1].modality = 'T3'), "'input.channels[1].modality' must be one of"],
-    ['a CT normalisation without sd', (s: Record<string, any>) => (s.input.channels[0].normalisation = { scheme: 'clip-and-scale', clip: [-1000, 1000], mean: 0 }), "'input.channels[0].normalisation.sd' is missing"],
-    ['another format', (s: Record<string, any>) => (s.format = 'nnunet'), "'format' must be \"osteoflow-segmentation-model\""],
-    ['a bad version', (s: Record<string, any>) => (s.version = 'v1'), "'version' must match"],
-    ['no ONNX file entry', (s: Record<string, any>) => delete s.files.onnx, "'files.onnx' is missing"],
+    ['a missing field', (s: RawSidecar) => delete s.input.patchSize, "'input.patchSize' is missing"],
+    ['a wrong type', (s: RawSidecar) => (s.input.patchSize = [48, 48, '32']), '\'input.patchSize[2]\' must be an integer, got "32"'],
+    ['a patch of two axes', (s: RawSidecar) => (s.input.patchSize = [48, 48]), "'input.patchSize' must have at least 3 item(s), got 2"],
+    ['an unknown key', (s: RawSidecar) => (s.input.colour = 'red'), "'input.colour' is not allowed"],
+    ['an unknown modality', (s: RawSidecar) => (s.input.channels[1].modality = 'T3'), "'input.channels[1].modality' must be one of"],
+    [
+      'a CT normalisation without sd',
+      (s: RawSidecar) => (s.input.channels[0].normalisation = { scheme: 'clip-and-scale', clip: [-1000, 1000], mean: 0 }),
+      "'input.channels[0].normalisation.sd' is missing",
+    ],
+    ['another format', (s: RawSidecar) => (s.format = 'nnunet'), '\'format\' must be "osteoflow-segmentation-model"'],
+    ['a bad version', (s: RawSidecar) => (s.version = 'v1'), "'version' must match"],
+    ['no ONNX file entry', (s: RawSidecar) => delete s.files.onnx, "'files.onnx' is missing"],
   ])('names the field of %s', (_what, edit, message) => {
     const error = loadError(pkg(CONVTRANSPOSE, edit));
     expect(error.message).toContain('sidecar does not match the sidecar schema');
@@ -63,7 +72,9 @@ describe('loadModelPackage', () => {
   });
 
   it('checks what a schema cannot: unique modalities, background first, a sane clip range', () => {
-    expect(loadError(pkg(CONVTRANSPOSE, (s) => (s.input.channels[1].modality = 'T1CE'))).message).toContain("field 'input.channels[1].modality': T1CE appears twice");
+    expect(loadError(pkg(CONVTRANSPOSE, (s) => (s.input.channels[1].modality = 'T1CE'))).message).toContain(
+      "field 'input.channels[1].modality': T1CE appears twice",
+    );
     expect(loadError(pkg(CONVTRANSPOSE, (s) => s.output.classes.reverse())).message).toContain("field 'output.classes[0].label': the first class has label 1");
     expect(
       loadError(pkg(CONVTRANSPOSE, (s) => (s.input.channels[0].normalisation = { scheme: 'clip-and-scale', clip: [500, -500], mean: 0, sd: 1 }))).message,
@@ -80,7 +91,9 @@ describe('loadModelPackage', () => {
     unlinkSync(path.join(missing, 'model.onnx'));
     expect(loadError(missing).message).toBe(`file ${path.join(missing, 'model.onnx')}, field 'files.onnx.path': the onnx file named by the sidecar is missing`);
     const altered = pkg(CONVTRANSPOSE, (s) => (s.files.onnx.sha256 = 'a'.repeat(64)));
-    expect(loadError(altered).message).toMatch(/field 'files\.onnx\.sha256': sha256 [0-9a-f]{12}… differs from the sidecar's aaaaaaaaaaaa… \(file altered or sidecar stale\)/);
+    expect(loadError(altered).message).toMatch(
+      /field 'files\.onnx\.sha256': sha256 [0-9a-f]{12}… differs from the sidecar's aaaaaaaaaaaa… \(file altered or sidecar stale\)/,
+    );
   });
 });
 
@@ -94,17 +107,21 @@ describe('ModelSession', () => {
 
   it('refuses a network whose channels disagree with the sidecar', async () => {
     const loaded = loadModelPackage(pkg(path.join(FIXTURES, 'one-channel.onnx')));
-    await expect(ModelSession.open(loaded)).rejects.toThrow("field 'input.channels': the network's input 'image' is [N, 1, 32, 48, 48], which disagrees with the sidecar at axis 1 (expected [N, 2, 32, 48, 48])");
+    await expect(ModelSession.open(loaded)).rejects.toThrow(
+      "field 'input.channels': the network's input 'image' is [N, 1, 32, 48, 48], which disagrees with the sidecar at axis 1 (expected [N, 2, 32, 48, 48])",
+    );
   });
 
   it('refuses a network whose patch disagrees with the sidecar', async () => {
     const loaded = loadModelPackage(pkg(CONVTRANSPOSE, (s) => (s.input.patchSize = [48, 48, 16])));
-    await expect(ModelSession.open(loaded)).rejects.toThrow("field 'input.patchSize': the network's input 'image' is [N, 2, 32, 48, 48], which disagrees with the sidecar at axis 2 (expected [N, 2, 16, 48, 48])");
+    await expect(ModelSession.open(loaded)).rejects.toThrow(
+      "field 'input.patchSize': the network's input 'image' is [N, 2, 32, 48, 48], which disagrees with the sidecar at axis 2 (expected [N, 2, 16, 48, 48])",
+    );
   });
 
   it('falls back to the CPU when the preferred providers cannot serve the model, and says why', async () => {
     // Here: CUDA is not bundled and no WebGPU adapter exists; on a GPU host WebGPU creates the session and fails
-    // at run (3D ConvTranspose, FACTS.md). Either way the CPU serves it and the reasons are recorded.
+    // at run (onnxruntime's WebGPU provider has no 3D ConvTranspose). Either way the CPU serves it, reasons recorded.
     const session = await ModelSession.open(loadModelPackage(pkg(CONVTRANSPOSE)), { providers: ['cuda', 'webgpu', 'cpu'] });
     try {
       expect(session.provider).toBe('cpu');

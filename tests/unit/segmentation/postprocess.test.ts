@@ -59,7 +59,13 @@ describe('connected components', () => {
   });
 
   it('treats each label on its own', () => {
-    const mask = maskOf([[0, 0, 0], [1, 0, 0]], 1);
+    const mask = maskOf(
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+      ],
+      1,
+    );
     mask[at(4, 3, 2)] = 2;
     mask[at(0, 3, 2)] = 2;
     mask[at(1, 3, 2)] = 2;

@@ -17,7 +17,14 @@ describe('loadGpuWorkerSettings', () => {
       OSTEOFLOW_SEGMENTATION_DEVICE: '1',
       OSTEOFLOW_SEGMENTATION_TTA: 'true',
     });
-    expect(settings).toEqual({ models: [path.resolve('a/model-1'), '/b/model-2'], providers: ['webgpu', 'cpu'], concurrency: 3, cpuThreads: 8, deviceId: 1, tta: true });
+    expect(settings).toEqual({
+      models: [path.resolve('a/model-1'), '/b/model-2'],
+      providers: ['webgpu', 'cpu'],
+      concurrency: 3,
+      cpuThreads: 8,
+      deviceId: 1,
+      tta: true,
+    });
   });
 
   it.each([

@@ -1,6 +1,13 @@
 // Sliding-window inference against nnU-Net's definitions (steps, Gaussian importance map) and against a network
 // whose answer is known everywhere: a voxel-wise map reproduced exactly through windows, overlaps, batches and mirrors.
-import { gaussianImportance, mirrorCombinations, roundHalfEven, slidingWindow, windowStarts, type PatchRunner } from '../../../models/segmentation/inference/slidingWindow';
+import {
+  gaussianImportance,
+  mirrorCombinations,
+  roundHalfEven,
+  slidingWindow,
+  windowStarts,
+  type PatchRunner,
+} from '../../../models/segmentation/inference/slidingWindow';
 import type { Vec3 } from '../../../models/segmentation/sidecar';
 
 describe('windowStarts (nnU-Net compute_steps_for_sliding_window)', () => {
@@ -129,7 +136,14 @@ describe('slidingWindow', () => {
       },
     };
     const data = Float32Array.from({ length: 12 }, (_, i) => i);
-    const { probabilities } = await slidingWindow(data, 1, [12, 1, 1], runner, { patch: [8, 1, 1], classes: 2, overlap: 0.5, gaussianSigmaScale: 0.125, mirrorAxes: [], batchSize: 1 });
+    const { probabilities } = await slidingWindow(data, 1, [12, 1, 1], runner, {
+      patch: [8, 1, 1],
+      classes: 2,
+      overlap: 0.5,
+      gaussianSigmaScale: 0.125,
+      mirrorAxes: [],
+      batchSize: 1,
+    });
     const p1 = Array.from(probabilities.subarray(12));
     expect(p1.slice(0, 4)).toEqual([0, 0, 0, 0]);
     expect(p1.slice(8)).toEqual([1, 1, 1, 1]);
@@ -141,8 +155,15 @@ describe('slidingWindow', () => {
 
   it('names the fault when the network returns the wrong amount of output', async () => {
     const runner: PatchRunner = { run: async () => new Float32Array(5) };
-    await expect(slidingWindow(image([8, 6, 4], 2), 2, [8, 6, 4], runner, { patch: [8, 6, 4], classes: 2, overlap: 0.5, gaussianSigmaScale: 0.125, mirrorAxes: [], batchSize: 1 })).rejects.toThrow(
-      'the network returned 5 values for 1 window(s); expected 1 × 2 classes × 192 voxels',
-    );
+    await expect(
+      slidingWindow(image([8, 6, 4], 2), 2, [8, 6, 4], runner, {
+        patch: [8, 6, 4],
+        classes: 2,
+        overlap: 0.5,
+        gaussianSigmaScale: 0.125,
+        mirrorAxes: [],
+        batchSize: 1,
+      }),
+    ).rejects.toThrow('the network returned 5 values for 1 window(s); expected 1 × 2 classes × 192 voxels');
   });
 });

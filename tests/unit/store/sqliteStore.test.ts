@@ -84,7 +84,14 @@ describe('SqliteResultsStore', () => {
   it('replaces deltas atomically and keeps scans and predictions idempotent', async () => {
     const store = new SqliteResultsStore(':memory:');
     const mid = { ...tp, timepoint: 'mid' };
-    const row = { modality: 'T1CE', feature: 'original_shape_MeshVolume', reference: 'baseline' as const, referenceTimepoint: 'baseline', absolute: -100, relative: -0.1 };
+    const row = {
+      modality: 'T1CE',
+      feature: 'original_shape_MeshVolume',
+      reference: 'baseline' as const,
+      referenceTimepoint: 'baseline',
+      absolute: -100,
+      relative: -0.1,
+    };
     await store.putDeltas(mid, 'p1', [row, { ...row, feature: 'original_firstorder_Mean' }]);
     await store.putDeltas(mid, 'p1', [row]);
     expect(await store.getDeltas(mid)).toEqual([row]);

@@ -23,8 +23,16 @@ describe('featureDeltas and namedDeltas', () => {
   });
 
   it('reports volume and SUVmax change in %, ADC, MTV and TLG in their units, and null where a value is missing', () => {
-    const baseline = { T1CE: { original_shape_MeshVolume: 40000 }, ADC: { original_firstorder_Mean: 1000, original_firstorder_Minimum: 600 }, PET: { derived_pet_SUVmax: 10, derived_pet_MTV40: 30, derived_pet_TLG40: 180 } };
-    const preop = { T1CE: { original_shape_MeshVolume: 20000 }, ADC: { original_firstorder_Mean: 1600, original_firstorder_Minimum: 700 }, PET: { derived_pet_SUVmax: 3, derived_pet_MTV40: 12, derived_pet_TLG40: 30 } };
+    const baseline = {
+      T1CE: { original_shape_MeshVolume: 40000 },
+      ADC: { original_firstorder_Mean: 1000, original_firstorder_Minimum: 600 },
+      PET: { derived_pet_SUVmax: 10, derived_pet_MTV40: 30, derived_pet_TLG40: 180 },
+    };
+    const preop = {
+      T1CE: { original_shape_MeshVolume: 20000 },
+      ADC: { original_firstorder_Mean: 1600, original_firstorder_Minimum: 700 },
+      PET: { derived_pet_SUVmax: 3, derived_pet_MTV40: 12, derived_pet_TLG40: 30 },
+    };
     expect(namedDeltas(preop, baseline)).toEqual({
       volumeChangePct: -50,
       deltaAdcMean: 600,
@@ -41,7 +49,12 @@ describe('featureDeltas and namedDeltas', () => {
 describe('petVolumetrics', () => {
   it('computes SUVmax, SUVmean, MTV and TLG at 40 % of SUVmax and at SUV 2.5', () => {
     // 2×1×1 mm voxels = 0.002 ml each; ROI SUVs 10, 5, 3, 1 (label 1), plus a voxel outside the ROI.
-    const geometry = { size: [5, 1, 1] as [number, number, number], spacing: [2, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Volume['geometry']['direction'] };
+    const geometry = {
+      size: [5, 1, 1] as [number, number, number],
+      spacing: [2, 1, 1] as [number, number, number],
+      origin: [0, 0, 0] as [number, number, number],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Volume['geometry']['direction'],
+    };
     const suv: Volume = { geometry, data: new Float32Array([10, 5, 3, 1, 50]) };
     const mask: Volume = { geometry, data: new Uint8Array([1, 1, 1, 1, 0]) };
     const v = petVolumetrics(suv, mask);
@@ -56,7 +69,14 @@ describe('petVolumetrics', () => {
   });
 
   it('rejects an empty ROI, naming the label', () => {
-    const geometry = { size: [2, 1, 1] as [number, number, number], spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Volume['geometry']['direction'] };
-    expect(() => petVolumetrics({ geometry, data: new Float32Array(2) }, { geometry, data: new Uint8Array(2), source: 'm.nii.gz' })).toThrow(/mask has no voxel with label 1/);
+    const geometry = {
+      size: [2, 1, 1] as [number, number, number],
+      spacing: [1, 1, 1] as [number, number, number],
+      origin: [0, 0, 0] as [number, number, number],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Volume['geometry']['direction'],
+    };
+    expect(() => petVolumetrics({ geometry, data: new Float32Array(2) }, { geometry, data: new Uint8Array(2), source: 'm.nii.gz' })).toThrow(
+      /mask has no voxel with label 1/,
+    );
   });
 });

@@ -35,6 +35,17 @@ describe('study file', () => {
     expect(protocol.storeDir).toBe(path.join('/data/studies', 'OS-2026'));
   });
 
+  it('keeps the optional QC tolerances a study file sets, and leaves out those it does not', () => {
+    const qc = { minSlices: 16, maskOriginTolerance: 0.05, maskSpacingTolerance: 0.002, constantImageMaxRange: 1.5, blankSliceMaxRange: 0 };
+    expect(load(write('tolerances.yaml', { ...good, qc })).qc).toEqual({ ...qc, maxSpacingMm: 10, tumourVolumeMl: [0.1, 5000] });
+    expect(load(write('one-tolerance.json', JSON.stringify({ ...good, qc: { blankSliceMaxRange: 2 } }))).qc).toEqual({
+      minSlices: 8,
+      maxSpacingMm: 10,
+      tumourVolumeMl: [0.1, 5000],
+      blankSliceMaxRange: 2,
+    });
+  });
+
   it('parses durations in s, m, h, d, w', () => {
     expect([parseDuration('30s'), parseDuration('2h'), parseDuration('1.5d'), parseDuration('14 d')]).toEqual([30000, 7200000, 129600000, 1209600000]);
     expect(parseDuration('two weeks')).toBeUndefined();
@@ -43,12 +54,45 @@ describe('study file', () => {
   it.each([
     ['studyId', { ...good, studyId: 'OS 2026' }, /'studyId' must be 1–64 letters, digits/],
     ['unknown key', { ...good, timepoint: [] }, /'timepoint' must be absent \(unknown key/],
-    ['duration', { ...good, timepoints: [{ ...good.timepoints[0], window: 'two weeks' }] }, /'timepoints\[0\]\.window' must be a duration such as 14d or 2w, got "two weeks"/],
-    ['modality', { ...good, timepoints: [{ ...good.timepoints[0], modalities: ['T1CE', 'MRI'] }] }, /'timepoints\[0\]\.modalities\[1\]' must be one of T1, T1CE/],
-    ['order', { ...good, timepoints: [good.timepoints[1], good.timepoints[0]] }, /'timepoints\[1\]\.dueAfter' must be not earlier than timepoints\[0\]\.dueAfter/],
+    [
+      'duration',
+      { ...good, timepoints: [{ ...good.timepoints[0], window: 'two weeks' }] },
+      /'timepoints\[0\]\.window' must be a duration such as 14d or 2w, got "two weeks"/,
+    ],
+    [
+      'modality',
+      { ...good, timepoints: [{ ...good.timepoints[0], modalities: ['T1CE', 'MRI'] }] },
+      /'timepoints\[0\]\.modalities\[1\]' must be one of T1, T1CE/,
+    ],
+    [
+      'order',
+      { ...good, timepoints: [good.timepoints[1], good.timepoints[0]] },
+      /'timepoints\[1\]\.dueAfter' must be not earlier than timepoints\[0\]\.dueAfter/,
+    ],
     ['duplicate', { ...good, timepoints: [good.timepoints[0], good.timepoints[0]] }, /'timepoints\[1\]\.name' must be unique/],
     ['segmentation', { ...good, segmentation: 'ai' }, /'segmentation\.mode' must be 'manual-required' or 'automatic-allowed'/],
     ['qc volume', { ...good, qc: { tumourVolumeMl: [10, 1] } }, /'qc\.tumourVolumeMl' must be \[min, max\] in ml/],
+    [
+      'qc origin tolerance',
+      { ...good, qc: { maskOriginTolerance: -0.1 } },
+      /'qc\.maskOriginTolerance' must be a number ≥ 0 \(a fraction of the image's voxel spacing\), got -0\.1$/,
+    ],
+    [
+      'qc spacing tolerance',
+      { ...good, qc: { maskSpacingTolerance: '1%' } },
+      /'qc\.maskSpacingTolerance' must be a number ≥ 0 \(a fraction of the image's voxel spacing\), got "1%"$/,
+    ],
+    [
+      'qc constant range',
+      { ...good, qc: { minSlices: 12, constantImageMaxRange: null } },
+      /'qc\.constantImageMaxRange' must be a number ≥ 0 \(an intensity range\), got null$/,
+    ],
+    ['qc blank range', { ...good, qc: { blankSliceMaxRange: [0, 1] } }, /'qc\.blankSliceMaxRange' must be a number ≥ 0 \(an intensity range\), got \[0,1\]$/],
+    [
+      'qc key',
+      { ...good, qc: { blankSliceRange: 1 } },
+      /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, constantImageMaxRange, blankSliceMaxRange\)/,
+    ],
     ['model', { ...good, model: {} }, /'model\.name' must be the registered model name/],
   ])('rejects a bad %s, naming the file and the key', (_what, content, message) => {
     const file = write('bad.yaml', content);

@@ -83,7 +83,13 @@ describe('synthetic response biology', () => {
     const manifest = generateStudy(options);
     const rows = manifest.patients.map((p) => {
       const [base, preop] = (['baseline', 'preop'] as const).map((name) => summarise(renderVisit(options, p.pseudonym, name), manifest));
-      return { good: p.responder === 'good', base, volumeChange: preop.volumeMl / base.volumeMl - 1, adcChange: preop.adcMean - base.adcMean, suvChange: preop.suvMax / base.suvMax - 1 };
+      return {
+        good: p.responder === 'good',
+        base,
+        volumeChange: preop.volumeMl / base.volumeMl - 1,
+        adcChange: preop.adcMean - base.adcMean,
+        suvChange: preop.suvMax / base.suvMax - 1,
+      };
     });
     const good = rows.filter((r) => r.good);
     const poor = rows.filter((r) => !r.good);

@@ -18,7 +18,11 @@ from .errors import SegmentationError
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=os.environ.get("OSTEOFLOW_LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=os.environ.get("OSTEOFLOW_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2

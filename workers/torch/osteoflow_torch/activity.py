@@ -9,15 +9,15 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import SimpleITK as sitk
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from .contract import CONTRACT_VERSION, contract_problems
+from .contract import CONTRACT_VERSION
 from .errors import SegmentationError, SegmentationInputError, WorkerShuttingDown
 from .images import read_image, write_mask
 from .server import ModelServer
@@ -43,16 +43,22 @@ def segment(
     worker_id: str | None = None,
 ) -> dict:
     """The activity without Temporal: checks the input, segments, writes the mask, returns the contract's result."""
-    problems = contract_problems("input", request)
+    problems = server.contract.problems("input", request)
     if problems:
-        raise SegmentationInputError(f"segmentTumour input does not match the contract: {problems}", field="input", expected="contracts/segmentation.schema.json $defs/input")
+        raise SegmentationInputError(
+            f"segmentTumour input does not match the contract: {problems}",
+            field="input",
+            expected="contracts/segmentation.schema.json $defs/input",
+        )
     model = server.resolve(request.get("model"))
     by_modality = {image["modality"]: image for image in request["images"]}
     missing = [m for m in model.channels if m not in by_modality]
     if missing:
         raise SegmentationInputError(
-            f"model {model.ref} needs {' + '.join(model.channels)}; the timepoint has no {', '.join(missing)} (it has {', '.join(by_modality)})",
-            field="images", expected=f"images of {', '.join(model.channels)}",
+            f"model {model.ref} needs {' + '.join(model.channels)}; "
+            f"the timepoint has no {', '.join(missing)} (it has {', '.join(by_modality)})",
+            field="images",
+            expected=f"images of {', '.join(model.channels)}",
         )
     images = [read_image(by_modality[m]["path"], modality=m) for m in model.channels]
     tta = request.get("tta", tta_default)
@@ -81,7 +87,7 @@ def segment(
         "timings": {"totalMs": round(outcome.total_ms), "inferenceMs": round(outcome.inference_ms)},
         "worker": worker_id or f"{socket.gethostname()}:{os.getpid()}",
     }
-    bad = contract_problems("result", result)
+    bad = server.contract.problems("result", result)
     if bad:
         raise RuntimeError(f"segmentTumour result does not match the contract: {bad}")
     return result
@@ -122,12 +128,21 @@ def make_activity(server: ModelServer, *, tta_default: bool, shutdown: Shutdown)
         except WorkerShuttingDown as err:
             # Retryable: the server gives the segmentation to the next worker that polls the queue.
             log.warning("handing back segmentTumour of %s attempt %d: %s", info.workflow_id, info.attempt, err)
-            raise ApplicationError(f"worker {socket.gethostname()}:{os.getpid()} shut down mid-segmentation: {err}", type="WorkerShuttingDown") from None
+            raise ApplicationError(
+                f"worker {socket.gethostname()}:{os.getpid()} shut down mid-segmentation: {err}", type="WorkerShuttingDown"
+            ) from None
         except SegmentationError as err:
             raise ApplicationError(str(err), type=type(err).__name__, non_retryable=True) from None
         log.info(
             "segmented %s/%s/%s with %s on %s (%s) in %d ms, %.1f ml",
-            request["studyId"], request["pseudonym"], request["timepoint"], result["model"]["name"], result["device"], result["precision"], result["timings"]["totalMs"], result["tumourMl"],
+            request["studyId"],
+            request["pseudonym"],
+            request["timepoint"],
+            result["model"]["name"],
+            result["device"],
+            result["precision"],
+            result["timings"]["totalMs"],
+            result["tumourMl"],
         )
         return result
 

@@ -5,7 +5,7 @@ runs out of memory instead of crashing the worker."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -24,10 +24,18 @@ def parse_device(text: str, setting: str = "OSTEOFLOW_TORCH_DEVICE") -> torch.de
     index = int(match.group(1) or 0)
     if not torch.cuda.is_available():
         why = "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA device is visible (driver, CUDA_VISIBLE_DEVICES)"
-        raise DeviceError(f"{setting}={text!r} asks for a CUDA device, but {why} (torch {torch.__version__})", field=setting, expected="cpu, or a CUDA device on a host with a CUDA build of torch")
+        raise DeviceError(
+            f"{setting}={text!r} asks for a CUDA device, but {why} (torch {torch.__version__})",
+            field=setting,
+            expected="cpu, or a CUDA device on a host with a CUDA build of torch",
+        )
     count = torch.cuda.device_count()
     if index >= count:
-        raise DeviceError(f"{setting}={text!r}: this host has {count} CUDA device(s), cuda:0 … cuda:{count - 1}", field=setting, expected=f"cuda:0 … cuda:{count - 1}")
+        raise DeviceError(
+            f"{setting}={text!r}: this host has {count} CUDA device(s), cuda:0 … cuda:{count - 1}",
+            field=setting,
+            expected=f"cuda:0 … cuda:{count - 1}",
+        )
     return torch.device("cuda", index)
 
 
@@ -43,7 +51,11 @@ def choose_precision(setting: str, device: torch.device, model_allows_half: bool
     if setting == "fp32":
         return "fp32"
     if not model_allows_half:
-        raise DeviceError(f"model {model} is not marked for half precision (inference.halfPrecision)", field="OSTEOFLOW_TORCH_PRECISION", expected="auto or fp32")
+        raise DeviceError(
+            f"model {model} is not marked for half precision (inference.halfPrecision)",
+            field="OSTEOFLOW_TORCH_PRECISION",
+            expected="auto or fp32",
+        )
     if setting == "fp16" and device.type != "cuda":
         raise DeviceError("fp16 needs a CUDA device", field="OSTEOFLOW_TORCH_PRECISION", expected="auto, fp32 or bf16 on the CPU")
     return setting
@@ -53,7 +65,9 @@ def autocast_dtype(precision: Precision) -> torch.dtype | None:
     return {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
 
 
-def precision_runner(network: Callable[[torch.Tensor], torch.Tensor], device: torch.device, precision: Precision) -> Callable[[torch.Tensor], torch.Tensor]:
+def precision_runner(
+    network: Callable[[torch.Tensor], torch.Tensor], device: torch.device, precision: Precision
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """The network called under autocast for fp16 / bf16, plainly for fp32."""
     dtype = autocast_dtype(precision)
     if dtype is None:
@@ -93,8 +107,11 @@ def accumulation_device(device: torch.device, need: int, limit_mb: int | None, i
         return torch.device("cpu")
     have = available_bytes(device if device.type == "cpu" else torch.device("cpu"), limit_mb if device.type == "cpu" else None)
     raise SegmentationInputError(
-        f"image {image} is too large for this worker: its input and class sums need {need / 2**20:.0f} MiB, {have / 2**20:.0f} MiB are available",
-        file=image, field="size", expected="a smaller field of view, or a worker with more memory (OSTEOFLOW_TORCH_MEMORY_LIMIT_MB)",
+        f"image {image} is too large for this worker: "
+        f"its input and class sums need {need / 2**20:.0f} MiB, {have / 2**20:.0f} MiB are available",
+        file=image,
+        field="size",
+        expected="a smaller field of view, or a worker with more memory (OSTEOFLOW_TORCH_MEMORY_LIMIT_MB)",
     )
 
 
@@ -115,7 +132,11 @@ def splitting_on_oom(run: Callable[[torch.Tensor], torch.Tensor], device: torch.
             if device.type == "cuda":
                 torch.cuda.empty_cache()
             if batch.shape[0] == 1:
-                raise SegmentationInputError(f"one window of {tuple(batch.shape[1:])} does not fit in the memory of {device_name(device)}: {err}", field="device", expected="a device with more free memory, or OSTEOFLOW_TORCH_DEVICE=cpu") from err
+                raise SegmentationInputError(
+                    f"one window of {tuple(batch.shape[1:])} does not fit in the memory of {device_name(device)}: {err}",
+                    field="device",
+                    expected="a device with more free memory, or OSTEOFLOW_TORCH_DEVICE=cpu",
+                ) from err
             half = batch.shape[0] // 2
             return torch.cat([call(batch[:half]), call(batch[half:])])
 

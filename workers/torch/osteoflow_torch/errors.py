@@ -28,6 +28,10 @@ class SegmentationModelError(SegmentationError):
     """A model folder is unusable (missing or corrupt file, unknown format) or not served by this worker."""
 
 
+class SettingsError(SegmentationError):
+    """A setting the worker needs is missing or names a file that is not there; raised at start, before the worker polls."""
+
+
 class DeviceError(SegmentationError):
     """The device setting names a device this host does not have; raised at start, before the worker polls."""
 

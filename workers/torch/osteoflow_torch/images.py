@@ -18,23 +18,45 @@ def read_image(path: str, *, modality: str) -> sitk.Image:
     """One 3D image; a missing, unreadable or non-3D file is an input error naming the file and the modality."""
     p = Path(path)
     if not p.exists():
-        raise SegmentationInputError(f"the {modality} image is not there", file=path, field="images[].path", expected="a file or DICOM folder on storage shared with the pipeline worker")
+        raise SegmentationInputError(
+            f"the {modality} image is not there",
+            file=path,
+            field="images[].path",
+            expected="a file or DICOM folder on storage shared with the pipeline worker",
+        )
     try:
         if p.is_dir():
             reader = sitk.ImageSeriesReader()
             series = reader.GetGDCMSeriesIDs(str(p))
             if len(series) != 1:
-                raise SegmentationInputError(f"the {modality} DICOM folder holds {len(series)} series", file=path, field="images[].path", expected="exactly one series")
+                raise SegmentationInputError(
+                    f"the {modality} DICOM folder holds {len(series)} series",
+                    file=path,
+                    field="images[].path",
+                    expected="exactly one series",
+                )
             reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(p), series[0]))
             image = reader.Execute()
         elif p.name.lower().endswith(SUFFIXES):
             image = sitk.ReadImage(str(p))
         else:
-            raise SegmentationInputError(f"the {modality} image has an unknown format", file=path, field="images[].path", expected=f"{', '.join(SUFFIXES)} or a DICOM folder")
+            raise SegmentationInputError(
+                f"the {modality} image has an unknown format",
+                file=path,
+                field="images[].path",
+                expected=f"{', '.join(SUFFIXES)} or a DICOM folder",
+            )
     except RuntimeError as err:
-        raise SegmentationInputError(f"the {modality} image cannot be read: {str(err).strip().splitlines()[-1]}", file=path, field="images[].path") from err
+        raise SegmentationInputError(
+            f"the {modality} image cannot be read: {str(err).strip().splitlines()[-1]}", file=path, field="images[].path"
+        ) from err
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
-        raise SegmentationInputError(f"the {modality} image is {image.GetDimension()}D with {image.GetNumberOfComponentsPerPixel()} component(s)", file=path, field="images[].path", expected="a 3D scalar image")
+        raise SegmentationInputError(
+            f"the {modality} image is {image.GetDimension()}D with {image.GetNumberOfComponentsPerPixel()} component(s)",
+            file=path,
+            field="images[].path",
+            expected="a 3D scalar image",
+        )
     return image
 
 

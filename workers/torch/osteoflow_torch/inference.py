@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import SimpleITK as sitk
@@ -31,17 +31,24 @@ class Grid:
     direction: tuple[float, ...]  # 3×3 row-major
 
     @staticmethod
-    def of(image: sitk.Image) -> "Grid":
+    def of(image: sitk.Image) -> Grid:
         return Grid(tuple(image.GetSize()), tuple(image.GetSpacing()), tuple(image.GetOrigin()), tuple(image.GetDirection()))
 
-    def same_as(self, other: "Grid") -> bool:
-        close = lambda a, b: all(abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y)) for x, y in zip(a, b))
-        return self.size == other.size and close(self.spacing, other.spacing) and close(self.origin, other.origin) and close(self.direction, other.direction)
+    def same_as(self, other: Grid) -> bool:
+        def close(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+            return all(abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y)) for x, y in zip(a, b, strict=True))
+
+        return (
+            self.size == other.size
+            and close(self.spacing, other.spacing)
+            and close(self.origin, other.origin)
+            and close(self.direction, other.direction)
+        )
 
 
 def grid_with_spacing(g: Grid, spacing: Sequence[float]) -> Grid:
     """The grid with `spacing` covering the same physical box as `g`, centres aligned (preprocess.ts gridWithSpacing)."""
-    size = tuple(max(1, _round_half_away(n * s / t)) for n, s, t in zip(g.size, g.spacing, spacing))
+    size = tuple(max(1, _round_half_away(n * s / t)) for n, s, t in zip(g.size, g.spacing, spacing, strict=True))
     shift = [((g.size[i] - 1) * g.spacing[i]) / 2 - ((size[i] - 1) * spacing[i]) / 2 for i in range(3)]
     d = g.direction
     origin = tuple(g.origin[r] + d[3 * r] * shift[0] + d[3 * r + 1] * shift[1] + d[3 * r + 2] * shift[2] for r in range(3))
@@ -54,7 +61,7 @@ def _round_half_away(x: float) -> int:
 
 
 def on_model_spacing(g: Grid, spacing: Sequence[float]) -> bool:
-    return all(abs(s - t) <= SAME_SPACING * t for s, t in zip(g.spacing, spacing))
+    return all(abs(s - t) <= SAME_SPACING * t for s, t in zip(g.spacing, spacing, strict=True))
 
 
 def model_grid(reference: Grid, sidecar: dict) -> Grid:
@@ -65,7 +72,17 @@ def model_grid(reference: Grid, sidecar: dict) -> Grid:
 
 def resample(image: sitk.Image, target: Grid, interpolator: int) -> sitk.Image:
     """SimpleITK's resampling with an identity transform; outside the input: 0."""
-    return sitk.Resample(image, list(target.size), sitk.Transform(), interpolator, list(target.origin), list(target.spacing), list(target.direction), 0.0, image.GetPixelID())
+    return sitk.Resample(
+        image,
+        list(target.size),
+        sitk.Transform(),
+        interpolator,
+        list(target.origin),
+        list(target.spacing),
+        list(target.direction),
+        0.0,
+        image.GetPixelID(),
+    )
 
 
 def normalise(values: np.ndarray, scheme: dict) -> np.ndarray:
@@ -91,7 +108,8 @@ def prepare_input(images: list[sitk.Image], sidecar: dict, source: str | None = 
     if len(images) != len(channels):
         raise SegmentationInputError(
             f"the model needs {len(channels)} channel(s) ({', '.join(c['modality'] for c in channels)}), {len(images)} image(s) given",
-            field="images", expected=f"one image per channel, in the order {', '.join(c['modality'] for c in channels)}",
+            field="images",
+            expected=f"one image per channel, in the order {', '.join(c['modality'] for c in channels)}",
         )
     reference = Grid.of(images[0])
     spacing = sidecar["input"]["spacingMm"]
@@ -100,9 +118,12 @@ def prepare_input(images: list[sitk.Image], sidecar: dict, source: str | None = 
     small = [i for i in range(3) if target.size[i] < patch[i]]
     if small:
         raise SegmentationInputError(
-            f"image {source or '(in memory)'} is {'×'.join(map(str, target.size))} voxels on the model's {'×'.join(_num(s) for s in spacing)} mm grid, "
+            f"image {source or '(in memory)'} is {'×'.join(map(str, target.size))} voxels "
+            f"on the model's {'×'.join(_num(s) for s in spacing)} mm grid, "
             f"smaller than the {'×'.join(map(str, patch))} patch along {', '.join('xyz'[i] for i in small)}",
-            file=source, field="size", expected=f"at least {' × '.join(f'{p * s:.0f}' for p, s in zip(patch, spacing))} mm (the patch)",
+            file=source,
+            field="size",
+            expected=f"at least {' × '.join(f'{p * s:.0f}' for p, s in zip(patch, spacing, strict=True))} mm (the patch)",
         )
     blocks = []
     for c, image in enumerate(images):
@@ -148,11 +169,18 @@ def segment_volumes(
     labels = [c["label"] for c in classes]
     t1 = time.perf_counter()
     result = sliding_window(
-        model_input.data, network,
-        patch_xyz=sidecar["input"]["patchSize"], classes=len(classes), overlap=sidecar["inference"]["overlap"],
-        sigma_scale=sidecar["inference"]["gaussianSigmaScale"], mirror_axes=sidecar["inference"]["mirrorAxes"] if tta else [],
-        batch_size=batch_size or sidecar["inference"]["batchSize"], device=device, accumulate_on=accumulate_on,
-        progress=progress, should_stop=should_stop,
+        model_input.data,
+        network,
+        patch_xyz=sidecar["input"]["patchSize"],
+        classes=len(classes),
+        overlap=sidecar["inference"]["overlap"],
+        sigma_scale=sidecar["inference"]["gaussianSigmaScale"],
+        mirror_axes=sidecar["inference"]["mirrorAxes"] if tta else [],
+        batch_size=batch_size or sidecar["inference"]["batchSize"],
+        device=device,
+        accumulate_on=accumulate_on,
+        progress=progress,
+        should_stop=should_stop,
     )
     t2 = time.perf_counter()
     on_model_grid = sitk.GetImageFromArray(argmax_labels(result.probabilities, labels))

@@ -1,5 +1,5 @@
-"""The models one worker process serves, each loaded once on the worker's one device, and a bound on how many
-segmentations run at once on it (they share the device's memory)."""
+"""The models one worker process serves, each loaded once on the worker's one device, the contract it serves them
+under, and a bound on how many segmentations run at once on it (they share the device's memory)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .contract import Contract
 from .devices import device_name, parse_device
 from .errors import SegmentationModelError
 from .models import LoadedModel, load_model
@@ -31,13 +32,20 @@ def choose_device(setting: str | None) -> DeviceChoice:
 
 class ModelServer:
     def __init__(self, settings: Settings):
+        self.contract = Contract(settings.contract_file)
         choice = choose_device(settings.device)
         self.device, self.fallback = choice.device, choice.fallback
         if settings.threads:
             torch.set_num_threads(settings.threads)
         self.models: list[LoadedModel] = []
         for folder in settings.models:
-            model = load_model(folder, device=self.device, precision=settings.precision, memory_limit_mb=settings.memory_limit_mb)
+            model = load_model(
+                folder,
+                device=self.device,
+                sidecar_schema=settings.sidecar_schema_file,
+                precision=settings.precision,
+                memory_limit_mb=settings.memory_limit_mb,
+            )
             if any(m.ref == model.ref for m in self.models):
                 raise SegmentationModelError(f"{model.ref} is named twice", file=folder, field="OSTEOFLOW_TORCH_MODELS")
             self.models.append(model)
@@ -57,4 +65,6 @@ class ModelServer:
         for model in self.models:
             if ref in (model.ref, model.name):
                 return model
-        raise SegmentationModelError(f"this worker does not serve model {ref}", field="model", expected=f"one of {', '.join(m.ref for m in self.models)}")
+        raise SegmentationModelError(
+            f"this worker does not serve model {ref}", field="model", expected=f"one of {', '.join(m.ref for m in self.models)}"
+        )

@@ -1,22 +1,42 @@
-"""The worker's settings, from the environment; each bad value stops the worker at start, naming the variable.
-The Temporal connection and task queue use the names the TypeScript side uses (config/index.ts)."""
+"""The worker's settings, from the environment; each missing or bad value stops the worker at start, naming the variable.
+The Temporal connection and task queue use the names the TypeScript side uses (config/index.ts). The files the worker
+reads from the repository (the activity's contract, the model sidecar schema and the model folders) are named by
+absolute path in the environment; the launcher, ops/torchWorker.ts, sets them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DeviceError
+from .errors import DeviceError, SettingsError
 
-REPO = Path(__file__).resolve().parents[3]
-DEFAULT_MODEL = REPO / "models" / "segmentation" / "packages" / "osteoflow-tumour-unet3d-1.0.0"
+# contracts/segmentation.schema.json: the segmentTumour input and result both workers check.
+CONTRACT_VARIABLE = "OSTEOFLOW_SEGMENT_CONTRACT"
+# models/segmentation/sidecar.schema.json: the schema of a model package's model.json.
+SIDECAR_SCHEMA_VARIABLE = "OSTEOFLOW_SIDECAR_SCHEMA"
+# Comma-separated model folders; the first is the default model.
+MODELS_VARIABLE = "OSTEOFLOW_TORCH_MODELS"
 DEFAULT_TASK_QUEUE = "osteoflow-segmentation"  # contracts/taskQueues.ts
+
+
+def required_file(env: Mapping[str, str], name: str, what: str) -> Path:
+    """The file the variable `name` names, resolved; unset, empty or not a file: a SettingsError naming the variable."""
+    text = env.get(name, "").strip()
+    if not text:
+        raise SettingsError(f"{name} is not set", field=name, expected=f"the path of {what} (ops/torchWorker.ts sets it)")
+    path = Path(text).resolve()
+    if not path.is_file():
+        raise SettingsError(f"{name}={text!r}: no such file", file=str(path), field=name, expected=f"the path of {what}")
+    return path
 
 
 @dataclass
 class Settings:
     models: list[str]
+    contract_file: Path
+    sidecar_schema_file: Path
     # None: cuda:0 when this host has CUDA, else the CPU (recorded as a fallback)
     device: str | None
     precision: str
@@ -52,21 +72,42 @@ def _bool(env: dict, name: str) -> bool:
     return text in ("1", "true")
 
 
-def load_settings(env: dict | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
-    models = [str(Path(p.strip()).resolve()) for p in (env.get("OSTEOFLOW_TORCH_MODELS") or str(DEFAULT_MODEL)).split(",") if p.strip()]
+    models = [str(Path(p.strip()).resolve()) for p in env.get(MODELS_VARIABLE, "").split(",") if p.strip()]
+    if not models:
+        raise SettingsError(
+            f"{MODELS_VARIABLE} is not set",
+            field=MODELS_VARIABLE,
+            expected="comma-separated model folders, the first the default (ops/torchWorker.ts sets the shipped package)",
+        )
     precision = env.get("OSTEOFLOW_TORCH_PRECISION") or "auto"
     if precision not in ("auto", "fp32", "fp16", "bf16"):
-        raise DeviceError(f"OSTEOFLOW_TORCH_PRECISION must be auto, fp32, fp16 or bf16, got {precision!r}", field="OSTEOFLOW_TORCH_PRECISION")
+        raise DeviceError(
+            f"OSTEOFLOW_TORCH_PRECISION must be auto, fp32, fp16 or bf16, got {precision!r}", field="OSTEOFLOW_TORCH_PRECISION"
+        )
     grace = env.get("OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S") or "30"
     try:
         grace_s = float(grace)
         assert grace_s >= 0
     except (ValueError, AssertionError):
-        raise DeviceError(f"OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S must be seconds ≥ 0, got {grace!r}", field="OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S") from None
-    tls = {k: env[v] for k, v in (("server_name", "TEMPORAL_TLS_SERVER_NAME"), ("ca", "TEMPORAL_TLS_CA"), ("cert", "TEMPORAL_TLS_CERT"), ("key", "TEMPORAL_TLS_KEY")) if env.get(v)}
+        raise DeviceError(
+            f"OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S must be seconds ≥ 0, got {grace!r}", field="OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S"
+        ) from None
+    tls = {
+        k: env[v]
+        for k, v in (
+            ("server_name", "TEMPORAL_TLS_SERVER_NAME"),
+            ("ca", "TEMPORAL_TLS_CA"),
+            ("cert", "TEMPORAL_TLS_CERT"),
+            ("key", "TEMPORAL_TLS_KEY"),
+        )
+        if env.get(v)
+    }
     return Settings(
         models=models,
+        contract_file=required_file(env, CONTRACT_VARIABLE, "contracts/segmentation.schema.json"),
+        sidecar_schema_file=required_file(env, SIDECAR_SCHEMA_VARIABLE, "models/segmentation/sidecar.schema.json"),
         device=env.get("OSTEOFLOW_TORCH_DEVICE") or None,
         precision=precision,
         concurrency=_int(env, "OSTEOFLOW_TORCH_CONCURRENCY", 1),

@@ -6,8 +6,8 @@ connected components. numpy, torch and scipy only, so that the GPU benchmark run
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -108,7 +108,11 @@ def sliding_window(
         with torch.inference_mode():
             output = network(batch)
         if tuple(output.shape) != (len(chunk), classes, pz, py, px):
-            raise SegmentationInputError(f"the network returned {tuple(output.shape)} for {len(chunk)} window(s)", field="output", expected=f"[{len(chunk)}, {classes}, {pz}, {py}, {px}]")
+            raise SegmentationInputError(
+                f"the network returned {tuple(output.shape)} for {len(chunk)} window(s)",
+                field="output",
+                expected=f"[{len(chunk)}, {classes}, {pz}, {py}, {px}]",
+            )
         output = output.float().to(accumulate_on)
         for b, ((sx, sy, sz), flip) in enumerate(chunk):
             accumulated[:, sz : sz + pz, sy : sy + py, sx : sx + px] += importance * _flip(output[b], flip)

@@ -25,8 +25,16 @@ log = logging.getLogger("osteoflow.torch")
 async def connect(settings: Settings) -> Client:
     tls: TLSConfig | bool = False
     if settings.tls or settings.api_key:
-        read = lambda key: open(settings.tls[key], "rb").read() if key in settings.tls else None  # noqa: E731
-        tls = TLSConfig(server_root_ca_cert=read("ca"), client_cert=read("cert"), client_private_key=read("key"), domain=settings.tls.get("server_name"))
+
+        def read(key: str) -> bytes | None:
+            if key not in settings.tls:
+                return None
+            with open(settings.tls[key], "rb") as f:
+                return f.read()
+
+        tls = TLSConfig(
+            server_root_ca_cert=read("ca"), client_cert=read("cert"), client_private_key=read("key"), domain=settings.tls.get("server_name")
+        )
     return await Client.connect(settings.temporal_address, namespace=settings.namespace, api_key=settings.api_key, tls=tls)
 
 
@@ -46,13 +54,27 @@ async def run_worker(settings: Settings, server: ModelServer) -> None:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda s=sig: (log.warning("%s: finishing or handing back the running segmentation, then stopping", signal.Signals(s).name), shutdown.begin(), stopping.set()))
+            loop.add_signal_handler(
+                sig,
+                lambda s=sig: (
+                    log.warning("%s: finishing or handing back the running segmentation, then stopping", signal.Signals(s).name),
+                    shutdown.begin(),
+                    stopping.set(),
+                ),
+            )
         running = asyncio.create_task(worker.run())
         for model in server.models:
-            print(f"serving {model.ref} ({model.kind}, channels {' + '.join(model.channels)}) on {model.device} in {model.precision}", flush=True)
+            print(
+                f"serving {model.ref} ({model.kind}, channels {' + '.join(model.channels)}) on {model.device} in {model.precision}",
+                flush=True,
+            )
         if server.fallback:
             print(f"device: {server.fallback}", flush=True)
-        print(f"torch worker polling '{settings.task_queue}' on {settings.temporal_address} (namespace {settings.namespace}, {settings.concurrency} at once)", flush=True)
+        print(
+            f"torch worker polling '{settings.task_queue}' on {settings.temporal_address} "
+            f"(namespace {settings.namespace}, {settings.concurrency} at once)",
+            flush=True,
+        )
         done, _ = await asyncio.wait({running, asyncio.create_task(stopping.wait())}, return_when=asyncio.FIRST_COMPLETED)
         if running not in done:
             await worker.shutdown()

@@ -1,10 +1,10 @@
-"""Shared fixtures: the package importable from workers/torch, the shipped model loaded once on the CPU, and small
-images written with SimpleITK (the segmentation quality itself is checked against the TypeScript worker and the
-generator's truth in tests/integration/torchParity.test.ts)."""
+"""Shared fixtures: the repository the worker serves (the `osteoflow_repository` setting in pyproject.toml), the
+environment ops/torchWorker.ts hands the worker, the shipped model loaded once on the CPU, and small images written
+with SimpleITK (the segmentation quality itself is checked against the TypeScript worker and the generator's truth in
+tests/integration/torchParity.test.ts)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,24 +12,61 @@ import pytest
 import SimpleITK as sitk
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from osteoflow_torch.settings import CONTRACT_VARIABLE, MODELS_VARIABLE, SIDECAR_SCHEMA_VARIABLE
 
 torch.set_num_threads(2)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "osteoflow_repository",
+        type="paths",
+        help="the osteoflow repository whose contract, sidecar schema and models the tests hand to the worker",
+    )
+
+
 @pytest.fixture(scope="session")
-def shipped_model_dir() -> Path:
-    from osteoflow_torch.settings import DEFAULT_MODEL
-
-    return DEFAULT_MODEL
+def repository(pytestconfig: pytest.Config) -> Path:
+    paths = pytestconfig.getini("osteoflow_repository")
+    if not paths:
+        pytest.fail("osteoflow_repository is not set: workers/torch/pyproject.toml [tool.pytest.ini_options] names the repository")
+    root = Path(paths[0]).resolve()
+    if not (root / "contracts" / "segmentation.schema.json").is_file():
+        pytest.fail(f"osteoflow_repository = {root} is not the osteoflow repository (no contracts/segmentation.schema.json)")
+    return root
 
 
 @pytest.fixture(scope="session")
-def cpu_server():
+def worker_dir(repository: Path) -> Path:
+    return repository / "workers" / "torch"
+
+
+@pytest.fixture(scope="session")
+def shipped_model_dir(repository: Path) -> Path:
+    return repository / "models" / "segmentation" / "packages" / "osteoflow-tumour-unet3d-1.0.0"
+
+
+@pytest.fixture(scope="session")
+def sidecar_schema(repository: Path) -> Path:
+    return repository / "models" / "segmentation" / "sidecar.schema.json"
+
+
+@pytest.fixture(scope="session")
+def worker_env(repository: Path, shipped_model_dir: Path, sidecar_schema: Path) -> dict[str, str]:
+    """The repository's files as ops/torchWorker.ts (torchWorkerEnv) names them to the worker."""
+    return {
+        CONTRACT_VARIABLE: str(repository / "contracts" / "segmentation.schema.json"),
+        SIDECAR_SCHEMA_VARIABLE: str(sidecar_schema),
+        MODELS_VARIABLE: str(shipped_model_dir),
+    }
+
+
+@pytest.fixture(scope="session")
+def cpu_server(worker_env: dict[str, str]):
     from osteoflow_torch.server import ModelServer
     from osteoflow_torch.settings import load_settings
 
-    return ModelServer(load_settings({"OSTEOFLOW_TORCH_DEVICE": "cpu"}))
+    return ModelServer(load_settings({**worker_env, "OSTEOFLOW_TORCH_DEVICE": "cpu"}))
 
 
 def write_image(path: Path, size=(64, 64, 32), spacing=(1.5, 1.5, 3.0), seed=0) -> str:
@@ -50,7 +87,17 @@ def request_for(tmp_path):
     """A contract input for the given modalities, with images written into tmp_path."""
 
     def make(modalities=("T1CE", "T2"), **images_kwargs) -> dict:
-        images = [{"modality": m, "path": write_image(tmp_path / f"{m}.nii.gz", seed=i, **images_kwargs), "sha256": "0" * 64} for i, m in enumerate(modalities)]
-        return {"contractVersion": 1, "studyId": "UNIT", "pseudonym": "SYN-001", "timepoint": "baseline", "images": images, "outDir": str(tmp_path / "out")}
+        images = [
+            {"modality": m, "path": write_image(tmp_path / f"{m}.nii.gz", seed=i, **images_kwargs), "sha256": "0" * 64}
+            for i, m in enumerate(modalities)
+        ]
+        return {
+            "contractVersion": 1,
+            "studyId": "UNIT",
+            "pseudonym": "SYN-001",
+            "timepoint": "baseline",
+            "images": images,
+            "outDir": str(tmp_path / "out"),
+        }
 
     return make

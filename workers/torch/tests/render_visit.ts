@@ -16,7 +16,9 @@ function option(argv: string[], name: string, fallback?: string): string {
   const i = argv.indexOf(name);
   const value = i >= 0 ? argv[i + 1] : fallback;
   if (value === undefined) {
-    throw new Error(`usage: render_visit.ts --seed N --patients N --pseudonym SYN-001 --timepoint ${TIMEPOINTS.join('|')} --out DIR [--size x,y,z] [--modalities T1CE,T2]; missing ${name}`);
+    throw new Error(
+      `usage: render_visit.ts --seed N --patients N --pseudonym SYN-001 --timepoint ${TIMEPOINTS.join('|')} --out DIR [--size x,y,z] [--modalities T1CE,T2]; missing ${name}`,
+    );
   }
   return value;
 }

@@ -16,20 +16,17 @@ import SimpleITK as sitk
 import torch
 
 from osteoflow_torch.activity import segment
-from osteoflow_torch.contract import contract_problems
 from osteoflow_torch.devices import parse_device, splitting_on_oom
-from osteoflow_torch.errors import DeviceError, SegmentationInputError, SegmentationModelError, WorkerShuttingDown
+from osteoflow_torch.errors import DeviceError, SegmentationInputError, SegmentationModelError, SettingsError, WorkerShuttingDown
 from osteoflow_torch.models.package import load_package
 from osteoflow_torch.server import ModelServer
-from osteoflow_torch.settings import load_settings
-
-WORKER_DIR = Path(__file__).resolve().parents[1]
+from osteoflow_torch.settings import CONTRACT_VARIABLE, MODELS_VARIABLE, SIDECAR_SCHEMA_VARIABLE, load_settings
 
 
 def test_a_good_request_gives_a_contract_result_and_a_mask_on_the_first_images_grid(cpu_server, request_for):
     request = request_for()
     result = segment(request, cpu_server)
-    assert contract_problems("result", result) == ""
+    assert cpu_server.contract.problems("result", result) == ""
     assert result["device"] == "cpu" and result["precision"] == "fp32" and result["runtime"].startswith("torch 2.13.0")
     assert "fallback" not in result  # the CPU was asked for
     mask = sitk.ReadImage(result["mask"]["path"])
@@ -74,8 +71,8 @@ def test_an_image_smaller_than_the_patch_is_refused(cpu_server, request_for):
         segment(request_for(size=(64, 64, 16)), cpu_server)
 
 
-def test_an_image_too_large_for_the_memory_given_is_a_clear_error_not_a_crash(shipped_model_dir, request_for):
-    server = ModelServer(load_settings({"OSTEOFLOW_TORCH_DEVICE": "cpu", "OSTEOFLOW_TORCH_MEMORY_LIMIT_MB": "1"}))
+def test_an_image_too_large_for_the_memory_given_is_a_clear_error_not_a_crash(worker_env, request_for):
+    server = ModelServer(load_settings({**worker_env, "OSTEOFLOW_TORCH_DEVICE": "cpu", "OSTEOFLOW_TORCH_MEMORY_LIMIT_MB": "1"}))
     request = request_for()
     with pytest.raises(SegmentationInputError) as caught:
         segment(request, server)
@@ -119,24 +116,46 @@ def test_a_device_this_host_does_not_have_is_refused(setting, message):
     assert "OSTEOFLOW_TORCH_DEVICE" in str(caught.value)
 
 
-def test_the_worker_refuses_to_start_on_a_missing_cuda_device_with_one_line_and_status_2():
-    env = {**os.environ, "OSTEOFLOW_TORCH_DEVICE": "cuda:1", "PYTHONPATH": str(WORKER_DIR)}
-    run = subprocess.run([sys.executable, "-m", "osteoflow_torch", "worker"], cwd=WORKER_DIR, env=env, capture_output=True, text=True, timeout=120)
+def run_worker(worker_dir: Path, env: dict[str, str], command: str = "worker") -> subprocess.CompletedProcess:
+    """`python -m osteoflow_torch COMMAND` as ops/torchWorker.ts starts it, with exactly the worker settings given."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("OSTEOFLOW_")}
+    env = {**inherited, **env, "PYTHONPATH": str(worker_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "osteoflow_torch", command], cwd=worker_dir, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_worker_refuses_to_start_on_a_missing_cuda_device_with_one_line_and_status_2(worker_dir, worker_env):
+    run = run_worker(worker_dir, {**worker_env, "OSTEOFLOW_TORCH_DEVICE": "cuda:1"})
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "DeviceError: OSTEOFLOW_TORCH_DEVICE='cuda:1' asks for a CUDA device" in run.stderr
 
 
-def test_bad_settings_are_named():
+def test_the_worker_refuses_to_start_without_a_path_the_launcher_sets_naming_the_variable(worker_dir, worker_env):
+    run = run_worker(worker_dir, {k: v for k, v in worker_env.items() if k != CONTRACT_VARIABLE}, command="check")
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert f"SettingsError: {CONTRACT_VARIABLE} is not set" in run.stderr and f"field: {CONTRACT_VARIABLE}" in run.stderr
+
+
+def test_bad_and_missing_settings_are_named(worker_env, tmp_path):
     with pytest.raises(DeviceError, match="OSTEOFLOW_TORCH_CONCURRENCY must be an integer ≥ 1, got '0'"):
-        load_settings({"OSTEOFLOW_TORCH_CONCURRENCY": "0"})
+        load_settings({**worker_env, "OSTEOFLOW_TORCH_CONCURRENCY": "0"})
     with pytest.raises(DeviceError, match="OSTEOFLOW_TORCH_PRECISION must be auto, fp32, fp16 or bf16"):
-        load_settings({"OSTEOFLOW_TORCH_PRECISION": "half"})
+        load_settings({**worker_env, "OSTEOFLOW_TORCH_PRECISION": "half"})
+    nowhere = str(tmp_path / "nowhere.schema.json")
+    for name in (CONTRACT_VARIABLE, SIDECAR_SCHEMA_VARIABLE, MODELS_VARIABLE):
+        with pytest.raises(SettingsError, match=f"{name} is not set.*field: {name}"):
+            load_settings({k: v for k, v in worker_env.items() if k != name})
+    for name in (CONTRACT_VARIABLE, SIDECAR_SCHEMA_VARIABLE):
+        with pytest.raises(SettingsError, match=f"{name}='.*nowhere.schema.json': no such file.*field: {name}"):
+            load_settings({**worker_env, name: nowhere})
 
 
-def test_half_precision_is_refused_where_the_model_or_device_cannot_honour_it(shipped_model_dir):
+def test_half_precision_is_refused_where_the_model_or_device_cannot_honour_it(shipped_model_dir, sidecar_schema):
     with pytest.raises(DeviceError, match="fp16 needs a CUDA device|not marked for half precision"):
-        load_package(shipped_model_dir, device=torch.device("cpu"), precision_setting="fp16")
+        load_package(shipped_model_dir, device=torch.device("cpu"), sidecar_schema=sidecar_schema, precision_setting="fp16")
 
 
 def copy_package(src: Path, dst: Path) -> Path:
@@ -150,36 +169,36 @@ def rewrite_sidecar(folder: Path, change) -> None:
     (folder / "model.json").write_text(json.dumps(sidecar))
 
 
-def test_bad_model_packages_are_refused_naming_file_and_field(shipped_model_dir, tmp_path):
+def test_bad_model_packages_are_refused_naming_file_and_field(shipped_model_dir, sidecar_schema, tmp_path):
     cpu = torch.device("cpu")
     missing = copy_package(shipped_model_dir, tmp_path / "missing-sidecar")
     (missing / "model.json").unlink()
     with pytest.raises(SegmentationModelError, match="not a model folder"):
         from osteoflow_torch.models import load_model
 
-        load_model(str(missing), device=cpu)
+        load_model(str(missing), device=cpu, sidecar_schema=sidecar_schema)
 
     no_torchscript = copy_package(shipped_model_dir, tmp_path / "no-torchscript")
     rewrite_sidecar(no_torchscript, lambda s: s["files"].pop("torchscript"))
     with pytest.raises(SegmentationModelError, match="has no TorchScript network.*field: files.torchscript"):
-        load_package(no_torchscript, device=cpu)
+        load_package(no_torchscript, device=cpu, sidecar_schema=sidecar_schema)
 
     altered = copy_package(shipped_model_dir, tmp_path / "altered")
     with open(altered / "model.torchscript.pt", "ab") as f:
         f.write(b"x")
     with pytest.raises(SegmentationModelError, match="differs from the sidecar's.*field: files.torchscript.sha256"):
-        load_package(altered, device=cpu)
+        load_package(altered, device=cpu, sidecar_schema=sidecar_schema)
 
     bad_schema = copy_package(shipped_model_dir, tmp_path / "bad-schema")
     rewrite_sidecar(bad_schema, lambda s: s["input"].pop("patchSize"))
     with pytest.raises(SegmentationModelError, match="input: 'patchSize' is a required property"):
-        load_package(bad_schema, device=cpu)
+        load_package(bad_schema, device=cpu, sidecar_schema=sidecar_schema)
 
     # A sidecar that promises three channels to a two-channel network: caught by the one proving window.
     wrong_channels = copy_package(shipped_model_dir, tmp_path / "wrong-channels")
     rewrite_sidecar(wrong_channels, lambda s: s["input"]["channels"].append({"modality": "ADC", "normalisation": {"scheme": "zscore"}}))
     with pytest.raises(SegmentationModelError, match="does not run on one 3-channel 48×48×32 window"):
-        load_package(wrong_channels, device=cpu)
+        load_package(wrong_channels, device=cpu, sidecar_schema=sidecar_schema)
 
 
 def test_a_stopping_worker_lets_the_running_segmentation_finish_within_its_grace_period(monkeypatch):

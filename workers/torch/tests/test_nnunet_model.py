@@ -7,11 +7,9 @@ Test images come from the study's generator through workers/torch/tests/render_v
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +17,12 @@ import pytest
 import SimpleITK as sitk
 import torch
 
-REPO = Path(__file__).resolve().parents[3]
-try:
-    import osteoflow_torch  # noqa: F401
-except ImportError:  # run from the repository root without installing the package
-    sys.path.insert(0, str(REPO / "workers" / "torch"))
+from osteoflow_torch.errors import SegmentationModelError, WorkerShuttingDown
+from osteoflow_torch.models.nnunet import is_nnunet_folder, load_nnunet_folder
 
-from osteoflow_torch.errors import SegmentationModelError, WorkerShuttingDown  # noqa: E402
-from osteoflow_torch.models.nnunet import is_nnunet_folder, load_nnunet_folder  # noqa: E402
-
-MODEL_DIR = REPO / "models" / "segmentation" / "nnunet" / "Dataset501_OsteoSynth" / "nnUNetTrainer_5epochs__nnUNetPlans__3d_fullres"
-RENDER_VISIT = REPO / "workers" / "torch" / "tests" / "render_visit.ts"
+# The committed folder and the visit renderer, inside the repository (the `repository` fixture, tests/conftest.py).
+MODEL_FOLDER = Path("models/segmentation/nnunet/Dataset501_OsteoSynth/nnUNetTrainer_5epochs__nnUNetPlans__3d_fullres")
+RENDER_VISIT = Path("workers/torch/tests/render_visit.ts")
 HELD_OUT_SEED = 4242  # never used for training (the fixture was trained on seed 611)
 PATIENTS = 3
 VISITS = [("SYN-001", "baseline"), ("SYN-002", "preop")]
@@ -48,16 +41,41 @@ def _dice(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="session")
-def visits(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, sitk.Image]]:
+def model_dir(repository: Path) -> Path:
+    return repository / MODEL_FOLDER
+
+
+@pytest.fixture(scope="session")
+def visits(tmp_path_factory: pytest.TempPathFactory, repository: Path) -> dict[tuple[str, str], dict[str, sitk.Image]]:
     npx = shutil.which("npx")
-    if npx is None or not (REPO / "node_modules" / "tsx").exists():
+    if npx is None or not (repository / "node_modules" / "tsx").exists():
         pytest.fail("needs node with the repository's node_modules (npx tsx) to render the synthetic visits: run npm ci first")
     out: dict[tuple[str, str], dict[str, sitk.Image]] = {}
     for pseudonym, timepoint in VISITS:
         folder = tmp_path_factory.mktemp(f"{pseudonym}_{timepoint}")
-        run = subprocess.run([npx, "tsx", str(RENDER_VISIT), "--seed", str(HELD_OUT_SEED), "--patients", str(PATIENTS),
-                              "--pseudonym", pseudonym, "--timepoint", timepoint, "--modalities", "T1CE,T2", "--out", str(folder)],
-                             cwd=REPO, capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [
+                npx,
+                "tsx",
+                str(repository / RENDER_VISIT),
+                "--seed",
+                str(HELD_OUT_SEED),
+                "--patients",
+                str(PATIENTS),
+                "--pseudonym",
+                pseudonym,
+                "--timepoint",
+                timepoint,
+                "--modalities",
+                "T1CE,T2",
+                "--out",
+                str(folder),
+            ],
+            cwd=repository,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         files = json.loads(run.stdout.strip().splitlines()[-1])["files"]
         out[(pseudonym, timepoint)] = {k: sitk.ReadImage(v) for k, v in files.items()}
@@ -65,18 +83,18 @@ def visits(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], di
 
 
 @pytest.fixture(scope="session")
-def model():
-    return load_nnunet_folder(str(MODEL_DIR), device=torch.device("cpu"))
+def model(model_dir: Path):
+    return load_nnunet_folder(str(model_dir), device=torch.device("cpu"))
 
 
 def _images(model, visit: dict[str, sitk.Image]) -> list[sitk.Image]:
     return [visit[c] for c in model.channels]
 
 
-def test_the_committed_folder_is_small_and_recognised():
-    assert is_nnunet_folder(str(MODEL_DIR))
-    assert not is_nnunet_folder(str(MODEL_DIR / "fold_0"))
-    assert (MODEL_DIR / "fold_0" / "checkpoint_final.pth").stat().st_size <= 2 * 1024 * 1024
+def test_the_committed_folder_is_small_and_recognised(model_dir):
+    assert is_nnunet_folder(str(model_dir))
+    assert not is_nnunet_folder(str(model_dir / "fold_0"))
+    assert (model_dir / "fold_0" / "checkpoint_final.pth").stat().st_size <= 2 * 1024 * 1024
 
 
 def test_loads_with_name_version_channels(model):
@@ -134,9 +152,9 @@ def test_should_stop_raises_worker_shutting_down(model, visits):
 # --- bad folders: each a copy of the committed one, broken in one way -----------------------------------------------
 
 
-def _copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "Dataset501_OsteoSynth" / MODEL_DIR.name
-    shutil.copytree(MODEL_DIR, folder)
+def _copy(model_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "Dataset501_OsteoSynth" / model_dir.name
+    shutil.copytree(model_dir, folder)
     return folder
 
 
@@ -211,9 +229,9 @@ BAD_FOLDERS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FOLDERS), ids=list(BAD_FOLDERS))
-def test_bad_folder_is_a_segmentation_model_error_naming_what_is_wrong(tmp_path, case):
+def test_bad_folder_is_a_segmentation_model_error_naming_what_is_wrong(model_dir, tmp_path, case):
     breaker, phrases = BAD_FOLDERS[case]
-    folder = _copy(tmp_path)
+    folder = _copy(model_dir, tmp_path)
     breaker(folder)
     with pytest.raises(SegmentationModelError) as raised:
         load_nnunet_folder(str(folder), device=torch.device("cpu"))
@@ -223,19 +241,19 @@ def test_bad_folder_is_a_segmentation_model_error_naming_what_is_wrong(tmp_path,
         assert phrase in message
 
 
-def test_missing_folder_and_unknown_fold(tmp_path):
+def test_missing_folder_and_unknown_fold(model_dir, tmp_path):
     with pytest.raises(SegmentationModelError, match="does not exist"):
         load_nnunet_folder(str(tmp_path / "nowhere"), device=torch.device("cpu"))
     with pytest.raises(SegmentationModelError, match="has no fold_3 folder"):
-        load_nnunet_folder(str(MODEL_DIR), device=torch.device("cpu"), folds=(3,))
+        load_nnunet_folder(str(model_dir), device=torch.device("cpu"), folds=(3,))
     assert not is_nnunet_folder(str(tmp_path / "nowhere"))
 
 
-def test_postprocessing_pkl_is_applied_when_present(tmp_path, model, visits):
+def test_postprocessing_pkl_is_applied_when_present(model_dir, tmp_path, model, visits):
     """nnU-Net's postprocessing.pkl (pp_fns, pp_fn_kwargs) is applied after prediction when the folder has one."""
     from nnunetv2.postprocessing.remove_connected_components import remove_all_but_largest_component_from_segmentation
 
-    folder = _copy(tmp_path)
+    folder = _copy(model_dir, tmp_path)
     with open(folder / "postprocessing.pkl", "wb") as f:
         pickle.dump(([remove_all_but_largest_component_from_segmentation], [{"labels_or_regions": [1]}]), f)
     with_pp = load_nnunet_folder(str(folder), device=torch.device("cpu"))
@@ -248,16 +266,17 @@ def test_postprocessing_pkl_is_applied_when_present(tmp_path, model, visits):
     assert components.max() == (1 if kept.any() else 0)
 
 
-def test_runs_through_the_activity_beside_the_shipped_package(visits, tmp_path):
+def test_runs_through_the_activity_beside_the_shipped_package(worker_env, shipped_model_dir, model_dir, visits, tmp_path):
     """The folder served by a worker with two models, picked by name in the contract input, images read from files
     as the activity reads them; the result passes the contract and records nnU-Net as the runtime."""
     from osteoflow_torch.activity import segment
-    from osteoflow_torch.contract import contract_problems
     from osteoflow_torch.errors import SegmentationInputError
     from osteoflow_torch.server import ModelServer
-    from osteoflow_torch.settings import DEFAULT_MODEL, load_settings
+    from osteoflow_torch.settings import MODELS_VARIABLE, load_settings
 
-    server = ModelServer(load_settings({"OSTEOFLOW_TORCH_DEVICE": "cpu", "OSTEOFLOW_TORCH_MODELS": f"{DEFAULT_MODEL},{MODEL_DIR}"}))
+    server = ModelServer(
+        load_settings({**worker_env, "OSTEOFLOW_TORCH_DEVICE": "cpu", MODELS_VARIABLE: f"{shipped_model_dir},{model_dir}"})
+    )
     nnunet = server.models[1]
     visit = visits[VISITS[0]]
     files = {}
@@ -265,11 +284,16 @@ def test_runs_through_the_activity_beside_the_shipped_package(visits, tmp_path):
         files[modality] = str(tmp_path / f"{modality}.nii.gz")
         sitk.WriteImage(visit[modality], files[modality])
     request = {
-        "contractVersion": 1, "studyId": "UNIT", "pseudonym": VISITS[0][0], "timepoint": VISITS[0][1], "model": nnunet.name,
-        "images": [{"modality": m, "path": p, "sha256": "0" * 64} for m, p in files.items()], "outDir": str(tmp_path / "out"),
+        "contractVersion": 1,
+        "studyId": "UNIT",
+        "pseudonym": VISITS[0][0],
+        "timepoint": VISITS[0][1],
+        "model": nnunet.name,
+        "images": [{"modality": m, "path": p, "sha256": "0" * 64} for m, p in files.items()],
+        "outDir": str(tmp_path / "out"),
     }
     result = segment(request, server)
-    assert contract_problems("result", result) == ""
+    assert server.contract.problems("result", result) == ""
     assert result["model"] == {"name": "nnunet-dataset501_osteosynth-3d_fullres", "version": nnunet.version}
     assert result["runtime"].startswith("torch 2.13.0") and result["runtime"].endswith("+ nnunetv2")
     assert (result["windows"], result["passes"], result["precision"]) == (WINDOWS, WINDOWS, "fp32")

@@ -14,7 +14,9 @@ let dirCount = 0;
 function series(slices: (Partial<SliceSpec> & { position: Vec3 })[], names?: string[]): string {
   const dir = scratch.file(`series${++dirCount}`);
   mkdirSync(dir);
-  slices.forEach((s, i) => writeDicomSlice(path.join(dir, names?.[i] ?? `IM${String(i).padStart(4, '0')}`), { rows: 2, columns: 3, pixels: [0, 1, 2, 3, 4, 5], ...s }));
+  slices.forEach((s, i) =>
+    writeDicomSlice(path.join(dir, names?.[i] ?? `IM${String(i).padStart(4, '0')}`), { rows: 2, columns: 3, pixels: [0, 1, 2, 3, 4, 5], ...s }),
+  );
   return dir;
 }
 
@@ -60,14 +62,21 @@ describe('DICOM series: sorting and geometry', () => {
     const normal: Vec3 = [0, -s30, c30]; // row × col
     const p0: Vec3 = [5, -7, 11];
     const positions = [0, 1, 2].map((k) => p0.map((x, i) => x + 3 * k * normal[i]) as Vec3);
-    const dir = series([2, 0, 1].map((k) => ({ position: positions[k], orientation: [...row, ...col], pixelSpacing: [0.8, 0.6] as [number, number], pixels: tagged(k) })));
+    const dir = series(
+      [2, 0, 1].map((k) => ({ position: positions[k], orientation: [...row, ...col], pixelSpacing: [0.8, 0.6] as [number, number], pixels: tagged(k) })),
+    );
     const v = readDicomSeries(dir);
     expect(v.geometry.spacing[0]).toBe(0.6);
     expect(v.geometry.spacing[1]).toBe(0.8);
     expect(v.geometry.spacing[2]).toBeCloseTo(3, 10);
     [...row, ...col, ...normal].forEach((x, i) => expect(v.geometry.direction[[0, 3, 6, 1, 4, 7, 2, 5, 8][i]]).toBeCloseTo(x, 10));
     // Pixel (column i, row j) of slice k: IPP_k + i · columnSpacing · row + j · rowSpacing · col.
-    for (const [i, j, k] of [[0, 0, 0], [2, 1, 0], [1, 1, 2], [2, 0, 1]]) {
+    for (const [i, j, k] of [
+      [0, 0, 0],
+      [2, 1, 0],
+      [1, 1, 2],
+      [2, 0, 1],
+    ]) {
       const expected = positions[k].map((x, a) => x + i * 0.6 * row[a] + j * 0.8 * col[a]);
       indexToPhysical(v.geometry, i, j, k).forEach((x, a) => expect(x).toBeCloseTo(expected[a], 9));
       expect(v.data[i + 3 * j + 6 * k]).toBe(tagged(k)[i + 3 * j]);
@@ -90,7 +99,13 @@ describe('DICOM series: sorting and geometry', () => {
     const dir = series([0, 1].map((k) => ({ position: at(k), pixels: tagged(k) })));
     writeFileSync(path.join(dir, 'README.txt'), 'notes');
     writeFileSync(path.join(dir, '.DS_Store'), 'x');
-    writeDicomSlice(path.join(dir, 'structures.dcm'), { position: at(9), rows: 2, columns: 3, pixels: [], extra: { PixelData: undefined, Modality: 'RTSTRUCT' } });
+    writeDicomSlice(path.join(dir, 'structures.dcm'), {
+      position: at(9),
+      rows: 2,
+      columns: 3,
+      pixels: [],
+      extra: { PixelData: undefined, Modality: 'RTSTRUCT' },
+    });
     expect(readDicomSeries(dir).geometry.size).toEqual([3, 2, 2]);
   });
 });
@@ -122,13 +137,17 @@ describe('DICOM series: values', () => {
   });
 
   it('reads 8- and 32-bit pixels, implicit VR and big-endian files', () => {
-    expect(Array.from(readDicomSeries(series([{ position: at(0), bitsAllocated: 8, signed: false, pixels: [0, 1, 2, 250, 254, 255] }])).data)).toEqual([0, 1, 2, 250, 254, 255]);
+    expect(Array.from(readDicomSeries(series([{ position: at(0), bitsAllocated: 8, signed: false, pixels: [0, 1, 2, 250, 254, 255] }])).data)).toEqual([
+      0, 1, 2, 250, 254, 255,
+    ]);
     const big = [-100000, 70000, 0, 1, -1, 2 ** 31 - 1];
     const v32 = readDicomSeries(series([{ position: at(0), bitsAllocated: 32, pixels: big }]));
     expect(v32.data).toBeInstanceOf(Int32Array);
     expect(Array.from(v32.data)).toEqual(big);
     for (const transferSyntax of [TS.implicitLittle, TS.explicitBig]) {
-      const v = readDicomSeries(series([0, 1].map((k) => ({ position: at(k), pixels: tagged(k).map((x) => x - 300), transferSyntax, pixelSpacing: [0.5, 0.25] as [number, number] }))));
+      const v = readDicomSeries(
+        series([0, 1].map((k) => ({ position: at(k), pixels: tagged(k).map((x) => x - 300), transferSyntax, pixelSpacing: [0.5, 0.25] as [number, number] }))),
+      );
       expect(Array.from(v.data)).toEqual([...tagged(0), ...tagged(1)].map((x) => x - 300));
       expect(v.geometry.spacing).toEqual([0.25, 0.5, 1]);
     }
@@ -147,7 +166,11 @@ describe('DICOM series: spacing problems', () => {
 
   it('reports inconsistent spacing', () => {
     const dir = series([0, 2.5, 5, 8.5, 11].map((z, k) => ({ position: at(z), pixels: tagged(k) })));
-    expectInputError(() => readDicomSeries(dir), { file: path.join(dir, 'IM0003'), field: 'ImagePositionPatient (0020,0032)', message: /inconsistent spacing: 3\.5 mm/ });
+    expectInputError(() => readDicomSeries(dir), {
+      file: path.join(dir, 'IM0003'),
+      field: 'ImagePositionPatient (0020,0032)',
+      message: /inconsistent spacing: 3\.5 mm/,
+    });
   });
 
   it('accepts irregular spacing when asked, with ITK’s mean spacing', () => {
@@ -195,11 +218,19 @@ describe('DICOM series: bad input', () => {
       { position: at(1), seriesUid: '1.2.3.1', pixels: tagged(1) },
       { position: at(0), seriesUid: '1.2.3.2', modality: 'MR', pixels: tagged(2) },
     ]);
-    expectInputError(() => readDicomSeries(dir), { file: dir, field: 'SeriesInstanceUID (0020,000E)', message: /2 series: 1\.2\.3\.1 \(CT 'test series', 2 files\); 1\.2\.3\.2 \(MR 'test series', 1 files\)/ });
+    expectInputError(() => readDicomSeries(dir), {
+      file: dir,
+      field: 'SeriesInstanceUID (0020,000E)',
+      message: /2 series: 1\.2\.3\.1 \(CT 'test series', 2 files\); 1\.2\.3\.2 \(MR 'test series', 1 files\)/,
+    });
     const mr = readDicomSeries(dir, { seriesInstanceUid: '1.2.3.2' });
     expect(mr.modality).toBe('MR');
     expect(Array.from(mr.data)).toEqual(tagged(2));
-    expectInputError(() => readDicomSeries(dir, { seriesInstanceUid: '9.9' }), { file: dir, field: 'SeriesInstanceUID (0020,000E)', message: /9\.9 is not in the folder/ });
+    expectInputError(() => readDicomSeries(dir, { seriesInstanceUid: '9.9' }), {
+      file: dir,
+      field: 'SeriesInstanceUID (0020,000E)',
+      message: /9\.9 is not in the folder/,
+    });
   });
 
   it('slices of different size or orientation in one series', () => {
@@ -220,7 +251,11 @@ describe('DICOM series: bad input', () => {
     const mf = series([{ position: at(0), extra: { NumberOfFrames: 2 } }]);
     expectInputError(() => readDicomSeries(mf), { file: path.join(mf, 'IM0000'), field: 'NumberOfFrames (0028,0008)', message: /multi-frame/ });
     const jpeg = series([{ position: at(0), transferSyntax: TS.jpegBaseline }]);
-    expectInputError(() => readDicomSeries(jpeg), { file: path.join(jpeg, 'IM0000'), field: 'TransferSyntaxUID (0002,0010)', message: /1\.2\.840\.10008\.1\.2\.4\.50/ });
+    expectInputError(() => readDicomSeries(jpeg), {
+      file: path.join(jpeg, 'IM0000'),
+      field: 'TransferSyntaxUID (0002,0010)',
+      message: /1\.2\.840\.10008\.1\.2\.4\.50/,
+    });
     const rgb = series([{ position: at(0), extra: { SamplesPerPixel: 3 } }]);
     expectInputError(() => readDicomSeries(rgb), { file: path.join(rgb, 'IM0000'), field: 'SamplesPerPixel (0028,0002)' });
     const us = series([{ position: at(0), modality: 'US' }]);
@@ -229,7 +264,11 @@ describe('DICOM series: bad input', () => {
 
   it('Pixel Data shorter than Rows × Columns', () => {
     const dir = series([{ position: at(0), rows: 4, columns: 3, pixels: tagged(0) }]);
-    expectInputError(() => readDicomSeries(dir), { file: path.join(dir, 'IM0000'), field: 'PixelData (7FE0,0010)', message: /Pixel Data holds 12 bytes, 4×3×16 bits need 24/ });
+    expectInputError(() => readDicomSeries(dir), {
+      file: path.join(dir, 'IM0000'),
+      field: 'PixelData (7FE0,0010)',
+      message: /Pixel Data holds 12 bytes, 4×3×16 bits need 24/,
+    });
   });
 
   it('truncated files: inside the pixel data, and inside the header', () => {

@@ -49,7 +49,10 @@ describeWithReferenceData('NIfTI reader on the IBSI digital phantom', ['ibsi/dig
 describe('NIfTI reader: geometry', () => {
   it('uses the qform quaternion: 90° about z, pixdim (2,3,4), offset (10,20,30)', () => {
     const s = Math.SQRT1_2;
-    const p = write('q90.nii', buildNifti({ ...INT16, dim: DIM, pixdim: [1, 2, 3, 4], qformCode: 1, quatern: [0, 0, s], qoffset: [10, 20, 30] }, int16Bytes(VALUES)));
+    const p = write(
+      'q90.nii',
+      buildNifti({ ...INT16, dim: DIM, pixdim: [1, 2, 3, 4], qformCode: 1, quatern: [0, 0, s], qoffset: [10, 20, 30] }, int16Bytes(VALUES)),
+    );
     const v = readNifti(p);
     expect(Array.from(v.data)).toEqual(VALUES);
     // RAS columns: R·diag(2,3,4) with R = [[0,-1,0],[1,0,0],[0,0,1]] → (0,2,0), (-3,0,0), (0,0,4).
@@ -68,8 +71,15 @@ describe('NIfTI reader: geometry', () => {
 
   it('prefers the sform when sform_code > 0, taking spacing from its column norms', () => {
     // sform columns (RAS): (0,0,-1.5), (2,0,0), (0,-2.5,0); a qform saying something else is ignored.
-    const srow: [number[], number[], number[]] = [[0, 2, 0, 5], [0, 0, -2.5, 6], [-1.5, 0, 0, 7]];
-    const p = write('sform.nii', buildNifti({ ...INT16, dim: DIM, pixdim: [1, 9, 9, 9], qformCode: 1, sformCode: 2, quatern: [0, 0, 0], srow }, int16Bytes(VALUES)));
+    const srow: [number[], number[], number[]] = [
+      [0, 2, 0, 5],
+      [0, 0, -2.5, 6],
+      [-1.5, 0, 0, 7],
+    ];
+    const p = write(
+      'sform.nii',
+      buildNifti({ ...INT16, dim: DIM, pixdim: [1, 9, 9, 9], qformCode: 1, sformCode: 2, quatern: [0, 0, 0], srow }, int16Bytes(VALUES)),
+    );
     const g = readNifti(p).geometry;
     expectClose(g.spacing, [1.5, 2, 2.5]);
     // LPS columns: (0,0,-1), (-1,0,0), (0,1,0).
@@ -78,8 +88,15 @@ describe('NIfTI reader: geometry', () => {
   });
 
   it('falls back to the qform when the sform has skew', () => {
-    const srow: [number[], number[], number[]] = [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
-    const p = write('skew.nii', buildNifti({ ...INT16, dim: DIM, pixdim: [1, 1, 1, 1], qformCode: 1, sformCode: 1, quatern: [0, 0, 0], qoffset: [1, 2, 3], srow }, int16Bytes(VALUES)));
+    const srow: [number[], number[], number[]] = [
+      [1, 1, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
+    const p = write(
+      'skew.nii',
+      buildNifti({ ...INT16, dim: DIM, pixdim: [1, 1, 1, 1], qformCode: 1, sformCode: 1, quatern: [0, 0, 0], qoffset: [1, 2, 3], srow }, int16Bytes(VALUES)),
+    );
     const g = readNifti(p).geometry;
     expectClose(g.direction, [-1, 0, 0, 0, -1, 0, 0, 0, 1]);
     expectClose(g.origin, [-1, -2, 3]);
@@ -103,14 +120,21 @@ describe('NIfTI reader: geometry', () => {
 
 describe('NIfTI reader: byte order, versions, types, scaling', () => {
   it('detects a big-endian file', () => {
-    const p = write('be.nii', buildNifti({ ...INT16, littleEndian: false, dim: DIM, pixdim: [1, 2, 2, 2], qformCode: 1, quatern: [0, 0, 0] }, int16Bytes(VALUES, false)));
+    const p = write(
+      'be.nii',
+      buildNifti({ ...INT16, littleEndian: false, dim: DIM, pixdim: [1, 2, 2, 2], qformCode: 1, quatern: [0, 0, 0] }, int16Bytes(VALUES, false)),
+    );
     const v = readNifti(p);
     expect(Array.from(v.data)).toEqual(VALUES);
     expect(v.geometry.spacing).toEqual([2, 2, 2]);
   });
 
   it('reads NIfTI-2 (64-bit dims, double fields), plain and gzipped', () => {
-    const srow: [number[], number[], number[]] = [[-0.1, 0, 0, 1.25], [0, -0.2, 0, 2.5], [0, 0, 0.3, -3.75]];
+    const srow: [number[], number[], number[]] = [
+      [-0.1, 0, 0, 1.25],
+      [0, -0.2, 0, 2.5],
+      [0, 0, 0.3, -3.75],
+    ];
     const bytes = buildNifti({ version: 2, ...INT16, dim: DIM, sformCode: 1, srow }, int16Bytes(VALUES));
     for (const p of [write('v2.nii', bytes), write('v2.nii.gz', gzipSync(bytes))]) {
       const v = readImage(p);
@@ -167,7 +191,10 @@ describe('NIfTI reader: byte order, versions, types, scaling', () => {
   });
 
   it('leaves the data unscaled when scl_slope is 0, or slope 1 and intercept 0', () => {
-    for (const [slope, inter] of [[0, 5], [1, 0]]) {
+    for (const [slope, inter] of [
+      [0, 5],
+      [1, 0],
+    ]) {
       const v = readNifti(write(`noscl${slope}.nii`, buildNifti({ ...INT16, dim: DIM, sclSlope: slope, sclInter: inter }, int16Bytes(VALUES))));
       expect(v.data).toBeInstanceOf(Int16Array);
       expect(Array.from(v.data)).toEqual(VALUES);
@@ -229,7 +256,11 @@ describe('NIfTI reader: bad input', () => {
   });
 
   it('an sform with skew and no qform', () => {
-    const srow: [number[], number[], number[]] = [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
+    const srow: [number[], number[], number[]] = [
+      [1, 1, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
     const p = write('skewonly.nii', buildNifti({ ...INT16, dim: DIM, sformCode: 1, srow }, int16Bytes(VALUES)));
     expectInputError(() => readNifti(p), { file: p, field: 'srow', message: /skew/ });
   });

@@ -13,7 +13,17 @@ function rotation(axis: [number, number, number], angle: number): Mat3 {
   const c = Math.cos(angle);
   const s = Math.sin(angle);
   const t = 1 - c;
-  return [t * x * x + c, t * x * y - s * z, t * x * z + s * y, t * x * y + s * z, t * y * y + c, t * y * z - s * x, t * x * z - s * y, t * y * z + s * x, t * z * z + c];
+  return [
+    t * x * x + c,
+    t * x * y - s * z,
+    t * x * z + s * y,
+    t * x * y + s * z,
+    t * y * y + c,
+    t * y * z - s * x,
+    t * x * z - s * y,
+    t * y * z + s * x,
+    t * z * z + c,
+  ];
 }
 
 function expectGeometryClose(actual: Geometry, expected: Geometry, tol = 1e-5): void {
@@ -52,7 +62,10 @@ describe('NIfTI writer', () => {
   const geometries: [string, Geometry][] = [
     ['oblique', { size: [3, 4, 5], spacing: [0.7, 1.3, 2.9], origin: [-101.5, 33.25, 7], direction: rotation([1, 2, 3], 0.4) }],
     ['left-handed (flipped z)', { size: [3, 4, 5], spacing: [1, 1, 3], origin: [1, 2, 3], direction: [1, 0, 0, 0, -1, 0, 0, 0, -1] }],
-    ['180° about x', { size: [3, 4, 5], spacing: [1, 2, 3], origin: [0, 0, 0], direction: [1, 0, 0, 0, -1, 0, 0, 0, -1].map((x, i) => (i === 8 ? 1 : x)) as Mat3 }],
+    [
+      '180° about x',
+      { size: [3, 4, 5], spacing: [1, 2, 3], origin: [0, 0, 0], direction: [1, 0, 0, 0, -1, 0, 0, 0, -1].map((x, i) => (i === 8 ? 1 : x)) as Mat3 },
+    ],
   ];
 
   it.each(geometries)('round-trips a %s geometry through .nii and .nii.gz', (_name, geometry) => {
@@ -104,10 +117,17 @@ describe('NIfTI writer', () => {
 
   it('rejects data whose length does not match the geometry', () => {
     const p = file('bad.nii');
-    expectInputError(() => writeNifti(p, { geometry: { size: [2, 2, 2], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] }, data: new Uint8Array(7) }), {
-      file: p,
-      field: 'data',
-      message: /7 voxels/,
-    });
+    expectInputError(
+      () =>
+        writeNifti(p, {
+          geometry: { size: [2, 2, 2], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] },
+          data: new Uint8Array(7),
+        }),
+      {
+        file: p,
+        field: 'data',
+        message: /7 voxels/,
+      },
+    );
   });
 });

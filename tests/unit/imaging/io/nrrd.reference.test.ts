@@ -7,7 +7,9 @@ import type { VoxelArray } from '../../../../imaging/image';
 import { baselineDiagnostics, parseTuple } from './support/baselineDiagnostics';
 
 function sha1(data: VoxelArray): string {
-  return createHash('sha1').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+  return createHash('sha1')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex');
 }
 
 const IMAGE_CASES = ['brain1', 'brain2', 'breast1'];

@@ -89,7 +89,15 @@ describe('NRRD reader: encodings, byte order, types', () => {
   it('reads ascii and hex encodings', () => {
     const pa = writeNrrd('a.nrrd', ['type: float', ...LPS_2x3x2, 'encoding: ascii'], Buffer.from('1 2.5 -3\n4 5 6\n7 8 9 10 11 12\n'));
     expect(Array.from(readNrrd(pa).data)).toEqual([1, 2.5, -3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    const ph = writeNrrd('h.nrrd', ['type: short', ...LPS_2x3x2, 'endian: big', 'encoding: hex'], Buffer.from(bytesOf(VALUES, 'i16', false).toString('hex').replace(/(.{8})/g, '$1\n')));
+    const ph = writeNrrd(
+      'h.nrrd',
+      ['type: short', ...LPS_2x3x2, 'endian: big', 'encoding: hex'],
+      Buffer.from(
+        bytesOf(VALUES, 'i16', false)
+          .toString('hex')
+          .replace(/(.{8})/g, '$1\n'),
+      ),
+    );
     expect(Array.from(readNrrd(ph).data)).toEqual(VALUES);
   });
 
@@ -97,7 +105,10 @@ describe('NRRD reader: encodings, byte order, types', () => {
     mkdirSync(file('sub/data'), { recursive: true });
     writeFileSync(file('sub/data/vol.raw.gz'), gzipSync(Buffer.concat([Buffer.alloc(3), bytesOf(UNSIGNED, 'u16')])));
     const p = file('sub/vol.nhdr');
-    writeFileSync(p, ['NRRD0005', 'type: ushort', ...LPS_2x3x2, 'endian: little', 'encoding: gzip', 'byte skip: 3', 'data file: data/vol.raw.gz', ''].join('\n'));
+    writeFileSync(
+      p,
+      ['NRRD0005', 'type: ushort', ...LPS_2x3x2, 'endian: little', 'encoding: gzip', 'byte skip: 3', 'data file: data/vol.raw.gz', ''].join('\n'),
+    );
     expect(Array.from(readImage(p).data)).toEqual(UNSIGNED);
     writeFileSync(file('sub/data/lines.raw'), Buffer.concat([Buffer.from('junk line\nsecond\n'), bytesOf(VALUES, 'i16')]));
     const q = file('sub/lines.nhdr');
@@ -125,7 +136,19 @@ describe('NRRD reader: geometry', () => {
   const data = bytesOf(UNSIGNED, 'u8');
 
   it('converts a RAS space to LPS by negating x and y of directions and origin', () => {
-    const p = writeNrrd('ras.nrrd', ['type: uchar', 'dimension: 3', 'space: right-anterior-superior', 'sizes: 2 3 2', 'space directions: (-1.5,0,0) (0,2,0) (0,0,3)', 'space origin: (10,20,30)', 'encoding: raw'], data);
+    const p = writeNrrd(
+      'ras.nrrd',
+      [
+        'type: uchar',
+        'dimension: 3',
+        'space: right-anterior-superior',
+        'sizes: 2 3 2',
+        'space directions: (-1.5,0,0) (0,2,0) (0,0,3)',
+        'space origin: (10,20,30)',
+        'encoding: raw',
+      ],
+      data,
+    );
     const g = readNrrd(p).geometry;
     expect(g.spacing).toEqual([1.5, 2, 3]);
     // RAS (-1.5,0,0) → LPS (1.5,0,0); RAS (0,2,0) → LPS (0,-2,0); RAS origin (10,20,30) → LPS (-10,-20,30).
@@ -134,7 +157,11 @@ describe('NRRD reader: geometry', () => {
   });
 
   it('converts LAS by negating y only', () => {
-    const p = writeNrrd('las.nrrd', ['type: uchar', 'dimension: 3', 'space: LAS', 'sizes: 2 3 2', 'space directions: (1,0,0) (0,1,0) (0,0,1)', 'space origin: (1,2,3)', 'encoding: raw'], data);
+    const p = writeNrrd(
+      'las.nrrd',
+      ['type: uchar', 'dimension: 3', 'space: LAS', 'sizes: 2 3 2', 'space directions: (1,0,0) (0,1,0) (0,0,1)', 'space origin: (1,2,3)', 'encoding: raw'],
+      data,
+    );
     const g = readNrrd(p).geometry;
     expect(g.direction).toEqual([1, 0, 0, 0, -1, 0, 0, 0, 1]);
     expect(g.origin).toEqual([1, -2, 3]);
@@ -142,7 +169,11 @@ describe('NRRD reader: geometry', () => {
 
   it('takes spacing as the norm of each space direction and direction as the normalised columns', () => {
     // Axis 0 steps (3,4,0) → 5 mm along (0.6,0.8,0); axis 1 steps (-0.8,0.6,0) → 1 mm; axis 2 steps (0,0,-2.5).
-    const p = writeNrrd('oblique.nrrd', ['type: uchar', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (3,4,0) (-0.8, 0.6, 0) (0,0,-2.5)', 'encoding: raw'], data);
+    const p = writeNrrd(
+      'oblique.nrrd',
+      ['type: uchar', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (3,4,0) (-0.8, 0.6, 0) (0,0,-2.5)', 'encoding: raw'],
+      data,
+    );
     const g = readNrrd(p).geometry;
     expect(g.spacing[0]).toBeCloseTo(5, 14);
     expect(g.spacing[1]).toBeCloseTo(1, 14);
@@ -153,7 +184,11 @@ describe('NRRD reader: geometry', () => {
   });
 
   it('reads a 2D image in 3D space as one slice whose normal is the cross product', () => {
-    const p = writeNrrd('2d.nrrd', ['type: uchar', 'dimension: 2', 'space: LPS', 'sizes: 4 3', 'space directions: (0,2,0) (0,0,2)', 'space origin: (5,6,7)', 'encoding: raw'], data);
+    const p = writeNrrd(
+      '2d.nrrd',
+      ['type: uchar', 'dimension: 2', 'space: LPS', 'sizes: 4 3', 'space directions: (0,2,0) (0,0,2)', 'space origin: (5,6,7)', 'encoding: raw'],
+      data,
+    );
     const g = readNrrd(p).geometry;
     expect(g.size).toEqual([4, 3, 1]);
     expect(g.spacing).toEqual([2, 2, 1]);
@@ -161,7 +196,19 @@ describe('NRRD reader: geometry', () => {
   });
 
   it('drops a non-spatial axis of size 1 (vector kind)', () => {
-    const p = writeNrrd('4d.nrrd', ['type: uchar', 'dimension: 4', 'space: LPS', 'sizes: 1 2 3 2', 'kinds: vector domain domain domain', 'space directions: none (1,0,0) (0,1,0) (0,0,1)', 'encoding: raw'], data);
+    const p = writeNrrd(
+      '4d.nrrd',
+      [
+        'type: uchar',
+        'dimension: 4',
+        'space: LPS',
+        'sizes: 1 2 3 2',
+        'kinds: vector domain domain domain',
+        'space directions: none (1,0,0) (0,1,0) (0,0,1)',
+        'encoding: raw',
+      ],
+      data,
+    );
     const v = readNrrd(p);
     expect(v.geometry.size).toEqual([2, 3, 2]);
     expect(Array.from(v.data)).toEqual(UNSIGNED);
@@ -238,17 +285,29 @@ describe('NRRD reader: bad input', () => {
   });
 
   it('unreadable space directions', () => {
-    const p = writeNrrd('baddirs.nrrd', ['type: short', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (1,0) (0,1,0) (0,0,1)', 'endian: little', 'encoding: raw'], good);
+    const p = writeNrrd(
+      'baddirs.nrrd',
+      ['type: short', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (1,0) (0,1,0) (0,0,1)', 'endian: little', 'encoding: raw'],
+      good,
+    );
     expectInputError(() => readNrrd(p), { file: p, field: 'space directions' });
   });
 
   it('a zero-length space direction', () => {
-    const p = writeNrrd('zerodir.nrrd', ['type: short', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (0,0,0) (0,1,0) (0,0,1)', 'endian: little', 'encoding: raw'], good);
+    const p = writeNrrd(
+      'zerodir.nrrd',
+      ['type: short', 'dimension: 3', 'space: LPS', 'sizes: 2 3 2', 'space directions: (0,0,0) (0,1,0) (0,0,1)', 'endian: little', 'encoding: raw'],
+      good,
+    );
     expectInputError(() => readNrrd(p), { file: p, field: 'space directions', message: /zero or invalid length/ });
   });
 
   it('a multi-component image', () => {
-    const p = writeNrrd('vector.nrrd', ['type: uchar', 'dimension: 4', 'space: LPS', 'sizes: 3 2 2 1', 'space directions: none (1,0,0) (0,1,0) (0,0,1)', 'encoding: raw'], bytesOf(UNSIGNED, 'u8'));
+    const p = writeNrrd(
+      'vector.nrrd',
+      ['type: uchar', 'dimension: 4', 'space: LPS', 'sizes: 3 2 2 1', 'space directions: none (1,0,0) (0,1,0) (0,0,1)', 'encoding: raw'],
+      bytesOf(UNSIGNED, 'u8'),
+    );
     expectInputError(() => readNrrd(p), { file: p, field: 'sizes', message: /multi-component/ });
   });
 

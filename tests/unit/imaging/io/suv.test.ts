@@ -83,8 +83,17 @@ describe('PET SUVbw', () => {
   });
 
   it('prefers RadiopharmaceuticalStartDateTime, across midnight', () => {
-    const info = [{ RadionuclideTotalDose: DOSE, RadionuclideHalfLife: F18_HALF_LIFE, RadiopharmaceuticalStartTime: '090000', RadiopharmaceuticalStartDateTime: '20240104233000' }];
-    const v = readDicomSeries(petSeries([{ acquisitionTime: '003000' }], { SeriesDate: '20240105', SeriesTime: '003000', RadiopharmaceuticalInformationSequence: info }));
+    const info = [
+      {
+        RadionuclideTotalDose: DOSE,
+        RadionuclideHalfLife: F18_HALF_LIFE,
+        RadiopharmaceuticalStartTime: '090000',
+        RadiopharmaceuticalStartDateTime: '20240104233000',
+      },
+    ];
+    const v = readDicomSeries(
+      petSeries([{ acquisitionTime: '003000' }], { SeriesDate: '20240105', SeriesTime: '003000', RadiopharmaceuticalInformationSequence: info }),
+    );
     expect(v.data[0]).toBeCloseTo(suv(500, 3600), 6);
   });
 
@@ -110,9 +119,18 @@ describe('PET SUVbw', () => {
       [{ DecayCorrection: undefined }, 'DecayCorrection (0054,1102)'],
       [{ PatientWeight: undefined }, 'PatientWeight (0010,1030)'],
       [{ PatientWeight: 0 }, 'PatientWeight (0010,1030)'],
-      [{ RadiopharmaceuticalInformationSequence: [{ RadionuclideHalfLife: F18_HALF_LIFE, RadiopharmaceuticalStartTime: '100000' }] }, 'RadionuclideTotalDose (0018,1074)'],
-      [{ RadiopharmaceuticalInformationSequence: [{ RadionuclideTotalDose: DOSE, RadiopharmaceuticalStartTime: '100000' }] }, 'RadionuclideHalfLife (0018,1075)'],
-      [{ RadiopharmaceuticalInformationSequence: [{ RadionuclideTotalDose: DOSE, RadionuclideHalfLife: F18_HALF_LIFE }] }, 'RadiopharmaceuticalStartTime (0018,1072)'],
+      [
+        { RadiopharmaceuticalInformationSequence: [{ RadionuclideHalfLife: F18_HALF_LIFE, RadiopharmaceuticalStartTime: '100000' }] },
+        'RadionuclideTotalDose (0018,1074)',
+      ],
+      [
+        { RadiopharmaceuticalInformationSequence: [{ RadionuclideTotalDose: DOSE, RadiopharmaceuticalStartTime: '100000' }] },
+        'RadionuclideHalfLife (0018,1075)',
+      ],
+      [
+        { RadiopharmaceuticalInformationSequence: [{ RadionuclideTotalDose: DOSE, RadionuclideHalfLife: F18_HALF_LIFE }] },
+        'RadiopharmaceuticalStartTime (0018,1072)',
+      ],
       [{ SeriesTime: undefined }, 'SeriesDate/SeriesTime (0008,0021/0031)'],
     ];
     for (const [common, field] of cases) {

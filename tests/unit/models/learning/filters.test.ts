@@ -27,9 +27,31 @@ describe('ICC(3,1)', () => {
   });
 
   it('names the feature with ragged or non-finite ratings; drops a constant feature', () => {
-    expect(() => robustnessFilter({ glcm_Contrast: [[1, 2, 3], [1, 2]] })).toThrow(/feature 'glcm_Contrast': row 1 has 2 ratings/);
-    expect(() => robustnessFilter({ glcm_Contrast: [[1, NaN], [1, 2]] })).toThrow(/feature 'glcm_Contrast' row 0: value at index 1 is NaN/);
-    expect(robustnessFilter({ flat: [[2, 2], [2, 2], [2, 2]] }).dropped).toEqual(['flat']);
+    expect(() =>
+      robustnessFilter({
+        glcm_Contrast: [
+          [1, 2, 3],
+          [1, 2],
+        ],
+      }),
+    ).toThrow(/feature 'glcm_Contrast': row 1 has 2 ratings/);
+    expect(() =>
+      robustnessFilter({
+        glcm_Contrast: [
+          [1, NaN],
+          [1, 2],
+        ],
+      }),
+    ).toThrow(/feature 'glcm_Contrast' row 0: value at index 1 is NaN/);
+    expect(
+      robustnessFilter({
+        flat: [
+          [2, 2],
+          [2, 2],
+          [2, 2],
+        ],
+      }).dropped,
+    ).toEqual(['flat']);
   });
 });
 
@@ -43,7 +65,11 @@ describe('Spearman correlation and the redundancy filter', () => {
     const data = fromRows(rd.names, rd.x);
     data.columns.forEach((a, i) => data.columns.forEach((b, j) => expectClose(spearman(a, b), python.redundancy.rho[i][j], 1e-13)));
     const rel = relevanceScores(data, rd.labels);
-    expectAllClose(rd.names.map((n) => rel[n]), python.redundancy.f, 1e-12);
+    expectAllClose(
+      rd.names.map((n) => rel[n]),
+      python.redundancy.f,
+      1e-12,
+    );
   });
 
   it('drops the less relevant of each pair with |ρ| > 0.9', () => {
@@ -60,7 +86,14 @@ describe('Spearman correlation and the redundancy filter', () => {
   });
 
   it('names a feature without a relevance score', () => {
-    const data = fromRows(['a', 'b'], [[1, 2], [2, 1], [3, 5]]);
+    const data = fromRows(
+      ['a', 'b'],
+      [
+        [1, 2],
+        [2, 1],
+        [3, 5],
+      ],
+    );
     expect(() => redundancyFilter(data, { a: 1 })).toThrow(/feature 'b': has no relevance score/);
   });
 
@@ -92,7 +125,14 @@ describe('mRMR (F-statistic / mean |r| quotient)', () => {
 
 describe('standardiser', () => {
   it('is fitted on training rows only and applied unchanged to other rows', () => {
-    const train = fromRows(['x', 'y'], [[1, 10], [2, 10], [3, 10]]);
+    const train = fromRows(
+      ['x', 'y'],
+      [
+        [1, 10],
+        [2, 10],
+        [3, 10],
+      ],
+    );
     const scaler = fitStandardiser(train);
     expect(scaler.means).toEqual([2, 10]);
     expectClose(scaler.scales[0], Math.sqrt(2 / 3), 1e-15); // population SD, as sklearn StandardScaler
@@ -104,7 +144,15 @@ describe('standardiser', () => {
   });
 
   it('names a feature missing at prediction time', () => {
-    const scaler = fitStandardiser(fromRows(['x', 'y'], [[1, 2], [3, 4]]));
+    const scaler = fitStandardiser(
+      fromRows(
+        ['x', 'y'],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    );
     expect(() => standardise(scaler, fromRows(['x'], [[1]]))).toThrow(/feature 'y': missing from the data/);
     expect(() => fromRecords(['x', 'y'], [{ x: 1, y: 2 }, { x: 2 }])).toThrow(/feature 'y': missing in row 1/);
     expect(() => fromRecords(['x'], [{ x: NaN }])).toThrow(/feature 'x': value NaN in row 0/);

@@ -42,7 +42,12 @@ describe('trainModel', () => {
   it('refuses too few labelled patients and a single class', () => {
     const few = selectRows(data, [0, 1, 2, 3, 4, 5, 6, 7]);
     expect(() => trainModel(few, g.labels.slice(0, 8))).toThrow(/labels: too few labelled patients/);
-    expect(() => trainModel(data, g.labels.map(() => 1))).toThrow(/labels: a single class/);
+    expect(() =>
+      trainModel(
+        data,
+        g.labels.map(() => 1),
+      ),
+    ).toThrow(/labels: a single class/);
     expect(() => trainModel(data, g.labels.slice(1))).toThrow(/labels: 99 labels for 100 rows/);
   });
 });
@@ -75,18 +80,21 @@ describe('nested cross-validation', () => {
   });
 
   it('needs enough patients of each class for both CV levels', () => {
-    expect(() => nestedCrossValidation(selectRows(data, Array.from({ length: 12 }, (_, i) => i)), g.labels.slice(0, 12))).toThrow(
-      /too few labelled patients: \d+ events and \d+ non-events \(at least 7 of each needed\)/,
-    );
+    expect(() =>
+      nestedCrossValidation(
+        selectRows(
+          data,
+          Array.from({ length: 12 }, (_, i) => i),
+        ),
+        g.labels.slice(0, 12),
+      ),
+    ).toThrow(/too few labelled patients: \d+ events and \d+ non-events \(at least 7 of each needed\)/);
   });
 });
 
 describe('nomogram', () => {
   const [intercept, age, marker, volume] = r.nomogram.coefficients;
-  const nomogram = buildNomogram(
-    { intercept, coefficients: { age, marker, volume }, values: inputs.nomogram.axisValues },
-    inputs.nomogram.probabilities,
-  );
+  const nomogram = buildNomogram({ intercept, coefficients: { age, marker, volume }, values: inputs.nomogram.axisValues }, inputs.nomogram.probabilities);
 
   it('scores each axis as rms nomogram() does (0–100 for the widest predictor)', () => {
     const points = Object.fromEntries(nomogram.axes.map((a) => [a.name, a.ticks.map((t) => t.points)]));

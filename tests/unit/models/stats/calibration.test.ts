@@ -40,7 +40,11 @@ describe('Hosmer–Lemeshow', () => {
     const h = hosmerLemeshow(s.probability, s.labels, 10);
     const ref = r.hosmerLemeshow;
     expect(h.groups.map((g) => g.observedEvents)).toEqual(ref.observedEvents);
-    expectAllClose(h.groups.map((g) => g.expectedEvents), ref.expectedEvents, 1e-12);
+    expectAllClose(
+      h.groups.map((g) => g.expectedEvents),
+      ref.expectedEvents,
+      1e-12,
+    );
     expectClose(h.statistic, ref.statistic, 1e-10);
     expect(h.degreesOfFreedom).toBe(ref.df);
     expect(Math.abs(h.p / ref.p - 1)).toBeLessThan(1e-8);
@@ -51,10 +55,26 @@ describe('decision-curve net benefit', () => {
   const points = netBenefit(s.probability, s.labels, s.thresholds);
   it('matches dcurves dca for the model, treat-all and treat-none', () => {
     const ref = python.netBenefit;
-    expectAllClose(points.map((p) => p.threshold), ref.model.thresholds, 1e-12);
-    expectAllClose(points.map((p) => p.model), ref.model.netBenefit, 1e-12);
-    expectAllClose(points.map((p) => p.treatAll), ref.all.netBenefit, 1e-12);
-    expectAllClose(points.map((p) => p.treatNone), ref.none.netBenefit, 1e-12);
+    expectAllClose(
+      points.map((p) => p.threshold),
+      ref.model.thresholds,
+      1e-12,
+    );
+    expectAllClose(
+      points.map((p) => p.model),
+      ref.model.netBenefit,
+      1e-12,
+    );
+    expectAllClose(
+      points.map((p) => p.treatAll),
+      ref.all.netBenefit,
+      1e-12,
+    );
+    expectAllClose(
+      points.map((p) => p.treatNone),
+      ref.none.netBenefit,
+      1e-12,
+    );
   });
 
   it('gives treat-all as prevalence − (1 − prevalence)·pt/(1 − pt) (Vickers & Elkin 2006), by hand', () => {
@@ -68,7 +88,10 @@ describe('decision-curve net benefit', () => {
 describe('unpenalised logistic regression (Newton–Raphson)', () => {
   it('matches statsmodels Logit and rms lrm on the nomogram data', () => {
     const x = inputs.nomogram.x;
-    const fit = fitLogistic([0, 1, 2].map((j) => x.map((row) => row[j])), inputs.nomogram.labels);
+    const fit = fitLogistic(
+      [0, 1, 2].map((j) => x.map((row) => row[j])),
+      inputs.nomogram.labels,
+    );
     expectClose(fit.intercept, python.nomogramLogit.intercept, 1e-9);
     expectAllClose(fit.coefficients, python.nomogramLogit.coefficients, 1e-9);
     expectAllClose([fit.intercept, ...fit.coefficients], r.nomogram.coefficients, 1e-8);

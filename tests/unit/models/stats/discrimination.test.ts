@@ -26,9 +26,21 @@ describe('AUC (Mann–Whitney)', () => {
 
   it('gives the ROC points of scikit-learn roc_curve(drop_intermediate=False) (training rows)', () => {
     const points = rocCurve(s.scoreA.slice(0, s.trainRows), s.labels.slice(0, s.trainRows)).slice(1);
-    expectAllClose(points.map((p) => p.threshold), python.scored.rocTrainA.thresholds, 1e-12);
-    expectAllClose(points.map((p) => p.truePositiveRate), python.scored.rocTrainA.tpr, 1e-14);
-    expectAllClose(points.map((p) => p.falsePositiveRate), python.scored.rocTrainA.fpr, 1e-14);
+    expectAllClose(
+      points.map((p) => p.threshold),
+      python.scored.rocTrainA.thresholds,
+      1e-12,
+    );
+    expectAllClose(
+      points.map((p) => p.truePositiveRate),
+      python.scored.rocTrainA.tpr,
+      1e-14,
+    );
+    expectAllClose(
+      points.map((p) => p.falsePositiveRate),
+      python.scored.rocTrainA.fpr,
+      1e-14,
+    );
   });
 });
 

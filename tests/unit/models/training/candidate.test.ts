@@ -64,8 +64,12 @@ describe('trainCandidate', () => {
   });
 
   it('refuses a model.json that cannot be scored, naming the field', () => {
-    expect(() => parseArtifact({ ...delta.artifact, coefficients: [1] }, 'm@3')).toThrow(`coefficients: m@3 is not a usable model artifact: expected ${delta.artifact.features.length} numbers`);
-    expect(() => parseArtifact({ ...delta.artifact, format: 'pickle' }, 'm@3')).toThrow(/format: m@3 is not a usable model artifact: expected 'osteoflow-logistic\/1', got "pickle"/);
+    expect(() => parseArtifact({ ...delta.artifact, coefficients: [1] }, 'm@3')).toThrow(
+      `coefficients: m@3 is not a usable model artifact: expected ${delta.artifact.features.length} numbers`,
+    );
+    expect(() => parseArtifact({ ...delta.artifact, format: 'pickle' }, 'm@3')).toThrow(
+      /format: m@3 is not a usable model artifact: expected 'osteoflow-logistic\/1', got "pickle"/,
+    );
   });
 
   it('refuses a kind with no features in the dataset', () => {

@@ -141,15 +141,17 @@ describe('diagnostics and provenance', () => {
       return inA || inB || inC ? 1 : 0;
     });
     const shifted = { ...blobs, geometry: grid([12, 12, 12], [2, 2, 2], [-10, 0, 5]) };
-    const { diagnostics } = extractSync(volumeOf(Float64Array, shifted.geometry, () => 1), shifted, { featureClass: { shape: ['VoxelVolume'] } });
+    const { diagnostics } = extractSync(
+      volumeOf(Float64Array, shifted.geometry, () => 1),
+      shifted,
+      { featureClass: { shape: ['VoxelVolume'] } },
+    );
     expect(diagnostics['diagnostics_Mask-original_BoundingBox']).toEqual([1, 1, 1, 9, 4, 4]);
     expect(diagnostics['diagnostics_Mask-original_VoxelNum']).toBe(24);
     expect(diagnostics['diagnostics_Mask-original_VolumeNum']).toBe(2);
     const com = [(1.5 + 3.5 + 8.5) / 3, (1.5 + 3.5 + 1.5) / 3, (1.5 + 3.5 + 1.5) / 3];
     expect(diagnostics['diagnostics_Mask-original_CenterOfMassIndex']).toEqual(com.map((c) => expect.closeTo(c, 12)));
-    expect(diagnostics['diagnostics_Mask-original_CenterOfMass']).toEqual(
-      [-10 + 2 * com[0], 2 * com[1], 5 + 2 * com[2]].map((c) => expect.closeTo(c, 12)),
-    );
+    expect(diagnostics['diagnostics_Mask-original_CenterOfMass']).toEqual([-10 + 2 * com[0], 2 * com[1], 5 + 2 * com[2]].map((c) => expect.closeTo(c, 12)));
   });
 
   it('additionalInfo: false keeps only the provenance entries', () => {

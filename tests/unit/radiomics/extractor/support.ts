@@ -21,10 +21,5 @@ export function volumeOf<T extends Float64Array | Int16Array | Uint8Array | Floa
 
 /** Label map with `label` inside the box [lo, hi] (inclusive), 0 elsewhere. */
 export function boxMask(geometry: Geometry, lo: Vec3, hi: Vec3, label = 1, source = 'mask.nrrd'): Volume<Uint8Array> {
-  return volumeOf(
-    Uint8Array,
-    geometry,
-    (x, y, z) => (x >= lo[0] && x <= hi[0] && y >= lo[1] && y <= hi[1] && z >= lo[2] && z <= hi[2] ? label : 0),
-    source,
-  );
+  return volumeOf(Uint8Array, geometry, (x, y, z) => (x >= lo[0] && x <= hi[0] && y >= lo[1] && y <= hi[1] && z >= lo[2] && z <= hi[2] ? label : 0), source);
 }

@@ -97,13 +97,37 @@ it('scaled intensity filters refuse an all-zero image (they divide by its larges
 
 it('every filter feeds every enabled class, named <imageType>_<class>_<Feature>', () => {
   const { features } = extractSync(image, mask, {
-    imageType: { Original: {}, LoG: { sigma: [2.0] }, Wavelet: {}, Square: {}, SquareRoot: {}, Logarithm: {}, Exponential: {}, Gradient: {}, LBP2D: { binWidth: 1 } },
+    imageType: {
+      Original: {},
+      LoG: { sigma: [2.0] },
+      Wavelet: {},
+      Square: {},
+      SquareRoot: {},
+      Logarithm: {},
+      Exponential: {},
+      Gradient: {},
+      LBP2D: { binWidth: 1 },
+    },
     featureClass: { firstorder: ['Mean'], glcm: ['Contrast'], ngtdm: ['Busyness'] },
   });
   const images = [...new Set(Object.keys(features).map((k) => k.split('_')[0]))];
   expect(images).toEqual([
-    'original', 'log-sigma-2-0-mm-3D', 'wavelet-LLH', 'wavelet-LHL', 'wavelet-LHH', 'wavelet-HLL', 'wavelet-HLH', 'wavelet-HHL',
-    'wavelet-HHH', 'wavelet-LLL', 'square', 'squareroot', 'logarithm', 'exponential', 'gradient', 'lbp-2D',
+    'original',
+    'log-sigma-2-0-mm-3D',
+    'wavelet-LLH',
+    'wavelet-LHL',
+    'wavelet-LHH',
+    'wavelet-HLL',
+    'wavelet-HLH',
+    'wavelet-HHL',
+    'wavelet-HHH',
+    'wavelet-LLL',
+    'square',
+    'squareroot',
+    'logarithm',
+    'exponential',
+    'gradient',
+    'lbp-2D',
   ]);
   expect(Object.keys(features)).toHaveLength(16 * 3);
   expect(Object.keys(features)).toContain('wavelet-LLH_glcm_Contrast');

@@ -28,12 +28,15 @@ describe('LoG', () => {
     const c = image.geometry.size.map((n) => (n - 1) / 2) as Vec3;
     const value = logImage(image, sigma, { lower: c, upper: c }).image.data[0];
     const t = s * s + sigma * sigma;
-    const expected = (-3 * 1000 * sigma * sigma * (s * s / t) ** 1.5) / t;
+    const expected = (-3 * 1000 * sigma * sigma * ((s * s) / t) ** 1.5) / t;
     expect(Math.abs(value / expected - 1)).toBeLessThan(0.012);
   });
 
   it('is zero on a constant image and sigma² · 6a on a quadratic a·r² away from the borders', () => {
-    const flat = logImage(volume([9, 9, 9], () => 42), 1.5).image.data;
+    const flat = logImage(
+      volume([9, 9, 9], () => 42),
+      1.5,
+    ).image.data;
     expect(Math.max(...Array.from(flat, Math.abs))).toBeLessThan(1e-9);
     // ∇²(a·r²) = 6a everywhere; smoothing a quadratic adds only a constant, so σ²·∇² gives σ²·6a.
     const a = 0.5;

@@ -3,13 +3,7 @@
 // (±3 σ) and resampling (2 mm, B-spline), each through our preprocessing with the column's own settings.
 import { computeFirstOrder } from '../../../../radiomics/features/firstorder';
 import { describeWithReferenceData } from '../../../support/referenceData';
-import {
-  columnSettings,
-  expectPyRadiomicsMatch,
-  prepareCase,
-  readBaselineColumns,
-  readCase,
-} from '../preprocessing/support/pyradiomicsCases';
+import { columnSettings, expectPyRadiomicsMatch, prepareCase, readBaselineColumns, readCase } from '../preprocessing/support/pyradiomicsCases';
 
 const CASES = ['brain1', 'brain2', 'breast1'];
 const FILES = ['pyradiomics/baseline/baseline_firstorder.csv', ...CASES.flatMap((c) => [`pyradiomics/${c}_image.nrrd`, `pyradiomics/${c}_label.nrrd`])];

@@ -63,7 +63,10 @@ describe('first-order statistics of 1..10', () => {
     // binWidth 2, edges at 0: {1}, {2,3}, {4,5}, {6,7}, {8,9}, {10} → p = .1 .2 .2 .2 .2 .1
     const p = [0.1, 0.2, 0.2, 0.2, 0.2, 0.1];
     expect(f.Entropy).toBeCloseTo(-p.reduce((a, q) => a + q * Math.log2(q + 2.220446049250313e-16), 0), 12);
-    expect(f.Uniformity).toBeCloseTo(p.reduce((a, q) => a + q * q, 0), 12);
+    expect(f.Uniformity).toBeCloseTo(
+      p.reduce((a, q) => a + q * q, 0),
+      12,
+    );
   });
 
   it('computes the 18 default features, and StandardDeviation only when named', () => {

@@ -1,5 +1,5 @@
 // IBSI-1 compliance: every reference value of the digital phantom (IBSI reference manual, as tabulated in
-// shared/data/ibsi/reference_values) computed with radiomics/params/ibsi1-digital-phantom.yaml through the CLI
+// <reference data>/ibsi/reference_values) computed with radiomics/params/ibsi1-digital-phantom.yaml through the CLI
 // (`osteoflow extract`, the real bin in a child process) and compared as IBSI does: round to 3 significant digits,
 // then within the listed tolerance. Rows without a reference value (OMBB, MVEE, IVH AUC) are listed, not compared.
 import { execFileSync } from 'node:child_process';
@@ -42,9 +42,12 @@ describeWithReferenceData('IBSI-1 digital phantom through `osteoflow extract`', 
       [
         path.join(PROJECT_ROOT, 'bin', 'osteoflow.js'),
         'extract',
-        '--image', referencePath('ibsi', 'digital_phantom', 'phantom.nii.gz'),
-        '--mask', referencePath('ibsi', 'digital_phantom', 'mask.nii.gz'),
-        '--params', path.join(PROJECT_ROOT, 'radiomics', 'params', 'ibsi1-digital-phantom.yaml'),
+        '--image',
+        referencePath('ibsi', 'digital_phantom', 'phantom.nii.gz'),
+        '--mask',
+        referencePath('ibsi', 'digital_phantom', 'mask.nii.gz'),
+        '--params',
+        path.join(PROJECT_ROOT, 'radiomics', 'params', 'ibsi1-digital-phantom.yaml'),
       ],
       { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
     );

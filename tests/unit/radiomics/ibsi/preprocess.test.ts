@@ -4,12 +4,13 @@
 import type { Geometry } from '../../../../imaging/image';
 import { ibsiDiscretise } from '../../../../radiomics/ibsi/discretise';
 import { ibsiGrid, ibsiPreprocess, resegment } from '../../../../radiomics/ibsi/preprocess';
-import { resolveIbsiSettings } from '../../../../radiomics/ibsi/settings';
+import { resolveIbsiSettings } from '../../../../radiomics/params/ibsiSettings';
 import { parseParams } from '../../../../radiomics/params';
 import { pyradiomicsBinEdges, digitize } from '../../../../radiomics/preprocessing/discretise';
 import { grid, volumeOf } from '../extractor/support';
 
-const settings = (setting: Record<string, unknown>) => resolveIbsiSettings(parseParams(JSON.stringify({ setting: { compliance: 'ibsi', minimumROIDimensions: 1, ...setting } })));
+const settings = (setting: Record<string, unknown>) =>
+  resolveIbsiSettings(parseParams(JSON.stringify({ setting: { compliance: 'ibsi', minimumROIDimensions: 1, ...setting } })));
 
 describe('IBSI interpolation grid (IBSI-1 §2.4: align grid centres, n′ = ceil(n s / s′))', () => {
   it('5 voxels of 2 mm → 4 voxels of 3 mm whose centre is the original centre', () => {
@@ -44,9 +45,11 @@ describe('interpolation, rounding and the partial-volume threshold', () => {
     expect(v.geometry.size).toEqual([12, 12, 12]);
     let worst = 0;
     let i = 0;
-    for (let z = 0; z < 12; z++) for (let y = 0; y < 12; y++) for (let x = 0; x < 12; x++, i++) {
-      worst = Math.max(worst, Math.abs(v.image[i] - ramp(coord(x), coord(y), coord(z))));
-    }
+    for (let z = 0; z < 12; z++)
+      for (let y = 0; y < 12; y++)
+        for (let x = 0; x < 12; x++, i++) {
+          worst = Math.max(worst, Math.abs(v.image[i] - ramp(coord(x), coord(y), coord(z))));
+        }
     expect(worst).toBeLessThan(1e-12);
     expect(v.morphCount).toBe(12 ** 3);
   });
@@ -59,11 +62,13 @@ describe('interpolation, rounding and the partial-volume threshold', () => {
     const c = (d: number, i: number) => (v.geometry.origin[d] + i) / 2; // source index of output voxel i
     let worst = 0;
     let checked = 0;
-    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-      if ([c(0, x), c(1, y), c(2, z)].some((s) => s < 14 || s > 26)) continue;
-      worst = Math.max(worst, Math.abs(v.image[x + nx * (y + ny * z)] - ramp(c(0, x), c(1, y), c(2, z))));
-      checked++;
-    }
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < ny; y++)
+        for (let x = 0; x < nx; x++) {
+          if ([c(0, x), c(1, y), c(2, z)].some((s) => s < 14 || s > 26)) continue;
+          worst = Math.max(worst, Math.abs(v.image[x + nx * (y + ny * z)] - ramp(c(0, x), c(1, y), c(2, z))));
+          checked++;
+        }
     expect(checked).toBeGreaterThan(1000);
     expect(worst).toBeLessThan(1e-6);
   });

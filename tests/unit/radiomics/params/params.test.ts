@@ -1,14 +1,7 @@
 // Parameter files: PyRadiomics' example files load unchanged; the schema's rules reject bad files by key path.
 import { readdirSync } from 'node:fs';
 import { RadiomicsInputError } from '../../../../imaging/errors';
-import {
-  DEFAULT_SETTINGS,
-  FEATURE_CLASS_NAMES,
-  loadParamsFile,
-  parseParams,
-  paramsHash,
-  type FeatureCatalog,
-} from '../../../../radiomics/params';
+import { DEFAULT_SETTINGS, FEATURE_CLASS_NAMES, loadParamsFile, parseParams, paramsHash, type FeatureCatalog } from '../../../../radiomics/params';
 import { describeWithReferenceData, referencePath } from '../../../support/referenceData';
 
 // A two-class catalog is enough to exercise feature-name checks; the real one is checked in extractor tests.
@@ -98,7 +91,7 @@ describe('parameter validation errors name the key path and the expected type', 
   it.each([
     ['settings:\n  binWidth: 5\n', 'settings', 'one of setting, voxelSetting, featureClass, imageType'],
     ['setting:\n  binwidth: 5\n', 'setting.binwidth', 'a setting of paramSchema.yaml'],
-    ["setting:\n  binWidth: abc\n", 'setting.binWidth', 'a number > 0'],
+    ['setting:\n  binWidth: abc\n', 'setting.binWidth', 'a number > 0'],
     ['setting:\n  binWidth: 0\n', 'setting.binWidth', 'a number > 0'],
     ['setting:\n  binCount: 6.5\n', 'setting.binCount', 'an integer > 0, or null'],
     ['setting:\n  label: 0\n', 'setting.label', 'an integer > 0'],

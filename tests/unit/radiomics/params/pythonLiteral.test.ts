@@ -6,9 +6,13 @@ import { describeWithReferenceData, referencePath } from '../../../support/refer
 
 describe('parsePythonLiteral', () => {
   it('reads dicts, lists, tuples, strings, numbers, True/False/None', () => {
-    expect(
-      parsePythonLiteral(`{'a': [1, 2.5, -3e-2], "b": (True, False, None), 'c': {'d': 'x\\'y'}, 'e': (), 'f': [1,],}`),
-    ).toEqual({ a: [1, 2.5, -0.03], b: [true, false, null], c: { d: "x'y" }, e: [], f: [1] });
+    expect(parsePythonLiteral(`{'a': [1, 2.5, -3e-2], "b": (True, False, None), 'c': {'d': 'x\\'y'}, 'e': (), 'f': [1,],}`)).toEqual({
+      a: [1, 2.5, -0.03],
+      b: [true, false, null],
+      c: { d: "x'y" },
+      e: [],
+      f: [1],
+    });
   });
 
   it.each([
@@ -16,9 +20,9 @@ describe('parsePythonLiteral', () => {
     ["{'a': float('nan')}", 'unexpected "f"'],
     ["{'a': 'open}", 'unterminated string'],
     ["{'a' 1}", "expected ':'"],
-    ["{1: 2}", 'dict keys must be strings'],
+    ['{1: 2}', 'dict keys must be strings'],
     ["{'a': 1, 'a': 2}", 'duplicate key "a"'],
-    ["[1 2]", "expected ',' or ']'"],
+    ['[1 2]', "expected ',' or ']'"],
     ['{', 'unexpected end'],
     ['Truth', 'unexpected "T"'],
   ])('rejects %j (%s)', (text, message) => {

@@ -1,4 +1,4 @@
-// PyRadiomics' baseline CSVs (shared/data/pyradiomics/baseline/baseline_<class>.csv) regrouped by test id: for each
+// PyRadiomics' baseline CSVs (<reference data>/pyradiomics/baseline/baseline_<class>.csv) regrouped by test id: for each
 // column, its recorded settings, its diagnostics and every feature value of every class that has the column.
 import { readFileSync } from 'node:fs';
 import { parseCsv } from '../../../../radiomics/extraction/csv';

@@ -2,7 +2,7 @@
 // baseline CSV for that case, run once through the extractor with the settings recorded in its own
 // diagnostics_Configuration_Settings, every feature of every class held to PyRadiomics' 3 % rule, and the diagnostics
 // PyRadiomics recorded (bounding boxes, voxel counts, centres of mass, image statistics) compared too. Lung images are
-// not in shared/data (FACTS.md): their shape and shape2D columns run from the labels alone.
+// not shipped with the reference data (only their labels): their shape and shape2D columns run from the labels alone.
 import { existsSync } from 'node:fs';
 import { extractSync, type ExtractionResult } from '../../../../radiomics/extractor';
 import { indexToPhysical, type Volume } from '../../../../imaging/image';
@@ -12,7 +12,7 @@ import { describeWithReferenceData, referencePath } from '../../../support/refer
 import { BASELINE_CLASSES, baselineFile, parityFailure, readBaselineColumns, type BaselineColumn } from './baselines';
 
 const SHAPE_ONLY = new Set(['shape', 'shape2D']);
-/** Cases with their image in shared/data; the lung cases have labels only. */
+/** Cases with their image in the reference data; the lung cases have labels only. */
 const WITH_IMAGE = new Set(['brain1', 'brain2', 'breast1']);
 
 const volumes = new Map<string, Volume>();
@@ -55,7 +55,8 @@ function runColumn(column: BaselineColumn, imagePresent: boolean): ExtractionRes
 }
 
 /** Diagnostics we name as PyRadiomics does, compared numerically (element-wise for tuples). */
-const COMPARED_DIAGNOSTICS = /^diagnostics_(Image|Mask)-(original|interpolated|corrected)_(Spacing|Size|BoundingBox|VoxelNum|VolumeNum|CenterOfMassIndex|CenterOfMass|Mean|Minimum|Maximum)$/;
+const COMPARED_DIAGNOSTICS =
+  /^diagnostics_(Image|Mask)-(original|interpolated|corrected)_(Spacing|Size|BoundingBox|VoxelNum|VolumeNum|CenterOfMassIndex|CenterOfMass|Mean|Minimum|Maximum)$/;
 
 function diagnosticFailures(column: BaselineColumn, result: ExtractionResult, imagePresent: boolean): string[] {
   const failures: string[] = [];
@@ -77,9 +78,7 @@ export function defineParitySuite(caseName: string, expectedColumns: number): vo
   if (WITH_IMAGE.has(caseName)) files.push(`pyradiomics/${caseName}_image.nrrd`);
   describeWithReferenceData(`PyRadiomics parity through the extractor: ${caseName}`, files, () => {
     const imagePresent = existsSync(referencePath('pyradiomics', `${caseName}_image.nrrd`));
-    const columns = [...readBaselineColumns().values()].filter(
-      (c) => c.caseName === caseName && computableClasses(c, imagePresent).length > 0,
-    );
+    const columns = [...readBaselineColumns().values()].filter((c) => c.caseName === caseName && computableClasses(c, imagePresent).length > 0);
 
     it(`covers every baseline column of ${caseName} it can compute`, () => {
       expect(columns.map((c) => c.testId)).toHaveLength(expectedColumns);

@@ -23,8 +23,16 @@ function fill(size: Vec3, f: (x: number, y: number, z: number) => number): Float
 describe('cubic B-spline (SimpleITK sitkBSpline)', () => {
   it('is constant on a constant image, up to the borders', () => {
     const size: Vec3 = [6, 5, 4];
-    const s = new BSplineSampler(fill(size, () => 7.25), size);
-    for (const p of [[-0.5, -0.5, -0.5], [0, 0, 0], [2.3, 1.7, 0.4], [5.49, 4.49, 3.49]]) {
+    const s = new BSplineSampler(
+      fill(size, () => 7.25),
+      size,
+    );
+    for (const p of [
+      [-0.5, -0.5, -0.5],
+      [0, 0, 0],
+      [2.3, 1.7, 0.4],
+      [5.49, 4.49, 3.49],
+    ]) {
       expect(s.sample(p[0], p[1], p[2])).toBeCloseTo(7.25, 10);
     }
   });
@@ -34,9 +42,11 @@ describe('cubic B-spline (SimpleITK sitkBSpline)', () => {
     const data = fill(size, (x, y, z) => Math.sin(x * 1.3) * 100 + y * y * 3 - z * 17 + ((x * 7 + y * 3 + z) % 5));
     const s = new BSplineSampler(data, size);
     let i = 0;
-    for (let z = 0; z < size[2]; z++) for (let y = 0; y < size[1]; y++) for (let x = 0; x < size[0]; x++) {
-      expect(s.sample(x, y, z)).toBeCloseTo(data[i++], 6);
-    }
+    for (let z = 0; z < size[2]; z++)
+      for (let y = 0; y < size[1]; y++)
+        for (let x = 0; x < size[0]; x++) {
+          expect(s.sample(x, y, z)).toBeCloseTo(data[i++], 6);
+        }
   });
 
   it('reproduces linear and quadratic ramps exactly in the interior', () => {
@@ -45,7 +55,12 @@ describe('cubic B-spline (SimpleITK sitkBSpline)', () => {
     const q = (x: number, y: number, z: number) => 0.25 * x * x - 0.5 * y * y + x * z + 4;
     const linear = new BSplineSampler(fill(size, f), size);
     const quadratic = new BSplineSampler(fill(size, q), size);
-    for (const [x, y, z] of [[20.3, 18.75, 17.1], [24.5, 21.5, 18.5], [22.9, 19.05, 16.6], [25, 20, 18]]) {
+    for (const [x, y, z] of [
+      [20.3, 18.75, 17.1],
+      [24.5, 21.5, 18.5],
+      [22.9, 19.05, 16.6],
+      [25, 20, 18],
+    ]) {
       expect(linear.sample(x, y, z)).toBeCloseTo(f(x, y, z), 6);
       expect(quadratic.sample(x, y, z)).toBeCloseTo(q(x, y, z), 6);
     }
@@ -55,7 +70,20 @@ describe('cubic B-spline (SimpleITK sitkBSpline)', () => {
     const size: Vec3 = [30, 26, 12];
     const data = fill(size, (x, y, z) => ((x * 37 + y * 11 + z * 5) % 17) * 10 + x);
     const whole = new BSplineSampler(data, size);
-    for (const [lo, hi] of [[[3.2, 4.7, 2.1], [9.9, 8.2, 6.4]], [[-0.5, -0.5, -0.5], [2.2, 1.1, 0.3]], [[25.1, 22, 9.6], [29.49, 25.49, 11.49]]]) {
+    for (const [lo, hi] of [
+      [
+        [3.2, 4.7, 2.1],
+        [9.9, 8.2, 6.4],
+      ],
+      [
+        [-0.5, -0.5, -0.5],
+        [2.2, 1.1, 0.3],
+      ],
+      [
+        [25.1, 22, 9.6],
+        [29.49, 25.49, 11.49],
+      ],
+    ]) {
       const part = new BSplineSampler(data, size, supportBox(lo, hi, size));
       for (let t = 0; t <= 4; t++) {
         const p = lo.map((l, d) => l + ((hi[d] - l) * t) / 4);
@@ -82,9 +110,11 @@ describe('resampleVolume', () => {
     const target = grid([5, 4, 3], [1.5, 1.25, 1.4], [0.25, 0.5, 0.1]);
     const out = resampleVolume(source, target, 'sitkLinear');
     let i = 0;
-    for (let k = 0; k < 3; k++) for (let j = 0; j < 4; j++) for (let n = 0; n < 5; n++) {
-      expect(out.data[i++]).toBeCloseTo(ramp(0.25 + 1.5 * n, 0.5 + 1.25 * j, 0.1 + 1.4 * k), 10);
-    }
+    for (let k = 0; k < 3; k++)
+      for (let j = 0; j < 4; j++)
+        for (let n = 0; n < 5; n++) {
+          expect(out.data[i++]).toBeCloseTo(ramp(0.25 + 1.5 * n, 0.5 + 1.25 * j, 0.1 + 1.4 * k), 10);
+        }
   });
 
   it('nearest neighbour rounds halves up, and points outside [−0.5, n − 0.5) get 0', () => {

@@ -40,7 +40,10 @@ describe('alignMaskToImage', () => {
 
   it('with correctMask, resamples a one-slice mask onto the image grid at its physical slice', () => {
     // a 6 × 5 × 1 mask whose only slice lies at image z index 2 (z = 4 mm)
-    const mask = labels(geometry([6, 5, 1], [0, 0, 4]), [[2, 3, 0], [3, 3, 0]]);
+    const mask = labels(geometry([6, 5, 1], [0, 0, 4]), [
+      [2, 3, 0],
+      [3, 3, 0],
+    ]);
     const aligned = alignMaskToImage(image, mask, { label: 1, correctMask: true });
     expect(aligned.geometry.size).toEqual([6, 5, 4]);
     const box = labelBoundingBox(aligned, 1);
@@ -68,15 +71,27 @@ describe('checkRoiSize', () => {
   });
 
   it('refuses fewer dimensions than minimumROIDimensions (PyRadiomics default 2)', () => {
-    const line = box([[1, 1, 1], [2, 1, 1], [3, 1, 1]]);
+    const line = box([
+      [1, 1, 1],
+      [2, 1, 1],
+      [3, 1, 1],
+    ]);
     expect(() => checkRoiSize(line, {})).toThrow('mask has too few dimensions (number of dimensions 1, minimum required 2)');
     expect(() => checkRoiSize(line, { minimumROIDimensions: 1 })).not.toThrow();
-    const plane = box([[1, 1, 1], [2, 2, 1]]);
+    const plane = box([
+      [1, 1, 1],
+      [2, 2, 1],
+    ]);
     expect(() => checkRoiSize(plane, { minimumROIDimensions: 3 })).toThrow(/number of dimensions 2, minimum required 3/);
   });
 
   it('refuses an ROI of no more voxels than minimumROISize', () => {
-    const four = box([[1, 1, 1], [2, 1, 1], [1, 2, 1], [2, 2, 2]]);
+    const four = box([
+      [1, 1, 1],
+      [2, 1, 1],
+      [1, 2, 1],
+      [2, 2, 2],
+    ]);
     expect(() => checkRoiSize(four, { minimumROISize: 4 })).toThrow('Size of the ROI is too small (minimum size: 4, ROI size: 4');
     expect(() => checkRoiSize(four, { minimumROISize: 3 })).not.toThrow();
   });

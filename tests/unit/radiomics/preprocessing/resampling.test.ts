@@ -10,7 +10,8 @@ import { readBaselineColumns, readCase } from './support/pyradiomicsCases';
 
 function labelMap(size: Vec3, spacing: Vec3, origin: Vec3, lower: Vec3, upper: Vec3): Volume<Uint8Array> {
   const data = new Uint8Array(size[0] * size[1] * size[2]);
-  for (let z = lower[2]; z <= upper[2]; z++) for (let y = lower[1]; y <= upper[1]; y++) for (let x = lower[0]; x <= upper[0]; x++) data[x + size[0] * (y + size[1] * z)] = 1;
+  for (let z = lower[2]; z <= upper[2]; z++)
+    for (let y = lower[1]; y <= upper[1]; y++) for (let x = lower[0]; x <= upper[0]; x++) data[x + size[0] * (y + size[1] * z)] = 1;
   return { geometry: { size, spacing, origin, direction: [...IDENTITY] as Geometry['direction'] }, data };
 }
 
@@ -89,7 +90,12 @@ describeWithReferenceData('resampling vs PyRadiomics diagnostics (baseline_shape
     expect(box.voxelCount).toBe(Number(diag('Mask-interpolated_VoxelNum', testId)));
     if (resampled.image) {
       const data = resampled.image.data;
-      let sum = 0, min = Infinity, max = -Infinity, roiSum = 0, roiMin = Infinity, roiMax = -Infinity;
+      let sum = 0,
+        min = Infinity,
+        max = -Infinity,
+        roiSum = 0,
+        roiMin = Infinity,
+        roiMax = -Infinity;
       for (let i = 0; i < data.length; i++) {
         const v = data[i];
         sum += v;

@@ -97,18 +97,17 @@ describe('buildRoi', () => {
 
   it('rejects an empty mask and a label that is absent', () => {
     const empty = volume(size, new Array(n).fill(0));
-    expect(() => buildRoi(image, empty, { label: 1, padDistance: 0, settings: DEFAULT_FEATURE_SETTINGS })).toThrow(
-      /nothing is segmented/,
-    );
+    expect(() => buildRoi(image, empty, { label: 1, padDistance: 0, settings: DEFAULT_FEATURE_SETTINGS })).toThrow(/nothing is segmented/);
     expect(() => buildRoi(image, mask, { label: 3, padDistance: 0, settings: DEFAULT_FEATURE_SETTINGS })).toThrow(
       /Label \(3\) not present in mask. Choose from \[1, 2\]/,
     );
   });
 
   it('rejects NaN intensities inside the ROI with a clear error', () => {
-    const withNaN = volume(size, intensities.map((v, i) => (i === idx(2, 1, 1) ? NaN : v)));
-    expect(() => buildRoi(withNaN, mask, { label: 2, padDistance: 0, settings: DEFAULT_FEATURE_SETTINGS })).toThrow(
-      /non-finite intensity \(NaN\)/,
+    const withNaN = volume(
+      size,
+      intensities.map((v, i) => (i === idx(2, 1, 1) ? NaN : v)),
     );
+    expect(() => buildRoi(withNaN, mask, { label: 2, padDistance: 0, settings: DEFAULT_FEATURE_SETTINGS })).toThrow(/non-finite intensity \(NaN\)/);
   });
 });

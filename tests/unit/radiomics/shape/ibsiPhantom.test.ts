@@ -29,7 +29,22 @@ describeWithReferenceData('IBSI digital phantom', FILES, () => {
   const mask = readImage(referencePath('ibsi', 'digital_phantom', 'mask.nii.gz'));
   // the phantom is already discretised to integer levels: bins of width 1 reproduce its histogram
   const roi = buildRoi(image, mask, { label: 1, padDistance: 0, settings: { ...DEFAULT_FEATURE_SETTINGS, binWidth: 1 } });
-  const shape = computeShape(roi, ['MeshVolume', 'VoxelVolume', 'SurfaceArea', 'SurfaceVolumeRatio', 'Compactness1', 'Compactness2', 'SphericalDisproportion', 'Sphericity', 'Maximum3DDiameter', 'MajorAxisLength', 'MinorAxisLength', 'LeastAxisLength', 'Elongation', 'Flatness']);
+  const shape = computeShape(roi, [
+    'MeshVolume',
+    'VoxelVolume',
+    'SurfaceArea',
+    'SurfaceVolumeRatio',
+    'Compactness1',
+    'Compactness2',
+    'SphericalDisproportion',
+    'Sphericity',
+    'Maximum3DDiameter',
+    'MajorAxisLength',
+    'MinorAxisLength',
+    'LeastAxisLength',
+    'Elongation',
+    'Flatness',
+  ]);
   const stats = computeFirstOrder(roi);
 
   const expectIbsi = (tag: string, value: number, scale = 1) => {

@@ -2,13 +2,7 @@
 // and the resampling columns need only the mask resampled with nearest neighbour on PyRadiomics' grid).
 import { computeShape } from '../../../../radiomics/features/shape';
 import { describeWithReferenceData } from '../../../support/referenceData';
-import {
-  columnSettings,
-  expectPyRadiomicsMatch,
-  prepareCase,
-  readBaselineColumns,
-  readCase,
-} from '../preprocessing/support/pyradiomicsCases';
+import { columnSettings, expectPyRadiomicsMatch, prepareCase, readBaselineColumns, readCase } from '../preprocessing/support/pyradiomicsCases';
 
 const CASES = ['brain1', 'brain2', 'breast1', 'lung1', 'lung2'];
 const FILES = [
@@ -23,9 +17,20 @@ describeWithReferenceData('shape vs PyRadiomics baseline_shape.csv', FILES, () =
   it('has the 14 features of the shape class in the baseline', () => {
     expect([...baseline.features.keys()].sort()).toEqual(
       [
-        'Elongation', 'Flatness', 'LeastAxisLength', 'MajorAxisLength', 'Maximum2DDiameterColumn', 'Maximum2DDiameterRow',
-        'Maximum2DDiameterSlice', 'Maximum3DDiameter', 'MeshVolume', 'MinorAxisLength', 'Sphericity', 'SurfaceArea',
-        'SurfaceVolumeRatio', 'VoxelVolume',
+        'Elongation',
+        'Flatness',
+        'LeastAxisLength',
+        'MajorAxisLength',
+        'Maximum2DDiameterColumn',
+        'Maximum2DDiameterRow',
+        'Maximum2DDiameterSlice',
+        'Maximum3DDiameter',
+        'MeshVolume',
+        'MinorAxisLength',
+        'Sphericity',
+        'SurfaceArea',
+        'SurfaceVolumeRatio',
+        'VoxelVolume',
       ].sort(),
     );
   });

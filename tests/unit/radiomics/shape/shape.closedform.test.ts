@@ -8,14 +8,31 @@ import type { Vec3 } from '../../../../imaging/image';
 import { syntheticRoi, uniformVariance } from './support';
 
 const ALL = [
-  'MeshVolume', 'VoxelVolume', 'SurfaceArea', 'SurfaceVolumeRatio', 'Sphericity', 'Compactness1', 'Compactness2',
-  'SphericalDisproportion', 'Maximum3DDiameter', 'Maximum2DDiameterSlice', 'Maximum2DDiameterColumn',
-  'Maximum2DDiameterRow', 'MajorAxisLength', 'MinorAxisLength', 'LeastAxisLength', 'Elongation', 'Flatness',
+  'MeshVolume',
+  'VoxelVolume',
+  'SurfaceArea',
+  'SurfaceVolumeRatio',
+  'Sphericity',
+  'Compactness1',
+  'Compactness2',
+  'SphericalDisproportion',
+  'Maximum3DDiameter',
+  'Maximum2DDiameterSlice',
+  'Maximum2DDiameterColumn',
+  'Maximum2DDiameterRow',
+  'MajorAxisLength',
+  'MinorAxisLength',
+  'LeastAxisLength',
+  'Elongation',
+  'Flatness',
 ];
 
 describe('a single voxel', () => {
   const spacing: Vec3 = [1.5, 2, 3];
-  const f = computeShape(syntheticRoi([1, 1, 1], spacing, () => true), ALL);
+  const f = computeShape(
+    syntheticRoi([1, 1, 1], spacing, () => true),
+    ALL,
+  );
   const [a, b, c] = spacing.map((s) => s / 2);
 
   it('has the octahedron of its face centres as mesh', () => {
@@ -58,14 +75,13 @@ describe('a box of 4 × 3 × 2 voxels', () => {
   // across the full extent of one axis and between the outermost centres of the other two
   const full = (d: number) => n[d] * s[d];
   const centres = (d: number) => (n[d] - 1) * s[d];
-  const across = (axes: number[]) =>
-    Math.max(...axes.map((d) => Math.sqrt(axes.reduce((acc, o) => acc + (o === d ? full(o) : centres(o)) ** 2, 0))));
+  const across = (axes: number[]) => Math.max(...axes.map((d) => Math.sqrt(axes.reduce((acc, o) => acc + (o === d ? full(o) : centres(o)) ** 2, 0))));
 
   it('encloses the box minus its chamfered edges and corners', () => {
     // edge prisms: right triangles with legs s/2 along the n − 1 centre spacings of each edge; corner cubes keep
     // only the tetrahedron x/a + y/b + z/c ≤ 1, i.e. lose 5/6 of (s/2)³ each
     const [a, b, c] = s.map((v) => v / 2);
-    const edges = (d: number, p: number, q: number) => 4 * ((n[d] - 1) * s[d]) * ((s[p] / 2) * (s[q] / 2)) / 2;
+    const edges = (d: number, p: number, q: number) => (4 * ((n[d] - 1) * s[d]) * ((s[p] / 2) * (s[q] / 2))) / 2;
     const volume = n[0] * s[0] * n[1] * s[1] * n[2] * s[2] - edges(0, 1, 2) - edges(1, 0, 2) - edges(2, 0, 1) - 8 * (5 / 6) * a * b * c;
     expect(f.MeshVolume).toBeCloseTo(volume, 10);
     // flat faces between the outer centres, chamfer strips along the edges, one triangle per corner
@@ -143,7 +159,7 @@ describe('hull-pruned diameters', () => {
 
   it('equal the all-pairs maxima on random masks with anisotropic spacing', () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let trial = 0; trial < 20; trial++) {
       const size: Vec3 = [3 + (trial % 5), 4 + (trial % 3), 2 + (trial % 4)];
       const density = 0.2 + 0.6 * random();

@@ -3,14 +3,7 @@
 // say which, the corrected mask's bounding box does, and correctMask brings that slice onto the image grid.
 import { computeShape2D } from '../../../../radiomics/features/shape2d';
 import { describeWithReferenceData } from '../../../support/referenceData';
-import {
-  columnSettings,
-  expectPyRadiomicsMatch,
-  labelSlice,
-  prepareCase,
-  readBaselineColumns,
-  readCase,
-} from '../preprocessing/support/pyradiomicsCases';
+import { columnSettings, expectPyRadiomicsMatch, labelSlice, prepareCase, readBaselineColumns, readCase } from '../preprocessing/support/pyradiomicsCases';
 
 const CASES = ['brain1', 'brain2', 'breast1', 'lung1', 'lung2'];
 const SLICE: Record<string, number> = { brain1: 16, brain2: 8, breast1: 9, lung1: 33, lung2: 22 };

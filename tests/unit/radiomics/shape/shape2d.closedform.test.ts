@@ -5,10 +5,24 @@ import { computeShape2D } from '../../../../radiomics/features/shape2d';
 import type { Vec3 } from '../../../../imaging/image';
 import { syntheticRoi, uniformVariance } from './support';
 
-const ALL = ['MeshSurface', 'PixelSurface', 'Perimeter', 'PerimeterSurfaceRatio', 'Sphericity', 'SphericalDisproportion', 'MaximumDiameter', 'MajorAxisLength', 'MinorAxisLength', 'Elongation'];
+const ALL = [
+  'MeshSurface',
+  'PixelSurface',
+  'Perimeter',
+  'PerimeterSurfaceRatio',
+  'Sphericity',
+  'SphericalDisproportion',
+  'MaximumDiameter',
+  'MajorAxisLength',
+  'MinorAxisLength',
+  'Elongation',
+];
 
 describe('a single pixel', () => {
-  const f = computeShape2D(syntheticRoi([1, 1, 1], [0.8, 1.2, 5], () => true, { force2D: true }), ALL);
+  const f = computeShape2D(
+    syntheticRoi([1, 1, 1], [0.8, 1.2, 5], () => true, { force2D: true }),
+    ALL,
+  );
   // axial plane: rows along y (1.2 mm), columns along x (0.8 mm)
   it('has the diamond of its edge midpoints as outline', () => {
     expect(f.MeshSurface).toBeCloseTo(0.5 * 0.8 * 1.2, 12);
@@ -28,10 +42,15 @@ function rectangle(colAxis: number, rowAxis: number, n: number, m: number, spaci
   const size: Vec3 = [1, 1, 1];
   size[colAxis] = n + 2;
   size[rowAxis] = m + 2;
-  const roi = syntheticRoi(size, spacing, (x, y, z) => {
-    const p = [x, y, z];
-    return p[colAxis] >= 1 && p[colAxis] <= n && p[rowAxis] >= 1 && p[rowAxis] <= m;
-  }, { force2D: true, force2Ddimension });
+  const roi = syntheticRoi(
+    size,
+    spacing,
+    (x, y, z) => {
+      const p = [x, y, z];
+      return p[colAxis] >= 1 && p[colAxis] <= n && p[rowAxis] >= 1 && p[rowAxis] <= m;
+    },
+    { force2D: true, force2Ddimension },
+  );
   return computeShape2D(roi, ALL);
 }
 

@@ -3,12 +3,7 @@ import { DEFAULT_FEATURE_SETTINGS, type FeatureSettings, type Roi } from '../../
 import type { Vec3 } from '../../../../imaging/image';
 
 /** An ROI over a box of `size` voxels whose mask is `inside(x, y, z)`. */
-export function syntheticRoi(
-  size: Vec3,
-  spacing: Vec3,
-  inside: (x: number, y: number, z: number) => boolean,
-  settings: Partial<FeatureSettings> = {},
-): Roi {
+export function syntheticRoi(size: Vec3, spacing: Vec3, inside: (x: number, y: number, z: number) => boolean, settings: Partial<FeatureSettings> = {}): Roi {
   const n = size[0] * size[1] * size[2];
   const mask = new Uint8Array(n);
   let count = 0;

@@ -14,8 +14,19 @@ const options = (o: Partial<DirectionOptions> = {}): DirectionOptions => ({
 describe('textureDirections', () => {
   it('gives the 13 3D directions in PyRadiomics order', () => {
     expect(textureDirections([10, 10, 10], options())).toEqual([
-      [1, 1, 1], [1, 1, 0], [1, 1, -1], [1, 0, 1], [1, 0, 0], [1, 0, -1], [1, -1, 1], [1, -1, 0], [1, -1, -1],
-      [0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1],
+      [1, 1, 1],
+      [1, 1, 0],
+      [1, 1, -1],
+      [1, 0, 1],
+      [1, 0, 0],
+      [1, 0, -1],
+      [1, -1, 1],
+      [1, -1, 0],
+      [1, -1, -1],
+      [0, 1, 1],
+      [0, 1, 0],
+      [0, 1, -1],
+      [0, 0, 1],
     ]);
   });
 
@@ -27,16 +38,27 @@ describe('textureDirections', () => {
 
   it('keeps the 4 in-plane directions with force2D (z out of plane by default)', () => {
     expect(textureDirections([10, 10, 10], options({ force2D: true }))).toEqual([
-      [0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1],
+      [0, 1, 1],
+      [0, 1, 0],
+      [0, 1, -1],
+      [0, 0, 1],
     ]);
     // force2Ddimension 2 = x (numpy axis 2) out of plane
     expect(textureDirections([10, 10, 10], options({ force2D: true, force2Ddimension: 2 }))).toEqual([
-      [1, 1, 0], [1, 0, 0], [1, -1, 0], [0, 1, 0],
+      [1, 1, 0],
+      [1, 0, 0],
+      [1, -1, 0],
+      [0, 1, 0],
     ]);
   });
 
   it('drops directions that leave a box one voxel thick (a single-slice box is 2D)', () => {
-    expect(textureDirections([10, 10, 1], options())).toEqual([[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]);
+    expect(textureDirections([10, 10, 1], options())).toEqual([
+      [0, 1, 1],
+      [0, 1, 0],
+      [0, 1, -1],
+      [0, 0, 1],
+    ]);
     expect(textureDirections([5, 1, 1], options())).toEqual([[0, 0, 1]]);
   });
 

@@ -21,7 +21,12 @@ describe('GLCM matrix', () => {
     ];
     const m = glcmMatrix(handRoi([image]));
     // A one-slice box has the 4 in-plane directions; (0, 0, 1) — along x — is the 4th.
-    expect(m.directions).toEqual([[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]);
+    expect(m.directions).toEqual([
+      [0, 1, 1],
+      [0, 1, 0],
+      [0, 1, -1],
+      [0, 0, 1],
+    ]);
     const total = expected.flat().reduce((a, b) => a + b, 0);
     const p = Array.from(m.angles[3].p);
     expect(p.map((v) => v * total)).toEqual(expected.flat().map((v) => expect.closeTo(v, 10)));
@@ -103,7 +108,12 @@ describe('GLCM features, closed form', () => {
 describe('GLCM averaging and weighting', () => {
   // 2×2 slice [[1, 2], [2, 1]]; directions (0,1,1): 1–1, (0,1,0): 1–2 twice, (0,1,−1): 2–2, (0,0,1): 1–2 twice.
   // Contrast per direction: 0, 1, 0, 1.
-  const slice = [[[1, 2], [2, 1]]];
+  const slice = [
+    [
+      [1, 2],
+      [2, 1],
+    ],
+  ];
   it('averages per-direction values (numpy.nanmean)', () => {
     expect(glcm.compute(handRoi(slice), ['Contrast']).Contrast).toBeCloseTo(0.5, 14);
   });
@@ -130,9 +140,26 @@ describe('GLCM averaging and weighting', () => {
   });
 
   it('drops directions with no pair in the ROI (a one-slice ROI in a 3D box keeps 4)', () => {
-    const empty = [[0, 0], [0, 0]];
-    const m = glcmMatrix(handRoi([empty, [[1, 2], [2, 1]], empty]));
-    expect(m.directions).toEqual([[0, 1, 1], [0, 1, 0], [0, 1, -1], [0, 0, 1]]);
+    const empty = [
+      [0, 0],
+      [0, 0],
+    ];
+    const m = glcmMatrix(
+      handRoi([
+        empty,
+        [
+          [1, 2],
+          [2, 1],
+        ],
+        empty,
+      ]),
+    );
+    expect(m.directions).toEqual([
+      [0, 1, 1],
+      [0, 1, 0],
+      [0, 1, -1],
+      [0, 0, 1],
+    ]);
   });
 
   it('uses the distances setting (Chebyshev): distance 2 pairs voxels two apart', () => {
@@ -144,7 +171,14 @@ describe('GLCM averaging and weighting', () => {
 
 describe('GLCM edge cases', () => {
   it('gives PyRadiomics’ flat-region values for a single gray level', () => {
-    const values = glcm.compute(handRoi([[[3, 3], [3, 3]]]));
+    const values = glcm.compute(
+      handRoi([
+        [
+          [3, 3],
+          [3, 3],
+        ],
+      ]),
+    );
     expect(values.Correlation).toBe(1);
     expect(values.MCC).toBe(1);
     expect(values.Imc1).toBe(0);
@@ -154,7 +188,16 @@ describe('GLCM edge cases', () => {
   });
 
   it('returns NaN for a single-voxel ROI (every direction empty, as in PyRadiomics)', () => {
-    const values = glcm.compute(handRoi([[[0, 0, 0], [0, 2, 0], [0, 0, 0]]]), ['Contrast', 'JointEnergy']);
+    const values = glcm.compute(
+      handRoi([
+        [
+          [0, 0, 0],
+          [0, 2, 0],
+          [0, 0, 0],
+        ],
+      ]),
+      ['Contrast', 'JointEnergy'],
+    );
     expect(values.Contrast).toBeNaN();
     expect(values.JointEnergy).toBeNaN();
   });

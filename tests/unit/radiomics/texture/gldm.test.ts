@@ -26,7 +26,17 @@ describe('GLDM matrix', () => {
 
   it('counts neighbours within gldm_a as dependent', () => {
     // [[1, 1, 2], [3, 1, 2]] with α = 1: level 1 voxels have 2, 4, 4 dependents, level 2 voxels 3 and 3, level 3 none
-    const m = gldmMatrix(handRoi([[[1, 1, 2], [3, 1, 2]]], { gldm_a: 1 }));
+    const m = gldmMatrix(
+      handRoi(
+        [
+          [
+            [1, 1, 2],
+            [3, 1, 2],
+          ],
+        ],
+        { gldm_a: 1 },
+      ),
+    );
     expect(Array.from(m.dependenceSizes)).toEqual([1, 3, 4, 5]);
     expect(Array.from(m.P)).toEqual([0, 1, 0, 2, 0, 0, 2, 0, 1, 0, 0, 0]);
   });
@@ -42,7 +52,14 @@ describe('GLDM matrix', () => {
 describe('GLDM features, closed form', () => {
   // [[1, 1, 2], [3, 1, 2]], α = 0, 8-connected: level 1 voxels have 2 dependents each (size 3), level 2 voxels 1
   // (size 2), level 3 none (size 1). P = diag(3, 2, 1) over sizes (3, 2, 1); N_z = 6; pg = (3, 2, 1); pd = (1, 2, 3).
-  const values = gldm.compute(handRoi([[[1, 1, 2], [3, 1, 2]]]));
+  const values = gldm.compute(
+    handRoi([
+      [
+        [1, 1, 2],
+        [3, 1, 2],
+      ],
+    ]),
+  );
   const p = [3 / 6, 2 / 6, 1 / 6];
   const meanLevel = p[0] * 1 + p[1] * 2 + p[2] * 3;
   const meanSize = p[0] * 3 + p[1] * 2 + p[2] * 1;

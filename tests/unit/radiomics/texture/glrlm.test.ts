@@ -27,8 +27,20 @@ describe('GLRLM matrix', () => {
   });
 
   it('drops directions across a single-slice ROI and gray levels absent from the ROI', () => {
-    const empty = [[0, 0, 0], [0, 0, 0]];
-    const m = glrlmMatrix(handRoi([empty, [[1, 1, 4], [4, 4, 1]], empty]));
+    const empty = [
+      [0, 0, 0],
+      [0, 0, 0],
+    ];
+    const m = glrlmMatrix(
+      handRoi([
+        empty,
+        [
+          [1, 1, 4],
+          [4, 4, 1],
+        ],
+        empty,
+      ]),
+    );
     expect(m.directions.every((d) => d[0] === 0)).toBe(true);
     expect(m.directions).toHaveLength(4);
     expect(Array.from(m.grayLevels.values)).toEqual([1, 4]);
@@ -78,7 +90,12 @@ describe('GLRLM averaging and weighting', () => {
   // 2×2 slice [[1, 1], [2, 2]]: directions (0,1,1), (0,1,0), (0,1,−1), (0,0,1).
   // Runs: diagonal ↘ 1,2 + singles → 4 runs of 1 (RP 1); vertical → 4 runs of 1; ↙ → 4 runs of 1;
   // horizontal → 2 runs of length 2 (RP 1/2).
-  const slice = [[[1, 1], [2, 2]]];
+  const slice = [
+    [
+      [1, 1],
+      [2, 2],
+    ],
+  ];
   it('averages per-direction values', () => {
     expect(glrlm.compute(handRoi(slice), ['RunPercentage']).RunPercentage).toBeCloseTo((1 + 1 + 1 + 0.5) / 4, 14);
   });
@@ -97,6 +114,16 @@ describe('GLRLM averaging and weighting', () => {
 
 describe('GLRLM edge cases', () => {
   it('returns NaN for a single-voxel ROI (no direction has two ROI voxels, as in PyRadiomics)', () => {
-    expect(glrlm.compute(handRoi([[[0, 0], [0, 3]]]), ['RunPercentage']).RunPercentage).toBeNaN();
+    expect(
+      glrlm.compute(
+        handRoi([
+          [
+            [0, 0],
+            [0, 3],
+          ],
+        ]),
+        ['RunPercentage'],
+      ).RunPercentage,
+    ).toBeNaN();
   });
 });

@@ -25,7 +25,16 @@ describe('GLSZM matrix', () => {
   });
 
   it('joins voxels touching at a corner in 3D (26-connectivity) but not across slices with force2D', () => {
-    const levels = [[[2, 0], [0, 0]], [[0, 0], [0, 2]]]; // (z0, y0, x0) and (z1, y1, x1)
+    const levels = [
+      [
+        [2, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 2],
+      ],
+    ]; // (z0, y0, x0) and (z1, y1, x1)
     expect(Array.from(glszmMatrix(handRoi(levels)).P)).toEqual([1]); // one zone of size 2
     const flat = glszmMatrix(handRoi(levels, { force2D: true }));
     expect(Array.from(flat.zoneSizes)).toEqual([1]);
@@ -45,7 +54,14 @@ describe('GLSZM matrix', () => {
 
 describe('GLSZM features, closed form', () => {
   // 2×3 slice [[1, 1, 2], [3, 1, 2]] (8-connected): zones (1, size 3), (2, size 2), (3, size 1); N_z = 3, N_p = 6.
-  const values = glszm.compute(handRoi([[[1, 1, 2], [3, 1, 2]]]));
+  const values = glszm.compute(
+    handRoi([
+      [
+        [1, 1, 2],
+        [3, 1, 2],
+      ],
+    ]),
+  );
   const expected: Record<string, number> = {
     SmallAreaEmphasis: (1 / 9 + 1 / 4 + 1) / 3,
     LargeAreaEmphasis: (9 + 4 + 1) / 3,
@@ -72,7 +88,15 @@ describe('GLSZM features, closed form', () => {
   }
 
   it('handles a single-voxel ROI: one zone of size 1', () => {
-    const single = glszm.compute(handRoi([[[0, 0], [0, 4]]]), ['ZonePercentage', 'ZoneEntropy', 'GrayLevelVariance']);
+    const single = glszm.compute(
+      handRoi([
+        [
+          [0, 0],
+          [0, 4],
+        ],
+      ]),
+      ['ZonePercentage', 'ZoneEntropy', 'GrayLevelVariance'],
+    );
     expect(single.ZonePercentage).toBe(1);
     expect(single.GrayLevelVariance).toBe(0);
     expect(single.ZoneEntropy).toBeCloseTo(0, 12);

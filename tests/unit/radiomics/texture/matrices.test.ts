@@ -1,4 +1,4 @@
-// Texture matrices vs PyRadiomics' saved ones (shared/data/pyradiomics/baseline/<case>_<class>.npy), within 1e-3 as
+// Texture matrices vs PyRadiomics' saved ones (<reference data>/pyradiomics/baseline/<case>_<class>.npy), within 1e-3 as
 // PyRadiomics' tests/test_matrices.py checks them (plain `<case>` settings).
 //
 // What the .npy files hold: PyRadiomics' P_<class> after _initCalculation, without the leading voxel axis (segment-

@@ -10,7 +10,12 @@ import { handRoi } from './support';
 //             (1,1)=1: 1,2,2,3,2 → 2      |1−2|   = 1
 //             (1,2)=2: 2,2,1 → 5/3        |2−5/3| = 1/3
 // n = (2, 3, 1), s = (2, 13/15, 5/3), N_vp = 6, p = (1/3, 1/2, 1/6)
-const slice = [[[1, 2, 2], [3, 1, 2]]];
+const slice = [
+  [
+    [1, 2, 2],
+    [3, 1, 2],
+  ],
+];
 const n = [2, 3, 1];
 const s = [2, 13 / 15, 5 / 3];
 const p = [1 / 3, 1 / 2, 1 / 6];
@@ -25,7 +30,14 @@ describe('NGTDM matrix', () => {
   });
 
   it('counts a voxel without ROI neighbours with difference 0 and drops absent gray levels', () => {
-    const m = ngtdmMatrix(handRoi([[[1, 0, 4], [1, 0, 0]]]));
+    const m = ngtdmMatrix(
+      handRoi([
+        [
+          [1, 0, 4],
+          [1, 0, 0],
+        ],
+      ]),
+    );
     expect(Array.from(m.grayLevels.values)).toEqual([1, 4]);
     expect(Array.from(m.n)).toEqual([2, 1]);
     expect(Array.from(m.s)).toEqual([0, 0]);
@@ -59,7 +71,14 @@ describe('NGTDM features, closed form', () => {
   }
 
   it('gives PyRadiomics’ flat-region values for a single gray level', () => {
-    const flat = ngtdm.compute(handRoi([[[2, 2], [2, 2]]]));
+    const flat = ngtdm.compute(
+      handRoi([
+        [
+          [2, 2],
+          [2, 2],
+        ],
+      ]),
+    );
     expect(flat).toEqual({ Coarseness: 1e6, Contrast: 0, Busyness: 0, Complexity: 0, Strength: 0 });
   });
 });

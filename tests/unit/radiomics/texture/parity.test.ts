@@ -1,4 +1,4 @@
-// Feature parity with PyRadiomics' baselines (shared/data/pyradiomics/baseline/baseline_<class>.csv), every feature of
+// Feature parity with PyRadiomics' baselines (<reference data>/pyradiomics/baseline/baseline_<class>.csv), every feature of
 // every texture class, PyRadiomics' 3 % rule. Columns: the plain `<case>` (binWidth 25, distances [1], label 1) and the
 // ones that differ only in texture settings: `_2d` (force2D), `_FBN` (binCount 64), `_combined` (weightingNorm
 // 'no_weighting', GLCM/GLRLM only). Each column's settings are read from its own diagnostics_Configuration_Settings.

@@ -6,7 +6,7 @@ import { IDENTITY, type Vec3, type Volume } from '../../../../imaging/image';
 import { buildRoi } from '../../../../radiomics/preprocessing/roi';
 import { referencePath } from '../../../support/referenceData';
 
-/** Cases whose image is in shared/data/pyradiomics (lung images are not). */
+/** Cases whose image is in the reference data (lung images are not). */
 export const CASES = ['brain1', 'brain2', 'breast1'] as const;
 export const TEXTURE_CLASSES = ['glcm', 'glrlm', 'glszm', 'gldm', 'ngtdm'] as const;
 
@@ -36,7 +36,7 @@ export interface Baseline {
   settings: Map<string, FeatureSettings>;
 }
 
-/** One baseline CSV (shared/data/pyradiomics/baseline/baseline_<class>.csv). */
+/** One baseline CSV (<reference data>/pyradiomics/baseline/baseline_<class>.csv). */
 export function readBaseline(featureClass: string): Baseline {
   const rows = parseCsv(readFileSync(referencePath('pyradiomics', 'baseline', `baseline_${featureClass}.csv`), 'utf8'));
   const header = rows[0];
@@ -57,7 +57,11 @@ export function readBaseline(featureClass: string): Baseline {
 
 /** The texture-relevant settings of a PyRadiomics settings dict literal; absent keys keep PyRadiomics' defaults. */
 function featureSettingsOf(pythonDict: string): FeatureSettings {
-  const json = pythonDict.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null');
+  const json = pythonDict
+    .replace(/'/g, '"')
+    .replace(/\bTrue\b/g, 'true')
+    .replace(/\bFalse\b/g, 'false')
+    .replace(/\bNone\b/g, 'null');
   const d = JSON.parse(json) as Record<string, unknown>;
   const out: FeatureSettings = { ...DEFAULT_FEATURE_SETTINGS };
   for (const key of Object.keys(out) as (keyof FeatureSettings)[]) {

@@ -4,8 +4,9 @@ predictor. One instance per model per worker process, loaded once at start and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 import SimpleITK as sitk
 
@@ -40,4 +41,6 @@ class LoadedModel(Protocol):
     def ref(self) -> str: ...
 
     # `source` names the first channel's file in errors (e.g. an image too large for the device).
-    def segment(self, images: list[sitk.Image], *, tta: bool, progress: Progress, should_stop: ShouldStop, source: str | None = None) -> SegmentOutcome: ...
+    def segment(
+        self, images: list[sitk.Image], *, tta: bool, progress: Progress, should_stop: ShouldStop, source: str | None = None
+    ) -> SegmentOutcome: ...

@@ -28,8 +28,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import SimpleITK as sitk
@@ -71,25 +72,30 @@ def _fold_dirs(path: str) -> dict[Fold, str]:
 
 def _read_json(path: str, folder: str, what: str) -> dict[str, Any]:
     if not os.path.isfile(path):
-        raise SegmentationModelError(f"nnU-Net model folder {folder} has no {what}", file=path, field=what,
-                                     expected=f"the {what} nnUNetv2_train copied into the trained-model folder")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder} has no {what}",
+            file=path,
+            field=what,
+            expected=f"the {what} nnUNetv2_train copied into the trained-model folder",
+        )
     try:
         with open(path, encoding="utf-8") as f:
             value = json.load(f)
     except (OSError, ValueError) as e:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: {what} cannot be read ({e})", file=path, field=what,
-                                     expected="a JSON object") from e
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: {what} cannot be read ({e})", file=path, field=what, expected="a JSON object"
+        ) from e
     if not isinstance(value, dict):
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: {what} is not a JSON object", file=path, field=what,
-                                     expected="a JSON object")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: {what} is not a JSON object", file=path, field=what, expected="a JSON object"
+        )
     return value
 
 
 def _model_name(dataset_name: str, configuration: str) -> str:
     name = re.sub(r"[^a-z0-9._-]+", "-", f"nnunet-{dataset_name}-{configuration}".lower()).strip("-._")[:64]
     if not _NAME_RE.match(name):  # cannot happen with the prefix above; a guard against a future edit
-        raise SegmentationModelError(f"cannot derive a model name from dataset {dataset_name!r}", field="name",
-                                     expected=_NAME_RE.pattern)
+        raise SegmentationModelError(f"cannot derive a model name from dataset {dataset_name!r}", field="name", expected=_NAME_RE.pattern)
     return name
 
 
@@ -113,45 +119,71 @@ class _CheckedFolder:
 def _check_folder(folder: str, folds: Sequence[Fold] | None, checkpoint: str) -> _CheckedFolder:
     """Everything nnU-Net would trip over, checked in the order a person would fix it; raises SegmentationModelError."""
     if not os.path.isdir(folder):
-        raise SegmentationModelError(f"nnU-Net model folder {folder} does not exist or is not a folder", file=folder,
-                                     expected="an nnU-Net v2 trained-model folder (dataset.json, plans.json, fold_N/)")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder} does not exist or is not a folder",
+            file=folder,
+            expected="an nnU-Net v2 trained-model folder (dataset.json, plans.json, fold_N/)",
+        )
     dataset_json = _read_json(os.path.join(folder, "dataset.json"), folder, "dataset.json")
     plans = _read_json(os.path.join(folder, "plans.json"), folder, "plans.json")
 
     names = dataset_json.get("channel_names", dataset_json.get("modality"))  # "modality": nnU-Net's legacy key
     if not isinstance(names, dict) or not names:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: dataset.json has no channel_names",
-                                     file=os.path.join(folder, "dataset.json"), field="channel_names",
-                                     expected='{"0": "<modality>", "1": …} naming every input channel')
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: dataset.json has no channel_names",
+            file=os.path.join(folder, "dataset.json"),
+            field="channel_names",
+            expected='{"0": "<modality>", "1": …} naming every input channel',
+        )
     try:
         order = sorted(names, key=int)
     except (TypeError, ValueError) as e:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: dataset.json channel_names keys are not channel indices",
-                                     file=os.path.join(folder, "dataset.json"), field="channel_names",
-                                     expected='keys "0", "1", …') from e
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: dataset.json channel_names keys are not channel indices",
+            file=os.path.join(folder, "dataset.json"),
+            field="channel_names",
+            expected='keys "0", "1", …',
+        ) from e
     if [int(k) for k in order] != list(range(len(order))):
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: dataset.json channel_names are not numbered 0 … {len(order) - 1}",
-                                     file=os.path.join(folder, "dataset.json"), field="channel_names",
-                                     expected='keys "0", "1", … without gaps')
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: dataset.json channel_names are not numbered 0 … {len(order) - 1}",
+            file=os.path.join(folder, "dataset.json"),
+            field="channel_names",
+            expected='keys "0", "1", … without gaps',
+        )
     channels = [str(names[k]) for k in order]
     labels = dataset_json.get("labels")
     if not isinstance(labels, dict) or not labels:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: dataset.json has no labels",
-                                     file=os.path.join(folder, "dataset.json"), field="labels",
-                                     expected='{"background": 0, "<name>": 1, …}')
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: dataset.json has no labels",
+            file=os.path.join(folder, "dataset.json"),
+            field="labels",
+            expected='{"background": 0, "<name>": 1, …}',
+        )
     label_values = [v for value in labels.values() for v in (value if isinstance(value, list) else [value])]
     if any(not isinstance(v, int) or v < 0 or v > 255 for v in label_values):
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: dataset.json labels must be integers 0 … 255 (the worker returns uint8 masks)",
-                                     file=os.path.join(folder, "dataset.json"), field="labels", expected="integers 0 … 255")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: dataset.json labels must be integers 0 … 255 (the worker returns uint8 masks)",
+            file=os.path.join(folder, "dataset.json"),
+            field="labels",
+            expected="integers 0 … 255",
+        )
     if not isinstance(plans.get("configurations"), dict) or not plans["configurations"]:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: plans.json has no configurations",
-                                     file=os.path.join(folder, "plans.json"), field="configurations",
-                                     expected="the plans nnU-Net trained the model with")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: plans.json has no configurations",
+            file=os.path.join(folder, "plans.json"),
+            field="configurations",
+            expected="the plans nnU-Net trained the model with",
+        )
 
     found = _fold_dirs(folder)
     if not found:
-        raise SegmentationModelError(f"nnU-Net model folder {folder} has no fold_N folder", file=folder, field="fold_N",
-                                     expected=f"fold_0/{checkpoint} (or fold_1 … / fold_all)")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder} has no fold_N folder",
+            file=folder,
+            field="fold_N",
+            expected=f"fold_0/{checkpoint} (or fold_1 … / fold_all)",
+        )
     if folds is None:
         # nnU-Net's own auto-detection skips fold_all and folds without the checkpoint; here a fold without its
         # checkpoint is an error (an unfinished fold copied by mistake), and fold_all is used only when alone.
@@ -159,73 +191,109 @@ def _check_folder(folder: str, folds: Sequence[Fold] | None, checkpoint: str) ->
     else:
         wanted = [f if f == "all" else int(f) for f in folds]
         if not wanted:
-            raise SegmentationModelError(f"nnU-Net model folder {folder}: no folds requested", field="folds",
-                                         expected=f"some of {sorted(found, key=str)}")
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder}: no folds requested", field="folds", expected=f"some of {sorted(found, key=str)}"
+            )
     checkpoints = []
     for fold in wanted:
         if fold not in found:
-            raise SegmentationModelError(f"nnU-Net model folder {folder} has no fold_{fold} folder",
-                                         file=os.path.join(folder, f"fold_{fold}"), field="folds",
-                                         expected=f"one of {', '.join(f'fold_{f}' for f in sorted(found, key=str))}")
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder} has no fold_{fold} folder",
+                file=os.path.join(folder, f"fold_{fold}"),
+                field="folds",
+                expected=f"one of {', '.join(f'fold_{f}' for f in sorted(found, key=str))}",
+            )
         path = os.path.join(found[fold], checkpoint)
         if not os.path.isfile(path):
-            raise SegmentationModelError(f"nnU-Net model folder {folder}: fold_{fold} has no {checkpoint}", file=path,
-                                         field="checkpoint", expected=f"fold_{fold}/{checkpoint} written by nnUNetv2_train")
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder}: fold_{fold} has no {checkpoint}",
+                file=path,
+                field="checkpoint",
+                expected=f"fold_{fold}/{checkpoint} written by nnUNetv2_train",
+            )
         checkpoints.append(path)
 
     trainer_name = configuration = None
     mirror_axes: tuple[int, ...] | None = None
     weights: list[dict[str, Any]] = []
-    for fold, path in zip(wanted, checkpoints):
+    for fold, path in zip(wanted, checkpoints, strict=True):
         try:
             # nnU-Net's predictor loads the same way (weights_only=False: the checkpoint holds plain Python objects);
             # the folder is configured by the operator, it is trusted like the worker's code.
             ckpt = torch.load(path, map_location=torch.device("cpu"), weights_only=False)
         except Exception as e:  # noqa: BLE001 — any failure here means the file is unusable
-            raise SegmentationModelError(f"nnU-Net model folder {folder}: fold_{fold}/{checkpoint} cannot be loaded "
-                                         f"({type(e).__name__}: {str(e)[:200]})", file=path, field="checkpoint",
-                                         expected="a checkpoint written by nnUNetv2_train (torch.save)") from e
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder}: fold_{fold}/{checkpoint} cannot be loaded ({type(e).__name__}: {str(e)[:200]})",
+                file=path,
+                field="checkpoint",
+                expected="a checkpoint written by nnUNetv2_train (torch.save)",
+            ) from e
         missing = [k for k in ("network_weights", "trainer_name", "init_args") if not isinstance(ckpt, dict) or k not in ckpt]
         if missing or not isinstance(ckpt["init_args"], dict) or "configuration" not in ckpt["init_args"]:
-            raise SegmentationModelError(f"nnU-Net model folder {folder}: fold_{fold}/{checkpoint} is not an nnU-Net checkpoint "
-                                         f"(missing {', '.join(missing) or 'init_args.configuration'})", file=path,
-                                         field="checkpoint", expected="network_weights, trainer_name, init_args.configuration")
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder}: fold_{fold}/{checkpoint} is not an nnU-Net checkpoint "
+                f"(missing {', '.join(missing) or 'init_args.configuration'})",
+                file=path,
+                field="checkpoint",
+                expected="network_weights, trainer_name, init_args.configuration",
+            )
         if trainer_name is None:
             trainer_name, configuration = str(ckpt["trainer_name"]), str(ckpt["init_args"]["configuration"])
             axes = ckpt.get("inference_allowed_mirroring_axes")
             mirror_axes = tuple(int(a) for a in axes) if axes is not None else None
         elif (ckpt["trainer_name"], ckpt["init_args"]["configuration"]) != (trainer_name, configuration):
-            raise SegmentationModelError(f"nnU-Net model folder {folder}: fold_{fold} was trained with "
-                                         f"{ckpt['trainer_name']}/{ckpt['init_args']['configuration']}, fold_{wanted[0]} with "
-                                         f"{trainer_name}/{configuration}", file=path, field="checkpoint",
-                                         expected="every fold from the same trainer and configuration")
+            raise SegmentationModelError(
+                f"nnU-Net model folder {folder}: fold_{fold} was trained with "
+                f"{ckpt['trainer_name']}/{ckpt['init_args']['configuration']}, fold_{wanted[0]} with "
+                f"{trainer_name}/{configuration}",
+                file=path,
+                field="checkpoint",
+                expected="every fold from the same trainer and configuration",
+            )
         weights.append(ckpt["network_weights"])
         del ckpt
     assert trainer_name is not None and configuration is not None
 
     if configuration not in plans["configurations"]:
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: configuration {configuration!r} (from the checkpoint) "
-                                     f"is missing from plans.json", file=os.path.join(folder, "plans.json"),
-                                     field=f"configurations.{configuration}",
-                                     expected=f"one of {', '.join(plans['configurations'])} to include {configuration}")
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: configuration {configuration!r} (from the checkpoint) is missing from plans.json",
+            file=os.path.join(folder, "plans.json"),
+            field=f"configurations.{configuration}",
+            expected=f"one of {', '.join(plans['configurations'])} to include {configuration}",
+        )
     try:
         trainer_class = find_trainer_class(trainer_name)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001 — sorted below into an unknown trainer and a broken environment
         if not (isinstance(e, AssertionError) or (isinstance(e, RuntimeError) and "Could not find requested" in str(e))):
             # The trainer's module (or nnU-Net's full lookup) failed to import: the environment's fault (e.g. timm
             # needing a torchvision built for another torch), not the folder's: say so instead of "unknown trainer".
-            raise SegmentationModelError(f"nnunetv2 could not import trainer {trainer_name!r} for {folder} "
-                                         f"({type(e).__name__}: {str(e)[:200]})", field="trainer_name",
-                                         expected="an nnunetv2 installation whose dependencies import (torch, torchvision, timm)") from e
-        raise SegmentationModelError(f"nnU-Net model folder {folder}: trainer class {trainer_name!r} (from the checkpoint) "
-                                     f"is not known to nnunetv2", file=checkpoints[0], field="trainer_name",
-                                     expected="a trainer in nnunetv2.training.nnUNetTrainer or on nnUNet_extTrainer") from e
+            raise SegmentationModelError(
+                f"nnunetv2 could not import trainer {trainer_name!r} for {folder} ({type(e).__name__}: {str(e)[:200]})",
+                field="trainer_name",
+                expected="an nnunetv2 installation whose dependencies import (torch, torchvision, timm)",
+            ) from e
+        raise SegmentationModelError(
+            f"nnU-Net model folder {folder}: trainer class {trainer_name!r} (from the checkpoint) is not known to nnunetv2",
+            file=checkpoints[0],
+            field="trainer_name",
+            expected="a trainer in nnunetv2.training.nnUNetTrainer or on nnUNet_extTrainer",
+        ) from e
 
     postprocessing = os.path.join(folder, POSTPROCESSING_FILE)
-    return _CheckedFolder(folder=folder, dataset_json=dataset_json, plans=plans, folds=wanted, checkpoints=checkpoints,
-                          trainer_name=trainer_name, configuration=configuration, channels=channels,
-                          mirror_axes=mirror_axes, postprocessing=postprocessing if os.path.isfile(postprocessing) else None,
-                          trainer_class=trainer_class, weights=weights)
+    return _CheckedFolder(
+        folder=folder,
+        dataset_json=dataset_json,
+        plans=plans,
+        folds=wanted,
+        checkpoints=checkpoints,
+        trainer_name=trainer_name,
+        configuration=configuration,
+        channels=channels,
+        mirror_axes=mirror_axes,
+        postprocessing=postprocessing if os.path.isfile(postprocessing) else None,
+        trainer_class=trainer_class,
+        weights=weights,
+    )
 
 
 def find_trainer_class(trainer_name: str) -> type:
@@ -275,8 +343,14 @@ def _build_network(checked: _CheckedFolder) -> torch.nn.Module:
     if "plans_manager" in inspect.signature(build).parameters:
         network = build(plans_manager, configuration_manager, inputs, outputs, enable_deep_supervision=False)
     else:  # the signature before nnunetv2 2.6
-        network = build(configuration_manager.network_arch_class_name, configuration_manager.network_arch_init_kwargs,
-                        configuration_manager.network_arch_init_kwargs_req_import, inputs, outputs, enable_deep_supervision=False)
+        network = build(
+            configuration_manager.network_arch_class_name,
+            configuration_manager.network_arch_init_kwargs,
+            configuration_manager.network_arch_init_kwargs_req_import,
+            inputs,
+            outputs,
+            enable_deep_supervision=False,
+        )
     network.load_state_dict(checked.weights[0])
     return network
 
@@ -293,8 +367,11 @@ class NnUnetModel:
         self.folds = checked.folds
         self.trainer_name = checked.trainer_name
         self.configuration = checked.configuration
-        dataset_name = str(checked.plans.get("dataset_name") or checked.dataset_json.get("name")
-                           or os.path.basename(os.path.dirname(os.path.abspath(checked.folder))))
+        dataset_name = str(
+            checked.plans.get("dataset_name")
+            or checked.dataset_json.get("name")
+            or os.path.basename(os.path.dirname(os.path.abspath(checked.folder)))
+        )
         self.name = _model_name(dataset_name, checked.configuration)
         self.version = "sha-" + ".".join(sha256_file(p)[:12] for p in checked.checkpoints)
         self.channels = list(checked.channels)
@@ -306,16 +383,30 @@ class NnUnetModel:
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
-                predictor = nnUNetPredictor(tile_step_size=tile_step_size, use_gaussian=True, use_mirroring=False,
-                                            perform_everything_on_device=device.type == "cuda", device=device,
-                                            verbose=False, allow_tqdm=False)
-                predictor.manual_initialization(_build_network(checked), *_plans(checked), checked.weights,
-                                                checked.dataset_json, checked.trainer_name, checked.mirror_axes)
+                predictor = nnUNetPredictor(
+                    tile_step_size=tile_step_size,
+                    use_gaussian=True,
+                    use_mirroring=False,
+                    perform_everything_on_device=device.type == "cuda",
+                    device=device,
+                    verbose=False,
+                    allow_tqdm=False,
+                )
+                predictor.manual_initialization(
+                    _build_network(checked),
+                    *_plans(checked),
+                    checked.weights,
+                    checked.dataset_json,
+                    checked.trainer_name,
+                    checked.mirror_axes,
+                )
         except Exception as e:  # noqa: BLE001 — the checks above passed, so this is a mismatch plans ↔ weights
-            raise SegmentationModelError(f"nnU-Net model folder {checked.folder}: nnU-Net could not build the network "
-                                         f"({type(e).__name__}: {str(e)[:300]})", file=checked.checkpoints[0],
-                                         field="network_weights",
-                                         expected="weights that fit the architecture in plans.json") from e
+            raise SegmentationModelError(
+                f"nnU-Net model folder {checked.folder}: nnU-Net could not build the network ({type(e).__name__}: {str(e)[:300]})",
+                file=checked.checkpoints[0],
+                field="network_weights",
+                expected="weights that fit the architecture in plans.json",
+            ) from e
         if out.getvalue().strip():
             log.debug("nnU-Net while loading %s: %s", checked.folder, out.getvalue().strip())
         self._predictor = predictor
@@ -326,10 +417,13 @@ class NnUnetModel:
 
             try:
                 fns, kwargs = load_pickle(checked.postprocessing)
-            except Exception as e:  # noqa: BLE001
-                raise SegmentationModelError(f"nnU-Net model folder {checked.folder}: {POSTPROCESSING_FILE} cannot be loaded "
-                                             f"({type(e).__name__}: {e})", file=checked.postprocessing, field="postprocessing",
-                                             expected="the (pp_fns, pp_fn_kwargs) pickle nnUNetv2_determine_postprocessing writes") from e
+            except Exception as e:  # noqa: BLE001 — unpickling can fail in any way; each means the file is unusable
+                raise SegmentationModelError(
+                    f"nnU-Net model folder {checked.folder}: {POSTPROCESSING_FILE} cannot be loaded ({type(e).__name__}: {e})",
+                    file=checked.postprocessing,
+                    field="postprocessing",
+                    expected="the (pp_fns, pp_fn_kwargs) pickle nnUNetv2_determine_postprocessing writes",
+                ) from e
             self._postprocessing = (list(fns), list(kwargs))
 
         # Per-call bookkeeping, read by the hooks below; segment() holds _lock, so calls on one model run one at a time
@@ -383,17 +477,20 @@ class NnUnetModel:
 
     def _input(self, images: list[sitk.Image]) -> tuple[np.ndarray, dict[str, Any]]:
         if len(images) != len(self.channels):
-            raise SegmentationInputError(f"{self.name} takes {len(self.channels)} images, got {len(images)}", field="images",
-                                         expected=", ".join(self.channels))
+            raise SegmentationInputError(
+                f"{self.name} takes {len(self.channels)} images, got {len(images)}", field="images", expected=", ".join(self.channels)
+            )
         ref = images[0]
         if ref.GetDimension() != 3:
-            raise SegmentationInputError(f"{self.channels[0]} is {ref.GetDimension()}-D", field=self.channels[0],
-                                         expected="a 3-D image")
-        for channel, image in zip(self.channels[1:], images[1:]):
+            raise SegmentationInputError(f"{self.channels[0]} is {ref.GetDimension()}-D", field=self.channels[0], expected="a 3-D image")
+        for channel, image in zip(self.channels[1:], images[1:], strict=True):
             if image.GetSize() != ref.GetSize() or not np.allclose(image.GetSpacing(), ref.GetSpacing(), rtol=1e-4, atol=1e-4):
-                raise SegmentationInputError(f"{channel} is {image.GetSize()} at {image.GetSpacing()} mm, {self.channels[0]} "
-                                             f"{ref.GetSize()} at {ref.GetSpacing()} mm", field=channel,
-                                             expected=f"the grid of {self.channels[0]}")
+                raise SegmentationInputError(
+                    f"{channel} is {image.GetSize()} at {image.GetSpacing()} mm, {self.channels[0]} "
+                    f"{ref.GetSize()} at {ref.GetSpacing()} mm",
+                    field=channel,
+                    expected=f"the grid of {self.channels[0]}",
+                )
         # SimpleITKIO.read_images, from memory: arrays are (z, y, x), so nnU-Net's spacing is SimpleITK's reversed.
         data = np.stack([sitk.GetArrayFromImage(image) for image in images]).astype(np.float32, copy=False)
         properties = {
@@ -402,7 +499,9 @@ class NnUnetModel:
         }
         return data, properties
 
-    def segment(self, images: list[sitk.Image], *, tta: bool, progress: Progress, should_stop: ShouldStop, source: str | None = None) -> SegmentOutcome:
+    def segment(
+        self, images: list[sitk.Image], *, tta: bool, progress: Progress, should_stop: ShouldStop, source: str | None = None
+    ) -> SegmentOutcome:
         """progress(done, total) after every network pass (window × mirror combination × fold); should_stop() polled
         right after it, WorkerShuttingDown raised when it returns True. A stop leaves nnU-Net's window-producer thread
         (a daemon) blocked on its queue with this call's input until the process exits: a stop means it is exiting."""
@@ -430,19 +529,33 @@ class NnUnetModel:
             seg = apply_postprocessing(seg, *self._postprocessing)
         mask = sitk.GetImageFromArray(seg.astype(np.uint8, copy=False))
         mask.CopyInformation(images[0])
-        return SegmentOutcome(mask=mask, windows=self._windows, passes=self._passes_done,
-                              inference_ms=self._inference_s * 1000.0, total_ms=(time.perf_counter() - start) * 1000.0)
+        return SegmentOutcome(
+            mask=mask,
+            windows=self._windows,
+            passes=self._passes_done,
+            inference_ms=self._inference_s * 1000.0,
+            total_ms=(time.perf_counter() - start) * 1000.0,
+        )
 
 
-def load_nnunet_folder(path: str, *, device: torch.device, folds: tuple[Fold, ...] | None = None,
-                       checkpoint: str = CHECKPOINT_FINAL, tile_step_size: float = 0.5) -> NnUnetModel:
+def load_nnunet_folder(
+    path: str,
+    *,
+    device: torch.device,
+    folds: tuple[Fold, ...] | None = None,
+    checkpoint: str = CHECKPOINT_FINAL,
+    tile_step_size: float = 0.5,
+) -> NnUnetModel:
     """Checks an nnU-Net v2 trained-model folder and loads it once into nnU-Net's predictor.
 
     folds: the fold_N folders to ensemble (None: every fold_N present, or fold_all alone); checkpoint: the file name in
     each fold folder. Raises SegmentationModelError naming the folder and what is missing or wrong."""
     if not 0 < tile_step_size <= 1:
-        raise SegmentationModelError(f"tile_step_size {tile_step_size} is out of range", field="tile_step_size",
-                                     expected="0 < tile_step_size ≤ 1 (nnU-Net's default 0.5)")
+        raise SegmentationModelError(
+            f"tile_step_size {tile_step_size} is out of range",
+            field="tile_step_size",
+            expected="0 < tile_step_size ≤ 1 (nnU-Net's default 0.5)",
+        )
     checked = _check_folder(os.path.abspath(path), folds, checkpoint)
     return NnUnetModel(checked, device=device, tile_step_size=tile_step_size)
 

@@ -47,5 +47,8 @@ export function baselineDiagnostics(csvPath: string, testId: string): Map<string
 
 /** "(0.78, 0.78, 6.5)" → [0.78, 0.78, 6.5] */
 export function parseTuple(text: string): number[] {
-  return text.replace(/[()\s]/g, '').split(',').map(Number);
+  return text
+    .replace(/[()\s]/g, '')
+    .split(',')
+    .map(Number);
 }

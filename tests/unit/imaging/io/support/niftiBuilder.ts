@@ -19,8 +19,36 @@ export interface NiftiFields {
   sizeofHdr?: number;
 }
 
-const N1 = { magic: 344, dim: 40, datatype: 70, bitpix: 72, pixdim: 76, voxOffset: 108, sclSlope: 112, sclInter: 116, qformCode: 252, sformCode: 254, quatern: 256, qoffset: 268, srow: 280 };
-const N2 = { magic: 4, dim: 16, datatype: 12, bitpix: 14, pixdim: 104, voxOffset: 168, sclSlope: 176, sclInter: 184, qformCode: 344, sformCode: 348, quatern: 352, qoffset: 376, srow: 400 };
+const N1 = {
+  magic: 344,
+  dim: 40,
+  datatype: 70,
+  bitpix: 72,
+  pixdim: 76,
+  voxOffset: 108,
+  sclSlope: 112,
+  sclInter: 116,
+  qformCode: 252,
+  sformCode: 254,
+  quatern: 256,
+  qoffset: 268,
+  srow: 280,
+};
+const N2 = {
+  magic: 4,
+  dim: 16,
+  datatype: 12,
+  bitpix: 14,
+  pixdim: 104,
+  voxOffset: 168,
+  sclSlope: 176,
+  sclInter: 184,
+  qformCode: 344,
+  sformCode: 348,
+  quatern: 352,
+  qoffset: 376,
+  srow: 400,
+};
 
 /** Header (+ 4 zero extension bytes, + padding to vox_offset) followed by `data`. */
 export function buildNifti(f: NiftiFields, data: Uint8Array): Buffer {
@@ -49,7 +77,13 @@ export function buildNifti(f: NiftiFields, data: Uint8Array): Buffer {
   code(o.sformCode, f.sformCode ?? 0);
   (f.quatern ?? [0, 0, 0]).forEach((x, i) => real(o.quatern + rw * i, x));
   (f.qoffset ?? [0, 0, 0]).forEach((x, i) => real(o.qoffset + rw * i, x));
-  (f.srow ?? [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]).forEach((row, r) => row.forEach((x, c) => real(o.srow + rw * (4 * r + c), x)));
+  (
+    f.srow ?? [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ]
+  ).forEach((row, r) => row.forEach((x, c) => real(o.srow + rw * (4 * r + c), x)));
   out.set(data, Math.max(voxOffset, size));
   return out;
 }

@@ -5,7 +5,7 @@ import { RadiomicsInputError } from '../../../../imaging/errors';
 import { extractSync, planExtraction } from '../../../../radiomics/extractor';
 import { canonicalJson } from '../../../../radiomics/params/hash';
 import { loadParamsFile, parseParams } from '../../../../radiomics/params';
-import { resolveIbsiSettings } from '../../../../radiomics/ibsi/settings';
+import { resolveIbsiSettings } from '../../../../radiomics/params/ibsiSettings';
 import { describeWithReferenceData, PROJECT_ROOT, referencePath } from '../../../support/referenceData';
 import { boxMask, grid, volumeOf } from '../extractor/support';
 
@@ -73,8 +73,16 @@ describe('IBSI settings that contradict each other are refused at load, naming t
     ['resegmentShape', 'setting: {compliance: ibsi, resegmentRange: [0, 10], resegmentShape: true}', 'setting.resegmentShape'],
     ['an empty range', 'setting: {compliance: ibsi, resegmentRange: [400, -500]}', 'setting.resegmentRange'],
     ['two IVH discretisations', 'setting: {compliance: ibsi, ivhBinWidth: 2.5, ivhBinCount: 1000}', 'setting.ivhBinCount'],
-    ['a threshold for a nearest-neighbour mask', 'setting: {compliance: ibsi, maskInterpolator: sitkNearestNeighbor, maskPartialVolumeThreshold: 0.4}', 'setting.maskPartialVolumeThreshold'],
-    ['an interpolator IBSI does not define', 'setting: {compliance: ibsi, resampledPixelSpacing: [1, 1, 1], interpolator: sitkGaussian}', 'setting.interpolator'],
+    [
+      'a threshold for a nearest-neighbour mask',
+      'setting: {compliance: ibsi, maskInterpolator: sitkNearestNeighbor, maskPartialVolumeThreshold: 0.4}',
+      'setting.maskPartialVolumeThreshold',
+    ],
+    [
+      'an interpolator IBSI does not define',
+      'setting: {compliance: ibsi, resampledPixelSpacing: [1, 1, 1], interpolator: sitkGaussian}',
+      'setting.interpolator',
+    ],
     ['an IBSI key on one image type', 'setting: {compliance: ibsi}\nimageType: {Original: {roundIntensities: true}}', 'imageType.Original.roundIntensities'],
     ['a threshold outside (0, 1]', 'setting: {compliance: ibsi, maskPartialVolumeThreshold: 1.5}', 'setting.maskPartialVolumeThreshold'],
     ['an unknown aggregation', "setting: {compliance: ibsi, textureAggregation: ['4D']}", 'setting.textureAggregation[0]'],
@@ -105,7 +113,9 @@ describe('IBSI mode at extraction', () => {
   it('a partial-volume threshold that keeps no voxel after interpolation is an error naming it', () => {
     const thin = boxMask(g, [3, 3, 2], [3, 3, 2]);
     expect(() =>
-      extractSync(image, thin, { setting: { compliance: 'ibsi', resampledPixelSpacing: [3, 3, 3], interpolator: 'sitkLinear', maskPartialVolumeThreshold: 1, minimumROIDimensions: 1 } }),
+      extractSync(image, thin, {
+        setting: { compliance: 'ibsi', resampledPixelSpacing: [3, 3, 3], interpolator: 'sitkLinear', maskPartialVolumeThreshold: 1, minimumROIDimensions: 1 },
+      }),
     ).toThrow(/maskPartialVolumeThreshold|single voxel/);
   });
 

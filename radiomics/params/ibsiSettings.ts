@@ -2,57 +2,16 @@
 // each other. They are optional keys of ExtractionSettings with no default, so PyRadiomics parameter files keep their
 // parameter hashes; the IBSI extractor reads them through ibsiSettings(), which fills in IBSI's defaults.
 import { RadiomicsInputError } from '../../imaging/errors';
-import type { SettingRule } from '../params/schema';
-import { FEATURE_CLASS_NAMES, type ExtractionParams, type ExtractionSettings } from '../params/types';
-
-/** IBSI texture aggregation: per slice (2D), slices merged (2.5D), whole volume (3D). IBSI-1 §3.1 (5QB6). */
-export const TEXTURE_AGGREGATIONS = ['2D', '2.5D', '3D'] as const;
-export type TextureAggregation = (typeof TEXTURE_AGGREGATIONS)[number];
-
-/** IBSI feature families, by the prefix of their tags. */
-export const IBSI_FAMILIES = ['morph', 'loc', 'stat', 'ih', 'ivh', 'cm', 'rlm', 'szm', 'dzm', 'ngt', 'ngl'] as const;
-export type IbsiFamily = (typeof IBSI_FAMILIES)[number];
-
-/** Interpolators IBSI mode offers (IBSI-1 §2.4: nearest neighbour, (tri)linear, tricubic spline). */
-export const IBSI_INTERPOLATORS = ['sitkNearestNeighbor', 'sitkLinear', 'sitkBSpline'] as const;
-export type IbsiInterpolator = (typeof IBSI_INTERPOLATORS)[number];
-
-/** The `setting:` keys IBSI mode adds; absent in PyRadiomics mode. */
-export interface IbsiSettings {
-  /** 'pyradiomics' (default) or 'ibsi'. */
-  compliance: 'pyradiomics' | 'ibsi';
-  /** Texture aggregations to compute (default ['3D']); each yields its own tag suffix (`_2D_avg`, `_2_5D_comb`, `_3D`, …). */
-  textureAggregation: TextureAggregation[];
-  /** Feature families to compute (default all). */
-  ibsiFamilies: IbsiFamily[];
-  /** Round intensities to integers after interpolation (IBSI-1 §2.4, 68QD). */
-  roundIntensities: boolean;
-  /** Interpolator for the ROI mask before thresholding (default sitkLinear). */
-  maskInterpolator: 'sitkNearestNeighbor' | 'sitkLinear';
-  /** Partial-volume threshold for the interpolated mask (IBSI-1 §2.4, E8H9; default 0.5). */
-  maskPartialVolumeThreshold: number;
-  /** Outlier filter: drop voxels further than this many σ from the ROI mean (IBSI-1 §2.5, 7ACA). */
-  resegmentOutliers: number;
-  /** Intensity-volume histogram discretisation: fixed bin size (intensity units)… */
-  ivhBinWidth: number;
-  /** …or fixed bin number; neither: discrete intensities with step 1 (IBSI-1 §4.5). */
-  ivhBinCount: number;
-}
-
-const positiveFloat: SettingRule['rule'] = { type: 'float', minExclusive: 0 };
-
-/** Schema rules of the IBSI keys, merged into SETTING_RULES. */
-export const IBSI_SETTING_RULES: { readonly [K in keyof IbsiSettings]-?: SettingRule } = {
-  compliance: { rule: { type: 'str', enum: ['pyradiomics', 'ibsi'] } },
-  textureAggregation: { rule: { type: 'seq', item: { type: 'str', enum: TEXTURE_AGGREGATIONS }, minLength: 1 } },
-  ibsiFamilies: { rule: { type: 'seq', item: { type: 'str', enum: IBSI_FAMILIES }, minLength: 1 } },
-  roundIntensities: { rule: { type: 'bool' } },
-  maskInterpolator: { rule: { type: 'str', enum: ['sitkNearestNeighbor', 'sitkLinear'] } },
-  maskPartialVolumeThreshold: { rule: { type: 'float', minExclusive: 0, max: 1 } },
-  resegmentOutliers: { rule: positiveFloat, nullable: true },
-  ivhBinWidth: { rule: positiveFloat, nullable: true },
-  ivhBinCount: { rule: { type: 'int', minExclusive: 0 }, nullable: true },
-};
+import {
+  IBSI_FAMILIES,
+  IBSI_INTERPOLATORS,
+  IBSI_SETTING_RULES,
+  type IbsiFamily,
+  type IbsiInterpolator,
+  type IbsiSettings,
+  type TextureAggregation,
+} from './ibsiKeys';
+import { FEATURE_CLASS_NAMES, type ExtractionParams, type ExtractionSettings } from './types';
 
 /** Everything the IBSI extractor needs, defaults filled in and contradictions rejected. */
 export interface ResolvedIbsiSettings {
@@ -97,18 +56,40 @@ export function resolveIbsiSettings(params: ExtractionParams, file?: string): Re
   const s = params.settings;
   const imageTypes = Object.keys(params.imageTypes);
   if (imageTypes.length !== 1 || imageTypes[0] !== 'Original') {
-    contradiction('imageType', `IBSI mode computes the IBSI-1 features of the original image; got ${imageTypes.join(', ')}`, 'imageType: {Original: {}} (filters are PyRadiomics mode)', file);
+    contradiction(
+      'imageType',
+      `IBSI mode computes the IBSI-1 features of the original image; got ${imageTypes.join(', ')}`,
+      'imageType: {Original: {}} (filters are PyRadiomics mode)',
+      file,
+    );
   }
   const classes = Object.entries(params.featureClasses);
   if (classes.length !== FEATURE_CLASS_NAMES.length || classes.some(([, names]) => names !== null)) {
-    contradiction('featureClass', 'IBSI mode names features by IBSI tag and does not take PyRadiomics feature classes', 'no featureClass section; choose families with setting.ibsiFamilies', file);
+    contradiction(
+      'featureClass',
+      'IBSI mode names features by IBSI tag and does not take PyRadiomics feature classes',
+      'no featureClass section; choose families with setting.ibsiFamilies',
+      file,
+    );
   }
   if (s.force2D) contradiction('setting.force2D', 'force2D is PyRadiomics’ 2D mode', 'setting.textureAggregation: [2D] or [2.5D] in IBSI mode', file);
-  if (s.weightingNorm !== null) contradiction('setting.weightingNorm', 'IBSI mode merges directional matrices in its _comb aggregations', 'weightingNorm unset in IBSI mode', file);
+  if (s.weightingNorm !== null)
+    contradiction('setting.weightingNorm', 'IBSI mode merges directional matrices in its _comb aggregations', 'weightingNorm unset in IBSI mode', file);
   if (s.resegmentMode !== 'absolute') {
-    contradiction('setting.resegmentMode', `resegmentMode ${s.resegmentMode} is not IBSI re-segmentation`, 'absolute (and setting.resegmentOutliers for IBSI’s outlier filter)', file);
+    contradiction(
+      'setting.resegmentMode',
+      `resegmentMode ${s.resegmentMode} is not IBSI re-segmentation`,
+      'absolute (and setting.resegmentOutliers for IBSI’s outlier filter)',
+      file,
+    );
   }
-  if (s.resegmentShape) contradiction('setting.resegmentShape', 'IBSI computes morphology on the morphological mask, before re-segmentation', 'resegmentShape unset in IBSI mode', file);
+  if (s.resegmentShape)
+    contradiction(
+      'setting.resegmentShape',
+      'IBSI computes morphology on the morphological mask, before re-segmentation',
+      'resegmentShape unset in IBSI mode',
+      file,
+    );
   if (s.ivhBinWidth != null && s.ivhBinCount != null) {
     contradiction('setting.ivhBinCount', 'ivhBinWidth and ivhBinCount are both set', 'one of them (or neither, for discrete intensities)', file);
   }
@@ -129,7 +110,12 @@ export function resolveIbsiSettings(params: ExtractionParams, file?: string): Re
   const maskThreshold = s.maskPartialVolumeThreshold ?? 0.5;
   const maskInterpolator = s.maskInterpolator ?? 'sitkLinear';
   if (maskInterpolator === 'sitkNearestNeighbor' && s.maskPartialVolumeThreshold !== undefined) {
-    contradiction('setting.maskPartialVolumeThreshold', 'a nearest-neighbour mask has no partial volumes to threshold', 'maskInterpolator: sitkLinear, or no threshold', file);
+    contradiction(
+      'setting.maskPartialVolumeThreshold',
+      'a nearest-neighbour mask has no partial volumes to threshold',
+      'maskInterpolator: sitkLinear, or no threshold',
+      file,
+    );
   }
   const ivh: ResolvedIbsiSettings['ivh'] =
     s.ivhBinWidth != null ? { kind: 'width', width: s.ivhBinWidth } : s.ivhBinCount != null ? { kind: 'count', count: s.ivhBinCount } : { kind: 'discrete' };

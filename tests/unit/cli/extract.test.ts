@@ -1,20 +1,27 @@
 // `osteoflow extract`: argument handling (exit 2 + usage), bad input (exit 1 naming file/field), single and batch
 // output in JSON and CSV, checked on volumes written to a temporary folder.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extractCommand, parseArgs } from '../../../../cli/extract';
-import { parseCsv } from '../../../../radiomics/extraction/csv';
-import { writeNifti } from '../../../../imaging/io';
-import { boxMask, grid, volumeOf } from '../extractor/support';
+import { extractCommand, parseExtractArgs } from '../../../cli/extract';
+import { parseCsv } from '../../../radiomics';
+import { writeNifti } from '../../../imaging/io';
+import { boxMask, grid, volumeOf } from '../radiomics/extractor/support';
 
 let dir: string;
 const g = grid([10, 10, 10]);
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'osteoflow-cli-'));
-  writeNifti(path.join(dir, 'image.nii.gz'), volumeOf(Int16Array, g, (x) => 10 * x));
-  writeNifti(path.join(dir, 'mask.nii.gz'), volumeOf(Uint8Array, g, (x, y, z) => (y >= 2 && y <= 6 && z >= 2 && z <= 6 ? (x <= 4 ? 1 : 2) : 0)));
+  writeNifti(
+    path.join(dir, 'image.nii.gz'),
+    volumeOf(Int16Array, g, (x) => 10 * x),
+  );
+  writeNifti(
+    path.join(dir, 'mask.nii.gz'),
+    volumeOf(Uint8Array, g, (x, y, z) => (y >= 2 && y <= 6 && z >= 2 && z <= 6 ? (x <= 4 ? 1 : 2) : 0)),
+  );
   writeNifti(path.join(dir, 'empty.nii.gz'), boxMask(g, [0, 0, 0], [-1, -1, -1]));
   writeFileSync(path.join(dir, 'params.yaml'), 'setting:\n  binWidth: 10\nfeatureClass:\n  firstorder: [Mean, Maximum]\n');
   writeFileSync(path.join(dir, 'bad.yaml'), 'setting:\n  binWidth: wide\n');
@@ -86,7 +93,10 @@ describe('osteoflow extract: batch', () => {
   it('JSON lines by default; a failing case is reported by ID, the others still run, exit 1', async () => {
     const r = await run('--batch', f('partly-bad.csv'), '--params', f('params.yaml'));
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.ID)).toEqual(['good']);
     expect(r.stderr).toMatch(/empty: .*empty\.nii\.gz.*nothing is segmented/);
     expect(r.stderr).toMatch(/1 of 2 case\(s\) failed/);
@@ -109,18 +119,23 @@ describe('osteoflow extract: batch', () => {
 
 describe('osteoflow extract: errors', () => {
   it.each([
-    [[], /--image and --mask are required/],
-    [['--image', 'a.nii'], /--image and --mask are required/],
-    [['--image', 'a.nii', '--mask', 'b.nii', '--label', 'x'], /--label must be a positive integer/],
-    [['--image', 'a.nii', '--mask', 'b.nii', '--format', 'xml'], /--format must be json or csv/],
-    [['--image', 'a.nii', '--mask', 'b.nii', '--verbose'], /unknown argument '--verbose'/],
-    [['--image', 'a.nii', '--image', 'b.nii', '--mask', 'c.nii'], /--image given twice/],
-    [['--image'], /--image needs a value/],
-    [['--batch', 'c.csv', '--image', 'a.nii'], /do not combine/],
+    [[], '--image and --mask are required (or --batch)'],
+    [['--image', 'a.nii'], '--image and --mask are required (or --batch)'],
+    [['--image', 'a.nii', '--mask', 'b.nii', '--label', 'x'], "--label must be a positive integer, got 'x'"],
+    [['--image', 'a.nii', '--mask', 'b.nii', '--label', '0'], "--label must be a positive integer, got '0'"],
+    [['--image', 'a.nii', '--mask', 'b.nii', '--format', 'xml'], "--format must be json or csv, got 'xml'"],
+    [
+      ['--image', 'a.nii', '--mask', 'b.nii', '--verbose'],
+      "unknown argument '--verbose' (expected one of: --image, --mask, --params, --label, --format, --batch)",
+    ],
+    [['--image', 'a.nii', '--image', 'b.nii', '--mask', 'c.nii'], '--image given twice'],
+    [['--image'], '--image needs a value'],
+    [['--image=', '--mask', 'b.nii'], '--image needs a value'],
+    [['--batch', 'c.csv', '--image', 'a.nii'], '--batch takes images, masks and labels from the CSV; do not combine it with --image, --mask or --label'],
   ])('bad arguments %j → usage, exit 2', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n')[0]).toBe(`osteoflow extract: ${message}`);
     expect(r.stderr).toMatch(/usage: osteoflow extract/);
     expect(r.stdout).toBe('');
   });
@@ -132,7 +147,7 @@ describe('osteoflow extract: errors', () => {
   });
 
   it('accepts --flag=value', () => {
-    expect(parseArgs(['--image=a.nii', '--mask=b.nii', '--label=3'])).toMatchObject({ image: 'a.nii', mask: 'b.nii', label: 3 });
+    expect(parseExtractArgs(['--image=a.nii', '--mask=b.nii', '--label=3'])).toMatchObject({ image: 'a.nii', mask: 'b.nii', label: 3 });
   });
 
   it.each([
@@ -149,8 +164,7 @@ describe('osteoflow extract: errors', () => {
 });
 
 describe('the osteoflow binary', () => {
-  const bin = path.resolve(__dirname, '../../../../bin/osteoflow.js');
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const bin = path.resolve(__dirname, '../../../bin/osteoflow.js');
 
   it('registers extract: help exits 0, bad arguments exit 2, a real case prints JSON', () => {
     const help = spawnSync(process.execPath, [bin, 'extract', '--help'], { encoding: 'utf8' });

@@ -1,0 +1,52 @@
+// Quality-control findings as data: a stable code per defect class, so a dashboard, a notification or a translation can
+// key on the code while people read the message. Codes are never renamed or reused; a new defect class gets a new code.
+
+/** Every reason QC can give, in the order the checks run. */
+export const QC_REASON_CODES = [
+  'modality-missing',
+  'duplicate-image',
+  'unreadable',
+  'spacing-invalid',
+  'spacing-too-coarse',
+  'too-few-slices',
+  'non-finite-voxels',
+  'constant-image',
+  'missing-slice',
+  'modality-tag-mismatch',
+  'mask-missing',
+  'mask-unreadable',
+  'mask-empty',
+  'mask-size-mismatch',
+  'mask-grid-mismatch',
+  'tumour-volume-implausible',
+] as const;
+
+export type QcReasonCode = (typeof QC_REASON_CODES)[number];
+
+/** One line per code: what the defect is. */
+export const QC_REASON_MEANINGS: Readonly<Record<QcReasonCode, string>> = {
+  'modality-missing': 'a modality the timepoint requires has no image',
+  'duplicate-image': 'the same file (same bytes) is filed under two modalities',
+  unreadable: 'an image file cannot be read',
+  'spacing-invalid': 'an image has a voxel spacing that is not a positive number',
+  'spacing-too-coarse': "an image's coarsest voxel spacing exceeds the study's maximum",
+  'too-few-slices': 'an image has fewer slices than the study requires',
+  'non-finite-voxels': 'an image holds NaN or infinite voxels',
+  'constant-image': 'every voxel of an image has (about) the same value',
+  'missing-slice': 'a blank slice lies between non-blank neighbours (a dropped slice)',
+  'modality-tag-mismatch': "a DICOM series' Modality tag does not match the modality it is filed under",
+  'mask-missing': 'no manual mask, and the study has no automatic segmentation to make one',
+  'mask-unreadable': 'the mask file cannot be read',
+  'mask-empty': 'the mask marks no tumour voxel',
+  'mask-size-mismatch': 'the mask has another voxel grid size than the images',
+  'mask-grid-mismatch': "the mask's origin or spacing does not match the images' grid",
+  'tumour-volume-implausible': "the masked tumour volume is outside the study's plausible range",
+};
+
+export interface QcFinding {
+  code: QcReasonCode;
+  /** The scan the finding is about: an image modality, or 'mask'; absent when it concerns no single scan. */
+  modality?: string;
+  /** What a person reads (the same text as the verdict's reason). */
+  message: string;
+}

@@ -1,0 +1,65 @@
+// The maintainers' static checks, run by `npm test` before the test suites (and alone by `npm run lint`): ESLint,
+// Prettier, the layer rules (dependency-cruiser) and ruff on the Python sources. Every check runs, then the failures
+// are listed, so one run shows everything to fix.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../config';
+import { stackPaths } from '../config/endpoints';
+import { ensureVenv } from './venv';
+
+/** The folders the layer rules cover: the product's layers, then the benchmarks, tools, tests and the bin. */
+const CRUISED = ['contracts', 'config', 'imaging', 'radiomics', 'models', 'store', 'registry', 'qc', 'study', 'synthetic', 'activities', 'workflows', 'ops'];
+const CRUISED_TOO = ['workers', 'clients', 'cli', 'bench', 'tools', 'tests', 'bin'];
+
+interface Check {
+  name: string;
+  command: string;
+  args: string[];
+}
+
+function bin(name: string): string {
+  return path.join(PROJECT_ROOT, 'node_modules', '.bin', name);
+}
+
+async function checks(): Promise<Check[]> {
+  const cfg = loadConfig();
+  // ruff is pinned in the servers' venv (ops/requirements.txt), which the integration tests need anyway.
+  const venv = await ensureVenv({
+    venvDir: cfg.venvDir,
+    python: cfg.python,
+    logDir: stackPaths(cfg.dataDir).logs,
+    requires: ['temporal', 'mlflow', 'ruff'],
+    log: (line) => console.log(`[checks] ${line}`),
+  });
+  const ruff = path.join(venv.dir, 'bin', 'ruff');
+  return [
+    { name: 'eslint', command: bin('eslint'), args: ['--max-warnings=0', '.'] },
+    { name: 'prettier', command: bin('prettier'), args: ['--check', '--log-level=warn', '.'] },
+    { name: 'layers', command: bin('depcruise'), args: ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...CRUISED, ...CRUISED_TOO] },
+    { name: 'ruff check', command: ruff, args: ['check', '--quiet', '.'] },
+    { name: 'ruff format', command: ruff, args: ['format', '--check', '--quiet', '.'] },
+  ];
+}
+
+async function main(): Promise<number> {
+  const failed: string[] = [];
+  for (const check of await checks()) {
+    const started = Date.now();
+    const result = spawnSync(check.command, check.args, { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    const ok = result.status === 0;
+    console.log(
+      `[checks] ${check.name}: ${ok ? 'ok' : result.error ? `could not run (${result.error.message})` : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
+    if (!ok) failed.push(check.name);
+  }
+  if (failed.length > 0) console.error(`[checks] failed: ${failed.join(', ')} (fix: npm run format for Prettier; eslint --fix for what ESLint can fix)`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,24 @@
+// Defaults for the QC profile keys a study file may leave out (protocols recorded before a key existed have none).
+import type { QcProfile } from '../contracts/study';
+import type { ResolvedQcProfile } from './types';
+
+type OptionalKey = Exclude<keyof QcProfile, 'minSlices' | 'maxSpacingMm' | 'tumourVolumeMl'>;
+
+export const QC_PROFILE_DEFAULTS: Readonly<Pick<ResolvedQcProfile, OptionalKey>> = {
+  maskOriginTolerance: 0.01,
+  maskSpacingTolerance: 0.001,
+  constantImageMaxRange: 0,
+  blankSliceMaxRange: 0,
+};
+
+export function resolveQcProfile(profile: QcProfile): ResolvedQcProfile {
+  return {
+    minSlices: profile.minSlices,
+    maxSpacingMm: profile.maxSpacingMm,
+    tumourVolumeMl: profile.tumourVolumeMl,
+    maskOriginTolerance: profile.maskOriginTolerance ?? QC_PROFILE_DEFAULTS.maskOriginTolerance,
+    maskSpacingTolerance: profile.maskSpacingTolerance ?? QC_PROFILE_DEFAULTS.maskSpacingTolerance,
+    constantImageMaxRange: profile.constantImageMaxRange ?? QC_PROFILE_DEFAULTS.constantImageMaxRange,
+    blankSliceMaxRange: profile.blankSliceMaxRange ?? QC_PROFILE_DEFAULTS.blankSliceMaxRange,
+  };
+}

@@ -1,0 +1,14 @@
+// The QC rule list, in the order findings are reported: the scan set, then each image in turn, then the mask.
+import { duplicateImage, modalityMissing } from './scanSet';
+import { modalityTagMismatch, unreadable } from './file';
+import { sliceCount, spacing } from './geometry';
+import { constantImage, missingSlice, nonFiniteVoxels } from './intensities';
+import { maskEmpty, maskGrid, maskMissing, maskUnreadable, tumourVolume } from './mask';
+import type { ImageRule, ScanSetRule } from '../types';
+
+export const SCAN_SET_RULES: readonly ScanSetRule[] = [modalityMissing, duplicateImage];
+
+/** Run for each image; every rule but `unreadable` skips an image that could not be read. */
+export const IMAGE_RULES: readonly ImageRule[] = [unreadable, spacing, sliceCount, nonFiniteVoxels, constantImage, missingSlice, modalityTagMismatch];
+
+export const MASK_RULES: readonly ScanSetRule[] = [maskMissing, maskUnreadable, maskEmpty, maskGrid, tumourVolume];
