@@ -1,6 +1,8 @@
 // The `osteoflow` command line: one entry per command, each implemented in its own layer.
+import { inspect } from 'node:util';
 import type { Command } from './command';
 import { isHelp } from './args';
+import { StackError } from '../config/stackError';
 import type * as extract from './extract';
 import type * as model from './model';
 import type * as run from './run';
@@ -35,5 +37,40 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`osteoflow: unknown command '${name}' (expected one of: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
-  return (await load()).run(rest);
+  try {
+    return await (await load()).run(rest);
+  } catch (err) {
+    reportFailure(`osteoflow ${name}`, err);
+    return 1;
+  }
+}
+
+/** OSTEOFLOW_DEBUG=1 (or `osteoflow run --debug`): failures come with their stack trace and causes. */
+export function isDebug(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.OSTEOFLOW_DEBUG ?? '').trim().toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false';
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/**
+ * A failure as a person reads it: its message in one line, and where it has causes (a failed Temporal workflow: the
+ * activity's failure, and under it the error the activity threw) the root cause's type and message. A StackError
+ * keeps its second line, the fix.
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof StackError) return err.message;
+  if (!(err instanceof Error)) return oneLine(String(err));
+  let root: Error = err;
+  while (root.cause instanceof Error) root = root.cause;
+  if (root === err) return oneLine(err.message || err.name);
+  // A Temporal ApplicationFailure carries the thrown error's name as its `type`.
+  const type = 'type' in root && typeof root.type === 'string' && root.type ? root.type : root.name;
+  return oneLine(`${err.message} (${type}: ${root.message})`);
+}
+
+/** Prints `<command>: <failure in one line>` on stderr, and in debug mode the whole error with its causes. */
+export function reportFailure(command: string, err: unknown): void {
+  console.error(`${command}: ${describeFailure(err)}`);
+  if (isDebug()) console.error(inspect(err, { depth: 8 }));
 }

@@ -1,11 +1,22 @@
-// `osteoflow study …`: the coordinator's commands on running timelines (enrol, register scans, override QC, record
-// pathology, withdraw, status). Each maps to one update or query of the patient's PatientTimeline workflow.
+// `osteoflow study …`: the coordinator's commands on running timelines (enrol, register scans, override QC, retry a
+// timepoint that needs attention, record pathology, withdraw, status). Each maps to one update or query of the
+// patient's PatientTimeline workflow.
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { connectClient } from '../config/temporal';
 import { currentEndpoints } from '../config/endpoints';
-import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, timelineHandle, withdraw } from '../clients/coordinator';
+import {
+  enrolPatient,
+  listPatients,
+  overrideQc,
+  readTimeline,
+  recordPathology,
+  registerScan,
+  retryTimepoint,
+  timelineHandle,
+  withdraw,
+} from '../clients/coordinator';
 import { loadStudyFile } from '../study/protocol';
 import type { HuvosGrade, TimelineView } from '../contracts/timeline';
 import { isHelp, parseFlags, type FlagSpec } from './args';
@@ -15,6 +26,7 @@ const USAGE = `usage: osteoflow study <action> [options]
   enrol     --study-file FILE --patient PSEUDONYM
   register  --study ID --patient P --timepoint T --modality M --source PATH|URL
   override  --study ID --patient P --timepoint T --reason TEXT --who NAME
+  retry     --study ID --patient P --timepoint T --reason TEXT --who NAME   (a timepoint that needs attention, same scans)
   pathology --study ID --patient P --necrosis PCT --huvos I|II|III|IV --date YYYY-MM-DD
   withdraw  --study ID --patient P --reason TEXT
   show      --study ID --patient P
@@ -26,6 +38,7 @@ const SPECS: Record<string, FlagSpec> = {
   enrol: { 'study-file': s, patient: s },
   register: { study: s, patient: s, timepoint: s, modality: s, source: s },
   override: { study: s, patient: s, timepoint: s, reason: s, who: s },
+  retry: { study: s, patient: s, timepoint: s, reason: s, who: s },
   pathology: { study: s, patient: s, necrosis: s, huvos: s, date: s },
   withdraw: { study: s, patient: s, reason: s },
   show: { study: s, patient: s },
@@ -39,14 +52,16 @@ function printTimeline(view: TimelineView): void {
     const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
     const s = tp.segmentation;
     const segmentation = s ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s` : '';
+    const attention = tp.attention ? `needs attention (${tp.attention.code}) since ${tp.attention.at.slice(0, 16)}: ${tp.attention.message}` : '';
+    const retried = tp.retried ? `retried by ${tp.retried.who}: ${tp.retried.reason}` : '';
     console.log(
-      `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[qc, segmentation, prediction, tp.note].filter(Boolean).join(' · ')}`,
+      `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[attention, qc, segmentation, prediction, tp.note, retried].filter(Boolean).join(' · ')}`,
     );
   }
 }
 
 export const studyCommand: Command = {
-  summary: "a study coordinator's actions on patient timelines (enrol, register, override, pathology, withdraw, show, list)",
+  summary: "a study coordinator's actions on patient timelines (enrol, register, override, retry, pathology, withdraw, show, list)",
   async run(argv) {
     const [action, ...rest] = argv;
     if (isHelp(action)) {
@@ -80,11 +95,13 @@ export const studyCommand: Command = {
           ? await registerScan(handle, { timepoint: flags.timepoint, modality: flags.modality, source: flags.source })
           : action === 'override'
             ? await overrideQc(handle, { timepoint: flags.timepoint, reason: flags.reason, who: flags.who })
-            : action === 'pathology'
-              ? await recordPathology(handle, { necrosisPct: Number(flags.necrosis), huvosGrade: flags.huvos as HuvosGrade, date: flags.date })
-              : action === 'withdraw'
-                ? await withdraw(handle, { reason: flags.reason })
-                : await readTimeline(handle);
+            : action === 'retry'
+              ? await retryTimepoint(handle, { timepoint: flags.timepoint, reason: flags.reason, who: flags.who })
+              : action === 'pathology'
+                ? await recordPathology(handle, { necrosisPct: Number(flags.necrosis), huvosGrade: flags.huvos as HuvosGrade, date: flags.date })
+                : action === 'withdraw'
+                  ? await withdraw(handle, { reason: flags.reason })
+                  : await readTimeline(handle);
       printTimeline(view);
       return 0;
     } catch (err) {

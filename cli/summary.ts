@@ -13,13 +13,15 @@ export interface CohortSummary {
     prediction: PredictionRef | null;
   }>;
   models: ModelSummary[];
+  /** Why no model was trained (the study is too small), when none was. */
+  trainingSkipped?: string;
 }
 
 /**
  * Feature counts and predictions come from the results store (what was persisted), not from the workflows' own
  * accounts: predictions made after the timelines closed (a newly promoted champion re-scores) are there too.
  */
-export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, models: ModelSummary[]): Promise<CohortSummary> {
+export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, models: ModelSummary[], trainingSkipped?: string): Promise<CohortSummary> {
   const store = openResultsStore(cfg);
   try {
     const patients: CohortSummary['patients'] = [];
@@ -35,7 +37,7 @@ export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, mod
       const prediction = latest ? { probability: latest.probability, model: `${latest.model}@${latest.modelVersion}` } : null;
       patients.push({ id: view.pseudonym, timepoints, prediction });
     }
-    return { studyId: run.protocol.studyId, patients, models };
+    return { studyId: run.protocol.studyId, patients, models, ...(trainingSkipped ? { trainingSkipped } : {}) };
   } finally {
     await store.close();
   }
@@ -81,6 +83,10 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
   );
   for (const note of notes) console.log(`no prediction: ${note}`);
 
+  if (summary.models.length === 0) {
+    console.log(`\nresponse models: none trained${summary.trainingSkipped ? ' (training skipped, see above)' : ''}`);
+    return;
+  }
   console.log('\nresponse models (nested cross-validation on the study; AUC with DeLong 95 % CI)');
   const modelRows = summary.models.map((m) => [
     `${m.name}@${m.version}`,

@@ -2,11 +2,13 @@
 // world — the site that sends scans, the automation that registers re-scans after a failed QC, and the pathologist —
 // while the workers do the work.
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { OsteoflowConfig } from '../config';
 import { writeStudy, type SyntheticPatient, type SyntheticStudyManifest } from '../synthetic';
 import type { TimelineView } from '../contracts/timeline';
 import { enrolPatient, readTimeline, recordPathology, registerScan, type TimelineHandle } from '../clients/coordinator';
+import { cancellingCalls } from '../clients/training';
 import { loadStudyFile } from '../study/protocol';
 import { writeSyntheticStudyFile } from './syntheticStudy';
 import type { StudyProtocol } from '../contracts/study';
@@ -21,6 +23,8 @@ export interface SyntheticRunOptions {
   workDir: string;
   log?: (line: string) => void;
   timeoutMs?: number;
+  /** Stops the run (it rejects with the signal's reason) before its next step. */
+  signal?: AbortSignal;
 }
 
 export interface SyntheticRun {
@@ -36,6 +40,7 @@ const FILE_DEFECTS = ['missing-slice', 'truncated-file', 'wrong-modality'] as co
 
 export async function runSyntheticStudy(client: Client, cfg: OsteoflowConfig, options: SyntheticRunOptions): Promise<SyntheticRun> {
   const log = options.log ?? (() => undefined);
+  const checkpoint = () => options.signal?.throwIfAborted();
   const sourceDir = path.join(options.workDir, 'source');
   log(`generating ${options.patients} synthetic patients (seed ${options.seed}) in ${sourceDir}`);
   const manifest = writeStudy({
@@ -50,39 +55,57 @@ export async function runSyntheticStudy(client: Client, cfg: OsteoflowConfig, op
 
   log(`enrolling ${manifest.patients.length} patients in ${protocol.studyId} and registering their scans`);
   const handles = new Map<string, TimelineHandle>();
-  for (const patient of manifest.patients) {
-    const handle = await enrolPatient(client, cfg.taskQueues.pipeline, protocol, patient.pseudonym, { ...patient.clinical });
-    handles.set(patient.pseudonym, handle);
-    for (const tp of patient.timepoints) {
-      for (const [modality, relative] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: file(relative) });
+  // Each stretch of calls runs in a scope that an abort cancels.
+  const calls = <T>(fn: () => Promise<T>) => cancellingCalls(client, options.signal, fn);
+  await calls(async () => {
+    for (const patient of manifest.patients) {
+      checkpoint();
+      const handle = await enrolPatient(client, cfg.taskQueues.pipeline, protocol, patient.pseudonym, { ...patient.clinical });
+      handles.set(patient.pseudonym, handle);
+      for (const tp of patient.timepoints) {
+        for (const [modality, relative] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: file(relative) });
+      }
     }
-  }
+  });
 
   const rescans: SyntheticRun['rescans'] = [];
   const labelled = new Set<string>();
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60000);
-  for (;;) {
+  // One round: read every timeline, register the re-scans QC asks for and the pathology of the finished patients.
+  const round = async (): Promise<TimelineView[]> => {
     const views = await Promise.all(manifest.patients.map((p) => readTimeline(handles.get(p.pseudonym)!)));
     for (const [i, view] of views.entries()) {
       const patient = manifest.patients[i];
       for (const tp of view.timepoints) {
+        // Nothing in the synthetic study fixes a failure that needs a person: say which and why, instead of waiting out the deadline.
+        if (tp.status === 'needs-attention') {
+          throw new Error(
+            `${patient.pseudonym} ${tp.name} needs attention (${tp.attention?.code ?? 'unknown'}): ${tp.attention?.message ?? 'no reason recorded'}`,
+          );
+        }
         if (tp.status !== 'qc-failed/awaiting-rescan') continue;
         // A re-scan registered after this very run has not been picked up yet: wait for the timeline to rerun.
         if (rescans.some((r) => r.pseudonym === patient.pseudonym && r.timepoint === tp.name && r.afterRun === tp.runs)) continue;
+        checkpoint();
         await registerRescan(patient, tp.name, tp.runs, handles.get(patient.pseudonym)!, tp.qc?.reasons ?? [], file, rescans, log);
       }
       if (!labelled.has(patient.pseudonym) && view.timepoints.every((t) => t.status === 'done')) {
+        checkpoint();
         const { necrosisPct, huvosGrade, reportDate } = patient.pathology;
         await recordPathology(handles.get(patient.pseudonym)!, { necrosisPct, huvosGrade, date: reportDate });
         labelled.add(patient.pseudonym);
       }
     }
+    return views;
+  };
+  for (;;) {
+    const views = await calls(round);
     const done = views.filter((v) => v.timepoints.every((t) => t.status === 'done')).length;
     if (labelled.size === manifest.patients.length) break;
     if (Date.now() > deadline) throw new Error(`the study did not complete in time: ${done}/${manifest.patients.length} timelines done`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000, undefined, { signal: options.signal }).catch(checkpoint);
   }
-  const timelines = await Promise.all(manifest.patients.map((p) => handles.get(p.pseudonym)!.result()));
+  const timelines = await calls(() => Promise.all(manifest.patients.map((p) => handles.get(p.pseudonym)!.result())));
   return { protocol, manifest, timelines, rescans };
 }
 

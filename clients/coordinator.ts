@@ -1,10 +1,17 @@
 // What a study coordinator (or an automation) does with the Temporal client: enrol, register scans, override QC,
-// record pathology, withdraw, read timelines, and list patients by state.
+// retry a timepoint that needs attention, record pathology, withdraw, read timelines, and list patients by state.
 import { type Client, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
 import { patientWorkflowId } from '../contracts/ids';
 import { patientTimelineWorkflow } from '../workflows/patientTimeline';
-import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, withdrawUpdate } from '../workflows/timeline/messages';
-import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, TimelineView, WithdrawInput } from '../contracts/timeline';
+import {
+  overrideQcUpdate,
+  recordPathologyUpdate,
+  registerScanUpdate,
+  retryTimepointUpdate,
+  timelineQuery,
+  withdrawUpdate,
+} from '../workflows/timeline/messages';
+import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, RetryTimepointInput, TimelineView, WithdrawInput } from '../contracts/timeline';
 import type { StudyProtocol } from '../contracts/study';
 
 export type TimelineHandle = WorkflowHandle<typeof patientTimelineWorkflow>;
@@ -31,6 +38,9 @@ export function timelineHandle(client: Client, studyId: string, pseudonym: strin
 
 export const registerScan = (h: TimelineHandle, input: RegisterScanInput): Promise<TimelineView> => h.executeUpdate(registerScanUpdate, { args: [input] });
 export const overrideQc = (h: TimelineHandle, input: OverrideQcInput): Promise<TimelineView> => h.executeUpdate(overrideQcUpdate, { args: [input] });
+/** Reruns a timepoint that needs attention on the same scans (the cause was fixed: a worker, disk space, a file). */
+export const retryTimepoint = (h: TimelineHandle, input: RetryTimepointInput): Promise<TimelineView> =>
+  h.executeUpdate(retryTimepointUpdate, { args: [input] });
 export const recordPathology = (h: TimelineHandle, input: RecordPathologyInput): Promise<TimelineView> =>
   h.executeUpdate(recordPathologyUpdate, { args: [input] });
 export const withdraw = (h: TimelineHandle, input: WithdrawInput): Promise<TimelineView> => h.executeUpdate(withdrawUpdate, { args: [input] });

@@ -1,9 +1,15 @@
 // What an ML engineer (or the main job) does with the Temporal client on the training task queue: train a study's
 // models, start a promotion, approve / reject it, roll it back, and the main job's whole train → promote → re-score.
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { setMaxListeners } from 'node:events';
+import { ApplicationFailure, type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { OsteoflowConfig } from '../config';
 import { currentEndpoints } from '../config/endpoints';
 import { MlflowClient } from '../registry/mlflowClient';
+import { drawHoldout } from '../registry/promotionPolicy';
+import { assembleDataset, assertTrainable, MIN_PER_CLASS, type TrainingDataset } from '../models/dataset';
+import { ModelInputError } from '../models/stats/errors';
+import { openResultsStore } from '../store';
+import { lockedHoldout, scopeOf } from '../activities/models/training';
 import type { StudyProtocol } from '../contracts/study';
 import { approvePromotionUpdate, promotionQuery, rejectPromotionUpdate, rollbackUpdate } from '../workflows/models/messages';
 import { CHALLENGER_KINDS, type ApprovalInput, type PromotionInput, type PromotionView, type TrainingOptions, type TrainingResult } from '../contracts/models';
@@ -27,7 +33,7 @@ export async function startPromotion(
   client: Client,
   cfg: OsteoflowConfig,
   input: PromotionInput,
-  options: { supersede?: boolean } = {},
+  options: { supersede?: boolean; signal?: AbortSignal } = {},
 ): Promise<PromotionView> {
   const modelName = input.modelName ?? input.protocol.model.name;
   const handle = await client.workflow
@@ -45,6 +51,7 @@ export async function startPromotion(
       );
     });
   for (;;) {
+    options.signal?.throwIfAborted();
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') return handle.result();
     const view = await handle.query(promotionQuery).catch(() => undefined);
@@ -77,8 +84,102 @@ export interface ModelSummary {
 
 export interface MainJobModels {
   models: ModelSummary[];
-  training: TrainingResult;
+  /** Null when training was skipped. */
+  training: TrainingResult | null;
   promotion: PromotionView | null;
+  /** Why no model was trained (too few labelled patients of an outcome), in one line; absent when trained. */
+  skipped?: string;
+}
+
+export interface LabelCounts {
+  good: number;
+  poor: number;
+}
+
+export interface Trainability {
+  trainable: boolean;
+  /** The fewest patients of each outcome that can be trained on. */
+  needed: number;
+  /** Of `needed`, how many the first training locks away as the hold-out (0 when one is locked already). */
+  heldOut: number;
+}
+
+/** How far `trainability` looks for the fewest trainable patients of each outcome. */
+const MAX_SEARCHED = 1000;
+
+/**
+ * Whether labelled patients in these numbers can be trained on: the training set's own checks, run on the counts.
+ * The first training of a study (`locksHoldout`) locks a hold-out of each outcome first (drawHoldout) and trains on
+ * the rest; then, as on every training, nested cross-validation needs enough of each outcome (assertTrainable).
+ */
+export function trainability(counts: LabelCounts, options: { locksHoldout: boolean; holdoutFraction?: number }): Trainability {
+  const passes = (good: number, poor: number): { ok: boolean; heldGood: number } => {
+    const labels = [...Array<number>(good).fill(1), ...Array<number>(poor).fill(0)];
+    const patients = labels.map((_, i) => `p${String(i).padStart(6, '0')}`);
+    const dataset = (keep: (i: number) => boolean) => ({
+      studyId: '',
+      excluded: [],
+      patients: patients.filter((_, i) => keep(i)),
+      labels: labels.filter((_, i) => keep(i)),
+    });
+    try {
+      assertTrainable(dataset(() => true));
+      if (!options.locksHoldout) return { ok: true, heldGood: 0 };
+      const held = new Set(drawHoldout(patients, labels, { fraction: options.holdoutFraction }));
+      assertTrainable(dataset((i) => !held.has(patients[i])));
+      return { ok: true, heldGood: patients.filter((p, i) => held.has(p) && labels[i] === 1).length };
+    } catch (err) {
+      if (err instanceof ModelInputError) return { ok: false, heldGood: 0 };
+      throw err;
+    }
+  };
+  const trainable = passes(counts.good, counts.poor).ok;
+  for (let needed = MIN_PER_CLASS; needed <= MAX_SEARCHED; needed++) {
+    const at = passes(needed, needed);
+    if (at.ok) return { trainable, needed, heldOut: at.heldGood };
+  }
+  return { trainable, needed: Number.POSITIVE_INFINITY, heldOut: 0 }; // a hold-out fraction that leaves nothing to train on
+}
+
+/**
+ * Why the study cannot be trained on yet, in one line, or null when it can: counts the labelled patients with
+ * complete data at the models' timepoint in the results store, as the training set is assembled, and asks
+ * `trainability` (with the hold-out the first training of the study locks, unless one is locked already).
+ */
+export async function trainingShortfall(
+  cfg: OsteoflowConfig,
+  protocol: StudyProtocol,
+  mlflowUri: string,
+  options: Pick<TrainingOptions, 'predictAt' | 'holdoutFraction'> = {},
+): Promise<string | null> {
+  const predictAt = options.predictAt ?? protocol.timepoints[protocol.timepoints.length - 1].name;
+  const mlflow = new MlflowClient({ trackingUri: mlflowUri, token: cfg.mlflow.token });
+  const holdout = await lockedHoldout(mlflow, protocol.model.name, protocol.studyId);
+  const store = openResultsStore(cfg);
+  let dataset: TrainingDataset;
+  try {
+    dataset = await assembleDataset(store, scopeOf(protocol, predictAt), { exclude: holdout });
+  } finally {
+    await store.close();
+  }
+  const good = dataset.labels.reduce((a, b) => a + b, 0);
+  const counts = { good, poor: dataset.labels.length - good };
+  const verdict = trainability(counts, { locksHoldout: !holdout, holdoutFraction: options.holdoutFraction });
+  if (verdict.trainable) return null;
+  const lacking = dataset.excluded.length > 0 ? ` (${dataset.excluded.length} more labelled patient(s) lack data at '${predictAt}')` : '';
+  const need = holdout
+    ? `at least ${verdict.needed} of each besides the locked hold-out`
+    : `at least ${verdict.needed} of each (${verdict.heldOut} locked as hold-out, ${verdict.needed - verdict.heldOut} for nested cross-validation)`;
+  return `${counts.good} good and ${counts.poor} poor responders${holdout ? ' outside the locked hold-out' : ''} in study ${protocol.studyId}${lacking}; training needs ${need}`;
+}
+
+/** The ModelInputError (as the ApplicationFailure its activity became) that failed a workflow, if that is what did. */
+export function modelInputFailure(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof WorkflowFailedError)) return undefined;
+  for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure && cause.type === ModelInputError.name) return cause;
+  }
+  return undefined;
 }
 
 export const MAIN_JOB_IDENTITY = 'osteoflow-main-job';
@@ -87,14 +188,47 @@ export const MAIN_JOB_IDENTITY = 'osteoflow-main-job';
  * The main job's model step, on a finished, labelled study in the results store: trains the four models (a training
  * worker runs in this process meanwhile), registers them, promotes the best delta/combined model that passes the gate
  * (approved as `osteoflow-main-job`), re-scores the study, and returns each model with its aliases. A promotion left
- * open by an earlier run of the same model is superseded.
+ * open by an earlier run of the same model is superseded. A study too small to train on is not trained: the result
+ * says why (`skipped`, also logged), whether that was seen before training or from the training's ModelInputError.
  */
 export async function trainAndPromote(
   client: Client,
   cfg: OsteoflowConfig,
   protocol: StudyProtocol,
-  options: { training?: TrainingOptions; log?: (line: string) => void; endpoints?: { address: string; mlflowUri: string } } = {},
+  options: TrainAndPromoteOptions = {},
 ): Promise<MainJobModels> {
+  return cancellingCalls(client, options.signal, () => trainAndPromoteSteps(client, cfg, protocol, options));
+}
+
+/**
+ * Runs `fn` so that aborting `signal` cancels the client's calls under way in it (they reject with gRPC CANCELLED;
+ * calls begun after the abort are not cancelled, so `fn` should check the signal between calls). The SDK adds an
+ * abort listener per call and keeps it, so the calls listen on a signal of their own, dropped with this scope.
+ */
+export async function cancellingCalls<T>(client: Client, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!signal) return fn();
+  signal.throwIfAborted();
+  const scope = new AbortController();
+  setMaxListeners(0, scope.signal);
+  const forward = () => scope.abort(signal.reason);
+  signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await client.withAbortSignal(scope.signal, fn);
+  } finally {
+    signal.removeEventListener('abort', forward);
+  }
+}
+
+export interface TrainAndPromoteOptions {
+  training?: TrainingOptions;
+  log?: (line: string) => void;
+  endpoints?: { address: string; mlflowUri: string };
+  /** Cancels the Temporal calls under way and stops before the next step (rejecting with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+async function trainAndPromoteSteps(client: Client, cfg: OsteoflowConfig, protocol: StudyProtocol, options: TrainAndPromoteOptions): Promise<MainJobModels> {
+  const { signal } = options;
   const log = options.log ?? (() => undefined);
   const endpoints =
     options.endpoints ??
@@ -102,11 +236,25 @@ export async function trainAndPromote(
       const e = currentEndpoints(cfg);
       return { address: e.temporal.address, mlflowUri: e.mlflow.trackingUri };
     })();
+  const skip = (reason: string): MainJobModels => {
+    log(`training skipped: ${reason}`);
+    return { models: [], training: null, promotion: null, skipped: reason };
+  };
+  const shortfall = await trainingShortfall(cfg, protocol, endpoints.mlflowUri, options.training);
+  if (shortfall) return skip(shortfall);
+  signal?.throwIfAborted();
   const training = await createTrainingWorker(cfg, endpoints);
   try {
     return await training.worker.runUntil(async () => {
       log(`training ${protocol.model.name} on study ${protocol.studyId}`);
-      const result = await trainModels(client, cfg, protocol, options.training);
+      let result: TrainingResult;
+      try {
+        result = await trainModels(client, cfg, protocol, options.training);
+      } catch (err) {
+        const failure = modelInputFailure(err);
+        if (!failure) throw err;
+        return skip(`the training set was refused: ${failure.message}`);
+      }
       log(
         `trained on ${result.dataset.patients} patients (${result.dataset.holdout.length} locked as hold-out), ${result.robustness.robust.length} robust baseline features`,
       );
@@ -114,7 +262,8 @@ export async function trainAndPromote(
       const order = result.models.filter((m) => CHALLENGER_KINDS.includes(m.kind)).sort((a, b) => b.auc - a.auc);
       let promotion: PromotionView | null = null;
       for (const candidate of order) {
-        const started = await startPromotion(client, cfg, { protocol, challenger: candidate.version }, { supersede: true });
+        signal?.throwIfAborted();
+        const started = await startPromotion(client, cfg, { protocol, challenger: candidate.version }, { supersede: true, signal });
         if (started.phase !== 'awaiting-approval') {
           log(
             `${candidate.name}@${candidate.version} (${candidate.kind}) not promoted: ${started.phase} — ${started.decisions.map((d) => d.detail ?? d.reason).join('; ')}`,

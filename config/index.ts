@@ -1,6 +1,7 @@
 // The one typed configuration of osteoflow: environment variables over an optional JSON file over defaults,
 // validated at start so that a bad value fails with its name and what was expected.
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TASK_QUEUES } from '../contracts/taskQueues';
 
@@ -41,6 +42,17 @@ export interface OsteoflowConfig {
   venvDir: string;
   /** Folder of the Python segmentation worker's venv (PyTorch, temporalio, nnunetv2: workers/torch/requirements.txt). */
   torchVenvDir: string;
+  /** Where registered scans may come from (study/sourcePolicy.ts) and how large they may be. */
+  acquisition: {
+    /** Folders a scan file or series folder must lie in (real paths compared). */
+    importRoots: string[];
+    /** Hosts a scan URL may name. */
+    allowedHosts: string[];
+    allowHttp: boolean;
+    allowPrivateAddresses: boolean;
+    /** Largest scan file or download, in bytes. */
+    maxFileBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -74,6 +86,11 @@ const ENV_KEYS = {
   OSTEOFLOW_PYTHON: 'python',
   OSTEOFLOW_VENV: 'venvDir',
   OSTEOFLOW_TORCH_VENV: 'torchVenvDir',
+  OSTEOFLOW_IMPORT_ROOTS: 'acquisition.importRoots',
+  OSTEOFLOW_IMPORT_HOSTS: 'acquisition.allowedHosts',
+  OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
+  OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'acquisition.allowPrivateAddresses',
+  OSTEOFLOW_IMPORT_MAX_BYTES: 'acquisition.maxFileBytes',
 } as const;
 
 function defaults(): OsteoflowConfig {
@@ -87,7 +104,30 @@ function defaults(): OsteoflowConfig {
     python: 'python3',
     venvDir: path.join(PROJECT_ROOT, '.venv'),
     torchVenvDir: path.join(PROJECT_ROOT, '.venv-torch'),
+    // The embedded default: the data folder and this machine's temporary folder (filled in by validate, once the data
+    // folder is known), and files served from this machine. A site names its export folders and archive hosts instead.
+    acquisition: {
+      importRoots: [],
+      allowedHosts: ['localhost', '127.0.0.1', '::1'],
+      allowHttp: true,
+      allowPrivateAddresses: true,
+      maxFileBytes: 4 * 1024 ** 3,
+    },
   };
+}
+
+/** An environment variable's text as the config value it sets. */
+function envValue(dotted: string, value: string): unknown {
+  if (dotted.startsWith('ports.') || dotted === 'acquisition.maxFileBytes') return Number(value);
+  if (dotted === 'acquisition.importRoots') return value.split(path.delimiter).filter(Boolean);
+  if (dotted === 'acquisition.allowedHosts')
+    return value
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+  if (dotted === 'acquisition.allowHttp' || dotted === 'acquisition.allowPrivateAddresses')
+    return ['1', 'true'].includes(value) ? true : ['0', 'false'].includes(value) ? false : value;
+  return value;
 }
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -133,7 +173,7 @@ export function loadConfig(env: Env = process.env): OsteoflowConfig {
   }
   for (const [name, dotted] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(merged, dotted, dotted.startsWith('ports.') ? Number(value) : value);
+    if (value !== undefined && value !== '') setPath(merged, dotted, envValue(dotted, value));
   }
   return validate(merged, explicitFile ? file : 'environment');
 }
@@ -186,6 +226,24 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   text('python (OSTEOFLOW_PYTHON)', cfg.python);
   text('venvDir (OSTEOFLOW_VENV)', cfg.venvDir);
   text('torchVenvDir (OSTEOFLOW_TORCH_VENV)', cfg.torchVenvDir);
+  const acquisition = cfg.acquisition;
+  if (Array.isArray(acquisition.importRoots) && acquisition.importRoots.length === 0) acquisition.importRoots = [path.resolve(cfg.dataDir), os.tmpdir()];
+  const list = (key: string, value: unknown) => {
+    if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+      throw new ConfigError(source, key, 'a non-empty list of non-empty strings', value);
+    }
+  };
+  list('acquisition.importRoots (OSTEOFLOW_IMPORT_ROOTS, separated by ' + JSON.stringify(path.delimiter) + ')', acquisition.importRoots);
+  if (!Array.isArray(acquisition.allowedHosts) || acquisition.allowedHosts.some((h) => typeof h !== 'string' || h.trim() === '')) {
+    throw new ConfigError(source, 'acquisition.allowedHosts (OSTEOFLOW_IMPORT_HOSTS, comma-separated)', 'a list of host names', acquisition.allowedHosts);
+  }
+  for (const key of ['allowHttp', 'allowPrivateAddresses'] as const) {
+    if (typeof acquisition[key] !== 'boolean') throw new ConfigError(source, `acquisition.${key}`, 'true or false (1 or 0)', acquisition[key]);
+  }
+  if (!Number.isInteger(acquisition.maxFileBytes) || acquisition.maxFileBytes <= 0) {
+    throw new ConfigError(source, 'acquisition.maxFileBytes (OSTEOFLOW_IMPORT_MAX_BYTES)', 'a positive integer (bytes)', acquisition.maxFileBytes);
+  }
+  acquisition.importRoots = acquisition.importRoots.map((root) => path.resolve(root));
   cfg.dataDir = path.resolve(cfg.dataDir);
   cfg.venvDir = path.resolve(cfg.venvDir);
   cfg.torchVenvDir = path.resolve(cfg.torchVenvDir);

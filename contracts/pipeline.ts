@@ -18,7 +18,7 @@ export interface TimepointRef {
 }
 
 export interface Notification {
-  kind: 'overdue' | 'qc-failed' | 'missed' | 'acquisition-failed';
+  kind: 'overdue' | 'qc-failed' | 'missed' | 'acquisition-failed' | 'needs-attention';
   studyId: string;
   pseudonym: string;
   timepoint: string;

@@ -18,6 +18,7 @@ export const QC_REASON_CODES = [
   'mask-empty',
   'mask-size-mismatch',
   'mask-grid-mismatch',
+  'mask-direction-mismatch',
   'tumour-volume-implausible',
 ] as const;
 
@@ -40,6 +41,7 @@ export const QC_REASON_MEANINGS: Readonly<Record<QcReasonCode, string>> = {
   'mask-empty': 'the mask marks no tumour voxel',
   'mask-size-mismatch': 'the mask has another voxel grid size than the images',
   'mask-grid-mismatch': "the mask's origin or spacing does not match the images' grid",
+  'mask-direction-mismatch': "the mask's axes point another way than the images' (e.g. a flipped or transposed mask)",
   'tumour-volume-implausible': "the masked tumour volume is outside the study's plausible range",
 };
 

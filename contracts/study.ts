@@ -22,6 +22,8 @@ export interface QcProfile {
   maskOriginTolerance?: number;
   /** Largest mask/image spacing difference per axis that still counts as the same grid, as a fraction of the image's spacing (default 0.001). */
   maskSpacingTolerance?: number;
+  /** Largest difference of the mask's direction cosines from the image's (default 1e-6, the extractor's geometry tolerance). */
+  maskDirectionTolerance?: number;
   /** An image whose intensity range (max − min over finite voxels) is at most this is constant (default 0: every voxel equal). */
   constantImageMaxRange?: number;
   /** A slice whose intensity range is at most this is blank (default 0: every voxel of the slice equal). */

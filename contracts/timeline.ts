@@ -2,7 +2,41 @@
 import type { QcFinding } from './qc';
 import type { StudyProtocol } from './study';
 
-export type TimepointStatus = 'pending' | 'overdue' | 'acquiring' | 'qc-failed/awaiting-rescan' | 'segmenting' | 'extracting' | 'done' | 'missed';
+export type TimepointStatus =
+  'pending' | 'overdue' | 'acquiring' | 'qc-failed/awaiting-rescan' | 'segmenting' | 'extracting' | 'needs-attention' | 'done' | 'missed';
+
+/**
+ * Why a timepoint needs a person (status 'needs-attention'): a stable code per kind of failure, for filters, alerts and
+ * the coordinator's tools; the message says the rest.
+ */
+export const ATTENTION_CODES = [
+  /** The study's parameter file changed since enrolment: restore it, then retry. */
+  'parameters-changed',
+  /** Feature extraction refused its input or kept failing (e.g. a mask that does not fit the image): register a new mask or scan. */
+  'extraction-failed',
+  /** Automatic segmentation failed: register a manual mask, or retry once the segmentation worker is fixed. */
+  'segmentation-failed',
+  /** The study's store or the results database has no room: free space, then retry. */
+  'storage-full',
+  /** The results database stayed locked through the retries: release it, then retry. */
+  'store-locked',
+  /** The worker running a step stopped answering (killed, out of memory) through the retries: fix the worker, then retry. */
+  'worker-lost',
+  /** Another step failed through its retries: see the message, then retry. */
+  'activity-failed',
+  /** The Timepoint run itself ended abnormally (terminated, timed out): retry. */
+  'timepoint-failed',
+] as const;
+
+export type AttentionCode = (typeof ATTENTION_CODES)[number];
+
+/** Why a timepoint waits for a person, and since when. */
+export interface Attention {
+  code: AttentionCode;
+  message: string;
+  /** ISO time the timepoint started to need attention. */
+  at: string;
+}
 
 export type HuvosGrade = 'I' | 'II' | 'III' | 'IV';
 
@@ -15,6 +49,13 @@ export interface RegisterScanInput {
 }
 
 export interface OverrideQcInput {
+  timepoint: string;
+  reason: string;
+  who: string;
+}
+
+/** A coordinator reruns a timepoint that needs attention on the same scans (after the cause was fixed). */
+export interface RetryTimepointInput {
   timepoint: string;
   reason: string;
   who: string;
@@ -100,6 +141,10 @@ export interface TimepointView {
   note?: string;
   /** How many times the timepoint pipeline ran. */
   runs: number;
+  /** Present while the status is 'needs-attention': why the last run failed. */
+  attention?: Attention;
+  /** The latest coordinator's retry of the timepoint. */
+  retried?: { reason: string; who: string; at: string };
 }
 
 export interface TimelineView {
@@ -138,6 +183,10 @@ export interface TimepointState extends TimepointView {
   scanVersion: number;
   processedScanVersion: number;
   pendingOverride?: { reason: string; who: string };
+  /** A coordinator's retry not yet acted on. */
+  pendingRetry?: { reason: string; who: string };
+  /** The override the latest run went with: a retry on the same scans goes with it again. */
+  lastOverride?: { reason: string; who: string };
   notifiedOverdue: boolean;
 }
 
@@ -165,6 +214,8 @@ export interface TimepointProgress {
 export const TIMELINE_MESSAGES = {
   registerScan: 'registerScan',
   overrideQc: 'overrideQc',
+  /** Rerun a timepoint that needs attention on the same scans. */
+  retryTimepoint: 'retryTimepoint',
   recordPathology: 'recordPathology',
   withdraw: 'withdraw',
   timeline: 'timeline',

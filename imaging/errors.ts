@@ -1,4 +1,4 @@
-// One error type for bad input anywhere in the engine: it names the file, the field and what was expected.
+// One error type for bad input anywhere in the engine: it names the file, the field and what was expected, on one line.
 
 export class RadiomicsInputError extends Error {
   readonly file: string | undefined;
@@ -9,7 +9,8 @@ export class RadiomicsInputError extends Error {
     const parts = [where.file && `file ${where.file}`, where.field && `field '${where.field}'`].filter(Boolean);
     const prefix = parts.length ? `${parts.join(', ')}: ` : '';
     const suffix = where.expected ? ` (expected ${where.expected})` : '';
-    super(`${prefix}${message}${suffix}`);
+    // One line, always: messages go into workflow histories, logs and notifications.
+    super(`${prefix}${message}${suffix}`.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = 'RadiomicsInputError';
     this.file = where.file;
     this.field = where.field;

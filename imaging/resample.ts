@@ -4,13 +4,14 @@
 import { RadiomicsInputError } from './errors';
 import type { Geometry, Mat3, Vec3, Volume, VoxelArray } from './image';
 import { BSplineSampler, supportBox } from './bspline';
+import { token } from './io/limits';
 
 export const INTERPOLATORS = ['sitkNearestNeighbor', 'sitkLinear', 'sitkBSpline'] as const;
 export type Interpolator = (typeof INTERPOLATORS)[number];
 
 export function parseInterpolator(name: unknown): Interpolator {
   if (typeof name === 'string' && (INTERPOLATORS as readonly string[]).includes(name)) return name as Interpolator;
-  throw new RadiomicsInputError(`interpolator ${JSON.stringify(name)} is not supported`, {
+  throw new RadiomicsInputError(`interpolator '${token(String(name))}' is not supported`, {
     field: 'interpolator',
     expected: INTERPOLATORS.join(', '),
   });

@@ -1,5 +1,5 @@
 // Reads what the rules look at once: every image (with one pass over its voxels) and the mask.
-import { readImage } from '../imaging/io';
+import { assertFiniteMask, readImage } from '../imaging/io';
 import type { Volume } from '../imaging/image';
 import { resolveQcProfile } from './profile';
 import type { ImageScan, IntensityStats, MaskScan, QcContext, QcInput } from './types';
@@ -35,6 +35,8 @@ function readMask(path: string, read: ImageReader): MaskScan {
   let volume: Volume;
   try {
     volume = read(path);
+    // NaN or infinite voxels in a mask are no tumour and no background: extraction refuses such a mask, so QC does.
+    assertFiniteMask(volume, path);
   } catch (err) {
     return { path, tumourVoxels: 0, error: err as Error };
   }

@@ -7,6 +7,9 @@ type OptionalKey = Exclude<keyof QcProfile, 'minSlices' | 'maxSpacingMm' | 'tumo
 export const QC_PROFILE_DEFAULTS: Readonly<Pick<ResolvedQcProfile, OptionalKey>> = {
   maskOriginTolerance: 0.01,
   maskSpacingTolerance: 0.001,
+  // The extractor's default geometry tolerance (PyRadiomics geometryTolerance, ITK's 1e-6): a QC pass means the
+  // mask's direction is one extraction accepts.
+  maskDirectionTolerance: 1e-6,
   constantImageMaxRange: 0,
   blankSliceMaxRange: 0,
 };
@@ -18,6 +21,7 @@ export function resolveQcProfile(profile: QcProfile): ResolvedQcProfile {
     tumourVolumeMl: profile.tumourVolumeMl,
     maskOriginTolerance: profile.maskOriginTolerance ?? QC_PROFILE_DEFAULTS.maskOriginTolerance,
     maskSpacingTolerance: profile.maskSpacingTolerance ?? QC_PROFILE_DEFAULTS.maskSpacingTolerance,
+    maskDirectionTolerance: profile.maskDirectionTolerance ?? QC_PROFILE_DEFAULTS.maskDirectionTolerance,
     constantImageMaxRange: profile.constantImageMaxRange ?? QC_PROFILE_DEFAULTS.constantImageMaxRange,
     blankSliceMaxRange: profile.blankSliceMaxRange ?? QC_PROFILE_DEFAULTS.blankSliceMaxRange,
   };

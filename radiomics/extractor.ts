@@ -5,7 +5,7 @@
 import { RadiomicsInputError } from '../imaging/errors';
 import type { Roi } from './features/types';
 import type { Vec3, Volume } from '../imaging/image';
-import { readImage } from '../imaging/io';
+import { assertFiniteMask, readImage } from '../imaging/io';
 import { configurationDiagnostics, imageDiagnostics, maskDiagnostics, provenanceDiagnostics, type Diagnostics } from './extraction/diagnostics';
 import { FEATURE_CATALOG, FEATURE_CLASSES, SHAPE_CLASSES } from './extraction/featureClasses';
 import { IMAGE_TYPES, registeredImageTypes } from './extraction/imageTypes';
@@ -74,10 +74,12 @@ function isExtractionParams(p: object): p is ExtractionParams {
 }
 
 function load(input: ExtractionInput, role: 'image' | 'mask'): Volume {
-  if (typeof input === 'string') return readImage(input);
+  // A mask with NaN or infinite voxels is refused, not read as background.
+  if (typeof input === 'string') return readImage(input, { mask: role === 'mask' });
   if (!input || !input.geometry || !input.data) {
     throw new RadiomicsInputError(`${role} is neither a path nor a volume`, { field: role, expected: 'a file path or a Volume' });
   }
+  if (role === 'mask') assertFiniteMask(input);
   return input;
 }
 

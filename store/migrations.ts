@@ -50,4 +50,15 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (study_id, pseudonym, timepoint, model, model_version));
     `,
   },
+  {
+    version: 2,
+    name: 'qc attempts and codes',
+    // `attempt` names the activity execution that wrote the verdict (workflow, run, activity id): a retried QC step
+    // replaces its own row instead of adding one. `findings` keeps the verdict's reason codes beside the messages.
+    sql: `
+      ALTER TABLE qc_results ADD COLUMN attempt TEXT;
+      ALTER TABLE qc_results ADD COLUMN findings TEXT;
+      CREATE UNIQUE INDEX qc_by_attempt ON qc_results (study_id, pseudonym, timepoint, attempt) WHERE attempt IS NOT NULL;
+    `,
+  },
 ];

@@ -33,14 +33,23 @@ export class SqliteResultsStore implements ResultsStore {
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // Several worker processes may open and write at once; wait for the lock instead of failing (set first, so that
+    // switching a new file to WAL waits too).
+    this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    // Several worker processes may write at once; wait for the lock instead of failing.
-    this.db.pragma('busy_timeout = 10000');
     this.migrate(migrations);
   }
 
+  /**
+   * Applies the pending migrations. The applied set is read inside the same write transaction that applies the rest,
+   * so processes opening a new file at once apply each migration exactly once (the others wait, then find it done).
+   */
   private migrate(migrations: readonly Migration[]): void {
+    this.db.transaction(() => this.applyPending(migrations)).immediate();
+  }
+
+  private applyPending(migrations: readonly Migration[]): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
     const newest = Math.max(0, ...applied);
@@ -52,14 +61,10 @@ export class SqliteResultsStore implements ResultsStore {
     }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
+      this.db.exec(migration.sql);
       this.db
-        .transaction(() => {
-          this.db.exec(migration.sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-            .run(migration.version, migration.name, new Date().toISOString());
-        })
-        .immediate();
+        .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.name, new Date().toISOString());
     }
   }
 
@@ -106,8 +111,11 @@ export class SqliteResultsStore implements ResultsStore {
   async recordQc(qc: QcRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO qc_results (study_id, pseudonym, timepoint, passed, reasons, overridden_by, override_reason, checked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO qc_results (study_id, pseudonym, timepoint, passed, reasons, findings, overridden_by, override_reason, checked_at, attempt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (study_id, pseudonym, timepoint, attempt) WHERE attempt IS NOT NULL DO UPDATE SET
+           passed = excluded.passed, reasons = excluded.reasons, findings = excluded.findings, overridden_by = excluded.overridden_by,
+           override_reason = excluded.override_reason, checked_at = excluded.checked_at`,
       )
       .run(
         qc.studyId,
@@ -115,9 +123,11 @@ export class SqliteResultsStore implements ResultsStore {
         qc.timepoint,
         qc.passed ? 1 : 0,
         JSON.stringify(qc.reasons),
+        qc.findings ? JSON.stringify(qc.findings) : null,
         qc.overriddenBy ?? null,
         qc.overrideReason ?? null,
         qc.checkedAt,
+        qc.attempt ?? null,
       );
   }
 
@@ -130,6 +140,8 @@ export class SqliteResultsStore implements ResultsStore {
       ...key,
       passed: row.passed === 1,
       reasons: JSON.parse(String(row.reasons)),
+      ...(row.findings ? { findings: JSON.parse(String(row.findings)) } : {}),
+      ...(row.attempt ? { attempt: String(row.attempt) } : {}),
       overriddenBy: (row.overridden_by as string | null) ?? undefined,
       overrideReason: (row.override_reason as string | null) ?? undefined,
       checkedAt: String(row.checked_at),

@@ -1,6 +1,8 @@
 // The results store's contract: what the pipeline keeps about each patient, independent of the database behind it
 // (SQLite embedded; a PostgreSQL implementation fills the same interface). Keys carry pseudonyms, never identity.
 
+import type { QcFinding } from '../contracts/qc';
+
 export interface PatientKey {
   studyId: string;
   pseudonym: string;
@@ -55,6 +57,10 @@ export interface DeltaRow {
 export interface QcRecord extends TimepointKey {
   passed: boolean;
   reasons: string[];
+  /** The verdict's coded findings (absent on rows written before codes existed). */
+  findings?: QcFinding[];
+  /** The activity execution that wrote it: a retry with the same attempt replaces the row instead of adding one. */
+  attempt?: string;
   overriddenBy?: string;
   overrideReason?: string;
   checkedAt: string;

@@ -25,11 +25,12 @@ export function parseDuration(text: unknown): number | undefined {
 type Obj = Record<string, unknown>;
 
 /** Optional qc: keys (QC defaults them); see qc/README.md. */
-const QC_TOLERANCE_KEYS = ['maskOriginTolerance', 'maskSpacingTolerance', 'constantImageMaxRange', 'blankSliceMaxRange'] as const;
+const QC_TOLERANCE_KEYS = ['maskOriginTolerance', 'maskSpacingTolerance', 'maskDirectionTolerance', 'constantImageMaxRange', 'blankSliceMaxRange'] as const;
 type QcToleranceKey = (typeof QC_TOLERANCE_KEYS)[number];
 const QC_TOLERANCE_EXPECTED: Record<QcToleranceKey, string> = {
   maskOriginTolerance: "a number ≥ 0 (a fraction of the image's voxel spacing)",
   maskSpacingTolerance: "a number ≥ 0 (a fraction of the image's voxel spacing)",
+  maskDirectionTolerance: 'a number ≥ 0 (a difference of direction cosines)',
   constantImageMaxRange: 'a number ≥ 0 (an intensity range)',
   blankSliceMaxRange: 'a number ≥ 0 (an intensity range)',
 };

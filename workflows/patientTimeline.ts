@@ -1,6 +1,8 @@
 // PatientTimeline: one durable workflow per patient (id <study>/<pseudonym>) that follows the imaging timeline for
 // months. It waits on updates and timers, runs a Timepoint child per complete scan set, computes deltas and
-// predictions after each, and ends when pathology is recorded (or the patient is withdrawn).
+// predictions after each, and ends when pathology is recorded (or the patient is withdrawn). No failure of a
+// Timepoint child ends it: a failed QC waits for a re-scan or an override, any other failure for a person
+// ('needs-attention': a new scan or mask, an override where QC failed, or a retry).
 //
 // Patching discipline: running timelines replay this code for months. Any change to the order or kind of commands
 // goes behind `patched('<change-id>')` (old path kept until no history needs it, then `deprecatePatch`), and
@@ -25,7 +27,16 @@ import { ACQUISITION_FAILED, QC_FAILED } from '../contracts/errors';
 import { rescoreSignal } from './models/messages';
 import { POLICIES } from './policies';
 import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
-import { overrideQcUpdate, recordPathologyUpdate, registerScanUpdate, timelineQuery, timepointProgressSignal, withdrawUpdate } from './timeline/messages';
+import {
+  overrideQcUpdate,
+  recordPathologyUpdate,
+  registerScanUpdate,
+  retryTimepointUpdate,
+  timelineQuery,
+  timepointProgressSignal,
+  withdrawUpdate,
+} from './timeline/messages';
+import { attentionOf, NEEDS_ATTENTION_PATCH } from './timeline/attention';
 import {
   applyDeadlines,
   initialState,
@@ -40,6 +51,7 @@ import {
   validateOverrideQc,
   validatePathology,
   validateRegisterScan,
+  validateRetryTimepoint,
   validateWithdraw,
 } from './timeline/state';
 import { applyTimepointEvent, progressEvent } from './timeline/transitions';
@@ -87,6 +99,15 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       return view();
     },
     { validator: (o) => validateOverrideQc(state, o) },
+  );
+  setHandler(
+    retryTimepointUpdate,
+    ({ timepoint, reason, who }) => {
+      find(timepoint).pendingRetry = { reason, who };
+      dirty = true;
+      return view();
+    },
+    { validator: (r) => validateRetryTimepoint(state, r) },
   );
   setHandler(
     recordPathologyUpdate,
@@ -164,12 +185,18 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
   return view();
 
   async function runTimepoint(tp: TimepointState): Promise<void> {
-    const override = tp.pendingOverride;
+    const retry = tp.pendingRetry;
+    // A retry on the same scans goes with the override the failed run had; new scans are checked afresh.
+    const override = tp.pendingOverride ?? (retry && tp.scanVersion === tp.processedScanVersion ? tp.lastOverride : undefined);
     tp.pendingOverride = undefined;
+    tp.pendingRetry = undefined;
+    tp.lastOverride = override;
+    if (retry) tp.retried = { ...retry, at: new Date().toISOString() };
     tp.processedScanVersion = tp.scanVersion;
     tp.runs += 1;
     applyTimepointEvent(tp, 'run-started');
     tp.note = undefined;
+    tp.attention = undefined;
     try {
       const result = await executeChild(timepointWorkflow, {
         workflowId: `${workflowInfo().workflowId}/${tp.name}/run-${tp.runs}`,
@@ -180,7 +207,11 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       tp.segmentation = result.segmentation;
     } catch (err) {
       const verdict = qcFailureOf(err);
-      if (!verdict) throw err;
+      if (!verdict) {
+        if (!patched(NEEDS_ATTENTION_PATCH)) throw err;
+        await needsAttention(tp, err);
+        return;
+      }
       tp.qc = verdict;
       applyTimepointEvent(tp, 'qc-failed');
       tp.note = verdict.reasons.join('; ');
@@ -192,6 +223,22 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     await updateDeltasAndPrediction(tp);
     // 'done' only once the timepoint's deltas and prediction are in, so a reader never sees a half-finished timepoint.
     applyTimepointEvent(tp, 'results-in');
+  }
+
+  /** Any failure of the run but a failed QC: the timepoint waits for a person; the rest of the timeline goes on. */
+  async function needsAttention(tp: TimepointState, err: unknown): Promise<void> {
+    const { code, message, qc } = attentionOf(err);
+    if (qc) tp.qc = qc;
+    applyTimepointEvent(tp, 'child-failed');
+    tp.attention = { code, message, at: new Date().toISOString() };
+    log.warn('timepoint needs attention', { timepoint: tp.name, code, message });
+    await notify({
+      kind: 'needs-attention',
+      studyId,
+      pseudonym,
+      timepoint: tp.name,
+      message: `timepoint '${tp.name}' needs attention (${code}): ${message}`,
+    }).catch((e) => log.warn('needs-attention notification failed', { timepoint: tp.name, error: String(e) }));
   }
 
   async function updateDeltasAndPrediction(tp: TimepointState): Promise<void> {

@@ -5,7 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const StudyId = defineSearchAttributeKey('StudyId', SearchAttributeType.KEYWORD);
 /** Where the patient is in the protocol: the current timepoint name, or 'labelled' / 'withdrawn'. */
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
-/** 'pending' | 'passed' | 'failed' | 'overridden' for the latest scan. */
+/** 'pending' | 'passed' | 'failed' | 'overridden' for the latest scan; 'failed' while a timepoint awaits a re-scan, else 'needs-attention' while one waits for a person. */
 export const QcStatus = defineSearchAttributeKey('QcStatus', SearchAttributeType.KEYWORD);
 /** When the next scan is due. */
 export const NextDue = defineSearchAttributeKey('NextDue', SearchAttributeType.DATETIME);

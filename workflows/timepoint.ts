@@ -1,13 +1,16 @@
 // Timepoint: the pipeline for one complete scan set — acquire → QC → segmentation → features (stored).
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'qc-failed/awaiting-rescan'.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+// Any other failure (segmentation, extraction, a full store, a lost worker) ends it with TimepointStepFailed, which
+// names the step and carries the QC verdict; the parent turns that into 'needs-attention'.
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, patched, proxyActivities } from '@temporalio/workflow';
 import type { AcquiredScan, PipelineActivities } from '../contracts/pipeline';
 import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../contracts/segmentation';
-import { ACQUISITION_FAILED, QC_FAILED } from '../contracts/errors';
+import { ACQUISITION_FAILED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../contracts/errors';
 import { TASK_QUEUES } from '../contracts/taskQueues';
 import { POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
-import type { SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
+import { failureTypeOf, isQcLikeFailure, NEEDS_ATTENTION_PATCH, type StepFailureDetails } from './timeline/attention';
+import type { QcVerdict, SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
@@ -23,6 +26,8 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
   try {
     acquired = await Promise.all(input.scans.map((scan) => acquireScan({ ...ref, scan })));
   } catch (err) {
+    // A full store is no fault of the source: space must be freed, then the timepoint retried on the same scans.
+    if (failureTypeOf(err) === STORAGE_FULL && patched(NEEDS_ATTENTION_PATCH)) throw stepFailure('acquiring', undefined, err);
     // The source stayed unavailable through every retry: a person must register the scan again.
     const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
     throw ApplicationFailure.create({
@@ -34,20 +39,46 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
   }
   const qc = await checkQuality({ ...ref, acquired, override: input.override });
 
-  // A manual mask wins; automatic segmentation (the GPU task queue) takes over where the study allows it.
-  await progress('segmenting');
-  let segmentation: SegmentationRecord | undefined;
-  if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
-    const automatic = await segmentAutomatically(input, acquired);
-    acquired = [...acquired, automatic.mask];
-    segmentation = automatic.record;
+  let step: StepFailureDetails['step'] = 'segmenting';
+  try {
+    // A manual mask wins; automatic segmentation (the GPU task queue) takes over where the study allows it.
+    await progress('segmenting');
+    let segmentation: SegmentationRecord | undefined;
+    if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
+      const automatic = await segmentAutomatically(input, acquired);
+      acquired = [...acquired, automatic.mask];
+      segmentation = automatic.record;
+    }
+    step = 'extracting';
+    await progress('extracting');
+    const featureSet = await extractFeatures({ ...ref, acquired });
+    return { qc, featureSet, ...(segmentation ? { segmentation } : {}) };
+  } catch (err) {
+    // Past QC, a failure that is not a QC verdict goes to the parent with its step and the verdict the run passed with.
+    if (isQcLikeFailure(err) || !patched(NEEDS_ATTENTION_PATCH)) throw err;
+    throw stepFailure(step, qc, err);
   }
-  await progress('extracting');
-  const featureSet = await extractFeatures({ ...ref, acquired });
-  return { qc, featureSet, ...(segmentation ? { segmentation } : {}) };
 }
 
-/** The automatic mask as an acquired scan. A failure no retry fixed becomes a failed QC: a person registers a manual mask. */
+/** The failure that tells the parent which step failed, with the QC verdict and the original failure as its cause. */
+function stepFailure(step: StepFailureDetails['step'], qc: QcVerdict | undefined, cause: unknown): ApplicationFailure {
+  let root: unknown = cause;
+  while (root instanceof Error && root.cause) root = root.cause;
+  const details: StepFailureDetails = { step, ...(qc ? { qc } : {}) };
+  return ApplicationFailure.create({
+    type: TIMEPOINT_STEP_FAILED,
+    nonRetryable: true,
+    message: `${step}: ${root instanceof Error ? root.message : String(root)}`,
+    details: [details],
+    cause: cause instanceof Error ? cause : undefined,
+  });
+}
+
+/**
+ * The automatic mask as an acquired scan. A QC verdict on the mask stays a failed QC; any other failure no retry fixed
+ * makes the timepoint need attention (a person registers a manual mask, or retries once the worker is fixed). Runs from
+ * before that existed turned every failure into a failed QC.
+ */
 async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<{ mask: AcquiredScan; record: SegmentationRecord }> {
   const taskQueue = input.protocol.segmentation.taskQueue ?? TASK_QUEUES.segmentation;
   // Segmentation runs on its own task queue, the study's.
@@ -82,6 +113,7 @@ async function segmentAutomatically(input: TimepointRunInput, acquired: Acquired
     if (cause instanceof ApplicationFailure && cause.type === QC_FAILED) {
       throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: cause.message, details: cause.details ? [...cause.details] : undefined });
     }
+    if (patched(NEEDS_ATTENTION_PATCH)) throw err;
     const reason = `automatic segmentation failed: ${cause instanceof Error ? cause.message : String(cause)}`;
     throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
   }

@@ -5,12 +5,13 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runQc } from '../../qc/runQc';
 import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
-import { extract, loadParamsFile, paramsHash, readImage, RadiomicsInputError, ENGINE_VERSION } from '../../radiomics';
+import { extract, loadParamsFile, paramsHash, readImage, ENGINE_VERSION } from '../../radiomics';
 import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan } from '../../study/scanStore';
+import type { SourcePolicy } from '../../study/sourcePolicy';
 import type { DeltaRow, ResultsStore } from '../../store/types';
 import type { Notification, PipelineActivities, TimepointRef } from '../../contracts/pipeline';
-import { QC_FAILED } from '../../contracts/errors';
+import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
 import { requiredScans } from '../../contracts/study';
 import type { Predictor } from './predict';
 
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   predictor: Predictor;
   /** POSTed a JSON notification when set (e.g. a study coordinators' chat hook). */
   webhookUrl?: string;
+  /** Where scans may come from and how large they may be (config's `acquisition`); absent: anywhere. */
+  acquisition?: SourcePolicy & { maxFileBytes: number };
 }
 
 const key = (ref: TimepointRef) => ({ studyId: ref.protocol.studyId, pseudonym: ref.pseudonym, timepoint: ref.timepoint });
@@ -37,8 +40,14 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
 
     async acquireScan({ scan, ...ref }) {
       const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
-      Context.current().heartbeat({ modality: scan.modality });
-      const copy = await storeScan(scan.source, dir, scan.modality);
+      const context = Context.current();
+      context.heartbeat({ modality: scan.modality });
+      // Heartbeats while the copy streams (the SDK throttles them), so a stalled source is noticed, not waited out.
+      const copy = await storeScan(scan.source, dir, scan.modality, {
+        policy: deps.acquisition,
+        maxFileBytes: deps.acquisition?.maxFileBytes,
+        onProgress: (bytes) => context.heartbeat({ modality: scan.modality, bytes }),
+      });
       const role = scan.modality === 'mask' ? 'mask' : 'image';
       await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
       return { modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source };
@@ -56,12 +65,17 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         segmentation: input.protocol.segmentation.mode,
       });
       const checkedAt = new Date().toISOString();
+      // A retry of this activity execution replaces the row it wrote, rather than adding a second verdict.
+      const { workflowExecution, activityId } = Context.current().info;
+      const attempt = workflowExecution && `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`;
       if (result.passed || input.override) {
         const override = result.passed ? undefined : input.override;
         await store.recordQc({
           ...key(input),
           passed: result.passed,
           reasons: result.reasons,
+          findings: result.findings,
+          attempt,
           overriddenBy: override?.who,
           overrideReason: override?.reason,
           checkedAt,
@@ -73,7 +87,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           ...(override ? { override } : {}),
         };
       }
-      await store.recordQc({ ...key(input), passed: false, reasons: result.reasons, checkedAt });
+      await store.recordQc({ ...key(input), passed: false, reasons: result.reasons, findings: result.findings, attempt, checkedAt });
       throw ApplicationFailure.create({
         type: QC_FAILED,
         nonRetryable: true,
@@ -86,10 +100,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const params = loadParamsFile(input.protocol.features.paramsFile);
       const hash = paramsHash(params);
       if (hash !== input.protocol.features.paramHash) {
-        throw new RadiomicsInputError('the parameter file changed since the study was enrolled; features would not be comparable across timepoints', {
-          file: input.protocol.features.paramsFile,
-          field: 'content',
-          expected: `parameter hash ${input.protocol.features.paramHash.slice(0, 12)}…`,
+        // Its own type, so that the timeline can say what to do: restore the file, then retry the timepoint.
+        throw ApplicationFailure.create({
+          type: PARAMETERS_CHANGED,
+          nonRetryable: true,
+          message: `the parameter file ${input.protocol.features.paramsFile} changed since the study was enrolled (parameter hash ${input.protocol.features.paramHash.slice(0, 12)}…, now ${hash.slice(0, 12)}…); features would not be comparable across timepoints`,
+          details: [{ file: input.protocol.features.paramsFile, expected: input.protocol.features.paramHash, actual: hash }],
         });
       }
       const mask = input.acquired.find((a) => a.role === 'mask');

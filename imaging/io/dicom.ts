@@ -8,8 +8,9 @@ import { readDicomSlice, type DicomSlice, type PixelLayout } from './dicomSlice'
 import { stackSlices, type StackOptions } from './dicomStack';
 import { suvBodyWeightFactors } from './suv';
 import { allocateVoxels, decodeVoxels, type VoxelType } from './voxelTypes';
+import { maxVoxelsOf, token, type ReadLimits } from './limits';
 
-export interface DicomSeriesOptions extends StackOptions {
+export interface DicomSeriesOptions extends StackOptions, ReadLimits {
   /** Which series to read when the folder holds several. */
   seriesInstanceUid?: string;
   /** PET voxel values: 'suvbw' (default) or 'activity' (Bq/ml as stored, after rescale). */
@@ -25,36 +26,70 @@ export interface DicomSeriesVolume extends Volume {
 
 const MODALITIES = ['CT', 'MR', 'PT'] as const;
 
-/** Lists the DICOM image files of a folder (not recursive; other files are ignored). */
-function readSlices(dir: string): DicomSlice[] {
+/**
+ * Lists the DICOM image files of a folder (not recursive; other files, folders, FIFOs and devices are ignored).
+ * A series (the chosen one, or any when none is chosen) may hold at most maxVoxels voxels, counted as its files are
+ * read; the pixels of series that will not be returned are not kept.
+ */
+function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RadiomicsInputError('not a folder', { file: dir, field: 'path', expected: 'a folder of DICOM files' });
   }
+  const maxVoxels = maxVoxelsOf(options, dir);
+  const wanted = options.seriesInstanceUid;
+  const voxels = new Map<string, number>();
   const slices: DicomSlice[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const file = path.join(dir, name);
-    if (!statSync(file).isFile()) continue;
-    const slice = readDicomSlice(file);
-    if (slice) slices.push(slice);
+    let stats;
+    try {
+      stats = statSync(file);
+    } catch {
+      continue; // a dangling link
+    }
+    if (!stats.isFile()) continue;
+    const slice = readDicomSlice(file, { maxVoxels });
+    if (!slice) continue;
+    const uid = slice.seriesInstanceUid;
+    if (wanted === undefined || uid === wanted) {
+      const count = (voxels.get(uid) ?? 0) + slice.rows * slice.columns;
+      if (count > maxVoxels) {
+        throw new RadiomicsInputError(`series ${token(uid) || '(no UID)'} holds more than ${maxVoxels} voxels (${slice.rows}×${slice.columns} per slice)`, {
+          file: dir,
+          field: 'Rows×Columns×slices',
+          expected: `at most ${maxVoxels} voxels in one series (the reader's maxVoxels option)`,
+        });
+      }
+      voxels.set(uid, count);
+    }
+    slices.push(slice);
+    // Several series and none chosen ends in an error that lists them: their pixels are not needed.
+    if (wanted === undefined ? voxels.size > 1 : uid !== wanted) slice.pixels.bytes = NO_PIXELS;
   }
+  if (wanted === undefined && voxels.size > 1) for (const s of slices) s.pixels.bytes = NO_PIXELS;
   return slices;
 }
+
+const NO_PIXELS = new Uint8Array(0);
+/** Series named in an error at most. */
+const MAX_LISTED = 8;
 
 function selectSeries(dir: string, slices: DicomSlice[], wanted: string | undefined): DicomSlice[] {
   const bySeries = new Map<string, DicomSlice[]>();
   for (const s of slices) bySeries.set(s.seriesInstanceUid, [...(bySeries.get(s.seriesInstanceUid) ?? []), s]);
   const describe = () =>
     [...bySeries.entries()]
+      .slice(0, MAX_LISTED)
       .map(
         ([uid, list]) =>
-          `${uid || '(no UID)'} (${list[0].modality}${list[0].seriesDescription ? ` '${list[0].seriesDescription}'` : ''}, ${list.length} files)`,
+          `${token(uid, 64) || '(no UID)'} (${token(list[0].modality, 16)}${list[0].seriesDescription ? ` '${token(list[0].seriesDescription)}'` : ''}, ${list.length} files)`,
       )
-      .join('; ');
+      .join('; ') + (bySeries.size > MAX_LISTED ? `; and ${bySeries.size - MAX_LISTED} more` : '');
   if (wanted !== undefined) {
     const chosen = bySeries.get(wanted);
     if (!chosen)
-      throw new RadiomicsInputError(`series ${wanted} is not in the folder, which holds: ${describe()}`, {
+      throw new RadiomicsInputError(`series ${token(wanted, 64)} is not in the folder, which holds: ${describe()}`, {
         file: dir,
         field: 'SeriesInstanceUID (0020,000E)',
         expected: 'one of the listed UIDs',
@@ -137,7 +172,7 @@ function outputArray(slices: DicomSlice[], count: number, scaled: boolean): Voxe
 
 /** Reads the one (or the chosen) DICOM series of a folder. */
 export function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): DicomSeriesVolume {
-  const all = readSlices(dir);
+  const all = readSlices(dir, options);
   if (all.length === 0)
     throw new RadiomicsInputError('no DICOM image files in the folder', {
       file: dir,
@@ -147,7 +182,7 @@ export function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): 
   const series = selectSeries(dir, all, options.seriesInstanceUid);
   const modality = series[0].modality;
   if (!(MODALITIES as readonly string[]).includes(modality)) {
-    throw new RadiomicsInputError(`modality '${modality}' is not supported`, {
+    throw new RadiomicsInputError(`modality '${token(modality, 16)}' is not supported`, {
       file: series[0].file,
       field: 'Modality (0008,0060)',
       expected: MODALITIES.join(', '),

@@ -35,11 +35,20 @@ interface SliceGeometry {
   pixelSpacing: [number, number];
 }
 
+const finite = (v: number[]): boolean => v.every(Number.isFinite);
+
 function requireGeometry(s: DicomSlice): SliceGeometry {
   const missing = (field: string, expected: string) => new RadiomicsInputError('missing or unreadable', { file: s.file, field, expected });
-  if (!s.position) throw missing('ImagePositionPatient (0020,0032)', 'three numbers');
-  if (!s.orientation) throw missing('ImageOrientationPatient (0020,0037)', 'six numbers');
-  if (!s.pixelSpacing || !(s.pixelSpacing[0] > 0 && s.pixelSpacing[1] > 0)) throw missing('PixelSpacing (0028,0030)', 'two positive numbers');
+  if (!s.position || !finite(s.position)) throw missing('ImagePositionPatient (0020,0032)', 'three numbers');
+  if (!s.orientation || !finite(s.orientation.flat())) throw missing('ImageOrientationPatient (0020,0037)', 'six numbers');
+  if (!s.pixelSpacing) throw missing('PixelSpacing (0028,0030)', 'two positive numbers');
+  if (!s.pixelSpacing.every((x) => Number.isFinite(x) && x > 0)) {
+    throw new RadiomicsInputError(`spacing ${s.pixelSpacing.join('\\')} is not two positive numbers`, {
+      file: s.file,
+      field: 'PixelSpacing (0028,0030)',
+      expected: 'two finite spacings > 0 (mm)',
+    });
+  }
   const [r, c] = s.orientation;
   if (!(norm(r) > 0.5 && norm(c) > 0.5) || Math.abs(dot(unit(r), unit(c))) > 1e-3) {
     throw new RadiomicsInputError(`row and column directions are not orthonormal (${s.orientation.flat().join('\\')})`, {
@@ -49,6 +58,22 @@ function requireGeometry(s: DicomSlice): SliceGeometry {
     });
   }
   return { position: s.position, orientation: s.orientation, pixelSpacing: s.pixelSpacing };
+}
+
+/**
+ * Slice spacing of a series of one slice (no positions to take it from): SpacingBetweenSlices, else SliceThickness,
+ * else 1 mm when the file gives neither. A value that is given must be a finite number > 0.
+ */
+function singleSliceSpacing(s: DicomSlice): number {
+  for (const [value, field] of [
+    [s.spacingBetweenSlices, 'SpacingBetweenSlices (0018,0088)'],
+    [s.sliceThickness, 'SliceThickness (0018,0050)'],
+  ] as const) {
+    if (value === undefined) continue;
+    if (Number.isFinite(value) && value > 0) return value;
+    throw new RadiomicsInputError(`spacing ${value} of the only slice`, { file: s.file, field, expected: 'a finite spacing > 0 (mm), or no value' });
+  }
+  return 1;
 }
 
 /** Lower median: with a single gap among two steps, the smaller step is the true spacing. */
@@ -87,7 +112,7 @@ export function stackSlices(input: DicomSlice[], options: StackOptions = {}): St
 
   let sliceSpacing: number;
   if (slices.length === 1) {
-    sliceSpacing = first.spacingBetweenSlices ?? first.sliceThickness ?? 1;
+    sliceSpacing = singleSliceSpacing(first);
   } else {
     steps.forEach((step, i) => {
       if (step < 1e-3) {

@@ -1,9 +1,10 @@
 // NIfTI-1 / NIfTI-2 reader and writer (.nii, .nii.gz). Written by hand rather than with nifti-reader-js:
 // the header is a fixed struct, and this way we get NIfTI-2, the writer, ITK's geometry rules and zero-copy voxels.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Mat3, Vec3, Volume, VoxelArray } from '../image';
+import { writeFileSync } from 'node:fs';
+import type { Geometry, Mat3, Vec3, Volume, VoxelArray } from '../image';
 import { RadiomicsInputError } from '../errors';
-import { deflateGzip, inflate, isGzip } from './compression';
+import { deflateGzip, inflate, inflatePrefix, isGzip } from './compression';
+import { checkVoxelCount, MAX_NON_VOXEL_BYTES, maxVoxelsOf, readRange, regularFileSize, type ReadLimits } from './limits';
 import {
   NIFTI1_HEADER_BYTES,
   NIFTI2_HEADER_BYTES,
@@ -13,38 +14,84 @@ import {
   parseNiftiHeader,
   spatialSize,
   voxelTypeOfHeader,
+  type NiftiHeader,
   type NiftiVersion,
 } from './niftiHeader';
-import { BYTES_PER_VOXEL, decodeVoxels, voxelTypeOf, HOST_IS_LITTLE_ENDIAN } from './voxelTypes';
+import { BYTES_PER_VOXEL, decodeVoxels, voxelTypeOf, HOST_IS_LITTLE_ENDIAN, type VoxelType } from './voxelTypes';
 
-/** Reads a .nii or .nii.gz (gzip detected from the bytes, not the name). */
-export function readNifti(file: string): Volume {
-  if (!existsSync(file)) throw new RadiomicsInputError('file not found', { file, field: 'path', expected: 'an existing NIfTI file' });
-  const stored = readFileSync(file);
-  const bytes = isGzip(stored) ? inflate(stored, file) : stored;
+/** Bytes of the stored file read first: a plain header (540 + 4), or the start of a gzip stream to inflate it from. */
+const HEAD_BYTES = 2 ** 20;
+/** NIfTI-2's header and extension flag: enough inflated bytes to parse either version's header. */
+const HEADER_PREFIX = NIFTI2_HEADER_BYTES + 4;
+
+interface NiftiLayout {
+  header: NiftiHeader;
+  geometry: Geometry;
+  type: VoxelType;
+  size: [number, number, number];
+  count: number;
+  offset: number;
+  needed: number;
+}
+
+/** Header, voxel type and size, geometry, vox_offset and the voxel bytes needed: all checked before any voxel is read. */
+function layoutOf(bytes: Uint8Array, file: string, maxVoxels: number): NiftiLayout {
   const header = parseNiftiHeader(bytes, file);
   const type = voxelTypeOfHeader(header, file);
   const size = spatialSize(header, file);
   const count = size[0] * size[1] * size[2];
+  checkVoxelCount(count, maxVoxels, { file, field: 'dim', sizes: size.join('×') });
   const minOffset = header.version === 1 ? NIFTI1_HEADER_BYTES + 4 : NIFTI2_HEADER_BYTES + 4;
   const offset = header.voxOffset;
-  if (!Number.isInteger(offset) || offset < minOffset) {
-    throw new RadiomicsInputError(`vox_offset ${offset}`, { file, field: 'vox_offset', expected: `an integer ≥ ${minOffset}` });
+  if (!Number.isInteger(offset) || offset < minOffset || offset > MAX_NON_VOXEL_BYTES) {
+    throw new RadiomicsInputError(`vox_offset ${offset}`, { file, field: 'vox_offset', expected: `an integer from ${minOffset} to ${MAX_NON_VOXEL_BYTES}` });
   }
-  const needed = count * BYTES_PER_VOXEL[type];
-  // Trailing bytes after the voxels are tolerated, as ITK and nibabel do; missing ones are not.
-  if (bytes.length - offset < needed) {
-    throw new RadiomicsInputError(
-      `file holds ${Math.max(0, bytes.length - offset)} bytes of voxel data, the header describes ${needed} (${size.join('×')} ${type})`,
-      {
-        file,
-        field: 'dim',
-        expected: `${needed} bytes after vox_offset ${offset}`,
-      },
-    );
-  }
-  const raw = decodeVoxels(bytes, offset, type, count, header.littleEndian, true);
   const geometry = niftiGeometry(header, size, file);
+  return { header, geometry, type, size, count, offset, needed: count * BYTES_PER_VOXEL[type] };
+}
+
+function truncated(file: string, held: number, l: NiftiLayout): never {
+  throw new RadiomicsInputError(`file holds ${Math.max(0, held)} bytes of voxel data, the header describes ${l.needed} (${l.size.join('×')} ${l.type})`, {
+    file,
+    field: 'dim',
+    expected: `${l.needed} bytes after vox_offset ${l.offset}`,
+  });
+}
+
+/**
+ * Reads a .nii or .nii.gz (gzip detected from the bytes, not the name). The header is read (or inflated) first; the
+ * voxels are then read, or inflated with the output capped at vox_offset + the bytes the header declares.
+ */
+export function readNifti(file: string, limits: ReadLimits = {}): Volume {
+  const maxVoxels = maxVoxelsOf(limits, file);
+  const stored = regularFileSize(file, { field: 'path', expected: 'an existing NIfTI file' });
+  const head = readRange(file, 0, Math.min(stored, HEAD_BYTES), { field: 'header' });
+  let layout: NiftiLayout;
+  let bytes: Uint8Array;
+  let start = 0;
+  if (isGzip(head)) {
+    const where = { file, field: 'data', sizeField: 'dim', declared: 'a NIfTI header needs' };
+    layout = layoutOf(
+      inflatePrefix(head, HEAD_BYTES, (out) => out.length >= HEADER_PREFIX, where),
+      file,
+      maxVoxels,
+    );
+    const total = layout.offset + layout.needed;
+    // gzip never grows data by more than a fraction of a percent: a larger file holds more than the header declares.
+    const most = total + Math.ceil(total / 256) + HEAD_BYTES;
+    regularFileSize(file, { field: 'dim', expected: `at most ${most} bytes of gzip data for the ${total} bytes the header declares` }, most);
+    const whole = stored <= head.length ? head : readRange(file, 0, stored, { field: 'data' });
+    bytes = inflate(whole, total, { ...where, declared: `the header declares (vox_offset ${layout.offset} + ${layout.size.join('×')} ${layout.type})` });
+    if (bytes.length - layout.offset < layout.needed) truncated(file, bytes.length - layout.offset, layout);
+    start = layout.offset;
+  } else {
+    layout = layoutOf(head, file, maxVoxels);
+    // Trailing bytes after the voxels are tolerated, as ITK and nibabel do (and never read); missing ones are not.
+    if (stored - layout.offset < layout.needed) truncated(file, stored - layout.offset, layout);
+    bytes = readRange(file, layout.offset, layout.needed, { field: 'dim' });
+  }
+  const { header, geometry, type, count } = layout;
+  const raw = decodeVoxels(bytes, start, type, count, header.littleEndian, true);
   return { geometry, data: applyScaling(raw, header.sclSlope, header.sclInter), source: file };
 }
 

@@ -4,6 +4,7 @@ import type { Geometry, Vec3 } from '../image';
 import { RadiomicsInputError } from '../errors';
 import type { VoxelType } from './voxelTypes';
 import { cross, dot, geometryFromAxes, norm } from './orientation';
+import { token } from './limits';
 
 export type NiftiVersion = 1 | 2;
 
@@ -89,8 +90,8 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
   const magic = Buffer.from(bytes.subarray(OFFSETS.magic[v], OFFSETS.magic[v] + (version === 1 ? 4 : 8))).toString('latin1');
   if (version === 1 && magic === 'ni1\0')
     fail(file, 'magic', "'ni1' (header and data in separate .hdr/.img files) is not supported", "'n+1' (a single .nii file)");
-  if (version === 1 && magic !== 'n+1\0') fail(file, 'magic', `${JSON.stringify(magic)} (an ANALYZE 7.5 or corrupt header)`, "'n+1'");
-  if (version === 2 && magic !== 'n+2\0\r\n\x1a\n') fail(file, 'magic', `${JSON.stringify(magic)}`, "'n+2\\0\\r\\n\\032\\n'");
+  if (version === 1 && magic !== 'n+1\0') fail(file, 'magic', `'${token(magic)}' (an ANALYZE 7.5 or corrupt header)`, "'n+1'");
+  if (version === 2 && magic !== 'n+2\0\r\n\x1a\n') fail(file, 'magic', `'${token(magic)}'`, "'n+2\\0\\r\\n\\032\\n'");
 
   const f32 = (o: number) => view.getFloat32(o, littleEndian);
   const f64 = (o: number) => view.getFloat64(o, littleEndian);
@@ -195,7 +196,24 @@ function withoutSkew(cols: Vec3[]): boolean {
   );
 }
 
-const positiveOr1 = (x: number): number => (x > 0 && Number.isFinite(x) ? x : 1);
+/**
+ * Voxel spacing from pixdim[1..3], for the qform and the pixdim-only geometry. A finite pixdim > 0 is the spacing.
+ * Otherwise: an axis past dim[0] is not in the file (its pixdim is unused, spacing 1, as nifti1_io sets it); 0 on an
+ * axis of one voxel means "no spacing" (1, as nifti1_io and ITK read it). Anything else (NaN, ±Inf, negative, or 0 on
+ * an axis of several voxels) has no spacing to give and is an error: nifti1_io would silently take 1 mm.
+ */
+function pixdimSpacing(h: NiftiHeader, size: Vec3, file: string): Vec3 {
+  const spacing: Vec3 = [1, 1, 1];
+  for (let j = 0; j < 3; j++) {
+    const v = h.pixdim[j + 1];
+    if (j + 1 > h.dim[0]) continue;
+    if (Number.isFinite(v) && v > 0) spacing[j] = v;
+    else if (!(v === 0 && size[j] === 1)) {
+      fail(file, `pixdim[${j + 1}]`, `spacing ${v} on an axis of ${size[j]} voxels`, 'a finite spacing > 0 (mm)');
+    }
+  }
+  return spacing;
+}
 
 /**
  * Geometry in LPS. The sform is used when sform_code > 0 and it has no skew; else the qform when
@@ -216,16 +234,18 @@ export function niftiGeometry(h: NiftiHeader, size: Vec3, file: string): Geometr
     field = 'quatern';
     const r = quaternionToRotation(...h.quatern);
     const qfac = h.pixdim[0] < 0 ? -1 : 1;
-    const steps = [positiveOr1(h.pixdim[1]), positiveOr1(h.pixdim[2]), qfac * positiveOr1(h.pixdim[3])];
+    const [dx, dy, dz] = pixdimSpacing(h, size, file);
+    const steps = [dx, dy, qfac * dz];
     axes = [0, 1, 2].map((j) => [-r[0][j] * steps[j], -r[1][j] * steps[j], r[2][j] * steps[j]]) as [Vec3, Vec3, Vec3];
     origin = [-h.qoffset[0], -h.qoffset[1], h.qoffset[2]];
   } else {
     if (h.sformCode > 0) fail(file, 'srow', 'the sform has skew and there is no qform', 'an sform without skew, or a qform');
     field = 'pixdim';
+    const [dx, dy, dz] = pixdimSpacing(h, size, file);
     axes = [
-      [positiveOr1(h.pixdim[1]), 0, 0],
-      [0, positiveOr1(h.pixdim[2]), 0],
-      [0, 0, positiveOr1(h.pixdim[3])],
+      [dx, 0, 0],
+      [0, dy, 0],
+      [0, 0, dz],
     ];
     origin = [0, 0, 0];
   }

@@ -7,6 +7,7 @@
 // reference: START → decay to the scan time; ADMIN → images already corrected to injection, no decay;
 // NONE → each image decays to its own acquisition time.
 import { RadiomicsInputError } from '../errors';
+import { token } from './limits';
 import { DAY_SECONDS, combineDateTime, parseDicomDateTime } from './dicomTime';
 
 /** The PET tags one image carries (strings as in the file). */
@@ -31,7 +32,7 @@ function acquisitionSeconds(t: PetTags): number | undefined {
 
 function required<T>(value: T | undefined, file: string, field: string, expected: string): T {
   if (value === undefined || (typeof value === 'number' && !(value > 0 && Number.isFinite(value)))) {
-    throw new RadiomicsInputError(value === undefined ? 'missing, needed for SUV' : `invalid value ${value}`, { file, field, expected });
+    throw new RadiomicsInputError(value === undefined ? 'missing, needed for SUV' : `invalid value ${token(String(value))}`, { file, field, expected });
   }
   return value;
 }
@@ -44,7 +45,7 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
   const first = images[0];
   const file = files[0];
   if (first.units !== 'BQML') {
-    throw new RadiomicsInputError(`Units is ${first.units === undefined ? 'missing' : `'${first.units}'`}; SUV needs activity concentration`, {
+    throw new RadiomicsInputError(`Units is ${first.units === undefined ? 'missing' : `'${token(first.units)}'`}; SUV needs activity concentration`, {
       file,
       field: 'Units (0054,1001)',
       expected: "'BQML' (or read the series with petUnits: 'activity')",
@@ -52,7 +53,7 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
   }
   const decay = first.decayCorrection;
   if (decay !== 'START' && decay !== 'ADMIN' && decay !== 'NONE') {
-    throw new RadiomicsInputError(`DecayCorrection is ${decay === undefined ? 'missing' : `'${decay}'`}`, {
+    throw new RadiomicsInputError(`DecayCorrection is ${decay === undefined ? 'missing' : `'${token(decay)}'`}`, {
       file,
       field: 'DecayCorrection (0054,1102)',
       expected: 'START, ADMIN or NONE',
@@ -86,7 +87,7 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
   const factorAt = (at: number, i: number): number => {
     const elapsed = at - injectedAt;
     if (elapsed < 0) {
-      throw new RadiomicsInputError(`injection (${first.startDateTime ?? first.startTime}) is after the scan`, {
+      throw new RadiomicsInputError(`injection (${token(first.startDateTime ?? first.startTime ?? '')}) is after the scan`, {
         file: files[i],
         field: 'RadiopharmaceuticalStartTime (0018,1072)',
         expected: 'an injection before the acquisition',

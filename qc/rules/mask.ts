@@ -49,6 +49,27 @@ export const maskGrid: ScanSetRule = {
   },
 };
 
+export const maskDirection: ScanSetRule = {
+  codes: ['mask-direction-mismatch'],
+  check(context) {
+    const mask = usableMask(context);
+    const { reference, profile } = context;
+    if (!mask || !reference || mask.volume.geometry.size.some((n, i) => n !== reference.geometry.size[i])) return [];
+    const a = mask.volume.geometry.direction;
+    const b = reference.geometry.direction;
+    const off = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    return off > profile.maskDirectionTolerance
+      ? [
+          finding(
+            'mask-direction-mismatch',
+            `mask: axis directions differ from the image's (largest cosine difference ${off.toPrecision(3)}; a flipped or transposed mask?)`,
+            'mask',
+          ),
+        ]
+      : [];
+  },
+};
+
 export const tumourVolume: ScanSetRule = {
   codes: ['tumour-volume-implausible'],
   check(context) {

@@ -68,7 +68,7 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       for (const [modality, file] of scansOf(0, false)) await registerScan(handle, { timepoint: 'baseline', modality, source: study.file(file) });
       const baseline = await eventually(
         () => readTimeline(handle),
-        (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[0].status),
+        (v) => ['done', 'qc-failed/awaiting-rescan', 'needs-attention'].includes(v.timepoints[0].status),
         300000,
         'baseline done',
       );

@@ -79,7 +79,7 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
       const done = (i: number, what: string) =>
         eventually(
           () => readTimeline(handle),
-          (v) => ['done', 'qc-failed/awaiting-rescan'].includes(v.timepoints[i].status),
+          (v) => ['done', 'qc-failed/awaiting-rescan', 'needs-attention'].includes(v.timepoints[i].status),
           400000,
           what,
         );

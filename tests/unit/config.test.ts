@@ -16,6 +16,32 @@ describe('loadConfig', () => {
     expect(cfg.taskQueues.pipeline).not.toBe(cfg.taskQueues.segmentation);
   });
 
+  it('accepts scans from the data folder, the temporary folder and this machine unless the site says otherwise', () => {
+    const cfg = loadConfig({ ...noFile, OSTEOFLOW_DATA_DIR: '/srv/osteoflow' });
+    expect(cfg.acquisition).toEqual({
+      importRoots: ['/srv/osteoflow', os.tmpdir()],
+      allowedHosts: ['localhost', '127.0.0.1', '::1'],
+      allowHttp: true,
+      allowPrivateAddresses: true,
+      maxFileBytes: 4 * 1024 ** 3,
+    });
+    const site = loadConfig({
+      ...noFile,
+      OSTEOFLOW_IMPORT_ROOTS: ['/pacs/export', '/mnt/contours'].join(path.delimiter),
+      OSTEOFLOW_IMPORT_HOSTS: 'pacs.example.org, archive.example.org',
+      OSTEOFLOW_IMPORT_ALLOW_HTTP: '0',
+      OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'false',
+      OSTEOFLOW_IMPORT_MAX_BYTES: '1000000',
+    });
+    expect(site.acquisition).toEqual({
+      importRoots: ['/pacs/export', '/mnt/contours'],
+      allowedHosts: ['pacs.example.org', 'archive.example.org'],
+      allowHttp: false,
+      allowPrivateAddresses: false,
+      maxFileBytes: 1000000,
+    });
+  });
+
   it('takes external servers and ports from the environment', () => {
     const cfg = loadConfig({
       TEMPORAL_ADDRESS: 'temporal.example:7233',
@@ -35,6 +61,8 @@ describe('loadConfig', () => {
     [{ OSTEOFLOW_MLFLOW_PORT: 'five' }, /'ports\.mlflow' must be an integer port/],
     [{ TEMPORAL_NAMESPACE: ' ' }, /temporal\.namespace .* must be a non-empty string/],
     [{ TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }, /'temporal\.tls\.serverRootCaCertFile' must be an existing file/],
+    [{ OSTEOFLOW_IMPORT_ALLOW_HTTP: 'yes' }, /'acquisition\.allowHttp' must be true or false \(1 or 0\), got "yes"/],
+    [{ OSTEOFLOW_IMPORT_MAX_BYTES: '-1' }, /'acquisition\.maxFileBytes \(OSTEOFLOW_IMPORT_MAX_BYTES\)' must be a positive integer \(bytes\), got -1/],
   ])('rejects %j naming the setting and what was expected', (env, message) => {
     expect(() => loadConfig({ ...noFile, ...env })).toThrow(message);
   });

@@ -15,7 +15,12 @@ export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWork
   return createStoreWorker(cfg, options, ({ store, mlflow }) => ({
     taskQueue: cfg.taskQueues.pipeline,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ store, predictor: registryPredictor(mlflow, store), webhookUrl: cfg.notifications.webhookUrl }),
+    activities: createActivities({
+      store,
+      predictor: registryPredictor(mlflow, store),
+      webhookUrl: cfg.notifications.webhookUrl,
+      acquisition: cfg.acquisition,
+    }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
     // Let a running activity finish on SIGTERM before the worker exits.
     shutdownGraceTime: '30 seconds',

@@ -5,6 +5,7 @@ import {
   type OverrideQcInput,
   type RecordPathologyInput,
   type RegisterScanInput,
+  type RetryTimepointInput,
   type TimelineView,
   type TimepointProgress,
   type WithdrawInput,
@@ -12,6 +13,7 @@ import {
 
 export const registerScanUpdate = defineUpdate<TimelineView, [RegisterScanInput]>(TIMELINE_MESSAGES.registerScan);
 export const overrideQcUpdate = defineUpdate<TimelineView, [OverrideQcInput]>(TIMELINE_MESSAGES.overrideQc);
+export const retryTimepointUpdate = defineUpdate<TimelineView, [RetryTimepointInput]>(TIMELINE_MESSAGES.retryTimepoint);
 export const recordPathologyUpdate = defineUpdate<TimelineView, [RecordPathologyInput]>(TIMELINE_MESSAGES.recordPathology);
 export const withdrawUpdate = defineUpdate<TimelineView, [WithdrawInput]>(TIMELINE_MESSAGES.withdraw);
 export const timelineQuery = defineQuery<TimelineView>(TIMELINE_MESSAGES.timeline);

@@ -1,7 +1,15 @@
 // Decisions of the PatientTimeline workflow on its plain state (no commands), unit-tested on their own. A timepoint's
 // status changes only through timeline/transitions.ts.
 import { requiredScans, type StudyProtocol } from '../../contracts/study';
-import type { HuvosGrade, RecordPathologyInput, RegisterScanInput, TimelineState, TimepointState, TimelineView } from '../../contracts/timeline';
+import type {
+  HuvosGrade,
+  RecordPathologyInput,
+  RegisterScanInput,
+  RetryTimepointInput,
+  TimelineState,
+  TimepointState,
+  TimelineView,
+} from '../../contracts/timeline';
 import { applyTimepointEvent } from './transitions';
 
 export function initialState(protocol: StudyProtocol, enrolledAtMs: number): TimelineState {
@@ -24,7 +32,7 @@ export function initialState(protocol: StudyProtocol, enrolledAtMs: number): Tim
 }
 
 export const TERMINAL: ReadonlySet<string> = new Set(['done', 'missed']);
-const WAITING: ReadonlySet<string> = new Set(['pending', 'overdue', 'qc-failed/awaiting-rescan']);
+const WAITING: ReadonlySet<string> = new Set(['pending', 'overdue', 'qc-failed/awaiting-rescan', 'needs-attention']);
 
 /** The latest registration of each modality (a re-scan replaces the earlier one). */
 export function latestScans(tp: TimepointState): TimepointState['scans'] {
@@ -38,14 +46,21 @@ export function isComplete(protocol: StudyProtocol, tp: TimepointState): boolean
   return requiredScans(protocol, tp.name).every((m) => have.has(m));
 }
 
-/** A timepoint is ready to run when it waits, has its full scan set, and something new arrived (a scan or an override). */
+/**
+ * A timepoint is ready to run when it waits, has its full scan set, and something new arrived after a failed run (a
+ * scan, an override, or — for one that needs attention — a coordinator's retry).
+ */
 export function isReady(protocol: StudyProtocol, tp: TimepointState): boolean {
   if (!WAITING.has(tp.status) || !isComplete(protocol, tp)) return false;
   if (tp.status === 'qc-failed/awaiting-rescan') return tp.scanVersion > tp.processedScanVersion || tp.pendingOverride !== undefined;
+  if (tp.status === 'needs-attention') return tp.scanVersion > tp.processedScanVersion || tp.pendingOverride !== undefined || tp.pendingRetry !== undefined;
   return true;
 }
 
-/** Next instant at which a waiting timepoint changes by the clock alone (overdue, then missed), or undefined. */
+/**
+ * Next instant at which a waiting timepoint changes by the clock alone (overdue, then missed), or undefined. A
+ * timepoint that needs attention waits for a person and has no deadline.
+ */
 export function nextDeadline(protocol: StudyProtocol, state: TimelineState): number | undefined {
   let next: number | undefined;
   for (const tp of state.timepoints) {
@@ -91,9 +106,10 @@ export function stageOf(state: TimelineState): string {
   return state.pathology ? 'labelled' : 'awaiting-pathology';
 }
 
-/** 'failed' while any timepoint awaits a re-scan; otherwise the latest verdict. */
+/** 'failed' while any timepoint awaits a re-scan, else 'needs-attention' while one needs a person; otherwise the latest verdict. */
 export function qcStatusOf(state: TimelineState): string {
   if (state.timepoints.some((tp) => tp.status === 'qc-failed/awaiting-rescan')) return 'failed';
+  if (state.timepoints.some((tp) => tp.status === 'needs-attention')) return 'needs-attention';
   const withQc = state.timepoints.filter((tp) => tp.qc);
   const last = withQc[withQc.length - 1];
   if (!last?.qc) return 'pending';
@@ -110,7 +126,9 @@ export function toView(studyId: string, pseudonym: string, state: TimelineState)
     pseudonym,
     enrolledAt: state.enrolledAt,
     stage: stageOf(state),
-    timepoints: state.timepoints.map(({ scanVersion: _v, processedScanVersion: _p, pendingOverride: _o, notifiedOverdue: _n, ...view }) => view),
+    timepoints: state.timepoints.map(
+      ({ scanVersion: _v, processedScanVersion: _p, pendingOverride: _o, pendingRetry: _r, lastOverride: _l, notifiedOverdue: _n, ...view }) => view,
+    ),
     pathology: state.pathology,
     withdrawn: state.withdrawn,
     latestPrediction: state.latestPrediction,
@@ -131,13 +149,29 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
   if (tp.status === 'missed') throw new Error(`timepoint '${tp.name}' was closed as missed`);
 }
 
+/** Whether a timepoint that needs attention has a failed QC verdict that nobody overrode (an override can then let it through). */
+function hasFailedVerdict(tp: TimepointState): boolean {
+  return tp.qc !== undefined && !tp.qc.passed && tp.qc.override === undefined;
+}
+
 export function validateOverrideQc(state: TimelineState, input: { timepoint: string; reason: string; who: string }): void {
   const tp = state.timepoints.find((t) => t.name === input?.timepoint);
   if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)}`);
-  if (tp.status !== 'qc-failed/awaiting-rescan')
+  if (tp.status === 'needs-attention' && !hasFailedVerdict(tp))
+    throw new Error(`timepoint '${tp.name}' needs attention, but QC passed or was overridden; there is no QC verdict to override (retry it instead)`);
+  if (tp.status !== 'qc-failed/awaiting-rescan' && tp.status !== 'needs-attention')
     throw new Error(`timepoint '${tp.name}' is ${tp.status}, not awaiting a re-scan; there is no QC verdict to override`);
   if (typeof input.reason !== 'string' || input.reason.trim().length < 3) throw new Error('reason must say why the QC verdict is overridden');
   if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator who overrides');
+}
+
+export function validateRetryTimepoint(state: TimelineState, input: RetryTimepointInput): void {
+  if (state.withdrawn) throw new Error(`the patient was withdrawn (${state.withdrawn.reason}); nothing is retried`);
+  const tp = state.timepoints.find((t) => t.name === input?.timepoint);
+  if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)} (expected one of ${state.timepoints.map((t) => t.name).join(', ')})`);
+  if (tp.status !== 'needs-attention') throw new Error(`timepoint '${tp.name}' is ${tp.status}, not needing attention; there is nothing to retry`);
+  if (typeof input.reason !== 'string' || input.reason.trim().length < 3) throw new Error('reason must say what was fixed before the retry');
+  if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator who retries');
 }
 
 const HUVOS_RANGE: Record<HuvosGrade, [number, number]> = { I: [0, 50], II: [50, 90], III: [90, 100], IV: [100, 100] };

@@ -10,8 +10,13 @@ export type TimepointEvent =
   | 'run-started'
   /** The Timepoint child reports the step it is at. */
   | `progress:${TimepointProgress['status']}`
-  /** The child failed QC (or could not acquire a scan, or segment): a new scan or an override is awaited. */
+  /**
+   * The child failed QC or could not acquire a scan (or, in runs that began before 'needs-attention' existed, could not
+   * segment): a new scan or an override is awaited.
+   */
   | 'qc-failed'
+  /** The child failed in any other way (extraction, segmentation, the store, the worker): a person must act. */
+  | 'child-failed'
   /** The child's features are stored and the timepoint's deltas and prediction are in. */
   | 'results-in'
   /** The window ended without a complete scan set. */
@@ -35,6 +40,10 @@ export const TIMEPOINT_TRANSITIONS: readonly TimepointTransition[] = [
   row('overdue', 'grace-ended', 'missed'),
   row('qc-failed/awaiting-rescan', 'run-started', 'acquiring'),
   row('qc-failed/awaiting-rescan', 'grace-ended', 'missed'),
+  // A timepoint that needs attention reruns when a person acts: a new scan or mask registered, a QC override (where
+  // its verdict failed) or a retry on the same scans. It waits for that person: the clock never closes it as missed,
+  // and a stray progress report does not move it.
+  row('needs-attention', 'run-started', 'acquiring'),
   // The child's reports move a timepoint that is not closed to the step reported.
   row('pending', 'progress:acquiring', 'acquiring'),
   row('pending', 'progress:segmenting', 'segmenting'),
@@ -61,6 +70,10 @@ export const TIMEPOINT_TRANSITIONS: readonly TimepointTransition[] = [
   row('acquiring', 'results-in', 'done'),
   row('segmenting', 'results-in', 'done'),
   row('extracting', 'results-in', 'done'),
+  // A run that fails in any other way waits for a person instead of ending the timeline.
+  row('acquiring', 'child-failed', 'needs-attention'),
+  row('segmenting', 'child-failed', 'needs-attention'),
+  row('extracting', 'child-failed', 'needs-attention'),
   // 'done' and 'missed' are closed: no event leaves them.
 ];
 

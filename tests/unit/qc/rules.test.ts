@@ -132,6 +132,19 @@ const cases: [string, Record<string, Volume>, Partial<QcInput> & { images: QcInp
     [{ code: 'mask-grid-mismatch', modality: 'mask', message: 'mask: geometry (origin/spacing) does not match the image: it is not inside the image grid' }],
   ],
   [
+    'mask-direction-mismatch',
+    // The mask's x axis flipped: the same grid size and origin, mirrored in space.
+    { t1: good.t1, mask: vol(cube, { direction: [-1, 0, 0, 0, 1, 0, 0, 0, 1] }) },
+    { images: [T1], ...withMask },
+    [
+      {
+        code: 'mask-direction-mismatch',
+        modality: 'mask',
+        message: "mask: axis directions differ from the image's (largest cosine difference 2.00; a flipped or transposed mask?)",
+      },
+    ],
+  ],
+  [
     'tumour-volume-implausible',
     good,
     { images: [T1], ...withMask, profile: { ...profile, tumourVolumeMl: [0.5, 10] } },
@@ -157,6 +170,7 @@ describe('QC reason codes', () => {
       'mask-empty',
       'mask-size-mismatch',
       'mask-grid-mismatch',
+      'mask-direction-mismatch',
       'tumour-volume-implausible',
     ]);
     for (const code of QC_REASON_CODES) expect(QC_REASON_MEANINGS[code]).toMatch(/^[a-z].*[^.\n]$/);
@@ -167,6 +181,18 @@ describe('QC reason codes', () => {
     const claimed = [...SCAN_SET_RULES, ...IMAGE_RULES, ...MASK_RULES].flatMap((r) => r.codes);
     expect([...claimed].sort()).toEqual([...QC_REASON_CODES].sort());
     expect(cases.map(([code]) => code).sort()).toEqual([...QC_REASON_CODES].sort());
+  });
+
+  it('reads a mask with NaN voxels as unreadable (extraction would refuse it)', () => {
+    const mask = vol((x, y, z) => (x === 1 && y === 2 && z === 3 ? NaN : cube(x, y, z)));
+    expect(qc({ t1: good.t1, mask }, { images: [T1], ...withMask }).findings).toEqual([
+      {
+        code: 'mask-unreadable',
+        modality: 'mask',
+        message:
+          "mask: unreadable (file mask, field 'mask': 1 voxel(s) of the mask are NaN or infinite, the first at index (1, 2, 3) (expected finite label values))",
+      },
+    ]);
   });
 
   it('passes the same scan set with nothing wrong', () => {
@@ -242,6 +268,16 @@ describe('QC thresholds from the study file', () => {
     expect(run(files, { maskSpacingTolerance: 0.004 }, withMask)).toEqual(['mask-grid-mismatch']);
     expect(run(files, { maskSpacingTolerance: 0.006 }, withMask)).toEqual([]);
     expect(run({ t1: good.t1, mask: vol(cube, { spacing: [2.001, 2, 3] }) }, {}, withMask)).toEqual([]);
+  });
+
+  it('maskDirectionTolerance: the largest difference of direction cosines', () => {
+    // A mask rotated by 0.001 rad about z: cosines differ by up to 0.001.
+    const c = Math.cos(0.001);
+    const s = Math.sin(0.001);
+    const files = { t1: good.t1, mask: vol(cube, { direction: [c, -s, 0, s, c, 0, 0, 0, 1] }) };
+    expect(run(files, {}, withMask)).toEqual(['mask-direction-mismatch']);
+    expect(run(files, { maskDirectionTolerance: 0.0009 }, withMask)).toEqual(['mask-direction-mismatch']);
+    expect(run(files, { maskDirectionTolerance: 0.0011 }, withMask)).toEqual([]);
   });
 
   it('minSlices, maxSpacingMm and tumourVolumeMl move their rules too', () => {

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteResultsStore } from '../../../store/sqliteStore';
+import { MIGRATIONS } from '../../../store/migrations';
 import { StoreConflictError, type FeatureSet } from '../../../store/types';
 
 const tp = { studyId: 'OS-1', pseudonym: 'SYN-001', timepoint: 'baseline' };
@@ -26,10 +28,10 @@ describe('SqliteResultsStore', () => {
   it('migrates a new file once and reopens it without re-applying', async () => {
     const file = tempFile();
     const first = new SqliteResultsStore(file);
-    expect(first.schemaVersion()).toBe(1);
+    expect(first.schemaVersion()).toBe(2);
     await first.close();
     const again = new SqliteResultsStore(file);
-    expect(again.schemaVersion()).toBe(1);
+    expect(again.schemaVersion()).toBe(2);
     await again.close();
   });
 
@@ -39,7 +41,7 @@ describe('SqliteResultsStore', () => {
     const raw = new Database(file);
     raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
     raw.close();
-    expect(() => new SqliteResultsStore(file)).toThrow(/schema version 99 is newer than this osteoflow knows \(1\)/);
+    expect(() => new SqliteResultsStore(file)).toThrow(/schema version 99 is newer than this osteoflow knows \(2\)/);
   });
 
   it('writes a feature set idempotently: a retried write leaves one copy', async () => {
@@ -105,4 +107,61 @@ describe('SqliteResultsStore', () => {
     expect(await store.listPredictions(tp)).toEqual([{ ...prediction, probability: 0.71, predictedAt: 't2' }]);
     await store.close();
   });
+
+  it('keeps one QC row per activity attempt: a retry replaces its own verdict, another attempt adds one', async () => {
+    const store = new SqliteResultsStore(tempFile());
+    const finding = { code: 'too-few-slices' as const, modality: 'T1CE', message: 'T1CE: 4 slices (minimum 8)' };
+    const verdict = { ...tp, passed: false, reasons: [finding.message], findings: [finding], checkedAt: '2026-11-26T00:00:00Z' };
+    await store.recordQc({ ...verdict, attempt: 'OS-1/SYN-001/run-1/3' });
+    await store.recordQc({ ...verdict, attempt: 'OS-1/SYN-001/run-1/3', checkedAt: '2026-11-26T00:01:00Z' });
+    const rows = () => (store as unknown as { db: Database.Database }).db.prepare('SELECT attempt, checked_at FROM qc_results').all();
+    expect(rows()).toEqual([{ attempt: 'OS-1/SYN-001/run-1/3', checked_at: '2026-11-26T00:01:00Z' }]);
+    await store.recordQc({ ...tp, passed: true, reasons: [], findings: [], attempt: 'OS-1/SYN-001/run-1/9', checkedAt: '2026-11-26T01:00:00Z' });
+    expect(rows()).toHaveLength(2);
+    expect(await store.latestQc(tp)).toEqual({
+      ...tp,
+      passed: true,
+      reasons: [],
+      findings: [],
+      attempt: 'OS-1/SYN-001/run-1/9',
+      checkedAt: '2026-11-26T01:00:00Z',
+    });
+    await store.close();
+  });
+
+  it('upgrades a version-1 file in place, keeping its QC rows (without codes or attempt)', async () => {
+    const file = tempFile();
+    await new SqliteResultsStore(file, MIGRATIONS.slice(0, 1)).close();
+    const raw = new Database(file);
+    raw
+      .prepare('INSERT INTO qc_results (study_id, pseudonym, timepoint, passed, reasons, checked_at) VALUES (?, ?, ?, 0, ?, ?)')
+      .run(tp.studyId, tp.pseudonym, tp.timepoint, JSON.stringify(['T2: required modality missing']), '2026-11-26T00:00:00Z');
+    raw.close();
+    const upgraded = new SqliteResultsStore(file);
+    expect(upgraded.schemaVersion()).toBe(2);
+    expect(await upgraded.latestQc(tp)).toEqual({ ...tp, passed: false, reasons: ['T2: required modality missing'], checkedAt: '2026-11-26T00:00:00Z' });
+    await upgraded.close();
+  });
+
+  it('migrates once when several processes open the same new file at the same moment', async () => {
+    const child = path.join(__dirname, 'support', 'openStore.ts');
+    const open = (file: string, startAt: number) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['-r', 'tsx/cjs', child, file, String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (err += d));
+        p.on('close', (code) => resolve({ code, out: out.trim(), err }));
+      });
+    for (let round = 0; round < 6; round++) {
+      const file = tempFile();
+      const startAt = Date.now() + 2500; // after every child has loaded
+      const results = await Promise.all([open(file, startAt), open(file, startAt), open(file, startAt)]);
+      expect(results).toEqual([0, 1, 2].map(() => ({ code: 0, out: '2', err: '' })));
+      const raw = new Database(file, { readonly: true });
+      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }]);
+      raw.close();
+    }
+  }, 120000);
 });

@@ -91,7 +91,7 @@ describe('study file', () => {
     [
       'qc key',
       { ...good, qc: { blankSliceRange: 1 } },
-      /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, constantImageMaxRange, blankSliceMaxRange\)/,
+      /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, maskDirectionTolerance, constantImageMaxRange, blankSliceMaxRange\)/,
     ],
     ['model', { ...good, model: {} }, /'model\.name' must be the registered model name/],
   ])('rejects a bad %s, naming the file and the key', (_what, content, message) => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NON_RETRYABLE, POLICIES } from '../../../workflows/policies';
 
 const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
-const nonRetryable = ['QcFailed', 'RadiomicsInputError', 'StudyFileError', 'StoreConflictError', 'ModelInputError'];
+const nonRetryable = ['QcFailed', 'RadiomicsInputError', 'StudyFileError', 'StoreConflictError', 'ModelInputError', 'ParametersChangedError'];
 
 describe('activity policies', () => {
   it('lists the errors no retry can fix', () => {

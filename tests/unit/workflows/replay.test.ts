@@ -38,3 +38,52 @@ it.each(files)('replays %s without non-determinism', async (file) => {
   const { workflowId, history } = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
   await Worker.runReplayHistory({ workflowsPath: bundleOf(file)!.workflowsPath }, history, workflowId);
 });
+
+// ---- a Timepoint child's failure other than QC: 'needs-attention' behind the patch 'timepoint-needs-attention' ----
+
+interface HistoryEvent {
+  eventId: string;
+  eventTime: string;
+  eventType: string;
+  markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads: { data: string }[] }> };
+  childWorkflowExecutionFailedEventAttributes?: { failure: unknown };
+  [key: string]: unknown;
+}
+const read = (file: string): { workflowId: string; history: { events: HistoryEvent[] } } => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+/** The ids of the patches a history recorded. */
+const patchesOf = (events: HistoryEvent[]) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data'].payloads[0].data, 'base64').toString('utf8')).id as string);
+
+it('has needs-attention histories recorded with their patch, and the older ones without it', () => {
+  const recent = ['patientTimeline-needs-attention-new-mask.json', 'patientTimeline-needs-attention-retried.json', 'timepoint-needs-attention.json'];
+  expect(files.filter((f) => f.includes('needs-attention')).sort()).toEqual(recent);
+  for (const file of recent) expect([file, patchesOf(read(file).history.events)]).toEqual([file, ['timepoint-needs-attention']]);
+  for (const file of ['patientTimeline-full.json', 'patientTimeline-qc-rescan-withdrawn.json', 'timepoint-mid.json', 'timepoint-qc-failed.json']) {
+    expect([file, patchesOf(read(file).history.events)]).toEqual([file, []]);
+  }
+});
+
+it('replays a timeline that failed with its Timepoint child before needs-attention existed', async () => {
+  // The recorded needs-attention history as the earlier code wrote it: the workflow task that saw the child fail
+  // failed the workflow (no patch marker, no notification).
+  const { workflowId, history } = read('patientTimeline-needs-attention-retried.json');
+  const failedAt = history.events.findIndex((e) => e.eventType === 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED');
+  const completedAt = history.events.findIndex((e, i) => i > failedAt && e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+  expect([failedAt, completedAt].every((i) => i > 0)).toBe(true);
+  const events = history.events.slice(0, completedAt + 1);
+  const completed = events[events.length - 1];
+  events.push({
+    eventId: String(Number(completed.eventId) + 1),
+    eventTime: completed.eventTime,
+    eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED',
+    workflowExecutionFailedEventAttributes: {
+      failure: { message: 'Child Workflow execution failed', cause: history.events[failedAt].childWorkflowExecutionFailedEventAttributes!.failure },
+      retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
+      workflowTaskCompletedEventId: completed.eventId,
+    },
+  });
+  expect(patchesOf(events)).toEqual([]);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, { events }, workflowId);
+});

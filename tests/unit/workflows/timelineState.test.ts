@@ -1,4 +1,15 @@
-import { applyDeadlines, initialState, isReady, nextDeadline, qcStatusOf, stageOf, validatePathology } from '../../../workflows/timeline/state';
+import {
+  applyDeadlines,
+  initialState,
+  isReady,
+  nextDeadline,
+  qcStatusOf,
+  stageOf,
+  toView,
+  validateOverrideQc,
+  validatePathology,
+  validateRetryTimepoint,
+} from '../../../workflows/timeline/state';
 import type { StudyProtocol } from '../../../contracts/study';
 
 const DAY = 86400000;
@@ -56,6 +67,89 @@ describe('timeline state', () => {
     expect(qcStatusOf(state)).toBe('failed');
     tp.scanVersion = 4;
     expect(isReady(protocol, tp)).toBe(true);
+  });
+
+  /** A baseline whose complete scan set ran and failed outside QC. */
+  const needingAttention = () => {
+    const state = initialState(protocol, T0);
+    const tp = state.timepoints[0];
+    for (const m of ['T1CE', 'PET', 'mask']) tp.scans.push({ modality: m, source: m, registeredAt: '' });
+    tp.scanVersion = 3;
+    tp.processedScanVersion = 3;
+    tp.runs = 1;
+    tp.status = 'needs-attention';
+    tp.qc = { passed: true, reasons: [] };
+    tp.attention = { code: 'parameters-changed', message: 'extractFeatures: the parameter file changed', at: '2026-01-06T00:00:00.000Z' };
+    return { state, tp };
+  };
+
+  it('re-runs a timepoint that needs attention only after a new scan, a retry or an override', () => {
+    const { tp } = needingAttention();
+    expect(isReady(protocol, tp)).toBe(false);
+    tp.pendingRetry = { reason: 'parameter file restored', who: 'c1' };
+    expect(isReady(protocol, tp)).toBe(true);
+    tp.pendingRetry = undefined;
+    tp.pendingOverride = { reason: 'checked', who: 'c1' };
+    expect(isReady(protocol, tp)).toBe(true);
+    tp.pendingOverride = undefined;
+    tp.scanVersion = 4;
+    expect(isReady(protocol, tp)).toBe(true);
+  });
+
+  it('never closes a timepoint that needs attention by the clock: it waits for a person', () => {
+    const { state, tp } = needingAttention();
+    expect(nextDeadline(protocol, state)).toBe(T0 + 56 * DAY); // mid's window end, not baseline's grace
+    applyDeadlines(protocol, state, T0 + 400 * DAY);
+    expect(tp.status).toBe('needs-attention');
+    expect(state.timepoints[1].status).toBe('missed');
+    expect(stageOf(state)).toBe('baseline');
+  });
+
+  it('publishes QcStatus needs-attention (after failed, which a re-scan settles first)', () => {
+    const { state } = needingAttention();
+    expect(qcStatusOf(state)).toBe('needs-attention');
+    state.timepoints[1].status = 'qc-failed/awaiting-rescan';
+    expect(qcStatusOf(state)).toBe('failed');
+  });
+
+  it('shows the attention reason and the latest retry, never the pending retry or the override carried along', () => {
+    const { state, tp } = needingAttention();
+    tp.pendingRetry = { reason: 'r', who: 'c1' };
+    tp.lastOverride = { reason: 'o', who: 'c2' };
+    tp.retried = { reason: 'earlier', who: 'c3', at: '2026-01-05T12:00:00.000Z' };
+    const shown = toView('OS-1', 'P1', state).timepoints[0];
+    expect(shown.attention).toEqual(tp.attention);
+    expect(shown.retried).toEqual(tp.retried);
+    expect(Object.keys(shown)).not.toEqual(expect.arrayContaining(['pendingRetry']));
+    expect(Object.keys(shown)).not.toEqual(expect.arrayContaining(['lastOverride']));
+  });
+
+  it('accepts a retry only for a timepoint that needs attention, with a reason and who', () => {
+    const { state } = needingAttention();
+    expect(() => validateRetryTimepoint(state, { timepoint: 'baseline', reason: 'disk freed', who: 'c1' })).not.toThrow();
+    expect(() => validateRetryTimepoint(state, { timepoint: 'mid', reason: 'disk freed', who: 'c1' })).toThrow(
+      "timepoint 'mid' is pending, not needing attention; there is nothing to retry",
+    );
+    expect(() => validateRetryTimepoint(state, { timepoint: 'week-3', reason: 'disk freed', who: 'c1' })).toThrow(
+      'unknown timepoint "week-3" (expected one of baseline, mid)',
+    );
+    expect(() => validateRetryTimepoint(state, { timepoint: 'baseline', reason: ' ', who: 'c1' })).toThrow('reason must say what was fixed before the retry');
+    expect(() => validateRetryTimepoint(state, { timepoint: 'baseline', reason: 'disk freed', who: '' })).toThrow('who must name the coordinator who retries');
+    state.withdrawn = { reason: 'consent withdrawn', at: '' };
+    expect(() => validateRetryTimepoint(state, { timepoint: 'baseline', reason: 'disk freed', who: 'c1' })).toThrow(/withdrawn/);
+  });
+
+  it('accepts a QC override on a timepoint that needs attention only where its QC verdict failed', () => {
+    const { state, tp } = needingAttention();
+    const override = { timepoint: 'baseline', reason: 'checked at the console', who: 'c1' };
+    expect(() => validateOverrideQc(state, override)).toThrow(
+      "timepoint 'baseline' needs attention, but QC passed or was overridden; there is no QC verdict to override (retry it instead)",
+    );
+    tp.qc = { passed: false, reasons: ['missing slice'] };
+    expect(() => validateOverrideQc(state, override)).not.toThrow();
+    tp.qc = { passed: false, reasons: ['missing slice'], override: { reason: 'earlier', who: 'c2' } };
+    expect(() => validateOverrideQc(state, override)).toThrow(/QC passed or was overridden/);
+    expect(() => validateOverrideQc(state, { ...override, timepoint: 'mid' })).toThrow(/not awaiting a re-scan/);
   });
 
   it.each([

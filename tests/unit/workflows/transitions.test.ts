@@ -1,7 +1,17 @@
 import type { TimepointStatus } from '../../../contracts/timeline';
 import { applyTimepointEvent, nextStatus, progressEvent, TIMEPOINT_TRANSITIONS, type TimepointEvent } from '../../../workflows/timeline/transitions';
 
-const STATUSES: TimepointStatus[] = ['pending', 'overdue', 'acquiring', 'qc-failed/awaiting-rescan', 'segmenting', 'extracting', 'done', 'missed'];
+const STATUSES: TimepointStatus[] = [
+  'pending',
+  'overdue',
+  'acquiring',
+  'qc-failed/awaiting-rescan',
+  'segmenting',
+  'extracting',
+  'needs-attention',
+  'done',
+  'missed',
+];
 
 /** Every row, written out: (from, event) → to. */
 const EXPECTED: [TimepointStatus, TimepointEvent, TimepointStatus][] = [
@@ -25,16 +35,20 @@ const EXPECTED: [TimepointStatus, TimepointEvent, TimepointStatus][] = [
   ['acquiring', 'progress:extracting', 'extracting'],
   ['acquiring', 'qc-failed', 'qc-failed/awaiting-rescan'],
   ['acquiring', 'results-in', 'done'],
+  ['acquiring', 'child-failed', 'needs-attention'],
   ['segmenting', 'progress:acquiring', 'acquiring'],
   ['segmenting', 'progress:segmenting', 'segmenting'],
   ['segmenting', 'progress:extracting', 'extracting'],
   ['segmenting', 'qc-failed', 'qc-failed/awaiting-rescan'],
   ['segmenting', 'results-in', 'done'],
+  ['segmenting', 'child-failed', 'needs-attention'],
   ['extracting', 'progress:acquiring', 'acquiring'],
   ['extracting', 'progress:segmenting', 'segmenting'],
   ['extracting', 'progress:extracting', 'extracting'],
   ['extracting', 'qc-failed', 'qc-failed/awaiting-rescan'],
   ['extracting', 'results-in', 'done'],
+  ['extracting', 'child-failed', 'needs-attention'],
+  ['needs-attention', 'run-started', 'acquiring'],
 ];
 
 const PROGRESS: TimepointEvent[] = ['progress:acquiring', 'progress:segmenting', 'progress:extracting'];
@@ -48,11 +62,17 @@ const EMITTED: Record<TimepointStatus, TimepointEvent[]> = {
   pending: ['run-started', 'window-ended', ...PROGRESS],
   overdue: ['run-started', 'grace-ended', ...PROGRESS],
   'qc-failed/awaiting-rescan': ['run-started', 'grace-ended', ...PROGRESS],
-  acquiring: [...PROGRESS, 'qc-failed', 'results-in'],
-  segmenting: [...PROGRESS, 'qc-failed', 'results-in'],
-  extracting: [...PROGRESS, 'qc-failed', 'results-in'],
+  acquiring: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
+  segmenting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
+  extracting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
+  'needs-attention': ['run-started', ...PROGRESS],
   done: PROGRESS,
   missed: PROGRESS,
+};
+
+/** Events with no row on purpose: a timepoint that needs attention waits for a person, whatever the clock or a stray report says. */
+const IGNORED: Partial<Record<TimepointStatus, TimepointEvent[]>> = {
+  'needs-attention': [...PROGRESS, 'grace-ended', 'window-ended', 'qc-failed', 'child-failed', 'results-in'],
 };
 
 describe('timepoint transitions', () => {
@@ -71,8 +91,22 @@ describe('timepoint transitions', () => {
 
   it('has a row for every event the workflow emits from a status that is not closed', () => {
     for (const status of STATUSES.filter((s) => s !== 'done' && s !== 'missed')) {
-      for (const event of EMITTED[status]) expect([status, event, nextStatus(status, event)]).toEqual([status, event, expect.any(String)]);
+      for (const event of EMITTED[status].filter((e) => !IGNORED[status]?.includes(e)))
+        expect([status, event, nextStatus(status, event)]).toEqual([status, event, expect.any(String)]);
     }
+  });
+
+  it('keeps a timepoint that needs attention there until a run starts: no clock, no stray report moves it', () => {
+    for (const event of IGNORED['needs-attention']!) {
+      const tp = { name: 'mid', status: 'needs-attention' as TimepointStatus };
+      expect(nextStatus('needs-attention', event)).toBeUndefined();
+      expect(applyTimepointEvent(tp, event)).toBe(false);
+      expect(tp.status).toBe('needs-attention');
+    }
+  });
+
+  it('has no way out of needs-attention but a new run', () => {
+    expect(TIMEPOINT_TRANSITIONS.filter((t) => t.from === 'needs-attention').map((t) => [t.event, t.to])).toEqual([['run-started', 'acquiring']]);
   });
 
   it('leaves a closed timepoint as it is: a late progress report is ignored, never thrown', () => {
@@ -113,5 +147,39 @@ describe('timepoint transitions', () => {
       seen.push(tp.status);
     }
     expect(seen).toEqual(['acquiring', 'acquiring', 'qc-failed/awaiting-rescan', 'acquiring', 'acquiring', 'segmenting', 'extracting', 'done']);
+  });
+
+  it('takes a timepoint whose extraction fails to needs-attention, and through a retry to done', () => {
+    const tp = { name: 'mid', status: 'pending' as TimepointStatus };
+    const seen: TimepointStatus[] = [];
+    for (const event of [
+      'run-started',
+      'progress:acquiring',
+      'progress:segmenting',
+      'progress:extracting',
+      'child-failed',
+      'grace-ended',
+      'run-started',
+      'progress:acquiring',
+      'progress:segmenting',
+      'progress:extracting',
+      'results-in',
+    ] as TimepointEvent[]) {
+      applyTimepointEvent(tp, event);
+      seen.push(tp.status);
+    }
+    expect(seen).toEqual([
+      'acquiring',
+      'acquiring',
+      'segmenting',
+      'extracting',
+      'needs-attention',
+      'needs-attention',
+      'acquiring',
+      'acquiring',
+      'segmenting',
+      'extracting',
+      'done',
+    ]);
   });
 });

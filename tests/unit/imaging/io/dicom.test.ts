@@ -2,6 +2,7 @@
 // geometry from IPP/IOP/PixelSpacing (PS3.3 C.7.6.2.1.1), rescale, pixel encodings, gaps and bad series.
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { indexToPhysical, type Vec3 } from '../../../../imaging/image';
 import { readDicomSeries, readImage } from '../../../../imaging/io';
 import { expectInputError, scratchDir } from './support/files';
@@ -86,6 +87,27 @@ describe('DICOM series: sorting and geometry', () => {
   it('takes the slice spacing of a single slice from SpacingBetweenSlices, else SliceThickness', () => {
     expect(readDicomSeries(series([{ position: at(0), extra: { SliceThickness: 5, SpacingBetweenSlices: 4 } }])).geometry.spacing[2]).toBe(4);
     expect(readDicomSeries(series([{ position: at(0), extra: { SliceThickness: 5 } }])).geometry.spacing[2]).toBe(5);
+  });
+
+  it('refuses an unusable spacing of a single slice, and ignores SliceThickness where positions give the spacing', () => {
+    const zero = series([{ position: at(0), extra: { SliceThickness: 0 } }]);
+    expectInputError(() => readDicomSeries(zero), {
+      file: path.join(zero, 'IM0000'),
+      field: 'SliceThickness (0018,0050)',
+      message: /spacing 0 of the only slice/,
+    });
+    expect(readDicomSeries(series([{ position: at(0) }])).geometry.spacing[2]).toBe(1);
+    const two = series([0, 2].map((z) => ({ position: at(z), extra: { SliceThickness: -1, SpacingBetweenSlices: 0 } })));
+    expect(readDicomSeries(two).geometry.spacing[2]).toBe(2);
+  });
+
+  it('reads a deflated (1.2.840.10008.1.2.1.99) file', () => {
+    const dir = series([{ position: at(0), pixels: tagged(3), transferSyntax: '1.2.840.10008.1.2.1.99' }]);
+    const file = path.join(dir, 'IM0000');
+    const plain = readFileSync(file);
+    const metaEnd = 144 + plain.readUInt32LE(140);
+    writeFileSync(file, Buffer.concat([plain.subarray(0, metaEnd), deflateRawSync(plain.subarray(metaEnd))]));
+    expect(Array.from(readDicomSeries(dir).data)).toEqual(tagged(3));
   });
 
   it('is what readImage returns for a folder', () => {

@@ -108,6 +108,32 @@ describe('NIfTI reader: geometry', () => {
     expect(g).toEqual({ size: [2, 3, 2], spacing: [0.5, 0.75, 3], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] });
   });
 
+  it('refuses a NaN, infinite, negative or (on an axis of several voxels) zero pixdim where the geometry uses it', () => {
+    for (const [name, pixdim, field, qformCode] of [
+      ['pd-nan', [1, NaN, 1, 1], 'pixdim[1]', 0],
+      ['pd-inf', [1, 1, Infinity, 1], 'pixdim[2]', 1],
+      ['pd-neg', [1, 1, 1, -3], 'pixdim[3]', 1],
+      ['pd-zero', [1, 0, 1, 1], 'pixdim[1]', 0],
+    ] as const) {
+      const p = write(`${name}.nii`, buildNifti({ ...INT16, dim: DIM, pixdim: [...pixdim], qformCode }, int16Bytes(VALUES)));
+      expectInputError(() => readNifti(p), { file: p, field, message: /spacing .* on an axis of \d+ voxels/ });
+    }
+  });
+
+  it('reads pixdim 0 on an axis of one voxel, or past dim[0], as 1; an sform makes pixdim irrelevant', () => {
+    const slab = write('pd-slab.nii', buildNifti({ ...INT16, dim: [3, 4, 3, 1, 1, 1, 1, 1], pixdim: [1, 0.5, 0.5, 0], qformCode: 1 }, int16Bytes(VALUES)));
+    expect(readNifti(slab).geometry.spacing).toEqual([0.5, 0.5, 1]);
+    const flat = write('pd-2d.nii', buildNifti({ ...INT16, dim: [2, 4, 3, 0, 0, 0, 0, 0], pixdim: [1, 1, 1, NaN] }, int16Bytes(VALUES)));
+    expect(readNifti(flat).geometry.spacing).toEqual([1, 1, 1]);
+    const srow: [number[], number[], number[]] = [
+      [-2, 0, 0, 0],
+      [0, -2, 0, 0],
+      [0, 0, 2, 0],
+    ];
+    const sform = write('pd-sform.nii', buildNifti({ ...INT16, dim: DIM, pixdim: [1, NaN, 0, -1], sformCode: 1, srow }, int16Bytes(VALUES)));
+    expect(readNifti(sform).geometry.spacing).toEqual([2, 2, 2]);
+  });
+
   it('reads a 2D image (dim[0] = 2) as one slice and a 4D file with one volume', () => {
     const p2 = write('2d.nii', buildNifti({ ...INT16, dim: [2, 4, 3, 0, 0, 0, 0, 0], pixdim: [1, 1, 1, 0] }, int16Bytes(VALUES)));
     const g = readNifti(p2).geometry;
@@ -208,6 +234,19 @@ describe('NIfTI reader: bad input', () => {
   it('truncated voxel data (raw)', () => {
     const p = write('trunc.nii', good.subarray(0, good.length - 3));
     expectInputError(() => readNifti(p), { file: p, field: 'dim', message: /21 bytes of voxel data, the header describes 24/ });
+  });
+
+  it('a gzip stream holding more than the header declares', () => {
+    const p = write('long.nii.gz', gzipSync(Buffer.concat([good, Buffer.alloc(100)])));
+    expectInputError(() => readImage(p), { file: p, field: 'dim', message: /inflates to more than the 376 bytes the header declares/ });
+  });
+
+  it('a header declaring more voxels than the limit, and a per-call limit', () => {
+    const p = write('big.nii', buildNifti({ ...INT16, dim: [3, 1024, 1024, 1024, 1, 1, 1, 1] }, Buffer.alloc(0)));
+    expectInputError(() => readNifti(p), { file: p, field: 'dim', message: /1024×1024×1024 is 1073741824 voxels, more than the limit of 268435456/ });
+    const q = write('limit.nii', good);
+    expectInputError(() => readNifti(q, { maxVoxels: 11 }), { file: q, field: 'dim', message: /more than the limit of 11/ });
+    expect(readNifti(q, { maxVoxels: 12 }).data).toHaveLength(12);
   });
 
   it('truncated gzip stream', () => {

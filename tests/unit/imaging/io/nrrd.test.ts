@@ -130,6 +130,28 @@ describe('NRRD reader: encodings, byte order, types', () => {
     const range = writeNrrd('range.nhdr', ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', 'data file: s%03d.raw 1 2 1 2']);
     expect(Array.from(readNrrd(range).data)).toEqual(VALUES);
   });
+
+  it('counts data files against the sizes: one per slice by default, fewer with a sub-dimension', () => {
+    writeFileSync(file('whole.raw'), bytesOf(VALUES, 'i16'));
+    // One file holding all three axes: sub-dimension 3.
+    const whole = writeNrrd('whole.nhdr', ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', 'data file: LIST 3', 'whole.raw']);
+    expect(Array.from(readNrrd(whole).data)).toEqual(VALUES);
+    const three = writeNrrd('three.nhdr', ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', 'data file: LIST 3', 'whole.raw', 'whole.raw']);
+    expectInputError(() => readNrrd(three), { file: three, field: 'data file', message: /LIST names 2 files/ });
+    const none = writeNrrd('none.nhdr', ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', 'data file: s%03d.raw 5 1 1']);
+    expectInputError(() => readNrrd(none), { file: none, field: 'data file', message: /names no file/ });
+    const subdim = writeNrrd('subdim.nhdr', ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', 'data file: s%03d.raw 1 2 1 7']);
+    expectInputError(() => readNrrd(subdim), { file: subdim, field: 'data file', message: /sub-dimension '7'/ });
+  });
+
+  it('reads a header longer than its first 64 KiB (long key/value pairs)', () => {
+    const p = writeNrrd(
+      'long-header.nrrd',
+      ['type: short', ...LPS_2x3x2, 'endian: little', 'encoding: raw', `note:=${'x'.repeat(100000)}`],
+      bytesOf(VALUES, 'i16'),
+    );
+    expect(Array.from(readNrrd(p).data)).toEqual(VALUES);
+  });
 });
 
 describe('NRRD reader: geometry', () => {
@@ -212,6 +234,18 @@ describe('NRRD reader: geometry', () => {
     const v = readNrrd(p);
     expect(v.geometry.size).toEqual([2, 3, 2]);
     expect(Array.from(v.data)).toEqual(UNSIGNED);
+  });
+
+  it("without a space, refuses a zero, negative or unreadable spacing (the spec's 'nan' is read as 1)", () => {
+    for (const [name, spacings] of [
+      ['sp-zero', '1 0 1'],
+      ['sp-neg', '-1 1 1'],
+      ['sp-text', '1 1 wide'],
+      ['sp-inf', '1 Infinity 1'],
+    ]) {
+      const p = writeNrrd(`${name}.nrrd`, ['type: uchar', 'dimension: 3', 'sizes: 2 3 2', `spacings: ${spacings}`, 'encoding: raw'], data);
+      expectInputError(() => readNrrd(p), { file: p, field: 'spacings' });
+    }
   });
 
   it('without a space, uses spacings and axis mins with an identity direction', () => {

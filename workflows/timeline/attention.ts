@@ -1,0 +1,99 @@
+// Why a failed Timepoint run needs a person: the failure, as the PatientTimeline receives it from its child, mapped to
+// a stable attention code (contracts/timeline.ts, ATTENTION_CODES) and a message. Plain functions over Temporal's
+// failure classes (no commands), unit-tested on their own.
+import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ACQUISITION_FAILED, PARAMETERS_CHANGED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../../contracts/errors';
+import type { AttentionCode, QcVerdict, TimepointProgress } from '../../contracts/timeline';
+
+/**
+ * The patch behind which a Timepoint run's failure other than a failed QC makes its timepoint 'needs-attention' (the
+ * PatientTimeline) and is carried to the parent with its step and QC verdict (the Timepoint). Histories recorded
+ * before it replay the older behaviour: the timeline failed with the child.
+ */
+export const NEEDS_ATTENTION_PATCH = 'timepoint-needs-attention';
+
+/** The details of a TimepointStepFailed failure: the step the run failed in, and the QC verdict it had passed with. */
+export interface StepFailureDetails {
+  step: TimepointProgress['status'];
+  qc?: QcVerdict;
+}
+
+export interface AttentionReason {
+  code: AttentionCode;
+  message: string;
+  /** The step the run failed in, where the child said so. */
+  step?: TimepointProgress['status'];
+  /** The QC verdict of the failed run, where the child carried it (the run got past QC). */
+  qc?: QcVerdict;
+}
+
+/** Messages of a full disk or quota (Node's ENOSPC/EDQUOT, SQLite's SQLITE_FULL). */
+const STORAGE_FULL_MESSAGE = /\b(ENOSPC|EDQUOT|SQLITE_FULL)\b|no space left on device|disk quota exceeded|database or disk is full/i;
+/** Messages of a database that stayed locked (SQLite's SQLITE_BUSY/SQLITE_LOCKED). */
+const STORE_LOCKED_MESSAGE = /\b(SQLITE_BUSY|SQLITE_LOCKED)\b|database is locked|database table is locked/i;
+const MAX_MESSAGE = 1000;
+
+/** The type of the innermost application failure behind a child or activity failure, if there is one. */
+export function failureTypeOf(err: unknown): string | undefined {
+  let cause: unknown = err;
+  while (cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) cause = cause.cause;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** Whether the failure is a failed QC or an unavailable source: those wait for a re-scan or an override, not attention. */
+export function isQcLikeFailure(err: unknown): boolean {
+  const type = failureTypeOf(err);
+  return type === QC_FAILED || type === ACQUISITION_FAILED;
+}
+
+/** The attention code and message of a failed Timepoint run (any failure but a failed QC or an unavailable source). */
+export function attentionOf(err: unknown): AttentionReason {
+  let step: StepFailureDetails['step'] | undefined;
+  let qc: QcVerdict | undefined;
+  let activity: string | undefined;
+  let root: unknown = err;
+  for (;;) {
+    if (root instanceof ChildWorkflowFailure && root.cause) root = root.cause;
+    else if (root instanceof ApplicationFailure && root.type === TIMEPOINT_STEP_FAILED) {
+      const details = root.details?.[0] as Partial<StepFailureDetails> | undefined;
+      step = details?.step ?? step;
+      qc = details?.qc ?? qc;
+      if (!root.cause) break;
+      root = root.cause;
+    } else if (root instanceof ActivityFailure) {
+      activity = root.activityType;
+      if (!root.cause) break;
+      root = root.cause;
+    } else break;
+  }
+  const type = root instanceof ApplicationFailure ? (root.type ?? '') : root instanceof Error ? root.name : '';
+  const said = (root instanceof Error ? root.message : String(root)) || type || 'failed';
+  const where = activity ? `${activity}: ` : '';
+  const reason = (code: AttentionCode, message: string): AttentionReason => ({
+    code,
+    message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message,
+    ...(step ? { step } : {}),
+    ...(qc ? { qc } : {}),
+  });
+
+  if (type === PARAMETERS_CHANGED) return reason('parameters-changed', `${where}${said}`);
+  if (type === STORAGE_FULL || STORAGE_FULL_MESSAGE.test(said)) return reason('storage-full', `${where}${said}`);
+  if (STORE_LOCKED_MESSAGE.test(said)) return reason('store-locked', `${where}${said}`);
+  if (root instanceof TimeoutFailure && activity) {
+    return reason('worker-lost', `${where}its worker stopped answering (${timeoutName(root)} timeout) through every retry`);
+  }
+  if (activity === 'segmentTumour' || (!activity && step === 'segmenting')) return reason('segmentation-failed', `${where}${said}`);
+  if (activity === 'extractFeatures' || (!activity && step === 'extracting')) return reason('extraction-failed', `${where}${said}`);
+  if (activity) return reason('activity-failed', `${where}${said}`);
+  if (root instanceof TerminatedFailure) return reason('timepoint-failed', `the timepoint run was terminated: ${said}`);
+  if (root instanceof CancelledFailure) return reason('timepoint-failed', `the timepoint run was cancelled: ${said}`);
+  if (root instanceof TimeoutFailure) return reason('timepoint-failed', `the timepoint run timed out (${timeoutName(root)})`);
+  return reason('timepoint-failed', `the timepoint run failed: ${said}`);
+}
+
+/** `HEARTBEAT` → `heartbeat`, `START_TO_CLOSE` → `start-to-close`. */
+function timeoutName(failure: TimeoutFailure): string {
+  return String(failure.timeoutType ?? 'unknown')
+    .toLowerCase()
+    .replace(/_/g, '-');
+}
