@@ -1,8 +1,6 @@
 // A Timepoint run that fails for a reason other than QC on the real stack: the timepoint waits for a person in
 // 'needs-attention' (with a coded reason and a notification) while the timeline keeps running, and goes on to 'done'
 // once the cause is fixed — by a retry on the same scans, or by a new mask.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,41 +10,23 @@ import { DEFAULT_PARAMS_FILE } from '../../cli/syntheticStudy';
 import { readImage, writeNifti } from '../../imaging/io';
 import type { Mat3 } from '../../imaging/image';
 import type { TimelineView } from '../../contracts/timeline';
-import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { SyntheticPatient } from '../../synthetic';
 import { osteoflowStudy } from './support/cli';
-import { connectHarness, eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';
+import { eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';
+import { startNotifiedPipeline, type NotifiedPipeline } from './support/notifiedPipeline';
 
 jest.setTimeout(300000);
 
 let harness: Harness;
-let pipeline: PipelineWorker;
-let running: Promise<void>;
-const notifications: Array<Record<string, string>> = [];
-const webhook = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    notifications.push(JSON.parse(body));
-    res.writeHead(204).end();
-  });
-});
+let notifications: NotifiedPipeline['notifications'];
+let stack: NotifiedPipeline;
 
 beforeAll(async () => {
-  harness = await connectHarness();
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
-  pipeline = await harness.startWorker({ notifications: { webhookUrl } });
-  running = pipeline.worker.run();
+  stack = await startNotifiedPipeline();
+  ({ harness, notifications } = stack);
 });
 
-afterAll(async () => {
-  pipeline?.worker.shutdown();
-  await running;
-  await pipeline?.close();
-  await harness?.close();
-  webhook.close();
-});
+afterAll(() => stack?.stop());
 
 async function registerTimepoint(handle: TimelineHandle, study: StudyFixture, patient: SyntheticPatient, timepoint: string, except: string[] = []) {
   const tp = patient.timepoints.find((t) => t.name === timepoint)!;

@@ -1,23 +1,8 @@
 // The coordinator's command line against the real stack: enrol, show, a rejected registration, withdraw, list.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../config';
+import { osteoflowStudy as osteoflow } from './support/cli';
 import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
 
 jest.setTimeout(120000);
-const run = promisify(execFile);
-const BIN = path.join(PROJECT_ROOT, 'bin', 'osteoflow.js');
-
-async function osteoflow(...args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'study', ...args], { env: process.env });
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
 
 let harness: Harness;
 beforeAll(async () => {

@@ -5,40 +5,22 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { enrolPatient, listPatients, overrideQc, readTimeline, recordPathology, registerScan, withdraw, type TimelineHandle } from '../../clients/coordinator';
-import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { SyntheticPatient } from '../../synthetic';
-import { connectHarness, eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';
+import { eventually, makeStudy, recordHistory, type Harness, type StudyFixture } from './support/pipeline';
+import { startNotifiedPipeline, type NotifiedPipeline } from './support/notifiedPipeline';
 
 jest.setTimeout(240000);
 
 let harness: Harness;
-let pipeline: PipelineWorker;
-let running: Promise<void>;
-const notifications: Array<Record<string, string>> = [];
-const webhook = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    notifications.push(JSON.parse(body));
-    res.writeHead(204).end();
-  });
-});
+let notifications: NotifiedPipeline['notifications'];
+let stack: NotifiedPipeline;
 
 beforeAll(async () => {
-  harness = await connectHarness();
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
-  pipeline = await harness.startWorker({ notifications: { webhookUrl } });
-  running = pipeline.worker.run();
+  stack = await startNotifiedPipeline();
+  ({ harness, notifications } = stack);
 });
 
-afterAll(async () => {
-  pipeline?.worker.shutdown();
-  await running;
-  await pipeline?.close();
-  await harness?.close();
-  webhook.close();
-});
+afterAll(() => stack?.stop());
 
 async function registerTimepoint(
   handle: TimelineHandle,
