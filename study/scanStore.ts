@@ -21,8 +21,7 @@ import {
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RadiomicsInputError } from '../imaging/errors';
-import { checkFileSource, checkUrlSource, type SourcePolicy } from './sourcePolicy';
+import { checkFileSource, checkUrlSource, refuse, sourceError, type SourcePolicy } from './sourcePolicy';
 
 export class SourceUnavailable extends Error {
   constructor(message: string) {
@@ -55,6 +54,9 @@ export interface StoreScanOptions {
   policy?: SourcePolicy;
 }
 
+/** The options with their defaults filled in, as the copy functions use them. */
+type CopyOptions = StoreScanOptions & { maxFileBytes: number };
+
 /** Redirects followed at most, each checked against the policy like the first URL. */
 const MAX_REDIRECTS = 5;
 
@@ -65,10 +67,6 @@ export const DEFAULT_MAX_FOLDER_FILES = 5000;
 function extensionOf(name: string): string {
   const match = /(\.nii\.gz|\.nii|\.nrrd|\.nhdr|\.dcm)$/i.exec(name);
   return match ? match[1].toLowerCase() : '';
-}
-
-function refuse(source: string, message: string, expected: string): never {
-  throw new RadiomicsInputError(message, { file: source, field: 'source', expected });
 }
 
 const ACCEPTED = 'a regular file, a DICOM series folder of regular files, or an http(s) URL (links are not followed)';
@@ -89,9 +87,7 @@ class Metered extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) {
-      done(
-        new RadiomicsInputError(`is larger than ${this.maxBytes} bytes`, { file: this.source, field: 'source', expected: `at most ${this.maxBytes} bytes` }),
-      );
+      done(sourceError(this.source, `is larger than ${this.maxBytes} bytes`, `at most ${this.maxBytes} bytes`));
       return;
     }
     this.hash.update(chunk);
@@ -113,10 +109,10 @@ async function copyStream(
   input: Readable,
   partial: string,
   source: string,
-  options: StoreScanOptions,
+  options: CopyOptions,
   progressBase = 0,
 ): Promise<{ sha256: string; bytes: number }> {
-  const meter = new Metered(source, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.onProgress && ((n) => options.onProgress?.(progressBase + n)));
+  const meter = new Metered(source, options.maxFileBytes, options.onProgress && ((n) => options.onProgress?.(progressBase + n)));
   try {
     await pipeline(input, meter, createWriteStream(partial));
   } catch (err) {
@@ -149,19 +145,19 @@ function openRegularFile(file: string, maxBytes: number): number {
   return fd;
 }
 
-async function storeFile(source: string, dir: string, baseName: string, options: StoreScanOptions): Promise<StoredCopy> {
-  const fd = openRegularFile(source, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  const partial = path.join(dir, `.${baseName}-${process.pid}-${Date.now()}.partial`);
+async function storeFile(source: string, dir: string, baseName: string, options: CopyOptions): Promise<StoredCopy> {
+  const fd = openRegularFile(source, options.maxFileBytes);
+  const partial = partialPath(dir, baseName);
   const { sha256 } = await copyStream(createReadStream('', { fd }), partial, source, options);
   return settle(partial, path.join(dir, `${baseName}-${sha256.slice(0, 12)}${extensionOf(source)}`), sha256);
 }
 
-async function storeFolder(source: string, dir: string, baseName: string, options: StoreScanOptions): Promise<StoredCopy> {
+async function storeFolder(source: string, dir: string, baseName: string, options: CopyOptions): Promise<StoredCopy> {
   const entries = readdirSync(source, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const maxFiles = options.maxFolderFiles ?? DEFAULT_MAX_FOLDER_FILES;
   const files = entries.filter((e) => !e.isDirectory());
   if (files.length > maxFiles) refuse(source, `holds ${files.length} files, more than ${maxFiles}`, `a DICOM series of at most ${maxFiles} files`);
-  const partial = path.join(dir, `.${baseName}-${process.pid}-${Date.now()}.partial`);
+  const partial = partialPath(dir, baseName);
   rmSync(partial, { recursive: true, force: true });
   // A series is the set of its files: the folder's hash is over the files' names and hashes, in name order.
   const hash = createHash('sha256');
@@ -172,7 +168,7 @@ async function storeFolder(source: string, dir: string, baseName: string, option
       const file = path.join(source, entry.name);
       if (entry.isSymbolicLink()) refuse(file, 'is a symbolic link inside a DICOM series folder', ACCEPTED);
       if (!entry.isFile()) refuse(file, 'is not a regular file (a FIFO, socket or device)', ACCEPTED);
-      const fd = openRegularFile(file, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      const fd = openRegularFile(file, options.maxFileBytes);
       const { sha256, bytes } = await copyStream(createReadStream('', { fd }), path.join(partial, entry.name), file, options, copied);
       copied += bytes;
       hash.update(`${entry.name}\0${sha256}\n`);
@@ -203,13 +199,18 @@ async function fetchChecked(url: string, policy: SourcePolicy | undefined): Prom
   }
 }
 
-async function storeDownload(url: string, dir: string, baseName: string, options: StoreScanOptions): Promise<StoredCopy> {
+async function storeDownload(url: string, dir: string, baseName: string, options: CopyOptions): Promise<StoredCopy> {
   const response = await fetchChecked(url, options.policy);
   if (!response.ok || !response.body) throw new SourceUnavailable(`${url} answered HTTP ${response.status}`);
-  const partial = path.join(dir, `.${baseName}-${process.pid}-${Date.now()}.partial`);
+  const partial = partialPath(dir, baseName);
   const body = Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]);
   const { sha256 } = await copyStream(body, partial, url, options);
   return settle(partial, path.join(dir, `${baseName}-${sha256.slice(0, 12)}${extensionOf(new URL(url).pathname) || '.nii.gz'}`), sha256);
+}
+
+/** A hidden name beside the final one, of this process and moment: overlapping attempts never share a partial copy. */
+function partialPath(dir: string, baseName: string): string {
+  return path.join(dir, `.${baseName}-${process.pid}-${Date.now()}.partial`);
 }
 
 /** Moves the finished partial copy to its content-addressed name, or drops it when that copy already exists. */
@@ -223,7 +224,8 @@ function settle(partial: string, target: string, sha256: string): StoredCopy {
  * Stores `source` as `<dir>/<baseName>-<sha12><ext>` and returns where and its hash. Writes go to a hidden partial
  * name first, so a crash never leaves a half-written scan under the final name.
  */
-export async function storeScan(source: string, dir: string, baseName: string, options: StoreScanOptions = {}): Promise<StoredCopy> {
+export async function storeScan(source: string, dir: string, baseName: string, given: StoreScanOptions = {}): Promise<StoredCopy> {
+  const options: CopyOptions = { ...given, maxFileBytes: given.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES };
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {

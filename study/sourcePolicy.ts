@@ -19,8 +19,13 @@ export interface SourcePolicy {
   allowPrivateAddresses: boolean;
 }
 
-function refuse(source: string, message: string, expected: string): never {
-  throw new RadiomicsInputError(message, { file: source, field: 'source', expected });
+/** A refused source: the error names the source and what was expected. */
+export function sourceError(source: string, message: string, expected: string): RadiomicsInputError {
+  return new RadiomicsInputError(message, { file: source, field: 'source', expected });
+}
+
+export function refuse(source: string, message: string, expected: string): never {
+  throw sourceError(source, message, expected);
 }
 
 function isInside(child: string, root: string): boolean {

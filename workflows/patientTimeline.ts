@@ -8,9 +8,6 @@
 // goes behind `patched('<change-id>')` (old path kept until no history needs it, then `deprecatePatch`), and
 // tests/unit/workflows/replay.test.ts replays recorded histories through the current code.
 import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -23,7 +20,6 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contracts/pipeline';
-import { ACQUISITION_FAILED, QC_FAILED } from '../contracts/errors';
 import { rescoreSignal } from './models/messages';
 import { POLICIES } from './policies';
 import { ModelVersion, NextDue, QcStatus, Stage, StudyId } from './searchAttributes';
@@ -36,7 +32,7 @@ import {
   timepointProgressSignal,
   withdrawUpdate,
 } from './timeline/messages';
-import { attentionOf, NEEDS_ATTENTION_PATCH } from './timeline/attention';
+import { attentionOf, NEEDS_ATTENTION_PATCH, qcFailureOf, rootMessage } from './timeline/attention';
 import {
   applyDeadlines,
   initialState,
@@ -55,7 +51,7 @@ import {
   validateWithdraw,
 } from './timeline/state';
 import { applyTimepointEvent, progressEvent } from './timeline/transitions';
-import type { QcVerdict, TimelineInput, TimelineView, TimepointState } from '../contracts/timeline';
+import type { TimelineInput, TimelineView, TimepointState } from '../contracts/timeline';
 import { timepointWorkflow } from './timepoint';
 
 const { recordEnrolment, recordPathology } = proxyActivities<PipelineActivities>(POLICIES.store);
@@ -280,20 +276,4 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       tp.note = `prediction not available: ${rootMessage(err)}`;
     }
   }
-}
-
-/** The QC verdict carried by a QcFailed failure from the Timepoint child, if that is what failed. */
-function qcFailureOf(err: unknown): QcVerdict | undefined {
-  let cause: unknown = err;
-  while (cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && (cause.type === QC_FAILED || cause.type === ACQUISITION_FAILED)) {
-    return (cause.details?.[0] as QcVerdict | undefined) ?? { passed: false, reasons: [cause.message] };
-  }
-  return undefined;
-}
-
-function rootMessage(err: unknown): string {
-  let cause: unknown = err;
-  while (cause instanceof Error && cause.cause) cause = cause.cause;
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -9,7 +9,7 @@ import { ACQUISITION_FAILED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } fr
 import { TASK_QUEUES } from '../contracts/taskQueues';
 import { POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
-import { failureTypeOf, isQcLikeFailure, NEEDS_ATTENTION_PATCH, type StepFailureDetails } from './timeline/attention';
+import { failureTypeOf, isQcLikeFailure, NEEDS_ATTENTION_PATCH, rootMessage, type StepFailureDetails } from './timeline/attention';
 import type { QcVerdict, SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
@@ -62,13 +62,11 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
 
 /** The failure that tells the parent which step failed, with the QC verdict and the original failure as its cause. */
 function stepFailure(step: StepFailureDetails['step'], qc: QcVerdict | undefined, cause: unknown): ApplicationFailure {
-  let root: unknown = cause;
-  while (root instanceof Error && root.cause) root = root.cause;
   const details: StepFailureDetails = { step, ...(qc ? { qc } : {}) };
   return ApplicationFailure.create({
     type: TIMEPOINT_STEP_FAILED,
     nonRetryable: true,
-    message: `${step}: ${root instanceof Error ? root.message : String(root)}`,
+    message: `${step}: ${rootMessage(cause)}`,
     details: [details],
     cause: cause instanceof Error ? cause : undefined,
   });

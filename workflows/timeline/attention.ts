@@ -33,17 +33,38 @@ const STORAGE_FULL_MESSAGE = /\b(ENOSPC|EDQUOT|SQLITE_FULL)\b|no space left on d
 const STORE_LOCKED_MESSAGE = /\b(SQLITE_BUSY|SQLITE_LOCKED)\b|database is locked|database table is locked/i;
 const MAX_MESSAGE = 1000;
 
-/** The type of the innermost application failure behind a child or activity failure, if there is one. */
-export function failureTypeOf(err: unknown): string | undefined {
+/** The failure behind any child-workflow and activity failures that wrap it. */
+function innermostFailure(err: unknown): unknown {
   let cause: unknown = err;
   while (cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) cause = cause.cause;
+  return cause;
+}
+
+/** The type of the innermost application failure behind a child or activity failure, if there is one. */
+export function failureTypeOf(err: unknown): string | undefined {
+  const cause = innermostFailure(err);
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** The QC verdict carried by a failed QC or an unavailable source (QcFailed, AcquisitionFailed), if that is what failed. */
+export function qcFailureOf(err: unknown): QcVerdict | undefined {
+  const cause = innermostFailure(err);
+  if (cause instanceof ApplicationFailure && (cause.type === QC_FAILED || cause.type === ACQUISITION_FAILED)) {
+    return (cause.details?.[0] as QcVerdict | undefined) ?? { passed: false, reasons: [cause.message] };
+  }
+  return undefined;
 }
 
 /** Whether the failure is a failed QC or an unavailable source: those wait for a re-scan or an override, not attention. */
 export function isQcLikeFailure(err: unknown): boolean {
-  const type = failureTypeOf(err);
-  return type === QC_FAILED || type === ACQUISITION_FAILED;
+  return qcFailureOf(err) !== undefined;
+}
+
+/** The message of the deepest cause of an error. */
+export function rootMessage(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** The attention code and message of a failed Timepoint run (any failure but a failed QC or an unavailable source). */
