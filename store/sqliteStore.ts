@@ -24,6 +24,24 @@ function imageTypeOf(feature: string): string {
   return cut > 0 ? feature.slice(0, cut) : 'derived';
 }
 
+/**
+ * Runs `step` again while SQLite answers SQLITE_BUSY. Switching a new file to WAL needs an exclusive lock, and when
+ * another connection is doing the same SQLite returns BUSY at once instead of calling the busy handler, so the
+ * busy_timeout alone does not cover processes that open a new file at the same moment.
+ */
+function retryWhileBusy<T>(step: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20); // a short synchronous pause: the constructor cannot await
+    }
+  }
+}
+
 export class SqliteResultsStore implements ResultsStore {
   private readonly db: Database.Database;
 
@@ -36,7 +54,7 @@ export class SqliteResultsStore implements ResultsStore {
     // Several worker processes may open and write at once; wait for the lock instead of failing (set first, so that
     // switching a new file to WAL waits too).
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('journal_mode = WAL');
+    retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), 10000);
     this.db.pragma('foreign_keys = ON');
     this.migrate(migrations);
   }

@@ -154,7 +154,7 @@ describe('SqliteResultsStore', () => {
         p.stderr.on('data', (d) => (err += d));
         p.on('close', (code) => resolve({ code, out: out.trim(), err }));
       });
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 12; round++) {
       const file = tempFile();
       const startAt = Date.now() + 2500; // after every child has loaded
       const results = await Promise.all([open(file, startAt), open(file, startAt), open(file, startAt)]);
