@@ -58,7 +58,11 @@ function printTimeline(view: TimelineView): void {
       `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[attention, qc, segmentation, prediction, tp.note, retried].filter(Boolean).join(' · ')}`,
     );
   }
+  const latest = view.latestPrediction;
+  console.log(latest ? `  latest prediction: p(good response) ${latest.probability.toFixed(2)} by ${latest.model}` : '  latest prediction: none yet');
 }
+
+const RUNNING: ReadonlySet<string> = new Set(['acquiring', 'segmenting', 'extracting']);
 
 export const studyCommand: Command = {
   summary: "a study coordinator's actions on patient timelines (enrol, register, override, retry, pathology, withdraw, show, list)",
@@ -103,6 +107,8 @@ export const studyCommand: Command = {
                   ? await withdraw(handle, { reason: flags.reason })
                   : await readTimeline(handle);
       printTimeline(view);
+      const target = action === 'register' ? view.timepoints.find((t) => t.name === flags.timepoint) : undefined;
+      if (target && RUNNING.has(target.status)) console.log(`timepoint '${target.name}' is running; the new scan is processed in a run after this one`);
       return 0;
     } catch (err) {
       // A validator's rejection is the coordinator's answer: say what was wrong, nothing changed.

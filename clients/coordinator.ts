@@ -11,7 +11,15 @@ import {
   timelineQuery,
   withdrawUpdate,
 } from '../workflows/timeline/messages';
-import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, RetryTimepointInput, TimelineView, WithdrawInput } from '../contracts/timeline';
+import {
+  TIMELINE_VIEW_MEMO,
+  type OverrideQcInput,
+  type RecordPathologyInput,
+  type RegisterScanInput,
+  type RetryTimepointInput,
+  type TimelineView,
+  type WithdrawInput,
+} from '../contracts/timeline';
 import type { StudyProtocol } from '../contracts/study';
 
 export type TimelineHandle = WorkflowHandle<typeof patientTimelineWorkflow>;
@@ -44,7 +52,14 @@ export const retryTimepoint = (h: TimelineHandle, input: RetryTimepointInput): P
 export const recordPathology = (h: TimelineHandle, input: RecordPathologyInput): Promise<TimelineView> =>
   h.executeUpdate(recordPathologyUpdate, { args: [input] });
 export const withdraw = (h: TimelineHandle, input: WithdrawInput): Promise<TimelineView> => h.executeUpdate(withdrawUpdate, { args: [input] });
-export const readTimeline = (h: TimelineHandle): Promise<TimelineView> => h.query(timelineQuery);
+/**
+ * The timeline as the workflow last published it (its memo): answered by the server alone, with no worker running.
+ * Timelines that have not published since the memo existed are queried instead (a query needs a worker).
+ */
+export async function readTimeline(h: TimelineHandle): Promise<TimelineView> {
+  const published = (await h.describe()).memo?.[TIMELINE_VIEW_MEMO] as TimelineView | undefined;
+  return published ?? h.query(timelineQuery);
+}
 
 /** Workflow ids of a study's patients matching a visibility filter, e.g. `QcStatus = "failed"`. */
 export async function listPatients(client: Client, studyId: string, filter?: string): Promise<string[]> {

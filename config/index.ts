@@ -52,6 +52,8 @@ export interface OsteoflowConfig {
     allowPrivateAddresses: boolean;
     /** Largest scan file or download, in bytes. */
     maxFileBytes: number;
+    /** Most voxels one image may declare (QC and extraction refuse a larger one before reading its voxels); absent: the readers' default, 2^28. */
+    maxVoxels?: number;
   };
 }
 
@@ -91,6 +93,7 @@ const ENV_KEYS = {
   OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
   OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'acquisition.allowPrivateAddresses',
   OSTEOFLOW_IMPORT_MAX_BYTES: 'acquisition.maxFileBytes',
+  OSTEOFLOW_MAX_VOXELS: 'acquisition.maxVoxels',
 } as const;
 
 function defaults(): OsteoflowConfig {
@@ -118,7 +121,7 @@ function defaults(): OsteoflowConfig {
 
 /** An environment variable's text as the config value it sets. */
 function envValue(dotted: string, value: string): unknown {
-  if (dotted.startsWith('ports.') || dotted === 'acquisition.maxFileBytes') return Number(value);
+  if (dotted.startsWith('ports.') || dotted === 'acquisition.maxFileBytes' || dotted === 'acquisition.maxVoxels') return Number(value);
   if (dotted === 'acquisition.importRoots') return value.split(path.delimiter).filter(Boolean);
   if (dotted === 'acquisition.allowedHosts')
     return value
@@ -242,6 +245,9 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   }
   if (!Number.isInteger(acquisition.maxFileBytes) || acquisition.maxFileBytes <= 0) {
     throw new ConfigError(source, 'acquisition.maxFileBytes (OSTEOFLOW_IMPORT_MAX_BYTES)', 'a positive integer (bytes)', acquisition.maxFileBytes);
+  }
+  if (acquisition.maxVoxels !== undefined && (!Number.isSafeInteger(acquisition.maxVoxels) || acquisition.maxVoxels <= 0)) {
+    throw new ConfigError(source, 'acquisition.maxVoxels (OSTEOFLOW_MAX_VOXELS)', 'a positive integer (voxels per image)', acquisition.maxVoxels);
   }
   acquisition.importRoots = acquisition.importRoots.map((root) => path.resolve(root));
   cfg.dataDir = path.resolve(cfg.dataDir);

@@ -30,12 +30,20 @@ export interface QcProfile {
   blankSliceMaxRange?: number;
 }
 
+/** `segmentation.workerWait` when the study file does not say: a GPU worker that has not taken the step in 30 minutes is down. */
+export const DEFAULT_SEGMENTATION_WORKER_WAIT_MS = 30 * 60 * 1000;
+
 export interface StudyProtocol {
   studyId: string;
   /** The first timepoint is the baseline every delta refers to. */
   timepoints: TimepointProtocol[];
   qc: QcProfile;
-  segmentation: { mode: 'manual-required' | 'automatic-allowed'; taskQueue?: string };
+  segmentation: {
+    mode: 'manual-required' | 'automatic-allowed';
+    taskQueue?: string;
+    /** How long the segmentation step may wait for a worker before the timepoint needs attention (it keeps waiting). */
+    workerWaitMs?: number;
+  };
   features: { paramsFile: string; paramHash: string };
   model: { name: string };
   /** A timepoint still without a complete scan set this long after its window closed is `missed`. */

@@ -26,6 +26,11 @@ export const ATTENTION_CODES = [
   'activity-failed',
   /** The Timepoint run itself ended abnormally (terminated, timed out): retry. */
   'timepoint-failed',
+  /**
+   * No worker took the segmentation step within the study's `segmentation.workerWait`: start a worker on the study's
+   * segmentation queue (the run goes on by itself), or register a manual mask (the waiting run gives way to it).
+   */
+  'segmentation-unavailable',
 ] as const;
 
 export type AttentionCode = (typeof ATTENTION_CODES)[number];
@@ -158,6 +163,9 @@ export interface TimelineView {
   latestPrediction?: PredictionRef | null;
 }
 
+/** The memo key under which a PatientTimeline keeps its current view (readable without a worker). */
+export const TIMELINE_VIEW_MEMO = 'timeline';
+
 export interface TimelineInput {
   protocol: StudyProtocol;
   pseudonym: string;
@@ -176,6 +184,8 @@ export interface TimelineState {
   withdrawn?: { reason: string; at: string };
   latestPrediction?: PredictionRef | null;
   enrolmentRecorded: boolean;
+  /** The study's champion changed and the latest done timepoint is to be predicted again (kept through continue-as-new). */
+  rescoreRequested?: boolean;
 }
 
 export interface TimepointState extends TimepointView {
@@ -207,7 +217,8 @@ export interface TimepointRunResult {
 
 export interface TimepointProgress {
   timepoint: string;
-  status: 'acquiring' | 'segmenting' | 'extracting';
+  /** The step the run is at; 'waiting-for-worker': no segmentation worker took the step within the study's wait. */
+  status: 'acquiring' | 'segmenting' | 'extracting' | 'waiting-for-worker';
 }
 
 /** Names of the PatientTimeline's updates, query and signals (workflows/timeline/messages.ts defines them from these). */

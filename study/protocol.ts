@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { loadParamsFile, paramsHash } from '../radiomics/params';
 import { assertStudyId } from '../contracts/ids';
-import { MODALITIES, type Modality, type StudyProtocol, type TimepointProtocol } from '../contracts/study';
+import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS, MODALITIES, type Modality, type StudyProtocol, type TimepointProtocol } from '../contracts/study';
 
 export class StudyFileError extends Error {
   constructor(file: string, key: string, expected: string, got?: unknown) {
@@ -127,12 +127,18 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
 
   const seg = raw.segmentation ?? 'manual-required';
   const segObj = typeof seg === 'string' ? { mode: seg } : seg;
-  if (!isObject(segObj)) fail('segmentation', "'manual-required', 'automatic-allowed' or { mode, taskQueue }", seg);
-  checkKeys(segObj as Obj, ['mode', 'taskQueue'], 'segmentation.', fail);
+  if (!isObject(segObj)) fail('segmentation', "'manual-required', 'automatic-allowed' or { mode, taskQueue, workerWait }", seg);
+  checkKeys(segObj as Obj, ['mode', 'taskQueue', 'workerWait'], 'segmentation.', fail);
   const mode = (segObj as Obj).mode;
   if (mode !== 'manual-required' && mode !== 'automatic-allowed') fail('segmentation.mode', "'manual-required' or 'automatic-allowed'", mode);
   const taskQueue = (segObj as Obj).taskQueue;
   if (taskQueue !== undefined && (typeof taskQueue !== 'string' || !taskQueue)) fail('segmentation.taskQueue', 'a task queue name', taskQueue);
+  const workerWait = (segObj as Obj).workerWait;
+  const workerWaitMs =
+    workerWait === undefined
+      ? DEFAULT_SEGMENTATION_WORKER_WAIT_MS
+      : (parseDuration(workerWait) ?? fail('segmentation.workerWait', 'a duration such as 30m or 2h', workerWait));
+  if (workerWaitMs <= 0) fail('segmentation.workerWait', 'a duration longer than zero', workerWait);
 
   if (!isObject(raw.features)) fail('features', 'a mapping with params (a PyRadiomics parameter file)', raw.features);
   const features = raw.features as Obj;
@@ -153,7 +159,7 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     studyId: studyId as string,
     timepoints,
     qc: { minSlices: minSlices as number, maxSpacingMm: maxSpacingMm as number, tumourVolumeMl: [volume[0], volume[1]] as [number, number], ...tolerances },
-    segmentation: { mode: mode as StudyProtocol['segmentation']['mode'], ...(taskQueue ? { taskQueue: taskQueue as string } : {}) },
+    segmentation: { mode: mode as StudyProtocol['segmentation']['mode'], ...(taskQueue ? { taskQueue: taskQueue as string } : {}), workerWaitMs },
     features: { paramsFile, paramHash },
     model: { name: (raw.model as Obj).name as string },
     missedAfterMs,

@@ -1,5 +1,6 @@
 // Timeouts and retry policies of every activity the workflows run, in one place (the table in README explains each
-// choice). A workflow passes these to proxyActivities and names its proxies after the activities they run.
+// choice). A workflow passes these to proxyActivities and names its proxies after the activities they run. Every
+// activity either heartbeats within a minute or must finish within a minute, so a killed worker is noticed in one.
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERRORS, SEGMENTATION_NON_RETRYABLE_ERRORS } from '../contracts/errors';
 
@@ -14,11 +15,11 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
   // ---- PatientTimeline and Timepoint (pipeline task queue) ----
   /** Copying a scan: a source that does not answer is retried for about 5 minutes before a person hears of it. */
   acquire: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 10 } },
-  /** QC reads the files; its verdict is data, a failed verdict the non-retryable QcFailed. */
-  qc: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 5 } },
+  /** QC reads the files (heartbeats before and after); its verdict is data, a failed verdict the non-retryable QcFailed. */
+  qc: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 5 } },
   /**
    * segmentTumour, on the study's segmentation task queue (the Timepoint adds it): without a worker there it waits for
-   * one (no schedule-to-start limit); heartbeats while reading and during inference let a killed worker be noticed
+   * one (past the study's `segmentation.workerWait` the timepoint needs attention, and the step waits on); heartbeats while reading and during inference let a killed worker be noticed
    * within a minute. Bad input and a model package that cannot be served are not retried.
    */
   segmentation: {
@@ -31,15 +32,15 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
   /** Small store reads and writes. */
   store: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 10 } },
   /** The model registry may be down for a while: retried, then the timeline records a note and carries on. */
-  predict: { startToCloseTimeout: '2 minutes', retry: { ...backoff, maximumAttempts: 6 } },
+  predict: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 6 } },
   /** A notification that cannot be delivered must not break the timeline. */
   notify: { startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 5 } },
 
   // ---- Training and Promotion (training task queue) ----
   /** MLflow registry calls (resolve, register, alias, tag): the server may be down for a while, so more attempts. */
-  registry: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 8 } },
+  registry: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 8 } },
   /** Scoring the locked hold-out and re-scoring the study's patients (a heartbeat per patient re-scored). */
-  scoring: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { ...backoff, maximumAttempts: 5 } },
+  scoring: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 5 } },
   /** Assembling the training set, the robustness screen and nested CV: up to hours of CPU, heartbeats between patients and models; a killed worker's step is retried elsewhere. */
   training: { startToCloseTimeout: '2 hours', heartbeatTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 3 } },
 };

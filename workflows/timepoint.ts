@@ -2,9 +2,10 @@
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'qc-failed/awaiting-rescan'.
 // Any other failure (segmentation, extraction, a full store, a lost worker) ends it with TimepointStepFailed, which
 // names the step and carries the QC verdict; the parent turns that into 'needs-attention'.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { AcquiredScan, PipelineActivities } from '../contracts/pipeline';
-import { SEGMENT_CONTRACT_VERSION, type SegmentationActivities } from '../contracts/segmentation';
+import { SEGMENT_CONTRACT_VERSION, type SegmentTumourInput, type SegmentTumourResult, type SegmentationActivities } from '../contracts/segmentation';
+import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS } from '../contracts/study';
 import { ACQUISITION_FAILED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../contracts/errors';
 import { TASK_QUEUES } from '../contracts/taskQueues';
 import { POLICIES } from './policies';
@@ -45,7 +46,7 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
     await progress('segmenting');
     let segmentation: SegmentationRecord | undefined;
     if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
-      const automatic = await segmentAutomatically(input, acquired);
+      const automatic = await segmentAutomatically(input, acquired, () => progress('waiting-for-worker'));
       acquired = [...acquired, automatic.mask];
       segmentation = automatic.record;
     }
@@ -55,10 +56,39 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
     return { qc, featureSet, ...(segmentation ? { segmentation } : {}) };
   } catch (err) {
     // Past QC, a failure that is not a QC verdict goes to the parent with its step and the verdict the run passed with.
-    if (isQcLikeFailure(err) || !patched(NEEDS_ATTENTION_PATCH)) throw err;
+    // A cancelled run (a manual mask replaced the automatic one it waited for) stays cancelled.
+    if (isQcLikeFailure(err) || isCancellation(err) || !patched(NEEDS_ATTENTION_PATCH)) throw err;
     throw stepFailure(step, qc, err);
   }
 }
+
+/**
+ * segmentTumour on the study's segmentation task queue. When no worker takes it within the study's worker wait, the
+ * parent hears of it (the timepoint needs attention) and the step is scheduled again with no limit: it goes on as soon
+ * as a worker comes. A schedule-to-start timeout is never retried by the retry policy, hence the second schedule.
+ */
+async function segmentWaitingForWorker(
+  input: TimepointRunInput,
+  reportNoWorker: () => Promise<void>,
+  request: SegmentTumourInput,
+): Promise<SegmentTumourResult> {
+  const taskQueue = input.protocol.segmentation.taskQueue ?? TASK_QUEUES.segmentation;
+  const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...POLICIES.segmentation, taskQueue });
+  if (!patched(SEGMENTATION_WORKER_WAIT_PATCH)) return segmentTumour(request);
+  const waitMs = input.protocol.segmentation.workerWaitMs ?? DEFAULT_SEGMENTATION_WORKER_WAIT_MS;
+  const { segmentTumour: segmentInTime } = proxyActivities<SegmentationActivities>({ ...POLICIES.segmentation, taskQueue, scheduleToStartTimeout: waitMs });
+  try {
+    return await segmentInTime(request);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (!(cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START')) throw err;
+  }
+  await reportNoWorker();
+  return segmentTumour(request);
+}
+
+/** Runs from before the worker wait existed waited for a segmentation worker without a limit. */
+const SEGMENTATION_WORKER_WAIT_PATCH = 'segmentation-worker-wait';
 
 /** The failure that tells the parent which step failed, with the QC verdict and the original failure as its cause. */
 function stepFailure(step: StepFailureDetails['step'], qc: QcVerdict | undefined, cause: unknown): ApplicationFailure {
@@ -77,12 +107,13 @@ function stepFailure(step: StepFailureDetails['step'], qc: QcVerdict | undefined
  * makes the timepoint need attention (a person registers a manual mask, or retries once the worker is fixed). Runs from
  * before that existed turned every failure into a failed QC.
  */
-async function segmentAutomatically(input: TimepointRunInput, acquired: AcquiredScan[]): Promise<{ mask: AcquiredScan; record: SegmentationRecord }> {
-  const taskQueue = input.protocol.segmentation.taskQueue ?? TASK_QUEUES.segmentation;
-  // Segmentation runs on its own task queue, the study's.
-  const { segmentTumour } = proxyActivities<SegmentationActivities>({ ...POLICIES.segmentation, taskQueue });
+async function segmentAutomatically(
+  input: TimepointRunInput,
+  acquired: AcquiredScan[],
+  reportNoWorker: () => Promise<void>,
+): Promise<{ mask: AcquiredScan; record: SegmentationRecord }> {
   try {
-    const result = await segmentTumour({
+    const result = await segmentWaitingForWorker(input, reportNoWorker, {
       contractVersion: SEGMENT_CONTRACT_VERSION,
       studyId: input.protocol.studyId,
       pseudonym: input.pseudonym,

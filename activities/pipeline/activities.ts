@@ -21,7 +21,7 @@ export interface PipelineDeps {
   /** POSTed a JSON notification when set (e.g. a study coordinators' chat hook). */
   webhookUrl?: string;
   /** Where scans may come from and how large they may be (config's `acquisition`); absent: anywhere. */
-  acquisition?: SourcePolicy & { maxFileBytes: number };
+  acquisition?: SourcePolicy & { maxFileBytes: number; maxVoxels?: number };
 }
 
 const key = (ref: TimepointRef) => ({ studyId: ref.protocol.studyId, pseudonym: ref.pseudonym, timepoint: ref.timepoint });
@@ -33,6 +33,8 @@ async function featuresOf(store: ResultsStore, ref: TimepointRef, timepoint: str
 
 export function createPipelineActivities(deps: PipelineDeps): PipelineActivities {
   const { store } = deps;
+  // Every image QC and extraction read is held to the configured voxel limit (the readers' default without one).
+  const read = (file: string) => readImage(file, { maxVoxels: deps.acquisition?.maxVoxels });
   return {
     async recordEnrolment({ studyId, pseudonym, enrolledAt, clinical }) {
       await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
@@ -54,19 +56,26 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     },
 
     async checkQuality(input) {
+      // QC reads every file at once (synchronously): a heartbeat before and after bounds how long a lost worker goes unnoticed.
+      const context = Context.current();
+      context.heartbeat({ step: 'reading' });
       const images = input.acquired.filter((a) => a.role === 'image');
       const mask = input.acquired.find((a) => a.role === 'mask');
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
-      const result = runQc({
-        images,
-        mask: mask && { path: mask.path },
-        requiredModalities: required,
-        profile: input.protocol.qc,
-        segmentation: input.protocol.segmentation.mode,
-      });
+      const result = runQc(
+        {
+          images,
+          mask: mask && { path: mask.path },
+          requiredModalities: required,
+          profile: input.protocol.qc,
+          segmentation: input.protocol.segmentation.mode,
+        },
+        read,
+      );
+      context.heartbeat({ step: 'recording' });
       const checkedAt = new Date().toISOString();
       // A retry of this activity execution replaces the row it wrote, rather than adding a second verdict.
-      const { workflowExecution, activityId } = Context.current().info;
+      const { workflowExecution, activityId } = context.info;
       const attempt = workflowExecution && `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`;
       if (result.passed || input.override) {
         const override = result.passed ? undefined : input.override;
@@ -116,12 +125,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           message: 'no mask to extract features in',
           details: [{ passed: false, reasons: ['no mask'] }],
         });
-      const maskVolume = readImage(mask.path);
+      const maskVolume = read(mask.path);
       const modalities: string[] = [];
       let featureCount = 0;
       for (const scan of input.acquired.filter((a) => a.role === 'image')) {
         Context.current().heartbeat({ modality: scan.modality });
-        const image = readImage(scan.path);
+        const image = read(scan.path);
         const { features, diagnostics } = await extract(image, maskVolume, params);
         if (scan.modality === 'PET') {
           for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;

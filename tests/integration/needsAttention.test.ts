@@ -196,3 +196,41 @@ it('a mask with flipped axes: the timeline is not failed, and a correct mask com
   await handle.result();
   await recordHistory(harness, handle.workflowId, 'patientTimeline-needs-attention-new-mask');
 });
+
+it('a scan registered while its timepoint runs is processed in a run after it, and `study show` answers with no worker running', async () => {
+  const study = makeStudy({ patients: 1, seed: 33 });
+  const patient = study.manifest.patients[0];
+  // A worker of its own on a queue of its own, so that the test can stop it while the file's other worker runs on.
+  const taskQueue = `it-late-scan-${study.protocol.studyId}`;
+  const own = await harness.startWorker({ taskQueues: { ...harness.cfg.taskQueues, pipeline: taskQueue } });
+  const running = own.worker.run();
+  const handle = await enrolPatient(harness.client, taskQueue, study.protocol, patient.pseudonym, { ...patient.clinical });
+  const id = { study: study.protocol.studyId, patient: patient.pseudonym };
+  try {
+    await registerTimepoint(handle, study, patient, 'baseline');
+    // The set is complete, so the run has started; the T2 is registered again while it runs.
+    const t2 = patient.timepoints.find((t) => t.name === 'baseline')!.files.T2;
+    const during = await registerScan(handle, { timepoint: 'baseline', modality: 'T2', source: study.file(t2) });
+    expect(['acquiring', 'segmenting', 'extracting']).toContain(timepointOf(during, 'baseline').status);
+    const done = await eventually(() => readTimeline(handle), statusIs('baseline', 'done', 'needs-attention'), 120000, 'baseline done');
+    // Not dropped: a second run took the late scan (its registration is the latest T2).
+    expect(timepointOf(done, 'baseline')).toMatchObject({ status: 'done', runs: 2, qc: { passed: true, reasons: [] } });
+    expect(timepointOf(done, 'baseline').scans.filter((s) => s.modality === 'T2')).toHaveLength(2);
+    expect(timepointOf(done, 'baseline').featureSet!.featureCount).toBeGreaterThan(400);
+    await withdraw(handle, { reason: 'end of test' });
+    await handle.result();
+    await recordHistory(harness, handle.workflowId, 'patientTimeline-late-scan');
+  } finally {
+    own.worker.shutdown();
+    await running;
+    await own.close();
+  }
+
+  // No worker polls the patient's queue now: the timeline is read from what the workflow last published.
+  const shown = await osteoflowStudy('show', '--study', id.study, '--patient', id.patient);
+  expect(shown.code).toBe(0);
+  expect(shown.out).toMatch(/\n {2}baseline\s+done\s+due \S+\s+QC passed/);
+  expect(shown.out).toMatch(/^\S+: withdrawn \(withdrawn: end of test\)\n/);
+  expect(shown.out).toMatch(/\n {2}mid\s+pending\s/);
+  expect(shown.out).toMatch(/\n {2}latest prediction: (none yet|p\(good response\) \d\.\d\d by \S+@\d+)\n/);
+});

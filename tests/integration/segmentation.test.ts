@@ -1,7 +1,7 @@
 // A timeline without manual masks on the real stack: each timepoint's tumour is segmented by a GPU worker process
 // (workers/gpu/main.ts, the shipped model on the CPU provider) polling the study's segmentation task queue. With that
-// worker stopped the timepoint waits in 'segmenting'; started again, it finishes. A manual mask still wins, with no
-// segmentation worker at all.
+// worker stopped the timepoint waits in 'segmenting', then needs attention past the study's worker wait; started
+// again, it finishes. With no segmentation worker at all, a manual mask registered meanwhile takes the waiting run's place.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -10,9 +10,9 @@ import { dice, volumeMl, countNonZero } from '../../models/segmentation/inferenc
 import { readImage } from '../../imaging/io';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
-import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
+import { enrolPatient, listPatients, readTimeline, registerScan, withdraw } from '../../clients/coordinator';
 import type { StudyProtocol } from '../../contracts/study';
-import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { connectHarness, eventually, makeStudy, recordHistory, type Harness } from './support/pipeline';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/workerProcess';
 
 jest.setTimeout(900000);
@@ -43,10 +43,11 @@ function startGpuWorker(taskQueue: string): Promise<WorkerProcess> {
   );
 }
 
-it('segments timepoints without manual masks on the segmentation queue, waits without a worker, and lets a manual mask win', async () => {
+it('segments timepoints without manual masks on the segmentation queue, asks for attention while no worker comes, and lets a manual mask win', async () => {
   const study = makeStudy({ patients: 1, seed: 43 });
   const taskQueue = `it-segmentation-${study.protocol.studyId}`;
-  const protocol: StudyProtocol = { ...study.protocol, segmentation: { mode: 'automatic-allowed', taskQueue } };
+  // No worker for 10 s: the timepoint needs attention, and its step waits on.
+  const protocol: StudyProtocol = { ...study.protocol, segmentation: { mode: 'automatic-allowed', taskQueue, workerWaitMs: 10000 } };
   const patient = study.manifest.patients[0];
   const scansOf = (i: number, withMask: boolean) => Object.entries(patient.timepoints[i].files).filter(([modality]) => withMask || modality !== 'mask');
   const autoMask = (timepoint: string) => path.join(protocol.storeDir, patient.pseudonym, timepoint, 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz');
@@ -90,7 +91,8 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       expect(dice(readImage(autoMask('baseline')).data, truth.data)).toBeGreaterThanOrEqual(0.85);
       await expectFeaturesIn('baseline', autoMask('baseline'));
 
-      // Mid: the segmentation worker is stopped; the timepoint waits in 'segmenting' with the activity scheduled.
+      // Mid: the segmentation worker is stopped; the timepoint waits in 'segmenting' with the activity scheduled, then,
+      // past the study's worker wait, needs attention while the step stays scheduled.
       await stopWorkerProcess(gpu);
       for (const [modality, file] of scansOf(1, false)) await registerScan(handle, { timepoint: 'mid', modality, source: study.file(file) });
       await eventually(
@@ -102,9 +104,24 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
       const run = harness.client.workflow.getHandle(`${handle.workflowId}/mid/run-1`);
       const pending = async () => ((await run.describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'segmentTumour');
       await eventually(pending, (a) => a.length === 1, 60000, 'segmentTumour scheduled');
-      await new Promise((resolve) => setTimeout(resolve, 8000));
-      expect((await readTimeline(handle)).timepoints[1].status).toBe('segmenting');
-      const waiting = await pending();
+      const unattended = await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[1].status === 'needs-attention',
+        60000,
+        'mid needs attention',
+      );
+      expect(unattended.timepoints[1].attention).toEqual({
+        code: 'segmentation-unavailable',
+        message: `no worker took automatic segmentation on task queue '${taskQueue}' within 10 seconds; start a segmentation worker (the run goes on by itself) or register a manual mask`,
+        at: expect.any(String),
+      });
+      await eventually(
+        () => listPatients(harness.client, protocol.studyId, 'QcStatus = "needs-attention"'),
+        (ids) => ids.length === 1 && ids[0] === handle.workflowId,
+        30000,
+        'listed as needing attention',
+      );
+      const waiting = await eventually(pending, (a) => a.length === 1, 60000, 'segmentTumour scheduled again');
       expect(waiting[0].state).toBe(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED);
       expect(existsSync(autoMask('mid'))).toBe(false);
 
@@ -117,14 +134,22 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
         'mid done after the worker restarted',
       );
       expect(mid.timepoints[1].deltas!.rows).toBeGreaterThan(100);
+      expect(mid.timepoints[1]).toMatchObject({ runs: 1, qc: { passed: true } });
+      expect(mid.timepoints[1].attention).toBeUndefined();
       expect(existsSync(autoMask('mid'))).toBe(true);
       await expectFeaturesIn('mid', autoMask('mid'));
 
-      // Pre-op with a manual mask and no segmentation worker at all: the manual mask wins. It is registered first:
-      // in an automatic-allowed study the timepoint starts as soon as its images are complete.
+      // Pre-op with no segmentation worker at all: the run waits for one until a coordinator registers a manual mask,
+      // which the waiting run gives way to.
       await stopWorkerProcess(gpu);
-      const preopScans = scansOf(2, true).sort(([a], [b]) => Number(b === 'mask') - Number(a === 'mask'));
-      for (const [modality, file] of preopScans) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
+      for (const [modality, file] of scansOf(2, false)) await registerScan(handle, { timepoint: 'preop', modality, source: study.file(file) });
+      await eventually(
+        () => readTimeline(handle),
+        (v) => v.timepoints[2].attention?.code === 'segmentation-unavailable',
+        60000,
+        'preop waits for a worker',
+      );
+      await registerScan(handle, { timepoint: 'preop', modality: 'mask', source: study.file(patient.timepoints[2].files.mask) });
       const preop = await eventually(
         () => readTimeline(handle),
         (v) => v.timepoints[2].status === 'done',
@@ -132,9 +157,15 @@ it('segments timepoints without manual masks on the segmentation queue, waits wi
         'preop done with its manual mask',
       );
       expect(preop.timepoints[2].qc?.passed).toBe(true);
+      expect(preop.timepoints[2].runs).toBe(2);
+      expect((await harness.client.workflow.getHandle(`${handle.workflowId}/preop/run-1`).describe()).status.name).toBe('CANCELLED');
       expect(preop.timepoints[2].segmentation).toBeUndefined(); // a manual mask: nothing was segmented
       expect(existsSync(autoMask('preop'))).toBe(false);
       await expectFeaturesIn('preop', study.file(patient.timepoints[2].files.mask));
+      await withdraw(handle, { reason: 'end of test' });
+      await handle.result();
+      await recordHistory(harness, handle.workflowId, 'patientTimeline-segmentation-worker-wait');
+      await recordHistory(harness, `${handle.workflowId}/mid/run-1`, 'timepoint-segmentation-worker-wait');
     });
   } finally {
     await stopWorkerProcess(gpu);

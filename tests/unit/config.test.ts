@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       OSTEOFLOW_IMPORT_ALLOW_HTTP: '0',
       OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'false',
       OSTEOFLOW_IMPORT_MAX_BYTES: '1000000',
+      OSTEOFLOW_MAX_VOXELS: '50000000',
     });
     expect(site.acquisition).toEqual({
       importRoots: ['/pacs/export', '/mnt/contours'],
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
       allowHttp: false,
       allowPrivateAddresses: false,
       maxFileBytes: 1000000,
+      maxVoxels: 50000000,
     });
   });
 
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
     [{ TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }, /'temporal\.tls\.serverRootCaCertFile' must be an existing file/],
     [{ OSTEOFLOW_IMPORT_ALLOW_HTTP: 'yes' }, /'acquisition\.allowHttp' must be true or false \(1 or 0\), got "yes"/],
     [{ OSTEOFLOW_IMPORT_MAX_BYTES: '-1' }, /'acquisition\.maxFileBytes \(OSTEOFLOW_IMPORT_MAX_BYTES\)' must be a positive integer \(bytes\), got -1/],
+    [{ OSTEOFLOW_MAX_VOXELS: '1e3x' }, /'acquisition\.maxVoxels \(OSTEOFLOW_MAX_VOXELS\)' must be a positive integer \(voxels per image\), got null/],
   ])('rejects %j naming the setting and what was expected', (env, message) => {
     expect(() => loadConfig({ ...noFile, ...env })).toThrow(message);
   });

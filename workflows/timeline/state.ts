@@ -149,6 +149,11 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
   if (tp.status === 'missed') throw new Error(`timepoint '${tp.name}' was closed as missed`);
 }
 
+/** A run is still going: it needs attention only because its segmentation step waits for a worker. */
+export function waitsForSegmentationWorker(tp: TimepointState): boolean {
+  return tp.status === 'needs-attention' && tp.attention?.code === 'segmentation-unavailable';
+}
+
 /** Whether a timepoint that needs attention has a failed QC verdict that nobody overrode (an override can then let it through). */
 function hasFailedVerdict(tp: TimepointState): boolean {
   return tp.qc !== undefined && !tp.qc.passed && tp.qc.override === undefined;
@@ -157,6 +162,8 @@ function hasFailedVerdict(tp: TimepointState): boolean {
 export function validateOverrideQc(state: TimelineState, input: { timepoint: string; reason: string; who: string }): void {
   const tp = state.timepoints.find((t) => t.name === input?.timepoint);
   if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)}`);
+  if (waitsForSegmentationWorker(tp))
+    throw new Error(`timepoint '${tp.name}' is still running: its segmentation waits for a worker (start one, or register a manual mask)`);
   if (tp.status === 'needs-attention' && !hasFailedVerdict(tp))
     throw new Error(`timepoint '${tp.name}' needs attention, but QC passed or was overridden; there is no QC verdict to override (retry it instead)`);
   if (tp.status !== 'qc-failed/awaiting-rescan' && tp.status !== 'needs-attention')
@@ -170,6 +177,8 @@ export function validateRetryTimepoint(state: TimelineState, input: RetryTimepoi
   const tp = state.timepoints.find((t) => t.name === input?.timepoint);
   if (!tp) throw new Error(`unknown timepoint ${JSON.stringify(input?.timepoint)} (expected one of ${state.timepoints.map((t) => t.name).join(', ')})`);
   if (tp.status !== 'needs-attention') throw new Error(`timepoint '${tp.name}' is ${tp.status}, not needing attention; there is nothing to retry`);
+  if (waitsForSegmentationWorker(tp))
+    throw new Error(`timepoint '${tp.name}' is still running: its segmentation waits for a worker (start one, or register a manual mask)`);
   if (typeof input.reason !== 'string' || input.reason.trim().length < 3) throw new Error('reason must say what was fixed before the retry');
   if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator who retries');
 }

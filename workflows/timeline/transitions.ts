@@ -9,7 +9,13 @@ export type TimepointEvent =
   /** The timeline starts a Timepoint child on the complete scan set. */
   | 'run-started'
   /** The Timepoint child reports the step it is at. */
-  | `progress:${TimepointProgress['status']}`
+  | `progress:${Exclude<TimepointProgress['status'], 'waiting-for-worker'>}`
+  /** No worker took the run's segmentation step within the study's wait; the run keeps waiting for one. */
+  | 'worker-missing'
+  /** The waiting run's segmentation step was done after all (a worker came). */
+  | 'worker-found'
+  /** The run ended with its results, but a scan was registered while it ran: the timepoint runs again on the latest scans. */
+  | 'late-scan'
   /**
    * The child failed QC or could not acquire a scan (or, in runs that began before 'needs-attention' existed, could not
    * segment): a new scan or an override is awaited.
@@ -44,6 +50,12 @@ export const TIMEPOINT_TRANSITIONS: readonly TimepointTransition[] = [
   // its verdict failed) or a retry on the same scans. It waits for that person: the clock never closes it as missed,
   // and a stray progress report does not move it.
   row('needs-attention', 'run-started', 'acquiring'),
+  // A run whose segmentation step waits for a worker needs attention while it waits, and goes on when one comes.
+  row('segmenting', 'worker-missing', 'needs-attention'),
+  row('needs-attention', 'worker-found', 'segmenting'),
+  // The waiting run can still end badly once a worker took it (segmentation failed, or its mask failed QC).
+  row('needs-attention', 'child-failed', 'needs-attention'),
+  row('needs-attention', 'qc-failed', 'qc-failed/awaiting-rescan'),
   // The child's reports move a timepoint that is not closed to the step reported.
   row('pending', 'progress:acquiring', 'acquiring'),
   row('pending', 'progress:segmenting', 'segmenting'),
@@ -70,6 +82,10 @@ export const TIMEPOINT_TRANSITIONS: readonly TimepointTransition[] = [
   row('acquiring', 'results-in', 'done'),
   row('segmenting', 'results-in', 'done'),
   row('extracting', 'results-in', 'done'),
+  // A scan registered during a run is not dropped: the timepoint runs again on the latest scans.
+  row('acquiring', 'late-scan', 'acquiring'),
+  row('segmenting', 'late-scan', 'acquiring'),
+  row('extracting', 'late-scan', 'acquiring'),
   // A run that fails in any other way waits for a person instead of ending the timeline.
   row('acquiring', 'child-failed', 'needs-attention'),
   row('segmenting', 'child-failed', 'needs-attention'),
@@ -85,7 +101,7 @@ export function nextStatus(from: TimepointStatus, event: TimepointEvent): Timepo
 }
 
 /** The event of the Timepoint child's progress report. */
-export function progressEvent(step: TimepointProgress['status']): TimepointEvent {
+export function progressEvent(step: Exclude<TimepointProgress['status'], 'waiting-for-worker'>): TimepointEvent {
   return `progress:${step}`;
 }
 

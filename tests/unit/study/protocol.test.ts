@@ -46,6 +46,12 @@ describe('study file', () => {
     });
   });
 
+  it("waits 30 minutes for a segmentation worker unless the study file's segmentation.workerWait says otherwise", () => {
+    expect(load(write('wait-default.yaml', good)).segmentation).toEqual({ mode: 'manual-required', workerWaitMs: 30 * 60000 });
+    const automatic = { ...good, segmentation: { mode: 'automatic-allowed', taskQueue: 'gpu-a100', workerWait: '2h' } };
+    expect(load(write('wait-2h.yaml', automatic)).segmentation).toEqual({ mode: 'automatic-allowed', taskQueue: 'gpu-a100', workerWaitMs: 2 * 3600000 });
+  });
+
   it('parses durations in s, m, h, d, w', () => {
     expect([parseDuration('30s'), parseDuration('2h'), parseDuration('1.5d'), parseDuration('14 d')]).toEqual([30000, 7200000, 129600000, 1209600000]);
     expect(parseDuration('two weeks')).toBeUndefined();
@@ -71,6 +77,16 @@ describe('study file', () => {
     ],
     ['duplicate', { ...good, timepoints: [good.timepoints[0], good.timepoints[0]] }, /'timepoints\[1\]\.name' must be unique/],
     ['segmentation', { ...good, segmentation: 'ai' }, /'segmentation\.mode' must be 'manual-required' or 'automatic-allowed'/],
+    [
+      'segmentation worker wait',
+      { ...good, segmentation: { mode: 'automatic-allowed', workerWait: 'a while' } },
+      /'segmentation\.workerWait' must be a duration such as 30m or 2h, got "a while"$/,
+    ],
+    [
+      'zero segmentation worker wait',
+      { ...good, segmentation: { mode: 'automatic-allowed', workerWait: '0s' } },
+      /'segmentation\.workerWait' must be a duration longer than zero, got "0s"$/,
+    ],
     ['qc volume', { ...good, qc: { tumourVolumeMl: [10, 1] } }, /'qc\.tumourVolumeMl' must be \[min, max\] in ml/],
     [
       'qc origin tolerance',

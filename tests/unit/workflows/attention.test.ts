@@ -23,6 +23,7 @@ describe('attention codes', () => {
       'worker-lost',
       'activity-failed',
       'timepoint-failed',
+      'segmentation-unavailable',
     ]);
     expect(NEEDS_ATTENTION_PATCH).toBe('timepoint-needs-attention');
   });

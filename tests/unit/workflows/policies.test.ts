@@ -17,7 +17,7 @@ describe('activity policies', () => {
         heartbeatTimeout: '30 seconds',
         retry: { ...backoff, maximumAttempts: 10, nonRetryableErrorTypes: nonRetryable },
       },
-      qc: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: nonRetryable } },
+      qc: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: nonRetryable } },
       segmentation: {
         startToCloseTimeout: '30 minutes',
         heartbeatTimeout: '1 minute',
@@ -29,12 +29,12 @@ describe('activity policies', () => {
         retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: nonRetryable },
       },
       store: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 10, nonRetryableErrorTypes: nonRetryable } },
-      predict: { startToCloseTimeout: '2 minutes', retry: { ...backoff, maximumAttempts: 6, nonRetryableErrorTypes: nonRetryable } },
+      predict: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 6, nonRetryableErrorTypes: nonRetryable } },
       notify: { startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: nonRetryable } },
-      registry: { startToCloseTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 8, nonRetryableErrorTypes: nonRetryable } },
+      registry: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 8, nonRetryableErrorTypes: nonRetryable } },
       scoring: {
         startToCloseTimeout: '30 minutes',
-        heartbeatTimeout: '2 minutes',
+        heartbeatTimeout: '1 minute',
         retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: nonRetryable },
       },
       training: {
@@ -52,6 +52,9 @@ describe('activity policies', () => {
       [...readFileSync(path.join(root, file), 'utf8').matchAll(/^.*proxyActivities<\w+>\(.*$/gm)].map((m) => m[0].trim()),
     );
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect(call).toMatch(/^const \{ [\w, ]+ \} = proxyActivities<\w+>\((POLICIES\.\w+|\{ \.\.\.POLICIES\.\w+, taskQueue \})\);$/);
+    for (const call of calls)
+      expect(call).toMatch(
+        /^const \{ [\w:, ]+ \} = proxyActivities<\w+>\((POLICIES\.\w+|\{ \.\.\.POLICIES\.\w+, taskQueue(, scheduleToStartTimeout: \w+)? \})\);$/,
+      );
   });
 });

@@ -87,3 +87,17 @@ it('replays a timeline that failed with its Timepoint child before needs-attenti
   expect(patchesOf(events)).toEqual([]);
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, { events }, workflowId);
 });
+
+// ---- a late scan rerun, the segmentation worker wait, the clock during a run and the view memo: each behind its patch ----
+
+it('has the late-scan and worker-wait histories recorded with their patches, and the older ones without them', () => {
+  const newer = ['clock-during-run', 'rerun-after-late-scan', 'segmentation-worker-wait', 'timeline-view-memo'];
+  expect(patchesOf(read('patientTimeline-late-scan.json').history.events)).toEqual(expect.arrayContaining(['rerun-after-late-scan', 'timeline-view-memo']));
+  expect(patchesOf(read('patientTimeline-segmentation-worker-wait.json').history.events)).toEqual(
+    expect.arrayContaining(['clock-during-run', 'timeline-view-memo']),
+  );
+  expect(patchesOf(read('timepoint-segmentation-worker-wait.json').history.events)).toEqual(['segmentation-worker-wait']);
+  for (const older of ['patientTimeline-full.json', 'patientTimeline-qc-rescan-withdrawn.json', 'timepoint-mid.json']) {
+    expect([older, patchesOf(read(older).history.events).filter((p) => newer.includes(p))]).toEqual([older, []]);
+  }
+});

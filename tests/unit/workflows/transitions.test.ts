@@ -49,6 +49,13 @@ const EXPECTED: [TimepointStatus, TimepointEvent, TimepointStatus][] = [
   ['extracting', 'results-in', 'done'],
   ['extracting', 'child-failed', 'needs-attention'],
   ['needs-attention', 'run-started', 'acquiring'],
+  ['segmenting', 'worker-missing', 'needs-attention'],
+  ['needs-attention', 'worker-found', 'segmenting'],
+  ['needs-attention', 'child-failed', 'needs-attention'],
+  ['needs-attention', 'qc-failed', 'qc-failed/awaiting-rescan'],
+  ['acquiring', 'late-scan', 'acquiring'],
+  ['segmenting', 'late-scan', 'acquiring'],
+  ['extracting', 'late-scan', 'acquiring'],
 ];
 
 const PROGRESS: TimepointEvent[] = ['progress:acquiring', 'progress:segmenting', 'progress:extracting'];
@@ -62,17 +69,21 @@ const EMITTED: Record<TimepointStatus, TimepointEvent[]> = {
   pending: ['run-started', 'window-ended', ...PROGRESS],
   overdue: ['run-started', 'grace-ended', ...PROGRESS],
   'qc-failed/awaiting-rescan': ['run-started', 'grace-ended', ...PROGRESS],
-  acquiring: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
-  segmenting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
-  extracting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in'],
-  'needs-attention': ['run-started', ...PROGRESS],
+  acquiring: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in', 'late-scan'],
+  segmenting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in', 'late-scan', 'worker-missing'],
+  extracting: [...PROGRESS, 'qc-failed', 'child-failed', 'results-in', 'late-scan'],
+  // A run waiting for a segmentation worker: it goes on when one comes, and can still end badly.
+  'needs-attention': ['run-started', 'worker-found', 'child-failed', 'qc-failed', ...PROGRESS],
   done: PROGRESS,
   missed: PROGRESS,
 };
 
-/** Events with no row on purpose: a timepoint that needs attention waits for a person, whatever the clock or a stray report says. */
+/**
+ * Events with no row on purpose: a timepoint that needs attention waits for a person, whatever the clock or a stray
+ * report says (the workflow turns the report of a run that found its segmentation worker into 'worker-found' first).
+ */
 const IGNORED: Partial<Record<TimepointStatus, TimepointEvent[]>> = {
-  'needs-attention': [...PROGRESS, 'grace-ended', 'window-ended', 'qc-failed', 'child-failed', 'results-in'],
+  'needs-attention': [...PROGRESS, 'grace-ended', 'window-ended', 'results-in', 'late-scan'],
 };
 
 describe('timepoint transitions', () => {
@@ -105,8 +116,13 @@ describe('timepoint transitions', () => {
     }
   });
 
-  it('has no way out of needs-attention but a new run', () => {
-    expect(TIMEPOINT_TRANSITIONS.filter((t) => t.from === 'needs-attention').map((t) => [t.event, t.to])).toEqual([['run-started', 'acquiring']]);
+  it('has no way out of needs-attention but a new run, or the end of a run that waited for a segmentation worker', () => {
+    expect(TIMEPOINT_TRANSITIONS.filter((t) => t.from === 'needs-attention').map((t) => [t.event, t.to])).toEqual([
+      ['run-started', 'acquiring'],
+      ['worker-found', 'segmenting'],
+      ['child-failed', 'needs-attention'],
+      ['qc-failed', 'qc-failed/awaiting-rescan'],
+    ]);
   });
 
   it('leaves a closed timepoint as it is: a late progress report is ignored, never thrown', () => {
