@@ -1,21 +1,34 @@
 // `osteoflow extract`: features of one image/mask pair as one JSON object (or a CSV row), or of every row of a
-// batch CSV (`Image,Mask[,ID][,Label]`, like the pyradiomics CLI) as CSV rows or JSON lines.
+// batch CSV (`Image,Mask[,ID][,Label][,ROI]`, like the pyradiomics CLI) as CSV rows or JSON lines. A mask may be an
+// RT Structure Set or a DICOM Segmentation on the DICOM series given as the image (imaging/contours).
 // Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from './command';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
-import { csvLine, extract, parseCsv, RadiomicsInputError, resolveParams, type ExtractionParams, type ExtractionResult } from '../radiomics';
+import {
+  csvLine,
+  extract,
+  parseCsv,
+  RadiomicsInputError,
+  resolveParams,
+  type ExtractionInput,
+  type ExtractionParams,
+  type ExtractionResult,
+} from '../radiomics';
+import { isDicomFile, readDicomMask } from '../imaging/contours';
 
-const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--params FILE.yaml] [--label N] [--format json|csv]
+const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--roi NAME] [--params FILE.yaml] [--label N] [--format json|csv]
        osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json]
 
   --image IMG     image: NRRD (.nrrd/.nhdr), NIfTI (.nii/.nii.gz) or a DICOM series folder
-  --mask MASK     label map on the image's grid (or any grid with setting correctMask: true)
+  --mask MASK     label map on the image's grid (or any grid with setting correctMask: true), or an RTSTRUCT or
+                  DICOM SEG file drawn on the DICOM series folder given as --image (its mask has label 1)
+  --roi NAME      RTSTRUCT ROI name or SEG segment label, needed when the file holds several
   --params FILE   PyRadiomics parameter file (YAML); PyRadiomics' defaults without it
   --label N       label to extract (overrides setting.label)
   --format F      json (default for one case: one object; for a batch: one object per line) or csv
-  --batch CSV     cases with columns Image, Mask and optionally ID, Label; paths relative to the CSV
+  --batch CSV     cases with columns Image, Mask and optionally ID, Label, ROI; paths relative to the CSV
   -h, --help      this text
 
 Output: "<imageType>_<class>_<Feature>": value, plus "diagnostics_*" entries (engine version, parameter hash,
@@ -31,6 +44,7 @@ const FLAGS = {
   label: { kind: 'positive-int' },
   format: { kind: 'enum', values: ['json', 'csv'] },
   batch: { kind: 'string' },
+  roi: { kind: 'string' },
 } as const satisfies FlagSpec;
 
 export type ExtractArgs = ParsedFlags<typeof FLAGS>;
@@ -42,6 +56,7 @@ export function parseExtractArgs(argv: readonly string[]): ExtractArgs {
     if (args.image !== undefined || args.mask !== undefined || args.label !== undefined) {
       throw new UsageError('--batch takes images, masks and labels from the CSV; do not combine it with --image, --mask or --label');
     }
+    if (args.roi !== undefined) throw new UsageError("--batch takes ROIs from the CSV's ROI column; do not combine it with --roi");
   } else if (args.image === undefined || args.mask === undefined) {
     throw new UsageError('--image and --mask are required (or --batch)');
   }
@@ -82,6 +97,7 @@ interface BatchCase {
   image: string;
   mask: string;
   label?: number;
+  roi?: string;
   /** The CSV's own columns, echoed first in the output row as the pyradiomics CLI does. */
   columns: Record<string, string>;
 }
@@ -123,13 +139,35 @@ export function readBatch(file: string): BatchCase[] {
       image: path.resolve(dir, columns.Image),
       mask: path.resolve(dir, columns.Mask),
       label,
+      roi: columns.ROI || undefined,
       columns,
     };
   });
 }
 
+/**
+ * The image and mask of one case: paths for readImage, or, for an RTSTRUCT or SEG mask, the DICOM series and the
+ * mask made on its grid (warnings about clipped contours go to stderr).
+ */
+export function caseInputs(image: string, mask: string, roi: string | undefined): { image: ExtractionInput; mask: ExtractionInput } {
+  if (!isDicomFile(mask)) {
+    if (roi !== undefined) {
+      throw new RadiomicsInputError('an ROI was named but the mask is not a DICOM file', {
+        file: mask,
+        field: 'mask',
+        expected: 'an RTSTRUCT or SEG file (the ROI name applies to those only)',
+      });
+    }
+    return { image, mask };
+  }
+  const read = readDicomMask(mask, image, { roi });
+  for (const w of read.warnings) process.stderr.write(`osteoflow extract: warning: ${w}\n`);
+  return { image: read.series.volume, mask: read.mask };
+}
+
 async function runSingle(args: ExtractArgs, params: ExtractionParams): Promise<number> {
-  const result = await extract(args.image!, args.mask!, params, { label: args.label });
+  const inputs = caseInputs(args.image!, args.mask!, args.roi);
+  const result = await extract(inputs.image, inputs.mask, params, { label: args.label });
   const row = toJsonRow(result);
   process.stdout.write(args.format === 'csv' ? toCsv([row]) : `${JSON.stringify(row, null, 2)}\n`);
   return 0;
@@ -141,7 +179,8 @@ async function runBatch(args: ExtractArgs, params: ExtractionParams): Promise<nu
   let failed = 0;
   for (const c of cases) {
     try {
-      const result = await extract(c.image, c.mask, params, { label: c.label });
+      const inputs = caseInputs(c.image, c.mask, c.roi);
+      const result = await extract(inputs.image, inputs.mask, params, { label: c.label });
       const row = toJsonRow(result, c.columns);
       if (args.format === 'csv') rows.push(row);
       else process.stdout.write(`${JSON.stringify(row)}\n`);

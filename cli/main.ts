@@ -16,6 +16,7 @@ import type * as worker from './worker';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const commands: Record<string, () => Promise<Command>> = {
   extract: async () => (require('./extract') as typeof extract).extractCommand,
+  mask: async () => (require('./mask') as { maskCommand: Command }).maskCommand,
   model: async () => (require('./model') as typeof model).modelCommand,
   run: async () => (require('./run') as typeof run).runCommand,
   segment: async () => (require('./segment') as typeof segment).segmentCommand,

@@ -1,5 +1,6 @@
 // DICOM series reader: a folder of single-frame CT, MR or PET files → one LPS volume, rescaled
-// (RescaleSlope/Intercept) and, for PET, converted to SUVbw.
+// (RescaleSlope/Intercept) and, for PET, read as SUVbw: converted from Bq/ml (Units BQML), or as stored when the
+// series is already in SUV (Units GML).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Volume, VoxelArray } from '../image';
@@ -13,7 +14,7 @@ import { maxVoxelsOf, token, type ReadLimits } from './limits';
 export interface DicomSeriesOptions extends StackOptions, ReadLimits {
   /** Which series to read when the folder holds several. */
   seriesInstanceUid?: string;
-  /** PET voxel values: 'suvbw' (default) or 'activity' (Bq/ml as stored, after rescale). */
+  /** PET voxel values: 'suvbw' (default; from Units BQML or GML) or 'activity' (as stored, after rescale, in the series' Units). */
   petUnits?: 'suvbw' | 'activity';
 }
 

@@ -78,6 +78,7 @@ function petTags(ds: DataSet): PetTags {
   const item = ds.elements.x00540016?.items?.[0]?.dataSet;
   return {
     units: ds.string('x00541001'),
+    suvType: ds.string('x00541006') || undefined,
     decayCorrection: ds.string('x00541102'),
     patientWeightKg: ds.floatString('x00101030'),
     totalDoseBq: item?.floatString('x00181074'),

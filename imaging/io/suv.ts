@@ -6,6 +6,8 @@
 // (a post-processed series); GE's private scan-time tag is not consulted. DecayCorrection (0054,1102) selects the
 // reference: START → decay to the scan time; ADMIN → images already corrected to injection, no decay;
 // NONE → each image decays to its own acquisition time.
+// A series already in SUV (Units GML, g/ml: processed or exported PET) is read as stored and recorded as SUVbw; its
+// SUV Type (0054,1006), where given, must be BW.
 import { RadiomicsInputError } from '../errors';
 import { token } from './limits';
 import { DAY_SECONDS, combineDateTime, parseDicomDateTime } from './dicomTime';
@@ -13,6 +15,8 @@ import { DAY_SECONDS, combineDateTime, parseDicomDateTime } from './dicomTime';
 /** The PET tags one image carries (strings as in the file). */
 export interface PetTags {
   units?: string;
+  /** SUV Type (0054,1006): BW, BSA, LBM, … where the series is already in SUV. */
+  suvType?: string;
   decayCorrection?: string;
   patientWeightKg?: number;
   totalDoseBq?: number;
@@ -37,19 +41,37 @@ function required<T>(value: T | undefined, file: string, field: string, expected
   return value;
 }
 
+/** PET Units (0054,1001) the engine reads as SUVbw: activity concentration, converted, or SUV already (PS3.3 C.8.9.1, PET Series module). */
+export const SUV_SOURCE_UNITS = ['BQML', 'GML'] as const;
+
 /**
- * SUVbw scale factor (g/ml per Bq/ml) of each image of one PET series, in the order given.
+ * SUVbw scale factor (g/ml per stored-and-rescaled unit) of each image of one PET series, in the order given: the
+ * decay-corrected body-weight factor for BQML, 1 for a series already in SUV (GML).
  * `files` name the images for error messages.
  */
 export function suvBodyWeightFactors(images: PetTags[], files: string[]): number[] {
   const first = images[0];
   const file = files[0];
+  // Units belongs to the PET Series module (PS3.3 C.8.9.1): one value for the whole series.
+  images.forEach((t, i) => {
+    if (t.units !== first.units) {
+      throw new RadiomicsInputError(`Units differs from ${file}`, {
+        file: files[i],
+        field: 'Units (0054,1001)',
+        expected: 'one Units value for the whole series',
+      });
+    }
+  });
+  if (first.units === 'GML') return alreadySuv(images, files);
   if (first.units !== 'BQML') {
-    throw new RadiomicsInputError(`Units is ${first.units === undefined ? 'missing' : `'${token(first.units)}'`}; SUV needs activity concentration`, {
-      file,
-      field: 'Units (0054,1001)',
-      expected: "'BQML' (or read the series with petUnits: 'activity')",
-    });
+    throw new RadiomicsInputError(
+      `Units is ${first.units === undefined ? 'missing' : `'${token(first.units)}'`}; SUV needs activity concentration or SUV values`,
+      {
+        file,
+        field: 'Units (0054,1001)',
+        expected: "'BQML' (Bq/ml, converted to SUVbw) or 'GML' (g/ml, already SUVbw); or read the series with petUnits: 'activity'",
+      },
+    );
   }
   const decay = first.decayCorrection;
   if (decay !== 'START' && decay !== 'ADMIN' && decay !== 'NONE') {
@@ -100,4 +122,21 @@ export function suvBodyWeightFactors(images: PetTags[], files: string[]): number
     return images.map(() => f);
   }
   return acquisitions.map(factorAt);
+}
+
+/**
+ * A series in g/ml is SUV as stored (after the rescale). SUV Type (0054,1006, PS3.3 C.8.9.1) says which SUV;
+ * absent it is taken as body weight, the usual form; any other type (BSA, LBM, IBW, …) is refused, not mislabelled.
+ */
+function alreadySuv(images: PetTags[], files: string[]): number[] {
+  images.forEach((t, i) => {
+    if (t.suvType !== undefined && t.suvType !== 'BW') {
+      throw new RadiomicsInputError(`SUV Type is '${token(t.suvType, 16)}' with Units GML`, {
+        file: files[i],
+        field: 'SUV Type (0054,1006)',
+        expected: "'BW' or absent (GML is read as body-weight SUV)",
+      });
+    }
+  });
+  return images.map(() => 1);
 }

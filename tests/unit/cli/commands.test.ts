@@ -39,7 +39,7 @@ describe('osteoflow', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: "osteoflow: unknown command 'extrakt' (expected one of: extract, model, run, segment, study, stack, worker)\n",
+      err: "osteoflow: unknown command 'extrakt' (expected one of: extract, mask, model, run, segment, study, stack, worker)\n",
     });
   });
 });
@@ -69,7 +69,7 @@ describe('bad arguments: the message, then the usage, exit 2', () => {
   it.each([
     [
       ['extract', '--image', 'a', '--mask', 'b', '--labl', '2'],
-      "osteoflow extract: unknown argument '--labl' (expected one of: --image, --mask, --params, --label, --format, --batch)",
+      "osteoflow extract: unknown argument '--labl' (expected one of: --image, --mask, --params, --label, --format, --batch, --roi)",
     ],
     [['segment', '--image', 'a', '--out', 'm', '--batch', '0'], "osteoflow segment: --batch must be an integer from 1 to 256, got '0'"],
     [['segment', '--image', 'a', '--out', 'm', '--overlap', '0.95'], "osteoflow segment: --overlap must be a number from 0 to 0.9, got '0.95'"],
