@@ -16,6 +16,8 @@ import type * as worker from './worker';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const commands: Record<string, () => Promise<Command>> = {
   extract: async () => (require('./extract') as typeof extract).extractCommand,
+  ledger: async () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,
+  maps: async () => (require('./maps') as { mapsCommand: Command }).mapsCommand,
   mask: async () => (require('./mask') as { maskCommand: Command }).maskCommand,
   model: async () => (require('./model') as typeof model).modelCommand,
   run: async () => (require('./run') as typeof run).runCommand,

@@ -1,8 +1,12 @@
-// The main job's cohort summary: a table for people and the --summary-json document for machines.
+// The main job's cohort summary: a table for people and the --summary-json document for machines. Predictions come
+// from the results store's ledger (the latest live one per patient); once pathology has arrived for patients who were
+// predicted before it, each model version's prospective AUC over those frozen predictions is reported too.
 import type { OsteoflowConfig } from '../config';
 import { openResultsStore } from '../store';
+import { prospectivePerformance, type ProspectivePerformance } from '../models/prospective';
 import type { SyntheticRun } from './syntheticRun';
 import type { PredictionRef } from '../contracts/timeline';
+import type { ModelComparison } from '../contracts/models';
 import type { ModelSummary } from '../clients/training';
 
 export interface CohortSummary {
@@ -12,7 +16,10 @@ export interface CohortSummary {
     timepoints: Array<{ name: string; status: string; qc: 'passed' | 'failed' | 'overridden' | 'pending'; features: number }>;
     prediction: PredictionRef | null;
   }>;
-  models: ModelSummary[];
+  /** With each radiomics model's DeLong comparisons (clinical model, simple criteria) where the training reported them. */
+  models: (ModelSummary & { comparisons?: ModelComparison[] })[];
+  /** Prospective AUC per model version: frozen predictions scored against the pathology recorded after them. */
+  prospective: ProspectivePerformance[];
   /** Why no model was trained (the study is too small), when none was. */
   trainingSkipped?: string;
 }
@@ -21,7 +28,12 @@ export interface CohortSummary {
  * Feature counts and predictions come from the results store (what was persisted), not from the workflows' own
  * accounts: predictions made after the timelines closed (a newly promoted champion re-scores) are there too.
  */
-export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, models: ModelSummary[], trainingSkipped?: string): Promise<CohortSummary> {
+export async function cohortSummary(
+  cfg: OsteoflowConfig,
+  run: SyntheticRun,
+  models: (ModelSummary & { comparisons?: ModelComparison[] })[],
+  trainingSkipped?: string,
+): Promise<CohortSummary> {
   const store = openResultsStore(cfg);
   try {
     const patients: CohortSummary['patients'] = [];
@@ -37,7 +49,8 @@ export async function cohortSummary(cfg: OsteoflowConfig, run: SyntheticRun, mod
       const prediction = latest ? { probability: latest.probability, model: `${latest.model}@${latest.modelVersion}` } : null;
       patients.push({ id: view.pseudonym, timepoints, prediction });
     }
-    return { studyId: run.protocol.studyId, patients, models, ...(trainingSkipped ? { trainingSkipped } : {}) };
+    const prospective = prospectivePerformance(await store.prospectivePredictions(run.protocol.studyId));
+    return { studyId: run.protocol.studyId, patients, models, prospective, ...(trainingSkipped ? { trainingSkipped } : {}) };
   } finally {
     await store.close();
   }
@@ -85,6 +98,7 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
 
   if (summary.models.length === 0) {
     console.log(`\nresponse models: none trained${summary.trainingSkipped ? ' (training skipped, see above)' : ''}`);
+    printProspective(summary.prospective);
     return;
   }
   console.log('\nresponse models (nested cross-validation on the study; AUC with DeLong 95 % CI)');
@@ -101,4 +115,34 @@ export function printCohortTable(run: SyntheticRun, summary: CohortSummary): voi
   console.log(mline(modelHeader));
   console.log(mw.map((w) => '─'.repeat(w)).join('  '));
   for (const row of modelRows) console.log(mline(row));
+  const compared = summary.models.filter((m) => m.comparisons?.length);
+  if (compared.length > 0) {
+    console.log('\nradiomics models against the clinical model and simple criteria (same out-of-fold patients; DeLong)');
+    for (const m of compared) {
+      for (const c of m.comparisons!) {
+        console.log(
+          `  ${`${m.name}@${m.version}`.padEnd(20)} vs ${c.versus.padEnd(26)} AUC ${c.auc.toFixed(3)} vs ${c.versusAuc.toFixed(3)}, difference ${fmt(c.difference, 3)} [${c.ci
+            .map((x) => x.toFixed(3))
+            .join(', ')}], p = ${c.p.toFixed(3)}`,
+        );
+      }
+    }
+  }
+  printProspective(summary.prospective);
+}
+
+/** Prospective AUC per model version, or a line saying there is nothing to score yet. */
+export function printProspective(prospective: readonly ProspectivePerformance[]): void {
+  if (prospective.length === 0) {
+    console.log(
+      '\nprospective performance: no frozen prediction has met its pathology yet (predictions made before pathology, on patients the model did not train on)',
+    );
+    return;
+  }
+  console.log('\nprospective performance (frozen predictions made before pathology, on patients the model did not train on)');
+  for (const p of prospective) {
+    const aucText =
+      p.auc === null ? 'AUC – (one outcome only so far)' : `AUC ${p.auc.toFixed(3)}${p.aucCi ? ` [${p.aucCi.map((x) => x.toFixed(3)).join(', ')}]` : ''}`;
+    console.log(`  ${`${p.model}@${p.version}`.padEnd(20)} ${p.patients} patients (${p.events} good, ${p.patients - p.events} poor): ${aucText}`);
+  }
 }

@@ -30,9 +30,13 @@ export const CHALLENGER_ALIAS = 'challenger';
 /** A Temporal duration: milliseconds, or a string such as '14 days'. */
 export type Duration = number | string;
 
+/**
+ * One point of the decision curve for the decision the model informs: acting on a predicted poor responder. The
+ * threshold is on P(poor response) = 1 − P(good); the event is poor response (necrosis < 90 %).
+ */
 export interface NetBenefitPoint {
   threshold: number;
-  /** TP/n − FP/n · pt/(1 − pt), a patient treated when p ≥ pt. */
+  /** TP/n − FP/n · pt/(1 − pt), a patient acted on when P(poor) ≥ pt. */
   model: number;
   /** prevalence − (1 − prevalence) · pt/(1 − pt). */
   treatAll: number;
@@ -69,7 +73,11 @@ export interface ModelArtifact {
   timepoints: string[];
   studyId: string;
   engine: { name: string; version: string; paramHash: string };
-  dataset: { fingerprint: string; patients: number; events: number };
+  /**
+   * The training data: `trainingPatients` are the pseudonyms the model was fitted on (absent in artifacts written before
+   * it was recorded), so that a prediction for one of them is flagged in-sample.
+   */
+  dataset: { fingerprint: string; patients: number; events: number; trainingPatients?: string[] };
   /** Input features in coefficient order. */
   features: string[];
   scaler: { means: number[]; scales: number[] };
@@ -84,6 +92,36 @@ export interface ModelArtifact {
   trainedAt: string;
 }
 
+/** A paired DeLong comparison of a model's out-of-fold predictions with another score on the same patients. */
+export interface ModelComparison {
+  /**
+   * What the model is compared with: 'clinical' (the clinical model's out-of-fold predictions), 'baseline' (the
+   * baseline-radiomics model's), or a criterion a clinician reads directly: 'criterion:volumeChangePct' (tumour volume
+   * change, shrinkage scoring good response), 'criterion:deltaAdcMean' (ΔADC mean, a rise scoring good response).
+   */
+  versus: string;
+  /** AUC of this model and of the comparator. */
+  auc: number;
+  versusAuc: number;
+  /** auc − versusAuc, with DeLong's 95 % interval and two-sided p. */
+  difference: number;
+  ci: [number, number];
+  p: number;
+}
+
+/** Optimism-corrected performance of the deployed refit (Harrell's bootstrap), per statistic. */
+export interface OptimismCorrectedStatistic {
+  /**
+   * Null where infinite: a calibration slope of a refit whose predictions separate its training patients. The
+   * corrected value is then the limit of the correction (the bootstrap refits' mean on the original patients; see notes).
+   */
+  apparent: number | null;
+  optimism: number | null;
+  corrected: number;
+  /** Replicates in which the statistic was defined on both sides. */
+  replicates: number;
+}
+
 export interface ModelMetrics {
   /** AUC of the nested-CV out-of-fold predictions (mean over repeats), with DeLong's 95 % CI. */
   auc: number;
@@ -91,14 +129,22 @@ export interface ModelMetrics {
   aucSe: number;
   meanFoldAuc: number;
   brier: number;
+  /** Calibration-in-the-large of the deployed refit, optimism-corrected by the bootstrap (0 is ideal). */
   calibrationIntercept: number | null;
+  /** Calibration slope of the deployed refit, optimism-corrected by the bootstrap (1 is ideal). */
   calibrationSlope: number | null;
+  /** Null where the sample is too small for its χ² approximation (the reason in notes.hosmerLemeshow). */
   hosmerLemeshow: { statistic: number; degreesOfFreedom: number; p: number } | null;
   sensitivity: number;
   specificity: number;
   accuracy: number;
   optimismCorrectedAuc: { apparent: number; optimism: number; corrected: number; replicates: number } | null;
+  /** The deployed refit's calibration-in-the-large and slope, apparent and optimism-corrected. */
+  optimismCorrectedCalibration?: { intercept: OptimismCorrectedStatistic | null; slope: OptimismCorrectedStatistic | null } | null;
+  /** Decision curve for acting on predicted poor responders (thresholds of P(poor)). */
   netBenefit: NetBenefitPoint[];
+  /** Against the clinical model and against the simple criteria (and the baseline model), on the same patients. */
+  comparisons?: ModelComparison[];
   /** Why a statistic could not be computed (e.g. perfect separation), by statistic. */
   notes: Record<string, string>;
 }
@@ -115,26 +161,66 @@ export interface Candidate {
   nomogram: Nomogram | null;
 }
 
+/**
+ * The promotion gate's pre-specified rule (models/README.md, "The promotion gate", justifies each number). Fields
+ * after the first three are optional: an absent one takes DEFAULT_GATE's value (registry/promotionPolicy.ts).
+ */
 export interface GatePolicy {
+  /** Non-inferiority margin on the AUC scale: the lower bound of AUC(challenger) − AUC(champion) must exceed −margin. */
   aucMargin: number;
-  /** One-sided level of the DeLong non-inferiority check. */
+  /** One-sided level of every bound the gate reads (the lower limits are 1 − alpha confidence bounds). */
   alpha: number;
+  /** Tolerated calibration slopes: the slope's profile-likelihood interval must meet this range. */
   calibrationSlope: [number, number];
+  /** Tolerated calibration-in-the-large (logit scale): its profile-likelihood interval must meet this range. */
+  calibrationInTheLarge?: [number, number];
+  /** Fewest events (good responses) and non-events the evaluation set must hold before anything is judged. */
+  minEvents?: number;
+  minNonEvents?: number;
+  /** The AUC the challenger's lower bound must exceed (0.5: better than chance). */
+  aucFloor?: number;
 }
 
+export type GateCheckName = 'evidence' | 'completeness' | 'discrimination' | 'non-inferiority' | 'calibration-in-the-large' | 'calibration-slope';
+
 export interface GateCheck {
-  name: 'discrimination' | 'calibration' | 'completeness';
+  name: GateCheckName;
   passed: boolean;
   detail: string;
 }
 
+/** Where the gate's patients came from: the ledger's prospective predictions, or the study's locked hold-out. */
+export type EvaluationSource = 'prospective' | 'holdout';
+
+export interface EvaluationSetSummary {
+  source: EvaluationSource;
+  patients: number;
+  /** Good responses and poor responses among them. */
+  events: number;
+  nonEvents: number;
+  /** Why this set was chosen over the other. */
+  reason: string;
+}
+
 export interface GateResult {
+  /** True only for verdict 'pass'. */
   passed: boolean;
+  /** 'insufficient-evidence': the evaluation set is too small to show anything, which is not a pass. */
+  verdict: 'pass' | 'fail' | 'insufficient-evidence';
   checks: GateCheck[];
+  evaluationSet: EvaluationSetSummary;
   challengerAuc: number | null;
+  /** DeLong two-sided (1 − 2·alpha) interval: its lower limit is the one-sided bound the gate reads. */
+  challengerAucCi: [number, number] | null;
   championAuc: number | null;
   aucDifference: number | null;
+  aucDifferenceCi: [number, number] | null;
+  calibrationInTheLarge: number | null;
+  calibrationInTheLargeCi: [number, number] | null;
+  /** Null where it is not assessed or runs to infinity (the evaluation set perfectly separated; the detail says so). */
   calibrationSlope: number | null;
+  /** Profile-likelihood interval; an end is null where the interval is unbounded on that side. */
+  calibrationSlopeCi: [number | null, number | null] | null;
 }
 
 export interface RegisteredCandidate {
@@ -144,6 +230,8 @@ export interface RegisteredCandidate {
   kind: Candidate['kind'];
   auc: number;
   aucCi: [number, number];
+  /** The model's DeLong comparisons with the clinical model and the simple criteria (metrics.comparisons). */
+  comparisons?: ModelComparison[];
 }
 
 export interface TrainingOptions {
@@ -193,7 +281,11 @@ export interface DatasetSummary {
 export interface RobustnessSummary {
   patients: string[];
   threshold: number;
-  /** Baseline features (`baseline:<modality>:<feature>`) with ICC(3,1) above the threshold. */
+  /**
+   * Features with ICC(1,1) above the threshold over the perturbed segmentations: baseline features
+   * (`baseline:<modality>:<feature>`) and delta features (`delta:<timepoint>:<modality>:<feature>`,
+   * `delta:<timepoint>:named:<name>`), each judged on its own values.
+   */
   robust: string[];
   dropped: number;
   skipped: { pseudonym: string; reason: string }[];
@@ -203,6 +295,8 @@ export interface TrainedCandidates {
   candidates: Candidate[];
   /** DeLong's paired test of each kind against the baseline-radiomics model on the same out-of-fold patients. */
   versusBaseline: Partial<Record<ModelKind, { difference: number; p: number }>>;
+  /** Every radiomics kind against the clinical model and the simple criteria (also in each candidate's metrics). */
+  comparisons: Partial<Record<ModelKind, ModelComparison[]>>;
 }
 
 export interface TrainingResult {
@@ -221,6 +315,7 @@ export interface VersionInfo {
 }
 
 export interface HoldoutEvaluation extends GateResult {
+  /** The patients of the evaluation set the gate used (the locked hold-out, or the prospective set), and their outcomes. */
   patients: string[];
   labels: number[];
 }

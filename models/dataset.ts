@@ -1,10 +1,13 @@
 // The training set of a study, assembled from the results store: one row per labelled patient with the baseline
 // radiomics, the delta radiomics (each later timepoint vs baseline) and the clinical variables, target = good response
 // (necrosis ≥ 90 %, Huvos III/IV). What a model may use is explicit: a model that predicts at timepoint T sees only
-// the timepoints up to T. The same code builds one patient's row at prediction time, so training and scoring agree.
+// the timepoints up to T — imaging, deltas (under the study's parameter hash) and clinical values alike: a clinical
+// value is used only when it is known by T (recorded at enrolment, or for a timepoint up to T), so a post-operative
+// value never feeds a model predicting before surgery. The same code builds one patient's row at prediction time, so
+// training and scoring agree.
 import { createHash } from 'node:crypto';
 import { ModelInputError } from './stats/errors';
-import type { PatientKey, ResultsStore } from '../store/types';
+import type { ClinicalValue, PatientKey, ResultsStore } from '../store/types';
 import { MODEL_KIND_SPECS, type FeatureFamily, type ModelKind } from '../contracts/models';
 
 /** Good response: necrosis of at least 90 % (Huvos III/IV; Huvos et al. 1977). */
@@ -54,6 +57,24 @@ export function encodeClinical(clinical: Readonly<Record<string, number | string
   return out;
 }
 
+/**
+ * The clinical values known when predicting at the scope's timepoint: those recorded at enrolment and those of a
+ * timepoint up to it; where a variable has several, the one of the latest such timepoint (the last known value).
+ */
+export function clinicalKnownAt(values: readonly ClinicalValue[], scope: Pick<DatasetScope, 'timepoints' | 'predictAt'>): Record<string, number | string> {
+  const usable = timepointsUpTo(scope);
+  const chosen = new Map<string, { rank: number; knownAt: string; value: number | string }>();
+  for (const v of values) {
+    const rank = v.timepoint === null ? -1 : usable.indexOf(v.timepoint);
+    if (v.timepoint !== null && rank < 0) continue; // a later timepoint, or none of the protocol's: not known yet
+    const current = chosen.get(v.variable);
+    if (!current || rank > current.rank || (rank === current.rank && v.knownAt > current.knownAt)) {
+      chosen.set(v.variable, { rank, knownAt: v.knownAt, value: v.value });
+    }
+  }
+  return Object.fromEntries([...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, v]) => [name, v.value]));
+}
+
 export interface PatientFeatures {
   /** Every feature available for the patient at `predictAt`; a category level the patient lacks is absent here. */
   values: Record<string, number>;
@@ -68,7 +89,7 @@ export async function patientFeatures(store: ResultsStore, scope: DatasetScope, 
   const values: Record<string, number> = {};
   const unavailable: string[] = [];
   const patient = await store.getPatient(key);
-  if (patient) Object.assign(values, encodeClinical(patient.clinical));
+  if (patient) Object.assign(values, encodeClinical(clinicalKnownAt(await store.getClinical(key), scope)));
   else unavailable.push('clinical variables (patient not enrolled in the store)');
 
   const sets = await store.getFeatureSets({ ...key, timepoint: baseline }, scope.paramHash);
@@ -76,7 +97,7 @@ export async function patientFeatures(store: ResultsStore, scope: DatasetScope, 
   for (const set of sets) for (const [name, v] of Object.entries(set.features)) values[`baseline:${set.modality}:${name}`] = v;
 
   for (const timepoint of later) {
-    const deltas = (await store.getDeltas({ ...key, timepoint })).filter((d) => d.reference === 'baseline');
+    const deltas = (await store.getDeltas({ ...key, timepoint }, scope.paramHash)).filter((d) => d.reference === 'baseline');
     if (deltas.length === 0) unavailable.push(`delta features of timepoint '${timepoint}'`);
     for (const d of deltas) {
       const value = d.modality === 'named' ? d.absolute : d.relative;

@@ -1,30 +1,74 @@
-// The written promotion gate: what a challenger must show on the locked hold-out patients before an ML engineer may
-// approve it as champion. Pure functions over scores and outcomes, so that the rule can be read and tested here.
+// The written promotion gate: what a challenger must show before an ML engineer may approve it as champion. The
+// burden of proof is on the challenger: every check passes only when the evaluation set shows what it asks, and a set
+// too small to show anything is "insufficient evidence", never a pass. Pure functions over scores and outcomes, so
+// that the rule can be read and tested here; models/README.md ("The promotion gate") justifies each threshold.
 //
-// 1. Discrimination — not worse than the champion by more than `aucMargin`, by DeLong: with d = AUC(challenger) −
-//    AUC(champion) on the same hold-out patients and SE(d) from DeLong's paired covariance, the gate fails when the
-//    one-sided test of H0: d ≥ −margin rejects at level `alpha` (z = (d + margin) / SE(d) < −z₁₋α). Without a champion
-//    there is nothing to compare and the check passes with that note.
-// 2. Calibration — the hold-out is consistent with a calibration slope within [0.7, 1.3] (logistic recalibration,
-//    logit P(y) = a + b·logit p, Steyerberg 2019 §15.3): the likelihood-ratio test of the best b inside the interval
-//    against the unrestricted fit does not reject at 5 % (χ²₁ < 3.84), i.e. b's 95 % profile-likelihood interval meets
-//    [0.7, 1.3]. A point estimate alone is useless on a hold-out of a few patients: a good model often separates them
-//    perfectly (b → ∞); the profile interval stays defined there and the rule approaches "b̂ in [0.7, 1.3]" as n grows.
-// 3. Completeness — no feature the challenger needs is missing for any hold-out patient.
-import { delongAuc, delongTest } from '../models/stats/delong';
+// 0. Evaluation set — the ledger's prospective predictions (made before pathology, by models that never saw the
+//    patient) when they hold enough events and non-events; otherwise the study's locked hold-out (chooseEvaluationSet).
+// 1. Completeness — the challenger scores every patient of the set.
+// 2. Evidence — at least `minEvents` good and `minNonEvents` poor responders; below that the verdict is
+//    'insufficient-evidence' and nothing else is judged.
+// 3. Discrimination — the lower (1 − alpha) DeLong bound of the challenger's AUC exceeds `aucFloor` (0.5: chance).
+// 4. Non-inferiority — against a champion scored on the same patients, the lower (1 − alpha) bound of the paired
+//    difference AUC(challenger) − AUC(champion) (DeLong et al. 1988) exceeds −aucMargin.
+// 5. Calibration — the profile-likelihood intervals (level 1 − 2·alpha) of the calibration-in-the-large and of the
+//    calibration slope (Steyerberg 2019 §15.3) each meet their tolerated range: a model shown miscalibrated fails.
+import { delongAuc, delongDifference } from '../models/stats/delong';
+import { calibrationInTheLarge, calibrationSlope, type CalibrationInterval } from '../models/stats/calibration';
 import { ModelInputError } from '../models/stats/errors';
-import { fitLogistic, logit, sigmoid } from '../models/stats/logistic';
-import { normalQuantile } from '../models/stats/special';
 import { seededRandom, shuffleInPlace } from '../models/stats/random';
-import type { GateCheck, GatePolicy, GateResult } from '../contracts/models';
+import type { EvaluationSetSummary, EvaluationSource, GateCheck, GatePolicy, GateResult } from '../contracts/models';
 
-export const DEFAULT_GATE: GatePolicy = { aucMargin: 0.05, alpha: 0.05, calibrationSlope: [0.7, 1.3] };
+export const DEFAULT_GATE: Required<GatePolicy> = {
+  aucMargin: 0.05,
+  alpha: 0.025,
+  calibrationSlope: [0.7, 1.3],
+  calibrationInTheLarge: [-0.5, 0.5],
+  minEvents: 10,
+  minNonEvents: 10,
+  aucFloor: 0.5,
+};
+
+/** The policy with every absent field from DEFAULT_GATE, each checked; a bad value names its field. */
+export function resolvePolicy(policy: GatePolicy | undefined): Required<GatePolicy> {
+  const p: Required<GatePolicy> = { ...DEFAULT_GATE, ...stripUndefined(policy ?? {}) };
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new ModelInputError(`${JSON.stringify(got)} (expected ${expected})`, `policy.${field}`);
+  };
+  if (!(Number.isFinite(p.aucMargin) && p.aucMargin >= 0)) fail('aucMargin', 'a margin ≥ 0 on the AUC scale', p.aucMargin);
+  if (!(p.alpha > 0 && p.alpha < 0.5)) fail('alpha', 'a one-sided level between 0 and 0.5', p.alpha);
+  for (const field of ['calibrationSlope', 'calibrationInTheLarge'] as const) {
+    const range = p[field];
+    if (!Array.isArray(range) || range.length !== 2 || !(range[0] <= range[1])) fail(field, 'a range [low, high] with low ≤ high', range);
+  }
+  for (const field of ['minEvents', 'minNonEvents'] as const) {
+    // DeLong's variance needs two of each class; fewer cannot be judged at all.
+    if (!(Number.isInteger(p[field]) && p[field] >= 2)) fail(field, 'an integer ≥ 2', p[field]);
+  }
+  if (!(p.aucFloor >= 0 && p.aucFloor < 1)) fail('aucFloor', 'an AUC in [0, 1)', p.aucFloor);
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 export interface HoldoutScores {
-  /** Probability per hold-out patient, in the order of `patients`; null where the model could not score. */
+  /** Probability per patient, in the order of `patients`; null where the model could not score. */
   probabilities: (number | null)[];
   /** Features missing for some patient, with the patient. */
   missing: { pseudonym: string; feature: string }[];
+}
+
+/** One set of patients both models can be judged on, with each model's scores. */
+export interface EvaluationSet {
+  source: EvaluationSource;
+  patients: string[];
+  /** 1 = good response, 0 = poor. */
+  labels: number[];
+  challenger: HoldoutScores;
+  /** Absent when there is no champion yet. */
+  champion?: HoldoutScores;
 }
 
 export interface GateInput {
@@ -34,81 +78,212 @@ export interface GateInput {
   /** Absent when there is no champion yet. */
   champion?: HoldoutScores;
   policy?: GatePolicy;
+  /** Where the patients come from (default the locked hold-out), and why that set (chooseEvaluationSet's reason). */
+  source?: EvaluationSource;
+  reason?: string;
 }
 
 const fmt = (x: number) => x.toFixed(3);
+const fmtCi = ([lo, hi]: readonly [number, number]) => `[${Number.isFinite(lo) ? fmt(lo) : '−∞'}, ${Number.isFinite(hi) ? fmt(hi) : '∞'}]`;
+const countEvents = (labels: readonly number[]) => labels.reduce((a, b) => a + b, 0);
+const scoredEverywhere = (s: HoldoutScores | undefined) => !!s && s.missing.length === 0 && s.probabilities.every((p) => p !== null);
+// Probabilities of exactly 0 or 1 have no logit; the recalibration models read them at the edge of double precision.
+const clampProbability = (p: number) => Math.min(1 - 1e-12, Math.max(1e-12, p));
+
+/**
+ * Which patients the gate judges: the ledger's prospective set when it has at least the policy's events and
+ * non-events (a temporal, growing set no model was trained or tuned on), otherwise the locked hold-out (the same
+ * random split at every promotion). Either may be absent; with neither there is nothing to judge.
+ */
+export function chooseEvaluationSet(
+  sets: { prospective?: EvaluationSet; holdout?: EvaluationSet },
+  policy?: GatePolicy,
+): { set: EvaluationSet; reason: string } {
+  const p = resolvePolicy(policy);
+  const { prospective, holdout } = sets;
+  const describe = (s: EvaluationSet) => {
+    const events = countEvents(s.labels);
+    return { events, nonEvents: s.labels.length - events };
+  };
+  if (prospective) {
+    const { events, nonEvents } = describe(prospective);
+    const enough = events >= p.minEvents && nonEvents >= p.minNonEvents;
+    if (enough || !holdout) {
+      return {
+        set: prospective,
+        reason: `prospective ledger: ${prospective.patients.length} patients (${events} good, ${nonEvents} poor) predicted before their pathology by models not trained on them${
+          enough ? '' : '; no locked hold-out to fall back on'
+        }`,
+      };
+    }
+    const h = describe(holdout);
+    return {
+      set: holdout,
+      reason: `locked hold-out (${h.events} good, ${h.nonEvents} poor): the prospective ledger holds ${events} good and ${nonEvents} poor responders so far (at least ${p.minEvents} and ${p.minNonEvents} needed to use it)`,
+    };
+  }
+  if (holdout) {
+    const h = describe(holdout);
+    return { set: holdout, reason: `locked hold-out (${h.events} good, ${h.nonEvents} poor): no prospective predictions with pathology yet` };
+  }
+  throw new ModelInputError('neither a prospective set nor a locked hold-out to evaluate on (train the study first)', 'evaluation set');
+}
 
 export function evaluateGate(input: GateInput): GateResult {
-  const policy = input.policy ?? DEFAULT_GATE;
+  const policy = resolvePolicy(input.policy);
+  const { labels, patients } = input;
+  if (labels.length !== patients.length) throw new ModelInputError(`${labels.length} labels for ${patients.length} patients`, 'labels');
+  for (const [name, scores] of [
+    ['challenger', input.challenger],
+    ['champion', input.champion],
+  ] as const) {
+    if (scores && scores.probabilities.length !== patients.length) {
+      throw new ModelInputError(`${scores.probabilities.length} probabilities for ${patients.length} patients`, `${name}.probabilities`);
+    }
+  }
+  const events = countEvents(labels);
+  const evaluationSet: EvaluationSetSummary = {
+    source: input.source ?? 'holdout',
+    patients: patients.length,
+    events,
+    nonEvents: labels.length - events,
+    reason: input.reason ?? (input.source === 'prospective' ? 'prospective ledger' : 'locked hold-out'),
+  };
+  const setName = evaluationSet.source === 'prospective' ? 'prospective' : 'hold-out';
   const checks: GateCheck[] = [];
-  const complete = input.challenger.missing.length === 0 && input.challenger.probabilities.every((p) => p !== null);
+  const result: GateResult = {
+    passed: false,
+    verdict: 'fail',
+    checks,
+    evaluationSet,
+    challengerAuc: null,
+    challengerAucCi: null,
+    championAuc: null,
+    aucDifference: null,
+    aucDifferenceCi: null,
+    calibrationInTheLarge: null,
+    calibrationInTheLargeCi: null,
+    calibrationSlope: null,
+    calibrationSlopeCi: null,
+  };
+  const notAssessed = (why: string) => {
+    for (const name of ['discrimination', 'non-inferiority', 'calibration-in-the-large', 'calibration-slope'] as const) {
+      checks.push({ name, passed: false, detail: `not assessed: ${why}` });
+    }
+  };
+
+  const complete = scoredEverywhere(input.challenger);
+  const missing = input.challenger.missing;
   checks.push({
     name: 'completeness',
     passed: complete,
     detail: complete
-      ? `every feature present for all ${input.patients.length} hold-out patients`
-      : `missing: ${input.challenger.missing
+      ? `every feature present for all ${patients.length} ${setName} patients`
+      : `missing: ${missing
           .slice(0, 5)
           .map((m) => `${m.feature} (${m.pseudonym})`)
-          .join(', ')}${input.challenger.missing.length > 5 ? ` and ${input.challenger.missing.length - 5} more` : ''}`,
+          .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}${missing.length === 0 ? 'scores for some patients' : ''}`,
   });
-  const result: GateResult = { passed: false, checks, challengerAuc: null, championAuc: null, aucDifference: null, calibrationSlope: null };
+
+  const enough = events >= policy.minEvents && labels.length - events >= policy.minNonEvents;
+  checks.push({
+    name: 'evidence',
+    passed: enough,
+    detail: `${setName} set of ${patients.length} patients: ${events} good and ${labels.length - events} poor responders (at least ${policy.minEvents} and ${policy.minNonEvents} needed)${
+      enough ? '' : ': insufficient evidence to judge the challenger'
+    }`,
+  });
   if (!complete) {
-    checks.push({ name: 'discrimination', passed: false, detail: 'not assessed: the challenger cannot score every hold-out patient' });
-    checks.push({ name: 'calibration', passed: false, detail: 'not assessed: the challenger cannot score every hold-out patient' });
+    notAssessed(`the challenger cannot score every ${setName} patient`);
     return result;
   }
-  const challenger = input.challenger.probabilities as number[];
-  result.challengerAuc = delongAuc(challenger, input.labels).auc;
+  if (!enough) {
+    result.verdict = 'insufficient-evidence';
+    notAssessed('insufficient evidence');
+    return result;
+  }
+
+  const challenger = (input.challenger.probabilities as number[]).map(clampProbability);
+  const confLevel = 1 - 2 * policy.alpha;
+  const oneSided = `one-sided ${(100 * (1 - policy.alpha)).toFixed(1)} %`;
+  const auc = delongAuc(challenger, labels, confLevel);
+  result.challengerAuc = auc.auc;
+  result.challengerAucCi = auc.ci;
+  const discriminates = auc.ci[0] > policy.aucFloor;
+  checks.push({
+    name: 'discrimination',
+    passed: discriminates,
+    detail: `${setName} AUC ${fmt(auc.auc)}, DeLong ${oneSided} lower bound ${fmt(auc.ci[0])} ${discriminates ? '>' : '≤'} ${policy.aucFloor}${
+      discriminates ? '' : ': not shown better than chance'
+    }`,
+  });
 
   const champion = input.champion;
   if (!champion) {
-    checks.push({ name: 'discrimination', passed: true, detail: `no champion to compare with; challenger hold-out AUC ${fmt(result.challengerAuc)}` });
-  } else if (champion.missing.length > 0 || champion.probabilities.some((p) => p === null)) {
-    // A champion that can no longer score the hold-out is no yardstick; the challenger is judged on its own.
+    checks.push({ name: 'non-inferiority', passed: true, detail: 'no champion to compare with' });
+  } else if (!scoredEverywhere(champion)) {
+    // A champion that can no longer score these patients is no yardstick; the challenger is judged on its own.
     checks.push({
-      name: 'discrimination',
+      name: 'non-inferiority',
       passed: true,
-      detail: `the champion cannot score the hold-out (missing ${champion.missing[0]?.feature ?? 'scores'}); challenger hold-out AUC ${fmt(result.challengerAuc)}`,
+      detail: `the champion cannot score the ${setName} set (missing ${champion.missing[0]?.feature ?? 'scores'}); the challenger is judged on its own`,
     });
   } else {
-    const championScores = champion.probabilities as number[];
-    result.championAuc = delongAuc(championScores, input.labels).auc;
-    const d = result.challengerAuc - result.championAuc;
-    result.aucDifference = d;
-    let z: number;
-    let se: number;
-    try {
-      const test = delongTest(challenger, championScores, input.labels);
-      se = Math.sqrt(test.variance);
-      z = (d + policy.aucMargin) / se;
-    } catch (err) {
-      if (!(err instanceof ModelInputError)) throw err;
-      se = 0; // identical rankings: the difference is exactly 0
-      z = Infinity;
-    }
-    const critical = normalQuantile(1 - policy.alpha);
-    const passed = z >= -critical;
+    const diff = delongDifference(challenger, (champion.probabilities as number[]).map(clampProbability), labels, confLevel);
+    result.championAuc = diff.aucB;
+    result.aucDifference = diff.difference;
+    result.aucDifferenceCi = diff.ci;
+    const nonInferior = diff.ci[0] > -policy.aucMargin;
     checks.push({
-      name: 'discrimination',
-      passed,
-      detail: `hold-out AUC challenger ${fmt(result.challengerAuc)} vs champion ${fmt(result.championAuc)}, difference ${fmt(d)} (DeLong SE ${fmt(se)}); ${
-        passed ? 'not shown worse' : 'worse'
-      } than the champion by more than ${policy.aucMargin} (one-sided z = ${Number.isFinite(z) ? z.toFixed(2) : '∞'}, critical −${critical.toFixed(2)})`,
+      name: 'non-inferiority',
+      passed: nonInferior,
+      detail: `AUC challenger ${fmt(diff.aucA)} vs champion ${fmt(diff.aucB)}: difference ${fmt(diff.difference)}, DeLong ${oneSided} lower bound ${fmt(diff.ci[0])} ${
+        nonInferior ? '>' : '≤'
+      } −${policy.aucMargin}${nonInferior ? ': non-inferiority shown' : ': non-inferiority not shown'}`,
     });
   }
 
-  const [lo, hi] = policy.calibrationSlope;
-  const slope = calibrationSlopeTest(challenger, input.labels, [lo, hi]);
-  result.calibrationSlope = slope.estimate;
-  checks.push({
-    name: 'calibration',
-    passed: slope.consistent,
-    detail: `hold-out calibration slope ${slope.estimate === null ? '→ ∞ (the hold-out is perfectly separated)' : fmt(slope.estimate)}; LR test of a slope in ${lo}–${hi}: χ² = ${slope.statistic.toFixed(2)} (${
-      slope.consistent ? 'consistent' : 'rejected'
-    } at 5 %, critical 3.84)`,
-  });
+  const calibrationCheck = (
+    name: 'calibration-in-the-large' | 'calibration-slope',
+    label: string,
+    range: [number, number],
+    estimate: () => CalibrationInterval,
+  ) => {
+    let interval: CalibrationInterval;
+    try {
+      interval = estimate();
+    } catch (err) {
+      if (!(err instanceof ModelInputError)) throw err;
+      checks.push({ name, passed: false, detail: `${label} undefined: ${err.message}` });
+      return undefined;
+    }
+    const [lo, hi] = interval.ci;
+    const consistent = lo <= range[1] && hi >= range[0];
+    const point = Number.isFinite(interval.estimate) ? fmt(interval.estimate) : `${interval.estimate > 0 ? '' : '−'}∞ (perfectly separated)`;
+    checks.push({
+      name,
+      passed: consistent,
+      detail: `${label} ${point}, ${(100 * interval.level).toFixed(0)} % profile-likelihood interval ${fmtCi(interval.ci)} ${
+        consistent ? 'meets' : 'lies outside'
+      } [${range[0]}, ${range[1]}]${consistent ? '' : ': shown miscalibrated'}`,
+    });
+    return interval;
+  };
+  const citl = calibrationCheck('calibration-in-the-large', 'calibration-in-the-large', policy.calibrationInTheLarge, () =>
+    calibrationInTheLarge(challenger, labels, confLevel),
+  );
+  if (citl) {
+    result.calibrationInTheLarge = citl.estimate;
+    result.calibrationInTheLargeCi = citl.ci;
+  }
+  const slope = calibrationCheck('calibration-slope', 'calibration slope', policy.calibrationSlope, () => calibrationSlope(challenger, labels, confLevel));
+  if (slope) {
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    result.calibrationSlope = finite(slope.estimate);
+    result.calibrationSlopeCi = [finite(slope.ci[0]), finite(slope.ci[1])];
+  }
   result.passed = checks.every((c) => c.passed);
+  result.verdict = result.passed ? 'pass' : 'fail';
   return result;
 }
 
@@ -138,66 +313,4 @@ export function drawHoldout(
     chosen.push(...members.slice(0, take));
   }
   return chosen.sort();
-}
-
-const CHI2_1_95 = 3.841458820694124; // χ²₁ upper 5 % point
-
-export interface SlopeTest {
-  /** Maximum-likelihood slope; null when it runs to infinity (perfect separation). */
-  estimate: number | null;
-  /** min over b in the interval of D(b) − D(b̂), D the deviance profiled over the intercept. */
-  statistic: number;
-  consistent: boolean;
-}
-
-/**
- * Likelihood-ratio test that the calibration slope lies in [lo, hi]: D(b) = min_a deviance(a + b·lp) is convex in b
- * (a partial minimum of a convex function), so its minimum over the interval is at b̂ when b̂ lies inside, else at the
- * nearer end; the unrestricted minimum is D(b̂), or its limit for large b under separation.
- */
-export function calibrationSlopeTest(probabilities: readonly number[], labels: readonly number[], [lo, hi]: [number, number]): SlopeTest {
-  const lp = Float64Array.from(probabilities, (p) => logit(Math.min(1 - 1e-12, Math.max(1e-12, p))));
-  const profile = (b: number) =>
-    profileDeviance(
-      lp.map((v) => b * v),
-      labels,
-    );
-  let estimate: number | null = null;
-  let best: number;
-  try {
-    const fit = fitLogistic([lp], labels);
-    estimate = fit.coefficients[0];
-    best = fit.deviance;
-  } catch (err) {
-    if (!(err instanceof ModelInputError)) throw err;
-    // Separated: the deviance keeps falling as b grows; its infimum is approached far out.
-    best = Math.min(profile(1e3), profile(1e4));
-  }
-  const inside = estimate !== null && estimate >= lo && estimate <= hi;
-  const statistic = inside ? 0 : Math.max(0, Math.min(profile(lo), profile(hi)) - best);
-  return { estimate, statistic, consistent: statistic < CHI2_1_95 };
-}
-
-/**
- * min over a of the deviance of logit P(y) = a + offset: the score Σ (y − σ(a + oᵢ)) falls monotonically in a, so
- * bisection finds its root for any offset, however extreme (IRLS stalls there: the weights underflow).
- */
-function profileDeviance(offset: Float64Array, labels: readonly number[]): number {
-  const span = Math.max(...Array.from(offset, Math.abs)) + 50;
-  let lo = -span;
-  let hi = span;
-  for (let k = 0; k < 200 && hi - lo > 1e-12 * span; k++) {
-    const a = 0.5 * (lo + hi);
-    let score = 0;
-    for (let i = 0; i < labels.length; i++) score += labels[i] - sigmoid(a + offset[i]);
-    if (score > 0) lo = a;
-    else hi = a;
-  }
-  const a = 0.5 * (lo + hi);
-  let deviance = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const e = a + offset[i];
-    deviance += -2 * (labels[i] * e - (e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e))));
-  }
-  return deviance;
 }

@@ -3,14 +3,20 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
 import { MIGRATIONS, type Migration } from './migrations';
 import {
+  type ClinicalValue,
   type DeltaRow,
+  type LedgerAppend,
+  type LedgerEntry,
+  type LedgerVerification,
   type FeatureSet,
   type PathologyRecord,
   type PatientKey,
   type PatientRecord,
   type PredictionRecord,
+  type ProspectivePrediction,
   type QcRecord,
   type ResultsStore,
   StoreConflictError,
@@ -80,6 +86,7 @@ export class SqliteResultsStore implements ResultsStore {
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       this.db.exec(migration.sql);
+      migration.run?.(this.db);
       this.db
         .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
         .run(migration.version, migration.name, new Date().toISOString());
@@ -92,11 +99,70 @@ export class SqliteResultsStore implements ResultsStore {
 
   async upsertPatient(p: PatientRecord): Promise<void> {
     this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO patients (study_id, pseudonym, enrolled_at, clinical) VALUES (?, ?, ?, ?)
+             ON CONFLICT (study_id, pseudonym) DO UPDATE SET clinical = excluded.clinical`,
+          )
+          .run(p.studyId, p.pseudonym, p.enrolledAt, JSON.stringify(p.clinical));
+        // The enrolment values are known from enrolment on; a repeated enrolment replaces them.
+        this.db.prepare(`DELETE FROM clinical_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ''`).run(p.studyId, p.pseudonym);
+        for (const [variable, value] of Object.entries(p.clinical)) this.insertClinical(p, { variable, value, timepoint: null, knownAt: p.enrolledAt });
+      })
+      .immediate();
+  }
+
+  private insertClinical(key: PatientKey, v: ClinicalValue): void {
+    this.db
       .prepare(
-        `INSERT INTO patients (study_id, pseudonym, enrolled_at, clinical) VALUES (?, ?, ?, ?)
-         ON CONFLICT (study_id, pseudonym) DO UPDATE SET clinical = excluded.clinical`,
+        `INSERT INTO clinical_values (study_id, pseudonym, variable, timepoint, value_number, value_text, known_at, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (study_id, pseudonym, variable, timepoint) DO UPDATE SET
+           value_number = excluded.value_number, value_text = excluded.value_text, known_at = excluded.known_at, recorded_at = excluded.recorded_at`,
       )
-      .run(p.studyId, p.pseudonym, p.enrolledAt, JSON.stringify(p.clinical));
+      .run(
+        key.studyId,
+        key.pseudonym,
+        v.variable,
+        v.timepoint ?? '',
+        typeof v.value === 'number' ? v.value : null,
+        typeof v.value === 'number' ? null : v.value,
+        v.knownAt,
+        new Date().toISOString(),
+      );
+  }
+
+  async recordClinical(key: PatientKey, v: ClinicalValue): Promise<void> {
+    if (typeof v.variable !== 'string' || v.variable === '') throw new TypeError('clinical value: variable must name the variable');
+    if (!((typeof v.value === 'number' && Number.isFinite(v.value)) || (typeof v.value === 'string' && v.value !== ''))) {
+      throw new TypeError(`clinical value '${v.variable}': value must be a finite number or a non-empty text, got ${JSON.stringify(v.value)}`);
+    }
+    if (v.timepoint === '') throw new TypeError(`clinical value '${v.variable}': timepoint must name a protocol timepoint, or be null for enrolment`);
+    if (Number.isNaN(Date.parse(v.knownAt)))
+      throw new TypeError(`clinical value '${v.variable}': knownAt must be an ISO 8601 time, got ${JSON.stringify(v.knownAt)}`);
+    if (!this.db.prepare('SELECT 1 FROM patients WHERE study_id = ? AND pseudonym = ?').get(key.studyId, key.pseudonym)) {
+      throw new StoreConflictError(`clinical value '${v.variable}' for ${key.studyId}/${key.pseudonym}: the patient is not enrolled`);
+    }
+    this.insertClinical(key, v);
+  }
+
+  async getClinical(key: PatientKey): Promise<ClinicalValue[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM clinical_values WHERE study_id = ? AND pseudonym = ? ORDER BY timepoint <> '', known_at, variable`)
+      .all(key.studyId, key.pseudonym) as Array<{
+      variable: string;
+      timepoint: string;
+      value_number: number | null;
+      value_text: string | null;
+      known_at: string;
+    }>;
+    return rows.map((r) => ({
+      variable: r.variable,
+      value: r.value_number ?? (r.value_text as string),
+      timepoint: r.timepoint === '' ? null : r.timepoint,
+      knownAt: r.known_at,
+    }));
   }
 
   async getPatient(key: PatientKey): Promise<PatientRecord | undefined> {
@@ -240,10 +306,27 @@ export class SqliteResultsStore implements ResultsStore {
       .immediate();
   }
 
-  async getDeltas(key: TimepointKey): Promise<DeltaRow[]> {
+  async getDeltas(key: TimepointKey, paramHash?: string): Promise<DeltaRow[]> {
+    const k = [key.studyId, key.pseudonym, key.timepoint] as const;
+    let hash = paramHash;
+    if (hash === undefined) {
+      const hashes = (
+        this.db.prepare('SELECT DISTINCT param_hash FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ?').all(...k) as Array<{
+          param_hash: string;
+        }>
+      ).map((r) => r.param_hash);
+      if (hashes.length > 1) {
+        throw new StoreConflictError(
+          `deltas of ${key.studyId}/${key.pseudonym} at '${key.timepoint}' are stored under ${hashes.length} parameter hashes (${hashes
+            .map((h) => `${h.slice(0, 12)}…`)
+            .join(', ')}); name the parameter hash to read`,
+        );
+      }
+      hash = hashes[0] ?? '';
+    }
     const rows = this.db
-      .prepare('SELECT * FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ORDER BY reference, modality, feature')
-      .all(key.studyId, key.pseudonym, key.timepoint) as Array<Record<string, string | number | null>>;
+      .prepare('SELECT * FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND param_hash = ? ORDER BY reference, modality, feature')
+      .all(...k, hash) as Array<Record<string, string | number | null>>;
     return rows.map((r) => ({
       modality: String(r.modality),
       feature: String(r.feature),
@@ -278,18 +361,82 @@ export class SqliteResultsStore implements ResultsStore {
     return row && { ...key, necrosisPct: row.necrosis_pct, huvosGrade: row.huvos_grade, date: row.date };
   }
 
-  async recordPrediction(p: PredictionRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO predictions (study_id, pseudonym, timepoint, model, model_version, probability, predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET probability = excluded.probability, predicted_at = excluded.predicted_at`,
-      )
-      .run(p.studyId, p.pseudonym, p.timepoint, p.model, p.modelVersion, p.probability, p.predictedAt);
+  async appendPrediction(p: LedgerAppend): Promise<LedgerEntry> {
+    if (!/^[0-9a-f]{64}$/.test(p.featuresSha256 ?? '')) {
+      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: featuresSha256 must be a SHA-256 in hex, got ${JSON.stringify(p.featuresSha256)}`);
+    }
+    if (typeof p.inSample !== 'boolean')
+      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: inSample must be true or false, got ${JSON.stringify(p.inSample)}`);
+    return this.append(p);
+  }
+
+  async recordPrediction(p: PredictionRecord): Promise<LedgerEntry> {
+    return this.append({ ...p, featuresSha256: null, inSample: null });
+  }
+
+  private append(p: Omit<LedgerAppend, 'featuresSha256' | 'inSample'> & { featuresSha256: string | null; inSample: boolean | null }): LedgerEntry {
+    if (!(Number.isFinite(p.probability) && p.probability >= 0 && p.probability <= 1)) {
+      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: probability must be in [0, 1], got ${p.probability}`);
+    }
+    const mode = p.mode ?? 'live';
+    if (mode !== 'live' && mode !== 'silent')
+      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: mode must be 'live' or 'silent', got ${JSON.stringify(mode)}`);
+    return this.db
+      .transaction((): LedgerEntry => {
+        if (p.attempt) {
+          const again = this.db.prepare('SELECT * FROM prediction_ledger WHERE attempt = ?').get(p.attempt) as LedgerRow | undefined;
+          if (again) return entryOf(again); // a retried activity: its prediction is already on the ledger
+        }
+        const earlier = this.db
+          .prepare('SELECT 1 FROM prediction_ledger WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND mode = ? LIMIT 1')
+          .get(p.studyId, p.pseudonym, p.timepoint, mode);
+        const last = this.db.prepare('SELECT entry_hash FROM prediction_ledger WHERE study_id = ? ORDER BY seq DESC LIMIT 1').get(p.studyId) as
+          { entry_hash: string } | undefined;
+        const content = {
+          studyId: p.studyId,
+          pseudonym: p.pseudonym,
+          timepoint: p.timepoint,
+          model: p.model,
+          modelVersion: p.modelVersion,
+          probability: p.probability,
+          featuresSha256: p.featuresSha256,
+          predictedAt: p.predictedAt,
+          inSample: p.inSample,
+          rescore: p.rescore === true || earlier !== undefined,
+          mode,
+          attempt: p.attempt ?? null,
+        };
+        const prevHash = last?.entry_hash ?? LEDGER_GENESIS;
+        const entryHash = ledgerEntryHash(prevHash, content);
+        const { lastInsertRowid } = this.db
+          .prepare(
+            `INSERT INTO prediction_ledger (study_id, pseudonym, timepoint, model, model_version, probability, features_sha256, predicted_at,
+               in_sample, rescore, mode, attempt, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            content.studyId,
+            content.pseudonym,
+            content.timepoint,
+            content.model,
+            content.modelVersion,
+            content.probability,
+            content.featuresSha256,
+            content.predictedAt,
+            content.inSample === null ? null : content.inSample ? 1 : 0,
+            content.rescore ? 1 : 0,
+            content.mode,
+            content.attempt,
+            prevHash,
+            entryHash,
+          );
+        return { ...content, seq: Number(lastInsertRowid), prevHash, entryHash };
+      })
+      .immediate();
   }
 
   async listPredictions(key: PatientKey): Promise<PredictionRecord[]> {
     const rows = this.db
-      .prepare('SELECT * FROM predictions WHERE study_id = ? AND pseudonym = ? ORDER BY predicted_at')
+      .prepare('SELECT * FROM predictions WHERE study_id = ? AND pseudonym = ? ORDER BY predicted_at, seq')
       .all(key.studyId, key.pseudonym) as Array<Record<string, string | number>>;
     return rows.map((r) => ({
       ...key,
@@ -301,7 +448,94 @@ export class SqliteResultsStore implements ResultsStore {
     }));
   }
 
+  async ledgerEntries(filter: { studyId?: string; pseudonym?: string } = {}): Promise<LedgerEntry[]> {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.studyId !== undefined) {
+      where.push('study_id = ?');
+      args.push(filter.studyId);
+    }
+    if (filter.pseudonym !== undefined) {
+      where.push('pseudonym = ?');
+      args.push(filter.pseudonym);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM prediction_ledger ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`)
+      .all(...args) as LedgerRow[];
+    return rows.map(entryOf);
+  }
+
+  async verifyLedger(studyId?: string): Promise<LedgerVerification> {
+    const entries = await this.ledgerEntries(studyId === undefined ? {} : { studyId });
+    const triggers = (
+      this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'prediction_ledger'`).all() as Array<{ name: string }>
+    ).map((t) => t.name);
+    return {
+      checked: entries.length,
+      studies: [...new Set(entries.map((e) => e.studyId))].sort(),
+      broken: firstBreak(entries),
+      appendOnly: triggers.includes('prediction_ledger_no_update') && triggers.includes('prediction_ledger_no_delete'),
+    };
+  }
+
+  async prospectivePredictions(studyId: string): Promise<ProspectivePrediction[]> {
+    // Per model version and patient, the last entry made before the pathology was recorded (the prediction standing
+    // when the truth arrived), by a model not trained on the patient, with its input recorded.
+    const rows = this.db
+      .prepare(
+        `SELECT l.*, p.necrosis_pct, p.recorded_at AS pathology_recorded_at FROM prediction_ledger l
+         JOIN pathology p ON p.study_id = l.study_id AND p.pseudonym = l.pseudonym
+         WHERE l.study_id = ? AND l.in_sample = 0 AND l.features_sha256 IS NOT NULL AND l.predicted_at < p.recorded_at
+           AND l.seq = (SELECT MAX(m.seq) FROM prediction_ledger m WHERE m.study_id = l.study_id AND m.pseudonym = l.pseudonym
+             AND m.model = l.model AND m.model_version = l.model_version AND m.in_sample = 0 AND m.features_sha256 IS NOT NULL
+             AND m.predicted_at < p.recorded_at)
+         ORDER BY l.model, l.model_version, l.pseudonym`,
+      )
+      .all(studyId) as Array<LedgerRow & { necrosis_pct: number; pathology_recorded_at: string }>;
+    return rows.map((r) => ({ entry: entryOf(r), necrosisPct: r.necrosis_pct, pathologyRecordedAt: r.pathology_recorded_at }));
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+interface LedgerRow {
+  seq: number;
+  study_id: string;
+  pseudonym: string;
+  timepoint: string;
+  model: string;
+  model_version: string;
+  probability: number;
+  features_sha256: string | null;
+  predicted_at: string;
+  in_sample: number | null;
+  rescore: number | null;
+  mode: 'live' | 'silent';
+  attempt: string | null;
+  prev_hash: string;
+  entry_hash: string;
+}
+
+const flag = (v: number | null): boolean | null => (v === null ? null : v === 1);
+
+function entryOf(r: LedgerRow): LedgerEntry {
+  return {
+    seq: r.seq,
+    studyId: r.study_id,
+    pseudonym: r.pseudonym,
+    timepoint: r.timepoint,
+    model: r.model,
+    modelVersion: r.model_version,
+    probability: r.probability,
+    featuresSha256: r.features_sha256,
+    predictedAt: r.predicted_at,
+    inSample: flag(r.in_sample),
+    rescore: flag(r.rescore),
+    mode: r.mode,
+    attempt: r.attempt,
+    prevHash: r.prev_hash,
+    entryHash: r.entry_hash,
+  };
 }

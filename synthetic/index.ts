@@ -3,3 +3,5 @@ export { generateStudy, writeStudy, renderVisit, studyGeometry, DEFAULT_SIZE, FI
 export type { StudyOptions, WriteStudyOptions, RenderedVisit } from './study';
 export type { DefectOptions } from './defects';
 export * from './manifest';
+export { synthesizeDwi, uniformValues, type SyntheticDwiOptions, type DiffusionTruth } from './dwi';
+export { synthesizeDce, toftsConcentration, parkerNodes, type SyntheticDceOptions, type SyntheticDce, type DceTissue } from './dce';

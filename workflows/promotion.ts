@@ -118,12 +118,15 @@ async function promote(input: PromotionInput, view: PromotionView): Promise<void
   view.gate = evaluation;
   const summary = evaluation.checks.map((c) => `${c.name}: ${c.passed ? 'pass' : 'FAIL'} (${c.detail})`).join('; ');
   const vs = champion ? `against champion ${champion.version}` : 'with no champion';
+  // Results recorded before the gate chose its evaluation set always came from the hold-out.
+  const set = `${evaluation.evaluationSet?.source === 'prospective' ? 'prospective set' : 'hold-out'} of ${evaluation.patients.length} patients ${vs}`;
   if (!evaluation.passed) {
-    await decide('gate-failed', challenger.version, 'promotion-gate', `hold-out of ${evaluation.patients.length} patients ${vs}`, summary);
+    const why = evaluation.verdict === 'insufficient-evidence' ? `insufficient evidence: ${set}` : set;
+    await decide('gate-failed', challenger.version, 'promotion-gate', why, summary);
     view.phase = 'gate-failed';
     return;
   }
-  await decide('gate-passed', challenger.version, 'promotion-gate', `hold-out of ${evaluation.patients.length} patients ${vs}`, summary);
+  await decide('gate-passed', challenger.version, 'promotion-gate', set, summary);
 
   view.phase = 'awaiting-approval';
   if (!(await condition(() => approval !== undefined, temporalDuration(input.approvalTimeout ?? '14 days')))) {

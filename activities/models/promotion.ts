@@ -1,14 +1,16 @@
-// Promotion activities: resolve versions, score challenger and champion on the locked hold-out, write every decision
-// to the registry (version tags + an audit trail on the registered model), move alias `champion`, and re-score the
-// study's patients with the new champion (running timelines by a signal, the others directly).
+// Promotion activities: resolve versions, score challenger and champion on the evaluation set the gate chooses (the
+// ledger's prospective predictions when there are enough, else the locked hold-out), write every decision to the
+// registry (version tags + an audit trail on the registered model), move alias `champion`, and re-score the study's
+// patients with the new champion (running timelines by a signal, the others directly; on the ledger as re-scores).
 import { Context } from '@temporalio/activity';
-import { artifactCache, isMissingAlias, scorePatient } from '../pipeline/predict';
-import { assembleDataset, modelRow } from '../../models/dataset';
+import { activityAttempt, artifactCache, isMissingAlias, scorePatient } from '../pipeline/predict';
+import { assembleDataset, GOOD_RESPONSE_NECROSIS_PCT, modelRow } from '../../models/dataset';
 import { scoreRows } from '../../models/training/artifact';
 import { ModelInputError } from '../../models/stats/errors';
 import { tagOf } from '../../registry/modelPackage';
-import { evaluateGate, type HoldoutScores } from '../../registry/promotionPolicy';
+import { chooseEvaluationSet, evaluateGate, type EvaluationSet, type HoldoutScores } from '../../registry/promotionPolicy';
 import type { MlflowClient } from '../../registry/mlflowClient';
+import type { ResultsStore } from '../../store/types';
 import { patientWorkflowId } from '../../contracts/ids';
 import { TIMELINE_MESSAGES, type RescoreInput } from '../../contracts/timeline';
 import { lockedHoldout, scopeOf, type ModelDeps } from './training';
@@ -16,6 +18,35 @@ import { CHAMPION_ALIAS, type ModelActivities, type RescoreSummary, type Version
 
 /** Registered-model tag with the champion versions in promotion order (the last is the current champion). */
 export const CHAMPION_HISTORY_TAG = 'champion.history';
+
+/**
+ * The paired prospective set of a challenger (and champion) from the ledger: the patients for which each version has a
+ * frozen prediction made before the pathology, not in-sample, with the outcome the pathology gave. Undefined when
+ * there is none.
+ */
+export async function prospectiveSet(
+  store: ResultsStore,
+  studyId: string,
+  modelName: string,
+  challenger: string,
+  champion?: string,
+): Promise<EvaluationSet | undefined> {
+  const scored = await store.prospectivePredictions(studyId);
+  const of = (version: string) =>
+    new Map(scored.filter((s) => s.entry.model === modelName && s.entry.modelVersion === version).map((s) => [s.entry.pseudonym, s]));
+  const mine = of(challenger);
+  const theirs = champion ? of(champion) : undefined;
+  const patients = [...mine.keys()].filter((p) => !theirs || theirs.has(p)).sort();
+  if (patients.length === 0) return undefined;
+  const scores = (m: typeof mine): HoldoutScores => ({ probabilities: patients.map((p) => m.get(p)!.entry.probability), missing: [] });
+  return {
+    source: 'prospective',
+    patients,
+    labels: patients.map((p) => (mine.get(p)!.necrosisPct >= GOOD_RESPONSE_NECROSIS_PCT ? 1 : 0)),
+    challenger: scores(mine),
+    ...(theirs ? { champion: scores(theirs) } : {}),
+  };
+}
 
 /** Appends the new champion ('none' when the alias was removed) unless it is already the last entry (a retried activity). */
 async function appendHistory(mlflow: MlflowClient, name: string, version: string): Promise<void> {
@@ -46,11 +77,10 @@ export function createPromotionActivities(
     async evaluateOnHoldout({ protocol, modelName, challenger, champion, policy }) {
       const mlflow = deps.mlflow();
       const holdout = await lockedHoldout(mlflow, modelName, protocol.studyId);
-      if (!holdout) throw new ModelInputError(`no locked hold-out for study ${protocol.studyId} on model '${modelName}' (train the study first)`, 'holdout');
-      const scoresOf = async (version: string): Promise<{ scores: HoldoutScores; labels: number[]; patients: string[] }> => {
+      const scoresOf = async (version: string, patients: string[]): Promise<{ scores: HoldoutScores; labels: number[]; patients: string[] }> => {
         const artifact = await artifactOf(modelName, version);
         // The hold-out rows, at the model's own timepoint; a patient missing something is kept with what is missing.
-        const dataset = await assembleDataset(store, scopeOf(protocol, artifact.predictAt), { only: holdout });
+        const dataset = await assembleDataset(store, scopeOf(protocol, artifact.predictAt), { only: patients });
         const missing: HoldoutScores['missing'] = dataset.excluded.map((e) => ({ pseudonym: e.pseudonym, feature: e.reason }));
         const probabilities = dataset.rows.map((values, i) => {
           const { row, missing: lacking } = modelRow(Object.fromEntries(dataset.features.map((f, j) => [f, values[j]])), artifact.features);
@@ -59,22 +89,34 @@ export function createPromotionActivities(
         });
         return { scores: { probabilities, missing }, labels: dataset.labels, patients: dataset.patients };
       };
-      const challengerScores = await scoresOf(challenger);
-      const championScores = champion ? await scoresOf(champion) : undefined;
-      if (championScores && championScores.patients.join() !== challengerScores.patients.join()) {
+      let holdoutSet: EvaluationSet | undefined;
+      if (holdout) {
+        const challengerScores = await scoresOf(challenger, holdout);
+        const championScores = champion ? await scoresOf(champion, holdout) : undefined;
+        if (championScores && championScores.patients.join() !== challengerScores.patients.join()) {
+          throw new ModelInputError(
+            'challenger and champion see different hold-out patients (their timepoints differ); compare models that predict at the same timepoint',
+            'champion',
+          );
+        }
+        holdoutSet = {
+          source: 'holdout',
+          patients: challengerScores.patients,
+          labels: challengerScores.labels,
+          challenger: challengerScores.scores,
+          ...(championScores ? { champion: championScores.scores } : {}),
+        };
+      }
+      const prospective = await prospectiveSet(store, protocol.studyId, modelName, challenger, champion);
+      if (!holdoutSet && !prospective) {
         throw new ModelInputError(
-          'challenger and champion see different hold-out patients (their timepoints differ); compare models that predict at the same timepoint',
-          'champion',
+          `no locked hold-out for study ${protocol.studyId} on model '${modelName}' and no prospective predictions (train the study first)`,
+          'holdout',
         );
       }
-      const gate = evaluateGate({
-        patients: challengerScores.patients,
-        labels: challengerScores.labels,
-        challenger: challengerScores.scores,
-        champion: championScores?.scores,
-        policy,
-      });
-      return { ...gate, patients: challengerScores.patients, labels: challengerScores.labels };
+      const { set, reason } = chooseEvaluationSet({ prospective, holdout: holdoutSet }, policy);
+      const gate = evaluateGate({ ...set, policy, reason });
+      return { ...gate, patients: set.patients, labels: set.labels };
     },
 
     async recordDecision({ modelName, decision }) {
@@ -141,7 +183,11 @@ export function createPromotionActivities(
           summary.skipped.push({ pseudonym: patient.pseudonym, reason: 'no features stored yet' });
           continue;
         }
-        const outcome = await scorePatient(store, protocol, { name: modelName, version, artifact }, patient.pseudonym, latest);
+        const attempt = activityAttempt();
+        const outcome = await scorePatient(store, protocol, { name: modelName, version, artifact }, patient.pseudonym, latest, {
+          rescore: true,
+          attempt: attempt && `${attempt}/${patient.pseudonym}`,
+        });
         if (outcome.prediction) summary.scored.push({ pseudonym: patient.pseudonym, timepoint: latest, probability: outcome.prediction.probability });
         else summary.skipped.push({ pseudonym: patient.pseudonym, reason: outcome.note });
       }

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { loadParamsFile, readImage } from '../../radiomics';
 import { assembleDataset, assertTrainable, foldsFor, timepointsUpTo, type DatasetScope, type TrainingDataset } from '../../models/dataset';
-import { trainCandidate } from '../../models/training/candidate';
-import { isRobust, perturbedFeatures, screenRobustness } from '../../models/training/robustness';
+import { compareScores, isRadiomicsKind, trainCandidate } from '../../models/training/candidate';
+import { isRobust, perturbedFeatures, screenRobustness, type RobustnessTimepoint } from '../../models/training/robustness';
 import { delongTest } from '../../models/stats/delong';
 import { ModelInputError } from '../../models/stats/errors';
 import { seededRandom, shuffleInPlace } from '../../models/stats/random';
@@ -16,7 +16,7 @@ import { holdoutTag, registerCandidate } from '../../registry/modelPackage';
 import { drawHoldout } from '../../registry/promotionPolicy';
 import type { ResultsStore } from '../../store/types';
 import type { StudyProtocol } from '../../contracts/study';
-import type { DatasetRef, ModelActivities } from '../../contracts/models';
+import type { DatasetRef, ModelActivities, TrainedCandidates } from '../../contracts/models';
 
 export interface ModelDeps {
   store: ResultsStore;
@@ -94,31 +94,39 @@ export function createTrainingActivities(
     async screenRobustness(input) {
       const dataset = await loadDataset(input);
       const params = loadParamsFile(input.protocol.features.paramsFile);
-      const baseline = input.protocol.timepoints[0].name;
+      const [baseline, ...later] = timepointsUpTo(scopeOf(input.protocol, input.predictAt));
       const chosen = [...dataset.patients];
       shuffleInPlace(chosen, seededRandom(input.seed ?? 1));
       const wanted = Math.min(chosen.length, input.patients ?? 12);
       const perPatient: { pseudonym: string; features: Record<string, [number, number, number]> }[] = [];
       const skipped: { pseudonym: string; reason: string }[] = [];
-      for (const pseudonym of chosen) {
-        if (perPatient.length >= wanted) break;
-        Context.current().heartbeat({ pseudonym });
-        const key = { studyId: input.protocol.studyId, pseudonym, timepoint: baseline };
+      // A timepoint's images, the mask they share and the stored features as drawn; a reason when there is no mask.
+      const timepointOf = async (pseudonym: string, timepoint: string): Promise<RobustnessTimepoint | string> => {
+        const key = { studyId: input.protocol.studyId, pseudonym, timepoint };
         const scans = await store.listScans(key);
         const latest = new Map(scans.map((s) => [s.modality, s.path])); // listed oldest first: a re-scan wins
         const maskPath = latest.get('mask');
-        if (!maskPath) {
-          skipped.push({ pseudonym, reason: `no stored mask at '${baseline}'` });
-          continue;
-        }
+        if (!maskPath) return `no stored mask at '${timepoint}'`;
         const sets = await store.getFeatureSets(key, input.protocol.features.paramHash);
         const images = Object.fromEntries(sets.filter((s) => latest.has(s.modality)).map((s) => [s.modality, readImage(latest.get(s.modality)!)]));
+        return { images, mask: readImage(maskPath), asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])) };
+      };
+      for (const pseudonym of chosen) {
+        if (perPatient.length >= wanted) break;
+        Context.current().heartbeat({ pseudonym });
         try {
-          const features = await perturbedFeatures(
-            { pseudonym, images, mask: readImage(maskPath), asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])) },
-            params,
-          );
-          perPatient.push({ pseudonym, features });
+          const first = await timepointOf(pseudonym, baseline);
+          if (typeof first === 'string') {
+            skipped.push({ pseudonym, reason: first });
+            continue;
+          }
+          const rest: (RobustnessTimepoint & { timepoint: string })[] = [];
+          for (const timepoint of later) {
+            const tp = await timepointOf(pseudonym, timepoint);
+            if (typeof tp === 'string') throw new ModelInputError(tp, `patient ${pseudonym}`);
+            rest.push({ ...tp, timepoint });
+          }
+          perPatient.push({ pseudonym, features: await perturbedFeatures({ pseudonym, ...first, later: rest }, params) });
         } catch (err) {
           // An eroded mask can fall below the ROI minimum: that patient cannot be rated; the others can.
           skipped.push({ pseudonym, reason: err instanceof Error ? err.message : String(err) });
@@ -148,21 +156,32 @@ export function createTrainingActivities(
         );
       }
       const baseline = candidates.find((c) => c.kind === 'baseline');
+      const clinical = candidates.find((c) => c.kind === 'clinical');
       const versusBaseline: Record<string, { difference: number; p: number }> = {};
+      const comparisons: TrainedCandidates['comparisons'] = {};
       for (const c of candidates) {
-        if (!baseline || c === baseline) continue;
-        try {
-          const test = delongTest(c.outOfFold, baseline.outOfFold, dataset.labels);
-          versusBaseline[c.kind] = { difference: test.difference, p: test.p };
-        } catch (err) {
-          if (!(err instanceof ModelInputError)) throw err; // identical rankings: no test
+        if (baseline && c !== baseline) {
+          try {
+            const test = delongTest(c.outOfFold, baseline.outOfFold, dataset.labels);
+            versusBaseline[c.kind] = { difference: test.difference, p: test.p };
+          } catch (err) {
+            if (!(err instanceof ModelInputError)) throw err; // identical rankings: no test
+          }
+        }
+        // Every radiomics model against the clinical model, beside the simple criteria trainCandidate compared it with.
+        if (isRadiomicsKind(c.kind)) {
+          const list = (c.metrics.comparisons ??= []);
+          if (clinical) list.unshift(compareScores('clinical', c.outOfFold, clinical.outOfFold, dataset.labels));
+          else c.metrics.notes.clinical = 'no clinical model trained alongside: not compared';
+          comparisons[c.kind] = list;
         }
       }
-      return { candidates, versusBaseline };
+      return { candidates, versusBaseline, comparisons };
     },
 
     async registerCandidate({ modelName, candidate, experimentName, params, metrics }) {
-      return registerCandidate(deps.mlflow(), modelName, candidate, { experimentName, params, metrics });
+      const registered = await registerCandidate(deps.mlflow(), modelName, candidate, { experimentName, params, metrics });
+      return candidate.metrics.comparisons ? { ...registered, comparisons: candidate.metrics.comparisons } : registered;
     },
 
     async setAlias({ modelName, alias, version }) {

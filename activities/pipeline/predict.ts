@@ -1,14 +1,17 @@
 // Response prediction at a timepoint with the registry's `champion` of the study's model: the version is resolved on
 // every call (a promotion takes effect at once), its model.json cached by name@version, the patient's row built from
-// the store with what exists at the model's timepoint, scored, and stored with name@version. No champion, a model that
-// predicts at a later timepoint, or a missing feature is an answer with a note; a registry outage is thrown (and
-// retried by the activity policy, then noted by the timeline).
+// the store with what exists at the model's timepoint, scored, and appended to the prediction ledger with name@version,
+// the SHA-256 of the row it scored, and whether the patient was among the model's training patients. No champion, a
+// model that predicts at a later timepoint, or a missing feature is an answer with a note; a registry outage is thrown
+// (and retried by the activity policy, then noted by the timeline). The `challenger`, when there is one, scores the
+// same patient in silent mode: on the ledger for its evaluation, never shown, and never in the way of the answer.
+import { Context } from '@temporalio/activity';
 import { type MlflowClient, MlflowError } from '../../registry/mlflowClient';
 import { loadArtifact } from '../../registry/modelPackage';
 import { modelRow, patientFeatures } from '../../models/dataset';
-import { scoreRows } from '../../models/training/artifact';
-import { CHAMPION_ALIAS, type ModelArtifact } from '../../contracts/models';
-import type { ResultsStore } from '../../store/types';
+import { inputHash, scoreRows } from '../../models/training/artifact';
+import { CHALLENGER_ALIAS, CHAMPION_ALIAS, type ModelArtifact } from '../../contracts/models';
+import type { PredictionMode, ResultsStore } from '../../store/types';
 import type { StudyProtocol } from '../../contracts/study';
 import type { PredictionRef } from '../../contracts/timeline';
 import type { TimepointRef } from '../../contracts/pipeline';
@@ -19,9 +22,30 @@ export interface Predictor {
 
 export type ScoreOutcome = { prediction: PredictionRef; note?: undefined } | { prediction: null; note: string };
 
+export interface ScoreOptions {
+  /** 'live' (default): the prediction shown; 'silent': a challenger's, for the ledger only. */
+  mode?: PredictionMode;
+  /** A deliberate re-score (the study re-scored after a promotion or rollback). */
+  rescore?: boolean;
+  /** The activity execution making it (a retry appends nothing new). */
+  attempt?: string;
+}
+
 /**
- * Scores one patient at `timepoint` with a loaded model and records the prediction. The row holds only data up to the
- * model's own timepoint; a timepoint before it, another parameter file, or a missing feature gives a note naming why.
+ * Whether the patient was among the model's training patients. An artifact that does not list them (written before
+ * they were recorded) is taken to have seen every patient whose pathology was known when it is asked: none of those
+ * predictions can then pass for prospective evidence.
+ */
+export async function isInSample(store: ResultsStore, artifact: ModelArtifact, studyId: string, pseudonym: string): Promise<boolean> {
+  const training = artifact.dataset.trainingPatients;
+  if (training) return artifact.studyId === studyId && training.includes(pseudonym);
+  return (await store.getPathology({ studyId, pseudonym })) !== undefined;
+}
+
+/**
+ * Scores one patient at `timepoint` with a loaded model and appends the prediction to the ledger. The row holds only
+ * data up to the model's own timepoint; a timepoint before it, another parameter file, or a missing feature gives a
+ * note naming why.
  */
 export async function scorePatient(
   store: ResultsStore,
@@ -29,6 +53,7 @@ export async function scorePatient(
   model: { name: string; version: string; artifact: ModelArtifact },
   pseudonym: string,
   timepoint: string,
+  options: ScoreOptions = {},
 ): Promise<ScoreOutcome> {
   const { artifact } = model;
   const ref = `${model.name}@${model.version}`;
@@ -52,7 +77,7 @@ export async function scorePatient(
     };
   }
   const probability = scoreRows(artifact, [row])[0];
-  await store.recordPrediction({
+  await store.appendPrediction({
     studyId: protocol.studyId,
     pseudonym,
     timepoint,
@@ -60,6 +85,11 @@ export async function scorePatient(
     modelVersion: model.version,
     probability,
     predictedAt: new Date().toISOString(),
+    featuresSha256: inputHash(artifact, row),
+    inSample: await isInSample(store, artifact, protocol.studyId, pseudonym),
+    rescore: options.rescore,
+    mode: options.mode,
+    attempt: options.attempt,
   });
   return { prediction: { probability, model: ref } };
 }
@@ -84,20 +114,54 @@ export function isMissingAlias(err: unknown): boolean {
   return err instanceof MlflowError && (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.errorCode === 'INVALID_PARAMETER_VALUE');
 }
 
-export function registryPredictor(mlflow: () => MlflowClient, store: ResultsStore): Predictor {
+/** The running activity's execution as `<workflow>/<run>/<activity id>`, or undefined outside an activity. */
+export function activityAttempt(): string | undefined {
+  try {
+    const { workflowExecution, activityId } = Context.current().info;
+    return workflowExecution ? `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function registryPredictor(mlflow: () => MlflowClient, store: ResultsStore, log: (line: string) => void = () => undefined): Predictor {
   const artifactOf = artifactCache(mlflow);
+  const versionOf = async (name: string, alias: string): Promise<string | null> => {
+    try {
+      return (await mlflow().getVersionByAlias(name, alias)).version;
+    } catch (err) {
+      if (isMissingAlias(err)) return null;
+      throw err;
+    }
+  };
   return {
     async predict(ref) {
       const name = ref.protocol.model.name;
-      let version: string;
+      const attempt = activityAttempt();
+      const champion = await versionOf(name, CHAMPION_ALIAS);
+      const outcome: ScoreOutcome = champion
+        ? await scorePatient(store, ref.protocol, { name, version: champion, artifact: await artifactOf(name, champion) }, ref.pseudonym, ref.timepoint, {
+            attempt: attempt && `${attempt}/live`,
+          })
+        : { prediction: null, note: `no '${CHAMPION_ALIAS}' version of model '${name}' in the registry yet` };
+      // Silent mode: the challenger's prediction accrues on the ledger; whatever befalls it, the answer stands.
       try {
-        version = (await mlflow().getVersionByAlias(name, CHAMPION_ALIAS)).version;
+        const challenger = await versionOf(name, CHALLENGER_ALIAS);
+        if (challenger && challenger !== champion) {
+          const silent = await scorePatient(
+            store,
+            ref.protocol,
+            { name, version: challenger, artifact: await artifactOf(name, challenger) },
+            ref.pseudonym,
+            ref.timepoint,
+            { mode: 'silent', attempt: attempt && `${attempt}/silent` },
+          );
+          if (silent.note) log(`silent challenger ${name}@${challenger}: ${silent.note}`);
+        }
       } catch (err) {
-        if (isMissingAlias(err)) return { prediction: null, note: `no '${CHAMPION_ALIAS}' version of model '${name}' in the registry yet` };
-        throw err;
+        log(`silent challenger of ${name} not scored: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const artifact = await artifactOf(name, version);
-      return scorePatient(store, ref.protocol, { name, version, artifact }, ref.pseudonym, ref.timepoint);
+      return outcome;
     },
   };
 }

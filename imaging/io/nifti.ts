@@ -28,25 +28,58 @@ interface NiftiLayout {
   header: NiftiHeader;
   geometry: Geometry;
   type: VoxelType;
-  size: [number, number, number];
+  /** x, y, z (and the frame count of a series). */
+  size: number[];
   count: number;
   offset: number;
   needed: number;
 }
 
+/**
+ * A 4D image: `frames` volumes on one 3D grid (diffusion b-values, dynamic time points), voxel index
+ * x + size[0]·(y + size[1]·z) + frame·(size[0]·size[1]·size[2]) — each frame is a Volume's data, back to back.
+ */
+export interface VolumeSeries<T extends VoxelArray = VoxelArray> {
+  geometry: Geometry;
+  frames: number;
+  data: T;
+  /** Where it came from (a path), for error messages. */
+  source?: string;
+}
+
+/** Spatial size and frame count of a 3D or 4D header: dims past the fourth must be 1 (a multi-component image is refused). */
+function seriesSize(h: NiftiHeader, file: string): { size: Vec3; frames: number } {
+  const n = h.dim[0];
+  if (n <= 3) return { size: spatialSize(h, file), frames: 1 };
+  for (let i = 5; i <= Math.min(n, 7); i++) {
+    if (h.dim[i] !== 1) {
+      throw new RadiomicsInputError(`${h.dim[i]}: a multi-component image is not supported`, {
+        file,
+        field: `dim[${i}]`,
+        expected: `a 3D or 4D image (dim[${i}] = 1)`,
+      });
+    }
+  }
+  const frames = h.dim[4];
+  if (!(Number.isSafeInteger(frames) && frames >= 1))
+    throw new RadiomicsInputError(`${frames}`, { file, field: 'dim[4]', expected: 'a positive number of volumes' });
+  return { size: spatialSize({ ...h, dim: [3, h.dim[1], h.dim[2], h.dim[3], 1, 1, 1, 1] }, file), frames };
+}
+
 /** Header, voxel type and size, geometry, vox_offset and the voxel bytes needed: all checked before any voxel is read. */
-function layoutOf(bytes: Uint8Array, file: string, maxVoxels: number): NiftiLayout {
+function layoutOf(bytes: Uint8Array, file: string, maxVoxels: number, series = false): NiftiLayout {
   const header = parseNiftiHeader(bytes, file);
   const type = voxelTypeOfHeader(header, file);
-  const size = spatialSize(header, file);
-  const count = size[0] * size[1] * size[2];
+  const { size: spatial, frames } = series ? seriesSize(header, file) : { size: spatialSize(header, file), frames: 1 };
+  const size = series ? [...spatial, frames] : spatial;
+  const count = spatial[0] * spatial[1] * spatial[2] * frames;
   checkVoxelCount(count, maxVoxels, { file, field: 'dim', sizes: size.join('×') });
   const minOffset = header.version === 1 ? NIFTI1_HEADER_BYTES + 4 : NIFTI2_HEADER_BYTES + 4;
   const offset = header.voxOffset;
   if (!Number.isInteger(offset) || offset < minOffset || offset > MAX_NON_VOXEL_BYTES) {
     throw new RadiomicsInputError(`vox_offset ${offset}`, { file, field: 'vox_offset', expected: `an integer from ${minOffset} to ${MAX_NON_VOXEL_BYTES}` });
   }
-  const geometry = niftiGeometry(header, size, file);
+  const geometry = niftiGeometry(header, spatial, file);
   return { header, geometry, type, size, count, offset, needed: count * BYTES_PER_VOXEL[type] };
 }
 
@@ -63,6 +96,20 @@ function truncated(file: string, held: number, l: NiftiLayout): never {
  * voxels are then read, or inflated with the output capped at vox_offset + the bytes the header declares.
  */
 export function readNifti(file: string, limits: ReadLimits = {}): Volume {
+  const { geometry, data } = readVoxels(file, limits, false);
+  return { geometry, data, source: file };
+}
+
+/**
+ * Reads a 3D or 4D .nii / .nii.gz as a series of volumes on one grid (a 3D file is a series of one); the 4th
+ * dimension is the frame (b-value, time point). The voxel limit applies to all frames together.
+ */
+export function readNiftiSeries(file: string, limits: ReadLimits = {}): VolumeSeries {
+  const { geometry, data, layout } = readVoxels(file, limits, true);
+  return { geometry, frames: layout.size[3], data, source: file };
+}
+
+function readVoxels(file: string, limits: ReadLimits, series: boolean): { geometry: Geometry; data: VoxelArray; layout: NiftiLayout } {
   const maxVoxels = maxVoxelsOf(limits, file);
   const stored = regularFileSize(file, { field: 'path', expected: 'an existing NIfTI file' });
   const head = readRange(file, 0, Math.min(stored, HEAD_BYTES), { field: 'header' });
@@ -75,6 +122,7 @@ export function readNifti(file: string, limits: ReadLimits = {}): Volume {
       inflatePrefix(head, HEAD_BYTES, (out) => out.length >= HEADER_PREFIX, where),
       file,
       maxVoxels,
+      series,
     );
     const total = layout.offset + layout.needed;
     // gzip never grows data by more than a fraction of a percent: a larger file holds more than the header declares.
@@ -85,14 +133,14 @@ export function readNifti(file: string, limits: ReadLimits = {}): Volume {
     if (bytes.length - layout.offset < layout.needed) truncated(file, bytes.length - layout.offset, layout);
     start = layout.offset;
   } else {
-    layout = layoutOf(head, file, maxVoxels);
+    layout = layoutOf(head, file, maxVoxels, series);
     // Trailing bytes after the voxels are tolerated, as ITK and nibabel do (and never read); missing ones are not.
     if (stored - layout.offset < layout.needed) truncated(file, stored - layout.offset, layout);
     bytes = readRange(file, layout.offset, layout.needed, { field: 'dim' });
   }
   const { header, geometry, type, count } = layout;
   const raw = decodeVoxels(bytes, start, type, count, header.littleEndian, true);
-  return { geometry, data: applyScaling(raw, header.sclSlope, header.sclInter), source: file };
+  return { geometry, data: applyScaling(raw, header.sclSlope, header.sclInter), layout };
 }
 
 /**
@@ -166,12 +214,24 @@ export function rotationToQuaternion(r: number[][]): { b: number; c: number; d: 
  * (both NIFTI_XFORM_SCANNER_ANAT, as ITK writes) from the LPS geometry, converted to NIfTI's RAS.
  */
 export function writeNifti(file: string, volume: Volume, options: NiftiWriteOptions = {}): void {
-  const { geometry, data } = volume;
+  writeFrames(file, volume.geometry, volume.data, 1, options);
+}
+
+/** Writes a series as a 4D NIfTI (dim[4] = frames; a series of one frame is written as a 3D image), as writeNifti. */
+export function writeNiftiSeries(file: string, series: VolumeSeries, options: NiftiWriteOptions = {}): void {
+  if (!(Number.isSafeInteger(series.frames) && series.frames >= 1)) {
+    throw new RadiomicsInputError(`${series.frames} frames`, { file, field: 'frames', expected: 'a positive integer' });
+  }
+  writeFrames(file, series.geometry, series.data, series.frames, options);
+}
+
+function writeFrames(file: string, geometry: Geometry, data: VoxelArray, frames: number, options: NiftiWriteOptions): void {
   const type = voxelTypeOf(data);
   const datatype = Number(Object.keys(NIFTI_DATATYPES).find((k) => NIFTI_DATATYPES[Number(k)] === type));
-  const count = geometry.size[0] * geometry.size[1] * geometry.size[2];
+  const count = geometry.size[0] * geometry.size[1] * geometry.size[2] * frames;
   if (data.length !== count) {
-    throw new RadiomicsInputError(`data holds ${data.length} voxels, the geometry ${geometry.size.join('×')}`, {
+    const grid = frames === 1 ? geometry.size.join('×') : `${geometry.size.join('×')}×${frames}`;
+    throw new RadiomicsInputError(`data holds ${data.length} voxels, the geometry ${grid}`, {
       file,
       field: 'data',
       expected: `${count} voxels`,
@@ -195,7 +255,7 @@ export function writeNifti(file: string, volume: Volume, options: NiftiWriteOpti
 
   view.setInt32(0, headerBytes, le);
   out.write(version === 1 ? 'n+1\0' : 'n+2\0\r\n\x1a\n', OFFSETS.magic[v], 'latin1');
-  const dim = [3, ...geometry.size, 1, 1, 1, 1];
+  const dim = frames === 1 ? [3, ...geometry.size, 1, 1, 1, 1] : [4, ...geometry.size, frames, 1, 1, 1];
   dim.forEach((x, i) => putInt(OFFSETS.dim[v] + i * (version === 1 ? 2 : 8), x));
   view.setInt16(OFFSETS.datatype[v], datatype, le);
   view.setInt16(OFFSETS.bitpix[v], width * 8, le);

@@ -2,11 +2,15 @@
 // (Friedman, Hastie & Tibshirani 2010, §5; Hastie, Tibshirani & Friedman, ESL 2nd ed. §7.10): the λ sequence comes
 // from the whole training set; each fold standardises on its own training rows and fits the path at those λ;
 // fold means of the loss give cvm, their spread cvsd; λ(1-SE) is the largest λ with cvm ≤ min cvm + its cvsd.
+// When features are chosen by looking at the outcome, the choice is part of the fit and is rerun on each fold's
+// training rows (`select`): a selection made once on all rows would have seen the validation rows, and the CV loss
+// would then reward λ values that fit those rows' noise (Ambroise & McLachlan 2002, PNAS 99:6562; Hastie et al.,
+// ESL 2nd ed. §7.10.2 "the wrong and the right way to do cross-validation").
 import { assertBinaryOutcome, type Numbers } from '../stats/checks';
 import { ModelInputError } from '../stats/errors';
 import { sigmoid } from '../stats/logistic';
 import { auc } from '../stats/roc';
-import { selectRows, type FeatureMatrix } from './featureMatrix';
+import { selectFeatures, selectRows, type FeatureMatrix } from './featureMatrix';
 import { fitElasticNetPath, lambdaMax, lambdaPath, linearPredictor, type ElasticNetOptions } from './elasticNet';
 import { splitsOf, stratifiedFolds } from './folds';
 import { fitStandardiser, standardise } from './standardiser';
@@ -20,6 +24,12 @@ export interface CvOptions extends Omit<ElasticNetOptions, 'stopEarly'> {
   seed?: number;
   /** Binomial deviance (cv.glmnet's default) or AUC per fold. */
   measure?: CvMeasure;
+  /**
+   * Feature selection that looks at the outcome, as a function of training-row indices: run on each fold's training
+   * rows and the fold fitted on what it returns (every name must be a column of the data). Without `lambdas` the λ
+   * sequence comes from the selection on all rows.
+   */
+  select?: (trainingRows: Int32Array) => readonly string[];
 }
 
 export interface CvResult {
@@ -52,7 +62,9 @@ export function crossValidateLambda(data: FeatureMatrix, labels: Numbers, option
   const measure = options.measure ?? 'deviance';
   const foldOf = options.foldOf ?? stratifiedFolds(labels, options.folds ?? 5, options.seed ?? 1);
   if (foldOf.length !== labels.length) throw new ModelInputError(`${foldOf.length} fold ids for ${labels.length} rows`, 'foldOf');
-  let lambdas = lambdaSequence(data, labels, options);
+  const select = options.select;
+  const allRows = Int32Array.from({ length: labels.length }, (_, i) => i);
+  let lambdas = select && !options.lambdas ? lambdaSequence(selectFeatures(data, select(allRows)), labels, options) : lambdaSequence(data, labels, options);
   const splits = splitsOf(foldOf);
 
   const foldLoss: number[][] = []; // [fold][λ]
@@ -61,12 +73,8 @@ export function crossValidateLambda(data: FeatureMatrix, labels: Numbers, option
     const trainLabels = Float64Array.from(training, (r) => labels[r]);
     const validLabels = Float64Array.from(validation, (r) => labels[r]);
     assertBinaryOutcome(trainLabels, 'labels of a CV training fold');
-    const trainRows = selectRows(data, training);
-    const scaler = fitStandardiser(trainRows);
-    const path = fitElasticNetPath(standardise(scaler, trainRows), trainLabels, { ...options, lambdas, stopEarly: true });
-    const x = standardise(scaler, selectRows(data, validation));
-    const losses = path.lambdas.map((_, k) => {
-      const eta = linearPredictor(path, k, x);
+    const names = select ? select(training) : data.names;
+    const loss = (eta: Float64Array): number => {
       if (measure === 'auc') return auc(eta, validLabels);
       let sum = 0;
       for (let i = 0; i < eta.length; i++) {
@@ -74,8 +82,21 @@ export function crossValidateLambda(data: FeatureMatrix, labels: Numbers, option
         sum += -2 * (validLabels[i] * Math.log(p) + (1 - validLabels[i]) * Math.log(1 - p));
       }
       return sum / eta.length;
-    });
-    foldLoss.push(losses);
+    };
+    if (names.length === 0) {
+      // The fold's selection found nothing related to the outcome: its model is the intercept alone at every λ.
+      let events = 0;
+      for (const y of trainLabels) events += y;
+      const eta = new Float64Array(validation.length).fill(Math.log(events / (trainLabels.length - events)));
+      foldLoss.push(lambdas.map(() => loss(eta)));
+      foldSize.push(validation.length);
+      continue;
+    }
+    const trainRows = selectFeatures(selectRows(data, training), names);
+    const scaler = fitStandardiser(trainRows);
+    const path = fitElasticNetPath(standardise(scaler, trainRows), trainLabels, { ...options, lambdas, stopEarly: true });
+    const x = standardise(scaler, selectRows(data, validation));
+    foldLoss.push(path.lambdas.map((_, k) => loss(linearPredictor(path, k, x))));
     foldSize.push(validation.length);
   }
   // Folds whose path stopped early truncate the sequence for all (cv.glmnet).

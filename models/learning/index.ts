@@ -5,7 +5,7 @@ export { fitStandardiser, standardise, type Standardiser } from './standardiser'
 export { stratifiedFolds, splitsOf, type Split } from './folds';
 export { fitElasticNetPath, lambdaMax, lambdaPath, linearPredictor, type ElasticNetOptions, type ElasticNetPath } from './elasticNet';
 export { crossValidateLambda, lambdaSequence, type CvOptions, type CvResult, type CvMeasure } from './crossValidation';
-export { icc31, robustnessFilter, type RobustnessResult } from './icc';
+export { icc11, icc31, robustnessFilter, type RobustnessResult } from './icc';
 export { pearson, spearman, redundancyFilter, type RedundancyResult } from './correlation';
 export { fStatistic, relevanceScores, mrmrRanking, type MrmrStep } from './mrmr';
 export { trainModel, predictProbabilities, type TrainingOptions, type TrainedModel } from './training';

@@ -1,14 +1,16 @@
 // The training procedure for one response-prediction model, run unchanged on whatever rows it is given (an outer
 // CV fold or the whole cohort): redundancy filter → mRMR ranking → standardisation → λ by inner CV (1-SE rule) →
-// elastic-net fit at that λ. Everything that looks at the outcome sees only these rows.
+// elastic-net fit at that λ. Everything that looks at the outcome sees only these rows, and inside the λ tuning the
+// selection (redundancy filter and mRMR, both ranked by the outcome) is rerun on each inner fold's training rows, so
+// the inner validation rows never took part in choosing the features they judge.
 import { assertBinaryOutcome, type Numbers } from '../stats/checks';
 import { ModelInputError } from '../stats/errors';
 import { sigmoid } from '../stats/logistic';
 import { youdenCutoff } from '../stats/roc';
 import { redundancyFilter, type RedundancyResult } from './correlation';
-import { crossValidateLambda, type CvMeasure } from './crossValidation';
+import { crossValidateLambda, lambdaSequence, type CvMeasure } from './crossValidation';
 import { fitElasticNetPath, linearPredictor } from './elasticNet';
-import { fromRecords, selectFeatures, type FeatureMatrix, type FeatureRecord } from './featureMatrix';
+import { fromRecords, selectFeatures, selectRows, type FeatureMatrix, type FeatureRecord } from './featureMatrix';
 import { mrmrRanking, relevanceScores, type MrmrStep } from './mrmr';
 import { fitStandardiser, standardise, type Standardiser } from './standardiser';
 
@@ -57,21 +59,31 @@ export function trainModel(data: FeatureMatrix, labels: Numbers, options: Traini
   const alpha = options.alpha ?? 1;
   const lambdaRule = options.lambdaRule ?? '1se';
 
-  const relevance = relevanceScores(data, labels);
-  for (const [name, f] of Object.entries(relevance)) if (Number.isNaN(f)) relevance[name] = 0; // constant: no relevance
-  const redundancy = redundancyFilter(data, relevance, options.redundancyThreshold ?? 0.9);
-  const mrmr = mrmrRanking(selectFeatures(data, redundancy.kept), labels, options.maxFeatures ?? 10);
+  const maxFeatures = options.maxFeatures ?? 10;
+  const redundancyThreshold = options.redundancyThreshold ?? 0.9;
+  const selectOn = (x: FeatureMatrix, y: Numbers): { redundancy: RedundancyResult; mrmr: MrmrStep[] } => {
+    const relevance = relevanceScores(x, y);
+    for (const [name, f] of Object.entries(relevance)) if (Number.isNaN(f)) relevance[name] = 0; // constant: no relevance
+    const redundancy = redundancyFilter(x, relevance, redundancyThreshold);
+    return { redundancy, mrmr: mrmrRanking(selectFeatures(x, redundancy.kept), y, maxFeatures) };
+  };
+  const { redundancy, mrmr } = selectOn(data, labels);
   if (mrmr.length === 0) throw new ModelInputError('no feature differs between the outcome classes', 'features');
   const features = mrmr.map((s) => s.feature);
   const x = selectFeatures(data, features);
 
-  const cv = crossValidateLambda(x, labels, {
-    alpha,
+  const cvOptions = { alpha, nLambda: options.nLambda, lambdaMinRatio: options.lambdaMinRatio };
+  const cv = crossValidateLambda(data, labels, {
+    ...cvOptions,
+    lambdas: lambdaSequence(x, labels, cvOptions),
     folds: innerFolds,
     seed: options.seed ?? 1,
-    nLambda: options.nLambda,
-    lambdaMinRatio: options.lambdaMinRatio,
     measure: options.measure,
+    select: (rows) =>
+      selectOn(
+        selectRows(data, rows),
+        Float64Array.from(rows, (r) => labels[r]),
+      ).mrmr.map((s) => s.feature),
   });
   const chosen = lambdaRule === '1se' ? cv.index1se : cv.indexMin;
   const scaler = fitStandardiser(x);

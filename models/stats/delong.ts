@@ -106,3 +106,35 @@ export function delongTest(scoresA: Numbers, scoresB: Numbers, labels: Numbers):
   const z = difference / Math.sqrt(variance);
   return { aucA: a.auc, aucB: b.auc, difference, variance, covariance: cov, z, p: 2 * normalSf(Math.abs(z)) };
 }
+
+export interface AucDifference {
+  aucA: number;
+  aucB: number;
+  /** aucA − aucB. */
+  difference: number;
+  /** DeLong's SE of the difference; 0 when the two scores rank the patients identically. */
+  standardError: number;
+  /** Wald interval difference ± z·SE (DeLong et al. 1988; the interval pROC's roc.test reports for paired ROC curves). */
+  ci: [number, number];
+  confLevel: number;
+  /** Two-sided p-value of H0: no difference (1 when the rankings are identical). */
+  p: number;
+}
+
+/**
+ * The paired AUC difference of two models scored on the same patients with DeLong's interval. Unlike delongTest it
+ * answers for identical rankings too (difference 0, SE 0), which a promotion rule must be able to read.
+ */
+export function delongDifference(scoresA: Numbers, scoresB: Numbers, labels: Numbers, confLevel = 0.95): AucDifference {
+  if (!(confLevel > 0 && confLevel < 1)) throw new ModelInputError(`${confLevel} (expected 0 < level < 1)`, 'confLevel');
+  assertSameLength(scoresA, scoresB, 'scoresA', 'scoresB');
+  assertFinite(scoresB, 'scoresB');
+  const a = placements(scoresA, labels);
+  const b = placements(scoresB, labels);
+  const variance = Math.max(0, covariance(a, a) + covariance(b, b) - 2 * covariance(a, b)); // Var A + Var B − 2 Cov(A, B)
+  const difference = a.auc - b.auc;
+  const se = Math.sqrt(variance);
+  const z = normalQuantile(1 - (1 - confLevel) / 2);
+  const p = se > 0 ? 2 * normalSf(Math.abs(difference / se)) : difference === 0 ? 1 : 0;
+  return { aucA: a.auc, aucB: b.auc, difference, standardError: se, ci: [difference - z * se, difference + z * se], confLevel, p };
+}

@@ -1,6 +1,7 @@
 // The model as it is stored in the registry (model.json): everything needed to score a patient without the training
 // code's state — features, scaler, coefficients, the timepoint it predicts at, the feature engine's version and
 // parameter hash (features from another engine or parameter file would not mean the same), and the dataset it saw.
+import { createHash } from 'node:crypto';
 import { fromRecords } from '../learning/featureMatrix';
 import { standardise } from '../learning/standardiser';
 import { ModelInputError } from '../stats/errors';
@@ -41,4 +42,14 @@ export function linearPredictors(artifact: ModelArtifact, rows: readonly Readonl
 /** Probability of good response for each row; a missing feature is a ModelInputError naming it. */
 export function scoreRows(artifact: ModelArtifact, rows: readonly Readonly<Record<string, number>>[]): Float64Array {
   return linearPredictors(artifact, rows).map(sigmoid);
+}
+
+/**
+ * SHA-256 of the input a model scored: the row's values in the model's feature order, as JSON pairs (doubles in their
+ * shortest round-trip form), so the same input always gives the same hash and any changed value another.
+ */
+export function inputHash(artifact: Pick<ModelArtifact, 'features'>, row: Readonly<Record<string, number>>): string {
+  return createHash('sha256')
+    .update(JSON.stringify(artifact.features.map((f) => [f, row[f] ?? null])))
+    .digest('hex');
 }

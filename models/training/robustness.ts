@@ -1,8 +1,10 @@
 // Robustness of features against the segmentation: the mask as drawn, eroded and dilated by one voxel (Zwanenburg
-// et al. 2019, Sci Rep 9:614 — perturbed contours), the features extracted under each, and ICC(3,1) per feature across
-// the three (models/learning/icc.ts). A delta feature is as robust as the baseline feature it is the change of.
+// et al. 2019, Sci Rep 9:614 — perturbed contours), the features extracted under each, and ICC(1,1) per feature across
+// the three (models/learning/icc.ts), the form Zwanenburg et al. use. A delta feature is screened on its own values:
+// the change computed under each segmentation variant at both timepoints (eroded against eroded, dilated against
+// dilated), since a ratio of two reliable features can still be unreliable (the changes are small against the noise).
 import { extract, type ExtractionParams, type Volume } from '../../radiomics';
-import { NAMED_DELTAS } from '../../radiomics/delta';
+import { namedDeltas, relativeChange, type FeaturesByModality } from '../../radiomics/delta';
 import { petVolumetrics } from '../../radiomics/pet';
 import { robustnessFilter, type RobustnessResult } from '../learning/icc';
 import { ModelInputError } from '../stats/errors';
@@ -46,34 +48,74 @@ export function perturbMask(mask: Volume, how: MaskPerturbation, label = 1): Vol
   return { geometry: mask.geometry, data: out, source: mask.source && `${mask.source} (${how} by 1 voxel)` };
 }
 
-/** One patient's baseline: the image of each modality and the mask they share. */
-export interface RobustnessCase {
-  pseudonym: string;
+/** One timepoint of a patient: the image of each modality, the mask they share, and the stored features as drawn. */
+export interface RobustnessTimepoint {
   images: Record<string, Volume>;
   mask: Volume;
-  /** The features as drawn, by modality (the stored baseline values). */
+  /** The features as drawn, by modality (the stored values). */
   asDrawn: Record<string, Record<string, number>>;
 }
 
-/** `baseline:<modality>:<feature>` → [as drawn, eroded, dilated] for one patient. */
-export async function perturbedFeatures(c: RobustnessCase, params: ExtractionParams): Promise<Record<string, [number, number, number]>> {
-  const eroded = perturbMask(c.mask, 'eroded');
-  const dilated = perturbMask(c.mask, 'dilated');
-  const out: Record<string, [number, number, number]> = {};
-  for (const [modality, image] of Object.entries(c.images)) {
-    const drawn = c.asDrawn[modality];
-    if (!drawn) throw new ModelInputError(`has no stored baseline features for ${modality}`, `patient ${c.pseudonym}`);
-    const variants: Record<string, number>[] = [];
-    for (const mask of [eroded, dilated]) {
+/** One patient's baseline, and the later timepoints (up to the one the models predict at) whose deltas are screened. */
+export interface RobustnessCase extends RobustnessTimepoint {
+  pseudonym: string;
+  later?: (RobustnessTimepoint & { timepoint: string })[];
+}
+
+type Variants = [FeaturesByModality, FeaturesByModality, FeaturesByModality];
+
+/** The features of one timepoint under the three segmentations [as drawn, eroded, dilated], by modality. */
+async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: ExtractionParams): Promise<Variants> {
+  const eroded = perturbMask(tp.mask, 'eroded');
+  const dilated = perturbMask(tp.mask, 'dilated');
+  const out: Variants = [{}, {}, {}];
+  for (const [modality, image] of Object.entries(tp.images)) {
+    const drawn = tp.asDrawn[modality];
+    if (!drawn) throw new ModelInputError(`has no stored features for ${modality}`, `patient ${pseudonym}`);
+    out[0][modality] = drawn;
+    for (const [v, mask] of [eroded, dilated].entries()) {
       const { features } = await extract(image, mask, params);
-      if (modality === 'PET') for (const [name, v] of Object.entries(petVolumetrics(image, mask))) features[`derived_pet_${name}`] = v;
-      variants.push(features);
+      if (modality === 'PET') for (const [name, x] of Object.entries(petVolumetrics(image, mask))) features[`derived_pet_${name}`] = x;
+      out[v + 1][modality] = features;
     }
-    for (const [name, value] of Object.entries(drawn)) {
-      const e = variants[0][name];
-      const d = variants[1][name];
+  }
+  return out;
+}
+
+/**
+ * Feature → [as drawn, eroded, dilated] for one patient: `baseline:<modality>:<feature>` from the baseline, and for
+ * each later timepoint `delta:<timepoint>:<modality>:<feature>` (relative change against the baseline under the same
+ * segmentation variant; NaN where undefined) and `delta:<timepoint>:named:<name>` (radiomics/delta.ts namedDeltas).
+ */
+export async function perturbedFeatures(c: RobustnessCase, params: ExtractionParams): Promise<Record<string, [number, number, number]>> {
+  const base = await variantsOf(c.pseudonym, c, params);
+  const out: Record<string, [number, number, number]> = {};
+  for (const [modality, drawn] of Object.entries(base[0])) {
+    for (const name of Object.keys(drawn)) {
+      const e = base[1][modality]?.[name];
+      const d = base[2][modality]?.[name];
       if (e === undefined || d === undefined) continue;
-      out[`baseline:${modality}:${name}`] = [value, e, d];
+      out[`baseline:${modality}:${name}`] = [drawn[name], e, d];
+    }
+  }
+  for (const tp of c.later ?? []) {
+    const later = await variantsOf(c.pseudonym, tp, params);
+    for (const [modality, drawn] of Object.entries(later[0])) {
+      if (!base[0][modality]) continue;
+      for (const name of Object.keys(drawn)) {
+        const values = [0, 1, 2].map((v) => {
+          const now = later[v][modality]?.[name];
+          const ref = base[v][modality]?.[name];
+          return now === undefined || ref === undefined ? undefined : (relativeChange(now, ref) ?? Number.NaN);
+        });
+        if (values.some((v) => v === undefined)) continue;
+        out[`delta:${tp.timepoint}:${modality}:${name}`] = values as [number, number, number];
+      }
+    }
+    const named = [0, 1, 2].map((v) => namedDeltas(later[v], base[v]));
+    for (const name of Object.keys(named[0])) {
+      if (named[0][name] === null && named[1][name] === null && named[2][name] === null) continue; // no such modality
+      out[`delta:${tp.timepoint}:named:${name}`] = named.map((n) => n[name] ?? Number.NaN) as [number, number, number];
     }
   }
   return out;
@@ -84,7 +126,7 @@ export interface RobustnessScreen extends RobustnessResult {
   threshold: number;
 }
 
-/** ICC(3,1) of every baseline feature over the patients' three segmentations; features with a non-finite value in any are dropped. */
+/** ICC(1,1) of every feature over the patients' three segmentations; features with a non-finite value in any are dropped. */
 export function screenRobustness(perPatient: { pseudonym: string; features: Record<string, [number, number, number]> }[], threshold = 0.75): RobustnessScreen {
   if (perPatient.length < 3) throw new ModelInputError(`${perPatient.length} patients (the ICC needs at least 3)`, 'robustness patients');
   const names = Object.keys(perPatient[0].features).filter((name) => perPatient.every((p) => p.features[name]?.every(Number.isFinite)));
@@ -96,20 +138,12 @@ export function screenRobustness(perPatient: { pseudonym: string; features: Reco
 }
 
 /**
- * Whether a model feature passes the robustness screen: baseline features by their own ICC, deltas by the ICC of the
- * baseline feature they change (named deltas by their source feature), clinical variables always.
+ * Whether a model feature passes the robustness screen: baseline and delta features (named deltas too) by their own
+ * ICC over the perturbed segmentations, clinical variables always (they are not measured on the images).
  */
-export function isRobust(feature: string, robustBaseline: ReadonlySet<string>): boolean {
-  const parts = feature.split(':');
-  if (parts[0] === 'clinical') return true;
-  if (parts[0] === 'baseline') return robustBaseline.has(feature);
-  if (parts[0] === 'delta') {
-    const [, , modality, ...rest] = parts;
-    if (modality === 'named') {
-      const source = NAMED_DELTAS[rest.join(':')];
-      return source !== undefined && robustBaseline.has(`baseline:${source.modality}:${source.feature}`);
-    }
-    return robustBaseline.has(`baseline:${modality}:${rest.join(':')}`);
-  }
+export function isRobust(feature: string, robust: ReadonlySet<string>): boolean {
+  const family = feature.slice(0, feature.indexOf(':'));
+  if (family === 'clinical') return true;
+  if (family === 'baseline' || family === 'delta') return robust.has(feature);
   return false;
 }

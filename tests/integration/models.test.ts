@@ -4,7 +4,7 @@
 // previous champion, and the bad inputs of the registry side (an alias that does not exist, a missing feature).
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { registryPredictor } from '../../activities/pipeline/predict';
-import type { TrainingResult } from '../../contracts/models';
+import type { GatePolicy, TrainingResult } from '../../contracts/models';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { holdoutTag, loadArtifact, tagOf } from '../../registry/modelPackage';
 import { CHAMPION_ALIAS } from '../../contracts/models';
@@ -62,7 +62,7 @@ it('trains four models, registers each with run, artifacts and tags, and the del
     for (const [modality, file] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: study.file(file) });
   }
 
-  trained = await trainModels(harness.client, cfg, study.protocol, { bootstrapReplicates: 25, robustnessPatients: 8 });
+  trained = await trainModels(harness.client, cfg, study.protocol, { bootstrapReplicates: 200, robustnessPatients: 8 });
   const byKind = Object.fromEntries(trained.models.map((m) => [m.kind, m]));
   console.log(
     `[models] ${trained.dataset.patients} training patients (${trained.dataset.events} good), hold-out ${trained.dataset.holdout.length}, ` +
@@ -107,7 +107,6 @@ it('trains four models, registers each with run, artifacts and tags, and the del
       'auc_ci_upper',
       'brier',
       'calibration_slope',
-      'hosmer_lemeshow_p',
       'optimism_corrected_auc',
       'delong_p_vs_baseline',
       'net_benefit_at_0.3',
@@ -130,8 +129,26 @@ it('trains four models, registers each with run, artifacts and tags, and the del
   expect(waiting.timepoints[2].note).toBe(`no 'champion' version of model '${MODEL}' in the registry yet`);
 });
 
+/** A gate that judges the 3 good and 4 poor hold-out patients at all, so that the tests below are about the mechanics. */
+const LENIENT: GatePolicy = {
+  aucMargin: 1,
+  alpha: 0.05,
+  calibrationSlope: [-1e9, 1e9],
+  calibrationInTheLarge: [-1e9, 1e9],
+  minEvents: 2,
+  minNonEvents: 2,
+  aucFloor: 0,
+};
+
+it('the default gate calls a 7-patient hold-out insufficient evidence, not a pass', async () => {
+  const refused = await startPromotion(harness.client, cfg, { protocol: study.protocol });
+  expect(refused.phase).toBe('gate-failed');
+  expect(refused.gate).toMatchObject({ passed: false, verdict: 'insufficient-evidence', evaluationSet: { source: 'holdout' } });
+  expect(refused.decisions.map((d) => d.reason)).toEqual(['insufficient evidence: hold-out of 7 patients with no champion']);
+});
+
 it('promotes the challenger on an approval with identity and reason, tags every decision, and re-scores the running timeline', async () => {
-  const started = await startPromotion(harness.client, cfg, { protocol: study.protocol, rollbackWindow: '1 hour' });
+  const started = await startPromotion(harness.client, cfg, { protocol: study.protocol, rollbackWindow: '1 hour', policy: LENIENT }, { supersede: true });
   console.log(`[models] gate: ${started.gate?.checks.map((c) => `${c.name} ${c.passed ? 'pass' : 'FAIL'} (${c.detail})`).join('; ')}`);
   expect(started.phase).toBe('awaiting-approval');
   expect(started.challenger?.version).toBe(trained.challenger);
@@ -150,7 +167,7 @@ it('promotes the challenger on an approval with identity and reason, tags every 
   expect(tagOf(version, 'promotion.decision')).toBe('promoted');
   expect(tagOf(version, 'promotion.by')).toBe('ml-engineer-ada');
   const audit = (await mlflow.getRegisteredModel(MODEL)).tags!.filter((t) => t.key.startsWith('audit.')).map((t) => JSON.parse(t.value));
-  expect(audit.map((d) => d.action).sort()).toEqual(['approved', 'gate-passed', 'promoted']);
+  expect(audit.map((d) => d.action).sort()).toEqual(['approved', 'gate-failed', 'gate-passed', 'promoted']);
   expect(audit.find((d) => d.action === 'approved')).toMatchObject({
     by: 'ml-engineer-ada',
     reason: 'delta model beats baseline; gate passed',
@@ -170,12 +187,7 @@ it('a rollback update restores the previous champion and re-scores with it', asy
   const first = trained.challenger!;
   const other = trained.models.find((m) => m.version !== first && m.kind !== 'clinical')!.version;
   // A second promotion replaces the first's open rollback window; a lenient gate keeps this test about the mechanics.
-  const started = await startPromotion(
-    harness.client,
-    cfg,
-    { protocol: study.protocol, challenger: other, policy: { aucMargin: 1, alpha: 0.05, calibrationSlope: [-1e9, 1e9] } },
-    { supersede: true },
-  );
+  const started = await startPromotion(harness.client, cfg, { protocol: study.protocol, challenger: other, policy: LENIENT }, { supersede: true });
   expect(started.phase).toBe('awaiting-approval');
   expect(started.previousChampion?.version).toBe(first);
   await approvePromotion(harness.client, MODEL, { identity: 'ml-engineer-ada', reason: 'trying the other radiomics model' });

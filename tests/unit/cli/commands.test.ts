@@ -25,7 +25,7 @@ describe('osteoflow', () => {
     const r = await osteoflow(arg);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: osteoflow <command> \[options\]\n\ncommands:\n/);
-    for (const name of ['extract', 'model', 'run', 'segment', 'study', 'stack', 'worker']) expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    for (const name of ['extract', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'worker']) expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
   });
 
   it('without a command prints the list, exit 2', async () => {
@@ -39,7 +39,7 @@ describe('osteoflow', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: "osteoflow: unknown command 'extrakt' (expected one of: extract, mask, model, run, segment, study, stack, worker)\n",
+      err: "osteoflow: unknown command 'extrakt' (expected one of: extract, ledger, maps, mask, model, run, segment, study, stack, worker)\n",
     });
   });
 });
@@ -54,6 +54,8 @@ describe.each([
   [['study', 'show'], 'usage: osteoflow study'],
   [['stack'], 'usage: osteoflow stack'],
   [['stack', 'start'], 'usage: osteoflow stack'],
+  [['ledger'], 'usage: osteoflow ledger verify'],
+  [['ledger', 'verify'], 'usage: osteoflow ledger verify'],
   [['worker'], 'usage: osteoflow worker torch'],
   [['worker', 'torch'], 'usage: osteoflow worker torch'],
 ])('osteoflow %j', (command, usage) => {

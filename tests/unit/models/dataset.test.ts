@@ -5,6 +5,7 @@ import { SqliteResultsStore } from '../../../store/sqliteStore';
 import {
   assembleDataset,
   assertTrainable,
+  clinicalKnownAt,
   encodeClinical,
   featuresForKind,
   foldsFor,
@@ -102,6 +103,55 @@ describe('assembleDataset', () => {
     expect(training.patients).toEqual(['P1', 'P3', 'P4']);
     expect(holdout.patients).toEqual(['P2']);
     expect(training.fingerprint).not.toBe(all.fingerprint);
+    await store.close();
+  });
+});
+
+describe('clinical values known at the timepoint predicted at', () => {
+  it('uses enrolment values always, a timepoint’s value from that timepoint on, and never a post-operative one', async () => {
+    const store = await storeWith(cohort);
+    const key = { studyId: 'S1', pseudonym: 'P1' };
+    await store.recordClinical(key, { variable: 'alp', value: 310, timepoint: 'mid', knownAt: '2024-03-01T00:00:00Z' });
+    await store.recordClinical(key, { variable: 'ageYears', value: 16, timepoint: 'preop', knownAt: '2024-04-01T00:00:00Z' });
+    await store.recordClinical(key, { variable: 'margin', value: 'R1', timepoint: 'postop', knownAt: '2024-06-01T00:00:00Z' });
+    const atPreop = await assembleDataset(store, scope);
+    const atMid = await assembleDataset(store, { ...scope, predictAt: 'mid' });
+    const value = (d: typeof atPreop, feature: string) => d.rows[d.patients.indexOf('P1')][d.features.indexOf(feature)];
+    expect(atPreop.features.some((f) => f.startsWith('clinical:margin'))).toBe(false);
+    expect(atMid.features.some((f) => f.startsWith('clinical:margin'))).toBe(false);
+    expect(value(atPreop, 'clinical:ageYears')).toBe(16); // the pre-op value supersedes the enrolment one at pre-op…
+    expect(value(atMid, 'clinical:ageYears')).toBe(15); // …and is not known yet at mid
+    // 'alp' is known for P1 only, so it is an incomplete column (dropped and listed) wherever it is known at all.
+    expect(atMid.incompleteFeatures).toContain('clinical:alp');
+    await store.close();
+  });
+
+  it('picks, per variable, the value of the latest timepoint up to the one predicted at', () => {
+    const values = [
+      { variable: 'site', value: 'femur', timepoint: null, knownAt: '2024-01-01T00:00:00Z' },
+      { variable: 'alp', value: 200, timepoint: 'baseline', knownAt: '2024-01-02T00:00:00Z' },
+      { variable: 'alp', value: 150, timepoint: 'mid', knownAt: '2024-03-01T00:00:00Z' },
+      { variable: 'alp', value: 90, timepoint: 'preop', knownAt: '2024-04-01T00:00:00Z' },
+      { variable: 'margin', value: 'R0', timepoint: 'surgery', knownAt: '2024-05-01T00:00:00Z' },
+    ];
+    expect(clinicalKnownAt(values, { ...scope, predictAt: 'baseline' })).toEqual({ alp: 200, site: 'femur' });
+    expect(clinicalKnownAt(values, { ...scope, predictAt: 'mid' })).toEqual({ alp: 150, site: 'femur' });
+    expect(clinicalKnownAt(values, scope)).toEqual({ alp: 90, site: 'femur' });
+  });
+});
+
+describe('deltas of the study’s parameter hash only', () => {
+  it('ignores deltas stored under another parameter file', async () => {
+    const store = await storeWith(cohort);
+    const before = await assembleDataset(store, scope);
+    for (const id of ['P1', 'P2', 'P3', 'P4']) {
+      await store.putDeltas({ studyId: 'S1', pseudonym: id, timepoint: 'preop' }, 'h2', [
+        { modality: 'T1CE', feature: 'original_shape_MeshVolume', reference: 'baseline', referenceTimepoint: 'baseline', absolute: 7, relative: 0.9 },
+      ]);
+    }
+    const after = await assembleDataset(store, scope);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.fingerprint).toBe(before.fingerprint);
     await store.close();
   });
 });

@@ -28,10 +28,10 @@ describe('SqliteResultsStore', () => {
   it('migrates a new file once and reopens it without re-applying', async () => {
     const file = tempFile();
     const first = new SqliteResultsStore(file);
-    expect(first.schemaVersion()).toBe(2);
+    expect(first.schemaVersion()).toBe(3);
     await first.close();
     const again = new SqliteResultsStore(file);
-    expect(again.schemaVersion()).toBe(2);
+    expect(again.schemaVersion()).toBe(3);
     await again.close();
   });
 
@@ -41,7 +41,7 @@ describe('SqliteResultsStore', () => {
     const raw = new Database(file);
     raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
     raw.close();
-    expect(() => new SqliteResultsStore(file)).toThrow(/schema version 99 is newer than this osteoflow knows \(2\)/);
+    expect(() => new SqliteResultsStore(file)).toThrow(/schema version 99 is newer than this osteoflow knows \(3\)/);
   });
 
   it('writes a feature set idempotently: a retried write leaves one copy', async () => {
@@ -83,7 +83,7 @@ describe('SqliteResultsStore', () => {
     await store.close();
   });
 
-  it('replaces deltas atomically and keeps scans and predictions idempotent', async () => {
+  it('replaces deltas atomically and keeps scans idempotent; the latest live prediction per version is the one read', async () => {
     const store = new SqliteResultsStore(':memory:');
     const mid = { ...tp, timepoint: 'mid' };
     const row = {
@@ -97,6 +97,8 @@ describe('SqliteResultsStore', () => {
     await store.putDeltas(mid, 'p1', [row, { ...row, feature: 'original_firstorder_Mean' }]);
     await store.putDeltas(mid, 'p1', [row]);
     expect(await store.getDeltas(mid)).toEqual([row]);
+    expect(await store.getDeltas(mid, 'p1')).toEqual([row]);
+    expect(await store.getDeltas(mid, 'p2')).toEqual([]);
     const scan = { ...tp, modality: 'T1CE', role: 'image' as const, sha256: 'abc', path: '/s/a', source: '/src/a' };
     await store.recordScan(scan);
     await store.recordScan(scan);
@@ -138,7 +140,7 @@ describe('SqliteResultsStore', () => {
       .run(tp.studyId, tp.pseudonym, tp.timepoint, JSON.stringify(['T2: required modality missing']), '2026-11-26T00:00:00Z');
     raw.close();
     const upgraded = new SqliteResultsStore(file);
-    expect(upgraded.schemaVersion()).toBe(2);
+    expect(upgraded.schemaVersion()).toBe(3);
     expect(await upgraded.latestQc(tp)).toEqual({ ...tp, passed: false, reasons: ['T2: required modality missing'], checkedAt: '2026-11-26T00:00:00Z' });
     await upgraded.close();
   });
@@ -158,9 +160,9 @@ describe('SqliteResultsStore', () => {
       const file = tempFile();
       const startAt = Date.now() + 2500; // after every child has loaded
       const results = await Promise.all([open(file, startAt), open(file, startAt), open(file, startAt)]);
-      expect(results).toEqual([0, 1, 2].map(() => ({ code: 0, out: '2', err: '' })));
+      expect(results).toEqual([0, 1, 2].map(() => ({ code: 0, out: '3', err: '' })));
       const raw = new Database(file, { readonly: true });
-      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       raw.close();
     }
   }, 120000);

@@ -1,16 +1,16 @@
-// Feature filters and data handling. ICC(3,1): Shrout & Fleiss 1979 (Psychol Bull 86:420) Table 2 data, their
-// Table 4 values (ICC(1,1) .17, ICC(2,1) .29, ICC(3,1) .71), psych 2.2.9 ICC() and pingouin 0.7.0
-// intraclass_corr ("ICC(C,1)"). Spearman: scipy 1.17.1 spearmanr. F-statistic: scikit-learn 1.8.0 f_classif.
+// Feature filters and data handling. ICC: Shrout & Fleiss 1979 (Psychol Bull 86:420) Table 2 data, their
+// Table 4 values (ICC(1,1) .17, ICC(2,1) .29, ICC(3,1) .71), psych 2.2.9 ICC() (ICC1, ICC3) and pingouin 0.7.0
+// intraclass_corr ("ICC(C,1)"); a systematic shift between segmentations worked out by hand. Spearman: scipy 1.17.1 spearmanr. F-statistic: scikit-learn 1.8.0 f_classif.
 // mRMR order: mrmr-selection 0.2.8 mrmr_classif (relevance 'f', redundancy 'c', denominator 'mean').
 import { pearson, redundancyFilter, spearman } from '../../../../models/learning/correlation';
 import { fromRecords, fromRows, selectFeatures } from '../../../../models/learning/featureMatrix';
 import { splitsOf, stratifiedFolds } from '../../../../models/learning/folds';
-import { icc31, robustnessFilter } from '../../../../models/learning/icc';
+import { icc11, icc31, robustnessFilter } from '../../../../models/learning/icc';
 import { fStatistic, mrmrRanking, relevanceScores } from '../../../../models/learning/mrmr';
 import { fitStandardiser, standardise } from '../../../../models/learning/standardiser';
 import { expectAllClose, expectClose, inputs, python, r } from '../fixtures';
 
-describe('ICC(3,1)', () => {
+describe('ICC', () => {
   it('reproduces Shrout & Fleiss 1979 Table 2 (ICC(3,1) = .71) as psych and pingouin compute it', () => {
     const icc = icc31(inputs.shroutFleiss);
     expect(icc).toBeCloseTo(0.71, 2);
@@ -18,12 +18,30 @@ describe('ICC(3,1)', () => {
     expectClose(icc, python.icc.shroutFleiss, 1e-12);
   });
 
-  it('keeps features robust to segmentation (ICC > 0.75) and drops the others', () => {
+  it('reproduces Shrout & Fleiss 1979 Table 4 ICC(1,1) = .17 on the same data, as psych ICC1 computes it', () => {
+    const icc = icc11(inputs.shroutFleiss);
+    expect(icc).toBeCloseTo(0.17, 2);
+    expectClose(icc, r.icc.ICC1, 1e-12);
+  });
+
+  it('counts a systematic shift as disagreement (ICC(1,1)), where ICC(3,1) forgives it', () => {
+    // Ratings x and x + c of x = 1…5 (k = 2): BMS = 2·Σ(x − x̄)²/(n − 1) = 2·10/4 = 5, WMS = c²/2 = 2 for c = 2, so
+    // ICC(1,1) = (5 − 2)/(5 + 2) = 3/7, while the consistency form sees a perfect ICC(3,1) = 1.
+    const shifted = [1, 2, 3, 4, 5].map((x) => [x, x + 2]);
+    expectClose(icc11(shifted), 3 / 7, 1e-14);
+    expectClose(icc31(shifted), 1, 1e-14);
+  });
+
+  it('keeps features robust to segmentation (ICC(1,1) > 0.75) and drops the others', () => {
     const res = robustnessFilter({ stable: inputs.robustness.stable, noisy: inputs.robustness.noisy });
-    expectClose(res.icc.stable, python.icc.stable, 1e-12);
-    expectClose(res.icc.noisy, python.icc.noisy, 1e-12);
+    expect(res.icc.stable).toBe(icc11(inputs.robustness.stable));
+    expect(res.icc.noisy).toBe(icc11(inputs.robustness.noisy));
     expect(res.kept).toEqual(['stable']);
     expect(res.dropped).toEqual(['noisy']);
+    // A feature shifted by the perturbation in every patient is dropped, though its consistency is perfect.
+    const shifted = inputs.robustness.stable.map(([a]) => [a, a + 1.5, a - 1.5]);
+    expect(robustnessFilter({ shifted }).dropped).toEqual(['shifted']);
+    expectClose(icc31(shifted), 1, 1e-12);
   });
 
   it('names the feature with ragged or non-finite ratings; drops a constant feature', () => {

@@ -1,8 +1,12 @@
 // Harrell's bootstrap optimism correction: with the same 25 resamples, the reference (python_reference.py) refits
 // statsmodels 0.14.5 Logit on each and scores with scikit-learn roc_auc_score; here the same procedure runs with our
-// Newton–Raphson fit. The seeded PRNG is checked for reproducibility, not against a reference.
-import { optimismCorrectedAuc, type Learner } from '../../../../models/stats/bootstrap';
-import { fitLogistic } from '../../../../models/stats/logistic';
+// Newton–Raphson fit. The calibration of the refit is checked against the procedure worked out here: the apparent
+// calibration of an unpenalised maximum-likelihood fit is exactly a = 0, b = 1 (its score equations), and each
+// replicate's recalibration on the original data is solved by a Newton iteration written in this file.
+// The seeded PRNG is checked for reproducibility, not against a reference.
+import { optimismCorrected, optimismCorrectedAuc, type Learner } from '../../../../models/stats/bootstrap';
+import { calibration } from '../../../../models/stats/calibration';
+import { fitLogistic, sigmoid } from '../../../../models/stats/logistic';
 import { seededRandom } from '../../../../models/stats/random';
 import { expectClose, inputs, python } from '../fixtures';
 
@@ -37,6 +41,93 @@ describe('optimism-corrected AUC', () => {
 
   it('rejects malformed resamples', () => {
     expect(() => optimismCorrectedAuc(bs.labels, logisticLearner, { resamples: [[0, 1, 2]] })).toThrow(/resample 0 must hold 60 row indices/);
+  });
+});
+
+describe('optimism-corrected calibration of the deployed refit', () => {
+  const fitOn = (rows: ArrayLike<number>) =>
+    fitLogistic(
+      columns.map((c) => Array.from(rows, (r) => c[r])),
+      Array.from(rows, (r) => bs.labels[r]),
+    );
+  const lpOf = (fit: ReturnType<typeof fitOn>, r: number) => fit.intercept + columns.reduce((s, c, j) => s + fit.coefficients[j] * c[r], 0);
+  const probabilityLearner: Learner = (rows) => {
+    const fit = fitOn(rows);
+    return (eval_) => Array.from(eval_, (r) => sigmoid(lpOf(fit, r)));
+  };
+  // Recalibration of log-odds lp against y by Newton's method from the null model (the usual IRLS start):
+  // (a, b) of logit P(y) = a + b·lp, or a alone with b fixed at 1.
+  const recalibrate = (lp: number[], y: number[], slopeFixed: boolean): [number, number] => {
+    let a = 0;
+    let b = slopeFixed ? 1 : 0;
+    for (let it = 0; it < 100; it++) {
+      let ga = 0;
+      let gb = 0;
+      let haa = 0;
+      let hab = 0;
+      let hbb = 0;
+      lp.forEach((v, i) => {
+        const p = 1 / (1 + Math.exp(-(a + b * v)));
+        const w = p * (1 - p);
+        ga += y[i] - p;
+        gb += (y[i] - p) * v;
+        haa += w;
+        hab += w * v;
+        hbb += w * v * v;
+      });
+      const [da, db] = slopeFixed ? [ga / haa, 0] : [(hbb * ga - hab * gb) / (haa * hbb - hab * hab), (haa * gb - hab * ga) / (haa * hbb - hab * hab)];
+      a += da;
+      b += db;
+      if (Math.abs(da) + Math.abs(db) < 1e-13) break;
+    }
+    return [a, b];
+  };
+
+  it('matches the bootstrap worked out by hand over the same 25 resamples', () => {
+    const res = optimismCorrected(
+      bs.labels,
+      probabilityLearner,
+      { intercept: (p, y) => calibration(p, y).intercept, slope: (p, y) => calibration(p, y).slope },
+      { resamples: bs.resamples },
+    );
+    const all = bs.labels.map((_, i) => i);
+    let interceptOptimism = 0;
+    let slopeOptimism = 0;
+    for (const rows of bs.resamples) {
+      const fit = fitOn(rows);
+      // On its own bootstrap sample an unpenalised MLE is calibrated exactly: intercept 0, slope 1.
+      const onOriginal = all.map((r) => lpOf(fit, r));
+      interceptOptimism += (0 - recalibrate(onOriginal, bs.labels, true)[0]) / bs.resamples.length;
+      slopeOptimism += (1 - recalibrate(onOriginal, bs.labels, false)[1]) / bs.resamples.length;
+    }
+    const { intercept, slope } = res.estimates;
+    expectClose(intercept!.apparent!, 0, 1e-9);
+    expectClose(slope!.apparent!, 1, 1e-9);
+    expectClose(intercept!.optimism!, interceptOptimism, 1e-8);
+    expectClose(slope!.optimism!, slopeOptimism, 1e-8);
+    expectClose(slope!.corrected, 1 - slopeOptimism, 1e-8);
+    expect(slope!.corrected).toBeLessThan(1); // a fitted model is too extreme for new patients
+    expect(res.replicates).toBe(25);
+  });
+
+  it('withholds a statistic undefined in too many replicates, saying why', () => {
+    const res = optimismCorrected(bs.labels, probabilityLearner, { never: () => Number.NaN }, { resamples: bs.resamples });
+    expect(res.estimates.never).toBeNull();
+    expect(res.notes.never).toBe('undefined for the model fitted on all patients');
+  });
+
+  it('takes the limit when the refit and every bootstrap refit separate their own rows: the mean on the original rows', () => {
+    // A statistic infinite on a model's own training rows and finite elsewhere: ∞ − (∞ − test) → mean(test).
+    const rowsOf = new Map<ArrayLike<number>, number>();
+    const learner: Learner = (rows) => {
+      const id = rowsOf.size;
+      rowsOf.set(rows, id);
+      return (eval_) => Array.from(eval_, () => (eval_ === rows ? Infinity : id));
+    };
+    const res = optimismCorrected(bs.labels, learner, { separated: (scores) => scores[0] }, { resamples: bs.resamples });
+    // The refits on the 25 resamples are learners 1…25 (0 is the refit on all rows): their values on the original rows.
+    expect(res.estimates.separated).toEqual({ apparent: null, optimism: null, corrected: 13, limit: true, replicates: 25, undefined: 0 });
+    expect(res.notes.separated).toMatch(/^the refit's predictions separate its training patients/);
   });
 });
 

@@ -4,7 +4,7 @@
 // own aSAH data (Robin et al. 2011, BMC Bioinformatics 12:77: s100b AUC 0.7314, 95 % CI 0.6301–0.8326; vs wfns
 // Z = −2.209 … published in pROC's roc.test examples as p = 0.0272), and scikit-learn 1.8.0 (roc_auc_score,
 // roc_curve, confusion_matrix; fixtures/python-reference.json).
-import { delongAuc, delongTest } from '../../../../models/stats/delong';
+import { delongAuc, delongDifference, delongTest } from '../../../../models/stats/delong';
 import { ModelInputError } from '../../../../models/stats/errors';
 import { auc, classifyAt, rocCurve, youdenCutoff } from '../../../../models/stats/roc';
 import { expectAllClose, expectClose, inputs, python, r } from '../fixtures';
@@ -88,6 +88,22 @@ describe('DeLong variance, 95 % CI and paired test', () => {
     const t = delongTest(s.scoreA, s.scoreB, s.labels);
     expectClose(t.z, r.scored.test.z, 1e-10);
     expectClose(t.p, r.scored.test.p, 1e-10);
+  });
+
+  it('gives the paired difference with the interval pROC roc.test implies (SE = difference / z), and SE 0 for identical rankings', () => {
+    const d = delongDifference(s.scoreA, s.scoreB, s.labels);
+    const difference = r.scored.A.auc - r.scored.B.auc;
+    const se = difference / r.scored.test.z;
+    expectClose(d.difference, difference, 1e-12);
+    expectClose(d.standardError, se, 1e-9);
+    expectAllClose(d.ci, [difference - 1.959963984540054 * se, difference + 1.959963984540054 * se], 1e-9);
+    expectClose(d.p, r.scored.test.p, 1e-10);
+    const same = delongDifference(
+      s.scoreA,
+      s.scoreA.map((v) => 2 * v + 1),
+      s.labels,
+    );
+    expect([same.difference, same.standardError, same.ci, same.p]).toEqual([0, 0, [0, 0], 1]);
   });
 
   it("reproduces pROC's published aSAH example (s100b vs wfns)", () => {

@@ -1,11 +1,14 @@
-// One kind of model trained on a dataset: nested-CV statistics, an artifact that scores exactly as the learning
-// library's refit does, a nomogram, and clear errors for a missing feature or a malformed model.json.
+// One kind of model trained on a dataset: nested-CV statistics, the deployed refit's optimism-corrected calibration,
+// the decision curve framed on poor response, the comparison with a simple criterion (AUC counted here by hand),
+// an artifact that scores exactly as the learning library's refit does and names its training patients, a nomogram,
+// and clear errors for a missing feature, a malformed model.json or too few bootstrap replicates.
 import { seededRandom } from '../../../../models/stats/random';
 import { fromRows, selectFeatures } from '../../../../models/learning/featureMatrix';
 import { predictProbabilities, trainModel } from '../../../../models/learning/training';
 import { trainCandidate } from '../../../../models/training/candidate';
 import { parseArtifact, scoreRows } from '../../../../models/training/artifact';
 import type { TrainingDataset } from '../../../../models/dataset';
+import { expectClose } from '../fixtures';
 
 // 40 patients; the delta feature carries the outcome, the baseline feature and age are noise.
 const random = seededRandom(5);
@@ -26,11 +29,26 @@ const dataset: TrainingDataset = {
   incompleteFeatures: [],
   fingerprint: 'f'.repeat(64),
 };
-const options = { outerFolds: 4, innerFolds: 4, repeats: 2, bootstrapReplicates: 10, seed: 3 };
+const options = { outerFolds: 4, innerFolds: 4, repeats: 2, bootstrapReplicates: 200, seed: 3 };
+
+/** Mann–Whitney AUC by counting pairs (ties ½), for the comparisons. */
+function pairAuc(scores: number[], y: number[]): number {
+  let wins = 0;
+  let pairs = 0;
+  y.forEach((yi, i) => {
+    if (yi !== 1) return;
+    y.forEach((yj, j) => {
+      if (yj !== 0) return;
+      pairs++;
+      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    });
+  });
+  return wins / pairs;
+}
 
 describe('trainCandidate', () => {
   const delta = trainCandidate(dataset, 'delta', undefined, options);
-  const baseline = trainCandidate(dataset, 'baseline', undefined, options);
+  const baseline = trainCandidate(dataset, 'baseline', undefined, { ...options, bootstrapReplicates: 0 });
 
   it('trains each kind on its own family and gives the delta model the higher nested-CV AUC', () => {
     expect(delta.offered).toBe(2);
@@ -40,9 +58,47 @@ describe('trainCandidate', () => {
     expect(delta.metrics.aucCi[0]).toBeLessThan(delta.metrics.auc);
     expect(delta.metrics.aucCi[1]).toBeGreaterThan(delta.metrics.auc);
     expect(delta.outOfFold).toHaveLength(40);
-    expect(delta.metrics.optimismCorrectedAuc?.replicates).toBe(10);
-    expect(delta.metrics.netBenefit.map((p) => p.threshold)).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+    expect(delta.metrics.optimismCorrectedAuc?.replicates).toBe(200);
     expect(delta.artifact).toMatchObject({ kind: 'delta', predictAt: 'preop', dataset: { fingerprint: 'f'.repeat(64), patients: 40, events: 16 } });
+    expect(delta.artifact.dataset.trainingPatients).toEqual(dataset.patients);
+  });
+
+  it('reports the calibration of the deployed refit, optimism-corrected, not of the averaged out-of-fold predictions', () => {
+    const cal = delta.metrics.optimismCorrectedCalibration!;
+    expect(cal.slope!.replicates).toBeGreaterThan(160);
+    expect(delta.metrics.calibrationSlope).toBe(cal.slope!.corrected);
+    expect(delta.metrics.calibrationIntercept).toBe(cal.intercept!.corrected);
+    expectClose(cal.slope!.corrected, cal.slope!.apparent! - cal.slope!.optimism!, 1e-12);
+    expect(cal.slope!.optimism!).toBeGreaterThan(0); // refits on bootstrap samples are too extreme for the original patients
+    expect(baseline.metrics.optimismCorrectedCalibration).toBeNull();
+    expect(baseline.metrics.notes.optimismCorrectedAuc).toMatch(/bootstrap skipped/);
+  });
+
+  it('frames the decision curve on predicted poor responders (treat-all from the poor-response prevalence, 24/40)', () => {
+    expect(delta.metrics.netBenefit.map((p) => p.threshold)).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+    expectClose(delta.metrics.netBenefit[0].treatAll, 0.6 - 0.4 * (0.1 / 0.9), 1e-15);
+  });
+
+  it('compares the radiomics model with tumour volume change (shrinkage = good response) on the same patients', () => {
+    const volume = rows.map((r) => -r[3]);
+    const [criterion] = delta.metrics.comparisons!;
+    expect(criterion.versus).toBe('criterion:volumeChangePct');
+    expectClose(criterion.versusAuc, pairAuc(volume, labels), 1e-12);
+    expectClose(criterion.auc, pairAuc(delta.outOfFold, labels), 1e-12);
+    expectClose(criterion.difference, criterion.auc - criterion.versusAuc, 1e-12);
+    expect(criterion.ci[0]).toBeLessThan(criterion.difference);
+    expect(delta.metrics.notes['criterion:deltaAdcMean']).toBe("no complete 'delta:preop:named:deltaAdcMean' column in the dataset: not compared");
+  });
+
+  it('leaves Hosmer–Lemeshow out on 40 patients, saying why', () => {
+    expect(delta.metrics.hosmerLemeshow).toBeNull();
+    expect(delta.metrics.notes.hosmerLemeshow).toMatch(/too few for the Hosmer–Lemeshow χ² approximation/);
+  });
+
+  it('refuses fewer than 200 bootstrap replicates, naming the option', () => {
+    expect(() => trainCandidate(dataset, 'baseline', undefined, { ...options, bootstrapReplicates: 50 })).toThrow(
+      'bootstrapReplicates: 50 (expected 0 to skip the bootstrap, or at least 200 replicates for a stable optimism estimate)',
+    );
   });
 
   it('scores with the artifact exactly as the refit on every patient does', () => {

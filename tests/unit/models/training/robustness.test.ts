@@ -1,8 +1,10 @@
-// The segmentation-robustness screen: one-voxel erosion and dilation (closed-form voxel counts), ICC(3,1) per feature
-// across the three segmentations, and how delta and named-delta features inherit their baseline feature's verdict.
-import type { Volume } from '../../../../radiomics';
+// The segmentation-robustness screen: one-voxel erosion and dilation (closed-form voxel counts), ICC(1,1) per feature
+// across the three segmentations, and delta features screened on their own values: the change computed under the
+// same segmentation variant at both timepoints, checked against voxel counts worked out by hand.
+import { extract, parseParams, type Volume } from '../../../../radiomics';
 import { IDENTITY } from '../../../../imaging/image';
-import { isRobust, perturbMask, screenRobustness } from '../../../../models/training/robustness';
+import { icc11 } from '../../../../models/learning/icc';
+import { isRobust, perturbedFeatures, perturbMask, screenRobustness } from '../../../../models/training/robustness';
 
 function cubeMask(size: number, lo: number, hi: number): Volume<Uint8Array> {
   const data = new Uint8Array(size ** 3);
@@ -45,10 +47,11 @@ describe('screenRobustness', () => {
     },
   }));
 
-  it('keeps features with ICC(3,1) above the threshold and drops the rest, including those not rated everywhere', () => {
+  it('keeps features with ICC(1,1) above the threshold and drops the rest, including those not rated everywhere', () => {
     const screen = screenRobustness(patients, 0.75);
     expect(screen.kept).toEqual(['baseline:T1CE:stable']);
     expect(screen.dropped.sort()).toEqual(['baseline:PET:undefined', 'baseline:T1CE:fragile']);
+    expect(screen.icc['baseline:T1CE:stable']).toBe(icc11(patients.map((p) => p.features['baseline:T1CE:stable'])));
     expect(screen.icc['baseline:T1CE:stable']).toBeGreaterThan(0.99);
     expect(screen.patients).toHaveLength(5);
   });
@@ -58,18 +61,65 @@ describe('screenRobustness', () => {
   });
 });
 
-describe('isRobust', () => {
-  const robust = new Set(['baseline:T1CE:original_shape_MeshVolume', 'baseline:ADC:original_firstorder_Mean']);
-  it('judges baseline features by their own ICC and deltas by their baseline feature', () => {
-    expect(isRobust('baseline:T1CE:original_shape_MeshVolume', robust)).toBe(true);
-    expect(isRobust('baseline:T2:original_shape_MeshVolume', robust)).toBe(false);
-    expect(isRobust('delta:mid:ADC:original_firstorder_Mean', robust)).toBe(true);
-    expect(isRobust('delta:preop:ADC:original_firstorder_Median', robust)).toBe(false);
+describe('delta features under perturbed segmentations', () => {
+  // A 12³ image with a bright cube: side 5 at baseline, side 4 at mid. One voxel of 6-connected erosion leaves a cube
+  // of side s − 2, dilation adds the six faces: (s − 2)³ and s³ + 6s² voxels of 1 mm³.
+  function visit(side: number): { image: Volume; mask: Volume<Uint8Array> } {
+    const n = 12;
+    const mask = new Uint8Array(n ** 3);
+    const image = new Float32Array(n ** 3);
+    for (let z = 0; z < n; z++)
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) {
+          const i = x + n * (y + n * z);
+          const inside = x >= 3 && y >= 3 && z >= 3 && x < 3 + side && y < 3 + side && z < 3 + side;
+          mask[i] = inside ? 1 : 0;
+          image[i] = inside ? 100 + ((x * 7 + y * 3 + z) % 11) : 10 + ((x + y + z) % 3);
+        }
+    const geometry: Volume['geometry'] = { size: [n, n, n], spacing: [1, 1, 1], origin: [0, 0, 0], direction: IDENTITY };
+    return { image: { geometry, data: image }, mask: { geometry, data: mask } };
+  }
+  const params = parseParams('featureClass: { shape: [VoxelVolume, MeshVolume], firstorder: [Mean] }\n');
+
+  it('computes each delta under the same variant at both timepoints (eroded against eroded, dilated against dilated)', async () => {
+    const base = visit(5);
+    const mid = visit(4);
+    const drawn = async (v: { image: Volume; mask: Volume }) => (await extract(v.image, v.mask, params)).features;
+    const features = await perturbedFeatures(
+      {
+        pseudonym: 'SYN-001',
+        images: { T1CE: base.image },
+        mask: base.mask,
+        asDrawn: { T1CE: await drawn(base) },
+        later: [{ timepoint: 'mid', images: { T1CE: mid.image }, mask: mid.mask, asDrawn: { T1CE: await drawn(mid) } }],
+      },
+      params,
+    );
+    expect(features['baseline:T1CE:original_shape_VoxelVolume']).toEqual([125, 27, 275]);
+    const [asDrawn, eroded, dilated] = features['delta:mid:T1CE:original_shape_VoxelVolume'];
+    expect(asDrawn).toBeCloseTo((64 - 125) / 125, 12);
+    expect(eroded).toBeCloseTo((8 - 27) / 27, 12);
+    expect(dilated).toBeCloseTo((160 - 275) / 275, 12);
+    // The named tumour volume change follows T1CE's mesh volume, in per cent, under each variant alike.
+    const mesh = features['baseline:T1CE:original_shape_MeshVolume'];
+    const meshDelta = features['delta:mid:T1CE:original_shape_MeshVolume'];
+    features['delta:mid:named:volumeChangePct'].forEach((v, k) => expect(v).toBeCloseTo(100 * meshDelta[k], 10));
+    expect(mesh.every((v) => v > 0)).toBe(true);
+    expect(features['delta:mid:named:deltaAdcMean']).toBeUndefined(); // no ADC in this case
   });
-  it('maps named deltas to their source feature and keeps clinical variables', () => {
-    expect(isRobust('delta:mid:named:volumeChangePct', robust)).toBe(true); // T1CE original_shape_MeshVolume
-    expect(isRobust('delta:mid:named:deltaAdcMean', robust)).toBe(true);
-    expect(isRobust('delta:mid:named:suvMaxChangePct', robust)).toBe(false);
+});
+
+describe('isRobust', () => {
+  const robust = new Set(['baseline:ADC:original_firstorder_Mean', 'delta:mid:T1CE:original_shape_MeshVolume', 'delta:mid:named:volumeChangePct']);
+  it('judges baseline and delta features each by their own ICC, not by their baseline feature', () => {
+    expect(isRobust('baseline:ADC:original_firstorder_Mean', robust)).toBe(true);
+    expect(isRobust('delta:mid:ADC:original_firstorder_Mean', robust)).toBe(false); // its baseline feature is robust, the change is not
+    expect(isRobust('baseline:T1CE:original_shape_MeshVolume', robust)).toBe(false); // the change is robust, the baseline value is not
+    expect(isRobust('delta:mid:T1CE:original_shape_MeshVolume', robust)).toBe(true);
+    expect(isRobust('delta:mid:named:volumeChangePct', robust)).toBe(true);
+    expect(isRobust('delta:preop:named:volumeChangePct', robust)).toBe(false);
+  });
+  it('keeps clinical variables', () => {
     expect(isRobust('clinical:ageYears', robust)).toBe(true);
   });
 });
