@@ -4,7 +4,7 @@ const LAYERS = [
   ['contracts'], // plain data and types shared by every other layer; imports nothing
   ['config'], // settings and where the stack's servers are
   ['imaging'], // images, their I/O, geometry and resampling
-  ['radiomics', 'models', 'store', 'registry', 'qc', 'study', 'synthetic'], // the libraries: engine, statistics and learning, results store, registry client, QC, study protocol, synthetic data
+  ['radiomics', 'models', 'store', 'registry', 'qc', 'study', 'synthetic', 'pacs'], // the libraries: engine, statistics and learning, results store, registry client, QC, study protocol, synthetic data, PACS client and de-identification
   ['activities'], // Temporal activities: the libraries behind each step
   ['workflows'], // Temporal workflows: deterministic decisions over contracts only
   ['ops'], // starting and finding the servers
@@ -45,7 +45,7 @@ module.exports = {
       severity: 'error',
       comment: 'The feature engine needs images and its parameter files, nothing of the application.',
       from: { path: '^radiomics/' },
-      to: { path: '^(config|models|store|registry|qc|study|synthetic)/' },
+      to: { path: '^(config|models|store|registry|qc|study|synthetic|pacs)/' },
     },
     {
       name: 'images-only-for-qc-and-synthetic',
@@ -53,6 +53,13 @@ module.exports = {
       comment: 'QC and the synthetic generator read and write images; they know nothing of features, models or stores.',
       from: { path: '^(qc|synthetic)/' },
       to: { path: '^(radiomics|models|store|registry|study)/' },
+    },
+    {
+      name: 'pacs-stands-alone',
+      severity: 'error',
+      comment: 'The PACS client and de-identification talk DICOM and DICOMweb; they know nothing of features, models, stores or studies.',
+      from: { path: '^pacs/' },
+      to: { path: '^(radiomics|models|store|registry|qc|study|synthetic)/' },
     },
     {
       name: 'product-not-on-dev-tools',

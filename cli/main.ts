@@ -11,37 +11,62 @@ import type * as stack from './stack';
 import type * as study from './study';
 import type * as worker from './worker';
 
-// Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa
-// (require, not import(): the bin runs TypeScript through tsx's CommonJS hook).
+// Loaded lazily so that `osteoflow extract` does not pay for Temporal's start-up and vice versa, and listed with their
+// summaries so that `osteoflow --help` loads none of them (tests/unit/cli/help.test.ts checks each summary against the
+// command's own). require, not import(): the CLI runs as a CommonJS bundle, or from source through tsx's CommonJS hook.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const commands: Record<string, () => Promise<Command>> = {
-  extract: async () => (require('./extract') as typeof extract).extractCommand,
-  ledger: async () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,
-  maps: async () => (require('./maps') as { mapsCommand: Command }).mapsCommand,
-  mask: async () => (require('./mask') as { maskCommand: Command }).maskCommand,
-  model: async () => (require('./model') as typeof model).modelCommand,
-  run: async () => (require('./run') as typeof run).runCommand,
-  segment: async () => (require('./segment') as typeof segment).segmentCommand,
-  study: async () => (require('./study') as typeof study).studyCommand,
-  stack: async () => (require('./stack') as typeof stack).stackCommand,
-  worker: async () => (require('./worker') as typeof worker).workerCommand,
+const commands: Record<string, { summary: string; load: () => Command }> = {
+  extract: {
+    summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
+    load: () => (require('./extract') as typeof extract).extractCommand,
+  },
+  ledger: {
+    summary: 'verify the prediction ledger (hash chain, append-only) in the results store',
+    load: () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,
+  },
+  maps: { summary: 'ADC, IVIM and DCE maps; peritumoral shells; bone-marrow region', load: () => (require('./maps') as { mapsCommand: Command }).mapsCommand },
+  mask: {
+    summary: 'RTSTRUCT or SEG → NIfTI mask on the DICOM series grid; mask → SEG',
+    load: () => (require('./mask') as { maskCommand: Command }).maskCommand,
+  },
+  model: {
+    summary: 'train, list, promote or roll back response-prediction models (MLflow registry)',
+    load: () => (require('./model') as typeof model).modelCommand,
+  },
+  run: {
+    summary: 'run the main job: a synthetic study through the whole pipeline on the embedded stack',
+    load: () => (require('./run') as typeof run).runCommand,
+  },
+  segment: { summary: 'segment the tumour of a scan set with a model package (ONNX)', load: () => (require('./segment') as typeof segment).segmentCommand },
+  study: {
+    summary: "a study coordinator's actions on patient timelines (enrol, register, override, retry, pathology, withdraw, show, list)",
+    load: () => (require('./study') as typeof study).studyCommand,
+  },
+  stack: {
+    summary: 'start, stop or show the embedded Temporal dev server and MLflow server',
+    load: () => (require('./stack') as typeof stack).stackCommand,
+  },
+  worker: { summary: 'run the Python (PyTorch) segmentation worker against the stack', load: () => (require('./worker') as typeof worker).workerCommand },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Each command's one-line summary, as `osteoflow --help` lists it, and how to load it. */
+export const COMMANDS: Readonly<typeof commands> = commands;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || isHelp(name) || name === 'help') {
     console.log('usage: osteoflow <command> [options]\n\ncommands:');
-    for (const [cmd, load] of Object.entries(commands)) console.log(`  ${cmd.padEnd(10)} ${(await load()).summary}`);
+    for (const [cmd, { summary }] of Object.entries(commands)) console.log(`  ${cmd.padEnd(10)} ${summary}`);
     return name ? 0 : 2;
   }
-  const load = commands[name];
-  if (!load) {
+  const command = commands[name];
+  if (!command) {
     console.error(`osteoflow: unknown command '${name}' (expected one of: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
   try {
-    return await (await load()).run(rest);
+    return await command.load().run(rest);
   } catch (err) {
     reportFailure(`osteoflow ${name}`, err);
     return 1;

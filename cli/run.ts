@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../config';
 import { connectClient } from '../config/temporal';
+import { nodeArguments } from '../ops/build.cjs';
 import { startStack, stackStatus, stopStack } from '../ops/stack';
 import { runSyntheticStudy, type SyntheticRun } from './syntheticRun';
 import { createPipelineWorker } from '../workers/pipeline/worker';
@@ -117,7 +118,7 @@ interface MainJobOptions {
 /** Extra worker processes beside the in-process one: extraction is CPU-bound, and one Node thread uses one core. */
 function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv): ChildProcess[] {
   return Array.from({ length: count }, () =>
-    spawn(process.execPath, ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'pipeline', 'main.ts')], {
+    spawn(process.execPath, nodeArguments('pipeline-worker'), {
       cwd: PROJECT_ROOT,
       env: { ...env, OSTEOFLOW_LOG_LEVEL: 'ERROR' },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,8 +1,9 @@
-// `osteoflow stack start|stop|status`: the embedded Temporal + MLflow stack by hand.
+// `osteoflow stack start|stop|status`: the embedded Temporal + MLflow + Orthanc stack by hand.
 import { parseArguments, type Command } from './command';
 import { isHelp, parseFlags } from './args';
 import { loadConfig } from '../config';
 import { StackError } from '../config/stackError';
+import { stackPaths } from '../config/endpoints';
 import { startStack, stackStatus, stopStack } from '../ops/stack';
 
 const USAGE = 'usage: osteoflow stack <start|stop|status> [--headless]';
@@ -30,11 +31,16 @@ export const stackCommand: Command = {
           `Temporal: ${endpoints.temporal.address} (namespace ${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, web UI ${endpoints.temporal.uiUrl}` : ''}`,
         );
         console.log(`MLflow:   ${endpoints.mlflow.trackingUri}`);
+        const pacs = endpoints.orthanc;
+        if (pacs) {
+          const dicom = pacs.dicom ? `, DICOM ${pacs.dicom.calledAet}@${pacs.dicom.host}:${pacs.dicom.port}` : '';
+          console.log(`Orthanc:  ${pacs.url}${dicom}${pacs.embedded ? ` (credentials in ${stackPaths(cfg.dataDir).orthancCredentials})` : ''}`);
+        }
       } else if (action === 'stop') {
         await stopStack(cfg, log);
       } else {
         const status = stackStatus(cfg);
-        console.log(`Temporal: ${status.temporal}\nMLflow:   ${status.mlflow}`);
+        console.log(`Temporal: ${status.temporal}\nMLflow:   ${status.mlflow}\nOrthanc:  ${status.orthanc}`);
       }
       return 0;
     } catch (err) {

@@ -27,11 +27,18 @@ export interface OsteoflowConfig {
     trackingUri?: string;
     token?: string;
   };
+  orthanc: {
+    /** URL of an existing PACS (Orthanc, with its REST API and DICOMweb at /dicom-web); unset = the embedded Orthanc that ops/ starts. */
+    url?: string;
+    /** HTTP Basic credentials for that PACS (both or neither); the embedded one generates its own. */
+    username?: string;
+    password?: string;
+  };
   taskQueues: { pipeline: string; segmentation: string; training: string };
   /** Folder for the embedded stack's databases, artifacts, logs and pid files. */
   dataDir: string;
   /** Ports of the embedded stack; 0 = pick a free port at start. */
-  ports: { temporal: number; temporalUi: number; mlflow: number };
+  ports: { temporal: number; temporalUi: number; mlflow: number; orthanc: number; orthancDicom: number };
   notifications: {
     /** POSTed a JSON body for each notification (overdue scan, failed QC); unset = log only. */
     webhookUrl?: string;
@@ -77,6 +84,9 @@ const ENV_KEYS = {
   TEMPORAL_TLS_KEY: 'temporal.tls.clientKeyFile',
   MLFLOW_TRACKING_URI: 'mlflow.trackingUri',
   MLFLOW_TRACKING_TOKEN: 'mlflow.token',
+  ORTHANC_URL: 'orthanc.url',
+  ORTHANC_USERNAME: 'orthanc.username',
+  ORTHANC_PASSWORD: 'orthanc.password',
   OSTEOFLOW_TASK_QUEUE_PIPELINE: 'taskQueues.pipeline',
   OSTEOFLOW_TASK_QUEUE_SEGMENTATION: 'taskQueues.segmentation',
   OSTEOFLOW_TASK_QUEUE_TRAINING: 'taskQueues.training',
@@ -84,6 +94,8 @@ const ENV_KEYS = {
   OSTEOFLOW_TEMPORAL_PORT: 'ports.temporal',
   OSTEOFLOW_TEMPORAL_UI_PORT: 'ports.temporalUi',
   OSTEOFLOW_MLFLOW_PORT: 'ports.mlflow',
+  OSTEOFLOW_ORTHANC_PORT: 'ports.orthanc',
+  OSTEOFLOW_ORTHANC_DICOM_PORT: 'ports.orthancDicom',
   OSTEOFLOW_WEBHOOK_URL: 'notifications.webhookUrl',
   OSTEOFLOW_PYTHON: 'python',
   OSTEOFLOW_VENV: 'venvDir',
@@ -100,10 +112,11 @@ function defaults(): OsteoflowConfig {
   return {
     temporal: { namespace: 'osteoflow' },
     mlflow: {},
+    orthanc: {},
     notifications: {},
     taskQueues: { ...TASK_QUEUES },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
-    ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050 },
+    ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050, orthanc: 8042, orthancDicom: 4242 },
     python: 'python3',
     venvDir: path.join(PROJECT_ROOT, '.venv'),
     torchVenvDir: path.join(PROJECT_ROOT, '.venv-torch'),
@@ -212,6 +225,7 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
       throw new ConfigError(source, 'mlflow.trackingUri (MLFLOW_TRACKING_URI)', 'an http(s) URL of an MLflow server', cfg.mlflow.trackingUri);
     }
   }
+  validateOrthanc(cfg.orthanc, source);
   for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
   if (cfg.notifications.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.notifications.webhookUrl))) {
     throw new ConfigError(source, 'notifications.webhookUrl (OSTEOFLOW_WEBHOOK_URL)', 'an http(s) URL', cfg.notifications.webhookUrl);
@@ -254,4 +268,42 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   cfg.venvDir = path.resolve(cfg.venvDir);
   cfg.torchVenvDir = path.resolve(cfg.torchVenvDir);
   return cfg;
+}
+
+/** ORTHANC_URL: an http(s) URL without credentials in it; ORTHANC_USERNAME and ORTHANC_PASSWORD: both or neither. */
+function validateOrthanc(orthanc: OsteoflowConfig['orthanc'], source: string): void {
+  if (orthanc.url !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(String(orthanc.url));
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') {
+      // The value is not quoted: a URL with credentials in it would put them into the message.
+      throw new ConfigError(
+        source,
+        'orthanc.url (ORTHANC_URL)',
+        'an http(s) URL of an Orthanc server, credentials in ORTHANC_USERNAME/ORTHANC_PASSWORD',
+        '(not shown)',
+      );
+    }
+  }
+  for (const key of ['username', 'password'] as const) {
+    const value = orthanc[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new ConfigError(source, `orthanc.${key} (ORTHANC_${key.toUpperCase()})`, 'a non-empty string', '(not shown)');
+    }
+  }
+  if ((orthanc.username === undefined) !== (orthanc.password === undefined)) {
+    throw new ConfigError(source, 'orthanc.username/orthanc.password (ORTHANC_USERNAME, ORTHANC_PASSWORD)', 'both set, or neither', '(one of them)');
+  }
+  if (orthanc.username !== undefined && orthanc.url === undefined) {
+    throw new ConfigError(
+      source,
+      'orthanc.url (ORTHANC_URL)',
+      'set when ORTHANC_USERNAME/ORTHANC_PASSWORD are (the embedded Orthanc has its own credentials)',
+      undefined,
+    );
+  }
 }

@@ -1,10 +1,12 @@
 // `npm start` / `npm test` on a fresh clone: needs only Node itself. Installs the npm packages when node_modules is
-// missing or older than package-lock.json, then hands over to the TypeScript entry points (which provision the venv).
+// missing or older than package-lock.json, builds the CLI (dist/, ops/build.cjs) when a source changed since the last
+// build, then hands over to the entry points (which provision the venv).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import build from './build.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = path.join(root, 'node_modules', '.osteoflow-lock.sha256');
@@ -34,8 +36,18 @@ function ensureNodeModules() {
   writeFileSync(stampFile, `${want}\n`);
 }
 
+async function ensureBuild() {
+  const stale = build.staleBundles();
+  if (stale.length === 0) return;
+  console.log(`[osteoflow] building ${stale.join(', ')} (esbuild → dist/) …`);
+  // A failed build is not fatal: the bin then runs the sources through tsx, and the type check names the error.
+  await build.build().catch((err) => console.error(`[osteoflow] build failed, running from the TypeScript sources: ${err.message}`));
+}
+
 const [mode, ...args] = process.argv.slice(2);
 ensureNodeModules();
+(await import('./systemPackages.mjs')).ensureSystemPackagesOrExit(); // Orthanc + DICOMweb plugin + DCMTK from Debian (apt-get, as root)
+await ensureBuild();
 const node = process.execPath;
 if (mode === 'start') {
   process.exit(run(node, [path.join(root, 'bin', 'osteoflow.js'), 'run', ...args]));

@@ -1,21 +1,35 @@
-// Starts, finds and stops osteoflow's embedded stack (Temporal dev server + MLflow server), or adopts the external
-// servers named by TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI. State (pids, ports) lives in <dataDir>/stack.json.
+// Starts, finds and stops osteoflow's embedded stack (Temporal dev server + MLflow server + Orthanc as the PACS), or
+// adopts the external servers named by TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI / ORTHANC_URL. State (pids, ports) lives
+// in <dataDir>/stack.json.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { OsteoflowConfig } from '../config';
 import { StackError } from '../config/stackError';
-import { currentEndpoints, isAlive, isOurs, readState, stackPaths, type Endpoints, type ServerRecord, type StackState } from '../config/endpoints';
-import { mlflowAnswers, mlflowServerArgs } from './mlflowServer';
+import {
+  currentEndpoints,
+  isAlive,
+  isOurs,
+  readOrthancCredentials,
+  readState,
+  stackPaths,
+  type Endpoints,
+  type ServerRecord,
+  type StackState,
+} from '../config/endpoints';
+import { mlflowAnswers, mlflowServerArgs, seedMlflowDatabase } from './mlflowServer';
+import { checkDicomwebPlugin, launchOrthanc, orthancAnswers, orthancHasDicomweb, orthancProgram } from './orthancServer';
 import { freePort, isPortFree, spawnDetached, stopProcessGroup, tail, waitUntil, withLock } from './processes';
 import { devServerArgs, missingSearchAttributes, temporalAnswers } from './temporalServer';
-import { ensureVenv, type Venv } from './venv';
+import { ensureVenv, REQUIREMENTS_FILE, type Venv } from './venv';
 
 export interface StartOptions {
   /** No Temporal web UI (tests). */
   headless?: boolean;
   log?: (line: string) => void;
+  /** Start the embedded Orthanc too (default true); false leaves it as it is (suites that start their own). */
+  orthanc?: boolean;
 }
 
-const START_TIMEOUT_MS = { temporal: 60000, mlflow: 180000 };
+const START_TIMEOUT_MS = { temporal: 60000, mlflow: 180000, orthanc: 60000 };
 
 function writeState(file: string, state: StackState): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
@@ -28,7 +42,11 @@ async function choosePort(configured: number, what: string, envName: string): Pr
     throw new StackError(
       `port ${configured} on 127.0.0.1 is already in use, so the ${what} cannot start there.`,
       `stop the program that uses it, or choose another port with ${envName}=<port> (0 picks a free one)` +
-        (what.startsWith('Temporal') ? ', or use an existing server with TEMPORAL_ADDRESS.' : ', or use an existing server with MLFLOW_TRACKING_URI.'),
+        (what.startsWith('Temporal')
+          ? ', or use an existing server with TEMPORAL_ADDRESS.'
+          : what.startsWith('Orthanc')
+            ? ', or use an existing PACS with ORTHANC_URL.'
+            : ', or use an existing server with MLFLOW_TRACKING_URI.'),
     );
   }
   return configured;
@@ -73,7 +91,8 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
           await waitForServer(spec.what, spec.logFile, pid, spec.timeoutMs, () => spec.probe(port));
           return;
         } catch (err) {
-          const portTaken = /address already in use/i.test(tail(spec.logFile, 5));
+          // 'address already in use' (Temporal, MLflow), 'port of the HTTP server is privileged or already in use' (Orthanc)
+          const portTaken = /already in use/i.test(tail(spec.logFile, 5));
           if (spec.configuredPort !== 0 || !portTaken || attempt >= 3) throw err;
           log(`port ${port} was taken before the ${spec.what} could bind it; trying another`);
           await stopProcessGroup(pid);
@@ -123,7 +142,7 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
     } else {
       if (state.mlflow) log(`clearing a stale MLflow pid record (pid ${state.mlflow.pid} is not running)`);
       await choosePort(cfg.ports.mlflow, 'MLflow server', 'OSTEOFLOW_MLFLOW_PORT');
-      const { mlflow } = await getVenv();
+      const { mlflow, python, dir } = await getVenv();
       mkdirSync(paths.mlflowArtifacts, { recursive: true });
       launches.push(
         launch({
@@ -132,12 +151,54 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
           envName: 'OSTEOFLOW_MLFLOW_PORT',
           logFile: paths.mlflowLog,
           start: async (port) => {
+            await seedMlflowDatabase({ python, venvDir: dir, requirementsFile: REQUIREMENTS_FILE, dbFile: paths.mlflowDb, log });
             const args = mlflowServerArgs({ dbFile: paths.mlflowDb, artifactsDir: paths.mlflowArtifacts, port });
             return { pid: spawnDetached(mlflow, args, paths.mlflowLog, { ...process.env, MLFLOW_TRACKING_URI: '' }) };
           },
           record: (record) => (state.mlflow = record),
           probe: (port) => mlflowAnswers(`http://127.0.0.1:${port}`),
           timeoutMs: START_TIMEOUT_MS.mlflow,
+        }),
+      );
+    }
+    if (cfg.orthanc.url) {
+      await checkExternalOrthanc(cfg);
+      delete state.orthanc;
+    } else if (options.orthanc === false) {
+      // left as it is: running or not
+    } else if (state.orthanc && isOurs(state.orthanc, 'Orthanc')) {
+      log(`Orthanc already running (pid ${state.orthanc.pid}, 127.0.0.1:${state.orthanc.port}, DICOM ${state.orthanc.dicomPort})`);
+    } else {
+      if (state.orthanc) log(`clearing a stale Orthanc pid record (pid ${state.orthanc.pid} is not running)`);
+      // Missing packages and taken ports are reported before anything starts.
+      orthancProgram();
+      checkDicomwebPlugin();
+      await choosePort(cfg.ports.orthanc, 'Orthanc HTTP server', 'OSTEOFLOW_ORTHANC_PORT');
+      await choosePort(cfg.ports.orthancDicom, 'Orthanc DICOM server', 'OSTEOFLOW_ORTHANC_DICOM_PORT');
+      let dicomPort = 0;
+      launches.push(
+        launch({
+          what: 'Orthanc PACS',
+          configuredPort: cfg.ports.orthanc,
+          envName: 'OSTEOFLOW_ORTHANC_PORT',
+          logFile: paths.orthancLog,
+          start: async (port) => {
+            dicomPort = await choosePort(cfg.ports.orthancDicom, 'Orthanc DICOM server', 'OSTEOFLOW_ORTHANC_DICOM_PORT');
+            while (dicomPort === port) dicomPort = await choosePort(0, 'Orthanc DICOM server', 'OSTEOFLOW_ORTHANC_DICOM_PORT');
+            const { pid } = launchOrthanc({
+              configFile: paths.orthancConfig,
+              credentialsFile: paths.orthancCredentials,
+              storageDir: paths.orthancStorage,
+              indexDir: paths.orthancIndex,
+              logFile: paths.orthancLog,
+              httpPort: port,
+              dicomPort,
+            });
+            return { pid };
+          },
+          record: (record) => (state.orthanc = { ...record, dicomPort }),
+          probe: (port) => orthancAnswers(`http://127.0.0.1:${port}`, readOrthancCredentials(paths.orthancCredentials)),
+          timeoutMs: START_TIMEOUT_MS.orthanc,
         }),
       );
     }
@@ -189,6 +250,24 @@ async function checkExternalMlflow(cfg: OsteoflowConfig): Promise<void> {
   }
 }
 
+async function checkExternalOrthanc(cfg: OsteoflowConfig): Promise<void> {
+  const url = cfg.orthanc.url!;
+  const credentials = cfg.orthanc.username && cfg.orthanc.password ? { username: cfg.orthanc.username, password: cfg.orthanc.password } : undefined;
+  const ok = await orthancAnswers(url, credentials).catch(() => false);
+  if (!ok) {
+    throw new StackError(
+      `the PACS at ORTHANC_URL=${url} does not answer on /system (or refuses the credentials).`,
+      'check the URL and ORTHANC_USERNAME/ORTHANC_PASSWORD, or unset ORTHANC_URL to use the embedded Orthanc.',
+    );
+  }
+  if (!(await orthancHasDicomweb(url, credentials).catch(() => false))) {
+    throw new StackError(
+      `the PACS at ORTHANC_URL=${url} has no DICOMweb plugin (GET /plugins does not list dicom-web).`,
+      "load Orthanc's DICOMweb plugin there.",
+    );
+  }
+}
+
 /** Stops the embedded servers recorded for this data folder (external servers are never touched). */
 export async function stopStack(cfg: OsteoflowConfig, log: (line: string) => void = () => undefined): Promise<void> {
   const paths = stackPaths(cfg.dataDir);
@@ -199,6 +278,7 @@ export async function stopStack(cfg: OsteoflowConfig, log: (line: string) => voi
     for (const [name, program] of [
       ['temporal', 'temporal'],
       ['mlflow', 'mlflow'],
+      ['orthanc', 'Orthanc'],
     ] as const) {
       const record = state[name];
       if (record && isOurs(record, program)) {
@@ -214,6 +294,7 @@ export async function stopStack(cfg: OsteoflowConfig, log: (line: string) => voi
 export interface StackStatus {
   temporal: string;
   mlflow: string;
+  orthanc: string;
 }
 
 export function stackStatus(cfg: OsteoflowConfig): StackStatus {
@@ -222,12 +303,13 @@ export function stackStatus(cfg: OsteoflowConfig): StackStatus {
     external
       ? `external (${external})`
       : record && isOurs(record, program)
-        ? `running (pid ${record.pid}, port ${record.port})`
+        ? `running (pid ${record.pid}, port ${record.port}${record.dicomPort ? `, DICOM port ${record.dicomPort}` : ''})`
         : record
           ? `stale record (pid ${record.pid} not running)`
           : 'stopped';
   return {
     temporal: describe(state.temporal, 'temporal', cfg.temporal.address),
     mlflow: describe(state.mlflow, 'mlflow', cfg.mlflow.trackingUri),
+    orthanc: describe(state.orthanc, 'Orthanc', cfg.orthanc.url),
   };
 }

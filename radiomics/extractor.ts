@@ -152,7 +152,30 @@ interface Prepared {
   hashes: { paramsHash: string; imageHash: string | null; maskHash: string };
 }
 
+/** What PyRadiomics' preprocessing leaves for the feature classes: the image and the ROIs on its grid. */
+export interface Preprocessed {
+  params: ExtractionParams;
+  image: Volume;
+  /** The ROI shape classes read (re-segmented only with resegmentShape). */
+  shapeRoi: RoiOnGrid;
+  /** The ROI every other class reads (after re-segmentation). */
+  textureRoi: RoiOnGrid;
+  info: Diagnostics;
+  hashes: Prepared['hashes'];
+}
+
 function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput, paramsInput: ParamsInput, options: ExtractOptions): Prepared {
+  const pre = preprocess(imageInput, maskInput, paramsInput, options);
+  const roiFor = roiBuilder();
+  const tasks = shapeTasks(pre, roiFor);
+  for (const imageType of Object.keys(pre.params.imageTypes) as ImageTypeName[]) {
+    for (const derived of derivedImageTasks(pre, imageType, imageTypeSettings(pre.params, imageType), roiFor)) tasks.push(...derived.tasks);
+  }
+  return { tasks, info: pre.info, hashes: pre.hashes };
+}
+
+/** Loading, label selection, normalisation, resampling or pre-cropping, the mask checks and re-segmentation. */
+export function preprocess(imageInput: ExtractionInput | null, maskInput: ExtractionInput, paramsInput: ParamsInput, options: ExtractOptions): Preprocessed {
   const params = effectiveParams(resolveParams(paramsInput), options);
   if (isIbsiMode(params.settings)) {
     throw new RadiomicsInputError('IBSI mode has no PyRadiomics feature tasks to plan', {
@@ -223,7 +246,6 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
   checkRoiSize(current.box, settings, mask.source);
 
   // Re-segmentation applies to every class but shape, unless resegmentShape asks for it there too.
-  const shapeRoi = current;
   let textureRoi = current;
   if (settings.resegmentRange !== null && hasImage) {
     const resegmented = resegmentMask(image, mask, {
@@ -235,13 +257,33 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
     checkRoiSize(textureRoi.box, settings, mask.source);
     record(() => maskDiagnostics(textureRoi.roi, resegmented, 'resegmented', image, textureRoi.box));
   }
-  const shapeState = settings.resegmentShape ? textureRoi : shapeRoi;
+  const shapeRoi = settings.resegmentShape ? textureRoi : current;
+  // shape2D that cannot run is reported, not computed
+  if ('shape2D' in params.featureClasses) {
+    const reason = shape2DSkipReason(shapeRoi.box, settings);
+    if (reason) info.diagnostics_Configuration_Skipped = `shape2D: ${reason}`;
+  }
+  return { params, image, shapeRoi, textureRoi, info, hashes };
+}
 
-  const tasks: FeatureTask[] = [];
-  const skipped: string[] = [];
-  const roiCache = new Map<string, Roi>();
-  const roiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings, offset?: Vec3): Roi => {
-    let roi = roiCache.get(key);
+/** Preprocessing and the shape tasks, with the extraction's diagnostics: the extraction pool's first step. */
+export function preprocessWithShape(
+  imageInput: ExtractionInput | null,
+  maskInput: ExtractionInput,
+  paramsInput: ParamsInput,
+  options: ExtractOptions,
+): { pre: Preprocessed; shapeTasks: FeatureTask[]; diagnostics: Diagnostics } {
+  const pre = preprocess(imageInput, maskInput, paramsInput, options);
+  return { pre, shapeTasks: shapeTasks(pre, roiBuilder()), diagnostics: { ...provenanceDiagnostics(pre.hashes), ...pre.info } };
+}
+
+type RoiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings, offset?: Vec3) => Roi;
+
+/** The ROI of a derived image as feature classes see it, built once per key. */
+function roiBuilder(): RoiFor {
+  const cache = new Map<string, Roi>();
+  return (derived, state, key, s, offset) => {
+    let roi = cache.get(key);
     if (!roi) {
       // Feature classes see the ROI cropped to its box without padding (cropToTumorMask, padDistance = kernelRadius 0);
       // cropping first keeps the ROI builder's passes to the box. A filter's region image starts at `offset`.
@@ -249,50 +291,70 @@ function prepare(imageInput: ExtractionInput | null, maskInput: ExtractionInput,
       const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
       const at = (v: Vec3): Vec3 => (offset ? [v[0] - offset[0], v[1] - offset[1], v[2] - offset[2]] : v);
       roi = buildRoi(cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
-      roiCache.set(key, roi);
+      cache.set(key, roi);
     }
     return roi;
   };
+}
 
-  // featureextractor.computeShape: shape classes once, on the original image and the (un-resegmented) mask.
+/** featureextractor.computeShape: shape classes once, on the original image and the (un-resegmented) mask. */
+function shapeTasks(pre: Preprocessed, roiFor: RoiFor): FeatureTask[] {
+  const { params, image, shapeRoi, textureRoi } = pre;
+  const tasks: FeatureTask[] = [];
   for (const className of SHAPE_CLASSES) {
     if (!(className in params.featureClasses)) continue;
-    if (className === 'shape2D') {
-      const reason = shape2DSkipReason(shapeState.box, settings);
-      if (reason) {
-        skipped.push(`shape2D: ${reason}`);
-        continue;
-      }
-    }
-    const key = shapeState === textureRoi ? 'original' : 'original/shape';
+    if (className === 'shape2D' && shape2DSkipReason(shapeRoi.box, params.settings)) continue;
+    const key = shapeRoi === textureRoi ? 'original' : 'original/shape';
     tasks.push({
       prefix: `original_${className}`,
       className,
-      roi: roiFor(image, shapeState, key, settings),
+      roi: roiFor(image, shapeRoi, key, params.settings),
       enabled: params.featureClasses[className] ?? null,
     });
   }
+  return tasks;
+}
 
-  // Every other class on every image type's derived images.
-  const intensityClasses = enabledClasses.filter((c) => !SHAPE_CLASSES.includes(c));
-  if (intensityClasses.length > 0) {
-    for (const imageType of Object.keys(params.imageTypes) as ImageTypeName[]) {
-      const typeSettings = imageTypeSettings(params, imageType);
-      const filter = IMAGE_TYPES[imageType]!;
-      const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box };
-      for (const derived of filter(image, typeSettings, context)) {
-        const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === shapeState;
-        const key = sameAsShape ? 'original' : `${imageType}/${derived.name}`;
-        const roi = roiFor(derived.image, textureRoi, key, typeSettings, derived.offset);
-        for (const className of intensityClasses) {
-          tasks.push({ prefix: `${derived.name}_${className}`, className, roi, enabled: params.featureClasses[className] ?? null });
-        }
-      }
-    }
+/**
+ * Every class but shape on each derived image of one image type (with that type's settings), in the order the filter
+ * yields them; with `range`, only the derived images at those positions [from, to). The original image's ROI is shared
+ * with the shape classes when `pre.shapeRoi` is the texture ROI.
+ */
+export function* derivedImageTasks(
+  pre: Pick<Preprocessed, 'params' | 'image' | 'textureRoi'> & { shapeRoi?: RoiOnGrid },
+  imageType: ImageTypeName,
+  typeSettings: ExtractionSettings,
+  roiFor: RoiFor = roiBuilder(),
+  range: readonly [number, number] = [0, Infinity],
+): Generator<{ name: string; tasks: FeatureTask[] }> {
+  const { params, image, textureRoi } = pre;
+  const intensityClasses = (Object.keys(params.featureClasses) as FeatureClassName[]).filter((c) => !SHAPE_CLASSES.includes(c));
+  if (intensityClasses.length === 0) return;
+  const filter = IMAGE_TYPES[imageType]!;
+  const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box };
+  let index = -1;
+  for (const derived of filter(image, typeSettings, context)) {
+    if (++index < range[0] || index >= range[1]) continue;
+    const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === pre.shapeRoi;
+    const key = sameAsShape ? 'original' : `${imageType}/${derived.name}`;
+    const roi = roiFor(derived.image, textureRoi, key, typeSettings, derived.offset);
+    yield {
+      name: derived.name,
+      tasks: intensityClasses.map((className) => ({
+        prefix: `${derived.name}_${className}`,
+        className,
+        roi,
+        enabled: params.featureClasses[className] ?? null,
+      })),
+    };
   }
+}
 
-  if (skipped.length > 0) info.diagnostics_Configuration_Skipped = skipped.join('; ');
-  return { tasks, info, hashes };
+/** Runs the tasks of one derived image (or the shape tasks) into one feature record, in task order. */
+export function runTasks(tasks: Iterable<FeatureTask>): Record<string, number> {
+  const features: Record<string, number> = {};
+  for (const task of tasks) Object.assign(features, runTask(task));
+  return features;
 }
 
 /**
@@ -319,9 +381,7 @@ export function extractSync(image: ExtractionInput | null, mask: ExtractionInput
   const resolved = effectiveParams(resolveParams(params), options);
   if (isIbsiMode(resolved.settings)) return extractIbsiMode(image, mask, resolved);
   const plan = planExtraction(image, mask, resolved, options);
-  const features: Record<string, number> = {};
-  for (const task of plan.tasks) Object.assign(features, runTask(task));
-  return { features, diagnostics: plan.diagnostics };
+  return { features: runTasks(plan.tasks), diagnostics: plan.diagnostics };
 }
 
 /**
@@ -353,6 +413,8 @@ function extractIbsiMode(imageInput: ExtractionInput | null, maskInput: Extracti
  * Extraction as a promise (the API the CLI and activities use). It runs on the calling thread: worker threads were
  * measured (a pool splitting the feature classes of the 60,000-voxel synthetic case) and did not pay on 2 shared
  * cores — about 0.5 s to start a worker that loads the engine, against at most half of 0.2–0.4 s of feature time.
+ * Filters are another matter: extractOnWorkers (extraction/pool.ts) computes each image type's derived images on a
+ * pool of worker threads, with progress, and keeps the calling thread's event loop free.
  */
 export async function extract(
   image: ExtractionInput | null,

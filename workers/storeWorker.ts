@@ -3,6 +3,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OsteoflowConfig } from '../config';
 import { connectionOptions } from '../config/temporal';
+import { workflowBundle } from '../ops/workflowBundle';
 import { MlflowClient, type MlflowClientOptions } from '../registry/mlflowClient';
 import { openResultsStore } from '../store';
 import type { ResultsStore } from '../store/types';
@@ -41,7 +42,10 @@ export async function createStoreWorker(
     store,
     mlflow: () => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token, ...options.mlflow })),
   };
-  const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, ...build(resources) });
+  // Workflow code is bundled once and shared by every worker that serves it (ops/workflowBundle.ts).
+  const { workflowsPath, ...workerOptions } = build(resources);
+  const bundle = workflowsPath ? { workflowBundle: await workflowBundle(workflowsPath) } : {};
+  const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, ...workerOptions, ...bundle });
   return {
     worker,
     connection,

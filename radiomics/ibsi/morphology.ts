@@ -1,18 +1,14 @@
 // IBSI-1 §3.1 morphological features. The mesh, diameter and principal axes come from PyRadiomics' shape class (features/shape.ts);
 // IBSI adds compactness/asphericity, the centre-of-mass shift, bounding-box, enclosing-ellipsoid and convex-hull
-// densities, integrated intensity and the spatial autocorrelations. Morphology reads the morphological mask; the
-// intensity-weighted features read the intensity mask. OMBB and MVEE densities are left out: IBSI-1 gives no
-// reference for them.
+// densities, integrated intensity and the spatial autocorrelations (exact at any ROI size: autocorrelation.ts).
+// Morphology reads the morphological mask; the intensity-weighted features read the intensity mask. OMBB and MVEE
+// densities are left out: IBSI-1 gives no reference for them.
 import type { Geometry } from '../../imaging/image';
 import { meshMeasures, meshVertices, padMask } from '../features/marchingCubes';
 import { meshDiameters } from '../features/meshDiameters';
 import { roiCovarianceEigenvalues } from '../features/principalAxes';
+import { spatialAutocorrelation } from './autocorrelation';
 import { convexHull } from './convexHull';
-
-/** Above this many voxels Moran's I and Geary's C are estimated from subsamples (IBSI-1 §3.1.28 allows it). */
-export const AUTOCORRELATION_EXACT_LIMIT = 10_000;
-const SUBSAMPLE_SIZE = 2_000;
-const SUBSAMPLES = 10;
 
 function voxelIndices(mask: Uint8Array, size: Geometry['size']): Int32Array {
   const [nx, ny, nz] = size;
@@ -54,87 +50,6 @@ export function ellipsoidArea(a: number, b: number, c: number): number {
     sum += q / (1 - 4 * (nu + 1) * (nu + 1));
   }
   return 4 * Math.PI * a * b * sum;
-}
-
-/** Deterministic PRNG (mulberry32) for the autocorrelation subsamples, so a feature row is reproducible. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Moran's I (N365) and Geary's C (NPT7) with inverse-distance weights over the given voxels (positions in mm). */
-function autocorrelation(pos: Float64Array, values: Float64Array): { moran: number; geary: number } {
-  const n = values.length;
-  let mean = 0;
-  for (const v of values) mean += v;
-  mean /= n;
-  let denom = 0;
-  for (const v of values) denom += (v - mean) ** 2;
-  let w = 0,
-    moran = 0,
-    geary = 0;
-  for (let a = 0; a < n; a++) {
-    const ax = pos[3 * a],
-      ay = pos[3 * a + 1],
-      az = pos[3 * a + 2];
-    const da = values[a] - mean;
-    for (let b = a + 1; b < n; b++) {
-      const dx = pos[3 * b] - ax,
-        dy = pos[3 * b + 1] - ay,
-        dz = pos[3 * b + 2] - az;
-      const weight = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
-      w += weight;
-      moran += weight * da * (values[b] - mean);
-      geary += weight * (values[a] - values[b]) ** 2;
-    }
-  }
-  // the double sums over k1 ≠ k2 count each pair twice: the factors of 2 cancel in I and leave C's ½
-  if (denom === 0) return { moran: NaN, geary: NaN };
-  return { moran: (n / w) * (moran / denom), geary: ((n - 1) / (2 * w)) * (geary / denom) };
-}
-
-function spatialAutocorrelation(image: Float64Array, mask: Uint8Array, geometry: Geometry): { moran: number; geary: number } {
-  const idx = voxelIndices(mask, geometry.size);
-  const n = idx.length / 3;
-  const [sx, sy, sz] = geometry.spacing;
-  const [nx, ny] = geometry.size;
-  const pick = (order: ArrayLike<number>, count: number) => {
-    const pos = new Float64Array(3 * count);
-    const values = new Float64Array(count);
-    for (let k = 0; k < count; k++) {
-      const v = order[k];
-      const x = idx[3 * v],
-        y = idx[3 * v + 1],
-        z = idx[3 * v + 2];
-      pos.set([x * sx, y * sy, z * sz], 3 * k);
-      values[k] = image[x + nx * (y + ny * z)];
-    }
-    return autocorrelation(pos, values);
-  };
-  if (n <= AUTOCORRELATION_EXACT_LIMIT)
-    return pick(
-      Int32Array.from({ length: n }, (_, k) => k),
-      n,
-    );
-  const random = mulberry32(n);
-  const order = Int32Array.from({ length: n }, (_, k) => k);
-  let moran = 0,
-    geary = 0;
-  for (let s = 0; s < SUBSAMPLES; s++) {
-    for (let k = 0; k < SUBSAMPLE_SIZE; k++) {
-      const j = k + Math.floor(random() * (n - k)); // partial Fisher–Yates
-      [order[k], order[j]] = [order[j], order[k]];
-    }
-    const r = pick(order, SUBSAMPLE_SIZE);
-    moran += r.moran / SUBSAMPLES;
-    geary += r.geary / SUBSAMPLES;
-  }
-  return { moran, geary };
 }
 
 export function morphologyFeatures(image: Float64Array, morph: Uint8Array, intensity: Uint8Array, geometry: Geometry): Record<string, number> {

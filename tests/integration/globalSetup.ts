@@ -14,10 +14,13 @@ export default async function globalSetup(): Promise<void> {
   // Free ports, so that two test runs on one machine never collide.
   process.env.OSTEOFLOW_TEMPORAL_PORT ??= '0';
   process.env.OSTEOFLOW_MLFLOW_PORT ??= '0';
+  process.env.OSTEOFLOW_ORTHANC_PORT ??= '0';
+  process.env.OSTEOFLOW_ORTHANC_DICOM_PORT ??= '0';
   const started = Date.now();
   const before = stackStatus(loadConfig());
   // Only a stack this run starts is stopped by the teardown; one a developer left running stays up.
   process.env.OSTEOFLOW_TEST_STOPS_STACK = before.temporal.startsWith('running') || before.mlflow.startsWith('running') ? 'false' : 'true';
-  const endpoints = await startStack(loadConfig(), { headless: true, log: (line) => console.log(`[stack] ${line}`) });
+  // No Orthanc in the shared stack: the PACS suite starts its own (ops/orthancServer.ts), so other suites wait for none.
+  const endpoints = await startStack(loadConfig(), { headless: true, orthanc: false, log: (line) => console.log(`[stack] ${line}`) });
   console.log(`\n[stack] Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri} (ready in ${Date.now() - started} ms)`);
 }

@@ -85,7 +85,7 @@ it('keeps workflow history, model version, artifact and alias across a stop and 
 
   // Stop both; their pids are gone and the addresses no longer answer.
   await stopStack(cfg, log);
-  expect(stackStatus(cfg)).toEqual({ temporal: 'stopped', mlflow: 'stopped' });
+  expect(stackStatus(cfg)).toEqual({ temporal: 'stopped', mlflow: 'stopped', orthanc: 'stopped' });
   await expect(fetch(`${first.mlflow.trackingUri}/health`)).rejects.toThrow();
 
   // A stale pid record (a process that has exited) must not stop the next start.

@@ -1,0 +1,302 @@
+// The attributes of DICOM PS3.15 Annex E, Table E.1-1 (Application Level Confidentiality Profile Attributes) that CT, MR,
+// PET, RT Structure Set and Segmentation objects carry, with the Basic Profile's action as the table gives it and the
+// action taken here. Actions (PS3.15 E.1.1, Table E.1-1a): D replace with a dummy value, Z replace with an empty value
+// (or a dummy one), X remove, U replace the UID with one mapped consistently, K keep, C clean. A composite action is
+// resolved by the attribute's type in these objects (PS3.3): Type 1 → D, Type 2 → Z, Type 3 → X; a D on a sequence that
+// none of these objects requires (observer, content and annotation sequences) is taken as X.
+//
+// Options of Table E.1-1 that this profile applies (each written into DeidentificationMethodCodeSequence):
+//   dates            Retain Longitudinal Temporal Information, Modified Dates (113107: dates shifted per patient by a
+//                    whole number of days, times of day kept) or Full Dates (113106: kept as they are). SUVbw needs
+//                    the injection and acquisition times; follow-up needs the intervals between studies.
+//   characteristics  Retain Patient Characteristics (113108): sex, age, size and weight (SUVbw needs the weight).
+//   roiNames         Clean Descriptors (113105), for ROI names only: kept when they hold none of the patient's
+//                    identifiers, else replaced by 'ROI <number>'. Every other descriptor is removed.
+//
+// Attributes the table does not name are kept (PS3.15 E.1.1), except where the rules in deidentify.ts say otherwise:
+// private attributes, overlay and curve groups, attributes of unknown VR (UN) are removed; person names emptied;
+// other dates shifted; other instance UIDs mapped; any text holding one of the patient's identifiers emptied.
+
+export type BasicAction = 'D' | 'Z' | 'X' | 'U' | 'X/Z' | 'X/D' | 'Z/D' | 'X/Z/D' | 'X/Z/U*';
+/** 'U*': the sequence is kept and the UIDs within it are mapped (X/Z/U* for a reference sequence). */
+export type ProfileAction = 'D' | 'Z' | 'X' | 'U' | 'U*';
+export type ProfileOption = 'dates' | 'characteristics' | 'roiNames';
+
+export interface ProfileRule {
+  /** Group and element as eight upper-case hex digits (dcmjs' key). */
+  tag: string;
+  keyword: string;
+  /** The Basic Profile's action in Table E.1-1. */
+  basic: BasicAction;
+  /** What is done here when no option retains the attribute. */
+  action: ProfileAction;
+  /** The option that retains it (modified or kept) instead. */
+  retainedBy?: ProfileOption;
+}
+
+type Row = [tag: string, keyword: string, basic: BasicAction, action: ProfileAction, retainedBy?: ProfileOption];
+
+// prettier-ignore
+const ROWS: Row[] = [
+  // Patient (PS3.3 C.7.1.1), Patient Demographic, Clinical Trial Subject
+  ['00100010', 'PatientName', 'Z', 'Z'], // replaced by the pseudonym
+  ['00100020', 'PatientID', 'Z', 'Z'], // replaced by the pseudonym
+  ['00100021', 'IssuerOfPatientID', 'X', 'X'],
+  ['00100030', 'PatientBirthDate', 'Z', 'Z'],
+  ['00100032', 'PatientBirthTime', 'X', 'X'],
+  ['00100040', 'PatientSex', 'Z', 'Z', 'characteristics'],
+  ['00100050', 'PatientInsurancePlanCodeSequence', 'X', 'X'],
+  ['00100101', 'PatientPrimaryLanguageCodeSequence', 'X', 'X'],
+  ['00100102', 'PatientPrimaryLanguageModifierCodeSequence', 'X', 'X'],
+  ['00101000', 'OtherPatientIDs', 'X', 'X'],
+  ['00101001', 'OtherPatientNames', 'X', 'X'],
+  ['00101002', 'OtherPatientIDsSequence', 'X', 'X'],
+  ['00101005', 'PatientBirthName', 'X', 'X'],
+  ['00101010', 'PatientAge', 'X', 'X', 'characteristics'],
+  ['00101020', 'PatientSize', 'X', 'X', 'characteristics'],
+  ['00101030', 'PatientWeight', 'X', 'X', 'characteristics'],
+  ['00101040', 'PatientAddress', 'X', 'X'],
+  ['00101050', 'InsurancePlanIdentification', 'X', 'X'],
+  ['00101060', 'PatientMotherBirthName', 'X', 'X'],
+  ['00101080', 'MilitaryRank', 'X', 'X'],
+  ['00101081', 'BranchOfService', 'X', 'X'],
+  ['00101090', 'MedicalRecordLocator', 'X', 'X'],
+  ['00101100', 'ReferencedPatientPhotoSequence', 'X', 'X'],
+  ['00102000', 'MedicalAlerts', 'X', 'X'],
+  ['00102110', 'Allergies', 'X', 'X'],
+  ['00102150', 'CountryOfResidence', 'X', 'X'],
+  ['00102152', 'RegionOfResidence', 'X', 'X'],
+  ['00102154', 'PatientTelephoneNumbers', 'X', 'X'],
+  ['00102155', 'PatientTelecomInformation', 'X', 'X'],
+  ['00102160', 'EthnicGroup', 'X', 'X'],
+  ['00102180', 'Occupation', 'X', 'X'],
+  ['001021A0', 'SmokingStatus', 'X', 'X'],
+  ['001021B0', 'AdditionalPatientHistory', 'X', 'X'],
+  ['001021C0', 'PregnancyStatus', 'X', 'X'],
+  ['001021D0', 'LastMenstrualDate', 'X', 'X'],
+  ['001021F0', 'PatientReligiousPreference', 'X', 'X'],
+  ['00102203', 'PatientSexNeutered', 'X/Z', 'X'],
+  ['00102297', 'ResponsiblePerson', 'X', 'X'],
+  ['00102299', 'ResponsibleOrganization', 'X', 'X'],
+  ['00104000', 'PatientComments', 'X', 'X'],
+  ['00081120', 'ReferencedPatientSequence', 'X', 'X'],
+  ['00380004', 'ReferencedPatientAliasSequence', 'X', 'X'],
+  ['00380500', 'PatientState', 'X', 'X'],
+  ['00400012', 'PreMedication', 'X', 'X'],
+  ['00120010', 'ClinicalTrialSponsorName', 'D', 'D'],
+  ['00120020', 'ClinicalTrialProtocolID', 'D', 'D'],
+  ['00120021', 'ClinicalTrialProtocolName', 'Z', 'Z'],
+  ['00120030', 'ClinicalTrialSiteID', 'Z', 'Z'],
+  ['00120031', 'ClinicalTrialSiteName', 'Z', 'Z'],
+  ['00120040', 'ClinicalTrialSubjectID', 'D', 'D'],
+  ['00120042', 'ClinicalTrialSubjectReadingID', 'D', 'D'],
+  ['00120050', 'ClinicalTrialTimePointID', 'Z', 'Z'],
+  ['00120051', 'ClinicalTrialTimePointDescription', 'X', 'X'],
+  ['00120060', 'ClinicalTrialCoordinatingCenterName', 'Z', 'Z'],
+  ['00120071', 'ClinicalTrialSeriesID', 'X', 'X'],
+  ['00120072', 'ClinicalTrialSeriesDescription', 'X', 'X'],
+  ['00120081', 'ClinicalTrialProtocolEthicsCommitteeName', 'D', 'D'],
+  ['00120082', 'ClinicalTrialProtocolEthicsCommitteeApprovalNumber', 'X', 'X'],
+  // General Study (C.7.2.1), Patient Study (C.7.2.2), study and visit management
+  ['0020000D', 'StudyInstanceUID', 'U', 'U'],
+  ['00080020', 'StudyDate', 'Z', 'Z', 'dates'],
+  ['00080030', 'StudyTime', 'Z', 'Z', 'dates'],
+  ['00080050', 'AccessionNumber', 'Z', 'Z'],
+  ['00080090', 'ReferringPhysicianName', 'Z', 'Z'],
+  ['00080092', 'ReferringPhysicianAddress', 'X', 'X'],
+  ['00080094', 'ReferringPhysicianTelephoneNumbers', 'X', 'X'],
+  ['00080096', 'ReferringPhysicianIdentificationSequence', 'X', 'X'],
+  ['0008009C', 'ConsultingPhysicianName', 'Z', 'Z'],
+  ['0008009D', 'ConsultingPhysicianIdentificationSequence', 'X', 'X'],
+  ['00081030', 'StudyDescription', 'X', 'X'],
+  ['00081048', 'PhysiciansOfRecord', 'X', 'X'],
+  ['00081049', 'PhysiciansOfRecordIdentificationSequence', 'X', 'X'],
+  ['00081060', 'NameOfPhysiciansReadingStudy', 'X', 'X'],
+  ['00081062', 'PhysiciansReadingStudyIdentificationSequence', 'X', 'X'],
+  ['00081080', 'AdmittingDiagnosesDescription', 'X', 'X'],
+  ['00081084', 'AdmittingDiagnosesCodeSequence', 'X', 'X'],
+  ['00081110', 'ReferencedStudySequence', 'X/Z', 'X'],
+  ['00200010', 'StudyID', 'Z', 'Z'],
+  ['00321030', 'ReasonForStudy', 'X', 'X'],
+  ['00321032', 'RequestingPhysician', 'X', 'X'],
+  ['00321033', 'RequestingService', 'X', 'X'],
+  ['00321060', 'RequestedProcedureDescription', 'X/Z', 'X'],
+  ['00321070', 'RequestedContrastAgent', 'X', 'X'],
+  ['00324000', 'StudyComments', 'X', 'X'],
+  ['00380010', 'AdmissionID', 'X', 'X'],
+  ['00380011', 'IssuerOfAdmissionID', 'X', 'X'],
+  ['00380014', 'IssuerOfAdmissionIDSequence', 'X', 'X'],
+  ['00380060', 'ServiceEpisodeID', 'X', 'X'],
+  ['00380062', 'ServiceEpisodeDescription', 'X', 'X'],
+  ['00380300', 'CurrentPatientLocation', 'X', 'X'],
+  ['00380400', 'PatientInstitutionResidence', 'X', 'X'],
+  ['00384000', 'VisitComments', 'X', 'X'],
+  ['00400275', 'RequestAttributesSequence', 'X', 'X'],
+  ['00401001', 'RequestedProcedureID', 'X', 'X'],
+  ['00401002', 'ReasonForTheRequestedProcedure', 'X', 'X'],
+  ['00401400', 'RequestedProcedureComments', 'X', 'X'],
+  ['00402016', 'PlacerOrderNumberImagingServiceRequest', 'Z', 'Z'],
+  ['00402017', 'FillerOrderNumberImagingServiceRequest', 'Z', 'Z'],
+  ['00402400', 'ImagingServiceRequestComments', 'X', 'X'],
+  // General Series (C.7.3.1), performed procedure step, Frame of Reference (C.7.4.1), Synchronization (C.7.4.2)
+  ['0020000E', 'SeriesInstanceUID', 'U', 'U'],
+  ['00080021', 'SeriesDate', 'X/D', 'X', 'dates'],
+  ['00080031', 'SeriesTime', 'X/D', 'X', 'dates'],
+  ['0008103E', 'SeriesDescription', 'X', 'X'],
+  ['00081050', 'PerformingPhysicianName', 'X', 'X'],
+  ['00081052', 'PerformingPhysicianIdentificationSequence', 'X', 'X'],
+  ['00081070', 'OperatorsName', 'X/Z/D', 'X'],
+  ['00081072', 'OperatorIdentificationSequence', 'X/D', 'X'],
+  ['00081111', 'ReferencedPerformedProcedureStepSequence', 'X/Z/D', 'X'],
+  ['00181030', 'ProtocolName', 'X/D', 'X'],
+  ['00400241', 'PerformedStationAETitle', 'X', 'X'],
+  ['00400242', 'PerformedStationName', 'X', 'X'],
+  ['00400243', 'PerformedLocation', 'X', 'X'],
+  ['00400244', 'PerformedProcedureStepStartDate', 'X', 'X', 'dates'],
+  ['00400245', 'PerformedProcedureStepStartTime', 'X', 'X', 'dates'],
+  ['00400250', 'PerformedProcedureStepEndDate', 'X', 'X', 'dates'],
+  ['00400251', 'PerformedProcedureStepEndTime', 'X', 'X', 'dates'],
+  ['00400253', 'PerformedProcedureStepID', 'X', 'X'],
+  ['00400254', 'PerformedProcedureStepDescription', 'X', 'X'],
+  ['00400280', 'CommentsOnThePerformedProcedureStep', 'X', 'X'],
+  ['00400555', 'AcquisitionContextSequence', 'X/Z', 'X'],
+  ['00200052', 'FrameOfReferenceUID', 'U', 'U'],
+  ['00200200', 'SynchronizationFrameOfReferenceUID', 'U', 'U'],
+  // General Equipment (C.7.5.1), Enhanced General Equipment (C.7.5.2: DeviceSerialNumber is Type 1 in a SEG, see deidentify.ts)
+  ['00080080', 'InstitutionName', 'X/Z/D', 'X'],
+  ['00080081', 'InstitutionAddress', 'X', 'X'],
+  ['00080082', 'InstitutionCodeSequence', 'X/Z/D', 'X'],
+  ['00081010', 'StationName', 'X/Z/D', 'X'],
+  ['00081040', 'InstitutionalDepartmentName', 'X', 'X'],
+  ['00081041', 'InstitutionalDepartmentTypeCodeSequence', 'X', 'X'],
+  ['00181000', 'DeviceSerialNumber', 'X/Z/D', 'X'],
+  ['00181002', 'DeviceUID', 'U', 'U'],
+  ['00181004', 'PlateID', 'X', 'X'],
+  ['00181005', 'GeneratorID', 'X', 'X'],
+  ['00181007', 'CassetteID', 'X', 'X'],
+  ['00181008', 'GantryID', 'X', 'X'],
+  ['00181009', 'UniqueDeviceIdentifier', 'X', 'X'],
+  ['0018100A', 'UDISequence', 'X', 'X'],
+  ['0018100B', 'ManufacturerDeviceClassUID', 'U', 'U'],
+  ['00181200', 'DateOfLastCalibration', 'X', 'X'],
+  ['00181201', 'TimeOfLastCalibration', 'X', 'X'],
+  ['00181202', 'DateTimeOfLastCalibration', 'X', 'X'],
+  ['00181203', 'CalibrationDateTime', 'Z', 'Z'],
+  ['00181204', 'DateOfManufacture', 'X', 'X'],
+  ['00181205', 'DateOfInstallation', 'X', 'X'],
+  ['0018700A', 'DetectorID', 'X/D', 'X'],
+  ['0018700C', 'DateOfLastDetectorCalibration', 'X/D', 'X'],
+  ['0018700E', 'TimeOfLastDetectorCalibration', 'X/D', 'X'],
+  ['00080055', 'StationAETitle', 'X', 'X'],
+  ['00080054', 'RetrieveAETitle', 'X', 'X'],
+  ['00081000', 'NetworkID', 'X', 'X'],
+  // General Image (C.7.6.1), acquisition, contrast (C.7.6.4), SOP Common (C.12.1), multi-frame (C.7.6.16, C.7.6.17)
+  ['00080012', 'InstanceCreationDate', 'X/D', 'X', 'dates'],
+  ['00080013', 'InstanceCreationTime', 'X/Z/D', 'X', 'dates'],
+  ['00080014', 'InstanceCreatorUID', 'U', 'U'],
+  ['00080015', 'InstanceCoercionDateTime', 'X', 'X'],
+  ['00080017', 'AcquisitionUID', 'U', 'U'],
+  ['00080018', 'SOPInstanceUID', 'U', 'U'],
+  ['00080022', 'AcquisitionDate', 'X/Z', 'X', 'dates'],
+  ['00080023', 'ContentDate', 'Z/D', 'Z', 'dates'],
+  ['0008002A', 'AcquisitionDateTime', 'X/Z/D', 'X', 'dates'],
+  ['00080032', 'AcquisitionTime', 'X/Z', 'X', 'dates'],
+  ['00080033', 'ContentTime', 'Z/D', 'Z', 'dates'],
+  ['00080201', 'TimezoneOffsetFromUTC', 'X', 'X'],
+  ['00081140', 'ReferencedImageSequence', 'X/Z/U*', 'U*'],
+  ['00081155', 'ReferencedSOPInstanceUID', 'U', 'U'],
+  ['00082111', 'DerivationDescription', 'X', 'X'],
+  ['00082112', 'SourceImageSequence', 'X/Z/U*', 'U*'],
+  ['00083010', 'IrradiationEventUID', 'U', 'U'],
+  ['00084000', 'IdentifyingComments', 'X', 'X'],
+  ['00180010', 'ContrastBolusAgent', 'Z/D', 'Z'],
+  ['00181042', 'ContrastBolusStartTime', 'X', 'X', 'dates'],
+  ['00181043', 'ContrastBolusStopTime', 'X', 'X', 'dates'],
+  ['00181400', 'AcquisitionDeviceProcessingDescription', 'X/D', 'X'],
+  ['00184000', 'AcquisitionComments', 'X', 'X'],
+  ['00189074', 'FrameAcquisitionDateTime', 'D', 'D', 'dates'],
+  ['00189151', 'FrameReferenceDateTime', 'D', 'D', 'dates'],
+  ['00189185', 'RespiratoryMotionCompensationTechniqueDescription', 'X', 'X'],
+  ['00189424', 'AcquisitionProtocolDescription', 'X', 'X'],
+  ['00189516', 'StartAcquisitionDateTime', 'X/D', 'X', 'dates'],
+  ['00189517', 'EndAcquisitionDateTime', 'X/D', 'X', 'dates'],
+  ['00189937', 'RequestedSeriesDescription', 'X', 'X'],
+  ['00204000', 'ImageComments', 'X', 'X'],
+  ['00209158', 'FrameComments', 'X', 'X'],
+  ['00209161', 'ConcatenationUID', 'U', 'U'],
+  ['00209164', 'DimensionOrganizationUID', 'U', 'U'],
+  ['00284000', 'ImagePresentationComments', 'X', 'X'],
+  ['00281199', 'PaletteColorLookupTableUID', 'U', 'U'],
+  ['00281214', 'LargePaletteColorLookupTableUID', 'U', 'U'],
+  ['00020003', 'MediaStorageSOPInstanceUID', 'U', 'U'],
+  ['00880140', 'StorageMediaFileSetUID', 'U', 'U'],
+  ['00880200', 'IconImageSequence', 'X', 'X'],
+  ['04000100', 'DigitalSignatureUID', 'U', 'U'],
+  ['04000550', 'ModifiedAttributesSequence', 'X', 'X'],
+  ['04000561', 'OriginalAttributesSequence', 'X', 'X'],
+  ['04000402', 'ReferencedDigitalSignatureSequence', 'X', 'X'],
+  ['04000403', 'ReferencedSOPInstanceMACSequence', 'X', 'X'],
+  ['FFFAFFFA', 'DigitalSignaturesSequence', 'X', 'X'],
+  ['FFFCFFFC', 'DataSetTrailingPadding', 'X', 'X'],
+  // PET Isotope (C.8.9.2), decay correction
+  ['00181072', 'RadiopharmaceuticalStartTime', 'X', 'X', 'dates'],
+  ['00181073', 'RadiopharmaceuticalStopTime', 'X', 'X', 'dates'],
+  ['00181078', 'RadiopharmaceuticalStartDateTime', 'X', 'X', 'dates'],
+  ['00181079', 'RadiopharmaceuticalStopDateTime', 'X', 'X', 'dates'],
+  ['00189701', 'DecayCorrectionDateTime', 'D', 'D', 'dates'],
+  // Structure Set (C.8.8.5), ROI Contour (C.8.8.6), RT ROI Observations (C.8.8.8), Approval (C.8.8.16)
+  ['30060002', 'StructureSetLabel', 'D', 'D'],
+  ['30060004', 'StructureSetName', 'X', 'X'],
+  ['30060006', 'StructureSetDescription', 'X', 'X'],
+  ['30060008', 'StructureSetDate', 'Z', 'Z', 'dates'],
+  ['30060009', 'StructureSetTime', 'Z', 'Z', 'dates'],
+  ['30060024', 'ReferencedFrameOfReferenceUID', 'U', 'U'],
+  ['30060026', 'ROIName', 'Z', 'Z', 'roiNames'],
+  ['30060028', 'ROIDescription', 'X', 'X'],
+  ['30060038', 'ROIGenerationDescription', 'X', 'X'],
+  ['30060085', 'ROIObservationLabel', 'X', 'X'],
+  ['30060088', 'ROIObservationDescription', 'X', 'X'],
+  ['300600A6', 'ROIInterpreter', 'Z', 'Z'],
+  ['300600C2', 'RelatedFrameOfReferenceUID', 'U', 'U'],
+  ['300E0004', 'ReviewDate', 'Z', 'Z', 'dates'],
+  ['300E0005', 'ReviewTime', 'Z', 'Z', 'dates'],
+  ['300E0008', 'ReviewerName', 'X/Z', 'Z'],
+  // Segmentation (C.8.20), Content Identification (C.10.9)
+  ['00700084', 'ContentCreatorName', 'Z/D', 'Z'],
+  ['00700086', 'ContentCreatorIdentificationCodeSequence', 'X', 'X'],
+  ['00620021', 'TrackingUID', 'U', 'U'],
+  ['00640003', 'SourceFrameOfReferenceUID', 'U', 'U'],
+  // Structured content that may accompany these objects (SR-like sequences, text annotations)
+  ['0040A073', 'VerifyingObserverSequence', 'D', 'X'],
+  ['0040A075', 'VerifyingObserverName', 'D', 'D'],
+  ['0040A123', 'PersonName', 'D', 'D'],
+  ['0040A124', 'UID', 'U', 'U'],
+  ['0040A171', 'ObservationUID', 'U', 'U'],
+  ['0040A730', 'ContentSequence', 'D', 'X'],
+  ['0040A078', 'AuthorObserverSequence', 'X', 'X'],
+  ['0040A07A', 'ParticipantSequence', 'X', 'X'],
+  ['0040A07C', 'CustodialOrganizationSequence', 'X', 'X'],
+  ['00404035', 'ActualHumanPerformersSequence', 'X', 'X'],
+  ['00404036', 'HumanPerformerOrganization', 'X', 'X'],
+  ['00404037', 'HumanPerformerName', 'X', 'X'],
+  ['00700001', 'GraphicAnnotationSequence', 'D', 'X'],
+  ['20300020', 'TextString', 'X', 'X'],
+  ['40000010', 'Arbitrary', 'X', 'X'],
+  ['40004000', 'TextComments', 'X', 'X'],
+  ['00081195', 'TransactionUID', 'U', 'U'],
+  ['00080058', 'FailedSOPInstanceUIDList', 'U', 'U'],
+];
+
+/** Table E.1-1's rows for these objects, by tag. */
+export const PROFILE: ReadonlyMap<string, ProfileRule> = new Map(
+  ROWS.map(([tag, keyword, basic, action, retainedBy]) => [tag, { tag, keyword, basic, action, ...(retainedBy ? { retainedBy } : {}) }]),
+);
+
+/** Codes of CID 7050 (De-identification Method) for DeidentificationMethodCodeSequence (0012,0064). */
+export const DEIDENTIFICATION_CODES = {
+  basic: { CodeValue: '113100', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Basic Application Confidentiality Profile' },
+  cleanDescriptors: { CodeValue: '113105', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Clean Descriptors Option' },
+  fullDates: { CodeValue: '113106', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Longitudinal Temporal Information Full Dates Option' },
+  modifiedDates: { CodeValue: '113107', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Longitudinal Temporal Information Modified Dates Option' },
+  patientCharacteristics: { CodeValue: '113108', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Patient Characteristics Option' },
+} as const;

@@ -1,0 +1,257 @@
+// Extraction on worker threads: the calling thread's event loop stays free (a Temporal activity keeps heartbeating),
+// and the derived images of the filters — each LoG sigma, slices of the wavelet sub-bands, every other image type —
+// are computed in parallel. One worker first reads and preprocesses the inputs and computes shape (in IBSI mode, the
+// whole extraction); then each of those is a job on the next free worker, which posts every derived image's features
+// as soon as they are ready. Features and diagnostics are those of extractSync, in the same order.
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { RadiomicsInputError } from '../../imaging/errors';
+import { resolveParams, type ExtractionInput, type ExtractionResult, type ExtractOptions, type ParamsInput } from '../extractor';
+import { imageTypeSettings } from '../params/validate';
+import type { ExtractionParams, ExtractionSettings, FeatureClassName, ImageTypeName } from '../params/types';
+import { derivedImageCount } from './imageTypes';
+import { SHAPE_CLASSES } from './featureClasses';
+import type { PoolReply, PoolRequest, PreparedState, SerializedError } from './poolMessages';
+
+/** Set by the build (ops/build.cjs) to the compiled worker beside the bundle; from source the worker runs through tsx. */
+declare const OSTEOFLOW_RADIOMICS_WORKER: string | undefined;
+
+/** Where a worker thread's code is: a file and the Node options it needs. */
+export interface WorkerScript {
+  file: string;
+  execArgv: string[];
+}
+
+function workerScript(): WorkerScript {
+  if (typeof OSTEOFLOW_RADIOMICS_WORKER === 'string') return { file: OSTEOFLOW_RADIOMICS_WORKER, execArgv: [] };
+  return { file: path.join(__dirname, 'poolWorker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+}
+
+/** Progress of an extraction: `image` of `images` derived images have their features (`name` the latest). */
+export interface ExtractionProgress {
+  image: number;
+  images: number;
+  name: string;
+}
+
+export interface PooledExtractOptions extends ExtractOptions {
+  /** Called after each derived image's features are computed, in the order they finish. */
+  onProgress?: (progress: ExtractionProgress) => void;
+  /** Workers to use (default: the process's shared pool, one worker per core). */
+  pool?: ExtractionPool;
+  /** Aborting rejects the extraction and stops its workers. */
+  signal?: AbortSignal;
+}
+
+interface Job {
+  request: PoolRequest;
+  onReply: (reply: PoolReply) => void;
+  worker?: Worker;
+}
+
+/** A fixed number of worker threads, started on first use; idle workers do not keep the process alive. */
+export class ExtractionPool {
+  private readonly idle: Worker[] = [];
+  private readonly workers = new Set<Worker>();
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<Worker, Job>();
+  private closed = false;
+
+  constructor(
+    readonly size = Math.max(1, os.availableParallelism()),
+    private readonly script: WorkerScript = workerScript(),
+  ) {}
+
+  /** Queues one request; `onReply` sees its replies until the last ('done', 'prepared', 'complete' or 'failed'). */
+  submit(request: PoolRequest, onReply: (reply: PoolReply) => void): Job {
+    if (this.closed) throw new Error('the extraction pool is closed');
+    const job: Job = { request, onReply };
+    this.queue.push(job);
+    this.dispatch();
+    return job;
+  }
+
+  /** Drops a queued job, or stops the worker running it (a new one starts when needed). */
+  cancel(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    if (job.worker && this.running.get(job.worker) === job) {
+      this.running.delete(job.worker);
+      this.discard(job.worker);
+      void job.worker.terminate();
+      this.dispatch();
+    }
+  }
+
+  /** Stops every worker; queued and running jobs fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.onReply({ kind: 'failed', error: { name: 'Error', message: 'the extraction pool was closed' } });
+    await Promise.all([...this.workers].map((w) => w.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : undefined);
+      if (!worker) return;
+      const job = this.queue.shift()!;
+      job.worker = worker;
+      this.running.set(worker, job);
+      worker.ref();
+      worker.postMessage(job.request);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.script.file, { execArgv: this.script.execArgv });
+    this.workers.add(worker);
+    worker.on('message', (reply: PoolReply) => {
+      const job = this.running.get(worker);
+      if (!job) return;
+      if (reply.kind !== 'image') {
+        this.running.delete(worker);
+        worker.unref();
+        this.idle.push(worker);
+      }
+      job.onReply(reply);
+      this.dispatch();
+    });
+    const lost = (why: string) => {
+      this.discard(worker);
+      const job = this.running.get(worker);
+      this.running.delete(worker);
+      job?.onReply({ kind: 'failed', error: { name: 'Error', message: `an extraction worker ${why}` } });
+      this.dispatch();
+    };
+    worker.on('error', (err) => lost(`failed: ${err.message}`));
+    worker.on('exit', (code) => lost(`exited (code ${code})`));
+    return worker;
+  }
+
+  private discard(worker: Worker): void {
+    this.workers.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+}
+
+let shared: ExtractionPool | undefined;
+
+/** The process's pool, one worker per core, started on first use. */
+export function sharedExtractionPool(): ExtractionPool {
+  return (shared ??= new ExtractionPool());
+}
+
+function revive(error: SerializedError): Error {
+  if (error.name === 'RadiomicsInputError') {
+    const err = new RadiomicsInputError('');
+    return Object.assign(err, { message: error.message, file: error.file, field: error.field, expected: error.expected });
+  }
+  const err = new Error(error.message);
+  err.name = error.name;
+  if (error.stack) err.stack = error.stack;
+  return err;
+}
+
+interface ImageJob {
+  imageType: ImageTypeName;
+  settings: ExtractionSettings;
+  /** The derived images of the image type this job computes features for: positions [from, to). */
+  range: [number, number];
+  images: number;
+}
+
+/**
+ * The image-type jobs of an extraction, in extraction order: each LoG sigma apart, an image type with several derived
+ * images (the wavelet sub-bands) in `parts` slices of them (each worker filters again, and computes the features of
+ * its slice only), every other image type whole.
+ */
+function imageJobs(params: ExtractionParams, parts: number): ImageJob[] {
+  const intensity = (Object.keys(params.featureClasses) as FeatureClassName[]).some((c) => !SHAPE_CLASSES.includes(c));
+  if (!intensity) return [];
+  return (Object.keys(params.imageTypes) as ImageTypeName[]).flatMap((imageType): ImageJob[] => {
+    const settings = imageTypeSettings(params, imageType);
+    if (imageType === 'LoG' && settings.sigma.length > 1) {
+      return settings.sigma.map((sigma) => ({ imageType, settings: { ...settings, sigma: [sigma] }, range: [0, 1], images: 1 }));
+    }
+    const images = derivedImageCount(imageType, settings);
+    // one job where there is nothing to split (and where the filter refuses its settings, as extractSync reports)
+    if (images <= 1 || parts <= 1) return [{ imageType, settings, range: [0, Infinity], images }];
+    const slice = Math.ceil(images / Math.min(parts, images));
+    return Array.from({ length: Math.ceil(images / slice) }, (_, k) => {
+      const range: [number, number] = [k * slice, Math.min(images, (k + 1) * slice)];
+      return { imageType, settings, range, images: range[1] - range[0] };
+    });
+  });
+}
+
+/**
+ * extractSync on worker threads, with progress: the same features and diagnostics, in the same order (PyRadiomics
+ * mode and IBSI mode alike), computed off the calling thread with each image type's derived images in parallel.
+ */
+export function extractOnWorkers(
+  image: ExtractionInput | null,
+  mask: ExtractionInput,
+  params?: ParamsInput,
+  options: PooledExtractOptions = {},
+): Promise<ExtractionResult> {
+  const { onProgress, pool = sharedExtractionPool(), signal, ...extractOptions } = options;
+  return new Promise<ExtractionResult>((resolve, reject) => {
+    const jobs: Job[] = [];
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      for (const job of jobs) pool.cancel(job);
+      reject(err);
+    };
+    const onAbort = () => fail(signal!.reason ?? new Error('extraction aborted'));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    let resolved: ExtractionParams;
+    try {
+      resolved = resolveParams(params);
+    } catch (err) {
+      return fail(err);
+    }
+    const prepare = pool.submit({ kind: 'prepare', image, mask, params: resolved, options: extractOptions }, (reply) => {
+      if (settled) return;
+      if (reply.kind === 'failed') return fail(revive(reply.error));
+      if (reply.kind === 'complete') {
+        onProgress?.({ image: 1, images: 1, name: 'ibsi' });
+        settled = true;
+        return resolve(reply.result);
+      }
+      if (reply.kind === 'prepared') runImages(reply.shapeFeatures, reply.diagnostics, reply.pre);
+    });
+    jobs.push(prepare);
+
+    const runImages = (shapeFeatures: Record<string, number>, diagnostics: ExtractionResult['diagnostics'], pre: PreparedState) => {
+      const planned = imageJobs(resolved, pool.size);
+      const images = planned.reduce((n, j) => n + j.images, 0);
+      const parts: Array<Record<string, number>[]> = planned.map(() => []);
+      let finished = 0,
+        done = 0;
+      const complete = () => {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ features: Object.assign({}, shapeFeatures, ...parts.flat()), diagnostics });
+      };
+      if (planned.length === 0) return complete();
+      planned.forEach(({ imageType, settings, range }, index) => {
+        const job = pool.submit({ kind: 'images', pre, imageType, settings, range }, (reply) => {
+          if (settled) return;
+          if (reply.kind === 'failed') return fail(revive(reply.error));
+          if (reply.kind === 'image') {
+            parts[index].push(reply.features);
+            onProgress?.({ image: ++finished, images: Math.max(images, finished), name: reply.name });
+          } else if (reply.kind === 'done' && ++done === planned.length) complete();
+        });
+        jobs.push(job);
+      });
+    };
+  });
+}

@@ -1,0 +1,28 @@
+// The messages between the extraction pool (pool.ts) and its worker threads (poolWorker.ts): plain data, copied by
+// structured clone. A worker runs one request at a time, so a reply belongs to the request its worker runs.
+import type { ExtractOptions, ExtractionInput, ExtractionResult, Preprocessed } from '../extractor';
+import type { Diagnostics } from './diagnostics';
+import type { ExtractionParams, ExtractionSettings, ImageTypeName } from '../params/types';
+
+/** What an image-type job needs of the preprocessing: the image, the texture ROI, and whether shape shares it. */
+export type PreparedState = Pick<Preprocessed, 'params' | 'image' | 'textureRoi'> & { shapeIsTexture: boolean };
+
+export type PoolRequest =
+  | { kind: 'prepare'; image: ExtractionInput | null; mask: ExtractionInput; params: ExtractionParams; options: ExtractOptions }
+  | { kind: 'images'; pre: PreparedState; imageType: ImageTypeName; settings: ExtractionSettings; range: [number, number] };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  file?: string;
+  field?: string;
+  expected?: string;
+}
+
+export type PoolReply =
+  | { kind: 'complete'; result: ExtractionResult }
+  | { kind: 'prepared'; shapeFeatures: Record<string, number>; diagnostics: Diagnostics; pre: PreparedState }
+  | { kind: 'image'; name: string; features: Record<string, number> }
+  | { kind: 'done' }
+  | { kind: 'failed'; error: SerializedError };
