@@ -25,7 +25,8 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
   segmentation: {
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '1 minute',
-    retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE, ...SEGMENTATION_NON_RETRYABLE_ERRORS] },
+    // 10 attempts ride out about 5 minutes of a store or worker outage before the timepoint needs attention.
+    retry: { ...backoff, maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE, ...SEGMENTATION_NON_RETRYABLE_ERRORS] },
   },
   /** Feature extraction is CPU-bound; heartbeats between images let a killed worker be noticed within 20 s. */
   features: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '20 seconds', retry: { ...backoff, maximumAttempts: 5 } },

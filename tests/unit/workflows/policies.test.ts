@@ -21,7 +21,7 @@ describe('activity policies', () => {
       segmentation: {
         startToCloseTimeout: '30 minutes',
         heartbeatTimeout: '1 minute',
-        retry: { ...backoff, maximumAttempts: 5, nonRetryableErrorTypes: [...nonRetryable, 'SegmentationInputError', 'SegmentationModelError'] },
+        retry: { ...backoff, maximumAttempts: 10, nonRetryableErrorTypes: [...nonRetryable, 'SegmentationInputError', 'SegmentationModelError'] },
       },
       features: {
         startToCloseTimeout: '30 minutes',
