@@ -5,7 +5,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { connectClient } from '../config/temporal';
-import { currentEndpoints } from '../config/endpoints';
+import { temporalEndpoint } from '../config/endpoints';
 import {
   enrolPatient,
   listPatients,
@@ -81,7 +81,8 @@ export const studyCommand: Command = {
     if (typeof parsed === 'number') return parsed;
     const flags = parsed as Record<string, string>;
     const cfg = loadConfig();
-    const client = await connectClient(currentEndpoints(cfg).temporal.address, cfg.temporal);
+    // A coordinator's commands need Temporal only: they work while MLflow or the PACS restarts.
+    const client = await connectClient(temporalEndpoint(cfg).address, cfg.temporal);
     try {
       if (action === 'enrol') {
         const protocol = loadStudyFile(path.resolve(flags['study-file']), { storeRoot: path.join(cfg.dataDir, 'studies') });

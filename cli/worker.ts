@@ -2,7 +2,7 @@
 // embedded stack's, or TEMPORAL_ADDRESS — provisioning its venv first (once). Signals pass through: SIGTERM/SIGINT
 // let the running segmentation finish or hand it back (OSTEOFLOW_TORCH_SHUTDOWN_GRACE_S) before the worker exits.
 import { loadConfig } from '../config';
-import { currentEndpoints } from '../config/endpoints';
+import { temporalEndpoint } from '../config/endpoints';
 import { ensureTorchVenv, spawnTorchWorker, torchWorkerEnv } from '../ops/torchWorker';
 import { parseArguments, type Command } from './command';
 import { isHelp, parseFlags } from './args';
@@ -30,7 +30,7 @@ export const workerCommand: Command = {
     const flags = parseArguments('osteoflow worker torch', USAGE, () => parseFlags(rest, { queue: { kind: 'string' } }));
     if (typeof flags === 'number') return flags;
     const cfg = loadConfig();
-    const address = currentEndpoints(cfg).temporal.address;
+    const address = temporalEndpoint(cfg).address;
     const python = await ensureTorchVenv(cfg, (line) => console.log(line));
     const child = spawnTorchWorker(python, torchWorkerEnv(cfg, address, flags.queue ?? cfg.taskQueues.segmentation));
     child.stdout!.pipe(process.stdout);

@@ -95,28 +95,48 @@ export function isOurs(record: ServerRecord | undefined, program: string): boole
   }
 }
 
-/** Endpoints of a running stack (embedded ones from the state file); throws when the embedded stack is not running. */
-export function currentEndpoints(cfg: OsteoflowConfig): Endpoints {
-  const state = readState(stackPaths(cfg.dataDir).state);
-  const notRunning = (what: string) =>
-    new StackError(
-      `the embedded ${what} is not running (no live server recorded in ${stackPaths(cfg.dataDir).state}).`,
-      'start the stack: npx osteoflow stack start (or npm start).',
-    );
-  let temporal: Endpoints['temporal'];
-  if (cfg.temporal.address) temporal = { address: cfg.temporal.address, namespace: cfg.temporal.namespace, embedded: false };
-  else if (state.temporal && isOurs(state.temporal, 'temporal'))
-    temporal = {
+function notRunning(cfg: OsteoflowConfig, what: string): StackError {
+  return new StackError(
+    `the embedded ${what} is not running (no live server recorded in ${stackPaths(cfg.dataDir).state}).`,
+    'start the stack: npx osteoflow stack start (or npm start).',
+  );
+}
+
+/** The Temporal server: TEMPORAL_ADDRESS's, or the embedded one; throws when the embedded one is not running. */
+export function temporalEndpoint(cfg: OsteoflowConfig, state = readState(stackPaths(cfg.dataDir).state)): Endpoints['temporal'] {
+  if (cfg.temporal.address) return { address: cfg.temporal.address, namespace: cfg.temporal.namespace, embedded: false };
+  if (state.temporal && isOurs(state.temporal, 'temporal')) {
+    return {
       address: `127.0.0.1:${state.temporal.port}`,
       namespace: cfg.temporal.namespace,
       embedded: true,
       uiUrl: state.temporal.uiPort ? `http://127.0.0.1:${state.temporal.uiPort}` : undefined,
     };
-  else throw notRunning('Temporal server');
-  let mlflow: Endpoints['mlflow'];
-  if (cfg.mlflow.trackingUri) mlflow = { trackingUri: cfg.mlflow.trackingUri, embedded: false };
-  else if (state.mlflow && isOurs(state.mlflow, 'mlflow')) mlflow = { trackingUri: `http://127.0.0.1:${state.mlflow.port}`, embedded: true };
-  else throw notRunning('MLflow server');
+  }
+  throw notRunning(cfg, 'Temporal server');
+}
+
+/**
+ * The MLflow server: MLFLOW_TRACKING_URI's, or the embedded one. With `whileRestarting`, an embedded server recorded
+ * on a port but not running now (being restarted) still gives its address: a worker reaches MLflow only inside
+ * activities, which retry, so it must not refuse to start over it. Throws when no embedded server is recorded.
+ */
+export function mlflowEndpoint(
+  cfg: OsteoflowConfig,
+  options: { whileRestarting?: boolean } = {},
+  state = readState(stackPaths(cfg.dataDir).state),
+): Endpoints['mlflow'] {
+  if (cfg.mlflow.trackingUri) return { trackingUri: cfg.mlflow.trackingUri, embedded: false };
+  if (state.mlflow && (options.whileRestarting || isOurs(state.mlflow, 'mlflow')))
+    return { trackingUri: `http://127.0.0.1:${state.mlflow.port}`, embedded: true };
+  throw notRunning(cfg, 'MLflow server');
+}
+
+/** Endpoints of a running stack (embedded ones from the state file); throws when the embedded stack is not running. */
+export function currentEndpoints(cfg: OsteoflowConfig): Endpoints {
+  const state = readState(stackPaths(cfg.dataDir).state);
+  const temporal = temporalEndpoint(cfg, state);
+  const mlflow = mlflowEndpoint(cfg, {}, state);
   const orthanc = orthancFromState(cfg, state);
   return { temporal, mlflow, ...(orthanc ? { orthanc } : {}) };
 }

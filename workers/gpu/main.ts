@@ -1,7 +1,7 @@
 // Entry point of a GPU (segmentation) worker process: `npx tsx workers/gpu/main.ts`. Settings: workers/gpu/README.md.
 // SIGINT/SIGTERM start a graceful shutdown (the SDK's default shutdown signals).
 import { loadConfig } from '../../config';
-import { currentEndpoints } from '../../config/endpoints';
+import { temporalEndpoint } from '../../config/endpoints';
 import { installRuntime } from '../runtime';
 import { loadGpuWorkerSettings } from './settings';
 import { createGpuWorker } from './worker';
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   installRuntime((process.env.OSTEOFLOW_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
   const cfg = loadConfig();
   const settings = loadGpuWorkerSettings();
-  const { temporal } = currentEndpoints(cfg);
+  const temporal = temporalEndpoint(cfg);
   const gpu = await createGpuWorker(cfg, { address: temporal.address, settings });
   for (const { pkg, session } of gpu.models.list()) {
     const fallback = session.fallbackReason ? ` (preferred ${settings.providers.join(' > ')}; ${session.fallbackReason})` : '';
