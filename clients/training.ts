@@ -12,7 +12,15 @@ import { openResultsStore } from '../store';
 import { lockedHoldout, scopeOf } from '../activities/models/training';
 import type { StudyProtocol } from '../contracts/study';
 import { approvePromotionUpdate, promotionQuery, rejectPromotionUpdate, rollbackUpdate } from '../workflows/models/messages';
-import { CHALLENGER_KINDS, type ApprovalInput, type PromotionInput, type PromotionView, type TrainingOptions, type TrainingResult } from '../contracts/models';
+import {
+  CHALLENGER_KINDS,
+  type ApprovalInput,
+  type ModelComparison,
+  type PromotionInput,
+  type PromotionView,
+  type TrainingOptions,
+  type TrainingResult,
+} from '../contracts/models';
 import { promotionWorkflow, promotionWorkflowId } from '../workflows/promotion';
 import { trainingWorkflow, trainingWorkflowId } from '../workflows/training';
 import { createTrainingWorker } from '../workers/training/worker';
@@ -80,6 +88,8 @@ export interface ModelSummary {
   kind: string;
   auc: number;
   aucCi: [number, number];
+  /** A radiomics model's DeLong comparisons with the clinical model and the simple criteria a clinician reads. */
+  comparisons?: ModelComparison[];
 }
 
 export interface MainJobModels {
@@ -286,7 +296,15 @@ async function trainAndPromoteSteps(client: Client, cfg: OsteoflowConfig, protoc
           .filter((a) => a.version === version)
           .map((a) => a.alias)
           .sort();
-      const models = result.models.map((m) => ({ name: m.name, version: m.version, aliases: aliasesOf(m.version), kind: m.kind, auc: m.auc, aucCi: m.aucCi }));
+      const models = result.models.map((m) => ({
+        name: m.name,
+        version: m.version,
+        aliases: aliasesOf(m.version),
+        kind: m.kind,
+        auc: m.auc,
+        aucCi: m.aucCi,
+        ...(m.comparisons?.length ? { comparisons: m.comparisons } : {}),
+      }));
       return { models, training: result, promotion };
     });
   } finally {
