@@ -106,7 +106,8 @@ it('trains four models, registers each with run, artifacts and tags, and the del
       'auc_ci_lower',
       'auc_ci_upper',
       'brier',
-      'calibration_slope',
+      // The deployed refit's calibration slope is logged only where its bootstrap can estimate it.
+      'calibration_intercept',
       'optimism_corrected_auc',
       'delong_p_vs_baseline',
       'net_benefit_at_0.3',
@@ -185,7 +186,17 @@ it('promotes the challenger on an approval with identity and reason, tags every 
 
 it('a rollback update restores the previous champion and re-scores with it', async () => {
   const first = trained.challenger!;
-  const other = trained.models.find((m) => m.version !== first && m.kind !== 'clinical')!.version;
+  // The other radiomics model whose predictions vary (one without a non-zero coefficient predicts a constant, whose
+  // calibration slope is undefined: no gate lets it through).
+  const nonZero = async (version: string) => {
+    const run = await mlflow.getRun((await mlflow.getModelVersion(MODEL, version)).run_id!);
+    return run.data.metrics?.find((m) => m.key === 'nonzero_coefficients')?.value ?? 0;
+  };
+  const others = trained.models.filter((m) => m.version !== first && m.kind !== 'clinical');
+  const varying = [];
+  for (const m of others) if ((await nonZero(m.version)) > 0) varying.push(m);
+  expect(varying.map((m) => m.kind)).not.toEqual([]);
+  const other = varying[0].version;
   // A second promotion replaces the first's open rollback window; a lenient gate keeps this test about the mechanics.
   const started = await startPromotion(harness.client, cfg, { protocol: study.protocol, challenger: other, policy: LENIENT }, { supersede: true });
   expect(started.phase).toBe('awaiting-approval');
