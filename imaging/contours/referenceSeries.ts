@@ -1,10 +1,9 @@
 // The image series a structure set or segmentation is drawn on: its volume (the DICOM series reader's), and what the
 // volume reader does not keep: the frame of reference, the study, and each slice's SOP instance in slice order.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { RadiomicsInputError } from '../errors';
 import type { Vec3 } from '../image';
-import { readDicomSeries, type DicomSeriesOptions, type DicomSeriesVolume } from '../io/dicom';
+import { readDicomSeries, seriesFolderFiles, type DicomSeriesOptions, type DicomSeriesVolume } from '../io/dicom';
 import { hasDicomPreamble } from '../io/dicomSlice';
 import { readRange, regularFileSize } from '../io/limits';
 import { decimals, readDicomObject, text, type DataSet } from './dicomObject';
@@ -41,16 +40,7 @@ interface ImageHeader extends SeriesInstance {
 /** The attributes before Pixel Data of every DICOM image file of a folder (other files are skipped, as the series reader does). */
 function imageHeaders(dir: string, options: ReferenceSeriesOptions): ImageHeader[] {
   const out: ImageHeader[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('.')) continue;
-    const file = path.join(dir, name);
-    let stats;
-    try {
-      stats = statSync(file);
-    } catch {
-      continue; // a dangling link
-    }
-    if (!stats.isFile()) continue;
+  for (const file of seriesFolderFiles(dir)) {
     const size = regularFileSize(file, { field: 'path', expected: 'a DICOM file' });
     if (size < 132 || !hasDicomPreamble(readRange(file, 0, 132, { field: 'preamble' }))) continue;
     const { dataSet, sopClassUid } = readDicomObject(file, { ...options, expected: 'a DICOM image file', headerOnly: true });

@@ -32,14 +32,9 @@ const MODALITIES = ['CT', 'MR', 'PT'] as const;
  * A series (the chosen one, or any when none is chosen) may hold at most maxVoxels voxels, counted as its files are
  * read; the pixels of series that will not be returned are not kept.
  */
-function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new RadiomicsInputError('not a folder', { file: dir, field: 'path', expected: 'a folder of DICOM files' });
-  }
-  const maxVoxels = maxVoxelsOf(options, dir);
-  const wanted = options.seriesInstanceUid;
-  const voxels = new Map<string, number>();
-  const slices: DicomSlice[] = [];
+/** The files of a series folder a reader looks at, in name order: regular files, not hidden ones, no dangling links. */
+export function seriesFolderFiles(dir: string): string[] {
+  const files: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const file = path.join(dir, name);
@@ -49,7 +44,20 @@ function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
     } catch {
       continue; // a dangling link
     }
-    if (!stats.isFile()) continue;
+    if (stats.isFile()) files.push(file);
+  }
+  return files;
+}
+
+function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new RadiomicsInputError('not a folder', { file: dir, field: 'path', expected: 'a folder of DICOM files' });
+  }
+  const maxVoxels = maxVoxelsOf(options, dir);
+  const wanted = options.seriesInstanceUid;
+  const voxels = new Map<string, number>();
+  const slices: DicomSlice[] = [];
+  for (const file of seriesFolderFiles(dir)) {
     const slice = readDicomSlice(file, { maxVoxels });
     if (!slice) continue;
     const uid = slice.seriesInstanceUid;

@@ -1,19 +1,10 @@
 // De-identification on ingest (PS3.15 Annex E Basic Profile) on small objects built here with dcmjs: the identity
 // gone from every byte, Table E.1-1's actions, UIDs mapped alike in an image series and the RTSTRUCT drawn on it (and
 // the same on a second run), dates shifted or kept, and the refusals (burned-in annotation, another patient, …).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dateOffsetDays, DeidentificationError, deidentifySeries, mapUid, PROFILE } from '../../../pacs';
-
-/** Throw-away folders of this file, removed after its tests. */
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+import { tempDir } from './support';
 
 interface DcmjsData {
   DicomDict: new (meta: unknown) => { dict: unknown; write(): ArrayBuffer };

@@ -1,22 +1,13 @@
 // The DICOMweb client against a small HTTP server of this test: QIDO-RS searches, WADO-RS retrieval streamed to disk
 // (cap, progress, broken and malformed answers leave nothing behind), STOW-RS with a streamed body of the announced
 // length, and errors that say whether to retry, name the route and never the UIDs or query values.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { DicomwebClient, dicomValue, PacsRequestError, PacsUnavailableError, seriesSummary, studySummary } from '../../../pacs';
 import { readMultipart } from '../../../pacs/multipart';
-
-/** Throw-away folders of this file, removed after its tests. */
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+import { tempDir } from './support';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.11';
 const SECRET_ID = 'PAT-0427-SMITH';

@@ -1,19 +1,10 @@
 // multipart/related reading and writing (RFC 2046 5.1), as WADO-RS answers and STOW-RS requests use it: parts handed
 // on in pieces however the body is cut, a body cut short is "truncated", and a body written from files has the length
 // it announces.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mediaTypeParameters, MultipartError, multipartFromFiles, newBoundary, readMultipart, type PartWriter } from '../../../pacs/multipart';
-
-/** Throw-away folders of this file, removed after its tests. */
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+import { tempDir } from './support';
 
 async function* pieces(bytes: Buffer, cut: number[]): AsyncGenerator<Uint8Array> {
   let at = 0;

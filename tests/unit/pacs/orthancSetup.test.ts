@@ -1,21 +1,12 @@
 // Setting up the PACS without starting it: ORTHANC_* settings, the endpoints the stack exposes, the generated
 // credentials (0600) and Orthanc configuration, and the system-package check's answer where it cannot install.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../../config';
 import { currentEndpoints, orthancEndpoint, ORTHANC_AET, stackPaths } from '../../../config/endpoints';
 import { ensureOrthancCredentials, orthancConfig, writeOrthancConfig } from '../../../ops/orthancServer';
-
-/** Throw-away folders of this file, removed after its tests. */
-const temporary: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+import { tempDir } from './support';
 
 const noFile = { OSTEOFLOW_CONFIG: undefined };
 
