@@ -62,11 +62,28 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
   mkdirSync(paths.logs, { recursive: true });
   return withLock(paths.lock, `starting the stack in ${cfg.dataDir}`, async () => {
     const state = readState(paths.state);
+    const launches: Array<Promise<void>> = [];
+    /** Servers this call started, so that a start that fails part-way stops them again. */
+    const started: Array<{ pid: number; clear: () => void }> = [];
+    try {
+      return await start(state, launches, started);
+    } catch (err) {
+      // A start that fails part-way (a taken port, a server that does not answer) leaves nothing it started running:
+      // the other launches are awaited, their servers stopped and their records cleared, and the first error reported.
+      await Promise.allSettled(launches);
+      for (const server of started) {
+        await stopProcessGroup(server.pid);
+        server.clear();
+      }
+      writeState(paths.state, state);
+      throw err;
+    }
+  });
+
+  async function start(state: StackState, launches: Array<Promise<void>>, started: Array<{ pid: number; clear: () => void }>): Promise<Endpoints> {
     const needsEmbedded = !cfg.temporal.address || !cfg.mlflow.trackingUri;
     let venv: Venv | undefined;
     const getVenv = async () => (venv ??= await ensureVenv({ venvDir: cfg.venvDir, python: cfg.python, logDir: paths.logs, log }));
-
-    const launches: Array<Promise<void>> = [];
     /**
      * Starts one server and waits for it. A port picked as free (configured 0) can be taken by another process before
      * the server binds it (MLflow needs seconds to migrate its database first): then it retries on another port.
@@ -77,7 +94,7 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
       envName: string;
       logFile: string;
       start: (port: number) => Promise<{ pid: number; uiPort?: number }>;
-      record: (record: ServerRecord) => void;
+      record: (record: ServerRecord | undefined) => void;
       probe: (port: number) => Promise<boolean>;
       timeoutMs: number;
     }) => {
@@ -85,6 +102,7 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
         const port = await choosePort(spec.configuredPort, spec.what, spec.envName);
         const { pid, uiPort } = await spec.start(port);
         spec.record({ pid, port, uiPort });
+        started.push({ pid, clear: () => spec.record(undefined) });
         writeState(paths.state, state);
         log(`starting the ${spec.what} (pid ${pid}, 127.0.0.1:${port})`);
         try {
@@ -196,7 +214,7 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
             });
             return { pid };
           },
-          record: (record) => (state.orthanc = { ...record, dicomPort }),
+          record: (record) => (state.orthanc = record && { ...record, dicomPort }),
           probe: (port) => orthancAnswers(`http://127.0.0.1:${port}`, readOrthancCredentials(paths.orthancCredentials)),
           timeoutMs: START_TIMEOUT_MS.orthanc,
         }),
@@ -205,9 +223,8 @@ export async function startStack(cfg: OsteoflowConfig, options: StartOptions = {
     writeState(paths.state, state);
     if (!needsEmbedded) log('using external Temporal and MLflow servers');
     await Promise.all(launches);
-    const endpoints = currentEndpoints(cfg);
-    return endpoints;
-  });
+    return currentEndpoints(cfg);
+  }
 }
 
 async function waitForServer(what: string, logFile: string, pid: number, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
