@@ -1,22 +1,9 @@
 // Every `osteoflow` command through main(): -h/--help prints its usage (exit 0) and a bad argument is refused with
 // the message and the usage (exit 2), before anything is loaded, connected or started.
 import { main } from '../../../cli/main';
+import { captureOutput } from './support/captureOutput';
 
-async function osteoflow(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`)),
-    jest.spyOn(console, 'error').mockImplementation((...a) => void (err += `${a.join(' ')}\n`)),
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true)),
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true)),
-  ];
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
+const osteoflow = (...argv: string[]) => captureOutput(() => main(argv));
 
 jest.setTimeout(60000);
 

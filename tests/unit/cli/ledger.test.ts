@@ -7,20 +7,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../../cli/main';
 import { SqliteResultsStore } from '../../../store/sqliteStore';
+import { captureOutput } from './support/captureOutput';
 
-async function osteoflow(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`)),
-    jest.spyOn(console, 'error').mockImplementation((...a) => void (err += `${a.join(' ')}\n`)),
-  ];
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
+const osteoflow = (...argv: string[]) => captureOutput(() => main(argv));
 
 async function ledgerFile(): Promise<string> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'osteoflow-ledger-cli-')), 'results.sqlite');

@@ -10,6 +10,7 @@ import { IDENTITY, type Geometry, type Vec3 } from '../../../../imaging/image';
 import { synthesizeDce, synthesizeDwi, uniformValues } from '../../../../synthetic';
 import { parkerPlasma } from '../../../../imaging/maps';
 import { scratchDir } from '../io/support/files';
+import { captureOutput } from '../../cli/support/captureOutput';
 
 const { dir, file } = scratchDir('maps-cli');
 const g: Geometry = { size: [4, 3, 2], spacing: [1.5, 1.5, 3], origin: [10, -5, 2], direction: IDENTITY };
@@ -17,19 +18,7 @@ const n = 24;
 const B = [0, 200, 500, 800];
 const adc = uniformValues(5, 'adc', n, 0.5e-3, 2.5e-3);
 
-async function maps(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`)),
-    jest.spyOn(console, 'error').mockImplementation((...a) => void (err += `${a.join(' ')}\n`)),
-  ];
-  try {
-    return { code: await mapsCommand.run(argv), out, err };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
+const maps = (...argv: string[]) => captureOutput(() => mapsCommand.run(argv));
 
 beforeAll(() => {
   writeNiftiSeries(file('dwi.nii.gz'), synthesizeDwi({ geometry: g, bValues: B, truth: { kind: 'adc', adc }, s0: 1000 }));
