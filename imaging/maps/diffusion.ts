@@ -65,8 +65,8 @@ export function checkBValues(dwi: VolumeSeries, bValues: readonly number[], dist
   }
 }
 
-/** Mono-exponential signal for the NLLS fit: p = (S0, ADC). */
-class MonoExponential implements LeastSquaresModel {
+/** A signal model over the b-values: the voxel's measured signal `s` is filled in before each fit. */
+abstract class DiffusionSignalModel implements LeastSquaresModel {
   m: number;
   readonly b: Float64Array;
   readonly s: Float64Array;
@@ -77,6 +77,11 @@ class MonoExponential implements LeastSquaresModel {
     this.s = new Float64Array(b.length);
   }
 
+  abstract residuals(p: Float64Array, r: Float64Array, jac: Float64Array | null): void;
+}
+
+/** Mono-exponential signal for the NLLS fit: p = (S0, ADC). */
+class MonoExponential extends DiffusionSignalModel {
   residuals(p: Float64Array, r: Float64Array, jac: Float64Array | null): void {
     const { b, s, m } = this;
     const s0 = p[0];
@@ -235,17 +240,7 @@ export interface IvimMaps {
 }
 
 /** Bi-exponential IVIM signal for the `full` refinement: p = (S0, f, D, D*). */
-class BiExponential implements LeastSquaresModel {
-  m: number;
-  readonly b: Float64Array;
-  readonly s: Float64Array;
-
-  constructor(b: readonly number[]) {
-    this.m = b.length;
-    this.b = Float64Array.from(b);
-    this.s = new Float64Array(b.length);
-  }
-
+class BiExponential extends DiffusionSignalModel {
   residuals(p: Float64Array, r: Float64Array, jac: Float64Array | null): void {
     const { b, s, m } = this;
     const [s0, f, d, ds] = [p[0], p[1], p[2], p[3]];
