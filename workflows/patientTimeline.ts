@@ -119,7 +119,11 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       await segmentationWorkerMissing(tp);
       return;
     }
-    if (tp.attention?.code === SEGMENTATION_UNAVAILABLE && applyTimepointEvent(tp, 'worker-found')) tp.attention = undefined;
+    if (waitsForSegmentationWorker(tp)) {
+      // The run that waited for a segmentation worker got one: it goes on from segmenting.
+      applyTimepointEvent(tp, 'worker-found');
+      tp.attention = undefined;
+    }
     applyTimepointEvent(tp, progressEvent(status));
     refresh();
   });
