@@ -46,7 +46,8 @@ async function ensureBuild() {
 
 const [mode, ...args] = process.argv.slice(2);
 ensureNodeModules();
-(await import('./systemPackages.mjs')).ensureSystemPackagesOrExit(); // Orthanc + DICOMweb plugin + DCMTK from Debian (apt-get, as root)
+// Orthanc + DICOMweb plugin + DCMTK from Debian (apt-get, as root); the tests also PostgreSQL and Chromium.
+(await import('./systemPackages.mjs')).ensureSystemPackagesOrExit(mode === 'start' ? 'start' : 'test');
 await ensureBuild();
 const node = process.execPath;
 if (mode === 'start') {

@@ -1,20 +1,30 @@
-// The system packages of the embedded PACS, from Debian: Orthanc (the server), its DICOMweb plugin, and DCMTK (storescu
-// and friends, to send images to a PACS over DICOM). Checked on every `npm start` / `npm test` (a few file lookups);
-// installed with apt-get when one is missing, which needs root. `node ops/systemPackages.mjs` runs the same check alone.
+// The system packages osteoflow runs on, from Debian: Orthanc (the embedded PACS), its DICOMweb plugin and DCMTK
+// (storescu and friends, to send images to a PACS over DICOM) for every run; PostgreSQL (the results store's server
+// backend, a user-owned cluster started by the tests) and Chromium (the console's browser tests) for the tests only.
+// Checked on every `npm start` / `npm test` (a few file lookups); installed with apt-get when one is missing, which
+// needs root. `node ops/systemPackages.mjs [start|test]` runs the same check alone.
 // ORTHANC_URL (an existing PACS) drops the Orthanc packages from the list: nothing is started then.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where Debian's orthanc-dicomweb package puts the plugin. */
 export const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 
-/** Each package with what shows it is installed: a program on PATH (or at an absolute path) or a file. */
+/** Where Debian puts PostgreSQL's server programs (initdb, pg_ctl, postgres): one folder per major version. */
+export const POSTGRESQL_LIB = '/usr/lib/postgresql';
+
+/**
+ * Each package with what shows it is installed (a program on PATH, in the sbin folders or in PostgreSQL's version
+ * folders, or a file) and whether only the tests need it.
+ */
 export const SYSTEM_PACKAGES = [
-  { name: 'orthanc', what: 'the Orthanc DICOM server', program: 'Orthanc', orthanc: true },
-  { name: 'orthanc-dicomweb', what: "Orthanc's DICOMweb plugin", file: DICOMWEB_PLUGIN, orthanc: true },
-  { name: 'dcmtk', what: 'DCMTK (storescu)', program: 'storescu', orthanc: false },
+  { name: 'orthanc', what: 'the Orthanc DICOM server', program: 'Orthanc', orthanc: true, testsOnly: false },
+  { name: 'orthanc-dicomweb', what: "Orthanc's DICOMweb plugin", file: DICOMWEB_PLUGIN, orthanc: true, testsOnly: false },
+  { name: 'dcmtk', what: 'DCMTK (storescu)', program: 'storescu', orthanc: false, testsOnly: false },
+  { name: 'postgresql', what: 'the PostgreSQL server (initdb, pg_ctl)', program: 'pg_ctl', orthanc: false, testsOnly: true },
+  { name: 'chromium', what: 'the Chromium browser', program: 'chromium', orthanc: false, testsOnly: true },
 ];
 
 export class SystemPackagesError extends Error {
@@ -33,9 +43,21 @@ function isExecutable(file) {
   }
 }
 
-/** The absolute path of a program found on PATH (or in the sbin folders, where Debian puts Orthanc), or undefined. */
+/** PostgreSQL's version folders, newest first: Debian keeps initdb and pg_ctl there, off PATH. */
+function postgresqlBinDirs() {
+  if (!existsSync(POSTGRESQL_LIB)) return [];
+  return readdirSync(POSTGRESQL_LIB)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => path.join(POSTGRESQL_LIB, v, 'bin'));
+}
+
+/**
+ * The absolute path of a program found on PATH (or in the sbin folders, where Debian puts Orthanc, or PostgreSQL's
+ * version folders), or undefined.
+ */
 export function findProgram(program, env = process.env) {
-  const dirs = [...(env.PATH ?? '').split(path.delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
+  const dirs = [...(env.PATH ?? '').split(path.delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin', ...postgresqlBinDirs()].filter(Boolean);
   for (const dir of dirs) {
     const file = path.join(dir, program);
     if (isExecutable(file)) return file;
@@ -43,9 +65,9 @@ export function findProgram(program, env = process.env) {
   return undefined;
 }
 
-/** The packages whose program or file is missing. */
-export function missingSystemPackages(env = process.env) {
-  const wanted = SYSTEM_PACKAGES.filter((p) => !(p.orthanc && env.ORTHANC_URL));
+/** The packages whose program or file is missing; `purpose` 'start' leaves out those only the tests need. */
+export function missingSystemPackages(env = process.env, purpose = 'test') {
+  const wanted = SYSTEM_PACKAGES.filter((p) => !(p.orthanc && env.ORTHANC_URL) && !(p.testsOnly && purpose === 'start'));
   return wanted.filter((p) => (p.program ? findProgram(p.program, env) === undefined : !existsSync(p.file)));
 }
 
@@ -60,8 +82,8 @@ function runApt(args, log) {
  * Installs the missing packages: `apt-get update` once, then `apt-get install -y --no-install-recommends …`.
  * Throws a SystemPackagesError that says what to do when they are missing and cannot be installed here.
  */
-export function ensureSystemPackages({ log = console.log, env = process.env } = {}) {
-  const missing = missingSystemPackages(env);
+export function ensureSystemPackages({ log = console.log, env = process.env, purpose = 'test' } = {}) {
+  const missing = missingSystemPackages(env, purpose);
   if (missing.length === 0) return [];
   const names = missing.map((p) => p.name);
   const listed = missing.map((p) => `${p.name} (${p.what})`).join(', ');
@@ -80,20 +102,20 @@ export function ensureSystemPackages({ log = console.log, env = process.env } = 
   if (runApt(['install', '-y', '--no-install-recommends', ...names], log) !== 0) {
     throw new SystemPackagesError(`apt-get install ${names.join(' ')} failed (see above); fix the cause and run: ${byHand}`);
   }
-  const still = missingSystemPackages(env);
+  const still = missingSystemPackages(env, purpose);
   if (still.length > 0)
     throw new SystemPackagesError(`installed ${names.join(', ')}, yet ${still.map((p) => p.program ?? p.file).join(', ')} is still missing.`);
   return names;
 }
 
-/** For the bootstrap: installs what is missing, or says why it cannot and exits 1. */
-export function ensureSystemPackagesOrExit() {
+/** For the bootstrap: installs what `purpose` ('start' or 'test') needs, or says why it cannot and exits 1. */
+export function ensureSystemPackagesOrExit(purpose = 'test') {
   try {
-    ensureSystemPackages();
+    ensureSystemPackages({ purpose });
   } catch (err) {
     console.error(`[osteoflow] ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) ensureSystemPackagesOrExit();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) ensureSystemPackagesOrExit(process.argv[2] === 'start' ? 'start' : 'test');

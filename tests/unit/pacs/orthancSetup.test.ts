@@ -116,13 +116,17 @@ describe('ops/systemPackages.mjs', () => {
       let message = '';
       try { m.ensureSystemPackages({ env, log: () => {} }); } catch (e) { message = e.name + ': ' + e.message; }
       const external = m.missingSystemPackages({ ...env, ORTHANC_URL: 'http://pacs' }).map((p) => p.name);
-      console.log(JSON.stringify({ missing, message, external }));`;
+      const forStart = m.missingSystemPackages(env, 'start').map((p) => p.name);
+      console.log(JSON.stringify({ missing, message, external, forStart }));`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    const { missing, message, external } = JSON.parse(run.stdout);
+    const { missing, message, external, forStart } = JSON.parse(run.stdout);
     // Orthanc lives in /usr/sbin, which is searched whatever PATH says; storescu and apt-get are found on PATH only.
     expect(missing).toContain('dcmtk');
     expect(external).toEqual(missing.filter((name: string) => !name.startsWith('orthanc')));
     expect(message).toMatch(/^SystemPackagesError: missing .*dcmtk \(DCMTK \(storescu\)\).*(no apt-get to install them|needs root)/);
+    // Chromium lives in /usr/bin, off this PATH; the main job does without the test-only packages.
+    expect(missing).toContain('chromium');
+    expect(forStart).toEqual(missing.filter((name: string) => name !== 'chromium' && name !== 'postgresql'));
   });
 });
