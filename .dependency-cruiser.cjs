@@ -4,12 +4,13 @@ const LAYERS = [
   ['contracts'], // plain data and types shared by every other layer; imports nothing
   ['config'], // settings and where the stack's servers are
   ['imaging'], // images, their I/O, geometry and resampling
-  ['radiomics', 'models', 'store', 'registry', 'qc', 'study', 'synthetic', 'pacs'], // the libraries: engine, statistics and learning, results store, registry client, QC, study protocol, synthetic data, PACS client and de-identification
+  ['radiomics', 'models', 'store', 'registry', 'qc', 'study', 'synthetic', 'pacs', 'access'], // the libraries: engine, statistics and learning, results store, registry client, QC, study protocol, synthetic data, PACS client and de-identification, users, roles and the audit trail
   ['activities'], // Temporal activities: the libraries behind each step
   ['workflows'], // Temporal workflows: deterministic decisions over contracts only
   ['ops'], // starting and finding the servers
   ['workers'], // processes that serve workflows and activities
   ['clients'], // Temporal clients: coordinator operations, training and promotion
+  ['console'], // the web console: its JSON API server and the browser front end it serves
   ['cli'], // the osteoflow command
 ];
 

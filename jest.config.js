@@ -5,7 +5,7 @@
 const os = require('node:os');
 
 const transform = { '^.+\\.(t|j)sx?$': '<rootDir>/tests/support/swcTransform.cjs' };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'tsx', 'js', 'json'] };
 
 module.exports = {
   // Every core but one for the unit project, and at least two (Jest's default leaves one worker on two cores).

@@ -53,8 +53,13 @@ const node = process.execPath;
 if (mode === 'start') {
   process.exit(run(node, [path.join(root, 'bin', 'osteoflow.js'), 'run', ...args]));
 } else if (mode === 'test') {
-  const typecheck = run(node, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
-  if (typecheck !== 0) process.exit(typecheck);
+  // The browser front end has its own settings (DOM, JSX): a second project.
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const webProject = path.join(root, 'console', 'web', 'tsconfig.json');
+  for (const project of [path.join(root, 'tsconfig.json'), ...(existsSync(webProject) ? [webProject] : [])]) {
+    const typecheck = run(node, [tsc, '--noEmit', '-p', project]);
+    if (typecheck !== 0) process.exit(typecheck);
+  }
   // Lint, format, layer and ruff checks (ops/checks.ts) on a whole run; `npm test -- <path>` runs just those tests.
   if (args.length === 0) {
     const checks = run(node, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'ops', 'checks.ts')]);
