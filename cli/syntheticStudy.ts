@@ -18,6 +18,8 @@ export interface SyntheticStudyFileOptions {
   /** Overrides the generator's windows, e.g. for an overdue test. */
   windows?: Array<{ dueAfter: string; window: string }>;
   missedAfter?: string;
+  /** The study's `model.retryAfter`: the first wait before a prediction the registry could not give is tried again. */
+  predictionRetryAfter?: string;
 }
 
 export function writeSyntheticStudyFile(dir: string, options: SyntheticStudyFileOptions): string {
@@ -35,7 +37,7 @@ export function writeSyntheticStudyFile(dir: string, options: SyntheticStudyFile
     qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [0.5, 500] },
     segmentation: 'manual-required',
     features: { params: options.paramsFile ?? DEFAULT_PARAMS_FILE },
-    model: { name: options.modelName ?? 'osteoflow-response' },
+    model: { name: options.modelName ?? 'osteoflow-response', ...(options.predictionRetryAfter ? { retryAfter: options.predictionRetryAfter } : {}) },
     missedAfter: options.missedAfter ?? `28${unit}`,
   };
   const file = path.join(dir, `${options.studyId}.study.yaml`);

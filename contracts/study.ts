@@ -45,7 +45,11 @@ export interface StudyProtocol {
     workerWaitMs?: number;
   };
   features: { paramsFile: string; paramHash: string };
-  model: { name: string };
+  model: {
+    name: string;
+    /** First wait before a prediction the registry could not give is tried again (then ×3 each time, at most 6 h); default 5 min. */
+    retryAfterMs?: number;
+  };
   /** A timepoint still without a complete scan set this long after its window closed is `missed`. */
   missedAfterMs: number;
   /** Where scans are copied to (the study's store folder). */

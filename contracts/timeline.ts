@@ -31,6 +31,8 @@ export const ATTENTION_CODES = [
    * segmentation queue (the run goes on by itself), or register a manual mask (the waiting run gives way to it).
    */
   'segmentation-unavailable',
+  /** The study's store or the results database cannot be written (permissions, a read-only file system): fix them, then retry. */
+  'storage-denied',
 ] as const;
 
 export type AttentionCode = (typeof ATTENTION_CODES)[number];
@@ -186,6 +188,15 @@ export interface TimelineState {
   enrolmentRecorded: boolean;
   /** The study's champion changed and the latest done timepoint is to be predicted again (kept through continue-as-new). */
   rescoreRequested?: boolean;
+  /** A prediction the registry could not give through the activity's retries, to be tried again at `dueAt` (a durable timer). */
+  predictionRetry?: PredictionRetry;
+}
+
+export interface PredictionRetry {
+  timepoint: string;
+  /** Tries made so far, the first included. */
+  attempts: number;
+  dueAt: string;
 }
 
 export interface TimepointState extends TimepointView {

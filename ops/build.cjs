@@ -21,7 +21,12 @@ const ENTRIES = {
   'pipeline-worker': 'workers/pipeline/main.ts',
   // the extraction pool's worker thread (radiomics/extraction/pool.ts finds it through OSTEOFLOW_RADIOMICS_WORKER)
   'radiomics-worker': 'radiomics/extraction/poolWorker.ts',
+  // a candidate model's training thread (models/training/candidateThread.ts finds it through OSTEOFLOW_TRAINING_WORKER)
+  'training-worker': 'models/training/candidateWorker.ts',
 };
+
+/** Worker-thread bundles and the name each is known by in the other bundles (defined to its path beside them). */
+const WORKER_THREADS = { 'radiomics-worker': 'OSTEOFLOW_RADIOMICS_WORKER', 'training-worker': 'OSTEOFLOW_TRAINING_WORKER' };
 
 /** Files besides the bundled sources whose change makes a build stale (how it is built). */
 const BUILD_INPUTS = ['ops/build.cjs', 'tsconfig.json', 'package.json'];
@@ -140,10 +145,10 @@ async function build({ outDir = DIST } = {}) {
     banner: {
       js: [
         `const __osteoflowRoot = require('node:path').join(__dirname, ${JSON.stringify(path.relative(outDir, ROOT) || '.')});`,
-        "const __osteoflowRadiomicsWorker = require('node:path').join(__dirname, 'radiomics-worker.cjs');",
+        ...Object.entries(WORKER_THREADS).map(([bundle, name]) => `const __${name} = require('node:path').join(__dirname, '${bundle}.cjs');`),
       ].join('\n'),
     },
-    define: { OSTEOFLOW_RADIOMICS_WORKER: '__osteoflowRadiomicsWorker' },
+    define: Object.fromEntries(Object.values(WORKER_THREADS).map((name) => [name, `__${name}`])),
     plugins: [projectPaths(outDir)],
   });
   mkdirSync(outDir, { recursive: true });

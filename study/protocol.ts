@@ -150,7 +150,11 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
 
   if (!isObject(raw.model) || typeof raw.model.name !== 'string' || !raw.model.name)
     fail('model.name', 'the registered model name in MLflow', isObject(raw.model) ? raw.model.name : raw.model);
-  checkKeys(raw.model as Obj, ['name'], 'model.', fail);
+  checkKeys(raw.model as Obj, ['name', 'retryAfter'], 'model.', fail);
+  const retryAfter = (raw.model as Obj).retryAfter;
+  const retryAfterMs =
+    retryAfter === undefined ? undefined : (parseDuration(retryAfter) ?? fail('model.retryAfter', 'a duration such as 5m or 1h', retryAfter));
+  if (retryAfterMs !== undefined && retryAfterMs <= 0) fail('model.retryAfter', 'a duration longer than zero', retryAfter);
 
   const missedAfterMs =
     raw.missedAfter === undefined ? 28 * UNIT_MS.d : (parseDuration(raw.missedAfter) ?? fail('missedAfter', 'a duration such as 4w', raw.missedAfter));
@@ -161,7 +165,7 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     qc: { minSlices: minSlices as number, maxSpacingMm: maxSpacingMm as number, tumourVolumeMl: [volume[0], volume[1]] as [number, number], ...tolerances },
     segmentation: { mode: mode as StudyProtocol['segmentation']['mode'], ...(taskQueue ? { taskQueue: taskQueue as string } : {}), workerWaitMs },
     features: { paramsFile, paramHash },
-    model: { name: (raw.model as Obj).name as string },
+    model: { name: (raw.model as Obj).name as string, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
     missedAfterMs,
     storeDir: path.join(options.storeRoot, studyId as string),
   };

@@ -38,7 +38,7 @@ import {
   timepointProgressSignal,
   withdrawUpdate,
 } from './timeline/messages';
-import { attentionOf, NEEDS_ATTENTION_PATCH, qcFailureOf, rootMessage } from './timeline/attention';
+import { attentionOf, isRetryableFailure, NEEDS_ATTENTION_PATCH, qcFailureOf, rootMessage } from './timeline/attention';
 import {
   applyDeadlines,
   initialState,
@@ -47,7 +47,9 @@ import {
   latestScans,
   nextDeadline,
   nextDue,
+  nextWake,
   qcStatusOf,
+  schedulePredictionRetry,
   stageOf,
   toView,
   validateOverrideQc,
@@ -65,6 +67,9 @@ const { recordEnrolment, recordPathology } = proxyActivities<PipelineActivities>
 const { notify } = proxyActivities<PipelineActivities>(POLICIES.notify);
 const { computeDeltas } = proxyActivities<PipelineActivities>(POLICIES.features);
 const { predictResponse } = proxyActivities<PipelineActivities>(POLICIES.predict);
+
+/** The patch behind which a prediction the registry could not give is tried again on a durable timer. */
+export const PREDICTION_RETRY_PATCH = 'prediction-retry';
 
 /** Writes the timeline's view into the workflow's memo at every change. */
 const VIEW_MEMO_PATCH = 'timeline-view-memo';
@@ -200,13 +205,15 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       publish();
       continue;
     }
-    const deadline = nextDeadline(protocol, state);
+    // A pending prediction retry exists only where PREDICTION_RETRY_PATCH made it: older histories wait as before.
+    const deadline = nextWake(protocol, state);
     dirty = false;
     const waitMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
     const woken = () => dirty || state.rescoreRequested === true;
     if (waitMs === undefined) await condition(woken);
     else await condition(woken, waitMs);
     if (state.rescoreRequested && patched('rescore-on-promotion')) await rescore();
+    if (state.predictionRetry && Date.now() >= Date.parse(state.predictionRetry.dueAt)) await retryPrediction();
     await applyClock();
     publish();
     if (workflowInfo().continueAsNewSuggested) {
@@ -397,10 +404,28 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       tp.prediction = prediction;
       tp.note = note;
       if (prediction) state.latestPrediction = prediction;
+      // The latest prediction is in: an older one still waiting to be tried again is not needed any more.
+      state.predictionRetry = undefined;
     } catch (err) {
-      // The registry stayed unreachable through the retries: the timeline goes on and the next timepoint tries again.
+      // The registry stayed unreachable through the activity's retries (about a minute): the timeline goes on, and a
+      // durable timer tries again later, for as long as the outage lasts. A failure no retry can fix is only noted.
       tp.prediction = null;
       tp.note = `prediction not available: ${rootMessage(err)}`;
+      if (isRetryableFailure(err) && patched(PREDICTION_RETRY_PATCH)) {
+        const retry = schedulePredictionRetry(protocol, state, tp.name, Date.now());
+        tp.note += ` (try ${retry.attempts}; trying again at ${retry.dueAt})`;
+        log.warn('prediction not available; trying again later', { timepoint: tp.name, attempts: retry.attempts, dueAt: retry.dueAt });
+      }
     }
+  }
+
+  /** A prediction the registry could not give earlier, tried again; one for a timepoint no longer done is dropped. */
+  async function retryPrediction(): Promise<void> {
+    const tp = state.timepoints.find((t) => t.name === state.predictionRetry?.timepoint);
+    if (!tp || tp.status !== 'done') {
+      state.predictionRetry = undefined;
+      return;
+    }
+    await predict(tp);
   }
 }

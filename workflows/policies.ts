@@ -42,6 +42,9 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
   registry: { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 8 } },
   /** Scoring the locked hold-out and re-scoring the study's patients (a heartbeat per patient re-scored). */
   scoring: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 5 } },
-  /** Assembling the training set, the robustness screen and nested CV: up to hours of CPU, heartbeats between patients and models; a killed worker's step is retried elsewhere. */
-  training: { startToCloseTimeout: '2 hours', heartbeatTimeout: '5 minutes', retry: { ...backoff, maximumAttempts: 3 } },
+  /**
+   * Assembling the training set, the robustness screen and nested CV: up to hours of CPU, on worker threads while the
+   * activity heartbeats every 10 s, so a killed worker is noticed within a minute and its step retried elsewhere.
+   */
+  training: { startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 3 } },
 };

@@ -3,11 +3,11 @@
 // fingerprint and re-assembled from the store (and checked against the fingerprint) where the cache is missing.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
-import { loadParamsFile, readImage } from '../../radiomics';
+import { extractOnWorkers, loadParamsFile, readImage } from '../../radiomics';
 import { assembleDataset, assertTrainable, foldsFor, timepointsUpTo, type DatasetScope, type TrainingDataset } from '../../models/dataset';
-import { compareScores, isRadiomicsKind, trainCandidate } from '../../models/training/candidate';
-import { isRobust, perturbedFeatures, screenRobustness, type RobustnessTimepoint } from '../../models/training/robustness';
+import { compareScores, isRadiomicsKind } from '../../models/training/candidate';
+import { trainCandidateOffThread } from '../../models/training/candidateThread';
+import { isRobust, perturbedFeatures, screenRobustness, type Extractor, type RobustnessTimepoint } from '../../models/training/robustness';
 import { delongTest } from '../../models/stats/delong';
 import { ModelInputError } from '../../models/stats/errors';
 import { seededRandom, shuffleInPlace } from '../../models/stats/random';
@@ -17,6 +17,7 @@ import { drawHoldout } from '../../registry/promotionPolicy';
 import type { ResultsStore } from '../../store/types';
 import type { StudyProtocol } from '../../contracts/study';
 import type { DatasetRef, ModelActivities, TrainedCandidates } from '../../contracts/models';
+import { whileHeartbeating } from '../heartbeat';
 
 export interface ModelDeps {
   store: ResultsStore;
@@ -111,27 +112,37 @@ export function createTrainingActivities(
         const images = Object.fromEntries(sets.filter((s) => latest.has(s.modality)).map((s) => [s.modality, readImage(latest.get(s.modality)!)]));
         return { images, mask: readImage(maskPath), asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])) };
       };
-      for (const pseudonym of chosen) {
-        if (perPatient.length >= wanted) break;
-        Context.current().heartbeat({ pseudonym });
-        try {
-          const first = await timepointOf(pseudonym, baseline);
-          if (typeof first === 'string') {
-            skipped.push({ pseudonym, reason: first });
-            continue;
+      // Extraction runs on worker threads (extractOnWorkers), so the heartbeat timer keeps going through each patient.
+      let current = '';
+      await whileHeartbeating(
+        async (signal) => {
+          for (const pseudonym of chosen) {
+            if (perPatient.length >= wanted) break;
+            current = pseudonym;
+            signal.throwIfAborted();
+            try {
+              const first = await timepointOf(pseudonym, baseline);
+              if (typeof first === 'string') {
+                skipped.push({ pseudonym, reason: first });
+                continue;
+              }
+              const rest: (RobustnessTimepoint & { timepoint: string })[] = [];
+              for (const timepoint of later) {
+                const tp = await timepointOf(pseudonym, timepoint);
+                if (typeof tp === 'string') throw new ModelInputError(tp, `patient ${pseudonym}`);
+                rest.push({ ...tp, timepoint });
+              }
+              const extractor: Extractor = (image, mask, p) => extractOnWorkers(image, mask, p, { signal });
+              perPatient.push({ pseudonym, features: await perturbedFeatures({ pseudonym, ...first, later: rest }, params, extractor) });
+            } catch (err) {
+              if (signal.aborted) throw err;
+              // An eroded mask can fall below the ROI minimum: that patient cannot be rated; the others can.
+              skipped.push({ pseudonym, reason: err instanceof Error ? err.message : String(err) });
+            }
           }
-          const rest: (RobustnessTimepoint & { timepoint: string })[] = [];
-          for (const timepoint of later) {
-            const tp = await timepointOf(pseudonym, timepoint);
-            if (typeof tp === 'string') throw new ModelInputError(tp, `patient ${pseudonym}`);
-            rest.push({ ...tp, timepoint });
-          }
-          perPatient.push({ pseudonym, features: await perturbedFeatures({ pseudonym, ...first, later: rest }, params) });
-        } catch (err) {
-          // An eroded mask can fall below the ROI minimum: that patient cannot be rated; the others can.
-          skipped.push({ pseudonym, reason: err instanceof Error ? err.message : String(err) });
-        }
-      }
+        },
+        () => ({ pseudonym: current, rated: perPatient.length }),
+      );
       const screen = screenRobustness(perPatient, input.threshold ?? 0.75);
       return { patients: screen.patients, threshold: screen.threshold, robust: screen.kept, dropped: screen.dropped.length, skipped };
     },
@@ -145,14 +156,19 @@ export function createTrainingActivities(
       const folds = foldsFor(Math.min(good, poor), options.outerFolds, options.innerFolds);
       const candidates = [];
       for (const kind of input.kinds) {
-        Context.current().heartbeat({ kind });
+        const started = Date.now();
+        const job = {
+          dataset,
+          kind,
+          allowed,
+          options: { ...folds, repeats: options.cvRepeats, seed: options.seed, bootstrapReplicates: options.bootstrapReplicates },
+        };
+        // On a worker thread: nested CV of a large study is minutes of CPU, and the heartbeats must go on meanwhile.
         candidates.push(
-          trainCandidate(dataset, kind, allowed, {
-            ...folds,
-            repeats: options.cvRepeats,
-            seed: options.seed,
-            bootstrapReplicates: options.bootstrapReplicates,
-          }),
+          await whileHeartbeating(
+            (signal) => trainCandidateOffThread(job, signal),
+            () => ({ kind, seconds: Math.round((Date.now() - started) / 1000) }),
+          ),
         );
       }
       const baseline = candidates.find((c) => c.kind === 'baseline');

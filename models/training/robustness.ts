@@ -64,8 +64,11 @@ export interface RobustnessCase extends RobustnessTimepoint {
 
 type Variants = [FeaturesByModality, FeaturesByModality, FeaturesByModality];
 
+/** How the perturbed features are extracted: `extract` by default; an activity passes extractOnWorkers to keep heartbeating. */
+export type Extractor = (image: Volume, mask: Volume, params: ExtractionParams) => Promise<{ features: Record<string, number> }>;
+
 /** The features of one timepoint under the three segmentations [as drawn, eroded, dilated], by modality. */
-async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: ExtractionParams): Promise<Variants> {
+async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: ExtractionParams, extractor: Extractor): Promise<Variants> {
   const eroded = perturbMask(tp.mask, 'eroded');
   const dilated = perturbMask(tp.mask, 'dilated');
   const out: Variants = [{}, {}, {}];
@@ -74,7 +77,7 @@ async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: Ex
     if (!drawn) throw new ModelInputError(`has no stored features for ${modality}`, `patient ${pseudonym}`);
     out[0][modality] = drawn;
     for (const [v, mask] of [eroded, dilated].entries()) {
-      const { features } = await extract(image, mask, params);
+      const { features } = await extractor(image, mask, params);
       if (modality === 'PET') for (const [name, x] of Object.entries(petVolumetrics(image, mask))) features[`derived_pet_${name}`] = x;
       out[v + 1][modality] = features;
     }
@@ -87,8 +90,12 @@ async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: Ex
  * each later timepoint `delta:<timepoint>:<modality>:<feature>` (relative change against the baseline under the same
  * segmentation variant; NaN where undefined) and `delta:<timepoint>:named:<name>` (radiomics/delta.ts namedDeltas).
  */
-export async function perturbedFeatures(c: RobustnessCase, params: ExtractionParams): Promise<Record<string, [number, number, number]>> {
-  const base = await variantsOf(c.pseudonym, c, params);
+export async function perturbedFeatures(
+  c: RobustnessCase,
+  params: ExtractionParams,
+  extractor: Extractor = extract,
+): Promise<Record<string, [number, number, number]>> {
+  const base = await variantsOf(c.pseudonym, c, params, extractor);
   const out: Record<string, [number, number, number]> = {};
   for (const [modality, drawn] of Object.entries(base[0])) {
     for (const name of Object.keys(drawn)) {
@@ -99,7 +106,7 @@ export async function perturbedFeatures(c: RobustnessCase, params: ExtractionPar
     }
   }
   for (const tp of c.later ?? []) {
-    const later = await variantsOf(c.pseudonym, tp, params);
+    const later = await variantsOf(c.pseudonym, tp, params, extractor);
     for (const [modality, drawn] of Object.entries(later[0])) {
       if (!base[0][modality]) continue;
       for (const name of Object.keys(drawn)) {

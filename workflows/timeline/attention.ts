@@ -2,7 +2,7 @@
 // a stable attention code (contracts/timeline.ts, ATTENTION_CODES) and a message. Plain functions over Temporal's
 // failure classes (no commands), unit-tested on their own.
 import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/workflow';
-import { ACQUISITION_FAILED, PARAMETERS_CHANGED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../../contracts/errors';
+import { ACQUISITION_FAILED, NON_RETRYABLE_ERRORS, PARAMETERS_CHANGED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../../contracts/errors';
 import type { AttentionCode, QcVerdict, TimepointProgress } from '../../contracts/timeline';
 
 /**
@@ -31,6 +31,9 @@ export interface AttentionReason {
 const STORAGE_FULL_MESSAGE = /\b(ENOSPC|EDQUOT|SQLITE_FULL)\b|no space left on device|disk quota exceeded|database or disk is full/i;
 /** Messages of a database that stayed locked (SQLite's SQLITE_BUSY/SQLITE_LOCKED). */
 const STORE_LOCKED_MESSAGE = /\b(SQLITE_BUSY|SQLITE_LOCKED)\b|database is locked|database table is locked/i;
+/** Messages of a store that refuses writes (Node's EACCES/EPERM/EROFS, SQLite's SQLITE_READONLY/SQLITE_PERM). */
+const STORAGE_DENIED_MESSAGE =
+  /\b(EACCES|EPERM|EROFS|SQLITE_READONLY|SQLITE_PERM)\b|permission denied|operation not permitted|read-only file system|attempt to write a readonly database/i;
 const MAX_MESSAGE = 1000;
 
 /** The failure behind any child-workflow and activity failures that wrap it. */
@@ -44,6 +47,16 @@ function innermostFailure(err: unknown): unknown {
 export function failureTypeOf(err: unknown): string | undefined {
   const cause = innermostFailure(err);
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/**
+ * Whether trying the same step again later may succeed: not where the innermost failure is an application failure
+ * marked non-retryable or of a non-retryable type (bad input, a missing feature); a timeout, a lost worker or an
+ * unreachable server may pass.
+ */
+export function isRetryableFailure(err: unknown): boolean {
+  const cause = innermostFailure(err);
+  return !(cause instanceof ApplicationFailure && (cause.nonRetryable || (NON_RETRYABLE_ERRORS as readonly string[]).includes(cause.type ?? '')));
 }
 
 /** The QC verdict carried by a failed QC or an unavailable source (QcFailed, AcquisitionFailed), if that is what failed. */
@@ -100,6 +113,7 @@ export function attentionOf(err: unknown): AttentionReason {
   if (type === PARAMETERS_CHANGED) return reason('parameters-changed', `${where}${said}`);
   if (type === STORAGE_FULL || STORAGE_FULL_MESSAGE.test(said)) return reason('storage-full', `${where}${said}`);
   if (STORE_LOCKED_MESSAGE.test(said)) return reason('store-locked', `${where}${said}`);
+  if (STORAGE_DENIED_MESSAGE.test(said)) return reason('storage-denied', `${where}${said}`);
   if (root instanceof TimeoutFailure && activity) {
     return reason('worker-lost', `${where}its worker stopped answering (${timeoutName(root)} timeout) through every retry`);
   }

@@ -3,6 +3,7 @@
 import { requiredScans, type StudyProtocol } from '../../contracts/study';
 import type {
   HuvosGrade,
+  PredictionRetry,
   RecordPathologyInput,
   RegisterScanInput,
   RetryTimepointInput,
@@ -74,6 +75,32 @@ export function nextDeadline(protocol: StudyProtocol, state: TimelineState): num
     if (candidate !== undefined && (next === undefined || candidate < next)) next = candidate;
   }
   return next;
+}
+
+/** First wait before a prediction is tried again, where the study file sets none (`model.retryAfter`). */
+export const DEFAULT_PREDICTION_RETRY_MS = 5 * 60_000;
+/** The longest wait between two tries: the registry is tried at least four times a day for as long as it is down. */
+export const MAX_PREDICTION_RETRY_MS = 6 * 3_600_000;
+
+/** The wait after the `attempts`-th failed try: retryAfter × 3^(attempts − 1), at most 6 h. */
+export function predictionRetryDelayMs(protocol: StudyProtocol, attempts: number): number {
+  const first = protocol.model.retryAfterMs ?? DEFAULT_PREDICTION_RETRY_MS;
+  return Math.min(MAX_PREDICTION_RETRY_MS, first * 3 ** Math.max(0, attempts - 1));
+}
+
+/** Records that the prediction of `timepoint` failed again (or for the first time) and when to try next. */
+export function schedulePredictionRetry(protocol: StudyProtocol, state: TimelineState, timepoint: string, nowMs: number): PredictionRetry {
+  const attempts = state.predictionRetry?.timepoint === timepoint ? state.predictionRetry.attempts + 1 : 1;
+  state.predictionRetry = { timepoint, attempts, dueAt: new Date(nowMs + predictionRetryDelayMs(protocol, attempts)).toISOString() };
+  return state.predictionRetry;
+}
+
+/** The next instant the timeline must wake by itself: a deadline of the clock or a prediction to try again. */
+export function nextWake(protocol: StudyProtocol, state: TimelineState): number | undefined {
+  const deadline = nextDeadline(protocol, state);
+  const retry = state.predictionRetry ? Date.parse(state.predictionRetry.dueAt) : undefined;
+  if (retry === undefined) return deadline;
+  return deadline === undefined ? retry : Math.min(deadline, retry);
 }
 
 /** Applies the clock: pending past its window → overdue; still waiting missedAfter later → missed. Returns the timepoints that just became overdue. */

@@ -13,6 +13,9 @@ import { PROJECT_ROOT } from '../../../config';
 import { readImage, writeNifti } from '../../../imaging/io';
 import { extractOnWorkers, extractSync, ExtractionPool } from '../../../radiomics';
 import { grid, volumeOf } from '../radiomics/extractor/support';
+import { trainCandidate } from '../../../models/training/candidate';
+import { trainCandidateOffThread } from '../../../models/training/candidateThread';
+import type { TrainingDataset } from '../../../models/dataset';
 
 jest.setTimeout(180000);
 
@@ -88,7 +91,12 @@ describe('bundle or sources', () => {
       outputs: Record<string, string>;
       inputs: Record<string, [number, number]>;
     };
-    expect(manifest.outputs).toEqual({ osteoflow: 'osteoflow.cjs', 'pipeline-worker': 'pipeline-worker.cjs', 'radiomics-worker': 'radiomics-worker.cjs' });
+    expect(manifest.outputs).toEqual({
+      osteoflow: 'osteoflow.cjs',
+      'pipeline-worker': 'pipeline-worker.cjs',
+      'radiomics-worker': 'radiomics-worker.cjs',
+      'training-worker': 'training-worker.cjs',
+    });
     expect(Object.keys(manifest.inputs)).toEqual(
       expect.arrayContaining(['cli/main.ts', 'workers/pipeline/main.ts', 'radiomics/extraction/poolWorker.ts', 'radiomics/extractor.ts', 'ops/build.cjs']),
     );
@@ -99,7 +107,7 @@ describe('bundle or sources', () => {
     cpSync(outDir, edited, { recursive: true });
     writeFileSync(path.join(edited, 'manifest.json'), JSON.stringify(manifest));
     // the bundles are built together and go stale together
-    expect(staleBundles(edited)).toEqual(['osteoflow', 'pipeline-worker', 'radiomics-worker']);
+    expect(staleBundles(edited)).toEqual(['osteoflow', 'pipeline-worker', 'radiomics-worker', 'training-worker']);
     expect(freshBundle('pipeline-worker', { env: {}, outDir: edited })).toBeNull();
   });
 });
@@ -148,5 +156,32 @@ describe('the built extraction worker', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('the built training worker', () => {
+  it('trains on its thread the candidate trainCandidate trains', async () => {
+    const labels = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const dataset: TrainingDataset = {
+      studyId: 'S',
+      paramHash: 'h',
+      timepoints: ['baseline', 'preop'],
+      predictAt: 'preop',
+      patients: labels.map((_, i) => `P${i}`),
+      labels,
+      features: ['baseline:T1CE:a', 'delta:preop:T1CE:b'],
+      rows: labels.map((y, i) => [Math.sin(i), y + Math.cos(3 * i)]),
+      excluded: [],
+      incompleteFeatures: [],
+      fingerprint: 'b'.repeat(64),
+    };
+    const options = { outerFolds: 3, innerFolds: 3, repeats: 1, bootstrapReplicates: 200, seed: 1 };
+    const built = await trainCandidateOffThread({ dataset, kind: 'delta', allowed: undefined, options }, undefined, {
+      file: path.join(outDir, 'training-worker.cjs'),
+      execArgv: [],
+    });
+    const here = trainCandidate(dataset, 'delta', undefined, options);
+    expect(built.outOfFold).toEqual(here.outOfFold);
+    expect(built.metrics).toEqual(here.metrics);
   });
 });

@@ -52,6 +52,14 @@ describe('study file', () => {
     expect(load(write('wait-2h.yaml', automatic)).segmentation).toEqual({ mode: 'automatic-allowed', taskQueue: 'gpu-a100', workerWaitMs: 2 * 3600000 });
   });
 
+  it('takes the first wait before a prediction is tried again from model.retryAfter, and none by default', () => {
+    expect(load(write('retry-default.yaml', good)).model).toEqual({ name: good.model.name });
+    expect(load(write('retry-1h.yaml', { ...good, model: { ...good.model, retryAfter: '1h' } })).model).toEqual({
+      name: good.model.name,
+      retryAfterMs: 3600000,
+    });
+  });
+
   it('parses durations in s, m, h, d, w', () => {
     expect([parseDuration('30s'), parseDuration('2h'), parseDuration('1.5d'), parseDuration('14 d')]).toEqual([30000, 7200000, 129600000, 1209600000]);
     expect(parseDuration('two weeks')).toBeUndefined();
@@ -110,6 +118,9 @@ describe('study file', () => {
       /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, maskDirectionTolerance, constantImageMaxRange, blankSliceMaxRange\)/,
     ],
     ['model', { ...good, model: {} }, /'model\.name' must be the registered model name/],
+    ['prediction retry', { ...good, model: { name: 'm', retryAfter: 'soon' } }, /'model\.retryAfter' must be a duration such as 5m or 1h, got "soon"$/],
+    ['zero prediction retry', { ...good, model: { name: 'm', retryAfter: '0m' } }, /'model\.retryAfter' must be a duration longer than zero, got "0m"$/],
+    ['model key', { ...good, model: { name: 'm', retry: '5m' } }, /'model\.retry' must be absent \(unknown key; expected one of name, retryAfter\)/],
   ])('rejects a bad %s, naming the file and the key', (_what, content, message) => {
     const file = write('bad.yaml', content);
     expect(() => load(file)).toThrow(message);

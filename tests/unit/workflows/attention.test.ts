@@ -1,7 +1,7 @@
 // The failures of a Timepoint run as the PatientTimeline receives them, and the attention code each one gets.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { ATTENTION_CODES, type QcVerdict } from '../../../contracts/timeline';
-import { attentionOf, failureTypeOf, isQcLikeFailure, NEEDS_ATTENTION_PATCH } from '../../../workflows/timeline/attention';
+import { attentionOf, failureTypeOf, isQcLikeFailure, isRetryableFailure, NEEDS_ATTENTION_PATCH } from '../../../workflows/timeline/attention';
 
 const child = (cause: Error) =>
   new ChildWorkflowFailure('osteoflow', { workflowId: 'S/P/mid/run-1', runId: 'r' }, 'timepointWorkflow', 'NON_RETRYABLE_FAILURE', cause);
@@ -24,6 +24,7 @@ describe('attention codes', () => {
       'activity-failed',
       'timepoint-failed',
       'segmentation-unavailable',
+      'storage-denied',
     ]);
     expect(NEEDS_ATTENTION_PATCH).toBe('timepoint-needs-attention');
   });
@@ -84,6 +85,18 @@ describe('attention codes', () => {
       'extractFeatures: database is locked',
     ],
     [
+      'a mask folder the worker may not write',
+      child(step('segmenting', activity('segmentTumour', app('Error', "EPERM: operation not permitted, open '/store/S/P/mask.nii.gz'")))),
+      'storage-denied',
+      "segmentTumour: EPERM: operation not permitted, open '/store/S/P/mask.nii.gz'",
+    ],
+    [
+      'a results database on a read-only file system',
+      child(step('extracting', activity('extractFeatures', app('SqliteError', 'attempt to write a readonly database')))),
+      'storage-denied',
+      'extractFeatures: attempt to write a readonly database',
+    ],
+    [
       'a worker killed at every attempt',
       child(step('extracting', activity('extractFeatures', new TimeoutFailure('activity Heartbeat timeout', undefined, 'HEARTBEAT')))),
       'worker-lost',
@@ -135,5 +148,14 @@ describe('attention codes', () => {
     expect(isQcLikeFailure(child(new TerminatedFailure('x')))).toBe(false);
     expect(failureTypeOf(activity('acquireScan', app('StorageFullError', 'full')))).toBe('StorageFullError');
     expect(failureTypeOf(new Error('x'))).toBeUndefined();
+  });
+
+  it('tells a failure that a later try may get past from one no retry can fix', () => {
+    // The registry unreachable through the activity's retries, or the activity timing out: worth trying again later.
+    expect(isRetryableFailure(activity('predictResponse', app('MlflowError', 'NETWORK_ERROR: connect ECONNREFUSED')))).toBe(true);
+    expect(isRetryableFailure(activity('predictResponse', new TimeoutFailure('timed out', undefined, 'START_TO_CLOSE')))).toBe(true);
+    // A model that cannot score this patient (a missing feature), or any failure marked non-retryable: not.
+    expect(isRetryableFailure(activity('predictResponse', app('ModelInputError', "feature 'x' is missing")))).toBe(false);
+    expect(isRetryableFailure(activity('predictResponse', ApplicationFailure.create({ type: 'Error', message: 'no', nonRetryable: true })))).toBe(false);
   });
 });

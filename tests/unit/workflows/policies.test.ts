@@ -39,7 +39,7 @@ describe('activity policies', () => {
       },
       training: {
         startToCloseTimeout: '2 hours',
-        heartbeatTimeout: '5 minutes',
+        heartbeatTimeout: '1 minute',
         retry: { ...backoff, maximumAttempts: 3, nonRetryableErrorTypes: nonRetryable },
       },
     });

@@ -101,3 +101,17 @@ it('has the late-scan and worker-wait histories recorded with their patches, and
     expect([older, patchesOf(read(older).history.events).filter((p) => newer.includes(p))]).toEqual([older, []]);
   }
 });
+
+// ---- a prediction the registry could not give, tried again on a durable timer: behind its patch ----
+
+it('has the prediction-retry history recorded with its patch, and no older history carries it', () => {
+  expect(patchesOf(read('patientTimeline-prediction-retry.json').history.events)).toEqual(expect.arrayContaining(['prediction-retry', 'timeline-view-memo']));
+  // The retry waited on a timer of the study's model.retryAfter (5 s) after the failed prediction.
+  const timers = read('patientTimeline-prediction-retry.json')
+    .history.events.filter((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED')
+    .map((e) => (e.timerStartedEventAttributes as { startToFireTimeout: string }).startToFireTimeout);
+  expect(timers).toContain('5s');
+  for (const older of files.filter((f) => f.startsWith('patientTimeline-') && f !== 'patientTimeline-prediction-retry.json')) {
+    expect([older, patchesOf(read(older).history.events).includes('prediction-retry')]).toEqual([older, false]);
+  }
+});

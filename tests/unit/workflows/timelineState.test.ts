@@ -3,7 +3,10 @@ import {
   initialState,
   isReady,
   nextDeadline,
+  nextWake,
+  predictionRetryDelayMs,
   qcStatusOf,
+  schedulePredictionRetry,
   stageOf,
   toView,
   validateOverrideQc,
@@ -166,5 +169,32 @@ describe('timeline state', () => {
     const run = () => validatePathology(state, input as never);
     if (error) expect(run).toThrow(error);
     else expect(run).not.toThrow();
+  });
+
+  it('tries a failed prediction again after retryAfter, three times longer each time, at most every 6 hours', () => {
+    const MIN = 60000;
+    expect([1, 2, 3, 4, 5, 6].map((n) => predictionRetryDelayMs(protocol, n) / MIN)).toEqual([5, 15, 45, 135, 360, 360]);
+    const quick = { ...protocol, model: { name: 'm', retryAfterMs: 2000 } };
+    expect([1, 2, 3].map((n) => predictionRetryDelayMs(quick, n))).toEqual([2000, 6000, 18000]);
+
+    const state = initialState(protocol, T0);
+    expect(schedulePredictionRetry(protocol, state, 'baseline', T0)).toEqual({ timepoint: 'baseline', attempts: 1, dueAt: '2026-01-05T00:05:00.000Z' });
+    expect(schedulePredictionRetry(protocol, state, 'baseline', T0 + 5 * MIN).attempts).toBe(2);
+    expect(state.predictionRetry!.dueAt).toBe('2026-01-05T00:20:00.000Z');
+    // Another timepoint's failure starts its own count.
+    expect(schedulePredictionRetry(protocol, state, 'mid', T0).attempts).toBe(1);
+  });
+
+  it('wakes for the earlier of the next deadline and a pending prediction retry', () => {
+    const state = initialState(protocol, T0);
+    const deadline = nextDeadline(protocol, state)!;
+    expect(nextWake(protocol, state)).toBe(deadline);
+    schedulePredictionRetry(protocol, state, 'baseline', T0);
+    expect(nextWake(protocol, state)).toBe(T0 + 5 * 60000);
+    state.predictionRetry = { timepoint: 'baseline', attempts: 9, dueAt: new Date(deadline + 1).toISOString() };
+    expect(nextWake(protocol, state)).toBe(deadline);
+    for (const tp of state.timepoints) tp.status = 'done';
+    expect(nextDeadline(protocol, state)).toBeUndefined();
+    expect(nextWake(protocol, state)).toBe(deadline + 1);
   });
 });
