@@ -16,6 +16,10 @@ import type * as worker from './worker';
 // command's own). require, not import(): the CLI runs as a CommonJS bundle, or from source through tsx's CommonJS hook.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const commands: Record<string, { summary: string; load: () => Command }> = {
+  codec: {
+    summary: 'encrypted workflow payloads: make and rotate the codec keys, serve the codec to the Temporal UI',
+    load: () => (require('./codec') as { codecCommand: Command }).codecCommand,
+  },
   extract: {
     summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
     load: () => (require('./extract') as typeof extract).extractCommand,

@@ -21,6 +21,11 @@ export interface OsteoflowConfig {
     namespace: string;
     tls?: TemporalTls;
     apiKey?: string;
+    /**
+     * A JSON key file ({ encryptWith, keys: { <id>: <base64 of 32 bytes> } }): every payload is encrypted with AES-256-GCM
+     * (config/payloadCodec.ts) by every client and worker; unset = payloads in clear.
+     */
+    codecKeysFile?: string;
   };
   mlflow: {
     /** URL of an existing MLflow tracking server; unset = the embedded server that ops/ starts. */
@@ -82,6 +87,7 @@ const ENV_KEYS = {
   TEMPORAL_TLS_CA: 'temporal.tls.serverRootCaCertFile',
   TEMPORAL_TLS_CERT: 'temporal.tls.clientCertFile',
   TEMPORAL_TLS_KEY: 'temporal.tls.clientKeyFile',
+  OSTEOFLOW_CODEC_KEYS: 'temporal.codecKeysFile',
   MLFLOW_TRACKING_URI: 'mlflow.trackingUri',
   MLFLOW_TRACKING_TOKEN: 'mlflow.token',
   ORTHANC_URL: 'orthanc.url',
@@ -214,6 +220,7 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
     throw new ConfigError(source, 'temporal.address (TEMPORAL_ADDRESS)', 'host:port', cfg.temporal.address);
   }
   text('temporal.namespace (TEMPORAL_NAMESPACE)', cfg.temporal.namespace);
+  text('temporal.codecKeysFile (OSTEOFLOW_CODEC_KEYS)', cfg.temporal.codecKeysFile, true);
   if (cfg.mlflow.trackingUri !== undefined) {
     let url: URL | undefined;
     try {

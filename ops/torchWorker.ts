@@ -52,6 +52,8 @@ export function torchWorkerEnv(
     TEMPORAL_TLS_CA: tls.serverRootCaCertFile,
     TEMPORAL_TLS_CERT: tls.clientCertFile,
     TEMPORAL_TLS_KEY: tls.clientKeyFile,
+    // Encrypted payloads: the worker reads the same key file as every other client and worker.
+    OSTEOFLOW_CODEC_KEYS: cfg.temporal.codecKeysFile,
   };
   return {
     ...process.env,

@@ -3,6 +3,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OsteoflowConfig } from '../config';
 import { connectionOptions } from '../config/temporal';
+import { dataConverterFor } from '../config/payloadCodec';
 import { workflowBundle } from '../ops/workflowBundle';
 import { MlflowClient, type MlflowClientOptions } from '../registry/mlflowClient';
 import { openResultsStore } from '../store';
@@ -34,6 +35,7 @@ export async function createStoreWorker(
   options: StoreWorkerOptions,
   build: (resources: WorkerResources) => Omit<WorkerOptions, 'connection' | 'namespace'>,
 ): Promise<StoreWorker> {
+  const dataConverter = dataConverterFor(cfg.temporal); // a bad codec key file fails before anything is opened
   const { tls } = connectionOptions(options.address, cfg.temporal);
   const connection = await NativeConnection.connect({ address: options.address, tls, apiKey: cfg.temporal.apiKey });
   const store = openResultsStore(cfg);
@@ -45,7 +47,7 @@ export async function createStoreWorker(
   // Workflow code is bundled once and shared by every worker that serves it (ops/workflowBundle.ts).
   const { workflowsPath, ...workerOptions } = build(resources);
   const bundle = workflowsPath ? { workflowBundle: await workflowBundle(workflowsPath) } : {};
-  const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, ...workerOptions, ...bundle });
+  const worker = await Worker.create({ connection, namespace: cfg.temporal.namespace, dataConverter, ...workerOptions, ...bundle });
   return {
     worker,
     connection,

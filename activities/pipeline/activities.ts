@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runQc } from '../../qc/runQc';
 import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
-import { extract, loadParamsFile, paramsHash, readImage, ENGINE_VERSION } from '../../radiomics';
+import { extractOnWorkers, loadParamsFile, paramsHash, readImage, ENGINE_VERSION, type ExtractionProgress } from '../../radiomics';
 import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan } from '../../study/scanStore';
 import type { SourcePolicy } from '../../study/sourcePolicy';
@@ -14,6 +14,7 @@ import type { Notification, PipelineActivities, TimepointRef } from '../../contr
 import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
 import { requiredScans } from '../../contracts/study';
 import type { Predictor } from './predict';
+import { whileHeartbeating } from '../heartbeat';
 
 export interface PipelineDeps {
   store: ResultsStore;
@@ -126,12 +127,31 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           details: [{ passed: false, reasons: ['no mask'] }],
         });
       const maskVolume = read(mask.path);
+      const images = input.acquired.filter((a) => a.role === 'image');
       const modalities: string[] = [];
       let featureCount = 0;
-      for (const scan of input.acquired.filter((a) => a.role === 'image')) {
-        Context.current().heartbeat({ modality: scan.modality });
+      for (const [index, scan] of images.entries()) {
+        // Extraction runs on the pool's worker threads, so this thread stays free to heartbeat its progress: the
+        // scan (k of n) and the derived image (k of n) last finished.
+        const context = Context.current();
+        let progress: ExtractionProgress | undefined;
+        const details = () => ({
+          modality: scan.modality,
+          scan: `${index + 1} of ${images.length}`,
+          ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
+        });
         const image = read(scan.path);
-        const { features, diagnostics } = await extract(image, maskVolume, params);
+        const { features, diagnostics } = await whileHeartbeating(
+          (signal) =>
+            extractOnWorkers(image, maskVolume, params, {
+              signal,
+              onProgress: (p) => {
+                progress = p;
+                context.heartbeat(details());
+              },
+            }),
+          details,
+        );
         if (scan.modality === 'PET') {
           for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
         }

@@ -3,6 +3,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { OsteoflowConfig } from '../../config';
 import { connectionOptions } from '../../config/temporal';
+import { dataConverterFor } from '../../config/payloadCodec';
 import { createSegmentationActivities } from '../../activities/segmentation/activities';
 import { OnnxModelServer } from './models';
 import type { GpuWorkerSettings } from './settings';
@@ -30,12 +31,14 @@ export async function createGpuWorker(cfg: OsteoflowConfig, options: GpuWorkerOp
   const models = await OnnxModelServer.open(settings.models, { providers: settings.providers, cpuThreads: settings.cpuThreads, deviceId: settings.deviceId });
   let connection: NativeConnection | undefined;
   try {
+    const dataConverter = dataConverterFor(cfg.temporal);
     const { tls } = connectionOptions(options.address, cfg.temporal);
     connection = await NativeConnection.connect({ address: options.address, tls, apiKey: cfg.temporal.apiKey });
     const taskQueue = options.taskQueue ?? cfg.taskQueues.segmentation;
     const worker = await Worker.create({
       connection,
       namespace: cfg.temporal.namespace,
+      dataConverter,
       taskQueue,
       activities: createSegmentationActivities({ models, tta: settings.tta, workerId: options.workerId }),
       maxConcurrentActivityTaskExecutions: settings.concurrency,

@@ -12,7 +12,8 @@ describe('osteoflow', () => {
     const r = await osteoflow(arg);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: osteoflow <command> \[options\]\n\ncommands:\n/);
-    for (const name of ['extract', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'worker']) expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    for (const name of ['codec', 'extract', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'worker'])
+      expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
   });
 
   it('without a command prints the list, exit 2', async () => {
@@ -26,7 +27,7 @@ describe('osteoflow', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: "osteoflow: unknown command 'extrakt' (expected one of: extract, ledger, maps, mask, model, run, segment, study, stack, worker)\n",
+      err: "osteoflow: unknown command 'extrakt' (expected one of: codec, extract, ledger, maps, mask, model, run, segment, study, stack, worker)\n",
     });
   });
 });

@@ -50,6 +50,8 @@ class Settings:
     task_queue: str
     api_key: str | None = None
     tls: dict = field(default_factory=dict)
+    # The shared codec key file (OSTEOFLOW_CODEC_KEYS): payloads are AES-256-GCM encrypted (codec.py); None: in clear.
+    codec_keys_file: str | None = None
 
 
 def _int(env: dict, name: str, default: int | None, minimum: int = 1) -> int | None:
@@ -120,4 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         task_queue=env.get("OSTEOFLOW_TASK_QUEUE_SEGMENTATION") or DEFAULT_TASK_QUEUE,
         api_key=env.get("TEMPORAL_API_KEY") or None,
         tls=tls,
+        codec_keys_file=str(required_file(env, "OSTEOFLOW_CODEC_KEYS", "the codec key file"))
+        if env.get("OSTEOFLOW_CODEC_KEYS", "").strip()
+        else None,
     )

@@ -6,6 +6,7 @@ batch boundary (a retryable failure the server gives to the next worker)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
@@ -13,9 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client, TLSConfig
+from temporalio.converter import DataConverter
 from temporalio.worker import Worker
 
 from .activity import Shutdown, make_activity
+from .codec import AesGcmPayloadCodec, load_codec_keys
 from .server import ModelServer
 from .settings import Settings
 
@@ -35,7 +38,13 @@ async def connect(settings: Settings) -> Client:
         tls = TLSConfig(
             server_root_ca_cert=read("ca"), client_cert=read("cert"), client_private_key=read("key"), domain=settings.tls.get("server_name")
         )
-    return await Client.connect(settings.temporal_address, namespace=settings.namespace, api_key=settings.api_key, tls=tls)
+    # The same encryption as every TypeScript client and worker, or none; a bad key file stops the worker here.
+    converter = DataConverter.default
+    if settings.codec_keys_file:
+        converter = dataclasses.replace(converter, payload_codec=AesGcmPayloadCodec(load_codec_keys(settings.codec_keys_file)))
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.namespace, api_key=settings.api_key, tls=tls, data_converter=converter
+    )
 
 
 async def run_worker(settings: Settings, server: ModelServer) -> None:
