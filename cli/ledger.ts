@@ -1,10 +1,11 @@
 // `osteoflow ledger verify [--study S] [--db FILE]`: checks the prediction ledger's hash chain in the results store —
 // every entry's hash against its content and every link against the entry before it — and that the ledger is still
-// append-only. A database edited by hand shows as the first broken link; the exit code is then 1.
+// append-only. A database edited by hand shows as the first broken link; the exit code is then 1. Without --db it
+// checks the configured store: the PostgreSQL server of OSTEOFLOW_STORE_URL, else the data folder's SQLite file.
 import { parseArguments, type Command } from './command';
 import { isHelp, parseFlags } from './args';
 import { loadConfig } from '../config';
-import { resultsStorePath } from '../store';
+import { openResultsStore, resultsStorePath } from '../store';
 import { SqliteResultsStore } from '../store/sqliteStore';
 import { existsSync } from 'node:fs';
 
@@ -24,12 +25,14 @@ export const ledgerCommand: Command = {
     }
     const flags = parseArguments('osteoflow ledger verify', USAGE, () => parseFlags(rest, { study: { kind: 'string' }, db: { kind: 'string' } }));
     if (typeof flags === 'number') return flags;
-    const file = flags.db ?? resultsStorePath(loadConfig());
-    if (!existsSync(file)) {
+    const cfg = loadConfig();
+    const onServer = flags.db === undefined && cfg.store.url !== undefined;
+    const file = flags.db ?? resultsStorePath(cfg);
+    if (!onServer && !existsSync(file)) {
       console.error(`osteoflow ledger verify: no results store at ${file}`);
       return 1;
     }
-    const store = new SqliteResultsStore(file);
+    const store = onServer ? openResultsStore(cfg) : new SqliteResultsStore(file);
     try {
       const result = await store.verifyLedger(flags.study);
       const scope = flags.study ? `study ${flags.study}` : `${result.studies.length} stud${result.studies.length === 1 ? 'y' : 'ies'}`;

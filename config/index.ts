@@ -54,6 +54,13 @@ export interface OsteoflowConfig {
   venvDir: string;
   /** Folder of the Python segmentation worker's venv (PyTorch, temporalio, nnunetv2: workers/torch/requirements.txt). */
   torchVenvDir: string;
+  /** The results store: the embedded SQLite file in the data folder, or a PostgreSQL server. */
+  store: {
+    /** postgres://user:password@host:port/database[?sslmode=disable|require|verify-full]; unset = SQLite (<dataDir>/results.sqlite). */
+    url?: string;
+    /** CA certificate (PEM) that the server's certificate must chain to under sslmode=verify-full; unset = the system's CAs. */
+    tlsCaFile?: string;
+  };
   /** Where registered scans may come from (study/sourcePolicy.ts) and how large they may be. */
   acquisition: {
     /** Folders a scan file or series folder must lie in (real paths compared). */
@@ -103,6 +110,8 @@ const ENV_KEYS = {
   OSTEOFLOW_ORTHANC_PORT: 'ports.orthanc',
   OSTEOFLOW_ORTHANC_DICOM_PORT: 'ports.orthancDicom',
   OSTEOFLOW_WEBHOOK_URL: 'notifications.webhookUrl',
+  OSTEOFLOW_STORE_URL: 'store.url',
+  OSTEOFLOW_STORE_TLS_CA: 'store.tlsCaFile',
   OSTEOFLOW_PYTHON: 'python',
   OSTEOFLOW_VENV: 'venvDir',
   OSTEOFLOW_TORCH_VENV: 'torchVenvDir',
@@ -120,6 +129,7 @@ function defaults(): OsteoflowConfig {
     mlflow: {},
     orthanc: {},
     notifications: {},
+    store: {},
     taskQueues: { ...TASK_QUEUES },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050, orthanc: 8042, orthancDicom: 4242 },
@@ -233,6 +243,7 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
     }
   }
   validateOrthanc(cfg.orthanc, source);
+  if (cfg.store.url !== undefined || cfg.store.tlsCaFile !== undefined) parseStoreUrl(cfg.store, source);
   for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
   if (cfg.notifications.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.notifications.webhookUrl))) {
     throw new ConfigError(source, 'notifications.webhookUrl (OSTEOFLOW_WEBHOOK_URL)', 'an http(s) URL', cfg.notifications.webhookUrl);
@@ -313,4 +324,86 @@ function validateOrthanc(orthanc: OsteoflowConfig['orthanc'], source: string): v
       undefined,
     );
   }
+}
+
+/** A PostgreSQL results store's connection, as OSTEOFLOW_STORE_URL and OSTEOFLOW_STORE_TLS_CA give it. */
+export interface StoreConnection {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+  /** disable: plain TCP; require: TLS without checking the certificate; verify-full: TLS, certificate and host name checked. */
+  sslmode: 'disable' | 'require' | 'verify-full';
+  tlsCaFile?: string;
+  /** The URL with its password replaced by '***', for messages. */
+  redacted: string;
+}
+
+const STORE_URL_KEY = 'store.url (OSTEOFLOW_STORE_URL)';
+const STORE_URL_FORM = 'a URL postgres://user:password@host:port/database, optionally with ?sslmode=disable|require|verify-full';
+const SSLMODES = ['disable', 'require', 'verify-full'] as const;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * Parses the results store's URL. Without sslmode a loopback host is reached without TLS and any other host with
+ * verify-full (patient results never cross a network unencrypted unless sslmode=disable says so). Errors never quote
+ * the password.
+ */
+export function parseStoreUrl(store: OsteoflowConfig['store'], source = 'environment'): StoreConnection {
+  const raw = store.url;
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    const why = raw === undefined ? ' (OSTEOFLOW_STORE_TLS_CA is set, and is used with a PostgreSQL store only)' : '';
+    throw new ConfigError(source, STORE_URL_KEY, `${STORE_URL_FORM}${why}`, raw === undefined ? undefined : '(not shown)');
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const redacted = url ? redactUrl(url) : '(not shown: not a URL)';
+  const fail = (what: string): never => {
+    throw new ConfigError(source, STORE_URL_KEY, `${STORE_URL_FORM}; ${what}`, redacted);
+  };
+  if (!url) return fail('it is not a URL');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') fail(`the scheme is '${url.protocol.replace(/:$/, '')}', not postgres`);
+  if (url.hostname === '') fail('it names no host');
+  if (url.username === '') fail('it names no user');
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/')) fail('it names no database (the path after the host)');
+  for (const key of url.searchParams.keys()) if (key !== 'sslmode') fail(`'${key}' is not a setting osteoflow reads (only sslmode)`);
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !(SSLMODES as readonly string[]).includes(sslmode)) fail(`sslmode '${sslmode}' is not one of ${SSLMODES.join(', ')}`);
+  const tlsCaFile = store.tlsCaFile;
+  if (tlsCaFile !== undefined) {
+    if (typeof tlsCaFile !== 'string' || tlsCaFile.trim() === '' || !existsSync(tlsCaFile)) {
+      throw new ConfigError(source, 'store.tlsCaFile (OSTEOFLOW_STORE_TLS_CA)', 'an existing CA certificate file (PEM)', tlsCaFile);
+    }
+    if (sslmode !== null && sslmode !== 'verify-full') {
+      throw new ConfigError(
+        source,
+        'store.tlsCaFile (OSTEOFLOW_STORE_TLS_CA)',
+        `used with sslmode=verify-full only (the URL says sslmode=${sslmode})`,
+        tlsCaFile,
+      );
+    }
+  }
+  const mode = (sslmode as StoreConnection['sslmode'] | null) ?? (LOOPBACK.has(url.hostname) && tlsCaFile === undefined ? 'disable' : 'verify-full');
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 5432 : Number(url.port),
+    user: decodeURIComponent(url.username),
+    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+    database,
+    sslmode: mode,
+    ...(tlsCaFile !== undefined ? { tlsCaFile: path.resolve(tlsCaFile) } : {}),
+    redacted,
+  };
+}
+
+function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password !== '') copy.password = '***';
+  return copy.href;
 }

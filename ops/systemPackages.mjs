@@ -118,4 +118,5 @@ export function ensureSystemPackagesOrExit(purpose = 'test') {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) ensureSystemPackagesOrExit(process.argv[2] === 'start' ? 'start' : 'test');
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  ensureSystemPackagesOrExit(process.argv[2] === 'start' ? 'start' : 'test');

@@ -6,6 +6,19 @@ import Database from 'better-sqlite3';
 import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
 import { MIGRATIONS, type Migration } from './migrations';
 import {
+  checkClinicalValue,
+  checkPathologyAgain,
+  checkPrediction,
+  checkStatedInput,
+  entryOf,
+  imageTypeOf,
+  ledgerContent,
+  type LedgerRow,
+  mixedDeltaHashes,
+  notEnrolled,
+  type PendingPrediction,
+} from './shared';
+import {
   type ClinicalValue,
   type DeltaRow,
   type LedgerAppend,
@@ -19,16 +32,9 @@ import {
   type ProspectivePrediction,
   type QcRecord,
   type ResultsStore,
-  StoreConflictError,
   type StoredScan,
   type TimepointKey,
 } from './types';
-
-/** The image type is the prefix of a PyRadiomics feature name: `wavelet-LLH_glcm_Contrast` → `wavelet-LLH`. */
-function imageTypeOf(feature: string): string {
-  const cut = feature.indexOf('_');
-  return cut > 0 ? feature.slice(0, cut) : 'derived';
-}
 
 /**
  * Runs `step` again while SQLite answers SQLITE_BUSY. Switching a new file to WAL needs an exclusive lock, and when
@@ -134,16 +140,8 @@ export class SqliteResultsStore implements ResultsStore {
   }
 
   async recordClinical(key: PatientKey, v: ClinicalValue): Promise<void> {
-    if (typeof v.variable !== 'string' || v.variable === '') throw new TypeError('clinical value: variable must name the variable');
-    if (!((typeof v.value === 'number' && Number.isFinite(v.value)) || (typeof v.value === 'string' && v.value !== ''))) {
-      throw new TypeError(`clinical value '${v.variable}': value must be a finite number or a non-empty text, got ${JSON.stringify(v.value)}`);
-    }
-    if (v.timepoint === '') throw new TypeError(`clinical value '${v.variable}': timepoint must name a protocol timepoint, or be null for enrolment`);
-    if (Number.isNaN(Date.parse(v.knownAt)))
-      throw new TypeError(`clinical value '${v.variable}': knownAt must be an ISO 8601 time, got ${JSON.stringify(v.knownAt)}`);
-    if (!this.db.prepare('SELECT 1 FROM patients WHERE study_id = ? AND pseudonym = ?').get(key.studyId, key.pseudonym)) {
-      throw new StoreConflictError(`clinical value '${v.variable}' for ${key.studyId}/${key.pseudonym}: the patient is not enrolled`);
-    }
+    checkClinicalValue(v);
+    if (!this.db.prepare('SELECT 1 FROM patients WHERE study_id = ? AND pseudonym = ?').get(key.studyId, key.pseudonym)) throw notEnrolled(key, v);
     this.insertClinical(key, v);
   }
 
@@ -257,7 +255,9 @@ export class SqliteResultsStore implements ResultsStore {
 
   async getFeatureSets(key: TimepointKey, paramHash?: string): Promise<FeatureSet[]> {
     const sets = this.db
-      .prepare(`SELECT * FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ${paramHash ? 'AND param_hash = ?' : ''} ORDER BY modality`)
+      .prepare(
+        `SELECT * FROM feature_sets WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ${paramHash ? 'AND param_hash = ?' : ''} ORDER BY modality, param_hash`,
+      )
       .all(key.studyId, key.pseudonym, key.timepoint, ...(paramHash ? [paramHash] : [])) as Array<Record<string, string>>;
     const values = this.db.prepare(
       'SELECT feature, value FROM feature_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND modality = ? AND param_hash = ? ORDER BY feature',
@@ -311,17 +311,13 @@ export class SqliteResultsStore implements ResultsStore {
     let hash = paramHash;
     if (hash === undefined) {
       const hashes = (
-        this.db.prepare('SELECT DISTINCT param_hash FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ?').all(...k) as Array<{
+        this.db
+          .prepare('SELECT DISTINCT param_hash FROM delta_features WHERE study_id = ? AND pseudonym = ? AND timepoint = ? ORDER BY param_hash')
+          .all(...k) as Array<{
           param_hash: string;
         }>
       ).map((r) => r.param_hash);
-      if (hashes.length > 1) {
-        throw new StoreConflictError(
-          `deltas of ${key.studyId}/${key.pseudonym} at '${key.timepoint}' are stored under ${hashes.length} parameter hashes (${hashes
-            .map((h) => `${h.slice(0, 12)}…`)
-            .join(', ')}); name the parameter hash to read`,
-        );
-      }
+      if (hashes.length > 1) throw mixedDeltaHashes(key, hashes);
       hash = hashes[0] ?? '';
     }
     const rows = this.db
@@ -342,12 +338,7 @@ export class SqliteResultsStore implements ResultsStore {
       .transaction(() => {
         const existing = this.db.prepare('SELECT * FROM pathology WHERE study_id = ? AND pseudonym = ?').get(p.studyId, p.pseudonym) as
           { necrosis_pct: number; huvos_grade: string; date: string } | undefined;
-        if (existing) {
-          if (existing.necrosis_pct === p.necrosisPct && existing.huvos_grade === p.huvosGrade && existing.date === p.date) return;
-          throw new StoreConflictError(
-            `pathology for ${p.studyId}/${p.pseudonym} is already recorded (necrosis ${existing.necrosis_pct} %, Huvos ${existing.huvos_grade}, ${existing.date}); it is not overwritten`,
-          );
-        }
+        if (existing) return checkPathologyAgain(p, { necrosisPct: existing.necrosis_pct, huvosGrade: existing.huvos_grade, date: existing.date });
         this.db
           .prepare('INSERT INTO pathology (study_id, pseudonym, necrosis_pct, huvos_grade, date, recorded_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(p.studyId, p.pseudonym, p.necrosisPct, p.huvosGrade, p.date, new Date().toISOString());
@@ -362,11 +353,7 @@ export class SqliteResultsStore implements ResultsStore {
   }
 
   async appendPrediction(p: LedgerAppend): Promise<LedgerEntry> {
-    if (!/^[0-9a-f]{64}$/.test(p.featuresSha256 ?? '')) {
-      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: featuresSha256 must be a SHA-256 in hex, got ${JSON.stringify(p.featuresSha256)}`);
-    }
-    if (typeof p.inSample !== 'boolean')
-      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: inSample must be true or false, got ${JSON.stringify(p.inSample)}`);
+    checkStatedInput(p);
     return this.append(p);
   }
 
@@ -374,13 +361,8 @@ export class SqliteResultsStore implements ResultsStore {
     return this.append({ ...p, featuresSha256: null, inSample: null });
   }
 
-  private append(p: Omit<LedgerAppend, 'featuresSha256' | 'inSample'> & { featuresSha256: string | null; inSample: boolean | null }): LedgerEntry {
-    if (!(Number.isFinite(p.probability) && p.probability >= 0 && p.probability <= 1)) {
-      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: probability must be in [0, 1], got ${p.probability}`);
-    }
-    const mode = p.mode ?? 'live';
-    if (mode !== 'live' && mode !== 'silent')
-      throw new TypeError(`prediction ${p.model}@${p.modelVersion}: mode must be 'live' or 'silent', got ${JSON.stringify(mode)}`);
+  private append(p: PendingPrediction): LedgerEntry {
+    const mode = checkPrediction(p);
     return this.db
       .transaction((): LedgerEntry => {
         if (p.attempt) {
@@ -392,20 +374,7 @@ export class SqliteResultsStore implements ResultsStore {
           .get(p.studyId, p.pseudonym, p.timepoint, mode);
         const last = this.db.prepare('SELECT entry_hash FROM prediction_ledger WHERE study_id = ? ORDER BY seq DESC LIMIT 1').get(p.studyId) as
           { entry_hash: string } | undefined;
-        const content = {
-          studyId: p.studyId,
-          pseudonym: p.pseudonym,
-          timepoint: p.timepoint,
-          model: p.model,
-          modelVersion: p.modelVersion,
-          probability: p.probability,
-          featuresSha256: p.featuresSha256,
-          predictedAt: p.predictedAt,
-          inSample: p.inSample,
-          rescore: p.rescore === true || earlier !== undefined,
-          mode,
-          attempt: p.attempt ?? null,
-        };
+        const content = ledgerContent(p, mode, earlier !== undefined);
         const prevHash = last?.entry_hash ?? LEDGER_GENESIS;
         const entryHash = ledgerEntryHash(prevHash, content);
         const { lastInsertRowid } = this.db
@@ -498,44 +467,4 @@ export class SqliteResultsStore implements ResultsStore {
   async close(): Promise<void> {
     this.db.close();
   }
-}
-
-interface LedgerRow {
-  seq: number;
-  study_id: string;
-  pseudonym: string;
-  timepoint: string;
-  model: string;
-  model_version: string;
-  probability: number;
-  features_sha256: string | null;
-  predicted_at: string;
-  in_sample: number | null;
-  rescore: number | null;
-  mode: 'live' | 'silent';
-  attempt: string | null;
-  prev_hash: string;
-  entry_hash: string;
-}
-
-const flag = (v: number | null): boolean | null => (v === null ? null : v === 1);
-
-function entryOf(r: LedgerRow): LedgerEntry {
-  return {
-    seq: r.seq,
-    studyId: r.study_id,
-    pseudonym: r.pseudonym,
-    timepoint: r.timepoint,
-    model: r.model,
-    modelVersion: r.model_version,
-    probability: r.probability,
-    featuresSha256: r.features_sha256,
-    predictedAt: r.predicted_at,
-    inSample: flag(r.in_sample),
-    rescore: flag(r.rescore),
-    mode: r.mode,
-    attempt: r.attempt,
-    prevHash: r.prev_hash,
-    entryHash: r.entry_hash,
-  };
 }

@@ -86,6 +86,8 @@ export function hosmerLemeshow(probabilities: Numbers, labels: Numbers, groups =
     if (breaks.length === 0 || q !== breaks[breaks.length - 1]) breaks.push(q);
   }
   const bins: HosmerLemeshowGroup[] = breaks.slice(1).map((upperBound) => ({ upperBound, count: 0, observedEvents: 0, expectedEvents: 0 }));
+  // Every risk the same (an intercept-only model): one group, no test.
+  if (bins.length === 0) throw new ModelInputError('only 1 distinct risk group: every predicted risk is the same (at least 3 needed)', 'probabilities');
   for (let i = 0; i < labels.length; i++) {
     const p = probabilities[i];
     let g = 0;

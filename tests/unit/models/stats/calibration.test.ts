@@ -6,6 +6,7 @@ import { brierScore, calibration, calibrationInTheLarge, calibrationSlope, hosme
 import { netBenefit, netBenefitOfPoorResponse } from '../../../../models/stats/decisionCurve';
 import { fitLogistic } from '../../../../models/stats/logistic';
 import { expectAllClose, expectClose, inputs, python, r } from '../fixtures';
+import { ModelInputError } from '../../../../models/stats/errors';
 
 const s = inputs.scored;
 
@@ -113,6 +114,14 @@ describe('Hosmer–Lemeshow', () => {
     const y = p.map((_, i) => i % 2);
     expect(() => hosmerLemeshow(p, y, 10)).toThrow(
       "probabilities: 20 patients in 10 risk groups are too few for the Hosmer–Lemeshow χ² approximation: 20 of 20 expected counts below 5 and 10 below 1 (Cochran's rule allows at most 20 % below 5 and none below 1)",
+    );
+  });
+
+  it('refuses the predictions of an intercept-only model (every risk the same) as one group, not with a crash', () => {
+    const p = Array.from({ length: 60 }, () => 0.35);
+    const y = p.map((_, i) => (i % 3 === 0 ? 1 : 0));
+    expect(() => hosmerLemeshow(p, y, 10)).toThrow(
+      new ModelInputError('only 1 distinct risk group: every predicted risk is the same (at least 3 needed)', 'probabilities'),
     );
   });
 });
