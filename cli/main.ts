@@ -20,6 +20,10 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'encrypted workflow payloads: make and rotate the codec keys, serve the codec to the Temporal UI',
     load: () => (require('./codec') as { codecCommand: Command }).codecCommand,
   },
+  console: {
+    summary: 'the web console (sign-in, roles, audit trail) against the running stack',
+    load: () => (require('./console') as { consoleCommand: Command }).consoleCommand,
+  },
   extract: {
     summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
     load: () => (require('./extract') as typeof extract).extractCommand,
@@ -50,6 +54,7 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'start, stop or show the embedded Temporal dev server and MLflow server',
     load: () => (require('./stack') as typeof stack).stackCommand,
   },
+  users: { summary: "the web console's users: add (with roles), list, disable", load: () => (require('./users') as { usersCommand: Command }).usersCommand },
   worker: { summary: 'run the Python (PyTorch) segmentation worker against the stack', load: () => (require('./worker') as typeof worker).workerCommand },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -261,4 +261,20 @@ async function mainJob(opts: MainJobOptions, interrupted: AbortSignal): Promise<
     log(`summary written to ${opts.summaryJson}`);
   }
   log(`${run!.timelines.length} patients, ${run!.rescans.length} re-scan(s) after failed QC, done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (opts.keepStack) await keepConsole(cfg, log);
+}
+
+/**
+ * With --keep-stack the web console stays up beside the stack (started in the background unless one runs already; it
+ * closes by itself when the stack stops). Its failure to start is reported, not the job's.
+ */
+async function keepConsole(cfg: ReturnType<typeof loadConfig>, log: (line: string) => void): Promise<void> {
+  try {
+    // Loaded here: the console's server is no part of the job itself.
+    const { keepConsoleRunning } = await import('./console');
+    const running = await keepConsoleRunning(cfg);
+    log(`console: ${running.url} (up while the stack runs; add a user with: npx osteoflow users add <name> --role admin)`);
+  } catch (err) {
+    log(`console not started: ${(err as Error).message}`);
+  }
 }

@@ -12,7 +12,7 @@ describe('osteoflow', () => {
     const r = await osteoflow(arg);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: osteoflow <command> \[options\]\n\ncommands:\n/);
-    for (const name of ['codec', 'extract', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'worker'])
+    for (const name of ['codec', 'console', 'extract', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'users', 'worker'])
       expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
   });
 
@@ -27,7 +27,7 @@ describe('osteoflow', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: "osteoflow: unknown command 'extrakt' (expected one of: codec, extract, ledger, maps, mask, model, run, segment, study, stack, worker)\n",
+      err: "osteoflow: unknown command 'extrakt' (expected one of: codec, console, extract, ledger, maps, mask, model, run, segment, study, stack, users, worker)\n",
     });
   });
 });
@@ -46,6 +46,9 @@ describe.each([
   [['ledger', 'verify'], 'usage: osteoflow ledger verify'],
   [['worker'], 'usage: osteoflow worker torch'],
   [['worker', 'torch'], 'usage: osteoflow worker torch'],
+  [['console'], 'usage: osteoflow console'],
+  [['users'], 'usage: osteoflow users'],
+  [['users', 'add'], 'usage: osteoflow users'],
 ])('osteoflow %j', (command, usage) => {
   it.each([['--help'], ['-h']])('%s prints the usage on stdout, exit 0', async (flag) => {
     const r = await osteoflow(...command, flag);
@@ -74,6 +77,9 @@ describe('bad arguments: the message, then the usage, exit 2', () => {
     [['study', 'show', '--study', 'S', '--study', 'T', '--patient', 'P'], 'osteoflow study show: --study given twice'],
     [['stack', 'start', '--headles'], "osteoflow stack start: unknown argument '--headles' (expected one of: --headless)"],
     [['worker', 'torch', '--queue'], 'osteoflow worker torch: --queue needs a value'],
+    [['console', '--port', '70000'], "osteoflow console: --port must be an integer from 0 to 65535, got '70000'"],
+    [['users', 'add', '--role', 'admin'], 'osteoflow users add: a <username> is needed'],
+    [['users', 'add', 'ada'], 'osteoflow users add: --role is required'],
   ])('%j', async (argv, first) => {
     const r = await osteoflow(...argv);
     expect(r.code).toBe(2);
@@ -83,7 +89,7 @@ describe('bad arguments: the message, then the usage, exit 2', () => {
     expect(rest.join('\n')).toContain(`usage: osteoflow ${argv[0]}`);
   });
 
-  it.each([[['model']], [['model', 'retrain']], [['study', 'enroll']], [['stack', 'restart']], [['worker', 'gpu']]])(
+  it.each([[['model']], [['model', 'retrain']], [['study', 'enroll']], [['stack', 'restart']], [['worker', 'gpu']], [['users', 'remove']]])(
     '%j: an unknown action prints the usage',
     async (argv) => {
       const r = await osteoflow(...argv);

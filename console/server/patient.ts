@@ -1,0 +1,92 @@
+// A patient as the console shows it: the timeline's published view joined with the results store's rows (stored
+// scans, QC findings, features and deltas per timepoint, the prediction ledger). File paths are cut to file names.
+import path from 'node:path';
+import type { PatientResponse, TimepointDetail } from '../../contracts/console';
+import type { TimelineView } from '../../contracts/timeline';
+import type { ResultsStore, StoredScan } from '../../store';
+import { patientState, timepointState } from './cohort';
+
+const fileName = (source: string) => path.basename(source.replace(/[?#].*$/, '')) || source;
+
+/** Image modalities of a timepoint that have a stored image and a stored mask (a mosaic can be drawn). */
+export function mosaicModalities(stored: StoredScan[]): string[] {
+  if (!stored.some((s) => s.role === 'mask')) return [];
+  return [...new Set(stored.filter((s) => s.role === 'image').map((s) => s.modality))].sort();
+}
+
+export async function patientDetail(view: TimelineView, store: ResultsStore, now: Date): Promise<PatientResponse> {
+  const key = { studyId: view.studyId, pseudonym: view.pseudonym };
+  const timepoints: TimepointDetail[] = [];
+  for (const tp of view.timepoints) {
+    const tpKey = { ...key, timepoint: tp.name };
+    const stored = await store.listScans(tpKey);
+    const paramHash = tp.featureSet?.paramHash;
+    const sets = paramHash ? await store.getFeatureSets(tpKey, paramHash) : [];
+    const deltas = paramHash ? await store.getDeltas(tpKey, paramHash).catch(() => []) : [];
+    const qc = tp.qc;
+    const seg = tp.segmentation;
+    timepoints.push({
+      name: tp.name,
+      state: timepointState(tp, view, now),
+      status: tp.status,
+      dueAt: tp.dueAt,
+      windowEndsAt: tp.windowEndsAt,
+      runs: tp.runs,
+      scans: tp.scans.map((s) => ({ modality: s.modality, registeredAt: s.registeredAt, fileName: fileName(s.source) })),
+      stored: stored.map((s) => ({ modality: s.modality, role: s.role, sha256: s.sha256, fileName: fileName(s.source) })),
+      qc: qc
+        ? {
+            passed: qc.passed,
+            reasons: qc.reasons,
+            findings: (qc.findings ?? []).map((f) => ({ code: f.code, message: f.message })),
+            ...(qc.override ? { override: qc.override } : {}),
+          }
+        : null,
+      attention: tp.attention ?? null,
+      retried: tp.retried ?? null,
+      segmentation: seg
+        ? { model: seg.model, device: seg.device, precision: seg.precision, runtime: seg.runtime, totalMs: seg.totalMs, tumourMl: seg.tumourMl }
+        : null,
+      features: sets.map((f) => ({
+        modality: f.modality,
+        paramHash: f.paramHash,
+        engineVersion: f.engineVersion,
+        extractedAt: f.extractedAt,
+        featureCount: Object.keys(f.features).length,
+        features: f.features,
+      })),
+      namedDeltas: tp.deltas?.named ?? {},
+      deltas: deltas.map((d) => ({ ...d })),
+      prediction: tp.prediction ? { probability: tp.prediction.probability, model: tp.prediction.model } : null,
+      note: tp.note ?? null,
+      mosaics: mosaicModalities(stored),
+    });
+  }
+  const ledger = await store.ledgerEntries(key);
+  const latest = view.latestPrediction ?? null;
+  return {
+    studyId: view.studyId,
+    pseudonym: view.pseudonym,
+    enrolledAt: view.enrolledAt,
+    stage: view.stage,
+    state: patientState(
+      timepoints.map((t) => t.state),
+      Boolean(view.withdrawn),
+    ),
+    withdrawn: view.withdrawn ?? null,
+    pathology: view.pathology ? { necrosisPct: view.pathology.necrosisPct, huvosGrade: view.pathology.huvosGrade, date: view.pathology.date } : null,
+    timepoints,
+    latestPrediction: latest ? { probability: latest.probability, model: latest.model } : null,
+    predictions: ledger.map((e) => ({
+      seq: e.seq,
+      timepoint: e.timepoint,
+      model: e.model,
+      modelVersion: e.modelVersion,
+      probability: e.probability,
+      predictedAt: e.predictedAt,
+      mode: e.mode,
+      rescore: e.rescore,
+      inSample: e.inSample,
+    })),
+  };
+}

@@ -1,0 +1,206 @@
+// A coordinator's actions on a patient's timeline, each under the signed-in identity and audited: register a re-scan
+// or a new mask by upload, override a failed QC verdict, retry a timepoint that needs attention, record pathology,
+// withdraw. Bad input is refused with a 4xx before anything changes; the timeline's own refusals come back as 400/409.
+import { rm } from 'node:fs/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ActionResponse, OverrideRequest, PathologyRequest, RetryRequest, WithdrawRequest } from '../../../contracts/console';
+import type { TimelineView } from '../../../contracts/timeline';
+import { ActionRefused, badRequest, conflict, notFound } from '../errors';
+import { patientDetail } from '../patient';
+import { checkImage, keepUpload, receiveUpload } from '../uploads';
+import { errorSchema, objectResponse, patientParams, reasonSchema, timepointParams, type ConsoleContext, type Params } from '../context';
+
+const RUNNING = new Set(['acquiring', 'segmenting', 'extracting']);
+const MODALITY = /^[A-Za-z0-9_-]{1,32}$/;
+
+export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
+  const viewOf = async (studyId: string, pseudonym: string) => {
+    const view = await ctx.timelines.readTimeline(studyId, pseudonym);
+    if (!view) throw notFound(`no patient '${pseudonym}' in study '${studyId}'`);
+    return view;
+  };
+
+  /** Runs the action and audits it (ok, refused with the timeline's message, or failed); answers the patient after it. */
+  const act = async (
+    request: FastifyRequest,
+    audit: { action: string; target: string; reason?: string; detail?: Record<string, unknown> },
+    run: () => Promise<TimelineView>,
+    message?: (view: TimelineView) => string | undefined,
+  ): Promise<ActionResponse> => {
+    let view: TimelineView;
+    try {
+      view = await run();
+    } catch (err) {
+      const refused = err instanceof ActionRefused;
+      await ctx.audit(request, { ...audit, outcome: refused ? 'refused' : 'failed', detail: { ...audit.detail, message: (err as Error).message } });
+      throw refused ? err.toHttp() : err;
+    }
+    const entry = await ctx.audit(request, { ...audit, outcome: 'ok' });
+    const text = message?.(view);
+    return { auditId: entry.id, patient: await patientDetail(view, ctx.store, ctx.now()), ...(text ? { message: text } : {}) };
+  };
+
+  const uploadSchema = (summary: string) => ({
+    tags: ['actions'],
+    summary,
+    consumes: ['multipart/form-data'],
+    params: timepointParams,
+    response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+  });
+
+  const registerUpload = async (request: FastifyRequest<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'> }>, kind: 'scan' | 'mask') => {
+    const { studyId, pseudonym, timepoint } = request.params;
+    const before = await viewOf(studyId, pseudonym);
+    if (!before.timepoints.some((t) => t.name === timepoint))
+      throw badRequest(`unknown timepoint '${timepoint}' (expected one of ${before.timepoints.map((t) => t.name).join(', ')})`, 'timepoint');
+    const upload = await receiveUpload(request, ctx.uploadDir, ctx.maxUploadBytes);
+    const modality = kind === 'mask' ? 'mask' : upload.fields.modality;
+    if (kind === 'scan' && (typeof modality !== 'string' || !MODALITY.test(modality) || modality === 'mask')) {
+      await rm(upload.file, { force: true });
+      throw badRequest("field 'modality' must name an image modality of the timepoint (e.g. T1CE); replace a mask with PUT …/mask", 'modality');
+    }
+    await checkImage(upload, { mask: kind === 'mask', maxVoxels: ctx.maxVoxels });
+    const source = await keepUpload(upload, ctx.uploadDir, [studyId, pseudonym, timepoint], modality);
+    const audit = {
+      action: kind === 'mask' ? 'mask.replace' : 'scan.register',
+      target: `${studyId}/${pseudonym}/${timepoint}`,
+      detail: { modality, sha256: upload.sha256, bytes: upload.bytes },
+    };
+    try {
+      return await act(
+        request,
+        audit,
+        () => ctx.timelines.registerScan(studyId, pseudonym, { timepoint, modality, source }),
+        (view) => {
+          const tp = view.timepoints.find((t) => t.name === timepoint);
+          return tp && RUNNING.has(tp.status) ? `timepoint '${timepoint}' is running; the new ${kind} is processed in a run after this one` : undefined;
+        },
+      );
+    } catch (err) {
+      if (err instanceof Error && 'statusCode' in err && (err as { statusCode: number }).statusCode < 500) await rm(source, { force: true });
+      throw err;
+    }
+  };
+
+  app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'> }>(
+    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/scans',
+    {
+      config: { permission: 'studies.act', audit: 'scan.register' },
+      schema: uploadSchema("register a (re-)scan: multipart field 'modality' and file 'file' (.nii, .nii.gz, .nrrd)"),
+    },
+    (request) => registerUpload(request, 'scan'),
+  );
+
+  app.put<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'> }>(
+    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/mask',
+    { config: { permission: 'studies.act', audit: 'mask.replace' }, schema: uploadSchema("replace the tumour mask: multipart file 'file'") },
+    (request) => registerUpload(request, 'mask'),
+  );
+
+  const reasonBody = { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: reasonSchema } } as const;
+
+  app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Body: OverrideRequest }>(
+    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/override',
+    {
+      config: { permission: 'studies.act', audit: 'qc.override' },
+      schema: {
+        tags: ['actions'],
+        summary: 'override a failed QC verdict (reason required)',
+        params: timepointParams,
+        body: reasonBody,
+        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const { studyId, pseudonym, timepoint } = request.params;
+      await viewOf(studyId, pseudonym);
+      const reason = request.body.reason.trim();
+      return act(request, { action: 'qc.override', target: `${studyId}/${pseudonym}/${timepoint}`, reason }, () =>
+        ctx.timelines.overrideQc(studyId, pseudonym, { timepoint, reason, who: request.identity!.username }),
+      );
+    },
+  );
+
+  app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Body: RetryRequest }>(
+    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/retry',
+    {
+      config: { permission: 'studies.act', audit: 'timepoint.retry' },
+      schema: {
+        tags: ['actions'],
+        summary: 'rerun a timepoint that needs attention on the same scans (say what was fixed)',
+        params: timepointParams,
+        body: reasonBody,
+        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const { studyId, pseudonym, timepoint } = request.params;
+      await viewOf(studyId, pseudonym);
+      const reason = request.body.reason.trim();
+      return act(request, { action: 'timepoint.retry', target: `${studyId}/${pseudonym}/${timepoint}`, reason }, () =>
+        ctx.timelines.retryTimepoint(studyId, pseudonym, { timepoint, reason, who: request.identity!.username }),
+      );
+    },
+  );
+
+  app.post<{ Params: Params<'studyId' | 'pseudonym'>; Body: PathologyRequest }>(
+    '/api/studies/:studyId/patients/:pseudonym/pathology',
+    {
+      config: { permission: 'studies.act', audit: 'pathology.record' },
+      schema: {
+        tags: ['actions'],
+        summary: 'record the resection pathology (once)',
+        params: patientParams,
+        body: {
+          type: 'object',
+          required: ['necrosisPct', 'huvosGrade', 'date'],
+          additionalProperties: false,
+          properties: {
+            necrosisPct: { type: 'number', minimum: 0, maximum: 100 },
+            huvosGrade: { type: 'string', enum: ['I', 'II', 'III', 'IV'] },
+            date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+          },
+        },
+        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const { studyId, pseudonym } = request.params;
+      const { necrosisPct, huvosGrade, date } = request.body;
+      const target = `${studyId}/${pseudonym}`;
+      if (Number.isNaN(Date.parse(date))) throw badRequest(`date must be a calendar date YYYY-MM-DD, got '${date}'`, 'date');
+      const view = await viewOf(studyId, pseudonym);
+      if (view.pathology) {
+        const p = view.pathology;
+        const message = `pathology of ${pseudonym} is already recorded (necrosis ${p.necrosisPct} %, Huvos ${p.huvosGrade}, ${p.date}); it is recorded once`;
+        await ctx.audit(request, { action: 'pathology.record', target, outcome: 'refused', detail: { message } });
+        throw conflict(message);
+      }
+      return act(request, { action: 'pathology.record', target, detail: { huvosGrade } }, () =>
+        ctx.timelines.recordPathology(studyId, pseudonym, { necrosisPct, huvosGrade, date }),
+      );
+    },
+  );
+
+  app.post<{ Params: Params<'studyId' | 'pseudonym'>; Body: WithdrawRequest }>(
+    '/api/studies/:studyId/patients/:pseudonym/withdraw',
+    {
+      config: { permission: 'studies.act', audit: 'patient.withdraw' },
+      schema: {
+        tags: ['actions'],
+        summary: 'withdraw the patient from the study (reason required)',
+        params: patientParams,
+        body: reasonBody,
+        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const { studyId, pseudonym } = request.params;
+      const view = await viewOf(studyId, pseudonym);
+      const target = `${studyId}/${pseudonym}`;
+      if (view.withdrawn) throw conflict(`${pseudonym} is already withdrawn (${view.withdrawn.reason})`);
+      const reason = request.body.reason.trim();
+      return act(request, { action: 'patient.withdraw', target, reason }, () => ctx.timelines.withdraw(studyId, pseudonym, { reason }));
+    },
+  );
+}
