@@ -1,7 +1,7 @@
 // `osteoflow console [--port P] [--host H] [--no-worker] [--exit-with-stack]`: the web console against the running
 // stack. Prints its address and serves until Ctrl-C (or, with --exit-with-stack, until the stack's Temporal server
-// stops answering). OSTEOFLOW_CONSOLE_SECURE_COOKIES=1 marks the session cookie Secure (behind an https proxy; with
-// OSTEOFLOW_CONSOLE_TRUST_PROXY=1 X-Forwarded-Proto decides). The running console is recorded in
+// stops answering). The configuration's console settings (OSTEOFLOW_CONSOLE_SECURE_COOKIES, OSTEOFLOW_CONSOLE_TRUST_PROXY)
+// decide the session cookie's Secure flag and whether a proxy's forwarded headers count. The running console is recorded in
 // `<data folder>/console.json`, so the main job's --keep-stack finds it instead of starting a second one.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,6 @@ const USAGE = `usage: osteoflow console [--port P] [--host H] [--no-worker] [--e
   --host             address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, behind an https proxy)
   --no-worker        do not host a pipeline and a training worker (workers of your own answer the console's actions)
   --exit-with-stack  close when the stack's Temporal server has stopped answering for 15 s`;
-
-const flagOn = (value: string | undefined) => value !== undefined && !['', '0', 'false', 'no'].includes(value.trim().toLowerCase());
 
 const STACK_CHECK_MS = 5000;
 const STACK_MISSES = 3;
@@ -104,14 +102,13 @@ export const consoleCommand: Command = {
     if (typeof flags === 'number') return flags;
     const cfg = loadConfig();
     installRuntime('WARN');
-    const secure = process.env.OSTEOFLOW_CONSOLE_SECURE_COOKIES;
     const running = await startConsole(cfg, {
       port: flags.port ?? 8080,
       host: flags.host ?? '127.0.0.1',
       workers: !flags['no-worker'],
       deps: {
-        secureCookies: secure === undefined ? 'auto' : flagOn(secure),
-        trustProxy: flagOn(process.env.OSTEOFLOW_CONSOLE_TRUST_PROXY),
+        secureCookies: cfg.console.secureCookies ?? 'auto',
+        trustProxy: cfg.console.trustProxy,
         logger: { level: 'warn' },
       },
     });

@@ -61,6 +61,13 @@ export interface OsteoflowConfig {
     /** CA certificate (PEM) that the server's certificate must chain to under sslmode=verify-full; unset = the system's CAs. */
     tlsCaFile?: string;
   };
+  /** The web console (`osteoflow console`). */
+  console: {
+    /** Session cookies marked Secure: true, false, or unset = when the request came over https. */
+    secureCookies?: boolean;
+    /** Behind a reverse proxy: X-Forwarded-For/-Proto are believed (client address for rate limits, https for cookies). */
+    trustProxy: boolean;
+  };
   /** Where registered scans may come from (study/sourcePolicy.ts) and how large they may be. */
   acquisition: {
     /** Folders a scan file or series folder must lie in (real paths compared). */
@@ -117,6 +124,8 @@ const ENV_KEYS = {
   OSTEOFLOW_TORCH_VENV: 'torchVenvDir',
   OSTEOFLOW_IMPORT_ROOTS: 'acquisition.importRoots',
   OSTEOFLOW_IMPORT_HOSTS: 'acquisition.allowedHosts',
+  OSTEOFLOW_CONSOLE_SECURE_COOKIES: 'console.secureCookies',
+  OSTEOFLOW_CONSOLE_TRUST_PROXY: 'console.trustProxy',
   OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
   OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'acquisition.allowPrivateAddresses',
   OSTEOFLOW_IMPORT_MAX_BYTES: 'acquisition.maxFileBytes',
@@ -130,6 +139,7 @@ function defaults(): OsteoflowConfig {
     orthanc: {},
     notifications: {},
     store: {},
+    console: { trustProxy: false },
     taskQueues: { ...TASK_QUEUES },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050, orthanc: 8042, orthancDicom: 4242 },
@@ -157,7 +167,7 @@ function envValue(dotted: string, value: string): unknown {
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean);
-  if (dotted === 'acquisition.allowHttp' || dotted === 'acquisition.allowPrivateAddresses')
+  if (dotted === 'acquisition.allowHttp' || dotted === 'acquisition.allowPrivateAddresses' || dotted.startsWith('console.'))
     return ['1', 'true'].includes(value) ? true : ['0', 'false'].includes(value) ? false : value;
   return value;
 }
@@ -243,6 +253,10 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
     }
   }
   validateOrthanc(cfg.orthanc, source);
+  if (cfg.console.secureCookies !== undefined && typeof cfg.console.secureCookies !== 'boolean')
+    throw new ConfigError(source, 'console.secureCookies (OSTEOFLOW_CONSOLE_SECURE_COOKIES)', 'true or false (1 or 0)', cfg.console.secureCookies);
+  if (typeof cfg.console.trustProxy !== 'boolean')
+    throw new ConfigError(source, 'console.trustProxy (OSTEOFLOW_CONSOLE_TRUST_PROXY)', 'true or false (1 or 0)', cfg.console.trustProxy);
   if (cfg.store.url !== undefined || cfg.store.tlsCaFile !== undefined) parseStoreUrl(cfg.store, source);
   for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
   if (cfg.notifications.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.notifications.webhookUrl))) {

@@ -44,6 +44,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it("takes the console's cookie and proxy settings, secure cookies deciding by the request unless set", () => {
+    expect(loadConfig({ ...noFile }).console).toEqual({ trustProxy: false });
+    expect(loadConfig({ ...noFile, OSTEOFLOW_CONSOLE_SECURE_COOKIES: '1', OSTEOFLOW_CONSOLE_TRUST_PROXY: 'true' }).console).toEqual({
+      secureCookies: true,
+      trustProxy: true,
+    });
+  });
+
   it('takes external servers and ports from the environment', () => {
     const cfg = loadConfig({
       TEMPORAL_ADDRESS: 'temporal.example:7233',
@@ -64,6 +72,8 @@ describe('loadConfig', () => {
     [{ TEMPORAL_NAMESPACE: ' ' }, /temporal\.namespace .* must be a non-empty string/],
     [{ TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }, /'temporal\.tls\.serverRootCaCertFile' must be an existing file/],
     [{ OSTEOFLOW_IMPORT_ALLOW_HTTP: 'yes' }, /'acquisition\.allowHttp' must be true or false \(1 or 0\), got "yes"/],
+    [{ OSTEOFLOW_CONSOLE_TRUST_PROXY: 'maybe' }, /'console\.trustProxy \(OSTEOFLOW_CONSOLE_TRUST_PROXY\)' must be true or false \(1 or 0\), got "maybe"/],
+    [{ OSTEOFLOW_CODEC_KEYS: ' ' }, /'temporal\.codecKeysFile \(OSTEOFLOW_CODEC_KEYS\)' must be a non-empty string/],
     [{ OSTEOFLOW_IMPORT_MAX_BYTES: '-1' }, /'acquisition\.maxFileBytes \(OSTEOFLOW_IMPORT_MAX_BYTES\)' must be a positive integer \(bytes\), got -1/],
     [{ OSTEOFLOW_MAX_VOXELS: '1e3x' }, /'acquisition\.maxVoxels \(OSTEOFLOW_MAX_VOXELS\)' must be a positive integer \(voxels per image\), got null/],
   ])('rejects %j naming the setting and what was expected', (env, message) => {
