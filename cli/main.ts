@@ -28,6 +28,10 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'radiomics features of an image and mask (PyRadiomics-compatible parameter files)',
     load: () => (require('./extract') as typeof extract).extractCommand,
   },
+  identity: {
+    summary: 'the encrypted patient identifier ↔ pseudonym map: assign or look up a pseudonym, reveal an identifier',
+    load: () => (require('./identity') as { identityCommand: Command }).identityCommand,
+  },
   ledger: {
     summary: 'verify the prediction ledger (hash chain, append-only) in the results store',
     load: () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,

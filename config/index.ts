@@ -61,6 +61,13 @@ export interface OsteoflowConfig {
     /** CA certificate (PEM) that the server's certificate must chain to under sslmode=verify-full; unset = the system's CAs. */
     tlsCaFile?: string;
   };
+  /** The identifier ↔ pseudonym map (pacs/identityMap.ts): an encrypted file only intake and coordinators open. */
+  identity: {
+    /** A file holding the map's AES-256 key, 32 bytes in base64; unset = no map can be opened. */
+    keyFile?: string;
+    /** The map's file; unset = <dataDir>/identity-map.enc. */
+    mapFile?: string;
+  };
   /** The web console (`osteoflow console`). */
   console: {
     /** Session cookies marked Secure: true, false, or unset = when the request came over https. */
@@ -124,6 +131,8 @@ const ENV_KEYS = {
   OSTEOFLOW_TORCH_VENV: 'torchVenvDir',
   OSTEOFLOW_IMPORT_ROOTS: 'acquisition.importRoots',
   OSTEOFLOW_IMPORT_HOSTS: 'acquisition.allowedHosts',
+  OSTEOFLOW_IDENTITY_KEY: 'identity.keyFile',
+  OSTEOFLOW_IDENTITY_MAP: 'identity.mapFile',
   OSTEOFLOW_CONSOLE_SECURE_COOKIES: 'console.secureCookies',
   OSTEOFLOW_CONSOLE_TRUST_PROXY: 'console.trustProxy',
   OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
@@ -140,6 +149,7 @@ function defaults(): OsteoflowConfig {
     notifications: {},
     store: {},
     console: { trustProxy: false },
+    identity: {},
     taskQueues: { ...TASK_QUEUES },
     dataDir: path.join(PROJECT_ROOT, '.osteoflow'),
     ports: { temporal: 7233, temporalUi: 8233, mlflow: 5050, orthanc: 8042, orthancDicom: 4242 },
@@ -241,6 +251,8 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   }
   text('temporal.namespace (TEMPORAL_NAMESPACE)', cfg.temporal.namespace);
   text('temporal.codecKeysFile (OSTEOFLOW_CODEC_KEYS)', cfg.temporal.codecKeysFile, true);
+  text('identity.keyFile (OSTEOFLOW_IDENTITY_KEY)', cfg.identity.keyFile, true);
+  text('identity.mapFile (OSTEOFLOW_IDENTITY_MAP)', cfg.identity.mapFile, true);
   if (cfg.mlflow.trackingUri !== undefined) {
     let url: URL | undefined;
     try {

@@ -17,3 +17,4 @@ export { deidentifySeries, mapUid, dateOffsetDays, type DeidentifiedSeries, type
 export { PROFILE, DEIDENTIFICATION_CODES, type ProfileRule } from './confidentialityProfile';
 export { PacsHttp, type PacsConnection, type PacsCredentials } from './http';
 export { DeidentificationError, PacsRequestError, PacsUnavailableError, isRetryablePacsError } from './errors';
+export { IdentityMap, IdentityMapError, loadIdentityKey, type IdentityEntry } from './identityMap';
