@@ -293,6 +293,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       it('refuses UPDATE and DELETE on the ledger table', async () => {
         const store = await open();
         await store.appendPrediction(base);
+        // The other connection sees the entry (a trigger on an UPDATE of no row would have nothing to refuse).
+        expect(await backend.sql(store, 'SELECT probability FROM prediction_ledger')).toEqual([{ probability: 0.7 }]);
         await expect(backend.sql(store, 'UPDATE prediction_ledger SET probability = 0.1')).rejects.toThrow(/append-only: an entry is never changed/);
         await expect(backend.sql(store, 'DELETE FROM prediction_ledger')).rejects.toThrow(/append-only: an entry is never deleted/);
         expect(await backend.sql(store, 'SELECT probability FROM prediction_ledger')).toEqual([{ probability: 0.7 }]);
