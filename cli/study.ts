@@ -21,24 +21,27 @@ import { loadStudyFile } from '../study/protocol';
 import type { HuvosGrade, TimelineView } from '../contracts/timeline';
 import { isHelp, parseFlags, type FlagSpec } from './args';
 import { parseArguments, type Command } from './command';
+import { ConsoleApiError, consoleApiOf, patientAction, type ConsoleApi } from './consoleApi';
 
 const USAGE = `usage: osteoflow study <action> [options]
   enrol     --study-file FILE --patient PSEUDONYM
   register  --study ID --patient P --timepoint T --modality M --source PATH|URL
-  override  --study ID --patient P --timepoint T --reason TEXT --who NAME
-  retry     --study ID --patient P --timepoint T --reason TEXT --who NAME   (a timepoint that needs attention, same scans)
+  override  --study ID --patient P --timepoint T --reason TEXT [--who NAME]
+  retry     --study ID --patient P --timepoint T --reason TEXT [--who NAME]   (a timepoint that needs attention, same scans)
   pathology --study ID --patient P --necrosis PCT --huvos I|II|III|IV --date YYYY-MM-DD
   withdraw  --study ID --patient P --reason TEXT
   show      --study ID --patient P
-  list      --study ID [--filter 'QcStatus = "failed"']`;
+  list      --study ID [--filter 'QcStatus = "failed"']
+With OSTEOFLOW_CONSOLE_URL and OSTEOFLOW_API_TOKEN set, override, retry, pathology and withdraw go through the console
+as the token's user (its role checked, the action audited) and take no --who; without them --who names who acts.`;
 
-// Every flag of an action is required but --filter.
+// Every flag of an action is required but --filter and --who (required unless the command is signed with a token).
 const s = { kind: 'string', required: true } as const;
 const SPECS: Record<string, FlagSpec> = {
   enrol: { 'study-file': s, patient: s },
   register: { study: s, patient: s, timepoint: s, modality: s, source: s },
-  override: { study: s, patient: s, timepoint: s, reason: s, who: s },
-  retry: { study: s, patient: s, timepoint: s, reason: s, who: s },
+  override: { study: s, patient: s, timepoint: s, reason: s, who: { kind: 'string' } },
+  retry: { study: s, patient: s, timepoint: s, reason: s, who: { kind: 'string' } },
   pathology: { study: s, patient: s, necrosis: s, huvos: s, date: s },
   withdraw: { study: s, patient: s, reason: s },
   show: { study: s, patient: s },
@@ -64,6 +67,33 @@ function printTimeline(view: TimelineView): void {
 
 const RUNNING: ReadonlySet<string> = new Set(['acquiring', 'segmenting', 'extracting']);
 
+/** The actions a console API token signs: they change a patient's record, so the console names who acted. */
+const SIGNED_ACTIONS: ReadonlySet<string> = new Set(['override', 'retry', 'pathology', 'withdraw']);
+
+async function signedAction(api: ConsoleApi, action: string, flags: Record<string, string>): Promise<number> {
+  if (flags.who !== undefined) {
+    console.error(`osteoflow study ${action}: --who is not taken with an API token: the token's user is who acts`);
+    return 2;
+  }
+  const body = action === 'pathology' ? { necrosisPct: Number(flags.necrosis), huvosGrade: flags.huvos, date: flags.date } : { reason: flags.reason };
+  try {
+    const done = await patientAction(
+      api,
+      action as 'override' | 'retry' | 'pathology' | 'withdraw',
+      { study: flags.study, patient: flags.patient, timepoint: flags.timepoint },
+      body,
+    );
+    const p = done.patient;
+    console.log(`${p.studyId}/${p.pseudonym}: ${p.stage} — ${action} recorded (audit entry ${done.auditId})${done.message ? `; ${done.message}` : ''}`);
+    for (const tp of p.timepoints) console.log(`  ${tp.name.padEnd(10)} ${tp.state}`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConsoleApiError)) throw err;
+    console.error(`osteoflow study ${action}: ${err.message}`);
+    return 1;
+  }
+}
+
 export const studyCommand: Command = {
   summary: "a study coordinator's actions on patient timelines (enrol, register, override, retry, pathology, withdraw, show, list)",
   async run(argv) {
@@ -81,6 +111,14 @@ export const studyCommand: Command = {
     if (typeof parsed === 'number') return parsed;
     const flags = parsed as Record<string, string>;
     const cfg = loadConfig();
+    const api = consoleApiOf(cfg);
+    if (api && SIGNED_ACTIONS.has(action)) return signedAction(api, action, flags);
+    if ((action === 'override' || action === 'retry') && flags.who === undefined) {
+      console.error(
+        `osteoflow study ${action}: --who is required (or sign the command with an API token: OSTEOFLOW_CONSOLE_URL and OSTEOFLOW_API_TOKEN)\n${USAGE}`,
+      );
+      return 2;
+    }
     // A coordinator's commands need Temporal only: they work while MLflow or the PACS restarts.
     const client = await connectClient(temporalEndpoint(cfg).address, cfg.temporal);
     try {

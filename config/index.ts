@@ -70,6 +70,10 @@ export interface OsteoflowConfig {
   };
   /** The web console (`osteoflow console`). */
   console: {
+    /** The console's address for CLI commands signed with an API token (with `token`), e.g. https://osteoflow.site.example. */
+    url?: string;
+    /** An API token issued in the console: coordinator and approver commands then act as its user, through the API. */
+    token?: string;
     /** Session cookies marked Secure: true, false, or unset = when the request came over https. */
     secureCookies?: boolean;
     /** Behind a reverse proxy: X-Forwarded-For/-Proto are believed (client address for rate limits, https for cookies). */
@@ -133,6 +137,8 @@ const ENV_KEYS = {
   OSTEOFLOW_IMPORT_HOSTS: 'acquisition.allowedHosts',
   OSTEOFLOW_IDENTITY_KEY: 'identity.keyFile',
   OSTEOFLOW_IDENTITY_MAP: 'identity.mapFile',
+  OSTEOFLOW_CONSOLE_URL: 'console.url',
+  OSTEOFLOW_API_TOKEN: 'console.token',
   OSTEOFLOW_CONSOLE_SECURE_COOKIES: 'console.secureCookies',
   OSTEOFLOW_CONSOLE_TRUST_PROXY: 'console.trustProxy',
   OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
@@ -267,6 +273,15 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
   validateOrthanc(cfg.orthanc, source);
   if (cfg.console.secureCookies !== undefined && typeof cfg.console.secureCookies !== 'boolean')
     throw new ConfigError(source, 'console.secureCookies (OSTEOFLOW_CONSOLE_SECURE_COOKIES)', 'true or false (1 or 0)', cfg.console.secureCookies);
+  if (cfg.console.url !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.console.url)))
+    throw new ConfigError(source, 'console.url (OSTEOFLOW_CONSOLE_URL)', 'an http(s) URL of the osteoflow console', cfg.console.url);
+  if ((cfg.console.url === undefined) !== (cfg.console.token === undefined))
+    throw new ConfigError(
+      source,
+      cfg.console.url === undefined ? 'console.url (OSTEOFLOW_CONSOLE_URL)' : 'console.token (OSTEOFLOW_API_TOKEN)',
+      'set together with the other: an API token is used against the console that issued it',
+      cfg.console.url === undefined ? undefined : '(unset)',
+    );
   if (typeof cfg.console.trustProxy !== 'boolean')
     throw new ConfigError(source, 'console.trustProxy (OSTEOFLOW_CONSOLE_TRUST_PROXY)', 'true or false (1 or 0)', cfg.console.trustProxy);
   if (cfg.store.url !== undefined || cfg.store.tlsCaFile !== undefined) parseStoreUrl(cfg.store, source);
