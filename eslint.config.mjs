@@ -13,6 +13,7 @@ export default tseslint.config(
       '.venv*/',
       '.gpu-bench/',
       'dist/',
+      'console/web/dist/',
       'coverage/',
       'tests/fixtures/',
       'models/segmentation/packages/',

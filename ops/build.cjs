@@ -31,6 +31,20 @@ const WORKER_THREADS = { 'radiomics-worker': 'OSTEOFLOW_RADIOMICS_WORKER', 'trai
 /** Files besides the bundled sources whose change makes a build stale (how it is built). */
 const BUILD_INPUTS = ['ops/build.cjs', 'tsconfig.json', 'package.json'];
 
+/**
+ * The console's browser front end (React), served by the console server from console/web/dist/: one browser bundle
+ * (app.js), its style sheet (app.css) and the page that loads them (index.html, copied). It has a manifest of its own
+ * in that folder, so an edit of a page does not make the CLI's bundles stale, nor the reverse.
+ */
+const WEB = {
+  name: 'console-web',
+  dir: 'console/web',
+  entry: 'console/web/src/main.tsx',
+  page: 'console/web/index.html',
+  inputs: ['ops/build.cjs', 'console/web/tsconfig.json', 'console/web/index.html', 'package.json'],
+};
+const WEB_DIST = path.join(ROOT, WEB.dir, 'dist');
+
 const truthy = (value) => !['', '0', 'false', 'no'].includes((value ?? '').trim().toLowerCase());
 
 function readManifest(outDir) {
@@ -72,9 +86,17 @@ function nodeArguments(name, env = process.env) {
   return bundle ? [bundle] : ['--require', require.resolve('tsx/cjs'), path.join(ROOT, ENTRIES[name])];
 }
 
-/** Names of the bundles that are missing or stale. */
+/** The front end's build in `outDir` is complete and every input it was built from unchanged. */
+function freshWeb(outDir = WEB_DIST) {
+  const manifest = readManifest(outDir);
+  if (!manifest || !unchanged(manifest.inputs)) return false;
+  return ['page', 'script', 'style'].every((kind) => manifest.outputs?.[kind] && existsSync(path.join(outDir, manifest.outputs[kind])));
+}
+
+/** Names of the bundles that are missing or stale (the front end's too, for the project's own dist/). */
 function staleBundles(outDir = DIST) {
-  return Object.keys(ENTRIES).filter((name) => freshBundle(name, { env: {}, outDir }) === null);
+  const stale = Object.keys(ENTRIES).filter((name) => freshBundle(name, { env: {}, outDir }) === null);
+  return outDir === DIST && !freshWeb() ? [...stale, WEB.name] : stale;
 }
 
 /** Size and modification time of each input; one modified since `since` (during the build) is recorded as stale. */
@@ -124,8 +146,52 @@ const projectPaths = (outDir) => ({
   },
 });
 
-/** Bundles every entry point into `outDir` (dist/) and records their inputs there; returns the bundles written. */
-async function build({ outDir = DIST } = {}) {
+/**
+ * Bundles the front end into `outDir` (console/web/dist/): app.js (React and TanStack Query included, minified, for
+ * current browsers), app.css and index.html; records their inputs there; returns the files written.
+ */
+async function buildWeb({ outDir = WEB_DIST } = {}) {
+  const esbuild = require('esbuild');
+  const started = Date.now();
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { app: path.join(ROOT, WEB.entry) },
+    outdir: outDir,
+    bundle: true,
+    platform: 'browser',
+    target: ['es2022', 'chrome120', 'firefox120', 'safari17'],
+    format: 'esm',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: 'linked',
+    tsconfig: path.join(ROOT, WEB.dir, 'tsconfig.json'),
+    define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  mkdirSync(outDir, { recursive: true });
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  writeAtomically(path.join(outDir, 'index.html'), readFileSync(path.join(ROOT, WEB.page)));
+  const sources = Object.values(result.metafile.outputs).flatMap((meta) => Object.keys(meta.inputs));
+  // The packages' files are covered by package.json (an install changes it or the lock); the project's own are recorded.
+  const own = sources.filter((file) => !file.split('/').includes('node_modules'));
+  const inputs = inputRecord([...own, ...WEB.inputs], started);
+  const outputs = { page: 'index.html', script: 'app.js', style: 'app.css' };
+  writeAtomically(path.join(outDir, MANIFEST), `${JSON.stringify({ format: FORMAT, outputs, inputs })}\n`);
+  return Object.values(outputs).map((file) => path.join(outDir, file));
+}
+
+/**
+ * Bundles every entry point into `outDir` (dist/) and records their inputs there; for the project's own dist/ also the
+ * front end (console/web/dist/). Returns the bundles written.
+ */
+async function build({ outDir = DIST, web = outDir === DIST } = {}) {
+  const bundles = await buildNode(outDir);
+  return web ? [...bundles, ...(await buildWeb())] : bundles;
+}
+
+async function buildNode(outDir) {
   const esbuild = require('esbuild');
   const started = Date.now();
   const result = await esbuild.build({
@@ -163,7 +229,7 @@ async function build({ outDir = DIST } = {}) {
   return Object.values(outputs).map((file) => path.join(outDir, file));
 }
 
-module.exports = { ENTRIES, freshBundle, nodeArguments, staleBundles, build };
+module.exports = { ENTRIES, freshBundle, nodeArguments, staleBundles, build, buildWeb, freshWeb };
 
 // `node ops/build.cjs`: build now.
 if (require.main === module) {

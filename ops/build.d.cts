@@ -10,8 +10,17 @@ export declare function freshBundle(name: BundleName, options?: { env?: NodeJS.P
 /** Node arguments that run the named entry point: its bundle when fresh, else its TypeScript source through tsx. */
 export declare function nodeArguments(name: BundleName, env?: NodeJS.ProcessEnv): string[];
 
-/** Names of the bundles in `outDir` (dist/) that are missing or stale. */
-export declare function staleBundles(outDir?: string): BundleName[];
+/** Names of the bundles in `outDir` (dist/) that are missing or stale; for the project's own dist/ also 'console-web' when the front end is. */
+export declare function staleBundles(outDir?: string): Array<BundleName | 'console-web'>;
 
-/** Bundles every entry point into `outDir` (dist/) and records their inputs there; returns the bundles written. */
-export declare function build(options?: { outDir?: string }): Promise<string[]>;
+/**
+ * Bundles every entry point into `outDir` (dist/) and records their inputs there; with `web` (the default for the
+ * project's own dist/) also the console's front end (buildWeb). Returns the files written.
+ */
+export declare function build(options?: { outDir?: string; web?: boolean }): Promise<string[]>;
+
+/** Bundles the console's front end into `outDir` (console/web/dist/: index.html, app.js, app.css); returns the files written. */
+export declare function buildWeb(options?: { outDir?: string }): Promise<string[]>;
+
+/** The front end's build in `outDir` (console/web/dist/) is complete and built from the current inputs. */
+export declare function freshWeb(outDir?: string): boolean;
