@@ -15,7 +15,8 @@ import { temporal as proto } from '@temporalio/proto';
 import { loadConfig, PROJECT_ROOT } from '../config';
 import { connectClient } from '../config/temporal';
 import { stackPaths } from '../config/endpoints';
-import { enrolPatient, recordPathology, registerScan } from '../clients/coordinator';
+import { enrolPatient } from '../clients/coordinator';
+import { recordPathologyUpdate, registerScanUpdate } from '../workflows/timeline/messages';
 import { writeSyntheticStudyFile } from '../cli/syntheticStudy';
 import { loadStudyFile } from '../study/protocol';
 import { devServerArgs, temporalAnswers } from '../ops/temporalServer';
@@ -110,6 +111,23 @@ function peakRssMiB(pid: number | 'self'): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
+/** Calls the server gave up on for load (deadline, unavailable, exhausted), tried again; each carries its own id. */
+const TRANSIENT = /deadline exceeded|DEADLINE_EXCEEDED|UNAVAILABLE|RESOURCE_EXHAUSTED/i;
+let retriedCalls = 0;
+
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const said = `${(err as Error)?.message ?? String(err)} ${(err as { cause?: Error })?.cause?.message ?? ''}`;
+      if (attempt >= 20 || !TRANSIENT.test(said)) throw err;
+      retriedCalls++;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+    }
+  }
+}
+
 /** Runs `task` for each item with at most `limit` in flight. */
 async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -122,7 +140,7 @@ async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promi
 
 async function main(): Promise<void> {
   const patients = flag('patients', 1000);
-  const inFlight = flag('in-flight', 100);
+  const inFlight = flag('in-flight', 50);
   const sample = Math.min(patients, flag('sample', 50));
   const cfg = loadConfig();
   const durations = measuredDurations();
@@ -157,18 +175,22 @@ async function main(): Promise<void> {
 
     // Enrolment alone: timelines started per second.
     const enrolStart = performance.now();
-    await inParallel(pseudonyms, inFlight, async (p) => void (await enrolPatient(client, TASK_QUEUE, protocol, p)));
+    await inParallel(pseudonyms, inFlight, async (p) => void (await retrying(() => enrolPatient(client, TASK_QUEUE, protocol, p))));
     const enrolSeconds = (performance.now() - enrolStart) / 1000;
 
     // The study: every timepoint's scans and the pathology, then each timeline to its end.
     const studyStart = performance.now();
     await inParallel(pseudonyms, inFlight, async (p) => {
       const handle = client.workflow.getHandle(`${protocol.studyId}/${p}`);
+      // Each update carries its own id, so a call retried after a deadline is applied once (Temporal deduplicates).
       for (const tp of protocol.timepoints)
-        for (const modality of [...tp.modalities, 'mask'])
-          await registerScan(handle, { timepoint: tp.name, modality, source: `/scans/${p}/${tp.name}/${modality}.nii.gz` });
-      await recordPathology(handle, { necrosisPct: 92, huvosGrade: 'III', date: '2027-01-01' });
-      await handle.result();
+        for (const modality of [...tp.modalities, 'mask']) {
+          const scan = { timepoint: tp.name, modality, source: `/scans/${p}/${tp.name}/${modality}.nii.gz` };
+          await retrying(() => handle.executeUpdate(registerScanUpdate, { args: [scan], updateId: `scan/${tp.name}/${modality}` }));
+        }
+      const pathology = { necrosisPct: 92, huvosGrade: 'III' as const, date: '2027-01-01' };
+      await retrying(() => handle.executeUpdate(recordPathologyUpdate, { args: [pathology], updateId: 'pathology' }));
+      await retrying(() => handle.result());
     });
     const studySeconds = (performance.now() - studyStart) / 1000;
 
@@ -183,7 +205,7 @@ async function main(): Promise<void> {
       let patientBytes = 0;
       const ids = [`${protocol.studyId}/${p}`, ...protocol.timepoints.map((tp) => `${protocol.studyId}/${p}/${tp.name}/run-1`)];
       for (const id of ids) {
-        const history = await client.workflow.getHandle(id).fetchHistory();
+        const history = await retrying(() => client.workflow.getHandle(id).fetchHistory());
         const list = history.events ?? [];
         runs++;
         patientEvents += list.length;
@@ -221,6 +243,7 @@ async function main(): Promise<void> {
       },
       historyPerPatient: { events: mean(events), maxEvents: Math.max(...events), bytes: mean(bytes), workflowsSampled: runs },
       peakRssMiB: { server: peakRssMiB(serverPid), worker: peakRssMiB('self') },
+      retriedCalls,
     };
     // 100,000 patients: the same histories per patient; the activity work (seconds per patient) spread over a year.
     const workSecondsPerPatient =
@@ -248,6 +271,7 @@ async function main(): Promise<void> {
       'history per patient (timeline + 3 Timepoints)',
       `${result.historyPerPatient.events.toFixed(0)} events (max ${result.historyPerPatient.maxEvents}), ${(result.historyPerPatient.bytes / 1024).toFixed(1)} KiB`,
     );
+    line('client calls retried after a deadline', String(retriedCalls));
     line('peak RSS: server / worker process', `${result.peakRssMiB.server.toFixed(0)} / ${result.peakRssMiB.worker.toFixed(0)} MiB`);
     line(
       '100,000 patients: history',
