@@ -33,7 +33,8 @@ export interface PipelineActivities {
   checkQuality(input: TimepointRef & { acquired: AcquiredScan[]; override?: { reason: string; who: string } }): Promise<QcVerdict>;
   extractFeatures(input: TimepointRef & { acquired: AcquiredScan[] }): Promise<FeatureSetRef>;
   computeDeltas(input: TimepointRef & { baseline: string; previous?: string }): Promise<DeltaSummary>;
-  predictResponse(input: TimepointRef): Promise<{ prediction: PredictionRef | null; note?: string }>;
+  /** `rescore`: asked by a promotion (the study re-scored with a new champion); the ledger flags the entry so. */
+  predictResponse(input: TimepointRef & { rescore?: boolean }): Promise<{ prediction: PredictionRef | null; note?: string }>;
   recordPathology(input: { studyId: string; pseudonym: string } & RecordPathologyInput): Promise<void>;
   notify(notification: Notification): Promise<void>;
 }

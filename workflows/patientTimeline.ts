@@ -395,12 +395,12 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
   async function rescore(): Promise<void> {
     state.rescoreRequested = false;
     const latest = [...state.timepoints].reverse().find((t) => t.status === 'done');
-    if (latest) await predict(latest);
+    if (latest) await predict(latest, true);
   }
 
-  async function predict(tp: TimepointState): Promise<void> {
+  async function predict(tp: TimepointState, rescore = false): Promise<void> {
     try {
-      const { prediction, note } = await predictResponse({ protocol, pseudonym, timepoint: tp.name });
+      const { prediction, note } = await predictResponse({ protocol, pseudonym, timepoint: tp.name, ...(rescore ? { rescore } : {}) });
       tp.prediction = prediction;
       tp.note = note;
       if (prediction) state.latestPrediction = prediction;

@@ -17,7 +17,7 @@ import type { PredictionRef } from '../../contracts/timeline';
 import type { TimepointRef } from '../../contracts/pipeline';
 
 export interface Predictor {
-  predict(ref: TimepointRef): Promise<{ prediction: PredictionRef | null; note?: string }>;
+  predict(ref: TimepointRef & { rescore?: boolean }): Promise<{ prediction: PredictionRef | null; note?: string }>;
 }
 
 export type ScoreOutcome = { prediction: PredictionRef; note?: undefined } | { prediction: null; note: string };
@@ -142,6 +142,7 @@ export function registryPredictor(mlflow: () => MlflowClient, store: ResultsStor
       const outcome: ScoreOutcome = champion
         ? await scorePatient(store, ref.protocol, { name, version: champion, artifact: await artifactOf(name, champion) }, ref.pseudonym, ref.timepoint, {
             attempt: attempt && `${attempt}/live`,
+            ...(ref.rescore ? { rescore: true } : {}),
           })
         : { prediction: null, note: `no '${CHAMPION_ALIAS}' version of model '${name}' in the registry yet` };
       // Silent mode: the challenger's prediction accrues on the ledger; whatever befalls it, the answer stands.

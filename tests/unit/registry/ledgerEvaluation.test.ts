@@ -116,6 +116,14 @@ describe('predictions on the ledger', () => {
     await store.close();
   });
 
+  it('flags a prediction the timeline makes for a promotion as a re-score, on the first prediction of its timepoint too', async () => {
+    const store = await studyStore();
+    const predictor = registryPredictor(() => registry({ champion: '1' }, artifacts, []), store);
+    await predictor.predict({ ...ref(9), rescore: true });
+    expect((await store.ledgerEntries({ studyId: STUDY })).map((e) => [e.modelVersion, e.mode, e.rescore])).toEqual([['1', 'live', true]]);
+    await store.close();
+  });
+
   it('still answers with the champion when the challenger cannot be scored', async () => {
     const store = await studyStore();
     const lines: string[] = [];
