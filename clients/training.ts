@@ -259,7 +259,7 @@ async function trainAndPromoteSteps(client: Client, cfg: OsteoflowConfig, protoc
       log(`training ${protocol.model.name} on study ${protocol.studyId}`);
       let result: TrainingResult;
       try {
-        result = await trainModels(client, cfg, protocol, options.training);
+        result = await trainModels(client, cfg, protocol, { trainedBy: MAIN_JOB_IDENTITY, ...options.training });
       } catch (err) {
         const failure = modelInputFailure(err);
         if (!failure) throw err;

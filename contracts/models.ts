@@ -155,6 +155,8 @@ export interface Candidate {
   metrics: ModelMetrics;
   /** Out-of-fold probability of every dataset row (nested CV, mean over repeats). */
   outOfFold: number[];
+  /** The outcome of every dataset row, in outOfFold's order (1 = good response), for the report's ROC and calibration plots. */
+  labels?: number[];
   /** Features offered to the model (after the robustness screen). */
   offered: number;
   /** Null when the refit kept no predictor (an intercept-only model); the reason is in metrics.notes.nomogram. */
@@ -235,6 +237,8 @@ export interface RegisteredCandidate {
 }
 
 export interface TrainingOptions {
+  /** Who started the training (a console user, or the main job): tagged `trained_by` on each version, for four eyes. */
+  trainedBy?: string;
   /** The timepoint the models predict at (default: the protocol's last). */
   predictAt?: string;
   kinds?: ModelKind[];
@@ -350,6 +354,8 @@ export interface ModelActivities {
     experimentName: string;
     params: Record<string, string>;
     metrics: Record<string, number>;
+    /** Who started the training: the version's `trained_by` tag. */
+    trainedBy?: string;
   }): Promise<RegisteredCandidate>;
   setAlias(input: { modelName: string; alias: string; version: string }): Promise<void>;
 

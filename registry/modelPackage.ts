@@ -1,13 +1,14 @@
 // What a registered model version contains and how it gets there: a training run with params, metrics and artifacts
-// (model/model.json, model/metrics.json, nomogram.svg/.png/.json), a version of the study's registered model tagged with
-// its kind, timepoint, AUC and dataset fingerprint; and the way back from a version to its model.json. The model/
-// folder is also an MLflow model (registry/onnxModelFolder.ts): the same model as an ONNX graph with MLmodel, signature
+// (model/model.json, model/metrics.json, nomogram.svg/.png/.json, the evidence report under report/), a version of the
+// study's registered model tagged with its kind, timepoint, AUC and dataset fingerprint; and the way back from a version
+// to its model.json. The model/ folder is also an MLflow model (registry/onnxModelFolder.ts): the same model as an ONNX graph with MLmodel, signature
 // and input example, which `mlflow.pyfunc.load_model` and `mlflow models serve` take, and OnnxPredictor scores.
 import sharp from 'sharp';
 import { parseArtifact } from '../models/training/artifact';
 import { logisticOnnx, readLogisticOnnx } from '../models/export/logisticOnnx';
 import { nomogramSvg } from '../models/learning/nomogramSvg';
 import { checkExport } from '../models/export/exportCheck';
+import { modelReport, type ReportOptions } from '../models/report';
 import { ModelInputError } from '../models/stats/errors';
 import type { OnnxPredictor } from '../models/training/onnxPredictor';
 import { MLMODEL_FILE, ONNX_FILE, mlflowModelFiles, parseMlmodel } from './onnxModelFolder';
@@ -25,6 +26,10 @@ export interface RunContext {
   params?: Record<string, string>;
   /** Extra metrics (e.g. DeLong p against the baseline model). */
   metrics?: Record<string, number>;
+  /** Who started the training (tag `trained_by`: the console's four eyes keep them from approving its promotion). */
+  trainedBy?: string;
+  /** What the report/ folder needs beyond the candidate (the dataset's outcomes for the ROC and calibration plots, …). */
+  report?: Omit<ReportOptions, 'modelName' | 'params'>;
 }
 
 /** The nomogram picture as PNG (sharp rasterises the SVG at 2× for print). */
@@ -81,6 +86,11 @@ export async function registerCandidate(mlflow: MlflowClient, name: string, cand
   const { artifact, metrics, kind } = candidate;
   // Exported and checked before anything is logged: a graph that does not score as model.json leaves no run behind.
   const onnx = exportOnnx(artifact);
+  // The report likewise: a candidate whose numbers cannot be its own is refused before a run exists.
+  const report = modelReport(candidate, { ...context.report, modelName: name, params: context.params });
+  const pictures = await Promise.all(
+    report.filter((f) => f.path.endsWith('.svg')).map(async (f) => ({ path: f.path.replace(/\.svg$/, '.png'), content: await nomogramPng(f.content) })),
+  );
   const experiment = await mlflow.getOrCreateExperiment(context.experimentName);
   const run = await mlflow.createRun(experiment.experiment_id, `${kind}-${artifact.dataset.fingerprint.slice(0, 8)}`, [
     { key: 'osteoflow.kind', value: kind },
@@ -128,6 +138,7 @@ export async function registerCandidate(mlflow: MlflowClient, name: string, cand
       await mlflow.uploadArtifact(run.info.artifact_uri, 'nomogram/nomogram.svg', svg);
       await mlflow.uploadArtifact(run.info.artifact_uri, 'nomogram/nomogram.png', await nomogramPng(svg));
     }
+    await Promise.all([...report, ...pictures].map((file) => mlflow.uploadArtifact(run.info.artifact_uri, file.path, file.content)));
     await mlflow.finishRun(runId);
   } catch (err) {
     await mlflow.finishRun(runId, 'FAILED').catch(() => undefined);
@@ -148,6 +159,7 @@ export async function registerCandidate(mlflow: MlflowClient, name: string, cand
       { key: 'dataset_fingerprint', value: artifact.dataset.fingerprint },
       { key: 'param_hash', value: artifact.engine.paramHash },
       { key: 'engine_version', value: artifact.engine.version },
+      ...(context.trainedBy ? [{ key: 'trained_by', value: context.trainedBy }] : []),
     ],
   });
   return { name, version: version.version, runId, kind, auc: metrics.auc, aucCi: metrics.aucCi };

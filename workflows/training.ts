@@ -43,6 +43,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
         robust_baseline_features: String(robustness.robust.length),
       },
       metrics: versus ? { delong_difference_vs_baseline: versus.difference, delong_p_vs_baseline: versus.p } : {},
+      ...(options.trainedBy ? { trainedBy: options.trainedBy } : {}),
     });
     models.push({ ...registered, aliases: [] });
   }

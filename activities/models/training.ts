@@ -195,8 +195,8 @@ export function createTrainingActivities(
       return { candidates, versusBaseline, comparisons };
     },
 
-    async registerCandidate({ modelName, candidate, experimentName, params, metrics }) {
-      const registered = await registerCandidate(deps.mlflow(), modelName, candidate, { experimentName, params, metrics });
+    async registerCandidate({ modelName, candidate, experimentName, params, metrics, trainedBy }) {
+      const registered = await registerCandidate(deps.mlflow(), modelName, candidate, { experimentName, params, metrics, trainedBy });
       return candidate.metrics.comparisons ? { ...registered, comparisons: candidate.metrics.comparisons } : registered;
     },
 

@@ -212,6 +212,7 @@ export function trainCandidate(dataset: TrainingDataset, kind: ModelKind, allowe
       notes,
     },
     outOfFold: Array.from(oof),
+    labels: Array.from(labels),
     offered: names.length,
     nomogram: tryStat(notes, 'nomogram', () => nomogramOf(artifact)),
   };

@@ -62,7 +62,7 @@ it('trains four models, registers each with run, artifacts and tags, and the del
     for (const [modality, file] of Object.entries(tp.files)) await registerScan(handle, { timepoint: tp.name, modality, source: study.file(file) });
   }
 
-  trained = await trainModels(harness.client, cfg, study.protocol, { bootstrapReplicates: 200, robustnessPatients: 8 });
+  trained = await trainModels(harness.client, cfg, study.protocol, { bootstrapReplicates: 200, robustnessPatients: 8, trainedBy: 'it-trainer' });
   const byKind = Object.fromEntries(trained.models.map((m) => [m.kind, m]));
   console.log(
     `[models] ${trained.dataset.patients} training patients (${trained.dataset.events} good), hold-out ${trained.dataset.holdout.length}, ` +
@@ -124,6 +124,16 @@ it('trains four models, registers each with run, artifacts and tags, and the del
   expect(artifact.features.every((f) => f.startsWith('delta:'))).toBe(true);
   const png = await mlflow.downloadArtifact(run.info.artifact_uri, 'nomogram/nomogram.png');
   expect(Array.from(png.slice(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  expect(tagOf(version, 'trained_by')).toBe('it-trainer');
+  // The report: the model card states the registered AUC and its interval; the ROC curve is drawn (the outcomes travel
+  // with the candidate), not replaced by a note.
+  const card = new TextDecoder().decode(await mlflow.downloadArtifact(run.info.artifact_uri, 'report/model-card.md'));
+  const f3 = (x: number) => x.toFixed(3);
+  expect(card).toContain(`${f3(byKind.delta.auc)} (${byKind.delta.aucCi.map(f3).join(' to ')})`);
+  const roc = new TextDecoder().decode(await mlflow.downloadArtifact(run.info.artifact_uri, 'report/roc.svg'));
+  expect(roc).toContain(`AUC ${f3(byKind.delta.auc)}`);
+  const rocPng = await mlflow.downloadArtifact(run.info.artifact_uri, 'report/roc.png');
+  expect(Array.from(rocPng.slice(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
 
   const waiting = await eventually(timeline, (v) => v.timepoints.every((t) => t.status === 'done'), 240000, 'live timeline done');
   expect(waiting.stage).toBe('awaiting-pathology');

@@ -58,6 +58,7 @@ describe('trainCandidate', () => {
     expect(delta.metrics.aucCi[0]).toBeLessThan(delta.metrics.auc);
     expect(delta.metrics.aucCi[1]).toBeGreaterThan(delta.metrics.auc);
     expect(delta.outOfFold).toHaveLength(40);
+    expect(delta.labels).toEqual(labels); // in outOfFold's order, for the report's ROC and calibration plots
     expect(delta.metrics.optimismCorrectedAuc?.replicates).toBe(200);
     expect(delta.artifact).toMatchObject({ kind: 'delta', predictAt: 'preop', dataset: { fingerprint: 'f'.repeat(64), patients: 40, events: 16 } });
     expect(delta.artifact.dataset.trainingPatients).toEqual(dataset.patients);
