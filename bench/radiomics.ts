@@ -2,8 +2,13 @@
 // brain2, breast1 and a synthetic 256×256×120 volume with a 60,000-voxel ROI, every 3D class, the same parameter
 // file for both, in two tables: the original image (params/all-classes.yaml), and the original plus LoG at 1, 3 and
 // 5 mm plus the 8 wavelet sub-bands (params/filters.yaml). Each case runs in a fresh child process per engine (peak
-// RSS is that process's). Options: --runs N (extractions per process, default 10), --tables original,filters,
-// --no-pyradiomics, --cases brain1,synthetic.
+// RSS is that process's). A third table, voxel, times voxel-based extraction (feature maps, every class but shape,
+// kernelRadius 1 unless --voxel-radius; PyRadiomics' execute(..., voxelBased=True)) on the voxel fixture crop and on
+// brain1: one run per process for PyRadiomics (it takes about half a minute on brain1) and --runs for osteoflow,
+// whose maps are compared with PyRadiomics' voxel by voxel.
+// Options: --runs N (extractions per process, default 10), --tables original,filters,voxel, --no-pyradiomics,
+// --cases brain1,synthetic, --voxel-cases crop,brain1, --voxel-workers N (default: one per core), --voxel-radius R
+// (kernelRadius, default 1).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,7 @@ const ROOT = path.resolve(__dirname, '..');
 const TABLES = {
   original: { params: path.join(__dirname, 'params', 'all-classes.yaml'), title: 'original image' },
   filters: { params: path.join(__dirname, 'params', 'filters.yaml'), title: 'original + LoG (σ = 1, 3, 5 mm) + wavelet (8 sub-bands)' },
+  voxel: { params: '', title: 'voxel-based maps, maskedKernel, every class but shape' },
 } as const;
 type TableName = keyof typeof TABLES;
 const REFERENCE = path.resolve(ROOT, process.env.OSTEOFLOW_REFERENCE_DATA ?? path.join('..', 'shared', 'data'), 'pyradiomics');
@@ -39,16 +45,33 @@ interface Options {
   pyradiomics: boolean;
   cases: string[] | null;
   tables: TableName[];
+  voxelCases: string[];
+  voxelWorkers: number | null;
+  voxelRadius: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 10, pyradiomics: true, cases: null, tables: ['original', 'filters'] };
+  const options: Options = {
+    runs: 10,
+    pyradiomics: true,
+    cases: null,
+    tables: ['original', 'filters', 'voxel'],
+    voxelCases: ['crop', 'brain1'],
+    voxelWorkers: null,
+    voxelRadius: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--no-pyradiomics') options.pyradiomics = false;
     else if (argv[i] === '--cases') options.cases = argv[++i].split(',');
     else if (argv[i] === '--tables') options.tables = argv[++i].split(',').filter((t): t is TableName => t in TABLES);
-    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --tables original,filters, --no-pyradiomics, --cases a,b)`);
+    else if (argv[i] === '--voxel-cases') options.voxelCases = argv[++i].split(',');
+    else if (argv[i] === '--voxel-workers') options.voxelWorkers = Math.max(0, Number(argv[++i]));
+    else if (argv[i] === '--voxel-radius') options.voxelRadius = Math.max(1, Math.floor(Number(argv[++i])));
+    else
+      throw new Error(
+        `unknown option ${argv[i]} (expected --runs N, --tables original,filters,voxel, --no-pyradiomics, --cases a,b, --voxel-cases crop,brain1, --voxel-workers N)`,
+      );
   }
   return options;
 }
@@ -135,6 +158,140 @@ function benchTable(table: TableName, cases: Case[], runs: number, python: strin
   ].join('\n');
 }
 
+// --- voxel-based table -------------------------------------------------------------------------------------------
+
+const VOXEL_CLASSES = ['firstorder', 'glcm', 'glrlm', 'glszm', 'gldm', 'ngtdm'];
+const VOXEL_PARAMS = {
+  setting: { binWidth: 25 },
+  voxelSetting: { kernelRadius: 1 },
+  imageType: { Original: {} },
+  featureClass: Object.fromEntries(VOXEL_CLASSES.map((c) => [c, []])),
+};
+
+interface VoxelRun {
+  seconds: number[];
+  maxRssKb: number;
+  /** Feature → values at the ROI voxels in numpy.where order (z, y, x: the engine's linear order). */
+  values: Record<string, (number | null)[]>;
+}
+
+// PyRadiomics' voxel-based extraction in one child process; maps reduced to their ROI voxels for the comparison.
+const PYRADIOMICS_VOXEL = `
+import json, logging, resource, sys, time
+import numpy, SimpleITK as sitk, radiomics
+from radiomics import featureextractor
+radiomics.setVerbosity(logging.CRITICAL)
+image, mask, params, runs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
+extractor = featureextractor.RadiomicsFeatureExtractor(params)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    result = extractor.execute(image, mask, voxelBased=True)
+    times.append(time.perf_counter() - start)
+maps = {k: v for k, v in result.items() if isinstance(v, sitk.Image)}
+values = {}
+for k, v in maps.items():
+    a = sitk.GetArrayFromImage(v)
+    lab = sitk.GetArrayFromImage(sitk.ReadImage(mask))
+    origin = sitk.ReadImage(mask).TransformPhysicalPointToIndex(v.GetOrigin())
+    size = v.GetSize()
+    sub = lab[origin[2]:origin[2] + size[2], origin[1]:origin[1] + size[1], origin[0]:origin[0] + size[0]] == 1
+    values[k] = [None if numpy.isnan(x) else float(x) for x in a[sub]]
+print(json.dumps({"seconds": times, "maxRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "values": values}))
+`;
+
+// osteoflow's voxel-based extraction on worker threads in one child process.
+const OSTEOFLOW_VOXEL = `
+const { extractVoxelBased } = require(${JSON.stringify(path.join(ROOT, 'radiomics', 'voxel', 'pool.ts'))});
+(async () => {
+  const [image, mask, params, runs, workers] = process.argv.slice(1);
+  const seconds = [];
+  let result;
+  for (let i = 0; i < Number(runs); i++) {
+    const start = process.hrtime.bigint();
+    result = await extractVoxelBased(image, mask, JSON.parse(params), workers === '' ? {} : { workers: Number(workers) });
+    seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const values = {};
+  const roi = result.roi.data;
+  for (const [k, map] of Object.entries(result.maps)) values[k] = Array.from(map.data.filter((_, i) => roi[i]), (v) => (Number.isNaN(v) ? null : v));
+  process.stdout.write(JSON.stringify({ seconds, maxRssKb: process.resourceUsage().maxRSS, values }) + '\\n');
+})().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exitCode = 1; });
+`;
+
+function runVoxelChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): VoxelRun {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 512 * MB });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} voxel-based run failed:\n${r.stderr.slice(-3000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as VoxelRun;
+}
+
+/** Features whose map differs from PyRadiomics' at some ROI voxel by 3 % or more (exact at 0, NaN where NaN). */
+function voxelDisagreements(ours: VoxelRun, theirs: VoxelRun): string[] {
+  const out: string[] = [];
+  for (const [k, refs] of Object.entries(theirs.values)) {
+    const vs = ours.values[k];
+    const bad =
+      !vs ||
+      refs.some((b, i) => {
+        const v = vs[i];
+        if (b === null || v === null) return b !== v;
+        if (Math.abs(b) < 1e-12 && Math.abs(v) < 1e-12) return false;
+        return b === 0 ? v !== 0 : !(Math.abs(1 - v / b) < 0.03);
+      });
+    if (bad) out.push(k);
+  }
+  return out;
+}
+
+function benchVoxel(options: Options, python: string | null, log: (line: string) => void): string {
+  const fixtures = path.join(ROOT, 'tests', 'fixtures', 'voxel');
+  const all: Case[] = [
+    { name: 'crop', image: path.join(fixtures, 'brain1_crop_image.nrrd'), mask: path.join(fixtures, 'brain1_crop_label.nrrd') },
+    { name: 'brain1', image: path.join(REFERENCE, 'brain1_image.nrrd'), mask: path.join(REFERENCE, 'brain1_label.nrrd') },
+  ];
+  const params = JSON.stringify({ ...VOXEL_PARAMS, voxelSetting: { kernelRadius: options.voxelRadius } });
+  const workers = options.voxelWorkers === null ? '' : String(options.voxelWorkers);
+  const rows: string[] = [];
+  for (const c of all.filter((x) => options.voxelCases.includes(x.name))) {
+    log(`voxel, ${c.name}: osteoflow`);
+    const nodeArgs = ['--require', require.resolve('tsx/cjs'), '-e', OSTEOFLOW_VOXEL, c.image, c.mask, params, String(options.runs), workers];
+    const ours = runVoxelChild(process.execPath, nodeArgs, process.env);
+    let theirs: VoxelRun | null = null;
+    if (python) {
+      log(`voxel, ${c.name}: PyRadiomics (one run)`);
+      const env = { ...process.env };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+      theirs = runVoxelChild(python, ['-c', PYRADIOMICS_VOXEL, c.image, c.mask, params, '1'], env);
+      const diff = voxelDisagreements(ours, theirs);
+      if (diff.length > 0) log(`  ${diff.length} map(s) differ from PyRadiomics by ≥ 3 % somewhere: ${diff.slice(0, 5).join(', ')}`);
+      else log(`  all ${Object.keys(theirs.values).length} maps within 3 % of PyRadiomics at every ROI voxel`);
+    }
+    const voxels = Object.values(ours.values)[0]?.length ?? 0;
+    const t = (r: VoxelRun) => `${r.seconds[0].toFixed(2)} / ${best(r as unknown as CaseRun).toFixed(2)} s`;
+    rows.push(
+      [
+        c.name,
+        String(voxels),
+        String(Object.keys(ours.values).length),
+        t(ours),
+        theirs ? `${theirs.seconds[0].toFixed(2)} s` : '–',
+        theirs ? `${ratio(theirs.seconds[0], ours.seconds[0])} / ${ratio(theirs.seconds[0], best(ours as unknown as CaseRun))}` : '–',
+        `${(ours.maxRssKb / 1024).toFixed(0)} MB`,
+        theirs ? `${(theirs.maxRssKb / 1024).toFixed(0)} MB` : '–',
+      ].join(' | '),
+    );
+  }
+  return [
+    `${TABLES.voxel.title}, kernelRadius ${options.voxelRadius}: osteoflow (${workers === '' ? 'one worker thread per core' : `${workers} worker thread(s)`}) vs PyRadiomics ${python ? '3.1.0' : '(not run)'}; osteoflow times: first run / best of ${options.runs}`,
+    'case | ROI voxels | maps | osteoflow | PyRadiomics | speed-up (first / best) | osteoflow peak RSS | PyRadiomics peak RSS',
+    '---|---|---|---|---|---|---|---',
+    ...rows,
+    '',
+    '',
+  ].join('\n');
+}
+
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -161,7 +318,9 @@ function main(): void {
     ];
     const cases = options.cases ? all.filter((c) => options.cases!.includes(c.name)) : all;
 
-    for (const table of options.tables) process.stdout.write(benchTable(table, cases, options.runs, python, log));
+    for (const table of options.tables) {
+      process.stdout.write(table === 'voxel' ? benchVoxel(options, python, log) : benchTable(table, cases, options.runs, python, log));
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

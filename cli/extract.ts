@@ -1,6 +1,7 @@
 // `osteoflow extract`: features of one image/mask pair as one JSON object (or a CSV row), or of every row of a
 // batch CSV (`Image,Mask[,ID][,Label][,ROI]`, like the pyradiomics CLI) as CSV rows or JSON lines. A mask may be an
-// RT Structure Set or a DICOM Segmentation on the DICOM series given as the image (imaging/contours).
+// RT Structure Set or a DICOM Segmentation on the DICOM series given as the image (imaging/contours). PNG and JPEG
+// radiographs are read asynchronously with the pixel spacing from --spacing; a PNG mask takes the image's grid.
 // Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments (usage printed).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,25 +18,38 @@ import {
   type ExtractionResult,
 } from '../radiomics';
 import { isDicomFile, readDicomMask } from '../imaging/contours';
+import { readImageAsync } from '../imaging/io';
+import { isRasterFile, parseSpacing, type PixelSpacing2D } from '../imaging/raster';
+import { extractVoxelBased, writeVoxelMaps } from '../radiomics';
 
-const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--roi NAME] [--params FILE.yaml] [--label N] [--format json|csv]
-       osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json]
+const USAGE = `usage: osteoflow extract --image IMG --mask MASK [--roi NAME] [--params FILE.yaml] [--label N] [--format json|csv] [--spacing X,Y]
+       osteoflow extract --batch CASES.csv [--params FILE.yaml] [--format csv|json] [--spacing X,Y]
+       osteoflow extract --voxel-based --image IMG --mask MASK --out-dir DIR [--params FILE.yaml] [--label N] [--roi NAME] [--spacing X,Y]
 
-  --image IMG     image: NRRD (.nrrd/.nhdr), NIfTI (.nii/.nii.gz) or a DICOM series folder
+  --image IMG     image: NRRD (.nrrd/.nhdr), NIfTI (.nii/.nii.gz), a DICOM series folder, a DICOM CR/DX radiograph
+                  (.dcm, or a folder holding one), or a PNG/JPEG radiograph (needs --spacing)
   --mask MASK     label map on the image's grid (or any grid with setting correctMask: true), or an RTSTRUCT or
-                  DICOM SEG file drawn on the DICOM series folder given as --image (its mask has label 1)
+                  DICOM SEG file drawn on the DICOM series folder given as --image (its mask has label 1), or a
+                  PNG of the radiograph's size (non-zero = label 1)
+  --spacing X,Y   pixel spacing in mm of PNG/JPEG radiographs (X between columns, Y between rows; one number for
+                  square pixels): those files carry none that can be trusted; other images keep their own
   --roi NAME      RTSTRUCT ROI name or SEG segment label, needed when the file holds several
   --params FILE   PyRadiomics parameter file (YAML); PyRadiomics' defaults without it
   --label N       label to extract (overrides setting.label)
   --format F      json (default for one case: one object; for a batch: one object per line) or csv
   --batch CSV     cases with columns Image, Mask and optionally ID, Label, ROI; paths relative to the CSV
+  --voxel-based   feature maps instead of one value per feature (PyRadiomics voxelBased=True): every enabled class
+                  but shape in a kernel around each ROI voxel, with the parameter file's voxelSetting (kernelRadius 1,
+                  maskedKernel true, initValue 0, voxelBatch by default); on worker threads
+  --out-dir DIR   with --voxel-based: one NIfTI map per feature (DIR/original_glcm_Contrast.nii.gz, …) on the ROI's
+                  box padded by kernelRadius (PyRadiomics' cropped grid), DIR/roi.nii.gz and DIR/diagnostics.csv
   -h, --help      this text
 
 Output: "<imageType>_<class>_<Feature>": value, plus "diagnostics_*" entries (engine version, parameter hash,
 image and mask hashes, settings, image and mask facts). NaN features are written as null in JSON, nan in CSV.
 Hashes are sha256: of the validated parameters (canonical JSON, defaults filled in), and of each volume's voxel
 values and geometry, so the same image stored as NRRD or NIfTI hashes the same. A voxelSetting section is
-accepted and ignored (extraction is segment-based); diagnostics_Configuration_Ignored says so.`;
+used by --voxel-based only; segment-based extraction ignores it (diagnostics_Configuration_Ignored says so).`;
 
 const FLAGS = {
   image: { kind: 'string' },
@@ -45,6 +59,9 @@ const FLAGS = {
   format: { kind: 'enum', values: ['json', 'csv'] },
   batch: { kind: 'string' },
   roi: { kind: 'string' },
+  spacing: { kind: 'string' },
+  'voxel-based': { kind: 'boolean' },
+  'out-dir': { kind: 'string' },
 } as const satisfies FlagSpec;
 
 export type ExtractArgs = ParsedFlags<typeof FLAGS>;
@@ -52,6 +69,13 @@ export type ExtractArgs = ParsedFlags<typeof FLAGS>;
 export function parseExtractArgs(argv: readonly string[]): ExtractArgs {
   const args = parseFlags(argv, FLAGS);
   if (args.help) return args;
+  if (args['voxel-based']) {
+    if (args.batch !== undefined) throw new UsageError('--voxel-based takes one case: --image and --mask, not --batch');
+    if (args['out-dir'] === undefined) throw new UsageError('--voxel-based needs --out-dir DIR for the feature maps');
+    if (args.format !== undefined) throw new UsageError('--voxel-based writes NIfTI maps and diagnostics.csv; --format does not apply');
+  } else if (args['out-dir'] !== undefined) {
+    throw new UsageError('--out-dir is for --voxel-based maps');
+  }
   if (args.batch !== undefined) {
     if (args.image !== undefined || args.mask !== undefined || args.label !== undefined) {
       throw new UsageError('--batch takes images, masks and labels from the CSV; do not combine it with --image, --mask or --label');
@@ -165,21 +189,46 @@ export function caseInputs(image: string, mask: string, roi: string | undefined)
   return { image: read.series.volume, mask: read.mask };
 }
 
+/** Reads PNG/JPEG radiographs and PNG masks (asynchronous decoding); other inputs are left to the extractor. */
+export async function withRadiographs(
+  inputs: { image: ExtractionInput; mask: ExtractionInput },
+  spacing: PixelSpacing2D | undefined,
+): Promise<{ image: ExtractionInput; mask: ExtractionInput }> {
+  let { image, mask } = inputs;
+  const rasterMask = typeof mask === 'string' && isRasterFile(mask);
+  if (typeof image === 'string' && (isRasterFile(image) || rasterMask)) image = await readImageAsync(image, { spacing });
+  if (rasterMask && typeof image !== 'string') mask = await readImageAsync(mask as string, { mask: true, grid: image.geometry });
+  return { image, mask };
+}
+
+function spacingOf(args: ExtractArgs): PixelSpacing2D | undefined {
+  return args.spacing === undefined ? undefined : parseSpacing(args.spacing, { file: '--spacing', field: 'spacing' });
+}
+
 async function runSingle(args: ExtractArgs, params: ExtractionParams): Promise<number> {
-  const inputs = caseInputs(args.image!, args.mask!, args.roi);
+  const inputs = await withRadiographs(caseInputs(args.image!, args.mask!, args.roi), spacingOf(args));
   const result = await extract(inputs.image, inputs.mask, params, { label: args.label });
   const row = toJsonRow(result);
   process.stdout.write(args.format === 'csv' ? toCsv([row]) : `${JSON.stringify(row, null, 2)}\n`);
   return 0;
 }
 
+async function runVoxelBased(args: ExtractArgs, params: ExtractionParams): Promise<number> {
+  const inputs = await withRadiographs(caseInputs(args.image!, args.mask!, args.roi), spacingOf(args));
+  const result = await extractVoxelBased(inputs.image, inputs.mask, params, { label: args.label });
+  const files = writeVoxelMaps(result, args['out-dir']!);
+  process.stdout.write(`${Object.keys(result.maps).length} feature maps, roi.nii.gz and diagnostics.csv → ${args['out-dir']} (${files.length} files)\n`);
+  return 0;
+}
+
 async function runBatch(args: ExtractArgs, params: ExtractionParams): Promise<number> {
   const cases = readBatch(args.batch!);
+  const spacing = spacingOf(args);
   const rows: Record<string, unknown>[] = [];
   let failed = 0;
   for (const c of cases) {
     try {
-      const inputs = caseInputs(c.image, c.mask, c.roi);
+      const inputs = await withRadiographs(caseInputs(c.image, c.mask, c.roi), spacing);
       const result = await extract(inputs.image, inputs.mask, params, { label: c.label });
       const row = toJsonRow(result, c.columns);
       if (args.format === 'csv') rows.push(row);
@@ -213,6 +262,7 @@ export const extractCommand: Command = {
     }
     try {
       const params = resolveParams(args.params);
+      if (args['voxel-based']) return await runVoxelBased(args, params);
       return args.batch !== undefined ? await runBatch(args, params) : await runSingle(args, params);
     } catch (err) {
       if (!(err instanceof RadiomicsInputError)) throw err;

@@ -23,10 +23,16 @@ const ENTRIES = {
   'radiomics-worker': 'radiomics/extraction/poolWorker.ts',
   // a candidate model's training thread (models/training/candidateThread.ts finds it through OSTEOFLOW_TRAINING_WORKER)
   'training-worker': 'models/training/candidateWorker.ts',
+  // voxel-based extraction's threads (radiomics/voxel/pool.ts finds it through OSTEOFLOW_RADIOMICS_VOXEL_WORKER)
+  'radiomics-voxel-worker': 'radiomics/voxel/worker.ts',
 };
 
 /** Worker-thread bundles and the name each is known by in the other bundles (defined to its path beside them). */
-const WORKER_THREADS = { 'radiomics-worker': 'OSTEOFLOW_RADIOMICS_WORKER', 'training-worker': 'OSTEOFLOW_TRAINING_WORKER' };
+const WORKER_THREADS = {
+  'radiomics-worker': 'OSTEOFLOW_RADIOMICS_WORKER',
+  'training-worker': 'OSTEOFLOW_TRAINING_WORKER',
+  'radiomics-voxel-worker': 'OSTEOFLOW_RADIOMICS_VOXEL_WORKER',
+};
 
 /** Files besides the bundled sources whose change makes a build stale (how it is built). */
 const BUILD_INPUTS = ['ops/build.cjs', 'tsconfig.json', 'package.json'];

@@ -38,7 +38,8 @@ export function configurationDiagnostics(params: ExtractionParams, settings: Ext
     [`${PREFIX}Configuration_EnabledImageTypes`]: { ...params.imageTypes },
   };
   if (params.voxelSettings !== undefined) {
-    out[`${PREFIX}Configuration_Ignored`] = 'voxelSetting (voxel-based extraction is not implemented; features are segment-based)';
+    out[`${PREFIX}Configuration_Ignored`] =
+      'voxelSetting (applies to voxel-based extraction only: extractVoxelBased, osteoflow extract --voxel-based; these features are segment-based)';
   }
   return out;
 }

@@ -65,7 +65,7 @@ export interface ExtractionSettings extends FeatureSettings, Partial<IbsiSetting
   lbp3DIcosphereSubdivision: number;
 }
 
-/** `voxelSetting:` (voxel-based extraction). Validated and reported, not used: extraction is segment-based. */
+/** `voxelSetting:` (voxel-based extraction, radiomics/voxel; segment-based extraction ignores it and says so). */
 export interface VoxelSettings {
   kernelRadius?: number;
   maskedKernel?: boolean;
@@ -79,7 +79,7 @@ export interface ExtractionParams {
   imageTypes: Partial<Record<ImageTypeName, Partial<ExtractionSettings>>>;
   /** Enabled classes: null = all non-deprecated features, a list = exactly those (deprecated ones included). */
   featureClasses: Partial<Record<FeatureClassName, string[] | null>>;
-  /** Present when the file had a `voxelSetting:` section; the extractor ignores it and says so in diagnostics. */
+  /** Present when the file had a `voxelSetting:` section: voxel-based extraction's settings (segment-based ignores them). */
   voxelSettings?: VoxelSettings;
 }
 

@@ -96,6 +96,7 @@ describe('bundle or sources', () => {
       'pipeline-worker': 'pipeline-worker.cjs',
       'radiomics-worker': 'radiomics-worker.cjs',
       'training-worker': 'training-worker.cjs',
+      'radiomics-voxel-worker': 'radiomics-voxel-worker.cjs',
     });
     expect(Object.keys(manifest.inputs)).toEqual(
       expect.arrayContaining(['cli/main.ts', 'workers/pipeline/main.ts', 'radiomics/extraction/poolWorker.ts', 'radiomics/extractor.ts', 'ops/build.cjs']),
@@ -107,7 +108,7 @@ describe('bundle or sources', () => {
     cpSync(outDir, edited, { recursive: true });
     writeFileSync(path.join(edited, 'manifest.json'), JSON.stringify(manifest));
     // the bundles are built together and go stale together
-    expect(staleBundles(edited)).toEqual(['osteoflow', 'pipeline-worker', 'radiomics-worker', 'training-worker']);
+    expect(staleBundles(edited)).toEqual(['osteoflow', 'pipeline-worker', 'radiomics-worker', 'training-worker', 'radiomics-voxel-worker']);
     expect(freshBundle('pipeline-worker', { env: {}, outDir: edited })).toBeNull();
   });
 });

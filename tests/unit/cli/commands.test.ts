@@ -62,7 +62,7 @@ describe('bad arguments: the message, then the usage, exit 2', () => {
   it.each([
     [
       ['extract', '--image', 'a', '--mask', 'b', '--labl', '2'],
-      "osteoflow extract: unknown argument '--labl' (expected one of: --image, --mask, --params, --label, --format, --batch, --roi)",
+      "osteoflow extract: unknown argument '--labl' (expected one of: --image, --mask, --params, --label, --format, --batch, --roi, --spacing, --voxel-based, --out-dir)",
     ],
     [['segment', '--image', 'a', '--out', 'm', '--batch', '0'], "osteoflow segment: --batch must be an integer from 1 to 256, got '0'"],
     [['segment', '--image', 'a', '--out', 'm', '--overlap', '0.95'], "osteoflow segment: --overlap must be a number from 0 to 0.9, got '0.95'"],

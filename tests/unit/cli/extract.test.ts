@@ -126,7 +126,7 @@ describe('osteoflow extract: errors', () => {
     [['--image', 'a.nii', '--mask', 'b.nii', '--format', 'xml'], "--format must be json or csv, got 'xml'"],
     [
       ['--image', 'a.nii', '--mask', 'b.nii', '--verbose'],
-      "unknown argument '--verbose' (expected one of: --image, --mask, --params, --label, --format, --batch, --roi)",
+      "unknown argument '--verbose' (expected one of: --image, --mask, --params, --label, --format, --batch, --roi, --spacing, --voxel-based, --out-dir)",
     ],
     [['--image', 'a.nii', '--image', 'b.nii', '--mask', 'c.nii'], '--image given twice'],
     [['--image'], '--image needs a value'],
