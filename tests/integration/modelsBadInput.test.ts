@@ -69,7 +69,7 @@ it('refuses to train with too few labelled patients, and with a single outcome c
   );
 });
 
-it('with MLflow unreachable, retries the prediction, then notes why and leaves the timeline waiting', async () => {
+it('with MLflow unreachable, retries the prediction, then notes why and when it tries again, and leaves the timeline waiting', async () => {
   const unreachable = `http://127.0.0.1:${await freePort()}`;
   const study = makeStudy({ patients: 1, seed: 12 });
   const patient = study.manifest.patients[0];
@@ -88,7 +88,7 @@ it('with MLflow unreachable, retries the prediction, then notes why and leaves t
       expect(view.timepoints[0].status).toBe('done');
       expect(view.timepoints[0].prediction).toBeNull();
       expect(view.timepoints[0].note).toMatch(
-        /^prediction not available: MLflow registered-models\/alias: NETWORK_ERROR \(HTTP 0\): .* \(http:\/\/127\.0\.0\.1:\d+, 5 attempts\)$/,
+        /^prediction not available: MLflow registered-models\/alias: NETWORK_ERROR \(HTTP 0\): .* \(http:\/\/127\.0\.0\.1:\d+, 5 attempts\) \(try 1; trying again at \d{4}-\d\d-\d\dT[\d:.]+Z\)$/,
       );
       // Still running, waiting for the mid-treatment scans.
       expect(view.stage).toBe('mid');
