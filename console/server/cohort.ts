@@ -11,6 +11,7 @@ import {
   type TimepointState,
 } from '../../contracts/console';
 import type { TimelineView, TimepointView } from '../../contracts/timeline';
+import { withoutFolders } from './withoutFolders';
 
 const RUNNING = new Set(['acquiring', 'segmenting', 'extracting']);
 
@@ -48,10 +49,10 @@ export function patientState(states: TimepointState[], withdrawn: boolean): Time
 }
 
 function cellDetail(tp: TimepointView): string | undefined {
-  if (tp.attention) return `${tp.attention.code}: ${tp.attention.message}`;
-  if (tp.qc && !tp.qc.passed && !tp.qc.override) return tp.qc.reasons.join('; ');
+  if (tp.attention) return withoutFolders(`${tp.attention.code}: ${tp.attention.message}`);
+  if (tp.qc && !tp.qc.passed && !tp.qc.override) return withoutFolders(tp.qc.reasons.join('; '));
   if (tp.qc?.override) return `QC overridden by ${tp.qc.override.who}: ${tp.qc.override.reason}`;
-  return tp.note ?? undefined;
+  return tp.note ? withoutFolders(tp.note) : undefined;
 }
 
 /** A digest of the published view: equal digests, nothing to send. */

@@ -5,6 +5,7 @@ import type { PatientResponse, TimepointDetail } from '../../contracts/console';
 import type { TimelineView } from '../../contracts/timeline';
 import type { ResultsStore, StoredScan } from '../../store';
 import { patientState, timepointState } from './cohort';
+import { withoutFolders } from './withoutFolders';
 
 const fileName = (source: string) => path.basename(source.replace(/[?#].*$/, '')) || source;
 
@@ -37,12 +38,12 @@ export async function patientDetail(view: TimelineView, store: ResultsStore, now
       qc: qc
         ? {
             passed: qc.passed,
-            reasons: qc.reasons,
-            findings: (qc.findings ?? []).map((f) => ({ code: f.code, message: f.message })),
+            reasons: qc.reasons.map(withoutFolders),
+            findings: (qc.findings ?? []).map((f) => ({ code: f.code, message: withoutFolders(f.message) })),
             ...(qc.override ? { override: qc.override } : {}),
           }
         : null,
-      attention: tp.attention ?? null,
+      attention: tp.attention ? { ...tp.attention, message: withoutFolders(tp.attention.message) } : null,
       retried: tp.retried ?? null,
       segmentation: seg
         ? { model: seg.model, device: seg.device, precision: seg.precision, runtime: seg.runtime, totalMs: seg.totalMs, tumourMl: seg.tumourMl }
@@ -58,7 +59,7 @@ export async function patientDetail(view: TimelineView, store: ResultsStore, now
       namedDeltas: tp.deltas?.named ?? {},
       deltas: deltas.map((d) => ({ ...d })),
       prediction: tp.prediction ? { probability: tp.prediction.probability, model: tp.prediction.model } : null,
-      note: tp.note ?? null,
+      note: tp.note ? withoutFolders(tp.note) : null,
       mosaics: mosaicModalities(stored),
     });
   }
