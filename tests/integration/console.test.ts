@@ -230,10 +230,17 @@ it('a coordinator reads the cohort, registers a re-scan and overrides QC, and fi
   expect(png.headers.get('content-type')).toBe('image/png');
   expect(png.headers.get('x-mosaic-outlined')).toBe('true');
 
-  // Live updates: the snapshot, then the changes as they happened.
+  // Live updates: the snapshot, then the changes as they happened (the stream polls once a second, so the last change
+  // may arrive a moment after the API already answers it).
+  const seenOf = () => live.events.flatMap((e) => (e.type === 'patients' ? e.patients.map((p) => `${p.pseudonym}:${p.cells[0].state}`) : []));
+  const seen = await eventually(
+    async () => seenOf(),
+    (s) => s.includes('SYN-001:done') && s.includes('SYN-002:done'),
+    20000,
+    'both patients done on the live stream',
+  );
   live.stop();
   expect(live.events[0]).toMatchObject({ type: 'snapshot' });
-  const seen = live.events.flatMap((e) => (e.type === 'patients' ? e.patients.map((p) => `${p.pseudonym}:${p.cells[0].state}`) : []));
   expect(seen).toContain('SYN-001:done');
   expect(seen).toContain('SYN-002:done');
 
