@@ -18,6 +18,8 @@ import { promotionWorkflowId } from '../workflows/promotion';
 import { MODEL_KINDS, type ModelKind, type PromotionView } from '../contracts/models';
 import { parseArguments, type Command } from './command';
 import { isHelp, parseFlags, UsageError, type FlagSpec } from './args';
+import { ConsoleApiError, consoleApiOf, type ConsoleApi } from './consoleApi';
+import type { PromotionResponse } from '../contracts/console';
 
 const USAGE = `usage: osteoflow model <command> [options]
   train    --study FILE [--predict-at TIMEPOINT] [--kinds clinical,baseline,delta,combined] [--bootstrap N] [--no-worker]
@@ -25,7 +27,9 @@ const USAGE = `usage: osteoflow model <command> [options]
   promote  --study FILE [--challenger VERSION|ALIAS] [--supersede]         start a promotion: evaluates the gate
   promote  --model NAME --approve|--reject --by IDENTITY --reason TEXT      decide on the open promotion
   promote  --model NAME --status
-  rollback --model NAME --by IDENTITY --reason TEXT                         restore the previous champion`;
+  rollback --model NAME --by IDENTITY --reason TEXT                         restore the previous champion
+With OSTEOFLOW_CONSOLE_URL and OSTEOFLOW_API_TOKEN set, approve, reject and rollback go through the console as the
+token's user (its role and four eyes checked, the decision audited) and take no --by.`;
 
 const SPECS: Record<string, FlagSpec> = {
   train: {
@@ -104,6 +108,38 @@ async function listModels(mlflow: MlflowClient, name: string): Promise<void> {
   }
 }
 
+/**
+ * An approver's decision signed with a console API token: approve, reject or roll back through the console's API as
+ * the token's user — the console checks the role and four eyes and audits it — with no free-text --by.
+ */
+async function signedDecision(api: ConsoleApi, action: string, flags: Record<string, unknown>): Promise<number> {
+  const decision = action === 'rollback' ? 'rollback' : flags.approve ? 'approve' : 'reject';
+  const command = `osteoflow model ${action}`;
+  if (flags.by !== undefined) {
+    console.error(`${command}: --by is not taken with an API token: the token's user is who decides`);
+    return 2;
+  }
+  for (const name of ['model', 'reason'])
+    if (flags[name] === undefined) {
+      console.error(`${command}: --${name} is needed\n${USAGE}`);
+      return 2;
+    }
+  try {
+    const view = await api.post<PromotionResponse>(`/api/models/${encodeURIComponent(flags.model as string)}/promotion/${decision}`, {
+      reason: flags.reason,
+    });
+    const last = view.decisions[view.decisions.length - 1];
+    console.log(
+      `promotion of ${view.modelName}: ${view.phase}${last ? ` (${last.action} of version ${last.version} by ${last.by})` : ''}${view.auditId !== undefined ? `; audit entry ${view.auditId}` : ''}`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConsoleApiError)) throw err;
+    console.error(`${command}: ${err.message}`);
+    return 1;
+  }
+}
+
 export const modelCommand: Command = {
   summary: 'train, list, promote or roll back response-prediction models (MLflow registry)',
   async run(argv) {
@@ -120,6 +156,8 @@ export const modelCommand: Command = {
     const flags = parseArguments(`osteoflow model ${action}`, USAGE, () => parseFlags(rest, spec));
     if (typeof flags === 'number') return flags;
     const cfg = loadConfig();
+    const api = consoleApiOf(cfg);
+    if (api && ((action === 'promote' && (flags.approve || flags.reject)) || action === 'rollback')) return signedDecision(api, action, flags);
     let client: Client | undefined;
     try {
       const endpoints = currentEndpoints(cfg);

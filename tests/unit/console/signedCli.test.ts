@@ -1,6 +1,7 @@
-// A coordinator's CLI command signed with an API token goes through the console: it acts as the token's user (the
-// timeline records that user, the audit trail the action), takes no free-text --who, and a role without the
-// permission is refused with the console's reason.
+// A coordinator's or an approver's CLI command signed with an API token goes through the console: it acts as the
+// token's user (the timeline or the promotion records that user, the audit trail the action), takes no free-text
+// --who or --by, and a role without the permission, or a requester approving their own request, is refused with the
+// console's reason.
 import type { AddressInfo } from 'node:net';
 import { main } from '../../../cli/main';
 import { captureOutput } from '../cli/support/captureOutput';
@@ -21,6 +22,8 @@ beforeAll(async () => {
   t = await testServer();
   await t.user('cora', ['coordinator']);
   await t.user('vic', ['viewer']);
+  await t.user('eng', ['ml-engineer', 'approver']);
+  await t.user('appy', ['approver']);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   process.env.OSTEOFLOW_CONSOLE_URL = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 });
@@ -74,5 +77,30 @@ describe('osteoflow study with an API token', () => {
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/^osteoflow study withdraw: the console refused: .*studies\.act.* \(403\)\n$/);
     expect(JSON.stringify(t.timelines.views.get('P-002'))).toBe(before);
+  });
+});
+
+describe('osteoflow model with an API token', () => {
+  it("approves as the token's user after four eyes refused the requester, and takes no --by", async () => {
+    const eng = await t.signIn('eng');
+    const requested = await t.app.inject({
+      method: 'POST',
+      url: '/api/models/resp/promotion',
+      headers: { cookie: eng.cookie, 'x-csrf-token': eng.csrf },
+      payload: { studyId: 'OS-T1', reason: 'delta model beats baseline' },
+    });
+    expect(requested.statusCode).toBe(200);
+    process.env.OSTEOFLOW_API_TOKEN = await tokenOf('eng');
+    const own = await osteoflow('model', 'promote', '--model', 'resp', '--approve', '--reason', 'looks good');
+    expect(own.code).toBe(1);
+    expect(own.err).toMatch(/^osteoflow model promote: the console refused: .* \(403\)\n$/);
+    process.env.OSTEOFLOW_API_TOKEN = await tokenOf('appy');
+    const named = await osteoflow('model', 'promote', '--model', 'resp', '--approve', '--reason', 'x', '--by', 'someone');
+    expect(named).toMatchObject({ code: 2, err: "osteoflow model promote: --by is not taken with an API token: the token's user is who decides\n" });
+    const approved = await osteoflow('model', 'promote', '--model', 'resp', '--approve', '--reason', 'gate passed, reviewed the report');
+    expect(approved.code).toBe(0);
+    expect(approved.out).toMatch(/^promotion of resp: promoted \(approved of version \d+ by appy\); audit entry \d+\n$/);
+    const [entry] = await t.accessStore.listAudit({ action: 'promotion.approve', outcome: 'ok' });
+    expect(entry).toMatchObject({ actor: 'appy' });
   });
 });
