@@ -10,6 +10,7 @@ import type { StoreConnection } from '../config';
 import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgresMigrations';
 import {
+  featureSetOf,
   checkClinicalValue,
   checkPathologyAgain,
   checkPrediction,
@@ -358,20 +359,13 @@ export class PostgresResultsStore implements ResultsStore {
           k,
         )
       ).rows;
-      return sets.map((s) => {
-        const features: Record<string, number> = {};
-        for (const v of values) if (v.modality === s.modality && v.param_hash === s.param_hash) features[v.feature] = v.value ?? Number.NaN;
-        return {
-          ...key,
-          modality: s.modality,
-          paramHash: s.param_hash,
-          engineVersion: s.engine_version,
-          imageHash: s.image_hash,
-          maskHash: s.mask_hash,
-          extractedAt: s.extracted_at,
-          features,
-        };
-      });
+      return sets.map((s) =>
+        featureSetOf(
+          key,
+          s,
+          values.filter((v) => v.modality === s.modality && v.param_hash === s.param_hash),
+        ),
+      );
     });
   }
 

@@ -1,7 +1,9 @@
 // What the SQLite and PostgreSQL results stores share, so that both check the same inputs, say the same things and
-// build ledger entries the same way: input checks, conflict messages, ledger content and the mapping of ledger rows.
+// build ledger entries the same way: input checks, conflict messages, ledger content and the mapping of ledger and
+// feature-set rows.
 import {
   type ClinicalValue,
+  type FeatureSet,
   type LedgerAppend,
   type LedgerEntry,
   type PathologyRecord,
@@ -129,5 +131,21 @@ export function entryOf(r: LedgerRow): LedgerEntry {
     attempt: r.attempt,
     prevHash: r.prev_hash,
     entryHash: r.entry_hash,
+  };
+}
+
+/** A feature_sets row with its values (a NULL value is a NaN that was stored), as the store answers it. */
+export function featureSetOf(key: TimepointKey, row: Record<string, string>, values: Iterable<{ feature: string; value: number | null }>): FeatureSet {
+  const features: Record<string, number> = {};
+  for (const v of values) features[v.feature] = v.value ?? Number.NaN;
+  return {
+    ...key,
+    modality: row.modality,
+    paramHash: row.param_hash,
+    engineVersion: row.engine_version,
+    imageHash: row.image_hash,
+    maskHash: row.mask_hash,
+    extractedAt: row.extracted_at,
+    features,
   };
 }

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
 import { MIGRATIONS, type Migration } from './migrations';
 import {
+  featureSetOf,
   checkClinicalValue,
   checkPathologyAgain,
   checkPrediction,
@@ -262,22 +263,9 @@ export class SqliteResultsStore implements ResultsStore {
     const values = this.db.prepare(
       'SELECT feature, value FROM feature_values WHERE study_id = ? AND pseudonym = ? AND timepoint = ? AND modality = ? AND param_hash = ? ORDER BY feature',
     );
-    return sets.map((s) => {
-      const features: Record<string, number> = {};
-      for (const row of values.all(key.studyId, key.pseudonym, key.timepoint, s.modality, s.param_hash) as Array<{ feature: string; value: number | null }>) {
-        features[row.feature] = row.value ?? Number.NaN;
-      }
-      return {
-        ...key,
-        modality: s.modality,
-        paramHash: s.param_hash,
-        engineVersion: s.engine_version,
-        imageHash: s.image_hash,
-        maskHash: s.mask_hash,
-        extractedAt: s.extracted_at,
-        features,
-      };
-    });
+    return sets.map((s) =>
+      featureSetOf(key, s, values.all(key.studyId, key.pseudonym, key.timepoint, s.modality, s.param_hash) as Array<{ feature: string; value: number | null }>),
+    );
   }
 
   async countFeatureRows(key: TimepointKey): Promise<number> {
