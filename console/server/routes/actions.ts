@@ -99,48 +99,39 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   const reasonBody = { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: reasonSchema } } as const;
 
-  app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Body: OverrideRequest }>(
-    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/override',
-    {
-      config: { permission: 'studies.act', audit: 'qc.override' },
-      schema: {
-        tags: ['actions'],
-        summary: 'override a failed QC verdict (reason required)',
-        params: timepointParams,
-        body: reasonBody,
-        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+  /** A coordinator's action on one timepoint that needs a reason (override, retry), run as the signed-in user. */
+  const timepointActionWithReason = (
+    route: 'override' | 'retry',
+    audit: 'qc.override' | 'timepoint.retry',
+    summary: string,
+    run: (studyId: string, pseudonym: string, input: { timepoint: string; reason: string; who: string }) => Promise<TimelineView>,
+  ) =>
+    app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Body: OverrideRequest | RetryRequest }>(
+      `/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/${route}`,
+      {
+        config: { permission: 'studies.act', audit },
+        schema: {
+          tags: ['actions'],
+          summary,
+          params: timepointParams,
+          body: reasonBody,
+          response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        },
       },
-    },
-    async (request) => {
-      const { studyId, pseudonym, timepoint } = request.params;
-      await viewOf(studyId, pseudonym);
-      const reason = request.body.reason.trim();
-      return act(request, { action: 'qc.override', target: `${studyId}/${pseudonym}/${timepoint}`, reason }, () =>
-        ctx.timelines.overrideQc(studyId, pseudonym, { timepoint, reason, who: request.identity!.username }),
-      );
-    },
+      async (request) => {
+        const { studyId, pseudonym, timepoint } = request.params;
+        await viewOf(studyId, pseudonym);
+        const reason = request.body.reason.trim();
+        return act(request, { action: audit, target: `${studyId}/${pseudonym}/${timepoint}`, reason }, () =>
+          run(studyId, pseudonym, { timepoint, reason, who: request.identity!.username }),
+        );
+      },
+    );
+  timepointActionWithReason('override', 'qc.override', 'override a failed QC verdict (reason required)', (s, p, input) =>
+    ctx.timelines.overrideQc(s, p, input),
   );
-
-  app.post<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Body: RetryRequest }>(
-    '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/retry',
-    {
-      config: { permission: 'studies.act', audit: 'timepoint.retry' },
-      schema: {
-        tags: ['actions'],
-        summary: 'rerun a timepoint that needs attention on the same scans (say what was fixed)',
-        params: timepointParams,
-        body: reasonBody,
-        response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema },
-      },
-    },
-    async (request) => {
-      const { studyId, pseudonym, timepoint } = request.params;
-      await viewOf(studyId, pseudonym);
-      const reason = request.body.reason.trim();
-      return act(request, { action: 'timepoint.retry', target: `${studyId}/${pseudonym}/${timepoint}`, reason }, () =>
-        ctx.timelines.retryTimepoint(studyId, pseudonym, { timepoint, reason, who: request.identity!.username }),
-      );
-    },
+  timepointActionWithReason('retry', 'timepoint.retry', 'rerun a timepoint that needs attention on the same scans (say what was fixed)', (s, p, input) =>
+    ctx.timelines.retryTimepoint(s, p, input),
   );
 
   app.post<{ Params: Params<'studyId' | 'pseudonym'>; Body: PathologyRequest }>(
