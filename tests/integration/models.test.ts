@@ -16,6 +16,7 @@ import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { OsteoflowConfig } from '../../config';
 import { buildStoredStudy, type StoredStudy } from '../unit/models/support/studyStore';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
+import { LENIENT_GATE } from './support/lenientGate';
 
 jest.setTimeout(600000);
 
@@ -141,15 +142,7 @@ it('trains four models, registers each with run, artifacts and tags, and the del
 });
 
 /** A gate that judges the 3 good and 4 poor hold-out patients at all, so that the tests below are about the mechanics. */
-const LENIENT: GatePolicy = {
-  aucMargin: 1,
-  alpha: 0.05,
-  calibrationSlope: [-1e9, 1e9],
-  calibrationInTheLarge: [-1e9, 1e9],
-  minEvents: 2,
-  minNonEvents: 2,
-  aucFloor: 0,
-};
+const LENIENT: GatePolicy = LENIENT_GATE;
 
 it('the default gate calls a 7-patient hold-out insufficient evidence, not a pass', async () => {
   const refused = await startPromotion(harness.client, cfg, { protocol: study.protocol });
