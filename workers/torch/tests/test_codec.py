@@ -14,7 +14,6 @@ from temporalio.converter import DataConverter
 
 from osteoflow_torch.codec import ENCRYPTED_ENCODING, AesGcmPayloadCodec, PayloadCodecError, load_codec_keys
 
-FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "codec"
 converter = DataConverter.default.payload_converter
 
 
@@ -29,9 +28,10 @@ def codec(tmp_path: Path, encrypt_with: str, keys: dict[str, bytes], name: str =
     return AesGcmPayloadCodec(load_codec_keys(str(file)))
 
 
-def test_decrypts_what_the_typescript_codec_wrote() -> None:
-    shared = AesGcmPayloadCodec(load_codec_keys(str(FIXTURES / "keys.json")))
-    (plain,) = asyncio.run(shared.decode([from_json(FIXTURES / "from-typescript.json")]))
+def test_decrypts_what_the_typescript_codec_wrote(repository: Path) -> None:
+    fixtures = repository / "tests" / "fixtures" / "codec"
+    shared = AesGcmPayloadCodec(load_codec_keys(str(fixtures / "keys.json")))
+    (plain,) = asyncio.run(shared.decode([from_json(fixtures / "from-typescript.json")]))
     assert converter.from_payloads([plain])[0] == {"pseudonym": "SYN-042", "timepoint": "baseline", "volumeMl": 12.5}
 
 
