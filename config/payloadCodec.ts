@@ -7,16 +7,13 @@
 // of the original Payload serialised as protobuf. The key id travels with each payload, so keys rotate: a new key
 // encrypts from now on while the old ones still decrypt what they wrote. Payloads written before the codec was on
 // (no such encoding) pass through unchanged.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { decodeKey, KEY_BYTES, newKey, open, SEALED_OVERHEAD, seal } from './aesGcm';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
-const KEY_BYTES = 32;
 
 /** A payload the codec cannot decrypt, or a key file it cannot use; the message never holds key material or payload content. */
 export class PayloadCodecError extends Error {
@@ -55,9 +52,9 @@ export function loadCodecKeys(file: string): CodecKeys {
     fail('keys', 'an object of key id → base64 key (32 bytes)');
   const parsed = new Map<string, Buffer>();
   for (const [id, value] of Object.entries(keys as Record<string, unknown>)) {
-    const key = typeof value === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : undefined;
-    if (!key || key.length !== KEY_BYTES) fail(`keys.${id}`, `a base64 string of ${KEY_BYTES} bytes (got ${key ? `${key.length} bytes` : 'no base64'})`);
-    parsed.set(id, key!);
+    const decoded = decodeKey(value);
+    if ('problem' in decoded) return fail(`keys.${id}`, `a base64 string of ${KEY_BYTES} bytes (${decoded.problem})`);
+    parsed.set(id, decoded.key);
   }
   if (typeof encryptWith !== 'string' || !parsed.has(encryptWith)) fail('encryptWith', `the id of one of the keys (${[...parsed.keys()].join(', ')})`);
   return { encryptWith: encryptWith as string, keys: parsed, source: file };
@@ -65,7 +62,7 @@ export function loadCodecKeys(file: string): CodecKeys {
 
 /** A new random key, base64, for a key file. */
 export function newCodecKey(): string {
-  return randomBytes(KEY_BYTES).toString('base64');
+  return newKey();
 }
 
 const text = (value: Uint8Array | null | undefined) => (value ? Buffer.from(value).toString('utf8') : undefined);
@@ -77,10 +74,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const id = this.keys.encryptWith;
     const key = this.keys.keys.get(id)!;
     return payloads.map((payload) => {
-      const nonce = randomBytes(NONCE_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, nonce);
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const data = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      const data = seal(key, temporal.api.common.v1.Payload.encode(payload).finish());
       return { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from(id) }, data };
     });
   }
@@ -95,18 +89,13 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         throw new PayloadCodecError(
           `a payload is encrypted with key '${id}', which the codec key file ${this.keys.source} does not hold (it holds ${[...this.keys.keys.keys()].join(', ')}); add the key that wrote it`,
         );
-      const data = Buffer.from(payload.data ?? []);
-      if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadCodecError(`a payload encrypted with key '${id}' is too short to hold its nonce and tag`);
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      let plain: Buffer;
-      try {
-        plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      } catch {
+      const data = payload.data ?? new Uint8Array();
+      if (data.length < SEALED_OVERHEAD) throw new PayloadCodecError(`a payload encrypted with key '${id}' is too short to hold its nonce and tag`);
+      const plain = open(key, data);
+      if (!plain)
         throw new PayloadCodecError(
           `a payload encrypted with key '${id}' does not decrypt with the key of that id in ${this.keys.source} (authentication failed): the key is not the one that wrote it, or the payload was altered`,
         );
-      }
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

@@ -7,13 +7,10 @@
 //
 // File layout: "OSFIDMAP1" ‖ 12-byte nonce ‖ ciphertext ‖ 16-byte tag; the plaintext is JSON
 // { entries: [{ studyId, identifier, pseudonym, assignedAt }] }.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { decodeKey, KEY_BYTES, open, SEALED_OVERHEAD, seal } from '../config/aesGcm';
 
 const MAGIC = Buffer.from('OSFIDMAP1');
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
-const KEY_BYTES = 32;
 /** A lock older than this is taken to be left by a process that died while writing. */
 const STALE_LOCK_MS = 30_000;
 
@@ -40,10 +37,9 @@ export function loadIdentityKey(file: string): Buffer {
   } catch (err) {
     throw new IdentityMapError(`identity key file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
-  if (!key || key.length !== KEY_BYTES)
-    throw new IdentityMapError(`identity key file ${file}: expected ${KEY_BYTES} bytes in base64 (got ${key ? `${key.length} bytes` : 'no base64'})`);
-  return key;
+  const decoded = decodeKey(text);
+  if ('problem' in decoded) throw new IdentityMapError(`identity key file ${file}: expected ${KEY_BYTES} bytes in base64 (${decoded.problem})`);
+  return decoded.key;
 }
 
 function sleepSync(ms: number): void {
@@ -68,30 +64,22 @@ export class IdentityMap {
   private read(): IdentityEntry[] {
     if (!existsSync(this.file)) return [];
     const bytes = readFileSync(this.file);
-    if (bytes.length < MAGIC.length + NONCE_BYTES + TAG_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
+    if (bytes.length < MAGIC.length + SEALED_OVERHEAD || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
       throw new IdentityMapError(`identity map ${this.file}: not an osteoflow identity map (expected it to start with ${MAGIC.toString()})`);
-    const nonce = bytes.subarray(MAGIC.length, MAGIC.length + NONCE_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', this.key, nonce);
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([decipher.update(bytes.subarray(MAGIC.length + NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
-    } catch {
+    const plain = open(this.key, bytes.subarray(MAGIC.length));
+    if (!plain)
       throw new IdentityMapError(
         `identity map ${this.file}: does not decrypt with the configured key (authentication failed): another key wrote it, or the file was altered`,
       );
-    }
     return (JSON.parse(plain.toString('utf8')) as { entries: IdentityEntry[] }).entries;
   }
 
   private write(entries: IdentityEntry[]): void {
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    const body = Buffer.concat([cipher.update(JSON.stringify({ entries }), 'utf8'), cipher.final()]);
+    const sealed = seal(this.key, Buffer.from(JSON.stringify({ entries }), 'utf8'));
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, Buffer.concat([MAGIC, nonce, body, cipher.getAuthTag()]));
+      writeSync(fd, Buffer.concat([MAGIC, sealed]));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
