@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { startStack, stackStatus } from '../../ops/stack';
+import { ensureTorchVenv } from '../../ops/torchWorker';
 
 export default async function globalSetup(): Promise<void> {
   if (!process.env.OSTEOFLOW_DATA_DIR) {
@@ -23,4 +24,9 @@ export default async function globalSetup(): Promise<void> {
   // No Orthanc in the shared stack: the PACS suite starts its own (ops/orthancServer.ts), so other suites wait for none.
   const endpoints = await startStack(loadConfig(), { headless: true, orthanc: false, log: (line) => console.log(`[stack] ${line}`) });
   console.log(`\n[stack] Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri} (ready in ${Date.now() - started} ms)`);
+  // The Python worker's venv is made here, before any suite runs: making it blocks the process for minutes the first
+  // time, which would stall the suites running beside the one that needs it (tests/support/serialRunner.cjs).
+  const torchStarted = Date.now();
+  await ensureTorchVenv(loadConfig(), (line) => console.log(`[torch venv] ${line}`));
+  console.log(`[torch venv] ready in ${Date.now() - torchStarted} ms`);
 }

@@ -2,6 +2,7 @@
 // (workers/torch, PyTorch on the CPU) segments each timepoint and the timeline records what ran it. Killed (SIGKILL)
 // in the middle of a segmentation and started again, it completes the timepoint; stopped (SIGTERM) mid-segmentation,
 // it hands the activity back and the next worker completes it.
+// @integration-lane own-queues: its pipeline and segmentation workers poll queues named after its own study.
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -47,15 +48,16 @@ it('routes a timeline to the Python worker, which survives a kill and hands back
   // 96×96×48 voxels at the model's 1.5 × 1.5 × 3 mm: 3 × 3 × 2 = 18 windows.
   const study = makeStudy({ patients: 1, seed: 47, size: [96, 96, 48], spacing: [1.5, 1.5, 3] });
   const taskQueue = `it-torch-${study.protocol.studyId}`;
+  const pipelineQueue = `it-torch-pipeline-${study.protocol.studyId}`;
   const protocol: StudyProtocol = { ...study.protocol, segmentation: { mode: 'automatic-allowed', taskQueue } };
   const patient = study.manifest.patients[0];
   const imagesOf = (i: number) => Object.entries(patient.timepoints[i].files).filter(([modality]) => modality !== 'mask');
   const store = new SqliteResultsStore(resultsStorePath(harness.cfg));
-  const pipeline = await harness.startWorker();
+  const pipeline = await harness.startWorker({ taskQueues: { ...harness.cfg.taskQueues, pipeline: pipelineQueue } });
   let torch = await startTorchWorker(taskQueue);
   try {
     await pipeline.worker.runUntil(async () => {
-      const handle = await enrolPatient(harness.client, harness.cfg.taskQueues.pipeline, protocol, patient.pseudonym, { ...patient.clinical });
+      const handle = await enrolPatient(harness.client, pipelineQueue, protocol, patient.pseudonym, { ...patient.clinical });
       const pendingSegmentation = async (timepoint: string) => {
         // The timepoint's child workflow starts once its scans are registered: until then there is nothing pending.
         const description = await harness.client.workflow
