@@ -2,7 +2,8 @@
 // that bytewise order has to come from the schema, and TLS with a CA made here), the shared store contract, then what
 // only a server has: migrating once when processes start at once, refusing a newer schema, errors that name the URL
 // without its password, sslmode honoured, append-only against TRUNCATE and disabled triggers, and four writer
-// processes × 200 writes colliding on the same keys without a lost, doubled or mixed row or a broken chain.
+// processes × 200 writes colliding on the same keys without a lost, doubled or mixed row or a broken chain. The blob
+// store's large objects run their contract on the same cluster, each host with its own cache folder.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,9 @@ import { startPostgres, type PostgresServer } from '../../ops/postgresServer';
 import { openResultsStore } from '../../store';
 import { PostgresResultsStore } from '../../store/postgresStore';
 import { describeStoreContract } from '../support/storeContract';
+import { describeBlobContract } from '../support/blobContract';
+import { PostgresBlobStore } from '../../store/blobs';
+import { Client } from 'pg';
 import { main } from '../../cli/main';
 import { captureOutput } from '../unit/cli/support/captureOutput';
 import { postgresBackend, rawSql } from './support/postgresBackend';
@@ -82,6 +86,52 @@ afterAll(async () => {
 });
 
 describeStoreContract(postgresBackend(() => server));
+
+let blobDatabase = 0;
+let blobUrl = '';
+describeBlobContract({
+  name: 'PostgreSQL large objects',
+  open: async (host) => {
+    if (!host) blobUrl = await server.createDatabase(`blobs_${++blobDatabase}`);
+    return new PostgresBlobStore(parseStoreUrl({ url: blobUrl }), mkdtempSync(path.join(os.tmpdir(), `osteoflow-blob-cache-${host ?? 'here'}-`)));
+  },
+});
+
+describe('PostgreSQL blob store', () => {
+  it('refuses a cached copy whose bytes no longer match, and a stored blob altered on the server', async () => {
+    const url = await server.createDatabase('blobs_tamper');
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-blob-cache-'));
+    const store = new PostgresBlobStore(parseStoreUrl({ url }), cache);
+    const source = path.join(cache, 'scan.bin');
+    writeFileSync(source, Buffer.alloc(5000, 7));
+    try {
+      const ref = await store.put(source);
+      const raw = new Client({ connectionString: url });
+      await raw.connect();
+      try {
+        const [{ oid }] = (await raw.query('SELECT oid FROM osteoflow_blobs WHERE sha256 = $1', [ref.sha256])).rows;
+        await raw.query('SELECT lo_put($1, 10, $2)', [oid, Buffer.from('altered')]);
+      } finally {
+        await raw.end();
+      }
+      await expect(store.fetch(ref.sha256)).rejects.toThrow(
+        new RegExp(`blob ${ref.sha256} in the blob store at .*\\*\\*\\*.*: the stored bytes hash to [0-9a-f]{64} \\(5000 bytes\\), not to their address`),
+      );
+      expect(existsSync(path.join(cache, ref.sha256.slice(0, 2), ref.sha256))).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names the server without its password when it cannot be reached', async () => {
+    const url = server.url.replace(`:${server.port}/`, `:${await freePort()}/`);
+    const store = new PostgresBlobStore(parseStoreUrl({ url }), mkdtempSync(path.join(os.tmpdir(), 'osteoflow-blob-cache-')));
+    const failure = store.has('0'.repeat(64));
+    await expect(failure).rejects.toThrow(/the blob store at postgres:\/\/osteoflow:\*\*\*@127\.0\.0\.1:\d+\/osteoflow: .*ECONNREFUSED/);
+    await expect(failure).rejects.not.toThrow(server.password);
+    await store.close();
+  });
+});
 
 /** The password in the URL the cluster gave us, to check that no message carries it. */
 const password = () => server.password;
