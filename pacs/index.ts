@@ -1,5 +1,5 @@
 // The PACS side of osteoflow: a DICOMweb client (QIDO-RS, WADO-RS, STOW-RS), Orthanc's change feed, C-STORE through
-// DCMTK, and de-identification on ingest (PS3.15 Annex E Basic Profile).
+// DCMTK, de-identification on ingest (PS3.15 Annex E Basic Profile), and intake's decision for each new series.
 export {
   DicomwebClient,
   dicomValue,
@@ -18,3 +18,4 @@ export { PROFILE, DEIDENTIFICATION_CODES, type ProfileRule } from './confidentia
 export { PacsHttp, type PacsConnection, type PacsCredentials } from './http';
 export { DeidentificationError, PacsRequestError, PacsUnavailableError, isRetryablePacsError } from './errors';
 export { IdentityMap, IdentityMapError, loadIdentityKey, type IdentityEntry } from './identityMap';
+export { decideSeries, dicomDay, modalitiesMatching, type IntakeContext } from './intakeMatch';

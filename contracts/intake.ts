@@ -1,0 +1,67 @@
+// Automatic intake from the PACS: how a study recognises its series, what intake knows of a series, and what it
+// decides — a scan of a patient's timepoint, a contour of one, or a review-list entry with a stable reason code.
+// Plain data only: the study file, the intake activities and the console share it.
+
+/** One rule of the study file: series that satisfy it become scans of `modality`. */
+export interface SeriesRule {
+  /** The study modality (T1, T1CE, CT, PET, …) the series becomes. */
+  modality: string;
+  /** DICOM Modality (0008,0060) values that qualify, e.g. ['MR']. */
+  dicomModality: string[];
+  /** A case-insensitive regular expression SeriesDescription (0008,103E) must match; absent: any. */
+  seriesDescription?: string;
+  /** A case-insensitive regular expression a SequenceName (0018,0024) or ScanningSequence must match; absent: any. */
+  sequence?: string;
+}
+
+export interface IntakeSettings {
+  rules: SeriesRule[];
+  /** Days before a timepoint's due date that a scan still counts for it (diagnostic scans precede enrolment). */
+  earlyDays: number;
+}
+
+/** What intake reads of a new stable series before deciding (from QIDO-RS; the PatientID never leaves intake). */
+export interface SeriesCandidate {
+  /** The PACS's own id of the series (Orthanc's hash), shown to coordinators in the review list. */
+  pacsSeriesId: string;
+  seriesUid: string;
+  /** The hospital identifier: matched against the identifier map, never stored or sent on. */
+  patientId: string;
+  /** StudyDate (0008,0020), YYYYMMDD. */
+  studyDate: string;
+  dicomModality: string;
+  seriesDescription: string;
+  sequence?: string;
+  /** RTSTRUCT / SEG only: the image series its contours were drawn on. */
+  referencedSeriesUid?: string;
+}
+
+/** Why a series waits on the review list for a coordinator to assign or dismiss it. */
+export const INTAKE_REVIEW_CODES = [
+  /** The PatientID is in no enrolment of the study (the identifier map has no pseudonym for it). */
+  'unknown-patient',
+  /** The patient is withdrawn from the study. */
+  'withdrawn',
+  /** No series rule of the study matches the series. */
+  'no-rule',
+  /** Rules of more than one modality match the series. */
+  'ambiguous-modality',
+  /** The study date is in no open timepoint's window. */
+  'outside-windows',
+  /** The study date is in the windows of several open timepoints. */
+  'ambiguous-timepoint',
+  /** The matched timepoint does not take this modality. */
+  'modality-not-in-timepoint',
+  /** The timepoint already has a scan of this modality and is not waiting for a re-scan. */
+  'already-registered',
+  /** A contour whose referenced image series intake has not registered for the patient. */
+  'contour-without-image',
+  /** The StudyDate is missing or not a date. */
+  'no-study-date',
+] as const;
+export type IntakeReviewCode = (typeof INTAKE_REVIEW_CODES)[number];
+
+export type IntakeDecision =
+  | { outcome: 'scan'; pseudonym: string; timepoint: string; modality: string }
+  | { outcome: 'contour'; pseudonym: string; timepoint: string; forModality: string }
+  | { outcome: 'review'; code: IntakeReviewCode; message: string };
