@@ -18,4 +18,5 @@ export { PROFILE, DEIDENTIFICATION_CODES, type ProfileRule } from './confidentia
 export { PacsHttp, type PacsConnection, type PacsCredentials } from './http';
 export { DeidentificationError, PacsRequestError, PacsUnavailableError, isRetryablePacsError } from './errors';
 export { IdentityMap, IdentityMapError, loadIdentityKey, type IdentityEntry } from './identityMap';
+export { exportSegmentation, type SegExport } from './segExport';
 export { decideSeries, dicomDay, modalitiesMatching, type IntakeContext } from './intakeMatch';

@@ -2,13 +2,13 @@
 // throw-away folder, free ports; the shared stack starts none): the three STS patients sent with DCMTK's storescu
 // (C-STORE), found by QIDO-RS, a CT series and its RTSTRUCT retrieved by WADO-RS, de-identified (no original
 // identifier left in any byte, the contour still on its series, the same UIDs on a second run), a burned-in
-// annotation refused, a de-identified object stored back by STOW-RS and seen in the change feed, and the PACS down
-// answered with a retryable error.
+// annotation refused, a de-identified object stored back by STOW-RS and seen in the change feed, a mask exported as a
+// SEG into its series' study and read back, and the PACS down answered with a retryable error.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readDicomMask, readDicomObject, readStructureSet, referencedSeriesOf } from '../../imaging/contours';
+import { readDicomMask, readDicomObject, readReferenceSeries, readStructureSet, referencedSeriesOf } from '../../imaging/contours';
 import { readDicomSeries } from '../../imaging/io/dicom';
 import { startOrthanc, type OrthancServer } from '../../ops/orthancServer';
 import {
@@ -16,6 +16,7 @@ import {
   deidentifySeries,
   DicomwebClient,
   dicomValue,
+  exportSegmentation,
   OrthancClient,
   PacsUnavailableError,
   sendWithStorescu,
@@ -230,6 +231,29 @@ describeWithReferenceData(
       }
       expect(ours).toEqual([[studyUid, 'RTSTRUCT']]);
       expect(stable!.cursor).toBeGreaterThan(cursor);
+    });
+
+    it('exports a mask as a DICOM SEG into the study of its image series, where it reads back as the same mask', async () => {
+      const deidCt = path.join(work, 'deid', 'CT');
+      const contour = readDicomMask(path.join(work, 'deid', 'RT', '000001.dcm'), deidCt);
+      const series = readReferenceSeries(deidCt);
+      // The de-identified CT joins its structure set in the PACS, as intake would leave it.
+      expect((await dicomweb.store(filesUnder(deidCt))).failed).toEqual([]);
+      const exported = await exportSegmentation(dicomweb, contour.mask, series, 'osteoflow-tumour-unet3d@1.0.0');
+      expect(exported.studyInstanceUid).toBe(series.studyInstanceUid);
+      // The PACS lists it as a SEG series of that study, beside the CT.
+      const listed = (await dicomweb.searchSeries(series.studyInstanceUid)).map(seriesSummary);
+      expect(listed.filter((s) => s.modality === 'SEG').map((s) => s.seriesInstanceUid)).toEqual([exported.seriesInstanceUid]);
+      expect(listed.map((s) => s.seriesInstanceUid)).toContain(series.volume.seriesInstanceUid);
+      // Retrieved as any viewer would, it rasterises to the mask it was written from, on the same grid.
+      const back = await dicomweb.retrieveSeries(series.studyInstanceUid, exported.seriesInstanceUid, path.join(work, 'seg-back'));
+      expect(back.instances).toBe(1);
+      const reread = readDicomMask(back.files[0], deidCt);
+      expect(reread.mask.geometry).toEqual(contour.mask.geometry);
+      expect(Buffer.from(reread.mask.data).equals(Buffer.from(contour.mask.data))).toBe(true);
+      const header = readDicomObject(back.files[0], { expected: 'a SEG', headerOnly: true }).dataSet;
+      expect(header.string('x00100020')).toBe('OSF-IT-0001'); // the de-identified patient of the series
+      expect(header.string('x0008103e')).toBe('Tumour (automatic, osteoflow-tumour-unet3d@1.0.0)');
     });
 
     it('answers a PACS that is down with a retryable error naming the route', async () => {
