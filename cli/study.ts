@@ -25,7 +25,9 @@ import { ConsoleApiError, consoleApiOf, patientAction, type ConsoleApi } from '.
 
 const USAGE = `usage: osteoflow study <action> [options]
   enrol     --study-file FILE --patient PSEUDONYM
-  register  --study ID --patient P --timepoint T --modality M --source PATH|URL
+  register  --study ID --patient P --timepoint T --modality M --source PATH|URL [--for IMAGE-MODALITY] [--roi NAME]
+            (a mask: --for the image it is drawn on, else shared by every image on its grid; an RTSTRUCT or SEG
+             mask is converted on its image's DICOM series, --roi naming the ROI or segment)
   override  --study ID --patient P --timepoint T --reason TEXT [--who NAME]
   retry     --study ID --patient P --timepoint T --reason TEXT [--who NAME]   (a timepoint that needs attention, same scans)
   pathology --study ID --patient P --necrosis PCT --huvos I|II|III|IV --date YYYY-MM-DD
@@ -39,7 +41,7 @@ as the token's user (its role checked, the action audited) and take no --who; wi
 const s = { kind: 'string', required: true } as const;
 const SPECS: Record<string, FlagSpec> = {
   enrol: { 'study-file': s, patient: s },
-  register: { study: s, patient: s, timepoint: s, modality: s, source: s },
+  register: { study: s, patient: s, timepoint: s, modality: s, source: s, for: { kind: 'string' }, roi: { kind: 'string' } },
   override: { study: s, patient: s, timepoint: s, reason: s, who: { kind: 'string' } },
   retry: { study: s, patient: s, timepoint: s, reason: s, who: { kind: 'string' } },
   pathology: { study: s, patient: s, necrosis: s, huvos: s, date: s },
@@ -52,13 +54,14 @@ function printTimeline(view: TimelineView): void {
   console.log(`${view.studyId}/${view.pseudonym}: ${view.stage}${view.withdrawn ? ` (withdrawn: ${view.withdrawn.reason})` : ''}`);
   for (const tp of view.timepoints) {
     const qc = tp.qc ? (tp.qc.override ? `QC overridden by ${tp.qc.override.who}` : tp.qc.passed ? 'QC passed' : `QC failed: ${tp.qc.reasons.join('; ')}`) : '';
+    const masks = tp.masks?.length ? `masks: ${tp.masks.map((m) => `${m.for ?? 'shared'} ${m.kind}${m.roi ? ` '${m.roi}'` : ''}`).join(', ')}` : '';
     const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
     const s = tp.segmentation;
     const segmentation = s ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s` : '';
     const attention = tp.attention ? `needs attention (${tp.attention.code}) since ${tp.attention.at.slice(0, 16)}: ${tp.attention.message}` : '';
     const retried = tp.retried ? `retried by ${tp.retried.who}: ${tp.retried.reason}` : '';
     console.log(
-      `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[attention, qc, segmentation, prediction, tp.note, retried].filter(Boolean).join(' · ')}`,
+      `  ${tp.name.padEnd(10)} ${tp.status.padEnd(26)} due ${tp.dueAt.slice(0, 10)}  ${[attention, qc, segmentation, masks, prediction, tp.note, retried].filter(Boolean).join(' · ')}`,
     );
   }
   const latest = view.latestPrediction;
@@ -135,7 +138,13 @@ export const studyCommand: Command = {
       const handle = timelineHandle(client, flags.study, flags.patient);
       const view =
         action === 'register'
-          ? await registerScan(handle, { timepoint: flags.timepoint, modality: flags.modality, source: flags.source })
+          ? await registerScan(handle, {
+              timepoint: flags.timepoint,
+              modality: flags.modality,
+              source: flags.source,
+              ...(flags.for !== undefined ? { for: flags.for } : {}),
+              ...(flags.roi !== undefined ? { roi: flags.roi } : {}),
+            })
           : action === 'override'
             ? await overrideQc(handle, { timepoint: flags.timepoint, reason: flags.reason, who: flags.who })
             : action === 'retry'

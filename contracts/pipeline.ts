@@ -2,13 +2,55 @@
 import type { StudyProtocol } from './study';
 import type { DeltaSummary, FeatureSetRef, PredictionRef, QcVerdict, RecordPathologyInput, RegisteredScan } from './timeline';
 
+/** The kind of file a mask was registered as. RTSTRUCT and SEG masks are converted to a voxel mask on acquisition. */
+export type MaskFileKind = 'NIfTI' | 'NRRD' | 'RTSTRUCT' | 'SEG';
+
+/** Where a mask came from: the file kind, and for an RTSTRUCT or SEG the ROI (segment) and the series it lies on. */
+export interface MaskSource {
+  kind: MaskFileKind;
+  /** The ROI's name (RTSTRUCT) or the segment's label (SEG) the mask was made from. */
+  roi?: string;
+  /** RTSTRUCT/SEG: the stored copy of the registered file (the acquired `path` is its voxel mask) and its SHA-256. */
+  file?: string;
+  fileSha256?: string;
+  /** RTSTRUCT/SEG: the SeriesInstanceUID of the image series the mask was made on. */
+  seriesInstanceUid?: string;
+  /** What the conversion clipped or left out, one line each. */
+  warnings?: string[];
+}
+
 export interface AcquiredScan {
   modality: string;
   role: 'image' | 'mask';
-  /** The copy inside the study's store. */
+  /** The copy inside the study's store (for an RTSTRUCT or SEG mask: its voxel mask, a NIfTI file). */
   path: string;
   sha256: string;
   source: string;
+  /** Masks only: the image modality the mask was drawn on; absent for the mask shared by every image on its grid. */
+  for?: string;
+  /** Masks only (absent in results recorded before it existed): what the mask was registered as. */
+  maskSource?: MaskSource;
+  /** Masks only: why no usable voxel mask could be made from the registered file (QC reports it; nothing else was stored). */
+  unusable?: string;
+}
+
+/** The name a mask is stored under in the results store's scan list: 'mask' (shared) or 'mask:<modality>'. */
+export function maskScanName(forModality: string | undefined): string {
+  return forModality ? `mask:${forModality}` : 'mask';
+}
+
+/** The image modality a stored mask's name says it is for ('mask:T1' → 'T1'); undefined for the shared 'mask'. */
+export function maskScanTarget(name: string): string | undefined {
+  return name.startsWith('mask:') ? name.slice('mask:'.length) : undefined;
+}
+
+/**
+ * The contour an image is extracted in: the mask registered for its modality, else the shared mask (which QC checked
+ * is on the image's grid). The latest of each wins.
+ */
+export function contourFor<T extends { role: string; for?: string }>(scans: readonly T[], modality: string): T | undefined {
+  const masks = scans.filter((s) => s.role === 'mask');
+  return masks.filter((m) => m.for === modality).at(-1) ?? masks.filter((m) => m.for === undefined).at(-1);
 }
 
 export interface TimepointRef {
@@ -27,8 +69,11 @@ export interface Notification {
 
 export interface PipelineActivities {
   recordEnrolment(input: { studyId: string; pseudonym: string; enrolledAt: string; clinical: Record<string, number | string> }): Promise<void>;
-  /** One scan per activity, so that a source that fails is retried on its own. */
-  acquireScan(input: TimepointRef & { scan: RegisteredScan }): Promise<AcquiredScan>;
+  /**
+   * One scan per activity, so that a source that fails is retried on its own. A mask given `images` (the timepoint's
+   * acquired images) may be an RTSTRUCT or SEG: it is converted on the grid of the image it is for.
+   */
+  acquireScan(input: TimepointRef & { scan: RegisteredScan; images?: AcquiredScan[] }): Promise<AcquiredScan>;
   /** Returns the verdict when QC passes (or is overridden); throws the non-retryable `QcFailed` with the verdict as details otherwise. */
   checkQuality(input: TimepointRef & { acquired: AcquiredScan[]; override?: { reason: string; who: string } }): Promise<QcVerdict>;
   extractFeatures(input: TimepointRef & { acquired: AcquiredScan[] }): Promise<FeatureSetRef>;

@@ -14,7 +14,9 @@ export const QC_REASON_CODES = [
   'missing-slice',
   'modality-tag-mismatch',
   'mask-missing',
+  'contour-missing',
   'mask-unreadable',
+  'contour-unusable',
   'mask-empty',
   'mask-size-mismatch',
   'mask-grid-mismatch',
@@ -37,7 +39,10 @@ export const QC_REASON_MEANINGS: Readonly<Record<QcReasonCode, string>> = {
   'missing-slice': 'a blank slice lies between non-blank neighbours (a dropped slice)',
   'modality-tag-mismatch': "a DICOM series' Modality tag does not match the modality it is filed under",
   'mask-missing': 'no manual mask, and the study has no automatic segmentation to make one',
+  'contour-missing': 'an image has no contour: no mask registered for its modality and no shared mask',
   'mask-unreadable': 'the mask file cannot be read',
+  'contour-unusable':
+    'a contour registered as an RTSTRUCT or SEG cannot be made into a mask on its image (another frame of reference or series, no such ROI, another size, not a DICOM series)',
   'mask-empty': 'the mask marks no tumour voxel',
   'mask-size-mismatch': 'the mask has another voxel grid size than the images',
   'mask-grid-mismatch': "the mask's origin or spacing does not match the images' grid",
@@ -47,7 +52,10 @@ export const QC_REASON_MEANINGS: Readonly<Record<QcReasonCode, string>> = {
 
 export interface QcFinding {
   code: QcReasonCode;
-  /** The scan the finding is about: an image modality, or 'mask'; absent when it concerns no single scan. */
+  /**
+   * The scan the finding is about: an image modality, or 'mask' (the shared mask); absent when it concerns no single
+   * scan. A finding about an image's contour (its own mask, or the shared mask on that image's grid) names the image.
+   */
   modality?: string;
   /** What a person reads (the same text as the verdict's reason). */
   message: string;

@@ -53,6 +53,13 @@ export interface RegisterScanInput {
   modality: string;
   /** Where the scan is: a file or folder path, or an http(s) URL. */
   source: string;
+  /**
+   * A mask only: the image modality of the timepoint it was drawn on (its own contour). Absent: the mask is shared by
+   * every image on its grid, as masks always were.
+   */
+  for?: string;
+  /** A mask only: the ROI name (RTSTRUCT) or segment label (SEG) to take, where the file holds several. */
+  roi?: string;
 }
 
 export interface OverrideQcInput {
@@ -83,6 +90,20 @@ export interface RegisteredScan {
   modality: string;
   source: string;
   registeredAt: string;
+  /** A mask registered for one image modality (see RegisterScanInput). */
+  for?: string;
+  roi?: string;
+}
+
+/** A mask a timepoint's run used: which image it is for, and what it was registered as. */
+export interface MaskRecord {
+  /** The image modality; absent for the shared mask. */
+  for?: string;
+  kind: 'NIfTI' | 'NRRD' | 'RTSTRUCT' | 'SEG' | 'automatic';
+  /** RTSTRUCT/SEG: the ROI or segment the mask was made from. */
+  roi?: string;
+  /** SHA-256 of the voxel mask features were extracted in. */
+  sha256: string;
 }
 
 export interface QcVerdict {
@@ -142,6 +163,8 @@ export interface TimepointView {
   featureSet?: FeatureSetRef;
   /** Present when the mask was made by automatic segmentation (absent for a manual mask). */
   segmentation?: SegmentationRecord;
+  /** The masks of the latest run that completed (absent in runs from before masks were recorded). */
+  masks?: MaskRecord[];
   deltas?: DeltaSummary;
   prediction?: PredictionRef | null;
   /** Why there is no prediction, or the last transient problem (e.g. the registry did not answer). */
@@ -224,6 +247,7 @@ export interface TimepointRunResult {
   qc: QcVerdict;
   featureSet: FeatureSetRef;
   segmentation?: SegmentationRecord;
+  masks?: MaskRecord[];
 }
 
 export interface TimepointProgress {

@@ -1,8 +1,8 @@
-// Reads what the rules look at once: every image (with one pass over its voxels) and the mask.
+// Reads what the rules look at once: every image (with one pass over its voxels), the shared mask and each image's contour.
 import { assertFiniteMask, readImage } from '../imaging/io';
 import type { Volume } from '../imaging/image';
 import { resolveQcProfile } from './profile';
-import type { ImageScan, IntensityStats, MaskScan, QcContext, QcInput } from './types';
+import type { ImageScan, IntensityStats, MaskScan, QcContext, QcInput, QcMask } from './types';
 
 /** How a path becomes a volume (throws when it cannot be read). */
 export type ImageReader = (path: string) => Volume;
@@ -17,21 +17,30 @@ export function buildQcContext(input: QcInput, read: ImageReader = readImage): Q
     }
     return { ...image, volume, intensities: intensityStats(volume) };
   });
-  // The mask's reference grid: the image of the first modality that has a readable one (a modality filed twice counts
-  // with its later image).
-  const byModality = new Map<string, Volume>();
-  for (const image of images) if (image.volume) byModality.set(image.modality, image.volume);
+  // One contour per image modality: a later registration replaces an earlier one.
+  const latest = new Map<string, QcMask & { for: string }>();
+  for (const contour of input.contours ?? []) latest.set(contour.for, contour);
+  const order = [...new Set(images.map((i) => i.modality))];
+  const ordered = [...latest.values()].sort((a, b) => rank(order, a.for) - rank(order, b.for));
   return {
     images,
     requiredModalities: input.requiredModalities,
     segmentation: input.segmentation ?? 'manual-required',
     profile: resolveQcProfile(input.profile),
-    mask: input.mask && readMask(input.mask.path, read),
-    reference: images.map((i) => byModality.get(i.modality)).find((v) => v !== undefined),
+    mask: input.mask && readMask(input.mask, read),
+    contours: ordered.map((c) => ({ ...readMask(c, read), for: c.for })),
   };
 }
 
-function readMask(path: string, read: ImageReader): MaskScan {
+/** Position of a modality among the images (a contour for a modality without an image comes last). */
+function rank(order: string[], modality: string): number {
+  const at = order.indexOf(modality);
+  return at < 0 ? order.length : at;
+}
+
+function readMask({ path, unusable }: QcMask, read: ImageReader): MaskScan {
+  // A contour that could not be made has no voxel mask to read: the reason is the finding.
+  if (unusable !== undefined) return { path, tumourVoxels: 0, unusable };
   let volume: Volume;
   try {
     volume = read(path);

@@ -9,9 +9,19 @@ export interface QcImage {
   sha256: string;
 }
 
+/** A mask as acquired: its voxel mask's path, or why none could be made from the registered file. */
+export interface QcMask {
+  path: string;
+  /** Why the registered file gave no usable voxel mask (an RTSTRUCT or SEG that does not fit its image). */
+  unusable?: string;
+}
+
 export interface QcInput {
   images: QcImage[];
-  mask?: { path: string };
+  /** The shared mask: used for every image on its grid that has no contour of its own. */
+  mask?: QcMask;
+  /** Contours of single images: `for` is the image modality (the latest per modality counts). */
+  contours?: Array<QcMask & { for: string }>;
   requiredModalities: string[];
   profile: QcProfile;
   /** 'automatic-allowed': a timepoint without a manual mask is segmented after QC, so no mask is no fault here. */
@@ -48,13 +58,17 @@ export interface ImageScan extends QcImage {
   error?: Error;
 }
 
-/** The mask, read once: its volume and tumour voxel count, or why it could not be read. */
+/** A mask, read once: its volume and tumour voxel count, or why it could not be read or made. */
 export interface MaskScan {
   path: string;
+  /** The image modality of a contour of one image; absent for the shared mask. */
+  for?: string;
   volume?: Volume;
   /** Non-zero voxels (0 when unreadable). */
   tumourVoxels: number;
   error?: Error;
+  /** Why the registered file gave no voxel mask (then nothing was read). */
+  unusable?: string;
 }
 
 export interface QcContext {
@@ -62,9 +76,10 @@ export interface QcContext {
   requiredModalities: string[];
   segmentation: 'manual-required' | 'automatic-allowed';
   profile: ResolvedQcProfile;
+  /** The shared mask. */
   mask?: MaskScan;
-  /** The image whose grid the mask must share (see buildQcContext). */
-  reference?: Volume;
+  /** The contours of single images, one per image modality (the latest registered), in the order of the images. */
+  contours: MaskScan[];
 }
 
 /** A rule over the whole scan set (or the mask): run once. */

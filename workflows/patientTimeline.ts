@@ -136,7 +136,13 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
     registerScanUpdate,
     (scan) => {
       const tp = find(scan.timepoint);
-      tp.scans.push({ modality: scan.modality, source: scan.source, registeredAt: new Date().toISOString() });
+      tp.scans.push({
+        modality: scan.modality,
+        source: scan.source,
+        registeredAt: new Date().toISOString(),
+        ...(scan.for !== undefined ? { for: scan.for } : {}),
+        ...(scan.roi !== undefined ? { roi: scan.roi } : {}),
+      });
       tp.scanVersion += 1;
       if (running?.tp === tp && waitsForSegmentationWorker(tp) && scan.modality === 'mask') {
         // The run waits for a segmentation worker that does not come: the manual mask takes its place.
@@ -312,6 +318,7 @@ export async function patientTimelineWorkflow(input: TimelineInput): Promise<Tim
       tp.qc = result.qc;
       tp.featureSet = result.featureSet;
       tp.segmentation = result.segmentation;
+      tp.masks = result.masks;
       return true;
     } catch (err) {
       if (run.superseded && isCancellation(err)) {

@@ -11,7 +11,7 @@ import { TASK_QUEUES } from '../contracts/taskQueues';
 import { POLICIES } from './policies';
 import { timepointProgressSignal } from './timeline/messages';
 import { failureTypeOf, isQcLikeFailure, NEEDS_ATTENTION_PATCH, rootMessage, type StepFailureDetails } from './timeline/attention';
-import type { QcVerdict, SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
+import type { MaskRecord, QcVerdict, SegmentationRecord, TimepointProgress, TimepointRunInput, TimepointRunResult } from '../contracts/timeline';
 
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
@@ -24,8 +24,17 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
 
   await progress('acquiring');
   let acquired: AcquiredScan[];
+  let perSeries = false;
   try {
-    acquired = await Promise.all(input.scans.map((scan) => acquireScan({ ...ref, scan })));
+    if (patched(MASK_PER_SERIES_PATCH)) {
+      // Images first, then the masks with them: an RTSTRUCT or SEG mask is converted on the image it is for.
+      perSeries = true;
+      const images = await Promise.all(input.scans.filter((s) => s.modality !== 'mask').map((scan) => acquireScan({ ...ref, scan })));
+      const masks = await Promise.all(input.scans.filter((s) => s.modality === 'mask').map((scan) => acquireScan({ ...ref, scan, images })));
+      acquired = [...images, ...masks];
+    } else {
+      acquired = await Promise.all(input.scans.map((scan) => acquireScan({ ...ref, scan })));
+    }
   } catch (err) {
     // A full store is no fault of the source: space must be freed, then the timepoint retried on the same scans.
     if (failureTypeOf(err) === STORAGE_FULL && patched(NEEDS_ATTENTION_PATCH)) throw stepFailure('acquiring', undefined, err);
@@ -53,7 +62,7 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
     step = 'extracting';
     await progress('extracting');
     const featureSet = await extractFeatures({ ...ref, acquired });
-    return { qc, featureSet, ...(segmentation ? { segmentation } : {}) };
+    return { qc, featureSet, ...(segmentation ? { segmentation } : {}), ...(perSeries ? { masks: maskRecords(acquired) } : {}) };
   } catch (err) {
     // Past QC, a failure that is not a QC verdict goes to the parent with its step and the verdict the run passed with.
     // A cancelled run (a manual mask replaced the automatic one it waited for) stays cancelled.
@@ -85,6 +94,24 @@ async function segmentWaitingForWorker(
   }
   await reportNoWorker();
   return segmentTumour(request);
+}
+
+/**
+ * Masks are acquired after the images, each with them (an RTSTRUCT or SEG is converted on its image's grid). Runs from
+ * before that acquired every scan at once.
+ */
+const MASK_PER_SERIES_PATCH = 'mask-per-series';
+
+/** What each mask of the run was: the image it is for, the file kind (or automatic) and the ROI. */
+function maskRecords(acquired: AcquiredScan[]): MaskRecord[] {
+  return acquired
+    .filter((a) => a.role === 'mask')
+    .map((m) => ({
+      ...(m.for ? { for: m.for } : {}),
+      kind: m.maskSource?.kind ?? 'automatic',
+      ...(m.maskSource?.roi ? { roi: m.maskSource.roi } : {}),
+      sha256: m.sha256,
+    }));
 }
 
 /** Runs from before the worker wait existed waited for a segmentation worker without a limit. */

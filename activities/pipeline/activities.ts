@@ -7,10 +7,13 @@ import { runQc } from '../../qc/runQc';
 import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
 import { extractOnWorkers, loadParamsFile, paramsHash, readImage, ENGINE_VERSION, type ExtractionProgress } from '../../radiomics';
 import { petVolumetrics } from '../../radiomics/pet';
-import { storeScan } from '../../study/scanStore';
+import { storeScan, type StoreScanOptions } from '../../study/scanStore';
 import type { SourcePolicy } from '../../study/sourcePolicy';
 import type { DeltaRow, ResultsStore } from '../../store/types';
-import type { Notification, PipelineActivities, TimepointRef } from '../../contracts/pipeline';
+import { contourFor, maskScanName, type AcquiredScan, type Notification, type PipelineActivities, type TimepointRef } from '../../contracts/pipeline';
+import type { RegisteredScan } from '../../contracts/timeline';
+import type { Volume } from '../../imaging/image';
+import { storeMask } from '../../study/contours';
 import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
 import { requiredScans } from '../../contracts/study';
 import type { Predictor } from './predict';
@@ -36,21 +39,51 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
   const { store } = deps;
   // Every image QC and extraction read is held to the configured voxel limit (the readers' default without one).
   const read = (file: string) => readImage(file, { maxVoxels: deps.acquisition?.maxVoxels });
+
+  /**
+   * A mask, stored with what it was registered as; an RTSTRUCT or SEG is converted on the image it is for. A mask that
+   * gives no voxel mask on its image comes back `unusable` (QC reports it) and leaves no row and no file behind.
+   */
+  async function acquireMask(
+    ref: TimepointRef,
+    dir: string,
+    scan: RegisteredScan,
+    images: AcquiredScan[],
+    copyOptions: StoreScanOptions,
+  ): Promise<AcquiredScan> {
+    const image = scan.for ? images.find((i) => i.role === 'image' && i.modality === scan.for) : undefined;
+    const stored = await storeMask(scan.source, dir, {
+      ...copyOptions,
+      for: scan.for,
+      roi: scan.roi,
+      image: image && { modality: image.modality, path: image.path },
+      maxVoxels: deps.acquisition?.maxVoxels,
+    });
+    const base = { modality: 'mask', role: 'mask' as const, source: scan.source, ...(scan.for ? { for: scan.for } : {}) };
+    if ('unusable' in stored) {
+      return { ...base, path: '', sha256: '', unusable: stored.unusable, ...(stored.maskSource ? { maskSource: stored.maskSource } : {}) };
+    }
+    await store.recordScan({ ...key(ref), modality: maskScanName(scan.for), role: 'mask', sha256: stored.sha256, path: stored.path, source: scan.source });
+    return { ...base, path: stored.path, sha256: stored.sha256, maskSource: stored.maskSource };
+  }
+
   return {
     async recordEnrolment({ studyId, pseudonym, enrolledAt, clinical }) {
       await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
     },
 
-    async acquireScan({ scan, ...ref }) {
+    async acquireScan({ scan, images, ...ref }) {
       const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
       const context = Context.current();
       context.heartbeat({ modality: scan.modality });
       // Heartbeats while the copy streams (the SDK throttles them), so a stalled source is noticed, not waited out.
-      const copy = await storeScan(scan.source, dir, scan.modality, {
+      const copyOptions = {
         policy: deps.acquisition,
         maxFileBytes: deps.acquisition?.maxFileBytes,
-        onProgress: (bytes) => context.heartbeat({ modality: scan.modality, bytes }),
-      });
+        onProgress: (bytes: number) => context.heartbeat({ modality: scan.modality, bytes }),
+      };
+      if (scan.modality === 'mask' && images !== undefined) return acquireMask(ref, dir, scan, images, copyOptions);
+      const copy = await storeScan(scan.source, dir, scan.modality, copyOptions);
       const role = scan.modality === 'mask' ? 'mask' : 'image';
       await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
       return { modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source };
@@ -61,12 +94,14 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const context = Context.current();
       context.heartbeat({ step: 'reading' });
       const images = input.acquired.filter((a) => a.role === 'image');
-      const mask = input.acquired.find((a) => a.role === 'mask');
+      const masks = input.acquired.filter((a) => a.role === 'mask');
+      const shared = masks.filter((m) => m.for === undefined).at(-1);
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
       const result = runQc(
         {
           images,
-          mask: mask && { path: mask.path },
+          mask: shared && { path: shared.path, unusable: shared.unusable },
+          contours: masks.flatMap((m) => (m.for === undefined ? [] : [{ for: m.for, path: m.path, unusable: m.unusable }])),
           requiredModalities: required,
           profile: input.protocol.qc,
           segmentation: input.protocol.segmentation.mode,
@@ -118,15 +153,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           details: [{ file: input.protocol.features.paramsFile, expected: input.protocol.features.paramHash, actual: hash }],
         });
       }
-      const mask = input.acquired.find((a) => a.role === 'mask');
-      if (!mask)
-        throw ApplicationFailure.create({
-          type: QC_FAILED,
-          nonRetryable: true,
-          message: 'no mask to extract features in',
-          details: [{ passed: false, reasons: ['no mask'] }],
-        });
-      const maskVolume = read(mask.path);
+      // Each image in its own contour, else in the shared mask (QC checked that every image has a usable one).
+      const masks = new Map<string, Volume>();
+      const readMask = (mask: AcquiredScan) => {
+        if (!masks.has(mask.path)) masks.set(mask.path, read(mask.path));
+        return masks.get(mask.path)!;
+      };
       const images = input.acquired.filter((a) => a.role === 'image');
       const modalities: string[] = [];
       let featureCount = 0;
@@ -140,6 +172,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           scan: `${index + 1} of ${images.length}`,
           ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
         });
+        const mask = contourFor(input.acquired, scan.modality);
+        if (!mask || mask.unusable !== undefined) {
+          const reason = `${scan.modality}: no usable mask to extract features in${mask?.unusable ? ` (${mask.unusable})` : ''}`;
+          throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
+        }
+        const maskVolume = readMask(mask);
         const image = read(scan.path);
         const { features, diagnostics } = await whileHeartbeating(
           (signal) =>

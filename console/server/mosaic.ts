@@ -1,6 +1,7 @@
 // A PNG mosaic of a stored scan: a few axial slices (the third voxel axis) through the tumour mask, intensities
 // windowed between the 1st and 99th percentile of the shown slices, the mask's outline drawn in red.
 import sharp from 'sharp';
+import { maskScanTarget } from '../../contracts/pipeline';
 import type { Volume } from '../../imaging/image';
 
 export interface MosaicOptions {
@@ -16,6 +17,15 @@ export interface Mosaic {
   slices: number[];
   /** Whether the mask's outline was drawn (false when the mask is on another grid). */
   outlined: boolean;
+}
+
+/**
+ * The stored mask a scan's mosaic outlines: the latest mask registered for that image modality (stored as
+ * 'mask:<modality>'), else the latest shared mask ('mask'). Stored scans are listed oldest first.
+ */
+export function maskScanFor<T extends { role: string; modality: string }>(stored: readonly T[], modality: string): T | undefined {
+  const masks = stored.filter((s) => s.role === 'mask');
+  return masks.filter((s) => maskScanTarget(s.modality) === modality).at(-1) ?? masks.filter((s) => maskScanTarget(s.modality) === undefined).at(-1);
 }
 
 const sameGrid = (a: Volume, b: Volume) => a.geometry.size.every((n, i) => n === b.geometry.size[i]);

@@ -3,7 +3,7 @@ import { duplicateImage, modalityMissing } from './scanSet';
 import { modalityTagMismatch, unreadable } from './file';
 import { sliceCount, spacing } from './geometry';
 import { constantImage, missingSlice, nonFiniteVoxels } from './intensities';
-import { maskDirection, maskEmpty, maskGrid, maskMissing, maskUnreadable, tumourVolume } from './mask';
+import { contourMissing, contourUnusable, maskDirection, maskEmpty, maskGrid, maskMissing, maskUnreadable, tumourVolume } from './mask';
 import type { ImageRule, ScanSetRule } from '../types';
 
 export const SCAN_SET_RULES: readonly ScanSetRule[] = [modalityMissing, duplicateImage];
@@ -11,4 +11,13 @@ export const SCAN_SET_RULES: readonly ScanSetRule[] = [modalityMissing, duplicat
 /** Run for each image; every rule but `unreadable` skips an image that could not be read. */
 export const IMAGE_RULES: readonly ImageRule[] = [unreadable, spacing, sliceCount, nonFiniteVoxels, constantImage, missingSlice, modalityTagMismatch];
 
-export const MASK_RULES: readonly ScanSetRule[] = [maskMissing, maskUnreadable, maskEmpty, maskGrid, maskDirection, tumourVolume];
+export const MASK_RULES: readonly ScanSetRule[] = [
+  maskMissing,
+  contourMissing,
+  maskUnreadable,
+  contourUnusable,
+  maskEmpty,
+  maskGrid,
+  maskDirection,
+  tumourVolume,
+];

@@ -35,16 +35,27 @@ export function initialState(protocol: StudyProtocol, enrolledAtMs: number): Tim
 export const TERMINAL: ReadonlySet<string> = new Set(['done', 'missed']);
 const WAITING: ReadonlySet<string> = new Set(['pending', 'overdue', 'qc-failed/awaiting-rescan', 'needs-attention']);
 
-/** The latest registration of each modality (a re-scan replaces the earlier one). */
+/** The key a registration replaces an earlier one by: the modality, and for a mask the image it is for. */
+const scanSlot = (scan: { modality: string; for?: string }) => (scan.for === undefined ? scan.modality : `${scan.modality} for ${scan.for}`);
+
+/** The latest registration of each modality, and of each image's mask (a re-scan replaces the earlier one). */
 export function latestScans(tp: TimepointState): TimepointState['scans'] {
-  const byModality = new Map<string, TimepointState['scans'][number]>();
-  for (const scan of tp.scans) byModality.set(scan.modality, scan);
-  return [...byModality.values()];
+  const bySlot = new Map<string, TimepointState['scans'][number]>();
+  for (const scan of tp.scans) bySlot.set(scanSlot(scan), scan);
+  return [...bySlot.values()];
 }
 
+/**
+ * Every required modality is there (and a mask, where masks are manual). Once a mask is registered for one image and
+ * there is no shared mask, the other images wait for theirs too: a run would only fail QC for want of them.
+ */
 export function isComplete(protocol: StudyProtocol, tp: TimepointState): boolean {
   const have = new Set(tp.scans.map((s) => s.modality));
-  return requiredScans(protocol, tp.name).every((m) => have.has(m));
+  if (!requiredScans(protocol, tp.name).every((m) => have.has(m))) return false;
+  const masks = tp.scans.filter((s) => s.modality === 'mask');
+  if (masks.length === 0 || masks.some((m) => m.for === undefined)) return true;
+  const contoured = new Set(masks.map((m) => m.for));
+  return (protocol.timepoints.find((t) => t.name === tp.name)?.modalities ?? []).every((m) => contoured.has(m));
 }
 
 /**
@@ -172,6 +183,18 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
   if (!allowed.includes(input.modality))
     throw new Error(`modality ${JSON.stringify(input.modality)} is not part of timepoint '${tp.name}' (expected one of ${allowed.join(', ')})`);
   if (typeof input.source !== 'string' || input.source.trim() === '') throw new Error('source must be a non-empty path or URL');
+  if (input.for !== undefined) {
+    const images = allowed.filter((m) => m !== 'mask');
+    if (input.modality !== 'mask')
+      throw new Error(`'for' names the image a mask is drawn on; it is given with modality 'mask', not ${JSON.stringify(input.modality)}`);
+    if (typeof input.for !== 'string' || !images.includes(input.for))
+      throw new Error(`a mask for ${JSON.stringify(input.for)}: timepoint '${tp.name}' has no such image modality (expected one of ${images.join(', ')})`);
+  }
+  if (input.roi !== undefined) {
+    if (input.modality !== 'mask')
+      throw new Error(`'roi' names the ROI of an RTSTRUCT or SEG mask; it is given with modality 'mask', not ${JSON.stringify(input.modality)}`);
+    if (typeof input.roi !== 'string' || input.roi.trim() === '') throw new Error('roi must be a non-empty ROI name');
+  }
   if (tp.status === 'done') throw new Error(`timepoint '${tp.name}' is already done; its results are kept`);
   if (tp.status === 'missed') throw new Error(`timepoint '${tp.name}' was closed as missed`);
 }

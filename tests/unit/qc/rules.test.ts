@@ -123,13 +123,19 @@ const cases: [string, Record<string, Volume>, Partial<QcInput> & { images: QcInp
     'mask-size-mismatch',
     { t1: good.t1, mask: vol(cube, { size: [8, 8, 14] }) },
     { images: [T1], ...withMask },
-    [{ code: 'mask-size-mismatch', modality: 'mask', message: "mask: size 8×8×14 differs from the image's 8×8×12" }],
+    [{ code: 'mask-size-mismatch', modality: 'T1CE', message: "mask: size 8×8×14 differs from the T1CE image's 8×8×12" }],
   ],
   [
     'mask-grid-mismatch',
     { t1: good.t1, mask: vol(cube, { origin: [0.1, 0, 0] }) },
     { images: [T1], ...withMask },
-    [{ code: 'mask-grid-mismatch', modality: 'mask', message: 'mask: geometry (origin/spacing) does not match the image: it is not inside the image grid' }],
+    [
+      {
+        code: 'mask-grid-mismatch',
+        modality: 'T1CE',
+        message: 'mask: geometry (origin/spacing) does not match the T1CE image: it is not inside the image grid',
+      },
+    ],
   ],
   [
     'mask-direction-mismatch',
@@ -139,8 +145,31 @@ const cases: [string, Record<string, Volume>, Partial<QcInput> & { images: QcInp
     [
       {
         code: 'mask-direction-mismatch',
-        modality: 'mask',
-        message: "mask: axis directions differ from the image's (largest cosine difference 2.00; a flipped or transposed mask?)",
+        modality: 'T1CE',
+        message: "mask: axis directions differ from the T1CE image's (largest cosine difference 2.00; a flipped or transposed mask?)",
+      },
+    ],
+  ],
+  [
+    'contour-missing',
+    // T1CE has its own contour; PET has none and there is no shared mask.
+    { t1: good.t1, pet: vol(texture), t1mask: vol(cube) },
+    { images: [T1, { modality: 'PET', path: 'pet', sha256: 'b' }], contours: [{ for: 'T1CE', path: 't1mask' }], segmentation: 'manual-required' },
+    [{ code: 'contour-missing', modality: 'PET', message: 'PET: no contour (no mask registered for PET and no shared mask; register one with --for PET)' }],
+  ],
+  [
+    'contour-unusable',
+    good,
+    {
+      images: [T1],
+      contours: [{ for: 'T1CE', path: '', unusable: "file RS.dcm, field 'ROIName (3006,0026)': no ROI named 'GTV'" }],
+      segmentation: 'manual-required',
+    },
+    [
+      {
+        code: 'contour-unusable',
+        modality: 'T1CE',
+        message: "T1CE mask: unusable (file RS.dcm, field 'ROIName (3006,0026)': no ROI named 'GTV')",
       },
     ],
   ],
@@ -166,7 +195,9 @@ describe('QC reason codes', () => {
       'missing-slice',
       'modality-tag-mismatch',
       'mask-missing',
+      'contour-missing',
       'mask-unreadable',
+      'contour-unusable',
       'mask-empty',
       'mask-size-mismatch',
       'mask-grid-mismatch',

@@ -115,7 +115,7 @@ describe('runQc', () => {
     ]);
     const other = volume('other', cube, { ...geometry, size: [16, 16, 14] }, 'mask');
     expect(runQc({ images: [t1], mask: { path: other }, requiredModalities: [], profile }).reasons).toEqual([
-      "mask: size 16×16×14 differs from the image's 16×16×12",
+      "mask: size 16×16×14 differs from the T1CE image's 16×16×12",
     ]);
     // 125 voxels × 12 mm³ = 1.5 ml, outside [0.05, 1].
     expect(runQc({ images: [t1], mask, requiredModalities: [], profile: { ...profile, tumourVolumeMl: [0.05, 1] } }).reasons).toEqual([

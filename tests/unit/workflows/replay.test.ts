@@ -115,3 +115,21 @@ it('has the prediction-retry history recorded with its patch, and no older histo
     expect([older, patchesOf(read(older).history.events).includes('prediction-retry')]).toEqual([older, false]);
   }
 });
+
+// ---- masks acquired after the images (an RTSTRUCT or SEG converted on its image) behind 'mask-per-series' ----
+
+it('has a timepoint history with a contour per series recorded with its patch, and older timepoint histories without it', () => {
+  const events = read('timepoint-mask-per-series.json').history.events;
+  expect(patchesOf(events)).toEqual(['mask-per-series']);
+  // The images' three acquisitions are scheduled together, then the three masks' together.
+  const scheduled = events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+  const types = scheduled.map((e) => (e.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
+  expect(types).toEqual(['acquireScan', 'acquireScan', 'acquireScan', 'acquireScan', 'acquireScan', 'acquireScan', 'checkQuality', 'extractFeatures']);
+  const batch = (i: number) => (scheduled[i].activityTaskScheduledEventAttributes as { workflowTaskCompletedEventId: string }).workflowTaskCompletedEventId;
+  expect(new Set([0, 1, 2].map(batch)).size).toBe(1);
+  expect(new Set([3, 4, 5].map(batch)).size).toBe(1);
+  expect(batch(3)).not.toBe(batch(0));
+  for (const file of files.filter((f) => f.startsWith('timepoint-') && f !== 'timepoint-mask-per-series.json')) {
+    expect([file, patchesOf(read(file).history.events).includes('mask-per-series')]).toEqual([file, false]);
+  }
+});

@@ -2,6 +2,7 @@ import {
   applyDeadlines,
   initialState,
   isReady,
+  latestScans,
   nextDeadline,
   nextWake,
   predictionRetryDelayMs,
@@ -11,6 +12,7 @@ import {
   toView,
   validateOverrideQc,
   validatePathology,
+  validateRegisterScan,
   validateRetryTimepoint,
 } from '../../../workflows/timeline/state';
 import type { StudyProtocol } from '../../../contracts/study';
@@ -196,5 +198,63 @@ describe('timeline state', () => {
     for (const tp of state.timepoints) tp.status = 'done';
     expect(nextDeadline(protocol, state)).toBeUndefined();
     expect(nextWake(protocol, state)).toBe(deadline + 1);
+  });
+});
+
+describe('a mask per image series', () => {
+  const visit: StudyProtocol = {
+    ...protocol,
+    timepoints: [{ name: 'baseline', dueAfterMs: 0, windowMs: 14 * DAY, modalities: ['CT', 'T1', 'PET'] }],
+  };
+  const scan = (modality: string, extra: { for?: string; roi?: string } = {}) => ({
+    modality,
+    source: `${modality}${extra.for ?? ''}`,
+    registeredAt: '',
+    ...extra,
+  });
+
+  it('accepts a mask for an image modality of the timepoint, with an ROI name', () => {
+    const state = initialState(visit, T0);
+    expect(() =>
+      validateRegisterScan(visit, state, { timepoint: 'baseline', modality: 'mask', source: 'RS.dcm', for: 'T1', roi: 'GTV_Mass_MR' }),
+    ).not.toThrow();
+  });
+
+  it('refuses a mask for a modality the timepoint does not have, and for/roi on an image', () => {
+    const state = initialState(visit, T0);
+    const register = (input: { modality: string; for?: string; roi?: string }) => () =>
+      validateRegisterScan(visit, state, { timepoint: 'baseline', source: 'RS.dcm', ...input });
+    expect(register({ modality: 'mask', for: 'T2' })).toThrow(`a mask for "T2": timepoint 'baseline' has no such image modality (expected one of CT, T1, PET)`);
+    expect(register({ modality: 'mask', for: 'mask' })).toThrow(
+      `a mask for "mask": timepoint 'baseline' has no such image modality (expected one of CT, T1, PET)`,
+    );
+    expect(register({ modality: 'T1', for: 'CT' })).toThrow(`'for' names the image a mask is drawn on; it is given with modality 'mask', not "T1"`);
+    expect(register({ modality: 'CT', roi: 'GTV' })).toThrow(`'roi' names the ROI of an RTSTRUCT or SEG mask; it is given with modality 'mask', not "CT"`);
+    expect(register({ modality: 'mask', roi: ' ' })).toThrow('roi must be a non-empty ROI name');
+  });
+
+  it('keeps the latest mask of each image apart from the shared one and from the other images', () => {
+    const state = initialState(visit, T0);
+    const tp = state.timepoints[0];
+    tp.scans.push(scan('CT'), scan('mask', { for: 'CT' }), scan('mask'), { ...scan('mask', { for: 'CT' }), source: 'CT-2' }, scan('mask', { for: 'T1' }));
+    expect(latestScans(tp).map((s) => [s.modality, s.for, s.source])).toEqual([
+      ['CT', undefined, 'CT'],
+      ['mask', 'CT', 'CT-2'],
+      ['mask', undefined, 'mask'],
+      ['mask', 'T1', 'maskT1'],
+    ]);
+  });
+
+  it('waits for every image’s contour once masks are registered per image, unless a shared mask is there', () => {
+    const state = initialState(visit, T0);
+    const tp = state.timepoints[0];
+    tp.scans.push(scan('CT'), scan('T1'), scan('PET'), scan('mask', { for: 'CT' }), scan('mask', { for: 'T1' }));
+    expect(isReady(visit, tp)).toBe(false);
+    tp.scans.push(scan('mask', { for: 'PET' }));
+    expect(isReady(visit, tp)).toBe(true);
+    // A shared mask covers the images without their own (QC checks the grids).
+    const other = initialState(visit, T0).timepoints[0];
+    other.scans.push(scan('CT'), scan('T1'), scan('PET'), scan('mask', { for: 'T1' }), scan('mask'));
+    expect(isReady(visit, other)).toBe(true);
   });
 });
