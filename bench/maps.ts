@@ -1,21 +1,23 @@
 // `npm run bench:maps`: wall time of the parameter maps on this machine, on synthetic data of clinical size:
 // a 256×256×40 DWI with 4 b-values (ADC log-linear and NLLS), the same grid with 10 b-values (IVIM segmented), a
-// 256×256×20×60 DCE series (Tofts, extended Tofts, with the semi-quantitative maps), peritumoral shells around a
-// 256×256×40 tumour mask, and SUVpeak. Every voxel of each grid is fitted (no mask), single-threaded.
-// Options: --runs N (default 1; the median is reported), --only adc,ivim,dce,shells,suvpeak.
-import { cpus } from 'node:os';
-import { fitAdc, fitDce, fitIvim } from '../imaging/maps';
+// 256×256×20×60 DCE series (Tofts, extended Tofts, with the semi-quantitative maps), a T1 map from 4 flip angles on
+// the DCE grid (linear and NLLS), peritumoral shells around a 256×256×40 tumour mask, and SUVpeak. Every voxel of each
+// grid is fitted (no mask), single-threaded; the load average is printed before and after (the machine may be shared).
+// Options: --runs N (default 1; the median is reported), --only adc,ivim,dce,t1,shells,suvpeak.
+import { cpus, loadavg } from 'node:os';
+import { fitAdc, fitDce, fitIvim, fitT1Vfa, spgrSignal } from '../imaging/maps';
+import { Rng } from '../synthetic/random';
 import { peritumoralShells } from '../imaging/regions';
 import { suvPeak } from '../radiomics/pet';
 import { IDENTITY, type Geometry } from '../imaging/image';
 import { synthesizeDce, synthesizeDwi, uniformValues } from '../synthetic';
 
 const parse = (argv: string[]) => {
-  const options = { runs: 1, only: ['adc', 'ivim', 'dce', 'shells', 'suvpeak'] };
+  const options = { runs: 1, only: ['adc', 'ivim', 'dce', 't1', 'shells', 'suvpeak'] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--only') options.only = argv[++i].split(',');
-    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --only adc,ivim,dce,shells,suvpeak)`);
+    else throw new Error(`unknown option ${argv[i]} (expected --runs N, --only adc,ivim,dce,t1,shells,suvpeak)`);
   }
   return options;
 };
@@ -43,7 +45,11 @@ function time<T>(label: string, runs: number, voxels: number, fn: () => T): T {
 function main(): void {
   const options = parse(process.argv.slice(2));
   const { runs, only } = options;
-  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; runs ${runs}`);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ');
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; runs ${runs}; load average (1/5/15 min) ${load()}`);
   const dwiGrid: Geometry = { size: [256, 256, 40], spacing: [0.9, 0.9, 4], origin: [0, 0, 0], direction: IDENTITY };
   const n = 256 * 256 * 40;
   if (only.includes('adc')) {
@@ -85,6 +91,24 @@ function main(): void {
     console.log(`  failed fits: ${maps.summary.failed} of ${maps.summary.fitted}`);
     time('DCE extended Tofts + semi-quantitative', runs, voxels, () => fitDce(series, { times, aif, spgr, baselineFrames: 3, model: 'extended' }));
   }
+  if (only.includes('t1')) {
+    // VFA SPGR at 2, 5, 10, 15°, TR 5 ms, T1 300–3000 ms, M0 3000, Rician noise at SNR 20 (of the largest signal).
+    const voxels = 256 * 256 * 20;
+    const g: Geometry = { size: [256, 256, 20], spacing: [0.9, 0.9, 5], origin: [0, 0, 0], direction: IDENTITY };
+    const angles = [2, 5, 10, 15];
+    const t1 = uniformValues(5, 't1', voxels, 300, 3000);
+    const data = new Float32Array(voxels * angles.length);
+    const rng = Rng.stream(5, 'vfa');
+    const s = new Float64Array(angles.length);
+    for (let v = 0; v < voxels; v++) {
+      for (let k = 0; k < angles.length; k++) s[k] = spgrSignal(3000, 0, { flipDeg: angles[k], trMs: 5, t10Ms: t1[v] });
+      const sigma = Math.max(...s) / 20;
+      for (let k = 0; k < angles.length; k++) data[k * voxels + v] = Math.hypot(s[k] + rng.normal(0, sigma), rng.normal(0, sigma));
+    }
+    const vfa = { geometry: g, frames: angles.length, data, source: 'synthetic VFA' };
+    time('T1 VFA linear, 256×256×20 × 4 flip angles', runs, voxels, () => fitT1Vfa(vfa, angles, 5));
+    time('T1 VFA NLLS (Levenberg–Marquardt), 256×256×20 × 4', runs, voxels, () => fitT1Vfa(vfa, angles, 5, { method: 'nlls' }));
+  }
   if (only.includes('shells') || only.includes('suvpeak')) {
     const mask = new Uint8Array(n);
     const c = [128 * 0.9, 128 * 0.9, 20 * 4];
@@ -105,6 +129,7 @@ function main(): void {
       time('SUVpeak (weighted 1 cm³ sphere), r 30 mm tumour', runs, n, () => suvPeak(pet, tumour));
     }
   }
+  console.log(`load average (1/5/15 min) after: ${load()}`);
 }
 
 main();

@@ -36,7 +36,10 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'verify the prediction ledger (hash chain, append-only) in the results store',
     load: () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,
   },
-  maps: { summary: 'ADC, IVIM and DCE maps; peritumoral shells; bone-marrow region', load: () => (require('./maps') as { mapsCommand: Command }).mapsCommand },
+  maps: {
+    summary: 'ADC, IVIM, DCE and T1 maps; peritumoral shells; bone-marrow region',
+    load: () => (require('./maps') as { mapsCommand: Command }).mapsCommand,
+  },
   mask: {
     summary: 'RTSTRUCT or SEG → NIfTI mask on the DICOM series grid; mask → SEG',
     load: () => (require('./mask') as { maskCommand: Command }).maskCommand,

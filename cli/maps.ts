@@ -1,7 +1,8 @@
 // `osteoflow maps`: functional parameter maps and derived regions as NIfTI files — ADC and IVIM from a 4D DWI, DCE
-// (Tofts / extended Tofts with the Parker AIF or a measured one, and semi-quantitative maps), peritumoral shells and
-// the bone-marrow region. Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments.
-import { mkdirSync, readFileSync } from 'node:fs';
+// (Tofts / extended Tofts with the Parker AIF or a measured one, and semi-quantitative maps), native T1 from variable
+// flip angles, peritumoral shells and the bone-marrow region. A DWI or DCE series is a 4D NIfTI or a DICOM folder
+// (b-values or times from its tags). Exit codes: 0 success, 1 bad input (the message names the file and field), 2 bad arguments.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from './command';
 import { parseFlags, UsageError, type FlagSpec } from './args';
@@ -9,30 +10,44 @@ import type { Volume } from '../imaging/image';
 import { RadiomicsInputError } from '../imaging/errors';
 import { readImage, writeNifti } from '../imaging/io';
 import { readNiftiSeries } from '../imaging/io/nifti';
-import { fitAdc, fitDce, fitIvim, parseNumberList, type DceAif, type FitSummary, type VolumeSeries } from '../imaging/maps';
+import { readDicomSeries4d, type DicomSeries4d, type FrameAxis } from '../imaging/io/dicomSeries4d';
+import { fitAdc, fitDce, fitIvim, fitT1Vfa, parseNumberList, stackVolumes, type DceAif, type FitSummary, type VolumeSeries } from '../imaging/maps';
 import { marrowRegion, parseShellDistances, peritumoralShells } from '../imaging/regions';
 
 const USAGE = `usage: osteoflow maps adc    --dwi DWI.nii.gz --bvalues B,B,… --out ADC.nii.gz [--method loglinear|nlls] [--mask MASK]
                              [--units um2/s|mm2/s] [--s0 FILE] [--r2 FILE] [--failed FILE]
-       osteoflow maps ivim   --dwi DWI.nii.gz --bvalues B,B,… --out-dir DIR [--threshold 200] [--method segmented|full]
+       osteoflow maps adc    --dwi DICOM_DIR --out ADC.nii.gz …  (b-values from the tags)
+       osteoflow maps ivim   --dwi DWI.nii.gz|DICOM_DIR [--bvalues B,B,…] --out-dir DIR [--threshold 200] [--method segmented|full]
                              [--d-fit loglinear|nlls] [--mask MASK] [--units um2/s|mm2/s]
-       osteoflow maps dce    --dce DCE.nii.gz --times T,T,…|START:STEP --aif parker|AIF.txt --t1 MS --flip DEG --tr MS --out-dir DIR
-                             [--r1 4.1] [--baseline 3] [--injection S] [--hct 0.42] [--onset S] [--model tofts|extended]
-                             [--aif-step 1] [--input signal|concentration] [--mask MASK]
+       osteoflow maps dce    --dce DCE.nii.gz|DICOM_DIR [--times T,T,…|START:STEP] --aif parker|AIF.txt (--t1 MS | --t1-map T1.nii.gz)
+                             --flip DEG --tr MS --out-dir DIR [--r1 4.1] [--baseline 3] [--injection S] [--hct 0.42] [--onset S]
+                             [--model tofts|extended] [--aif-step 1] [--input signal|concentration] [--mask MASK]
+       osteoflow maps t1     --vfa A.nii.gz,B.nii.gz,…|VFA4D.nii.gz --flip-angles 2,5,10,15 --tr MS --out T1.nii.gz
+                             [--method linear|nlls] [--mask MASK] [--m0 FILE] [--r2 FILE] [--failed FILE]
+       osteoflow maps t1     --vfa DICOM_DIR --out T1.nii.gz …  (flip angles and TR from the tags)
        osteoflow maps shells --mask MASK --distances 0-3,3-5,5-10 --out-dir DIR [--label N] [--body IMG --body-threshold V]
                              [--from surface|centres] [--clip]
        osteoflow maps marrow --mask MASK (--bone BONE | --ct CT --hu 200) --out FILE [--label N]
 
   adc      ADC by the mono-exponential model (log-linear or non-linear least squares); b-values in s/mm², one per
-           volume of the 4D DWI; writes the ADC (float32, µm²/s = 10⁻⁶ mm²/s unless --units mm2/s) and, if asked,
-           S0, R² and the failed-fit mask (uint8: 1 non-positive signal, 2 non-finite, 3 out of range, 4 not converged)
+           volume of the 4D DWI, or from a DICOM folder's tags (DiffusionBValue or the vendor's; frames by ascending b);
+           writes the ADC (float32, µm²/s = 10⁻⁶ mm²/s unless --units mm2/s) and, if asked, S0, R² and the failed-fit
+           mask (uint8: 1 non-positive signal, 2 non-finite, 3 out of range, 4 not converged)
   ivim     IVIM segmented fit (D from b ≥ --threshold, f from the intercept, D* from the lower b-values; needs b = 0);
            writes D, Dstar, f, S0 and failed (.nii.gz) into DIR
-  dce      DCE maps: signal → concentration (SPGR, fixed native T1 --t1 ms, --flip degrees, --tr ms, --r1 mM⁻¹s⁻¹),
-           Tofts (Ktrans, kep in min⁻¹, ve; extended: vp) with Parker's AIF injected at --injection s (default: the last
-           baseline frame) or an AIF file (plasma mM, one value per frame); semi-quantitative maps of the relative
+  dce      DCE maps: signal → concentration (SPGR, native T1 fixed --t1 ms or voxel-wise from --t1-map (ms, the DCE grid),
+           --flip degrees, --tr ms, --r1 mM⁻¹s⁻¹), Tofts (Ktrans, kep in min⁻¹, ve; extended: vp) with Parker's AIF
+           injected at --injection s (default: the last baseline frame) or an AIF file (plasma mM, one value per frame);
+           semi-quantitative maps of the relative
            enhancement (maxEnhancement, timeToPeak s, washIn and washOut per s, IAUC60 s) from --onset (default: the
-           injection), IAUGC60 (mM·s); failed (5 = signal-to-concentration conversion impossible)
+           injection), IAUGC60 (mM·s); failed (5 = signal-to-concentration conversion impossible, 6 = no T1 in the map).
+           A DICOM folder gives the times (TemporalPositionIdentifier, TriggerTime or AcquisitionTime; s from the
+           first frame) and, unless given, --flip and --tr (FlipAngle, RepetitionTime)
+  t1       native T1 (ms) from variable-flip-angle SPGR (DESPOT1): the line S/sin α = E1·S/tan α + M0(1 − E1), E1 =
+           exp(−TR/T1), by least squares (linear) or the signal equation by Levenberg–Marquardt (nlls); one volume per
+           flip angle (files or folders on one grid), one 4D NIfTI, or one DICOM folder holding every flip angle
+           (FlipAngle and RepetitionTime from its tags); failed (1 non-positive, 2 non-finite, 3 out of range, 4 not
+           converged)
   shells   peritumoral shells FROM-TO mm from the tumour (exact Euclidean distance on the voxel grid) — from its surface
            (default: the outermost voxel centres lie a grid-dependent δ inside it, printed) or from its voxel centres
            (--from centres: dilation by a ball, as SimpleITK's distance maps); cut to the body (voxels of --body above
@@ -41,8 +56,8 @@ const USAGE = `usage: osteoflow maps adc    --dwi DWI.nii.gz --bvalues B,B,… -
   -h, --help  this text`;
 
 const DWI_FLAGS = {
-  dwi: { kind: 'string', required: '4D NIfTI' },
-  bvalues: { kind: 'string', required: 'one per volume, comma-separated' },
+  dwi: { kind: 'string', required: '4D NIfTI or DICOM folder' },
+  bvalues: { kind: 'string' },
   mask: { kind: 'string' },
   units: { kind: 'enum', values: ['um2/s', 'mm2/s'] },
 } as const satisfies FlagSpec;
@@ -64,10 +79,11 @@ const FLAGS = {
     'd-fit': { kind: 'enum', values: ['loglinear', 'nlls'] },
   },
   dce: {
-    dce: { kind: 'string', required: '4D NIfTI' },
-    times: { kind: 'string', required: 'acquisition times in s: T,T,… or START:STEP' },
+    dce: { kind: 'string', required: '4D NIfTI or DICOM folder' },
+    times: { kind: 'string' },
     aif: { kind: 'string', required: "'parker' or a file of plasma concentrations" },
     t1: { kind: 'number', min: 0 },
+    't1-map': { kind: 'string' },
     flip: { kind: 'number', min: 0, max: 180 },
     tr: { kind: 'number', min: 0 },
     r1: { kind: 'number', min: 0 },
@@ -80,6 +96,17 @@ const FLAGS = {
     'aif-step': { kind: 'number', min: 0.001 },
     input: { kind: 'enum', values: ['signal', 'concentration'] },
     mask: { kind: 'string' },
+  },
+  t1: {
+    vfa: { kind: 'string', required: 'one volume per flip angle, comma-separated, one 4D NIfTI, or one DICOM folder' },
+    'flip-angles': { kind: 'string' },
+    tr: { kind: 'number' },
+    out: { kind: 'string', required: true },
+    method: { kind: 'enum', values: ['linear', 'nlls'] },
+    mask: { kind: 'string' },
+    m0: { kind: 'string' },
+    r2: { kind: 'string' },
+    failed: { kind: 'string' },
   },
   shells: {
     mask: { kind: 'string', required: true },
@@ -104,9 +131,33 @@ const FLAGS = {
 type Sub = keyof typeof FLAGS;
 const SUBS = Object.keys(FLAGS) as Sub[];
 
-function readSeries(file: string, flag: string): VolumeSeries {
-  if (!/\.nii(\.gz)?$/i.test(file)) throw new RadiomicsInputError('not a NIfTI file', { file, field: flag, expected: 'a 4D NIfTI (.nii or .nii.gz)' });
+function isFolder(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A 4D NIfTI, or a DICOM folder read along `axis` (its b-values or times come with it). */
+function readSeries(file: string, flag: string, axis: FrameAxis): VolumeSeries | DicomSeries4d {
+  if (isFolder(file)) return readDicomSeries4d(file, { axis });
+  if (!/\.nii(\.gz)?$/i.test(file))
+    throw new RadiomicsInputError('not a NIfTI file or a folder', { file, field: flag, expected: 'a 4D NIfTI (.nii or .nii.gz) or a DICOM series folder' });
   return readNiftiSeries(file);
+}
+
+const fromDicom = (s: VolumeSeries | DicomSeries4d): s is DicomSeries4d => 'axis' in s;
+
+/** The b-values: from the DICOM tags, or --bvalues for a NIfTI (one of the two, not both). */
+function bValuesOf(dwi: VolumeSeries | DicomSeries4d, text: string | undefined, file: string): number[] {
+  if (fromDicom(dwi)) {
+    if (text !== undefined) throw new UsageError(`--bvalues is for a NIfTI: the b-values of a DICOM series come from its tags (${dwi.valueTag})`);
+    console.log(`b-values from ${dwi.valueTag}: ${dwi.values.join(', ')} s/mm²`);
+    return dwi.values;
+  }
+  if (text === undefined) throw new UsageError('--bvalues is required for a NIfTI DWI (one per volume, comma-separated)');
+  return parseNumberList(text, { file, field: '--bvalues', expected: 'b-values in s/mm², comma-separated' });
 }
 
 function readMask(file: string | undefined): Volume | undefined {
@@ -156,8 +207,8 @@ function scaled(v: Volume<Float32Array>, factor: number): Volume<Float32Array> {
 type Flags<S extends Sub> = ReturnType<typeof parseFlags<(typeof FLAGS)[S]>>;
 
 function runAdc(a: Flags<'adc'>): void {
-  const dwi = readSeries(a.dwi!, '--dwi');
-  const b = parseNumberList(a.bvalues!, { file: a.dwi, field: '--bvalues', expected: 'b-values in s/mm², comma-separated' });
+  const dwi = readSeries(a.dwi!, '--dwi', 'bvalue');
+  const b = bValuesOf(dwi, a.bvalues, a.dwi!);
   const maps = fitAdc(dwi, b, { method: a.method, mask: readMask(a.mask) });
   const factor = a.units === 'mm2/s' ? 1 : 1e6;
   writeNifti(a.out!, scaled(maps.adc, factor), { description: `ADC ${a.units ?? 'um2/s'} ${a.method ?? 'loglinear'}` });
@@ -168,8 +219,8 @@ function runAdc(a: Flags<'adc'>): void {
 }
 
 function runIvim(a: Flags<'ivim'>): void {
-  const dwi = readSeries(a.dwi!, '--dwi');
-  const b = parseNumberList(a.bvalues!, { file: a.dwi, field: '--bvalues', expected: 'b-values in s/mm², comma-separated' });
+  const dwi = readSeries(a.dwi!, '--dwi', 'bvalue');
+  const b = bValuesOf(dwi, a.bvalues, a.dwi!);
   const maps = fitIvim(dwi, b, { threshold: a.threshold, method: a.method, dFit: a['d-fit'], mask: readMask(a.mask) });
   const dir = a['out-dir']!;
   mkdirSync(dir, { recursive: true });
@@ -185,12 +236,31 @@ function runIvim(a: Flags<'ivim'>): void {
 
 function runDce(a: Flags<'dce'>): void {
   const file = a.dce!;
-  const series = readSeries(file, '--dce');
-  const times = parseTimes(a.times!, series.frames, file);
+  const series = readSeries(file, '--dce', 'time');
+  let times: number[];
+  let flip = a.flip;
+  let tr = a.tr;
+  if (fromDicom(series)) {
+    if (a.times !== undefined) throw new UsageError(`--times is for a NIfTI: the times of a DICOM series come from its tags (${series.valueTag})`);
+    times = series.values;
+    flip ??= series.flipAngleDeg;
+    tr ??= series.repetitionTimeMs;
+    const spread =
+      series.frameSpreadS > 0 ? ` (the slices of one time point span up to ${series.frameSpreadS.toFixed(2)} s; each frame's time is their mean)` : '';
+    console.log(`times from ${series.valueTag}: ${times.map((t) => Number(t.toFixed(3))).join(', ')} s${spread}`);
+  } else {
+    if (a.times === undefined) throw new UsageError('--times is required for a NIfTI DCE (T,T,… or START:STEP, s)');
+    times = parseTimes(a.times, series.frames, file);
+  }
   const input = a.input ?? 'signal';
   if (input === 'signal') {
-    const missing = (['t1', 'flip', 'tr'] as const).filter((k) => a[k] === undefined);
-    if (missing.length) throw new UsageError(`${missing.map((k) => `--${k}`).join(', ')} required for signal input (or --input concentration)`);
+    const missing = [
+      ...(a.t1 === undefined && a['t1-map'] === undefined ? ['--t1 (or --t1-map)'] : []),
+      ...(flip === undefined ? ['--flip'] : []),
+      ...(tr === undefined ? ['--tr'] : []),
+    ];
+    if (missing.length) throw new UsageError(`${missing.join(', ')} required for signal input (or --input concentration)`);
+    if (a.t1 !== undefined && a['t1-map'] !== undefined) throw new UsageError('give either --t1 (a fixed native T1) or --t1-map, not both');
   }
   const baselineFrames = a.baseline ?? (input === 'signal' ? 3 : 0);
   const injection = a.injection ?? times[Math.max(0, Math.min(times.length - 1, baselineFrames - 1))];
@@ -200,7 +270,8 @@ function runDce(a: Flags<'dce'>): void {
     aif,
     model: a.model,
     input,
-    spgr: input === 'signal' ? { flipDeg: a.flip!, trMs: a.tr!, t10Ms: a.t1!, r1: a.r1 } : undefined,
+    spgr: input === 'signal' ? { flipDeg: flip!, trMs: tr!, t10Ms: a.t1, r1: a.r1 } : undefined,
+    t1Map: input === 'signal' && a['t1-map'] !== undefined ? readImage(a['t1-map']) : undefined,
     baselineFrames,
     onset: a.onset ?? (a.aif === 'parker' ? injection : undefined),
     mask: readMask(a.mask),
@@ -223,6 +294,41 @@ function runDce(a: Flags<'dce'>): void {
   ];
   for (const [name, volume, description] of out) if (volume) writeNifti(path.join(dir, `${name}.nii.gz`), volume, { description });
   console.log(`${describe(maps.vp ? 'extended Tofts' : 'Tofts', maps.summary)} → ${dir}`);
+}
+
+function runT1(a: Flags<'t1'>): void {
+  const files = a.vfa!.split(',').map((f) => f.trim());
+  if (files.some((f) => f === '')) throw new UsageError('--vfa lists an empty file name');
+  let series: VolumeSeries;
+  let angles: number[];
+  let tr = a.tr;
+  if (files.length === 1 && isFolder(files[0])) {
+    // One DICOM series holding every flip angle.
+    const dicom = readDicomSeries4d(files[0], { axis: 'flip' });
+    if (a['flip-angles'] !== undefined) throw new UsageError('--flip-angles is for NIfTI volumes: the flip angles of a DICOM series come from its tags');
+    tr ??= dicom.repetitionTimeMs;
+    if (tr === undefined) throw new UsageError('--tr is required: the files do not share one RepetitionTime (0018,0080)');
+    console.log(`flip angles from FlipAngle (0018,1314): ${dicom.values.join(', ')}°, TR ${tr} ms`);
+    series = dicom;
+    angles = dicom.values;
+  } else {
+    series =
+      files.length === 1 && /\.nii(\.gz)?$/i.test(files[0])
+        ? readNiftiSeries(files[0])
+        : stackVolumes(
+            files.map((f) => readImage(f)),
+            '--vfa',
+          );
+    if (a['flip-angles'] === undefined) throw new UsageError('--flip-angles is required (degrees, one per volume, comma-separated)');
+    if (tr === undefined) throw new UsageError('--tr is required (repetition time, ms)');
+    angles = parseNumberList(a['flip-angles'], { file: files[0], field: '--flip-angles', expected: 'flip angles in degrees, comma-separated' });
+  }
+  const maps = fitT1Vfa(series, angles, tr, { method: a.method, mask: readMask(a.mask) });
+  writeNifti(a.out!, maps.t1, { description: `T1 ms VFA ${a.method ?? 'linear'}` });
+  if (a.m0) writeNifti(a.m0, maps.m0, { description: 'M0' });
+  if (a.r2) writeNifti(a.r2, maps.r2, { description: 'T1 fit R2' });
+  if (a.failed) writeNifti(a.failed, maps.failed, { description: 'T1 failed fits' });
+  console.log(`${describe('T1', maps.summary)} → ${a.out}`);
 }
 
 function runShells(a: Flags<'shells'>): void {
@@ -260,7 +366,7 @@ function runMarrow(a: Flags<'marrow'>): void {
 }
 
 export const mapsCommand: Command = {
-  summary: 'ADC, IVIM and DCE maps; peritumoral shells; bone-marrow region',
+  summary: 'ADC, IVIM, DCE and T1 maps; peritumoral shells; bone-marrow region',
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === '-h' || sub === '--help') {
@@ -278,7 +384,7 @@ export const mapsCommand: Command = {
         console.log(USAGE);
         return 0;
       }
-      const runners: { [K in Sub]: (a: Flags<K>) => void } = { adc: runAdc, ivim: runIvim, dce: runDce, shells: runShells, marrow: runMarrow };
+      const runners: { [K in Sub]: (a: Flags<K>) => void } = { adc: runAdc, ivim: runIvim, dce: runDce, t1: runT1, shells: runShells, marrow: runMarrow };
       run = () => (runners[s] as (a: typeof flags) => void)(flags);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;

@@ -221,3 +221,43 @@ export function suvLeanBodyMass(
   for (let i = 0; i < out.length; i++) out[i] = suvBw.data[i] * factor;
   return { geometry: suvBw.geometry, data: out, source: suvBw.source };
 }
+
+export type RetentionMetric = 'SUVmax' | 'SUVpeak' | 'SUVmean';
+
+export interface DualTimePoint {
+  metric: RetentionMetric;
+  early: number;
+  delayed: number;
+  /** %: (delayed − early) / early × 100. */
+  retentionIndex: number;
+}
+
+/**
+ * Dual-time-point retention index, % (Kubota et al. 2001, Eur J Nucl Med 28:696; Matthies et al. 2002, J Nucl Med
+ * 43:871): RI = (SUV_delayed − SUV_early) / SUV_early × 100. The early SUV must be > 0.
+ */
+export function retentionIndex(early: number, delayed: number, source?: string): number {
+  if (!(early > 0 && Number.isFinite(early)))
+    throw new RadiomicsInputError(`early SUV ${early}`, { file: source, field: 'early SUV', expected: 'an SUV > 0 on the early scan' });
+  if (!Number.isFinite(delayed))
+    throw new RadiomicsInputError(`delayed SUV ${delayed}`, { file: source, field: 'delayed SUV', expected: 'a finite SUV on the delayed scan' });
+  return ((delayed - early) / early) * 100;
+}
+
+/**
+ * The retention index of two PET scans of one visit (early, then delayed), each with its own tumour mask on its own
+ * grid; the metric (SUVmax by default, as in the studies above; SUVpeak or SUVmean) is taken from each scan alone.
+ */
+export function dualTimePointRetention(
+  early: { suv: Volume; mask: Volume },
+  delayed: { suv: Volume; mask: Volume },
+  options: { metric?: RetentionMetric; label?: number } = {},
+): DualTimePoint {
+  const metric = options.metric ?? 'SUVmax';
+  const label = options.label ?? 1;
+  const value = (scan: { suv: Volume; mask: Volume }) =>
+    metric === 'SUVpeak' ? suvPeak(scan.suv, scan.mask, { label }).SUVpeak : petVolumetrics(scan.suv, scan.mask, label)[metric];
+  const e = value(early);
+  const d = value(delayed);
+  return { metric, early: e, delayed: d, retentionIndex: retentionIndex(e, d, early.suv.source) };
+}

@@ -49,7 +49,8 @@ export function seriesFolderFiles(dir: string): string[] {
   return files;
 }
 
-function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
+/** The image files of a folder as slices, within the voxel limit; pixels only of the chosen (or only) series are kept. */
+export function readSlices(dir: string, options: DicomSeriesOptions): DicomSlice[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RadiomicsInputError('not a folder', { file: dir, field: 'path', expected: 'a folder of DICOM files' });
   }
@@ -84,7 +85,7 @@ const NO_PIXELS = new Uint8Array(0);
 /** Series named in an error at most. */
 const MAX_LISTED = 8;
 
-function selectSeries(dir: string, slices: DicomSlice[], wanted: string | undefined): DicomSlice[] {
+export function selectSeries(dir: string, slices: DicomSlice[], wanted: string | undefined): DicomSlice[] {
   const bySeries = new Map<string, DicomSlice[]>();
   for (const s of slices) bySeries.set(s.seriesInstanceUid, [...(bySeries.get(s.seriesInstanceUid) ?? []), s]);
   const describe = () =>
@@ -126,7 +127,7 @@ function storedPixels(p: PixelLayout, count: number): VoxelArray {
  * Writes `scale · (slope · stored + intercept)` of every slice into `out`, or, with `out` undefined, returns
  * the [min, max] of `slope · stored + intercept` (for choosing the output type).
  */
-function transferSlices(slices: DicomSlice[], factors: number[] | undefined, out?: VoxelArray): [number, number] {
+export function transferSlices(slices: DicomSlice[], factors: number[] | undefined, out?: VoxelArray): [number, number] {
   const count = slices[0].rows * slices[0].columns;
   let min = Infinity;
   let max = -Infinity;

@@ -4,6 +4,7 @@ import { parseDicom, readPart10Header, type DataSet } from 'dicom-parser';
 import type { Vec3 } from '../image';
 import { RadiomicsInputError } from '../errors';
 import type { PetTags } from './suv';
+import { frameTags, type FrameTags } from './dicomFrameTags';
 import { inflate, inflatePrefix } from './compression';
 import { checkVoxelCount, MAX_NON_VOXEL_BYTES, maxVoxelsOf, readRange, regularFileSize, token, type ReadLimits } from './limits';
 
@@ -37,6 +38,8 @@ export interface DicomSlice {
   rescaleIntercept: number;
   pixels: PixelLayout;
   pet: PetTags;
+  /** What tells the frames of a 4D series apart (b-value, temporal position, times, flip angle). */
+  frame: FrameTags;
 }
 
 const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
@@ -281,5 +284,6 @@ export function readDicomSlice(file: string, limits: ReadLimits = {}): DicomSlic
       littleEndian: transferSyntax !== BIG_ENDIAN,
     },
     pet: petTags(ds),
+    frame: frameTags(ds),
   };
 }

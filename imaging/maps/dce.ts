@@ -1,4 +1,5 @@
-// DCE-MRI maps from a 4D series (x, y, z, time): signal → concentration (SPGR, fixed T10), the standard or extended
+// DCE-MRI maps from a 4D series (x, y, z, time): signal → concentration (SPGR, with a fixed native T1 or a T1 map from
+// variable flip angles, voxel by voxel), the standard or extended
 // Tofts model with the Parker population AIF or a measured one, and the semi-quantitative descriptors. One pass over
 // the voxels in blocks; every map is 0 where its voxel was not fitted or failed.
 import type { Volume } from '../image';
@@ -7,7 +8,19 @@ import { aifGrid, type DceAif } from './aif';
 import { semiQuantitative, areaUnder, type SemiQuantitative } from './semiQuantitative';
 import { checkSpgr, signalToConcentration, type SpgrParameters } from './signal';
 import { ToftsFitter, DEFAULT_KEP_RANGE, DEFAULT_KTRANS_RANGE } from './tofts';
-import { FitFailure, blockSize, checkSeries, codeMap, floatMap, gatherCurves, maskBytes, summarise, type FitSummary, type VolumeSeries } from './series';
+import {
+  FitFailure,
+  blockSize,
+  checkGrid,
+  checkSeries,
+  codeMap,
+  floatMap,
+  gatherCurves,
+  maskBytes,
+  summarise,
+  type FitSummary,
+  type VolumeSeries,
+} from './series';
 
 const { min } = Math;
 
@@ -19,7 +32,10 @@ export interface DceOptions {
   model?: 'tofts' | 'extended';
   /** `signal` (default: converted with `spgr`) or `concentration` (mM). */
   input?: 'signal' | 'concentration';
-  spgr?: SpgrParameters;
+  /** The DCE sequence (flip angle, TR, r1) and the fixed native T1 `t10Ms`, which is left out when `t1Map` is given. */
+  spgr?: Omit<SpgrParameters, 't10Ms'> & { t10Ms?: number };
+  /** Native T1 per voxel, ms, on the series' grid (e.g. fitT1Vfa's map); a voxel ≤ 0 or not finite fails (noNativeT1). */
+  t1Map?: Volume;
   /** Pre-contrast frames (M0 and S_pre come from their mean); at least 1 for signal input. */
   baselineFrames: number;
   /** Onset of enhancement for the semi-quantitative maps, s; default the time of the last baseline frame (or the first frame). */
@@ -107,9 +123,24 @@ export function fitDce(series: VolumeSeries, options: DceOptions): DceMaps {
     });
   }
   checkTimes(series, options.times, model, nb);
+  const t1Map = options.t1Map;
+  let spgr: SpgrParameters | undefined;
   if (input === 'signal') {
-    if (!options.spgr) throw new RadiomicsInputError('no SPGR parameters', { file, field: 'spgr', expected: 'flip angle, TR, T1 and r1 for signal input' });
-    checkSpgr(options.spgr, file);
+    const given = options.spgr;
+    if (!given) throw new RadiomicsInputError('no SPGR parameters', { file, field: 'spgr', expected: 'flip angle, TR, T1 and r1 for signal input' });
+    if (t1Map && given.t10Ms !== undefined) {
+      throw new RadiomicsInputError(`both a fixed T1 (${given.t10Ms} ms) and a T1 map are given`, {
+        file: t1Map.source,
+        field: 'T1',
+        expected: 'either a fixed native T1 or a T1 map',
+      });
+    }
+    if (!t1Map && given.t10Ms === undefined)
+      throw new RadiomicsInputError('no native T1', { file, field: 'T1', expected: 'a fixed native T1 (ms) or a T1 map' });
+    // With a map, checkSpgr sees a placeholder T1: the voxels' own values are checked one by one.
+    spgr = { ...given, t10Ms: given.t10Ms ?? 1000 };
+    checkSpgr(spgr, file);
+    if (t1Map) checkGrid(t1Map, series.geometry, 'DCE series', 'T1 map');
   }
   const times = Float64Array.from(options.times);
   const n = times.length;
@@ -161,7 +192,8 @@ export function fitDce(series: VolumeSeries, options: DceOptions): DceMaps {
           if (!Number.isFinite(enhancement[i])) finite = false;
         }
         if (finite) writeSemi(maps, idx, semiQuantitative(enhancement, 0, times, onset, sq));
-        code = signalToConcentration(curves, o, n, nb, options.spgr!);
+        const t10 = t1Map ? t1Map.data[idx] : spgr!.t10Ms;
+        code = t10 > 0 && Number.isFinite(t10) ? signalToConcentration(curves, o, n, nb, spgr!, t10) : FitFailure.noNativeT1;
       } else {
         for (let i = 0; i < n; i++) if (!Number.isFinite(curves[o + i])) code = FitFailure.nonFinite;
         if (!code) writeSemi(maps, idx, semiQuantitative(curves, o, times, onset, sq));

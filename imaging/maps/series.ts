@@ -22,6 +22,8 @@ export const FitFailure = {
   notConverged: 4,
   /** DCE: the signal cannot be turned into a concentration by the SPGR equation (at or above full relaxation). */
   conversion: 5,
+  /** DCE: the T1 map has no native T1 for the voxel (≤ 0 or not finite: its own fit failed). */
+  noNativeT1: 6,
 } as const;
 export type FitFailureCode = (typeof FitFailure)[keyof typeof FitFailure];
 
@@ -31,6 +33,7 @@ export const FIT_FAILURE_NAMES: Record<number, string> = {
   3: 'out of range',
   4: 'not converged',
   5: 'signal-to-concentration conversion impossible',
+  6: 'no native T1 in the T1 map',
 };
 
 /** Counts of a failed-fit mask: fitted voxels (mask ∩ grid), failed ones, and failed ones by reason name. */
@@ -83,25 +86,31 @@ export function checkSeries(series: VolumeSeries, field: string): number {
   return n;
 }
 
+/** Checks that a volume given beside a series (a mask, a T1 map) lies on the series' grid; the error names its file. */
+export function checkGrid(volume: Volume, g: Geometry, what: string, role: string): void {
+  const n = voxelsOf(g);
+  const same = volume.geometry.size.every((s, i) => s === g.size[i]);
+  if (!same || volume.data.length !== n) {
+    throw new RadiomicsInputError(`${role} is ${volume.geometry.size.join('×')}, the ${what} ${g.size.join('×')}`, {
+      file: volume.source,
+      field: 'size',
+      expected: `a ${role} on the ${what}'s grid`,
+    });
+  }
+  if (!sameGeometry(volume.geometry, g)) {
+    throw new RadiomicsInputError(`${role}'s spacing, origin or direction differ from the ${what}'s`, {
+      file: volume.source,
+      field: 'geometry',
+      expected: `a ${role} on the ${what}'s grid (spacing ${g.spacing.join('×')} mm, origin ${g.origin.join(', ')})`,
+    });
+  }
+}
+
 /** The fitting mask as 0/1 bytes on the series' grid (null: every voxel), or an error naming the mask's file. */
 export function maskBytes(mask: Volume | undefined, g: Geometry, what: string): Uint8Array | null {
   if (!mask) return null;
   const n = voxelsOf(g);
-  const same = mask.geometry.size.every((s, i) => s === g.size[i]);
-  if (!same || mask.data.length !== n) {
-    throw new RadiomicsInputError(`mask is ${mask.geometry.size.join('×')}, the ${what} ${g.size.join('×')}`, {
-      file: mask.source,
-      field: 'size',
-      expected: `a mask on the ${what}'s grid`,
-    });
-  }
-  if (!sameGeometry(mask.geometry, g)) {
-    throw new RadiomicsInputError(`mask's spacing, origin or direction differ from the ${what}'s`, {
-      file: mask.source,
-      field: 'geometry',
-      expected: `a mask on the ${what}'s grid (spacing ${g.spacing.join('×')} mm, origin ${g.origin.join(', ')})`,
-    });
-  }
+  checkGrid(mask, g, what, 'mask');
   const out = new Uint8Array(n);
   const d = mask.data;
   for (let i = 0; i < n; i++) out[i] = d[i] !== 0 ? 1 : 0;

@@ -1,7 +1,8 @@
 // Signal to gadolinium concentration for T1-weighted DCE-MRI. Spoiled gradient echo steady state
 // (Ernst & Anderson 1966, Rev Sci Instrum 37:93): S = M0·sin α·(1 − E1)/(1 − cos α·E1), E1 = exp(−TR·R1);
 // fast-exchange linear relaxivity (Tofts 1997, JMRI 7:91): R1(t) = R10 + r1·C(t). M0 follows from the mean
-// pre-contrast signal and the fixed native T1 (T10); each frame then gives E1 = (1 − s)/(1 − s·cos α), s = S/(M0·sin α).
+// pre-contrast signal and the native T1 (T10: fixed, or the voxel's value in a T1 map); each frame then gives
+// E1 = (1 − s)/(1 − s·cos α), s = S/(M0·sin α).
 import { RadiomicsInputError } from '../errors';
 import { FitFailure } from './series';
 
@@ -39,9 +40,10 @@ export function spgrSignal(m0: number, concentration: number, p: SpgrParameters)
 
 /**
  * Converts curve y[o … o + n) in place from signal to concentration (mM), M0 from the mean of its first
- * `baselineFrames` values. Returns a FitFailure code (0 = converted).
+ * `baselineFrames` values; `t10Ms` (default p.t10Ms) is the voxel's native T1 where a T1 map gives one. Returns a
+ * FitFailure code (0 = converted).
  */
-export function signalToConcentration(y: Float64Array, o: number, n: number, baselineFrames: number, p: SpgrParameters): number {
+export function signalToConcentration(y: Float64Array, o: number, n: number, baselineFrames: number, p: SpgrParameters, t10Ms = p.t10Ms): number {
   let pre = 0;
   for (let i = 0; i < n; i++) {
     const s = y[o + i];
@@ -53,7 +55,7 @@ export function signalToConcentration(y: Float64Array, o: number, n: number, bas
   const a = (p.flipDeg * PI) / 180;
   const ca = cos(a);
   const tr = p.trMs / 1000;
-  const r10 = 1000 / p.t10Ms;
+  const r10 = 1000 / t10Ms;
   const r1 = p.r1 ?? DEFAULT_RELAXIVITY;
   const e10 = exp(-tr * r10);
   const m0sa = (pre * (1 - ca * e10)) / (1 - e10);

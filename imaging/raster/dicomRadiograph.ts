@@ -1,6 +1,11 @@
 // DICOM CR and DX single-frame files → a 2D RadiographVolume. PS3.3: spacing from Pixel Spacing (0028,0030), else
 // Imager Pixel Spacing (0018,1164) measured at the detector (C.8.11.4, 10.7.1.3); stored values masked to Bits Stored
 // (C.7.6.3.1.1), rescaled (C.11.1.1.2), MONOCHROME1 inverted to MONOCHROME2 (C.7.6.3.1.2).
+// Presentation LUT Shape (2050,0020) in the image itself (DX Image Module C.8.11.7, General Image Module C.7.6.1)
+// states the same polarity as the Photometric Interpretation: INVERSE goes with MONOCHROME1, IDENTITY with
+// MONOCHROME2, so MONOCHROME1 + INVERSE is inverted once, not twice. (A presentation state's shape, which overrides
+// the pipeline, PS3.4 N.2.1.4, is another object and not read here.) Where the two disagree, the image is inverted
+// when either asks for it (the minimum shown white), and a note says so.
 import { parseDicom, type DataSet } from 'dicom-parser';
 import { RadiomicsInputError } from '../errors';
 import type { VoxelArray } from '../image';
@@ -22,7 +27,7 @@ function decimals(ds: DataSet, tag: string, count: number): number[] | undefined
 }
 
 /** The attributes readDicomSlice does not keep: parsed from the data set up to Pixel Data. */
-function radiographTags(file: string, size: number): { photometric: string; imagerPixelSpacing: number[] | undefined } {
+function radiographTags(file: string, size: number): { photometric: string; imagerPixelSpacing: number[] | undefined; lutShape: string | undefined } {
   const bytes = readRange(file, 0, size, { field: 'dataset' });
   let ds: DataSet;
   try {
@@ -32,7 +37,28 @@ function radiographTags(file: string, size: number): { photometric: string; imag
     if (!partial) throw new RadiomicsInputError('cannot parse DICOM', { file, field: 'dataset', expected: 'a complete DICOM Part-10 file' });
     ds = partial;
   }
-  return { photometric: ds.string('x00280004') ?? '', imagerPixelSpacing: decimals(ds, 'x00181164', 2) };
+  return { photometric: ds.string('x00280004') ?? '', imagerPixelSpacing: decimals(ds, 'x00181164', 2), lutShape: ds.string('x20500020')?.trim() || undefined };
+}
+
+/**
+ * Whether the stored values are to be mirrored so that a higher value is brighter: MONOCHROME1, or Presentation LUT
+ * Shape INVERSE; a note when the two attributes disagree (a non-conformant pair).
+ */
+export function polarity(photometric: string, lutShape: string | undefined, file: string): { inverted: boolean; note?: string } {
+  if (lutShape !== undefined && lutShape !== 'IDENTITY' && lutShape !== 'INVERSE') {
+    throw new RadiomicsInputError(`'${token(lutShape, 16)}'`, {
+      file,
+      field: 'PresentationLUTShape (2050,0020)',
+      expected: 'IDENTITY or INVERSE (or absent) for a softcopy radiograph',
+    });
+  }
+  const monochrome1 = photometric === 'MONOCHROME1';
+  const inverse = lutShape === 'INVERSE';
+  if (lutShape === undefined || monochrome1 === inverse) return { inverted: monochrome1 };
+  const note = monochrome1
+    ? 'Presentation LUT Shape IDENTITY with MONOCHROME1 (they should agree): inverted as MONOCHROME1, the minimum shown white'
+    : 'Presentation LUT Shape INVERSE with MONOCHROME2 (they should agree): inverted as INVERSE, the minimum shown white';
+  return { inverted: true, note };
 }
 
 /** [x, y] spacing and its source: Pixel Spacing when present, else Imager Pixel Spacing; either is (row\column). */
@@ -108,11 +134,12 @@ export function readDicomRadiograph(file: string, limits: ReadLimits = {}): Radi
   }
   const tags = radiographTags(file, regularFileSize(file, { field: 'path', expected: 'a DICOM file' }));
   const { spacing, source } = spacingOf(slice, tags.imagerPixelSpacing, file);
-  const inverted = tags.photometric === 'MONOCHROME1';
+  const { inverted, note } = polarity(tags.photometric, tags.lutShape, file);
   const notes =
     source === 'ImagerPixelSpacing'
       ? ['spacing from Imager Pixel Spacing (0018,1164): measured at the detector, not corrected for geometric magnification']
       : [];
+  if (note) notes.push(note);
   return {
     geometry: radiographGeometry(slice.columns, slice.rows, spacing),
     data: pixelValues(slice, inverted),

@@ -17,7 +17,7 @@ export interface RadiographVolume extends Volume {
   spacingSource: SpacingSource;
   /** Bits per stored value: PNG/JPEG bit depth, DICOM Bits Stored (0028,0101). */
   bitsStored: number;
-  /** True when MONOCHROME1 pixels were inverted to MONOCHROME2 (higher value = brighter = more attenuation). */
+  /** True when the pixels were inverted to MONOCHROME2 (higher value = brighter = more attenuation): MONOCHROME1, or Presentation LUT Shape INVERSE. */
   inverted: boolean;
   /** Things the reader saw and deliberately did not use (a PNG pHYs or JPEG density, say), for diagnostics. */
   notes: string[];

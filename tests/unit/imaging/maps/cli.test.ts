@@ -242,7 +242,9 @@ describe('osteoflow maps dce', () => {
     );
     const flags = await maps('dce', '--dce', file('dce.nii.gz'), '--times', '0:4', '--aif', 'parker', '--out-dir', dir);
     expect(flags.code).toBe(2);
-    expect(flags.err).toMatch(/^osteoflow maps dce: --t1, --flip, --tr required for signal input \(or --input concentration\)\n\nusage: osteoflow maps/);
+    expect(flags.err).toMatch(
+      /^osteoflow maps dce: --t1 \(or --t1-map\), --flip, --tr required for signal input \(or --input concentration\)\n\nusage: osteoflow maps/,
+    );
   });
 });
 
@@ -273,7 +275,7 @@ describe('osteoflow maps shells / marrow', () => {
     expect(r.err).toMatch(/^osteoflow maps shells: field '--distances': shell '5-3' \(expected shells FROM-TO in mm/);
     const u = await maps('perfusion');
     expect(u.code).toBe(2);
-    expect(u.err).toMatch(/^osteoflow maps: unknown map 'perfusion' \(expected one of: adc, ivim, dce, shells, marrow\)/);
+    expect(u.err).toMatch(/^osteoflow maps: unknown map 'perfusion' \(expected one of: adc, ivim, dce, t1, shells, marrow\)/);
     expect((await maps('--help')).code).toBe(0);
   });
 

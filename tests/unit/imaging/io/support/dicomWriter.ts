@@ -44,6 +44,8 @@ export interface SliceSpec {
   transferSyntax?: string;
   /** Further naturalised attributes (e.g. PET tags), or `undefined` to drop a default one. */
   extra?: Record<string, unknown>;
+  /** Attributes dcmjs has no name for (private tags), by tag: { '0019100C': { vr: 'IS', Value: [800] } }. */
+  raw?: Record<string, { vr: string; Value: unknown[] }>;
 }
 
 let counter = 0;
@@ -102,6 +104,6 @@ export function writeDicomSlice(file: string, spec: SliceSpec): void {
   };
   for (const key of Object.keys(dataset)) if (dataset[key] === undefined) delete dataset[key];
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  dict.dict = { ...(DicomMetaDictionary.denaturalizeDataset(dataset) as object), ...spec.raw };
   writeFileSync(file, Buffer.from(dict.write()));
 }
