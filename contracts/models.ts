@@ -118,6 +118,12 @@ export interface OptimismCorrectedStatistic {
   apparent: number | null;
   optimism: number | null;
   corrected: number;
+  /**
+   * 95 % interval of the corrected value: corrected ± 1.96·SE, SE the bootstrap standard deviation of the deployed
+   * refit's statistic on the resamples (models/stats/bootstrap.ts). Null where undefined (see notes); absent in
+   * candidates trained before intervals were computed.
+   */
+  ci?: [number, number] | null;
   /** Replicates in which the statistic was defined on both sides. */
   replicates: number;
 }
@@ -138,7 +144,8 @@ export interface ModelMetrics {
   sensitivity: number;
   specificity: number;
   accuracy: number;
-  optimismCorrectedAuc: { apparent: number; optimism: number; corrected: number; replicates: number } | null;
+  /** The deployed refit's AUC, apparent and optimism-corrected, with the interval as in OptimismCorrectedStatistic. */
+  optimismCorrectedAuc: { apparent: number; optimism: number; corrected: number; ci?: [number, number] | null; replicates: number } | null;
   /** The deployed refit's calibration-in-the-large and slope, apparent and optimism-corrected. */
   optimismCorrectedCalibration?: { intercept: OptimismCorrectedStatistic | null; slope: OptimismCorrectedStatistic | null } | null;
   /** Decision curve for acting on predicted poor responders (thresholds of P(poor)). */

@@ -55,6 +55,22 @@ export function runMetrics(c: Candidate): Record<string, number> {
   };
   if (m.calibrationIntercept !== null) out.calibration_intercept = m.calibrationIntercept;
   if (m.calibrationSlope !== null) out.calibration_slope = m.calibrationSlope;
+  const interval = (key: string, ci: [number, number] | null | undefined) => {
+    if (!ci) return;
+    out[`${key}_ci_lower`] = ci[0];
+    out[`${key}_ci_upper`] = ci[1];
+  };
+  interval('calibration_intercept', m.optimismCorrectedCalibration?.intercept?.ci);
+  interval('calibration_slope', m.optimismCorrectedCalibration?.slope?.ci);
+  interval('optimism_corrected_auc', m.optimismCorrectedAuc?.ci);
+  // DeLong comparisons, one group of metrics per comparator ('criterion:volumeChangePct' → delong_vs_criterion_volumeChangePct_*).
+  for (const c of m.comparisons ?? []) {
+    const key = `delong_vs_${c.versus.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    out[`${key}_auc`] = c.versusAuc;
+    out[`${key}_difference`] = c.difference;
+    interval(`${key}_difference`, c.ci);
+    out[`${key}_p`] = c.p;
+  }
   if (m.hosmerLemeshow) {
     out.hosmer_lemeshow_statistic = m.hosmerLemeshow.statistic;
     out.hosmer_lemeshow_p = m.hosmerLemeshow.p;

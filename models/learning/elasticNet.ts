@@ -45,6 +45,9 @@ function binomialDeviance(labels: Numbers, eta: Float64Array): number {
   return dev;
 }
 
+/** Relative margin by which a gradient must exceed the L1 penalty to move a coefficient off zero (rounding only). */
+const SOFT_THRESHOLD_ROUNDING = 1e-9;
+
 /** λmax: the smallest λ at which every coefficient is zero, max_j |⟨xⱼ, y − ȳ⟩| / (n·max(α, 0.001)) (glmnet). */
 export function lambdaMax(x: FeatureMatrix, labels: Numbers, alpha: number): number {
   const n = labels.length;
@@ -144,8 +147,11 @@ export function fitElasticNetPath(x: FeatureMatrix, labels: Numbers, options: El
           for (let i = 0; i < n; i++) g += c[i] * r[i];
           const old = beta[j];
           const u = g + xv[j] * old;
+          // Soft-thresholding, FHT 2010 eq. (5). A gradient that meets the penalty only to rounding (|u| = λmax·α at the
+          // path's first λ, summed in another order) is no evidence for the coordinate: it stays exactly 0, as at λmax
+          // it must — a coefficient of 1e-16 would still order the patients by its feature.
           const mag = Math.abs(u) - l1;
-          const next = mag > 0 ? (Math.sign(u) * mag) / (xv[j] + l2) : 0; // soft-thresholding, FHT 2010 eq. (5)
+          const next = mag > SOFT_THRESHOLD_ROUNDING * l1 ? (Math.sign(u) * mag) / (xv[j] + l2) : 0;
           if (next !== old) {
             const d = next - old;
             beta[j] = next;

@@ -13,13 +13,19 @@ import type { Candidate } from '../../contracts/models';
 export { reportData, type ReportData, type ReportOptions, type ExternalEvidence } from './input';
 export { REPORT_FILES } from './modelCard';
 export { rocSvg, ROC_FRAME } from './rocPlot';
-export { calibrationPlot, lowess, riskGroups, wilsonInterval, CALIBRATION_FRAME } from './calibrationPlot';
+export { calibrationPlot, lowess, lowessAt, riskGroups, smootherBand, wilsonInterval, CALIBRATION_FRAME } from './calibrationPlot';
 export { decisionCurvePlot, decisionCurveFrame } from './decisionCurvePlot';
 
 export interface ReportFile {
   /** Relative to the run's artifact root, e.g. report/roc.svg. */
   path: string;
   content: string;
+}
+
+/** Replicates of the deployed refit's bootstrap: the most any of its corrected calibration statistics used. */
+function refitReplicates(metrics: Candidate['metrics']): number {
+  const cal = metrics.optimismCorrectedCalibration;
+  return Math.max(cal?.intercept?.replicates ?? 0, cal?.slope?.replicates ?? 0);
 }
 
 /** Every file of the report; a candidate whose numbers cannot be its own is refused (ModelInputError naming the field). */
@@ -41,6 +47,7 @@ export function modelReport(candidate: Candidate, options: ReportOptions = {}): 
     probabilities: data.probabilities,
     labels,
     source: 'nested-CV out-of-fold',
+    refit: data.evaluated && metrics.optimismCorrectedCalibration ? { ...metrics.optimismCorrectedCalibration, replicates: refitReplicates(metrics) } : null,
   });
   const n = artifact.dataset.patients;
   const decision = decisionCurvePlot({

@@ -2,7 +2,7 @@
 // use, data, model, performance with intervals, calibration, the decision curve, limitations, ethical considerations
 // and versioning, in Markdown. Every number is the candidate's (or the report options', named as such); a number the
 // candidate does not hold is written as not available, with why, never estimated here.
-import { MODEL_KIND_SPECS, type NetBenefitPoint } from '../../contracts/models';
+import { MODEL_KIND_SPECS, type NetBenefitPoint, type OptimismCorrectedStatistic } from '../../contracts/models';
 import { GOOD_RESPONSE_NECROSIS_PCT } from '../dataset';
 import { sigmoid } from '../stats/logistic';
 import type { RiskGroup } from './calibrationPlot';
@@ -12,6 +12,17 @@ import type { ExternalEvidence, ReportData } from './input';
 export const f3 = (v: number | null | undefined, digits = 3): string =>
   v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits).replace(/^-(0\.?0*)$/, '$1');
 const ci = (c: readonly [number, number] | null | undefined, digits = 3) => (c ? `${f3(c[0], digits)} to ${f3(c[1], digits)}` : '—');
+
+/** A comparator as a clinician names it ('criterion:volumeChangePct' → the criterion with its direction). */
+function comparatorLabel(versus: string): string {
+  const labels: Record<string, string> = {
+    clinical: 'clinical model (out-of-fold)',
+    baseline: 'baseline radiomics model (out-of-fold)',
+    'criterion:volumeChangePct': 'tumour volume change (%), shrinkage = good',
+    'criterion:deltaAdcMean': 'ΔADC mean, rise = good',
+  };
+  return labels[versus] ?? versus;
+}
 const sig = (v: number) => String(Number(v.toPrecision(4)));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -206,7 +217,7 @@ export function modelCard(data: ReportData, extras: CardExtras): string {
       [
         'AUC of the deployed refit, optimism-corrected (bootstrap)',
         oc
-          ? `${f3(oc.corrected)} (apparent ${f3(oc.apparent)}, optimism ${f3(oc.optimism)}, ${oc.replicates} replicates)`
+          ? `${f3(oc.corrected)}${oc.ci ? ` (95 % CI ${ci(oc.ci)})` : ''} (apparent ${f3(oc.apparent)}, optimism ${f3(oc.optimism)}, ${oc.replicates} replicates)`
           : `not available: ${metrics.notes.optimismCorrectedAuc ?? 'not computed'}`,
       ],
       ['Brier score (out-of-fold)', f3(metrics.brier)],
@@ -224,7 +235,7 @@ export function modelCard(data: ReportData, extras: CardExtras): string {
       line(
         table(
           ['comparator', 'AUC', 'comparator AUC', 'difference (95 % CI)', 'p'],
-          comparisons.map((c) => [c.versus, f3(c.auc), f3(c.versusAuc), `${f3(c.difference)} (${ci(c.ci)})`, f3(c.p)]),
+          comparisons.map((c) => [comparatorLabel(c.versus), f3(c.auc), f3(c.versusAuc), `${f3(c.difference)} (${ci(c.ci)})`, f3(c.p)]),
         ),
       );
     }
@@ -245,25 +256,35 @@ export function modelCard(data: ReportData, extras: CardExtras): string {
   line('## Calibration');
   if (data.evaluated) {
     const cal = metrics.optimismCorrectedCalibration;
-    const stat = (
-      s: { apparent: number | null; optimism: number | null; corrected: number; replicates: number } | null | undefined,
-      note: string | undefined,
-    ) =>
+    const stat = (s: OptimismCorrectedStatistic | null | undefined, note: string | undefined) =>
       s
         ? `${f3(s.corrected)} (apparent ${s.apparent === null ? '∞ (separated)' : f3(s.apparent)}, optimism ${f3(s.optimism)}, ${s.replicates} replicates)`
         : `not available${note ? `: ${note}` : ''}`;
+    const interval = (s: OptimismCorrectedStatistic | null | undefined, note: string | undefined) => (s?.ci ? ci(s.ci) : `none${note ? `: ${note}` : ''}`);
     line(
       table(
-        ['statistic of the deployed refit (optimism-corrected)', 'value', 'ideal'],
+        ['statistic of the deployed refit (optimism-corrected)', 'value', '95 % CI (bootstrap)', 'ideal'],
         [
-          ['calibration-in-the-large', stat(cal?.intercept, metrics.notes.calibrationInTheLarge ?? metrics.notes.optimismCorrectedAuc), '0'],
-          ['calibration slope', stat(cal?.slope, metrics.notes.calibrationSlope ?? metrics.notes.optimismCorrectedAuc), '1'],
+          [
+            'calibration-in-the-large',
+            stat(cal?.intercept, metrics.notes.calibrationInTheLarge ?? metrics.notes.optimismCorrectedAuc),
+            interval(cal?.intercept, metrics.notes.calibrationInTheLargeCi),
+            '0',
+          ],
+          [
+            'calibration slope',
+            stat(cal?.slope, metrics.notes.calibrationSlope ?? metrics.notes.optimismCorrectedAuc),
+            interval(cal?.slope, metrics.notes.calibrationSlopeCi),
+            '1',
+          ],
         ],
       ),
     );
     line();
     line(
-      'These are point estimates of the bootstrap optimism correction; the candidate holds no interval for them. ' +
+      "Harrell's bootstrap: the whole procedure refitted on each resample, the mean optimism subtracted from the deployed refit's apparent value. " +
+        "Each interval is the corrected value ± 1.96 × the bootstrap standard deviation of the deployed refit's own statistic on the resamples " +
+        '(models/README.md, "Training"). An interval that contains the ideal value does not show the model calibrated; on a few dozen patients it is wide. ' +
         (metrics.hosmerLemeshow
           ? `Hosmer–Lemeshow (10 risk groups): χ² ${f3(metrics.hosmerLemeshow.statistic)} on ${metrics.hosmerLemeshow.degreesOfFreedom} df, p = ${f3(metrics.hosmerLemeshow.p)}.`
           : `Hosmer–Lemeshow: not reported — ${metrics.notes.hosmerLemeshow ?? 'not computed'}.`),

@@ -90,14 +90,25 @@ export function rqsItems(data: ReportData): RqsItem[] {
       ? 'AUC with DeLong 95 % CI (+1) on nested cross-validation, repeated, with a bootstrap optimism-corrected AUC of the refit (+1)'
       : 'not evaluated',
   );
-  const calibrated = metrics.optimismCorrectedCalibration?.intercept || metrics.optimismCorrectedCalibration?.slope;
+  const cal = metrics.optimismCorrectedCalibration;
+  // The first point asks for the statistic with its significance: an interval of each reported calibration statistic.
+  const reported = [
+    { name: 'calibration-in-the-large', s: cal?.intercept },
+    { name: 'calibration slope', s: cal?.slope },
+  ].filter((x) => !!x.s);
+  const withIntervals = reported.length > 0 && reported.every((x) => !!x.s!.ci);
+  const names = reported.map((x) => x.name).join(' and ');
+  const missing =
+    cal && !cal.slope ? ' (slope not estimable, see the card)' : cal && !cal.intercept ? ' (calibration-in-the-large not estimable, see the card)' : '';
   add(
     10,
     'Calibration statistics',
     '+1 with significance (CI/p), +1 resampling',
-    calibrated ? 1 : 0,
-    calibrated
-      ? 'calibration-in-the-large and slope of the refit, bootstrap optimism-corrected (+1 resampling); no interval or test is reported for them (Hosmer–Lemeshow only where valid), so the first point is not earned'
+    reported.length > 0 ? (withIntervals ? 2 : 1) : 0,
+    reported.length > 0
+      ? withIntervals
+        ? `${names} of the deployed refit with 95 % bootstrap intervals (+1), bootstrap optimism-corrected (+1 resampling)${missing}`
+        : `${names} of the refit, bootstrap optimism-corrected (+1 resampling)${missing}; no interval is reported for them, so the first point is not earned`
       : `no calibration statistic available${metrics.notes.optimismCorrectedAuc ? `: ${metrics.notes.optimismCorrectedAuc}` : ''}`,
   );
   const prospective = options.prospective;

@@ -4,8 +4,9 @@
 // decision curve for acting on predicted poor responders, Hosmer–Lemeshow where the sample allows it, DeLong
 // comparisons with the criteria a clinician reads directly (tumour volume change, ΔADC), and the final refit on every
 // patient — the deployed model — with Harrell's bootstrap optimism correction of its AUC, calibration-in-the-large
-// and calibration slope. Calibration is that of the refit: the averaged out-of-fold predictions come from other
-// models (trained on fewer patients) and their mean is not a prediction any deployed model makes.
+// and calibration slope, each with a 95 % bootstrap interval (models/stats/bootstrap.ts). Calibration is that of the
+// refit: the averaged out-of-fold predictions come from other models (trained on fewer patients) and their mean is not
+// a prediction any deployed model makes.
 import { ENGINE_NAME, ENGINE_VERSION } from '../../radiomics/version';
 import { fromRows, selectFeatures, selectRows } from '../learning/featureMatrix';
 import { nestedCrossValidation, type NestedCvOptions } from '../learning/nestedCv';
@@ -18,6 +19,7 @@ import { delongAuc, delongDifference } from '../stats/delong';
 import { netBenefitOfPoorResponse } from '../stats/decisionCurve';
 import { ModelInputError } from '../stats/errors';
 import { auc } from '../stats/roc';
+import { niceTicks } from '../report/svg';
 import { featuresForKind, type TrainingDataset } from '../dataset';
 import {
   ARTIFACT_FORMAT,
@@ -146,11 +148,18 @@ export function trainCandidate(dataset: TrainingDataset, kind: ModelKind, allowe
     for (const [name, note] of Object.entries(optimism?.notes ?? {})) notes[name === 'auc' ? 'optimismCorrectedAuc' : name] = note;
   } else notes.optimismCorrectedAuc = 'bootstrap skipped (0 replicates): no optimism-corrected AUC or calibration of the refit';
   const statistic = (e: OptimismEstimate | null | undefined): OptimismCorrectedStatistic | null =>
-    e ? { apparent: e.apparent, optimism: e.optimism, corrected: e.corrected, replicates: e.replicates } : null;
+    e ? { apparent: e.apparent, optimism: e.optimism, corrected: e.corrected, ci: e.ci, replicates: e.replicates } : null;
   const aucOptimism = optimism?.estimates.auc;
   const aucEstimate =
     aucOptimism && aucOptimism.apparent !== null && aucOptimism.optimism !== null
-      ? { apparent: aucOptimism.apparent, optimism: aucOptimism.optimism, corrected: aucOptimism.corrected, replicates: aucOptimism.replicates }
+      ? {
+          apparent: aucOptimism.apparent,
+          optimism: aucOptimism.optimism,
+          corrected: aucOptimism.corrected,
+          // A normal interval can pass the AUC's range; it is cut to [0, 1].
+          ci: aucOptimism.ci && ([Math.max(0, aucOptimism.ci[0]), Math.min(1, aucOptimism.ci[1])] as [number, number]),
+          replicates: aucOptimism.replicates,
+        }
       : null;
   const calibrationOfRefit = optimism
     ? { intercept: statistic(optimism.estimates.calibrationInTheLarge), slope: statistic(optimism.estimates.calibrationSlope) }
@@ -219,8 +228,19 @@ export function trainCandidate(dataset: TrainingDataset, kind: ModelKind, allowe
 }
 
 /**
- * The nomogram of the model (points per raw unit of each predictor with a non-zero coefficient, axes over
- * the training range); a model with no non-zero coefficient has none.
+ * Axis ticks a reader can use: multiples of a 1, 2 or 5 × 10ᵏ step (about four intervals) from the last one at or
+ * below the training minimum to the first at or above the maximum, so the axis covers every training value.
+ */
+export function roundTicks(lo: number, hi: number): number[] {
+  const { step, decimals } = niceTicks(lo, hi, 4);
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.ceil(hi / step - 1e-9);
+  return Array.from({ length: last - first + 1 }, (_, k) => Number(((first + k) * step).toFixed(decimals)));
+}
+
+/**
+ * The nomogram of the model (points per raw unit of each predictor with a non-zero coefficient, axes with round
+ * ticks over the training range); a model with no non-zero coefficient has none.
  */
 export function nomogramOf(artifact: ModelArtifact): Nomogram {
   const coefficients: Record<string, number> = {};
@@ -230,7 +250,7 @@ export function nomogramOf(artifact: ModelArtifact): Nomogram {
     const [lo, hi] = artifact.ranges[name];
     if (!(hi > lo)) continue;
     coefficients[name] = beta;
-    values[name] = Array.from({ length: 5 }, (_, k) => lo + ((hi - lo) * k) / 4);
+    values[name] = roundTicks(lo, hi);
   }
   if (Object.keys(coefficients).length === 0) {
     throw new ModelInputError(

@@ -109,11 +109,21 @@ it('trains four models, registers each with run, artifacts and tags, and the del
       'brier',
       // The deployed refit's calibration slope is logged only where its bootstrap can estimate it.
       'calibration_intercept',
+      // with its bootstrap interval, and the paired DeLong comparisons with the clinical model and tumour volume change
+      'calibration_intercept_ci_lower',
+      'calibration_intercept_ci_upper',
       'optimism_corrected_auc',
       'delong_p_vs_baseline',
+      'delong_vs_clinical_difference',
+      'delong_vs_clinical_difference_ci_lower',
+      'delong_vs_clinical_p',
+      'delong_vs_criterion_volumeChangePct_difference',
+      'delong_vs_criterion_volumeChangePct_p',
       'net_benefit_at_0.3',
     ]),
   );
+  expect(metrics.calibration_intercept_ci_lower).toBeLessThan(metrics.calibration_intercept);
+  expect(metrics.calibration_intercept_ci_upper).toBeGreaterThan(metrics.calibration_intercept);
   expect(metrics.auc).toBeCloseTo(byKind.delta.auc, 10);
   const artifact = await loadArtifact(mlflow, MODEL, byKind.delta.version);
   expect(artifact).toMatchObject({
@@ -135,6 +145,12 @@ it('trains four models, registers each with run, artifacts and tags, and the del
   expect(roc).toContain(`AUC ${f3(byKind.delta.auc)}`);
   const rocPng = await mlflow.downloadArtifact(run.info.artifact_uri, 'report/roc.png');
   expect(Array.from(rocPng.slice(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  // The calibration plot carries the smoother's bootstrap band; the card the refit's calibration intervals and the
+  // comparison with the clinical model.
+  const calibration = new TextDecoder().decode(await mlflow.downloadArtifact(run.info.artifact_uri, 'report/calibration.svg'));
+  expect(calibration).toContain('class="band"');
+  expect(card).toContain('| statistic of the deployed refit (optimism-corrected) | value | 95 % CI (bootstrap) | ideal |');
+  expect(card).toContain('| clinical model (out-of-fold) |');
 
   const waiting = await eventually(timeline, (v) => v.timepoints.every((t) => t.status === 'done'), 240000, 'live timeline done');
   expect(waiting.stage).toBe('awaiting-pathology');

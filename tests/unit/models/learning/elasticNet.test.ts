@@ -3,7 +3,8 @@
 // fold ids and λ ("cvGlmnet", deviance and AUC), and scikit-learn 1.8.0 LogisticRegression(solver = 'saga',
 // l1_ratio = α, C = 1/(nλ)) on the standardised columns ("sklearnElasticNet").
 import { crossValidateLambda, lambdaSequence } from '../../../../models/learning/crossValidation';
-import { fitElasticNetPath } from '../../../../models/learning/elasticNet';
+import { fitElasticNetPath, lambdaMax } from '../../../../models/learning/elasticNet';
+import { seededRandom } from '../../../../models/stats/random';
 import { fromRows } from '../../../../models/learning/featureMatrix';
 import { fitStandardiser, standardise } from '../../../../models/learning/standardiser';
 import { expectAllClose, expectClose, inputs, python, r } from '../fixtures';
@@ -37,6 +38,25 @@ describe('elastic-net path (coordinate descent on penalised IRLS)', () => {
       const path = fitElasticNetPath(z, g.labels, { alpha: ref.alpha, lambdas: [ref.lambda], tolerance: 1e-16 });
       expectClose(path.intercepts[0], ref.intercept, 1e-6);
       expectAllClose(path.coefficients[0], ref.coefficients, 1e-6);
+    }
+  });
+
+  it('keeps every coefficient exactly 0 at λmax, and lets the first one in just below it', () => {
+    // At λmax the largest gradient equals the penalty by definition; summed in another order it can exceed it by an
+    // ulp, and a coefficient of 1e-16 would still rank the patients by its feature. On 17 patients × 30 standardised
+    // columns, 200 random studies: exact zeros at λmax every time; at λmax·(1 − 1e-6) the column that defines λmax enters.
+    const random = seededRandom(11);
+    for (let s = 0; s < 200; s++) {
+      const y = Float64Array.from({ length: 17 }, (_, i) => (i < 7 ? 1 : 0));
+      const raw = fromRows(
+        Array.from({ length: 30 }, (_, j) => `f${j}`),
+        Array.from({ length: 17 }, () => Array.from({ length: 30 }, () => random.next())),
+      );
+      const x = standardise(fitStandardiser(raw), raw);
+      const lmax = lambdaMax(x, y, 1);
+      const path = fitElasticNetPath(x, y, { lambdas: [lmax, lmax * (1 - 1e-6)] });
+      expect(Array.from(path.coefficients[0]).filter((b) => b !== 0)).toEqual([]);
+      expect(Array.from(path.coefficients[1]).filter((b) => b !== 0)).toHaveLength(1);
     }
   });
 

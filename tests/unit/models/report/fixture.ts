@@ -49,10 +49,10 @@ export function candidate(overrides: Partial<Candidate> = {}): Candidate {
       sensitivity: 0.6667,
       specificity: 0.6667,
       accuracy: 0.6667,
-      optimismCorrectedAuc: { apparent: 0.86, optimism: 0.07, corrected: 0.79, replicates: 200 },
+      optimismCorrectedAuc: { apparent: 0.86, optimism: 0.07, corrected: 0.79, ci: [0.55, 1], replicates: 200 },
       optimismCorrectedCalibration: {
-        intercept: { apparent: 0, optimism: 0.1, corrected: -0.1, replicates: 200 },
-        slope: { apparent: 1, optimism: 0.2, corrected: 0.8, replicates: 198 },
+        intercept: { apparent: 0, optimism: 0.1, corrected: -0.1, ci: [-1.7, 1.5], replicates: 200 },
+        slope: { apparent: 1, optimism: 0.2, corrected: 0.8, ci: [-0.4, 2], replicates: 198 },
       },
       netBenefit: [
         // P(poor) = 0.1, 0.2, 0.3, 0.4, 0.6, 0.8; poor = patients 2, 5, 6 (prevalence 1/2).
@@ -61,7 +61,10 @@ export function candidate(overrides: Partial<Candidate> = {}): Candidate {
         // 0.5: flagged 5, 6: TP 2, FP 0 → 1/3; treat all 0.5 − 0.5 = 0.
         { threshold: 0.5, model: 1 / 3, treatAll: 0, treatNone: 0 },
       ],
-      comparisons: [{ versus: 'criterion:volumeChangePct', auc: 7 / 9, versusAuc: 0.7, difference: 7 / 9 - 0.7, ci: [-0.2, 0.35], p: 0.61 }],
+      comparisons: [
+        { versus: 'clinical', auc: 7 / 9, versusAuc: 5 / 9, difference: 2 / 9, ci: [-0.3, 0.75], p: 0.4 },
+        { versus: 'criterion:volumeChangePct', auc: 7 / 9, versusAuc: 0.7, difference: 7 / 9 - 0.7, ci: [-0.2, 0.35], p: 0.61 },
+      ],
       notes: { hosmerLemeshow: '6 patients in 3 risk groups are too few for the Hosmer–Lemeshow χ² approximation' },
     },
     outOfFold: [...PROBABILITIES],

@@ -3,7 +3,8 @@
 // intervals, the lowess smoother against a weighted least-squares fit done here, the decision curve's frame and
 // points; every SVG carries title and desc and rasterises (as the registry does it).
 import { nomogramPng } from '../../../../registry/modelPackage';
-import { calibrationPlot, CALIBRATION_FRAME, lowess, riskGroups, wilsonInterval } from '../../../../models/report/calibrationPlot';
+import { calibrationPlot, CALIBRATION_FRAME, lowess, lowessAt, riskGroups, smootherBand, wilsonInterval } from '../../../../models/report/calibrationPlot';
+import { seededRandom } from '../../../../models/stats/random';
 import { decisionCurveFrame, decisionCurvePlot } from '../../../../models/report/decisionCurvePlot';
 import { rocSvg, ROC_FRAME } from '../../../../models/report/rocPlot';
 import { niceTicks } from '../../../../models/report/svg';
@@ -200,6 +201,63 @@ describe('calibration plot', () => {
     expectAccessible(plot.svg, 'calibration', 'Calibration');
     expect(plot.svg).toContain('Predicted probability of good response');
     expect(plot.svg).toContain('Observed share of good responders');
+  });
+
+  it('evaluates the same smoother anywhere: at the data it is lowess, between the data a weighted line worked here', () => {
+    const x = [0.05, 0.1, 0.2, 0.35, 0.5, 0.6, 0.8, 0.9];
+    const y = [0, 0, 1, 0, 1, 0, 1, 1];
+    lowessAt(x, y, x).forEach((v, i) => expectClose(v, lowess(x, y)[i].y, 1e-12));
+    // f = 1 at x0 = 0.45: every point in the window, h the farthest distance (0.45 to 0.9), tricube weights, WLS line.
+    const x0 = 0.45;
+    const h = Math.max(...x.map((v) => Math.abs(v - x0)));
+    const w = x.map((v) => (Math.abs(v - x0) <= 0.999 * h ? (1 - (Math.abs(v - x0) / h) ** 3) ** 3 : 0));
+    const sw = w.reduce((a, b) => a + b, 0);
+    const mx = w.reduce((s, wi, i) => s + wi * x[i], 0) / sw;
+    const my = w.reduce((s, wi, i) => s + wi * y[i], 0) / sw;
+    const slope = w.reduce((s, wi, i) => s + wi * (x[i] - mx) * (y[i] - my), 0) / w.reduce((s, wi, i) => s + wi * (x[i] - mx) ** 2, 0);
+    expectClose(lowessAt(x, y, [x0], 1)[0], my + slope * (x0 - mx), 1e-12);
+  });
+
+  it('bands the smoother by the bootstrap: pointwise percentiles that contain the curve, and cover the truth about 95 % of the time', () => {
+    // Perfectly calibrated predictions: y ~ Bernoulli(p). The true curve is the ideal line; over 60 simulated sets of 60
+    // patients, the band at p = 0.5 (inside the data, away from the ends where lowess bends) covers 0.5 in most of them.
+    const random = seededRandom(5);
+    let covered = 0;
+    const sets = 60;
+    for (let s = 0; s < sets; s++) {
+      const p = Array.from({ length: 60 }, () => 0.1 + 0.8 * random.next());
+      const y = p.map((v) => (random.next() < v ? 1 : 0));
+      const band = smootherBand([...p, 0.5], [...y, random.next() < 0.5 ? 1 : 0], { replicates: 200, seed: s + 1 })!;
+      const k = band.x.indexOf(0.5);
+      if (band.lower[k] <= 0.5 && band.upper[k] >= 0.5) covered++;
+      if (s === 0) {
+        const curve = lowess([...p, 0.5], [...y, 0]);
+        expect(band.replicates).toBe(200);
+        expect(band.x).toEqual(curve.map((c) => c.x));
+        band.lower.forEach((lo, i) => expect(lo).toBeLessThanOrEqual(band.upper[i]));
+      }
+    }
+    expect(covered / sets).toBeGreaterThanOrEqual(0.85);
+    // Fewer than three distinct predictions: no band.
+    expect(smootherBand([0.2, 0.2, 0.7, 0.7], [0, 1, 0, 1])).toBeNull();
+  });
+
+  it('draws the band under the smoother and prints the deployed refit’s corrected calibration with its intervals', () => {
+    const plot = calibrationPlot({
+      title: 'Calibration',
+      probabilities: PROBABILITIES,
+      labels: LABELS,
+      source: 'out-of-fold',
+      refit: { intercept: { corrected: -0.1, ci: [-1.7, 1.5] }, slope: { corrected: 0.8, ci: [-0.4, 2] }, replicates: 200 },
+    });
+    expect(plot.band).not.toBeNull();
+    expect(plot.svg.indexOf('class="band"')).toBeLessThan(plot.svg.indexOf('class="smooth"'));
+    expect(plot.svg).toContain('shaded: pointwise 95 % bootstrap band');
+    expect(plot.svg).toContain('Deployed refit, optimism-corrected (bootstrap, 200 replicates):');
+    expect(plot.svg).toContain('calibration-in-the-large −0.10 (95 % CI −1.70 to 1.50); slope 0.80 (95 % CI −0.40 to 2.00)');
+    const none = calibrationPlot({ title: 'Calibration', probabilities: PROBABILITIES, labels: LABELS, source: 'out-of-fold', band: { replicates: 0 } });
+    expect(none.band).toBeNull();
+    expect(none.svg).not.toContain('class="band"');
   });
 
   it('draws one group and no smoother when every prediction is the same, and says so', () => {

@@ -52,9 +52,14 @@ describe('modelReport', () => {
 
   it('gives performance with intervals, calibration, and the decision curve from the candidate', () => {
     expect(card).toContain('| AUC, nested-CV out-of-fold (95 % CI, DeLong) | 0.778 (0.400 to 1.000) |');
-    expect(card).toContain('| AUC of the deployed refit, optimism-corrected (bootstrap) | 0.790 (apparent 0.860, optimism 0.070, 200 replicates) |');
-    expect(card).toContain('| criterion:volumeChangePct | 0.778 | 0.700 | 0.078 (-0.200 to 0.350) | 0.610 |');
-    expect(card).toContain('| calibration slope | 0.800 (apparent 1.000, optimism 0.200, 198 replicates) | 1 |');
+    expect(card).toContain(
+      '| AUC of the deployed refit, optimism-corrected (bootstrap) | 0.790 (95 % CI 0.550 to 1.000) (apparent 0.860, optimism 0.070, 200 replicates) |',
+    );
+    // Every comparator named as a clinician reads it, the clinical model first.
+    expect(card).toContain('| clinical model (out-of-fold) | 0.778 | 0.556 | 0.222 (-0.300 to 0.750) | 0.400 |');
+    expect(card).toContain('| tumour volume change (%), shrinkage = good | 0.778 | 0.700 | 0.078 (-0.200 to 0.350) | 0.610 |');
+    expect(card).toContain('| calibration-in-the-large | -0.100 (apparent 0.000, optimism 0.100, 200 replicates) | -1.700 to 1.500 | 0 |');
+    expect(card).toContain('| calibration slope | 0.800 (apparent 1.000, optimism 0.200, 198 replicates) | -0.400 to 2.000 | 1 |');
     expect(card).toContain('Hosmer–Lemeshow: not reported — 6 patients in 3 risk groups are too few');
     // Risk groups of the six patients (defaultGroups(6) = 1): all six, 3 good, mean prediction 3.6/6 = 0.6.
     expect(card).toContain('| 1 | 6 | 0.600 | 3 | 0.500 (');
@@ -110,6 +115,34 @@ describe('TRIPOD+AI checklist', () => {
     for (const x of items) expect(x.where.length).toBeGreaterThan(10);
   });
 
+  // prettier-ignore
+  it('keeps the published numbering, topics and applicability of each item (Collins et al. 2024, BMJ 385:e078378, Table 1)', () => {
+    // Read off the published checklist: topic per item, and the items concerning development (D) or evaluation (E) only.
+    const topics: Record<string, string> = {
+      '1': 'Title', '2': 'Abstract', '3a': 'Background', '3b': 'Background', '3c': 'Background', '4': 'Objectives',
+      '5a': 'Data', '5b': 'Data', '6a': 'Participants', '6b': 'Participants', '6c': 'Participants', '7': 'Data preparation',
+      '8a': 'Outcome', '8b': 'Outcome', '8c': 'Outcome', '9a': 'Predictors', '9b': 'Predictors', '9c': 'Predictors',
+      '10': 'Sample size', '11': 'Missing data', '12a': 'Analytical methods', '12b': 'Analytical methods',
+      '12c': 'Analytical methods', '12d': 'Analytical methods', '12e': 'Analytical methods', '12f': 'Analytical methods',
+      '12g': 'Analytical methods', '13': 'Class imbalance', '14': 'Fairness', '15': 'Model output',
+      '16': 'Training versus evaluation', '17': 'Ethical approval', '18a': 'Funding', '18b': 'Conflicts of interest',
+      '18c': 'Protocol', '18d': 'Registration', '18e': 'Data sharing', '18f': 'Code sharing',
+      '19': 'Patient and public involvement', '20a': 'Participants', '20b': 'Participants', '20c': 'Participants',
+      '21': 'Model development', '22': 'Model specification', '23a': 'Model performance', '23b': 'Model performance',
+      '24': 'Model updating', '25': 'Interpretation', '26': 'Limitations',
+      '27a': 'Usability of the model in the context of current care', '27b': 'Usability of the model in the context of current care',
+      '27c': 'Usability of the model in the context of current care',
+    };
+    const developmentOnly = ['9a', '12a', '12b', '12c', '15', '22', '27a', '27b'];
+    const evaluationOnly = ['12f', '12g', '20c', '24'];
+    expect(Object.fromEntries(items.map((x) => [x.item, x.topic]))).toEqual(topics);
+    for (const x of items) {
+      expect(x.applies).toBe(developmentOnly.includes(x.item) ? 'D' : evaluationOnly.includes(x.item) ? 'E' : 'D;E');
+    }
+    expect(items.filter((x) => x.section === 'Open science').map((x) => x.item)).toEqual(['18a', '18b', '18c', '18d', '18e', '18f']);
+    expect(items.find((x) => x.item === '12e')!.asks).toMatch(/performance measures/i);
+  });
+
   it('is honest: study-conduct items are not reported, performance only partly (no subgroups)', () => {
     const status = (item: string) => items.find((x) => x.item === item)!.status;
     expect(status('17')).toBe('not reported');
@@ -131,11 +164,26 @@ describe('Radiomics Quality Score', () => {
   it('totals the points the pipeline earns, worked out item by item', () => {
     const items = rqsItems(reportData(candidate(), { labels: LABELS, params: PARAMS }));
     expect(items.map((x) => x.item)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
-    // 2 robustness screen 1, 5 feature reduction 3, 8 cut-off 1, 9 discrimination 2, 10 calibration 1 (resampling, no
-    // interval), 12 validation −5 (none beyond nested CV), 13 comparison 2, 14 decision curve 2; the others 0 → 7.
-    expect(items.map((x) => x.points)).toEqual([0, 1, 0, 0, 3, 0, 0, 1, 2, 1, 0, -5, 2, 2, 0, 0]);
+    // 2 robustness screen 1, 5 feature reduction 3, 8 cut-off 1, 9 discrimination 2, 10 calibration 2 (intervals and
+    // resampling), 12 validation −5 (none beyond nested CV), 13 comparison 2, 14 decision curve 2; the others 0 → 8.
+    expect(items.map((x) => x.points)).toEqual([0, 1, 0, 0, 3, 0, 0, 1, 2, 2, 0, -5, 2, 2, 0, 0]);
     const text = file(modelReport(candidate(), { labels: LABELS, params: PARAMS }), 'report/rqs.md');
-    expect(text).toContain('**Total: 7 of 36 (19.4 %).**');
+    expect(text).toContain('**Total: 8 of 36 (22.2 %).**');
+    // Without intervals only the resampling point is earned.
+    const base = candidate();
+    const cal = base.metrics.optimismCorrectedCalibration!;
+    const noIntervals = candidate({
+      metrics: { ...base.metrics, optimismCorrectedCalibration: { intercept: { ...cal.intercept!, ci: null }, slope: { ...cal.slope!, ci: null } } },
+    });
+    expect(rqsItems(reportData(noIntervals, { params: PARAMS })).find((x) => x.item === 10)!.points).toBe(1);
+    // A refit whose slope cannot be estimated (it separates its patients) still earns both with calibration-in-the-large
+    // and its interval, and says which statistic it is.
+    const noSlope = candidate({ metrics: { ...base.metrics, optimismCorrectedCalibration: { intercept: cal.intercept, slope: null } } });
+    const item10 = rqsItems(reportData(noSlope, { params: PARAMS })).find((x) => x.item === 10)!;
+    expect(item10.points).toBe(2);
+    expect(item10.why).toBe(
+      'calibration-in-the-large of the deployed refit with 95 % bootstrap intervals (+1), bootstrap optimism-corrected (+1 resampling) (slope not estimable, see the card)',
+    );
     expect(text).toContain('Nat Rev Clin Oncol 2017;14:749–762');
   });
 
@@ -145,8 +193,8 @@ describe('Radiomics Quality Score', () => {
     expect(withLedger.find((x) => x.item === 11)!.points).toBe(0); // no trial registration
     expect(withLedger.find((x) => x.item === 12)!.points).toBe(2);
     const registered = rqsItems(reportData(candidate(), { params: PARAMS, prospective, trialRegistration: 'ISRCTN00000000' }));
-    // 7 − (−5) + 2 + 7 = 21 → 58.3 %.
-    expect(registered.reduce((s, x) => s + x.points, 0)).toBe(21);
+    // 8 − (−5) + 2 + 7 = 22.
+    expect(registered.reduce((s, x) => s + x.points, 0)).toBe(22);
     const combined = rqsItems(reportData(candidate({ kind: 'combined', artifact: { ...candidate().artifact, kind: 'combined' } }), { params: PARAMS }));
     expect(combined.find((x) => x.item === 6)!.points).toBe(1);
     const noScreen = rqsItems(reportData(candidate()));
@@ -167,7 +215,7 @@ describe('a candidate whose refit kept no predictor', () => {
     expect(card).toContain('**Every out-of-fold probability is the same**');
     expect(card).toContain('| AUC, nested-CV out-of-fold (95 % CI, DeLong) | 0.500 (0.500 to 0.500) |');
     expect(card).toContain('Calibration plot: 1 distinct prediction: no smoothed curve (at least 3 needed).');
-    expect(card).toContain('| calibration slope | not available | 1 |');
+    expect(card).toContain('| calibration slope | not available | none | 1 |');
     expect(card).toContain('At none of the thresholds does acting on the model give more net benefit');
   });
 

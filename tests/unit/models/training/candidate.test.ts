@@ -5,7 +5,7 @@
 import { seededRandom } from '../../../../models/stats/random';
 import { fromRows, selectFeatures } from '../../../../models/learning/featureMatrix';
 import { predictProbabilities, trainModel } from '../../../../models/learning/training';
-import { trainCandidate } from '../../../../models/training/candidate';
+import { roundTicks, trainCandidate } from '../../../../models/training/candidate';
 import { parseArtifact, scoreRows } from '../../../../models/training/artifact';
 import type { TrainingDataset } from '../../../../models/dataset';
 import { expectClose } from '../fixtures';
@@ -71,6 +71,18 @@ describe('trainCandidate', () => {
     expect(delta.metrics.calibrationIntercept).toBe(cal.intercept!.corrected);
     expectClose(cal.slope!.corrected, cal.slope!.apparent! - cal.slope!.optimism!, 1e-12);
     expect(cal.slope!.optimism!).toBeGreaterThan(0); // refits on bootstrap samples are too extreme for the original patients
+    // Each corrected calibration statistic carries its 95 % interval, centred on it (corrected ± 1.96·bootstrap SE).
+    for (const s of [cal.intercept!, cal.slope!]) {
+      const [lo, hi] = s.ci!;
+      expect(lo).toBeLessThan(s.corrected);
+      expect(hi).toBeGreaterThan(s.corrected);
+      expectClose((lo + hi) / 2, s.corrected, 1e-12);
+    }
+    // The AUC's interval likewise, cut to [0, 1].
+    const [lo, hi] = delta.metrics.optimismCorrectedAuc!.ci!;
+    expect(lo).toBeLessThan(delta.metrics.optimismCorrectedAuc!.corrected);
+    expect(lo).toBeGreaterThanOrEqual(0);
+    expect(hi).toBeLessThanOrEqual(1);
     expect(baseline.metrics.optimismCorrectedCalibration).toBeNull();
     expect(baseline.metrics.notes.optimismCorrectedAuc).toMatch(/bootstrap skipped/);
   });
@@ -100,6 +112,20 @@ describe('trainCandidate', () => {
     expect(() => trainCandidate(dataset, 'baseline', undefined, { ...options, bootstrapReplicates: 50 })).toThrow(
       'bootstrapReplicates: 50 (expected 0 to skip the bootstrap, or at least 200 replicates for a stable optimism estimate)',
     );
+  });
+
+  it('gives nomogram axes round ticks that cover the training range', () => {
+    // Range −0.2704 to 0.05605: a quarter of it is 0.082, the next 1-2-5 step 0.1, from −0.3 up to 0.1.
+    expect(roundTicks(-0.2704, 0.05605)).toEqual([-0.3, -0.2, -0.1, 0, 0.1]);
+    // −0.4823 to 0.1267: a quarter is 0.152 → step 0.2, from −0.6 to 0.2; 12 to 87 (18.75) → step 20, 0 to 100.
+    expect(roundTicks(-0.4823, 0.1267)).toEqual([-0.6, -0.4, -0.2, 0, 0.2]);
+    expect(roundTicks(12, 87)).toEqual([0, 20, 40, 60, 80, 100]);
+    for (const axis of delta.nomogram!.axes) {
+      const [lo, hi] = delta.artifact.ranges[axis.name];
+      const values = axis.ticks.map((t) => t.value);
+      expect(Math.min(...values)).toBeLessThanOrEqual(lo);
+      expect(Math.max(...values)).toBeGreaterThanOrEqual(hi);
+    }
   });
 
   it('scores with the artifact exactly as the refit on every patient does', () => {
