@@ -32,6 +32,10 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'the encrypted patient identifier ↔ pseudonym map: assign or look up a pseudonym, reveal an identifier',
     load: () => (require('./identity') as { identityCommand: Command }).identityCommand,
   },
+  intake: {
+    summary: 'PACS intake: take in new series by themselves, and the review list of those it could not place',
+    load: () => (require('./intake') as { intakeCommand: Command }).intakeCommand,
+  },
   ledger: {
     summary: 'verify the prediction ledger (hash chain, append-only) in the results store',
     load: () => (require('./ledger') as { ledgerCommand: Command }).ledgerCommand,

@@ -11,6 +11,9 @@ export const PARAMETERS_CHANGED = 'ParametersChangedError';
 /** Non-retryable in every pipeline and model activity. */
 export const NON_RETRYABLE_ERRORS = [QC_FAILED, 'RadiomicsInputError', 'StudyFileError', 'StoreConflictError', 'ModelInputError', PARAMETERS_CHANGED] as const;
 
+/** Also non-retryable for taking in a PACS series: the PACS refused the request, or de-identification refused the series. */
+export const INTAKE_NON_RETRYABLE_ERRORS = ['PacsRequestError', 'DeidentificationError', 'IntakeRefusedError', 'IntakeConfigurationError'] as const;
+
 /** Also non-retryable for segmentTumour: bad input for the model, or a model package that cannot be served. */
 export const SEGMENTATION_NON_RETRYABLE_ERRORS = ['SegmentationInputError', 'SegmentationModelError'] as const;
 

@@ -1,6 +1,7 @@
 // Automatic intake from the PACS: how a study recognises its series, what intake knows of a series, and what it
 // decides — a scan of a patient's timepoint, a contour of one, or a review-list entry with a stable reason code.
 // Plain data only: the study file, the intake activities and the console share it.
+import type { StudyProtocol } from './study';
 
 /** One rule of the study file: series that satisfy it become scans of `modality`. */
 export interface SeriesRule {
@@ -65,3 +66,113 @@ export type IntakeDecision =
   | { outcome: 'scan'; pseudonym: string; timepoint: string; modality: string }
   | { outcome: 'contour'; pseudonym: string; timepoint: string; forModality: string }
   | { outcome: 'review'; code: IntakeReviewCode; message: string };
+
+/** Why intake could not take in a series it had matched; the series then waits on the review list too. */
+export const INTAKE_TAKE_IN_CODES = [
+  /** The timeline refused the registration (e.g. the timepoint closed meanwhile); the message says why. */
+  'registration-refused',
+  /** De-identification refused the series (e.g. BurnedInAnnotation = YES, which the study does not allow). */
+  'deidentification-refused',
+  /** The PACS refused to give the series (not only unavailable: that is retried). */
+  'pacs-refused',
+] as const;
+export type IntakeTakeInCode = (typeof INTAKE_TAKE_IN_CODES)[number];
+
+/** A series intake registered with a timeline. `seriesKey` is a keyed hash of its SeriesInstanceUID, never the UID. */
+export interface TakenSeries {
+  seriesKey: string;
+  pacsSeriesId: string;
+  pseudonym: string;
+  timepoint: string;
+  /** The study modality, or 'mask' for a contour (with `for`). */
+  modality: string;
+  for?: string;
+  at: string;
+}
+
+export interface ReviewEntry {
+  /** The PACS's id of the series (Orthanc's), which a coordinator opens in the PACS viewer. */
+  pacsSeriesId: string;
+  code: IntakeReviewCode | IntakeTakeInCode;
+  message: string;
+  at: string;
+  status: 'open' | 'assigned' | 'dismissed';
+  /** Who assigned or dismissed it, when and why. */
+  resolution?: { who: string; at: string; note: string };
+}
+
+export interface IntakeState {
+  /** Orthanc's change-feed cursor: changes up to it have been read. */
+  cursor: number;
+  taken: TakenSeries[];
+  review: ReviewEntry[];
+  /** Polls since the workflow (re)started, for continue-as-new. */
+  polls: number;
+}
+
+export interface IntakeInput {
+  protocol: StudyProtocol;
+  settings: IntakeSettings;
+  /** Pause between polls of the PACS's change feed. */
+  pollEveryMs: number;
+  /** Where the change feed is read from the first time (0: every series the PACS holds). */
+  startCursor: number;
+  state?: IntakeState;
+}
+
+export interface PollInput {
+  protocol: StudyProtocol;
+  settings: IntakeSettings;
+  cursor: number;
+  taken: TakenSeries[];
+  /** Series already on the review list, not to be listed twice. */
+  reviewed: string[];
+}
+
+export interface PollResult {
+  cursor: number;
+  taken: TakenSeries[];
+  review: ReviewEntry[];
+}
+
+/** A coordinator's assignment of a series from the review list. */
+export interface AssignSeriesInput {
+  pacsSeriesId: string;
+  pseudonym: string;
+  timepoint: string;
+  modality: string;
+  /** For a contour: the image modality it is drawn on. */
+  for?: string;
+  who: string;
+  note: string;
+}
+
+export interface DismissSeriesInput {
+  pacsSeriesId: string;
+  who: string;
+  note: string;
+}
+
+export interface TakeInInput {
+  protocol: StudyProtocol;
+  pacsSeriesId: string;
+  pseudonym: string;
+  timepoint: string;
+  modality: string;
+  for?: string;
+}
+
+/** The intake activities (activities/intake), as the intake workflow calls them. */
+export interface IntakeActivities {
+  pollPacs(input: PollInput): Promise<PollResult>;
+  takeInSeries(input: TakeInInput): Promise<TakenSeries>;
+}
+
+/** Names of the intake workflow's updates and query, and its memo key (readable without a worker). */
+export const INTAKE_MESSAGES = { assign: 'assignSeries', dismiss: 'dismissSeries', state: 'intakeState' } as const;
+export const INTAKE_MEMO = 'intake';
+
+/** One intake workflow per study. */
+export function intakeWorkflowId(studyId: string): string {
+  return `intake/${studyId}`;
+}

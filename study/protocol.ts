@@ -65,7 +65,8 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     throw new StudyFileError(file, key, expected, got);
   };
   if (!isObject(raw)) return fail('(top level)', 'a mapping with studyId, timepoints, qc, segmentation, features, model');
-  checkKeys(raw, ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter'], '', fail);
+  // 'intake' is read by study/intakeSettings.ts.
+  checkKeys(raw, ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter', 'intake'], '', fail);
 
   const studyId = raw.studyId;
   if (typeof studyId !== 'string') fail('studyId', 'a string such as OS-2026-01', studyId);

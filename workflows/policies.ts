@@ -2,14 +2,14 @@
 // choice). A workflow passes these to proxyActivities and names its proxies after the activities they run. Every
 // activity either heartbeats within a minute or must finish within a minute, so a killed worker is noticed in one.
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERRORS, SEGMENTATION_NON_RETRYABLE_ERRORS } from '../contracts/errors';
+import { INTAKE_NON_RETRYABLE_ERRORS, NON_RETRYABLE_ERRORS, SEGMENTATION_NON_RETRYABLE_ERRORS } from '../contracts/errors';
 
 /** Errors that no retry can fix: a person or a new input must act. */
 export const NON_RETRYABLE: string[] = [...NON_RETRYABLE_ERRORS];
 
 const backoff: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE };
 
-export type PolicyName = 'acquire' | 'qc' | 'segmentation' | 'features' | 'store' | 'predict' | 'notify' | 'registry' | 'scoring' | 'training';
+export type PolicyName = 'acquire' | 'qc' | 'segmentation' | 'features' | 'store' | 'predict' | 'notify' | 'registry' | 'scoring' | 'training' | 'intake';
 
 export const POLICIES: Record<PolicyName, ActivityOptions> = {
   // ---- PatientTimeline and Timepoint (pipeline task queue) ----
@@ -47,4 +47,15 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
    * activity heartbeats every 10 s, so a killed worker is noticed within a minute and its step retried elsewhere.
    */
   training: { startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { ...backoff, maximumAttempts: 3 } },
+  // ---- PacsIntake (pipeline task queue) ----
+  /**
+   * Reading the PACS's change feed and taking in the new series (WADO-RS, de-identification, registration), a
+   * heartbeat per series. A PACS that is down is retried for about 10 minutes, then the next poll tries again; a
+   * series the PACS or de-identification refuses goes to the review list instead.
+   */
+  intake: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { ...backoff, maximumAttempts: 12, nonRetryableErrorTypes: [...NON_RETRYABLE, ...INTAKE_NON_RETRYABLE_ERRORS] },
+  },
 };

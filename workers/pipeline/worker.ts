@@ -1,7 +1,9 @@
-// The pipeline worker (CPU task queue): every TypeScript workflow and the CPU activities.
+// The pipeline worker (CPU task queue): every TypeScript workflow, the CPU activities and PACS intake's.
 import type { OsteoflowConfig } from '../../config';
 import { createActivities } from '../../activities';
 import { registryPredictor } from '../../activities/pipeline/predict';
+import { createIntakeActivities } from '../../activities/intake/activities';
+import { intakeDeps } from './intake';
 import { createStoreWorker, type StoreWorker, type StoreWorkerOptions } from '../storeWorker';
 
 export type PipelineWorker = StoreWorker;
@@ -15,12 +17,15 @@ export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWork
   return createStoreWorker(cfg, options, ({ store, mlflow }) => ({
     taskQueue: cfg.taskQueues.pipeline,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({
-      store,
-      predictor: registryPredictor(mlflow, store),
-      webhookUrl: cfg.notifications.webhookUrl,
-      acquisition: cfg.acquisition,
-    }),
+    activities: {
+      ...createActivities({
+        store,
+        predictor: registryPredictor(mlflow, store),
+        webhookUrl: cfg.notifications.webhookUrl,
+        acquisition: cfg.acquisition,
+      }),
+      ...createIntakeActivities(intakeDeps(cfg, options.address)),
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
     // Let a running activity finish on SIGTERM before the worker exits.
     shutdownGraceTime: '30 seconds',

@@ -12,7 +12,7 @@ describe('osteoflow', () => {
     const r = await osteoflow(arg);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: osteoflow <command> \[options\]\n\ncommands:\n/);
-    for (const name of ['codec', 'console', 'extract', 'identity', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'users', 'worker'])
+    for (const name of ['codec', 'console', 'extract', 'identity', 'intake', 'ledger', 'model', 'run', 'segment', 'study', 'stack', 'users', 'worker'])
       expect(r.out).toMatch(new RegExp(`\\n  ${name} +\\S`));
   });
 
@@ -27,7 +27,7 @@ describe('osteoflow', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: "osteoflow: unknown command 'extrakt' (expected one of: codec, console, extract, identity, ledger, maps, mask, model, run, segment, study, stack, users, worker)\n",
+      err: "osteoflow: unknown command 'extrakt' (expected one of: codec, console, extract, identity, intake, ledger, maps, mask, model, run, segment, study, stack, users, worker)\n",
     });
   });
 });

@@ -42,6 +42,15 @@ describe('activity policies', () => {
         heartbeatTimeout: '1 minute',
         retry: { ...backoff, maximumAttempts: 3, nonRetryableErrorTypes: nonRetryable },
       },
+      intake: {
+        startToCloseTimeout: '30 minutes',
+        heartbeatTimeout: '1 minute',
+        retry: {
+          ...backoff,
+          maximumAttempts: 12,
+          nonRetryableErrorTypes: [...nonRetryable, 'PacsRequestError', 'DeidentificationError', 'IntakeRefusedError', 'IntakeConfigurationError'],
+        },
+      },
     });
   });
 

@@ -1,0 +1,247 @@
+// PACS intake on a real Orthanc and the real stack, with nobody acting: STS_001's CT, T1 and PET series and their
+// three RTSTRUCT contours (StudyDate moved to today, as a new visit) arrive by C-STORE (DCMTK's storescu); intake
+// finds them in the change feed, matches the patient through the identifier map and each series to the study's
+// modality by its rules, de-identifies them into the study store and registers them, and the baseline completes
+// with features per modality in each series' own contour. Another patient's CT, not enrolled, waits on the review
+// list until a coordinator dismisses it. Then no original PatientID, PatientName or other identifier is found in the
+// study store, the results store or the raw stored histories of the three workflows.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import YAML from 'yaml';
+import { enrolPatient, readTimeline } from '../../clients/coordinator';
+import { dismissSeries, intakeHandle, readIntake, startIntake } from '../../clients/intake';
+import { newKey } from '../../config/aesGcm';
+import { readDicomObject } from '../../imaging/contours';
+import { startOrthanc, type OrthancServer } from '../../ops/orthancServer';
+import { IdentityMap, loadIdentityKey, sendWithStorescu } from '../../pacs';
+import { resultsStorePath } from '../../store';
+import { SqliteResultsStore } from '../../store/sqliteStore';
+import { loadIntakeSettings } from '../../study/intakeSettings';
+import { loadStudyFile } from '../../study/protocol';
+import { describeWithReferenceData, referencePath } from '../support/referenceData';
+import { connectHarness, eventually, type Harness } from './support/pipeline';
+
+jest.setTimeout(300000);
+
+const FOLDERS = { CT: 'CT', T1: 'MR_T1', PET: 'PET' } as const;
+const MODALITIES = Object.keys(FOLDERS) as (keyof typeof FOLDERS)[];
+const required = MODALITIES.flatMap((m) => [`sts/dicom/STS_001/${FOLDERS[m]}/image`, `sts/dicom/STS_001/${FOLDERS[m]}/mask/RS.dcm`]).concat([
+  'sts/dicom/STS_002/CT/image',
+]);
+
+// dcmjs ships no type declarations; only these entry points are used.
+interface DcmjsData {
+  DicomMessage: { readFile(buffer: ArrayBuffer): { dict: unknown; meta: unknown } };
+  DicomMetaDictionary: { naturalizeDataset(dict: unknown): Record<string, unknown>; denaturalizeDataset(ds: Record<string, unknown>): unknown };
+  DicomDict: new (meta: unknown) => { dict: unknown; write(): ArrayBuffer };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dcmjs = require('dcmjs') as { data: DcmjsData; log: { getLogger(name: string): { setLevel(level: string): void } } };
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+
+/** Files under a folder, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+/** Copies a folder's DICOM files with StudyDate set to `date` (the visit happens today). */
+function copyWithStudyDate(from: string, to: string, date: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const file of filesUnder(from)) {
+    const bytes = readFileSync(file);
+    const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+    ds.StudyDate = date;
+    const out = new dcmjs.data.DicomDict(dict.meta);
+    out.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
+    writeFileSync(path.join(to, path.basename(file)), Buffer.from(out.write()));
+  }
+}
+
+/** Every string and byte array inside a value, as text (payload bytes read as Latin-1, as a grep of the database would). */
+function textsOf(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (value instanceof Uint8Array) into.push(Buffer.from(value).toString('latin1'));
+  else if (Array.isArray(value)) for (const v of value) textsOf(v, into);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) textsOf(v, into);
+  return into;
+}
+
+describeWithReferenceData('PACS intake on a real Orthanc (STS_001: CT, T1 and PET with their contours)', required, () => {
+  let harness: Harness;
+  let orthanc: OrthancServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    harness = await connectHarness();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-intake-it-'));
+    orthanc = await startOrthanc(path.join(dir, 'orthanc'), { stableAgeSeconds: 1 });
+  });
+  afterAll(async () => {
+    await orthanc?.stop();
+    await harness?.close();
+  });
+
+  it('takes in a visit with nobody acting, de-identified, and lists another patient’s series for review', async () => {
+    const started = Date.now();
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+    const sent = path.join(dir, 'modality');
+    for (const m of MODALITIES) {
+      copyWithStudyDate(referencePath('sts', 'dicom', 'STS_001', FOLDERS[m], 'image'), path.join(sent, 'STS_001', m, 'image'), today);
+      copyWithStudyDate(referencePath('sts', 'dicom', 'STS_001', FOLDERS[m], 'mask'), path.join(sent, 'STS_001', m, 'mask'), today);
+    }
+    copyWithStudyDate(referencePath('sts', 'dicom', 'STS_002', 'CT', 'image'), path.join(sent, 'STS_002', 'CT'), today);
+
+    // What must never come out: the identifying attributes of both patients, as their files hold them.
+    const identifiers = new Set<string>();
+    for (const file of [referencePath('sts', 'dicom', 'STS_001', 'CT', 'mask', 'RS.dcm'), filesUnder(path.join(sent, 'STS_002'))[0]]) {
+      const ds = readDicomObject(file, { expected: 'a DICOM file', headerOnly: true }).dataSet;
+      for (const tag of ['x00100010', 'x00100020', 'x00100030', 'x00080050']) {
+        const value = ds.string(tag)?.trim();
+        if (value) identifiers.add(value);
+      }
+    }
+    expect([...identifiers]).toEqual(expect.arrayContaining(['STS_001', 'STS_002']));
+
+    // The site's identifier map: STS_001 is enrolled under a pseudonym; STS_002 is not in this study.
+    const keyFile = path.join(dir, 'identity.key');
+    writeFileSync(keyFile, `${newKey()}\n`, { mode: 0o600 });
+    const mapFile = path.join(dir, 'identity-map.enc');
+    const studyId = `IT-INTAKE-${Date.now().toString(36)}`;
+    const pseudonym = IdentityMap.open(mapFile, loadIdentityKey(keyFile)).pseudonymFor(studyId, 'STS_001');
+    expect(pseudonym).toBe('OSF-0001');
+
+    const paramsFile = path.join(dir, 'light.yaml');
+    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { shape: null, firstorder: null }, setting: { binCount: 32 } }));
+    const studyFile = path.join(dir, 'study.yaml');
+    writeFileSync(
+      studyFile,
+      YAML.stringify({
+        studyId,
+        timepoints: [{ name: 'baseline', dueAfter: '0d', window: '14d', modalities: MODALITIES }],
+        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
+        segmentation: 'manual-required',
+        features: { params: paramsFile },
+        model: { name: `${studyId}-model` },
+        intake: {
+          earlyDays: 7,
+          pollEvery: '1s',
+          series: [
+            { modality: 'CT', dicomModality: ['CT'] },
+            { modality: 'T1', dicomModality: ['MR'] },
+            { modality: 'PET', dicomModality: ['PT'] },
+          ],
+        },
+      }),
+    );
+    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
+    const { pollEveryMs, ...settings } = loadIntakeSettings(studyFile, protocol);
+
+    const pipeline = await harness.startWorker({
+      orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },
+      identity: { keyFile, mapFile },
+    });
+    const store = new SqliteResultsStore(resultsStorePath(harness.cfg));
+    try {
+      await pipeline.worker.runUntil(async () => {
+        const timeline = await enrolPatient(harness.client, harness.cfg.taskQueues.pipeline, protocol, pseudonym);
+        const intake = await startIntake(harness.client, harness.cfg.taskQueues.pipeline, protocol, settings, { pollEveryMs, startCursor: 0 });
+        // The modality sends the images first, then the contours, as a planning system would after them.
+        await sendWithStorescu(orthanc.dicom, [...MODALITIES.map((m) => path.join(sent, 'STS_001', m, 'image')), path.join(sent, 'STS_002', 'CT')]);
+        await eventually(
+          () => readIntake(intake),
+          (s) => s.taken.length === 3,
+          120000,
+          'the three image series taken in',
+        );
+        await sendWithStorescu(
+          orthanc.dicom,
+          MODALITIES.map((m) => path.join(sent, 'STS_001', m, 'mask')),
+        );
+
+        const done = await eventually(
+          () => readTimeline(timeline),
+          (v) => ['done', 'qc-failed/awaiting-rescan', 'needs-attention'].includes(v.timepoints[0].status),
+          180000,
+          'baseline done',
+        );
+        expect(done.timepoints[0].qc?.reasons).toEqual([]);
+        expect(done.timepoints[0]).toMatchObject({ status: 'done', qc: { passed: true } });
+        expect(done.timepoints[0].masks?.map((m) => [m.for, m.kind]).sort()).toEqual([
+          ['CT', 'RTSTRUCT'],
+          ['PET', 'RTSTRUCT'],
+          ['T1', 'RTSTRUCT'],
+        ]);
+        const sets = await store.getFeatureSets({ studyId, pseudonym, timepoint: 'baseline' });
+        expect(sets.map((s) => s.modality).sort()).toEqual(['CT', 'PET', 'T1']);
+        for (const s of sets) expect(s.features.original_shape_VoxelVolume).toBeGreaterThan(1000);
+
+        // Intake's record: six series taken in (three images, three contours), the other patient's CT for review.
+        const state = await eventually(
+          () => readIntake(intake),
+          (s) => s.taken.length === 6 && s.review.length === 1,
+          60000,
+          'intake state',
+        );
+        expect(state.taken.map((t) => `${t.modality}${t.for ? ` for ${t.for}` : ''}`).sort()).toEqual([
+          'CT',
+          'PET',
+          'T1',
+          'mask for CT',
+          'mask for PET',
+          'mask for T1',
+        ]);
+        expect(state.review[0]).toMatchObject({ code: 'unknown-patient', status: 'open' });
+        expect(state.review[0].message).toMatch(
+          new RegExp(`^series ${state.review[0].pacsSeriesId} \\(CT\\): its patient is not enrolled in study ${studyId}$`),
+        );
+
+        // A coordinator dismisses it, with a reason; a dismissal without one is refused and changes nothing.
+        const refused = await dismissSeries(intakeHandle(harness.client, studyId), {
+          pacsSeriesId: state.review[0].pacsSeriesId,
+          who: 'coordinator',
+          note: ' ',
+        }).catch((err: Error) => err);
+        expect((refused as Error & { cause?: Error }).cause?.message).toBe('note must say why');
+        expect((await readIntake(intake)).review[0].status).toBe('open');
+        const after = await dismissSeries(intakeHandle(harness.client, studyId), {
+          pacsSeriesId: state.review[0].pacsSeriesId,
+          who: 'coordinator',
+          note: 'not a study patient',
+        });
+        expect(after.review[0]).toMatchObject({ status: 'dismissed', resolution: { who: 'coordinator', note: 'not a study patient' } });
+
+        // No identifier anywhere osteoflow keeps things: the study store's files, the results store, the raw histories.
+        const haystacks: Array<[string, string]> = [];
+        for (const file of filesUnder(protocol.storeDir)) if (statSync(file).isFile()) haystacks.push([file, readFileSync(file).toString('latin1')]);
+        // The results store is shared with other suites' studies: this study's rows, in every table that has them.
+        const db = new Database(resultsStorePath(harness.cfg), { readonly: true });
+        try {
+          const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
+          for (const { name } of tables) {
+            const columns = (db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).map((c) => c.name);
+            if (!columns.includes('study_id')) continue;
+            const rows = db.prepare(`SELECT * FROM "${name}" WHERE study_id = ?`).all(studyId);
+            if (rows.length > 0) haystacks.push([`results store table ${name}`, JSON.stringify(rows)]);
+          }
+        } finally {
+          db.close();
+        }
+        for (const id of [timeline.workflowId, `${timeline.workflowId}/baseline/run-1`, intake.workflowId]) {
+          const history = await harness.client.workflow.getHandle(id).fetchHistory();
+          haystacks.push([`history of ${id}`, textsOf(history).join('\n')]);
+        }
+        const found = haystacks.flatMap(([where, text]) => [...identifiers].filter((id) => text.includes(id)).map((id) => `${id} in ${where}`));
+        expect(found).toEqual([]);
+        expect(haystacks.length).toBeGreaterThan(10);
+        await intake.terminate('test over');
+        console.log(`[intake] ${haystacks.length} places searched for ${identifiers.size} identifiers; whole test ${Date.now() - started} ms`);
+      });
+    } finally {
+      await store.close();
+      await pipeline.close();
+    }
+  });
+});

@@ -1,0 +1,129 @@
+// PacsIntake: one long-running workflow per study that polls the PACS's change feed and takes in every new series it
+// can place (activities/intake), with nobody acting; what it cannot place waits on the review list, kept in the
+// workflow's memo (readable without a worker) until a coordinator assigns the series to a patient's timepoint or
+// dismisses it. The cursor, the taken series and the list travel through continue-as-new.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  INTAKE_MEMO,
+  INTAKE_MESSAGES,
+  type AssignSeriesInput,
+  type DismissSeriesInput,
+  type IntakeActivities,
+  type IntakeInput,
+  type IntakeState,
+  type ReviewEntry,
+} from '../contracts/intake';
+import { POLICIES } from './policies';
+
+export const assignSeriesUpdate = defineUpdate<IntakeState, [AssignSeriesInput]>(INTAKE_MESSAGES.assign);
+export const dismissSeriesUpdate = defineUpdate<IntakeState, [DismissSeriesInput]>(INTAKE_MESSAGES.dismiss);
+export const intakeStateQuery = defineQuery<IntakeState>(INTAKE_MESSAGES.state);
+
+const { pollPacs, takeInSeries } = proxyActivities<IntakeActivities>(POLICIES.intake);
+
+/** Polls per run before continue-as-new: each adds a handful of events, far inside the history limit. */
+const POLLS_PER_RUN = 500;
+
+function openEntry(state: IntakeState, pacsSeriesId: string): ReviewEntry {
+  const entry = state.review.find((e) => e.pacsSeriesId === pacsSeriesId && e.status === 'open');
+  if (!entry) throw new Error(`series ${pacsSeriesId} is not open on the review list`);
+  return entry;
+}
+
+function checkNote(input: { who?: unknown; note?: unknown }): void {
+  if (typeof input.who !== 'string' || input.who.trim() === '') throw new Error('who must name the coordinator');
+  if (typeof input.note !== 'string' || input.note.trim() === '') throw new Error('note must say why');
+}
+
+export async function pacsIntakeWorkflow(input: IntakeInput): Promise<void> {
+  const state: IntakeState = input.state ?? { cursor: input.startCursor, taken: [], review: [], polls: 0 };
+  const publish = () => upsertMemo({ [INTAKE_MEMO]: state });
+
+  setHandler(intakeStateQuery, () => state);
+  setHandler(
+    assignSeriesUpdate,
+    async (assignment) => {
+      const entry = openEntry(state, assignment.pacsSeriesId);
+      const taken = await takeInSeries({
+        protocol: input.protocol,
+        pacsSeriesId: assignment.pacsSeriesId,
+        pseudonym: assignment.pseudonym,
+        timepoint: assignment.timepoint,
+        modality: assignment.modality,
+        ...(assignment.for !== undefined ? { for: assignment.for } : {}),
+      });
+      state.taken.push(taken);
+      entry.status = 'assigned';
+      entry.resolution = { who: assignment.who, at: new Date().toISOString(), note: assignment.note };
+      publish();
+      return state;
+    },
+    {
+      validator: (assignment) => {
+        openEntry(state, assignment.pacsSeriesId);
+        checkNote(assignment);
+        const tp = input.protocol.timepoints.find((t) => t.name === assignment.timepoint);
+        if (!tp) throw new Error(`timepoint ${JSON.stringify(assignment.timepoint)} is not in study ${input.protocol.studyId}`);
+        const images = tp.modalities as string[];
+        if (assignment.modality === 'mask' ? !images.includes(assignment.for ?? '') : !images.includes(assignment.modality))
+          throw new Error(
+            assignment.modality === 'mask'
+              ? `a contour needs 'for', one of ${images.join(', ')}`
+              : `modality ${JSON.stringify(assignment.modality)} is not part of timepoint '${tp.name}' (expected one of ${images.join(', ')}, or mask)`,
+          );
+      },
+    },
+  );
+  setHandler(
+    dismissSeriesUpdate,
+    (dismissal) => {
+      const entry = openEntry(state, dismissal.pacsSeriesId);
+      entry.status = 'dismissed';
+      entry.resolution = { who: dismissal.who, at: new Date().toISOString(), note: dismissal.note };
+      publish();
+      return state;
+    },
+    {
+      validator: (dismissal) => {
+        openEntry(state, dismissal.pacsSeriesId);
+        checkNote(dismissal);
+      },
+    },
+  );
+
+  publish();
+  for (;;) {
+    try {
+      const result = await pollPacs({
+        protocol: input.protocol,
+        settings: input.settings,
+        cursor: state.cursor,
+        taken: state.taken,
+        reviewed: state.review.map((e) => e.pacsSeriesId),
+      });
+      state.cursor = result.cursor;
+      state.taken.push(...result.taken);
+      state.review.push(...result.review);
+      if (result.taken.length + result.review.length > 0) publish();
+    } catch {
+      // The PACS stayed down through the activity's retries: the next poll tries again; the cursor did not move.
+    }
+    state.polls += 1;
+    if (state.polls >= POLLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof pacsIntakeWorkflow>({ ...input, state: { ...state, polls: 0 } });
+    }
+    await sleep(input.pollEveryMs);
+  }
+}
