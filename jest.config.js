@@ -5,7 +5,9 @@
 const os = require('node:os');
 
 const transform = { '^.+\\.(t|j)sx?$': '<rootDir>/tests/support/swcTransform.cjs' };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'tsx', 'js', 'json'] };
+// openid-client and its dependencies are ESM only: transformed to CommonJS like our own code.
+const transformIgnorePatterns = ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'];
+const common = { testEnvironment: 'node', transform, transformIgnorePatterns, moduleFileExtensions: ['ts', 'tsx', 'js', 'json'] };
 
 module.exports = {
   // Every core but one for the unit project, and at least two (Jest's default leaves one worker on two cores).

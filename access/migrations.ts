@@ -33,4 +33,13 @@ export const ACCESS_MIGRATIONS: readonly AccessMigration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: an entry is never deleted'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'users of an OpenID Connect provider',
+    sql: `
+      ALTER TABLE users ADD COLUMN oidc_issuer TEXT;
+      ALTER TABLE users ADD COLUMN oidc_subject TEXT;
+      CREATE UNIQUE INDEX users_by_oidc ON users (oidc_issuer, oidc_subject) WHERE oidc_issuer IS NOT NULL;
+    `,
+  },
 ];

@@ -5,12 +5,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../contracts/console';
 import { DEFAULT_SCRYPT, hashPassword, passwordProblem, verifyPassword, type ScryptParams } from './passwords';
 import { isRole } from './roles';
-import { AccessConflictError, type AccessStore, type SessionRecord, type TokenRecord, type UserRecord } from './types';
+import { AccessConflictError, type AccessStore, type ExternalIdentity, type SessionRecord, type TokenRecord, type UserRecord } from './types';
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/;
 const TOKEN_PREFIX = 'oft_';
+/** The password hash of a user of an identity provider: not an scrypt hash, so no password signs them in locally. */
+export const EXTERNAL_PASSWORD = '!external';
 
 export interface AccessOptions {
   idleTimeoutMs?: number;
@@ -35,6 +37,38 @@ const secret = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
 export type SessionLookup =
   { status: 'ok'; user: UserRecord; session: SessionRecord; idleExpiresAt: string } | { status: 'expired'; reason: 'idle' | 'absolute' } | { status: 'none' };
+
+export interface SignedIn {
+  secret: string;
+  session: SessionRecord;
+  user: UserRecord;
+  idleExpiresAt: string;
+}
+
+/** An identity provider's verified answer: who (issuer + subject), a name to show, and the roles its groups map to. */
+export interface ExternalSignIn extends ExternalIdentity {
+  /** preferred_username, else email, else the subject: the wish for the local user name. */
+  preferredName?: string;
+  roles: Role[];
+}
+
+/** A sign-in refused for the user's own state (disabled): the message says why, nothing was opened. */
+export class AccessRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccessRefusedError';
+  }
+}
+
+/** A local user name from an identity provider's name: invalid characters become '-', at most 64 characters. */
+function nameFrom(wish: string | undefined): string | null {
+  const cleaned = (wish ?? '')
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 55);
+  return USERNAME.test(cleaned) ? cleaned : null;
+}
 
 export type TokenLookup = { status: 'ok'; user: UserRecord; token: TokenRecord } | { status: 'none' | 'expired' | 'revoked' };
 
@@ -112,14 +146,69 @@ export class AccessControl {
   async checkPassword(username: string, password: string): Promise<UserRecord | null> {
     const user = typeof username === 'string' && USERNAME.test(username) ? await this.store.getUser(username) : undefined;
     this.dummyHash ??= hashPassword(secret(), this.scrypt);
-    const matches = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    // An identity provider's user has no local password: checked against the dummy too, so the time is the same.
+    const local = user && user.passwordHash !== EXTERNAL_PASSWORD ? user.passwordHash : undefined;
+    const matches = await verifyPassword(password, local ?? (await this.dummyHash));
+    if (!local) return null;
     return user && matches && !user.disabled ? user : null;
   }
 
   /** Signs in: the session secret (for the cookie, never stored) and its record, or null. */
-  async signIn(username: string, password: string): Promise<{ secret: string; session: SessionRecord; user: UserRecord; idleExpiresAt: string } | null> {
+  async signIn(username: string, password: string): Promise<SignedIn | null> {
     const user = await this.checkPassword(username, password);
     if (!user) return null;
+    return this.openSession(user);
+  }
+
+  /**
+   * Signs in a user an identity provider vouched for: the local user of that (issuer, subject), created at the first
+   * sign-in, with the roles the provider's groups map to now (the provider is where roles are managed, so they are
+   * replaced at every sign-in). The user name is the provider's preferred name when it is free, else that name with a
+   * short hash of issuer and subject: a provider's user never takes over a local user of the same name. A user an
+   * administrator disabled stays refused.
+   */
+  async signInExternal(who: ExternalSignIn): Promise<SignedIn & { created: boolean }> {
+    const badRoles = rolesProblem(who.roles);
+    if (badRoles) throw new AccessInputError(badRoles, 'roles');
+    if (!who.issuer || !who.subject) throw new AccessInputError('an identity provider user needs an issuer and a subject', 'subject');
+    const roles = [...new Set(who.roles)];
+    let user = await this.store.getUserByExternal(who.issuer, who.subject);
+    let created = false;
+    if (user) {
+      if (user.disabled) throw new AccessRefusedError(`user '${user.username}' is disabled; ask an administrator`);
+      if (user.roles.join(',') !== roles.join(',')) user = (await this.store.updateUser(user.username, { roles })) ?? user;
+    } else {
+      const suffix = sha256(`${who.issuer}|${who.subject}`).slice(0, 8);
+      const base = nameFrom(who.preferredName) ?? nameFrom(who.subject) ?? 'oidc';
+      const candidates = [base, `${base}-${suffix}`];
+      for (const username of candidates) {
+        if (await this.store.getUser(username)) continue;
+        user = {
+          username,
+          passwordHash: EXTERNAL_PASSWORD,
+          roles,
+          disabled: false,
+          createdAt: this.now().toISOString(),
+          external: { issuer: who.issuer, subject: who.subject },
+        };
+        try {
+          await this.store.createUser(user);
+        } catch (err) {
+          // Another sign-in of the same person at the same moment created it: use that one.
+          if (!(err instanceof AccessConflictError)) throw err;
+          user = await this.store.getUserByExternal(who.issuer, who.subject);
+          if (!user) continue;
+          return { ...(await this.openSession(user)), created: false };
+        }
+        created = true;
+        break;
+      }
+      if (!user) throw new AccessConflictError(`no free user name for '${who.preferredName ?? who.subject}' (tried ${candidates.join(', ')})`);
+    }
+    return { ...(await this.openSession(user)), created };
+  }
+
+  private async openSession(user: UserRecord): Promise<SignedIn> {
     const now = this.now();
     const id = secret();
     const session: SessionRecord = {

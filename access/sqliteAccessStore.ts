@@ -13,6 +13,8 @@ interface UserRow {
   roles: string;
   disabled: number;
   created_at: string;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
 }
 interface SessionRow {
   id_hash: string;
@@ -49,6 +51,7 @@ const user = (r: UserRow): UserRecord => ({
   roles: JSON.parse(r.roles) as Role[],
   disabled: r.disabled === 1,
   createdAt: r.created_at,
+  external: r.oidc_issuer !== null && r.oidc_subject !== null ? { issuer: r.oidc_issuer, subject: r.oidc_subject } : null,
 });
 const session = (r: SessionRow): SessionRecord => ({
   idHash: r.id_hash,
@@ -117,12 +120,20 @@ export class SqliteAccessStore implements AccessStore {
   async createUser(u: UserRecord): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO users (username, password_hash, roles, disabled, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(u.username, u.passwordHash, JSON.stringify(u.roles), u.disabled ? 1 : 0, u.createdAt);
+        .prepare('INSERT INTO users (username, password_hash, roles, disabled, created_at, oidc_issuer, oidc_subject) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(u.username, u.passwordHash, JSON.stringify(u.roles), u.disabled ? 1 : 0, u.createdAt, u.external?.issuer ?? null, u.external?.subject ?? null);
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new AccessConflictError(`user '${u.username}' exists already`);
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new AccessConflictError(`user '${u.username}' exists already`);
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' && u.external)
+        throw new AccessConflictError(`subject '${u.external.subject}' of ${u.external.issuer} has a user already`);
       throw err;
     }
+  }
+
+  async getUserByExternal(issuer: string, subject: string): Promise<UserRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM users WHERE oidc_issuer = ? AND oidc_subject = ?').get(issuer, subject) as UserRow | undefined;
+    return row && user(row);
   }
 
   async getUser(username: string): Promise<UserRecord | undefined> {

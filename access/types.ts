@@ -3,12 +3,21 @@
 // hashes only; the audit trail names users and pseudonymised targets, never patient identity.
 import type { AuditEntry, AuditOutcome, Role } from '../contracts/console';
 
+/** A user signed in by an OpenID Connect provider: the provider's issuer and its subject identifier there. */
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+}
+
 export interface UserRecord {
   username: string;
+  /** An scrypt hash; EXTERNAL_PASSWORD for a user of an identity provider (no local password can match it). */
   passwordHash: string;
   roles: Role[];
   disabled: boolean;
   createdAt: string;
+  /** Set for a user of an identity provider; absent or null for a local user. */
+  external?: ExternalIdentity | null;
 }
 
 export interface SessionRecord {
@@ -62,6 +71,8 @@ export interface AuditFilter {
 export interface AccessStore {
   createUser(user: UserRecord): Promise<void>;
   getUser(username: string): Promise<UserRecord | undefined>;
+  /** The user an identity provider's (issuer, subject) was first signed in as. */
+  getUserByExternal(issuer: string, subject: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   updateUser(username: string, change: Partial<Pick<UserRecord, 'passwordHash' | 'roles' | 'disabled'>>): Promise<UserRecord | undefined>;
 

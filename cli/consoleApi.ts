@@ -2,7 +2,7 @@
 // OSTEOFLOW_API_TOKEN): the action then runs as the token's user — the console checks the role, applies four eyes and
 // writes the audit entry — instead of naming someone with free text. Errors carry the console's own message.
 import type { OsteoflowConfig } from '../config';
-import type { ActionResponse, ApiError } from '../contracts/console';
+import type { ActionResponse, ApiError, Permission, SessionInfo } from '../contracts/console';
 
 export class ConsoleApiError extends Error {
   constructor(
@@ -20,13 +20,21 @@ export class ConsoleApi {
     private readonly token: string,
   ) {}
 
-  async post<T>(route: string, body: unknown): Promise<T> {
+  post<T>(route: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', route, body);
+  }
+
+  get<T>(route: string): Promise<T> {
+    return this.call<T>('GET', route);
+  }
+
+  private async call<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(route, this.url), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
       throw new ConsoleApiError(`the console at ${this.url} does not answer (${(err as Error).cause ?? (err as Error).message})`, 0);
@@ -62,4 +70,17 @@ export function patientAction(
   const patient = `/api/studies/${part(target.study)}/patients/${part(target.patient)}`;
   const route = action === 'override' || action === 'retry' ? `${patient}/timepoints/${part(target.timepoint ?? '')}/${action}` : `${patient}/${action}`;
   return api.post<ActionResponse>(route, body);
+}
+
+/**
+ * Who a command acts as: the API token's user as the console knows them (verified), or else this machine's user
+ * name (unverified: anyone can run a command under any login). A token user without `permission` is refused here,
+ * before any work starts, with the console's view of their roles.
+ */
+export async function actingIdentity(api: ConsoleApi | undefined, permission: Permission, osUser: () => string): Promise<{ name: string; verified: boolean }> {
+  if (!api) return { name: osUser(), verified: false };
+  const me = await api.get<SessionInfo>('/api/session');
+  if (!me.permissions.includes(permission))
+    throw new ConsoleApiError(`the API token's user ${me.username} (roles: ${me.roles.join(', ')}) lacks the permission ${permission}`, 403);
+  return { name: me.username, verified: true };
 }

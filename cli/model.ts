@@ -1,5 +1,6 @@
 // `osteoflow model train|list|promote|rollback`: what an ML engineer does with the study's models. Commands that wait
 // on a workflow run a training worker in this process meanwhile (unless --no-worker: workers of your own serve it).
+import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TrainingOptions } from '../contracts/models';
@@ -18,7 +19,7 @@ import { promotionWorkflowId } from '../workflows/promotion';
 import { MODEL_KINDS, type ModelKind, type PromotionView } from '../contracts/models';
 import { parseArguments, type Command } from './command';
 import { isHelp, parseFlags, UsageError, type FlagSpec } from './args';
-import { ConsoleApiError, consoleApiOf, type ConsoleApi } from './consoleApi';
+import { actingIdentity, ConsoleApiError, consoleApiOf, type ConsoleApi } from './consoleApi';
 import type { PromotionResponse } from '../contracts/console';
 
 const USAGE = `usage: osteoflow model <command> [options]
@@ -29,7 +30,8 @@ const USAGE = `usage: osteoflow model <command> [options]
   promote  --model NAME --status
   rollback --model NAME --by IDENTITY --reason TEXT                         restore the previous champion
 With OSTEOFLOW_CONSOLE_URL and OSTEOFLOW_API_TOKEN set, approve, reject and rollback go through the console as the
-token's user (its role and four eyes checked, the decision audited) and take no --by.`;
+token's user (its role and four eyes checked, the decision audited) and take no --by, and train records the token's
+user as the versions' trainer (trained_by); without a token, train records this machine's user name, unverified.`;
 
 const SPECS: Record<string, FlagSpec> = {
   train: {
@@ -160,6 +162,13 @@ export const modelCommand: Command = {
     if (api && ((action === 'promote' && (flags.approve || flags.reject)) || action === 'rollback')) return signedDecision(api, action, flags);
     let client: Client | undefined;
     try {
+      // The trainer, for the versions' trained_by tag (four eyes: they may not approve its promotion); a token's user
+      // without the permission is refused before anything starts.
+      const trainer = action === 'train' ? await actingIdentity(api, 'models.train', () => os.userInfo().username) : undefined;
+      if (trainer && !trainer.verified)
+        console.error(
+          `trained_by: ${trainer.name} (this machine's user name, unverified; set OSTEOFLOW_CONSOLE_URL and OSTEOFLOW_API_TOKEN to record your console user)`,
+        );
       const endpoints = currentEndpoints(cfg);
       const mlflow = new MlflowClient({ trackingUri: endpoints.mlflow.trackingUri, token: cfg.mlflow.token });
       if (action === 'list') {
@@ -187,6 +196,7 @@ export const modelCommand: Command = {
         const unknown = kinds?.filter((k) => !MODEL_KINDS.includes(k as ModelKind));
         if (unknown?.length) throw new UsageError(`--kinds: unknown kind(s) ${unknown.join(', ')} (expected ${MODEL_KINDS.join(', ')})`);
         const options: TrainingOptions = {
+          trainedBy: trainer!.name,
           predictAt: flags['predict-at'] as string | undefined,
           kinds: kinds as ModelKind[] | undefined,
           bootstrapReplicates: flags.bootstrap as number | undefined,

@@ -78,6 +78,24 @@ export interface OsteoflowConfig {
     secureCookies?: boolean;
     /** Behind a reverse proxy: X-Forwarded-For/-Proto are believed (client address for rate limits, https for cookies). */
     trustProxy: boolean;
+    /** Sign-in with an OpenID Connect provider, beside local passwords; off unless issuer, client id and redirect URL are set. */
+    oidc?: {
+      /** The provider's issuer URL (its discovery document is <issuer>/.well-known/openid-configuration); https, or http on loopback only. */
+      issuer?: string;
+      clientId?: string;
+      /** The client's secret (client_secret_basic); unset = a public client (PKCE only). */
+      clientSecret?: string;
+      /** The console's callback as registered at the provider: <console URL>/api/session/oidc/callback. */
+      redirectUrl?: string;
+      /** Scopes asked for (default 'openid profile email'); add the one that releases the roles claim. */
+      scopes?: string;
+      /** The ID token claim listing the user's groups (default 'groups'). */
+      rolesClaim?: string;
+      /** Groups to console roles: 'group=role[,group=role…]'. A user in no mapped group is refused. */
+      roleMap?: string;
+      /** The sign-in button's provider name (default 'your identity provider'). */
+      label?: string;
+    };
   };
   /** Where registered scans may come from (study/sourcePolicy.ts) and how large they may be. */
   acquisition: {
@@ -141,6 +159,14 @@ const ENV_KEYS = {
   OSTEOFLOW_API_TOKEN: 'console.token',
   OSTEOFLOW_CONSOLE_SECURE_COOKIES: 'console.secureCookies',
   OSTEOFLOW_CONSOLE_TRUST_PROXY: 'console.trustProxy',
+  OSTEOFLOW_OIDC_ISSUER: 'console.oidc.issuer',
+  OSTEOFLOW_OIDC_CLIENT_ID: 'console.oidc.clientId',
+  OSTEOFLOW_OIDC_CLIENT_SECRET: 'console.oidc.clientSecret',
+  OSTEOFLOW_OIDC_REDIRECT_URL: 'console.oidc.redirectUrl',
+  OSTEOFLOW_OIDC_SCOPES: 'console.oidc.scopes',
+  OSTEOFLOW_OIDC_ROLES_CLAIM: 'console.oidc.rolesClaim',
+  OSTEOFLOW_OIDC_ROLE_MAP: 'console.oidc.roleMap',
+  OSTEOFLOW_OIDC_LABEL: 'console.oidc.label',
   OSTEOFLOW_IMPORT_ALLOW_HTTP: 'acquisition.allowHttp',
   OSTEOFLOW_IMPORT_ALLOW_PRIVATE: 'acquisition.allowPrivateAddresses',
   OSTEOFLOW_IMPORT_MAX_BYTES: 'acquisition.maxFileBytes',
@@ -183,7 +209,11 @@ function envValue(dotted: string, value: string): unknown {
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean);
-  if (dotted === 'acquisition.allowHttp' || dotted === 'acquisition.allowPrivateAddresses' || dotted.startsWith('console.'))
+  if (
+    dotted === 'acquisition.allowHttp' ||
+    dotted === 'acquisition.allowPrivateAddresses' ||
+    (dotted.startsWith('console.') && !dotted.startsWith('console.oidc.'))
+  )
     return ['1', 'true'].includes(value) ? true : ['0', 'false'].includes(value) ? false : value;
   return value;
 }
@@ -246,6 +276,53 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, unkn
   return out;
 }
 
+const OIDC_ROLES = ['viewer', 'coordinator', 'ml-engineer', 'approver', 'admin'];
+
+/** Parses OSTEOFLOW_OIDC_ROLE_MAP ('group=role,group=role'): group → roles (a group may map to several). */
+export function parseOidcRoleMap(text: string, source = 'environment'): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  const key = 'console.oidc.roleMap (OSTEOFLOW_OIDC_ROLE_MAP)';
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    const group = at > 0 ? pair.slice(0, at).trim() : '';
+    const role = at > 0 ? pair.slice(at + 1).trim() : '';
+    if (!group || !OIDC_ROLES.includes(role))
+      throw new ConfigError(source, key, `'group=role' pairs, comma-separated, each role one of ${OIDC_ROLES.join(', ')}`, pair);
+    (map[group] ??= []).includes(role) || map[group].push(role);
+  }
+  if (Object.keys(map).length === 0) throw new ConfigError(source, key, "at least one 'group=role' pair", text);
+  return map;
+}
+
+function validateOidc(oidc: OsteoflowConfig['console']['oidc'], source: string): void {
+  if (oidc === undefined) return;
+  const set = Object.entries(oidc).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return;
+  const name = (key: string) => `console.oidc.${key} (OSTEOFLOW_OIDC_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`;
+  for (const [key, value] of set) if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(source, name(key), 'a non-empty string', value);
+  for (const key of ['issuer', 'clientId', 'redirectUrl', 'roleMap'] as const)
+    if (oidc[key] === undefined)
+      throw new ConfigError(source, name(key), 'set: OpenID Connect sign-in needs issuer, client id, redirect URL and role map', '(unset)');
+  for (const key of ['issuer', 'redirectUrl'] as const) {
+    let url: URL | undefined;
+    try {
+      url = new URL(oidc[key]!);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))))
+      throw new ConfigError(source, name(key), 'an https URL (http only on localhost, for testing)', oidc[key]);
+  }
+  if (!new URL(oidc.redirectUrl!).pathname.endsWith('/api/session/oidc/callback'))
+    throw new ConfigError(source, name('redirectUrl'), "the console's callback, <console URL>/api/session/oidc/callback", oidc.redirectUrl);
+  if (oidc.scopes !== undefined && !oidc.scopes.split(/\s+/).includes('openid'))
+    throw new ConfigError(source, name('scopes'), "space-separated scopes including 'openid'", oidc.scopes);
+  parseOidcRoleMap(oidc.roleMap!, source);
+}
+
 function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig {
   const cfg = raw as unknown as OsteoflowConfig;
   const text = (key: string, value: unknown, optional = false) => {
@@ -284,6 +361,7 @@ function validate(raw: Record<string, unknown>, source: string): OsteoflowConfig
     );
   if (typeof cfg.console.trustProxy !== 'boolean')
     throw new ConfigError(source, 'console.trustProxy (OSTEOFLOW_CONSOLE_TRUST_PROXY)', 'true or false (1 or 0)', cfg.console.trustProxy);
+  validateOidc(cfg.console.oidc, source);
   if (cfg.store.url !== undefined || cfg.store.tlsCaFile !== undefined) parseStoreUrl(cfg.store, source);
   for (const [name, queue] of Object.entries(cfg.taskQueues)) text(`taskQueues.${name}`, queue);
   if (cfg.notifications.webhookUrl !== undefined && !/^https?:\/\/\S+$/.test(String(cfg.notifications.webhookUrl))) {

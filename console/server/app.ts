@@ -12,6 +12,7 @@ import { ActionRefused, HttpError, statusText } from './errors';
 import { resolveStatic, sendStatic } from './static';
 import type { ConsoleContext, ConsoleDeps } from './context';
 import { sessionRoutes } from './routes/session';
+import { oidcRoutes } from './routes/oidc';
 import { studyRoutes } from './routes/studies';
 import { actionRoutes } from './routes/actions';
 import { modelRoutes } from './routes/models';
@@ -170,6 +171,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<FastifyInst
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   sessionRoutes(app, ctx);
+  oidcRoutes(app, ctx);
   studyRoutes(app, ctx);
   actionRoutes(app, ctx);
   modelRoutes(app, ctx);

@@ -7,6 +7,7 @@ import type { GatePolicy } from '../../contracts/models';
 import type { ResultsStore } from '../../store';
 import type { ModelBackend, TimelineBackend } from './backend';
 import type { CohortEvents } from './events';
+import type { OidcSignIn } from './oidc';
 
 export interface ConsoleDeps {
   access: AccessControl;
@@ -34,6 +35,8 @@ export interface ConsoleDeps {
   pingIntervalMs?: number;
   /** The promotion gate's policy for promotions requested here (default: the registry's DEFAULT_GATE). */
   promotionPolicy?: GatePolicy;
+  /** Sign-in with the site's OpenID Connect provider, beside passwords; absent: passwords only. */
+  oidc?: OidcSignIn;
   now?: () => Date;
   /** Fastify's logger (default off; the console command logs warnings and errors). */
   logger?: FastifyServerOptions['logger'];

@@ -3,7 +3,7 @@
 // promotions need workers to be answered), and listens.
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { PROJECT_ROOT, type OsteoflowConfig } from '../../config';
+import { parseOidcRoleMap, PROJECT_ROOT, type OsteoflowConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
 import { currentEndpoints } from '../../config/endpoints';
 import { AccessControl, openAccessStore } from '../../access';
@@ -14,9 +14,26 @@ import { createTrainingWorker } from '../../workers/training/worker';
 import type { StoreWorker } from '../../workers/storeWorker';
 import { buildConsoleServer, type ConsoleDeps } from './app';
 import { MlflowModelBackend, TemporalTimelineBackend } from './temporalBackend';
+import { OidcSignIn } from './oidc';
 
 export { buildConsoleServer, type ConsoleDeps } from './app';
 export { MlflowModelBackend, TemporalTimelineBackend } from './temporalBackend';
+
+/** The OpenID Connect sign-in the configuration describes, or undefined (passwords only). */
+export function oidcOf(cfg: OsteoflowConfig): OidcSignIn | undefined {
+  const o = cfg.console.oidc;
+  if (!o?.issuer || !o.clientId || !o.redirectUrl || !o.roleMap) return undefined;
+  return new OidcSignIn({
+    issuer: o.issuer,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    redirectUrl: o.redirectUrl,
+    scopes: o.scopes,
+    rolesClaim: o.rolesClaim,
+    roleMap: parseOidcRoleMap(o.roleMap),
+    label: o.label,
+  });
+}
 
 export const DEFAULT_WEB_ROOT = path.join(PROJECT_ROOT, 'console', 'web', 'dist');
 
@@ -73,6 +90,7 @@ export async function startConsole(cfg: OsteoflowConfig, options: ConsoleStartOp
       maxUploadBytes: cfg.acquisition.maxFileBytes,
       maxVoxels: cfg.acquisition.maxVoxels,
       webRoot: DEFAULT_WEB_ROOT,
+      oidc: oidcOf(cfg),
       ...options.deps,
     });
     const address = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });

@@ -1,10 +1,12 @@
 // The web console end to end, in a real browser (Debian's Chromium through playwright-core) against the real console
 // server on the real stack: a coordinator signs in, finds the QC-failed patient of a small synthetic study first in
 // the cohort, reads the QC reasons and the mosaic, uploads the re-scan and watches the timepoint turn done without a
-// reload; an ML engineer requests a promotion, an approver approves it, the coordinator is refused (403); the audit
-// page lists it all. Every page passes axe-core with no serious or critical violation; screenshots of each page are
+// reload; then, from the page, overrides a failed QC (refused without a reason), retries a timepoint that needs
+// attention, replaces a mask, records pathology (a second time refused) and withdraws a patient. An ML engineer
+// requests a promotion, an approver rejects it, it is requested again and approved, then rolled back; the
+// coordinator is refused (403) every model action. The audit page lists it all. Every page passes axe-core with no serious or critical violation; screenshots of each page are
 // kept under .osteoflow/test-artifacts/console/.
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { GatePolicy, TrainingResult } from '../../contracts/models';
@@ -17,6 +19,7 @@ import { createTrainingWorker, type TrainingWorker } from '../../workers/trainin
 import type { PipelineWorker } from '../../workers/pipeline/worker';
 import type { OsteoflowConfig } from '../../config';
 import { buildStoredStudy, type StoredStudy } from '../unit/models/support/studyStore';
+import { DEFAULT_PARAMS_FILE } from '../../cli/syntheticStudy';
 import { launchBrowser, screenshot, seriousViolations } from '../e2e/browser';
 import { startConsole } from '../e2e/consoleServer';
 import { connectHarness, eventually, makeStudy, type Harness, type StudyFixture } from './support/pipeline';
@@ -41,6 +44,8 @@ let consoleServer: RunningConsole;
 let browser: Browser;
 /** The coordinator's study: two patients, one visit with a truncated file (seed 12: SYN-002's baseline T2). */
 let study: StudyFixture;
+/** The study's own copy of the feature parameters, changed for a while to make a timepoint need attention. */
+let paramsFile: string;
 /** The labelled study the models are trained on. */
 let labelled: StoredStudy;
 let trained: TrainingResult;
@@ -49,7 +54,9 @@ beforeAll(async () => {
   harness = await connectHarness();
   // Queues of this suite only, so that no other suite's worker picks up its tasks.
   cfg = { ...harness.cfg, taskQueues: { ...harness.cfg.taskQueues, pipeline: `e2e-pipeline-${suffix}`, training: `e2e-training-${suffix}` } };
-  study = makeStudy({ patients: 2, seed: 12, defects: { rate: 1 / 6, kinds: ['truncated-file'] }, studyId: `E2E-${suffix}` });
+  paramsFile = path.join(harness.cfg.dataDir, `e2e-params-${suffix}.yaml`);
+  copyFileSync(DEFAULT_PARAMS_FILE, paramsFile);
+  study = makeStudy({ patients: 2, seed: 12, defects: { rate: 1 / 6, kinds: ['truncated-file'] }, studyId: `E2E-${suffix}`, paramsFile });
   pipeline = await harness.startWorker({ taskQueues: cfg.taskQueues });
   training = await createTrainingWorker(cfg, { address: harness.endpoints.temporal.address, mlflowUri: harness.endpoints.mlflow.trackingUri });
   running = [pipeline.worker.run(), training.worker.run()];
@@ -257,6 +264,133 @@ describe('a coordinator', () => {
     expect(await page.evaluate(async () => (await fetch('/api/session')).status)).toBe(401);
     await context.close();
   });
+
+  it('overrides QC (not without a reason), retries, replaces a mask, records pathology once and withdraws, from the page', async () => {
+    const studyId = study.protocol.studyId;
+    const [syn1, syn2] = study.manifest.patients;
+    const handle1 = timelineHandle(harness.client, studyId, syn1.pseudonym);
+    const timepoint = async (name: string) => (await readTimeline(handle1)).timepoints.find((t) => t.name === name)!;
+    let coordinatorContext: BrowserContext | undefined;
+    let coordinatorPage: Page | undefined;
+    // Two visits of SYN-001 that wait for a person: 'mid' with T1CE filed again as T2 (QC fails: a duplicate image),
+    // 'preop' run while the study's parameter file differs from enrolment (extraction refuses: needs attention).
+    const original = readFileSync(paramsFile, 'utf8');
+    expect(original).toMatch(/binCount: 32/);
+    writeFileSync(paramsFile, original.replace('binCount: 32', 'binCount: 16'));
+    try {
+      const [mid, preop] = [syn1.timepoints[1], syn1.timepoints[2]];
+      for (const [modality, file] of Object.entries(mid.files))
+        await registerScan(handle1, { timepoint: mid.name, modality, source: study.file(modality === 'T2' ? mid.files.T1CE : file) });
+      for (const [modality, file] of Object.entries(preop.files)) await registerScan(handle1, { timepoint: preop.name, modality, source: study.file(file) });
+      await eventually(
+        () => timepoint('mid'),
+        (t) => t.status === 'qc-failed/awaiting-rescan',
+        240000,
+        'SYN-001 mid QC failed',
+      );
+      await eventually(
+        () => timepoint('preop'),
+        (t) => t.status === 'needs-attention',
+        240000,
+        'SYN-001 preop needs attention',
+      );
+
+      const { context, page } = await signIn(COORDINATOR);
+      coordinatorContext = context;
+      coordinatorPage = page;
+      await page.goto(`${consoleServer.url}/patients/${studyId}/${syn1.pseudonym}`);
+      await page.locator('article[data-timepoint="mid"][data-state="qc-failed"]').waitFor();
+      await page.locator('article[data-timepoint="preop"][data-state="needs-attention"]').waitFor();
+      expect(await page.locator('article[data-timepoint="preop"]').innerText()).toMatch(/parameter file/);
+      await checkPage(page, 'patient-needs-attention');
+
+      // A retry before the cause is fixed: the timepoint runs again, and needs attention again.
+      const retry = page.getByRole('form', { name: 'Retry (preop)' });
+      await retry.getByLabel('What was fixed').fill('nothing yet: checking whether the parameter file was restored');
+      await retry.getByRole('button', { name: 'Retry timepoint' }).click();
+      await retry
+        .getByRole('status')
+        .filter({ hasText: /Done.*audit entry \d+/ })
+        .waitFor();
+      const retried = await eventually(
+        () => timepoint('preop'),
+        (t) => t.runs === 2 && t.status === 'needs-attention',
+        240000,
+        'SYN-001 preop retried',
+      );
+      expect(retried.retried).toMatchObject({ reason: 'nothing yet: checking whether the parameter file was restored', who: COORDINATOR.username });
+    } finally {
+      writeFileSync(paramsFile, original);
+    }
+    const page = coordinatorPage!;
+
+    // Override without a reason (blanks only, which the browser's own check lets through): the server refuses, nothing changes.
+    const override = page.getByRole('form', { name: 'Override QC (mid)' });
+    await override.getByLabel('Why the verdict is overridden').fill('   ');
+    await override.getByRole('button', { name: 'Override QC' }).click();
+    const overrideRefusal = override.getByRole('alert');
+    await overrideRefusal.waitFor();
+    expect(await overrideRefusal.innerText()).toMatch(/^Override QC \(mid\) refused: .*reason.*\(HTTP 400\)$/s);
+    expect((await timepoint('mid')).status).toBe('qc-failed/awaiting-rescan');
+    await checkPage(page, 'patient-override-refused');
+    // With a reason: done, the timepoint runs on the overridden verdict (the parameter file is restored by now).
+    await override.getByLabel('Why the verdict is overridden').fill('T2 re-export pending; T1CE features suffice');
+    await override.getByRole('button', { name: 'Override QC' }).click();
+    await override
+      .getByRole('status')
+      .filter({ hasText: /Done.*audit entry \d+/ })
+      .waitFor();
+
+    // The parameter file restored, a new mask for preop: the timepoint runs on it and is done.
+    const preopCard = page.locator('article[data-timepoint="preop"]');
+    const maskForm = preopCard.getByRole('form', { name: 'Replace the mask (preop)' });
+    await maskForm.getByLabel(/Mask file/).setInputFiles(study.file(syn1.timepoints[2].files.mask));
+    await maskForm.getByRole('button', { name: 'Upload mask' }).click();
+    await maskForm
+      .getByRole('status')
+      .filter({ hasText: /Done.*audit entry \d+/ })
+      .waitFor();
+    await page.locator('article[data-timepoint="mid"][data-state="done"]').waitFor({ timeout: 240000 });
+    await page.locator('article[data-timepoint="preop"][data-state="done"]').waitFor({ timeout: 240000 });
+    expect((await timepoint('mid')).qc?.override).toEqual({ reason: 'T2 re-export pending; T1CE features suffice', who: COORDINATOR.username });
+    expect((await timepoint('preop')).runs).toBe(3);
+    await checkPage(page, 'patient-actions-done');
+
+    // Pathology, once: the page then says it is recorded, and the server refuses a second one (409).
+    const pathology = page.getByRole('form', { name: 'Record pathology' });
+    await pathology.getByLabel('Necrosis (%)').fill('95');
+    // Grade III: 90 to under 100 % necrosis (the timeline checks that grade and percentage agree).
+    await pathology.getByLabel('Huvos grade').selectOption('III');
+    await pathology.getByLabel('Report date').fill('2026-11-20');
+    await pathology.getByRole('button', { name: 'Record pathology' }).click();
+    await pathology
+      .getByRole('status')
+      .filter({ hasText: /Done.*audit entry \d+/ })
+      .waitFor();
+    await page.getByText(/necrosis 95 %, Huvos III/).waitFor();
+    await pathology.getByText('Pathology is recorded once; it is recorded already.').waitFor();
+    expect(await pathology.getByRole('button', { name: 'Record pathology' }).isDisabled()).toBe(true);
+    const twice = await apiFromPage(page, 'POST', `/api/studies/${studyId}/patients/${syn1.pseudonym}/pathology`, {
+      necrosisPct: 60,
+      huvosGrade: 'II',
+      date: '2026-11-21',
+    });
+    expect(twice).toMatchObject({ status: 409, body: { statusCode: 409, message: expect.stringMatching(/pathology/i) } });
+    await checkPage(page, 'patient-pathology-recorded');
+
+    // SYN-002 withdrawn, with the reason on its page.
+    await page.goto(`${consoleServer.url}/patients/${studyId}/${syn2.pseudonym}`);
+    const withdraw = page.getByRole('form', { name: 'Withdraw the patient' });
+    await withdraw.getByLabel('Why the patient is withdrawn').fill('consent withdrawn by the patient');
+    await withdraw.getByRole('button', { name: 'Withdraw' }).click();
+    await withdraw
+      .getByRole('status')
+      .filter({ hasText: /Done.*audit entry \d+/ })
+      .waitFor();
+    await page.getByText(/: consent withdrawn by the patient/).waitFor();
+    await checkPage(page, 'patient-withdrawn');
+    await coordinatorContext!.close();
+  });
 });
 
 describe('a promotion', () => {
@@ -281,44 +415,76 @@ describe('a promotion', () => {
     expect(done.latestPrediction ?? null).toBeNull();
   });
 
-  it('is requested by an ML engineer, refused to the coordinator (403), approved by an approver, and all of it audited', async () => {
+  it('is requested by an ML engineer, rejected, requested again, refused to the coordinator (403), approved, rolled back, and all of it audited', async () => {
     const studyId = labelled.protocol.studyId;
+    const openModel = async (page: Page, phase?: string) => {
+      await page.getByRole('link', { name: 'Models', exact: true }).click();
+      await page.getByRole('button', { name: MODEL }).click();
+      await page.getByRole('table', { name: /Versions of/ }).waitFor();
+      if (phase) await page.locator(`[data-phase="${phase}"]`).waitFor({ timeout: 180000 });
+    };
+    const request = async (page: Page, why: string) => {
+      const requestForm = page.getByRole('form', { name: 'Request a promotion' });
+      await requestForm.locator(`option[value="${studyId}"]`).waitFor({ state: 'attached' });
+      expect(await requestForm.getByLabel(/Study whose hold-out/).inputValue()).toBe(studyId);
+      await requestForm.getByLabel('Why').fill(why);
+      await requestForm.getByRole('button', { name: 'Request promotion' }).click();
+      await page.locator('[data-phase="awaiting-approval"]').waitFor({ timeout: 180000 });
+    };
 
     // The ML engineer: may request, may not decide (the page says why).
     const engineer = await signIn(ENGINEER);
-    await engineer.page.getByRole('link', { name: 'Models' }).click();
-    await engineer.page.getByRole('button', { name: MODEL }).click();
-    const requestForm = engineer.page.getByRole('form', { name: 'Request a promotion' });
+    await openModel(engineer.page);
     // The study offered first is the one the challenger was trained on (its version's study tag).
-    await engineer.page.getByRole('table', { name: /Versions of/ }).waitFor();
-    await requestForm.locator(`option[value="${studyId}"]`).waitFor({ state: 'attached' });
-    expect(await requestForm.getByLabel(/Study whose hold-out/).inputValue()).toBe(studyId);
-    await requestForm.getByLabel('Why').fill('delta model ready for the prospective phase');
     const approveForm = engineer.page.getByRole('form', { name: 'Approve the promotion' });
     expect(await approveForm.innerText()).toMatch(/lacks the permission promotions\.decide/);
     expect(await approveForm.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
-    await requestForm.getByRole('button', { name: 'Request promotion' }).click();
-    await engineer.page.locator('[data-phase="awaiting-approval"]').waitFor({ timeout: 180000 });
+    await request(engineer.page, 'first look at the delta model');
     await checkPage(engineer.page, 'models-awaiting-approval');
+
+    // The approver rejects the first request.
+    const approver = await signIn(APPROVER);
+    await openModel(approver.page, 'awaiting-approval');
+    const reject = approver.page.getByRole('form', { name: 'Reject the promotion' });
+    await reject.getByLabel('Why').fill('calibration plot needs a second look');
+    await reject.getByRole('button', { name: 'Reject' }).click();
+    await approver.page.locator('[data-phase="rejected"]').waitFor({ timeout: 120000 });
+    expect(await approver.page.getByRole('form', { name: 'Approve the promotion' }).innerText()).toMatch(/Not possible while the promotion is rejected/);
+    await checkPage(approver.page, 'models-rejected');
+
+    // Requested again, once the plot was looked at.
+    await engineer.page.reload();
+    await openModel(engineer.page, 'rejected');
+    await request(engineer.page, 'delta model ready for the prospective phase');
     await engineer.context.close();
 
-    // The coordinator: the approval control disabled with the reason, and the server refuses the call itself.
+    // The coordinator: every model action disabled with the reason, and the server refuses each call itself.
     const coordinator = await signIn(COORDINATOR);
-    await coordinator.page.getByRole('link', { name: 'Models' }).click();
-    await coordinator.page.getByRole('button', { name: MODEL }).click();
-    await coordinator.page.locator('[data-phase="awaiting-approval"]').waitFor();
+    await openModel(coordinator.page, 'awaiting-approval');
     const coordinatorApprove = coordinator.page.getByRole('form', { name: 'Approve the promotion' });
     expect(await coordinatorApprove.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
     expect(await coordinatorApprove.innerText()).toMatch(/coordinator\) lacks the permission promotions\.decide/);
-    const refused = await apiFromPage(coordinator.page, 'POST', `/api/models/${MODEL}/promotion/approve`, { reason: 'looks fine to me' });
-    expect(refused).toMatchObject({ status: 403, body: { statusCode: 403, permission: 'promotions.decide' } });
+    for (const form of ['Reject the promotion', 'Roll back to the previous champion'])
+      expect(await coordinator.page.getByRole('form', { name: form }).innerText()).toMatch(/lacks the permission promotions\.decide/);
+    expect(await coordinator.page.getByRole('form', { name: 'Request a promotion' }).innerText()).toMatch(/lacks the permission promotions\.request/);
+    const coordinatorCalls = {
+      approve: await apiFromPage(coordinator.page, 'POST', `/api/models/${MODEL}/promotion/approve`, { reason: 'looks fine to me' }),
+      reject: await apiFromPage(coordinator.page, 'POST', `/api/models/${MODEL}/promotion/reject`, { reason: 'does not look fine' }),
+      request: await apiFromPage(coordinator.page, 'POST', `/api/models/${MODEL}/promotion`, { studyId, reason: 'try it anyway' }),
+      rollback: await apiFromPage(coordinator.page, 'POST', `/api/models/${MODEL}/promotion/rollback`, { reason: 'undo it' }),
+    };
+    expect(coordinatorCalls).toEqual({
+      approve: { status: 403, body: expect.objectContaining({ statusCode: 403, permission: 'promotions.decide' }) },
+      reject: { status: 403, body: expect.objectContaining({ statusCode: 403, permission: 'promotions.decide' }) },
+      request: { status: 403, body: expect.objectContaining({ statusCode: 403, permission: 'promotions.request' }) },
+      rollback: { status: 403, body: expect.objectContaining({ statusCode: 403, permission: 'promotions.decide' }) },
+    });
+    await checkPage(coordinator.page, 'models-coordinator-refused');
     await coordinator.context.close();
 
     // The approver approves; the registry's champion is the challenger afterwards.
-    const approver = await signIn(APPROVER);
-    await approver.page.getByRole('link', { name: 'Models' }).click();
-    await approver.page.getByRole('button', { name: MODEL }).click();
-    await approver.page.locator('[data-phase="awaiting-approval"]').waitFor();
+    await approver.page.reload();
+    await openModel(approver.page, 'awaiting-approval');
     const approve = approver.page.getByRole('form', { name: 'Approve the promotion' });
     await approve.getByLabel('Why').fill('hold-out AUC and calibration reviewed');
     await approve.getByRole('button', { name: 'Approve' }).click();
@@ -352,8 +518,17 @@ describe('a promotion', () => {
     ]);
     await checkPage(approver.page, 'patient-predicted');
 
+    // Rolled back from the page: no champion afterwards (there was none before this promotion).
+    await openModel(approver.page, 'promoted');
+    const rollback = approver.page.getByRole('form', { name: 'Roll back to the previous champion' });
+    await rollback.getByLabel('Why').fill('prospective drift check failed');
+    await rollback.getByRole('button', { name: 'Roll back' }).click();
+    await approver.page.locator('[data-phase="rolled-back"]').waitFor({ timeout: 120000 });
+    await expect(mlflow.getVersionByAlias(MODEL, 'champion')).rejects.toThrow();
+    await checkPage(approver.page, 'models-rolled-back');
+
     // The audit page: the sign-in, the re-scan, the request, the refusal and the approval, with who and why.
-    await approver.page.getByRole('link', { name: 'Audit' }).click();
+    await approver.page.getByRole('link', { name: 'Audit', exact: true }).click();
     await approver.page.getByRole('table', { name: /Audit entries/ }).waitFor();
     const rows = await approver.page
       .locator('table.audit tbody tr')
@@ -361,13 +536,26 @@ describe('a promotion', () => {
     // Columns: #, when, who, what, target, outcome, why, detail.
     const has = (who: string, what: string, outcome: string, why?: RegExp) =>
       rows.some((r) => r[2] === who && r[3] === what && r[5].endsWith(outcome) && (!why || why.test(r[6])));
-    expect({
+    const expected = {
       coordinatorSignIn: has(COORDINATOR.username, 'session.login', 'ok'),
       scanUpload: has(COORDINATOR.username, 'scan.register', 'ok'),
+      override: has(COORDINATOR.username, 'qc.override', 'ok', /T2 re-export pending/),
+      retry: has(COORDINATOR.username, 'timepoint.retry', 'ok', /checking whether the parameter file/),
+      mask: has(COORDINATOR.username, 'mask.replace', 'ok'),
+      pathology: has(COORDINATOR.username, 'pathology.record', 'ok'),
+      pathologyTwice: has(COORDINATOR.username, 'pathology.record', 'refused'),
+      withdraw: has(COORDINATOR.username, 'patient.withdraw', 'ok', /consent withdrawn/),
+      firstRequest: has(ENGINEER.username, 'promotion.request', 'ok', /first look/),
+      rejection: has(APPROVER.username, 'promotion.reject', 'ok', /second look/),
       request: has(ENGINEER.username, 'promotion.request', 'ok', /prospective phase/),
-      coordinatorRefused: has(COORDINATOR.username, 'promotion.approve', 'refused'),
+      coordinatorApproveRefused: has(COORDINATOR.username, 'promotion.approve', 'refused'),
+      coordinatorRejectRefused: has(COORDINATOR.username, 'promotion.reject', 'refused'),
+      coordinatorRequestRefused: has(COORDINATOR.username, 'promotion.request', 'refused'),
+      coordinatorRollbackRefused: has(COORDINATOR.username, 'promotion.rollback', 'refused'),
       approval: has(APPROVER.username, 'promotion.approve', 'ok', /calibration reviewed/),
-    }).toEqual({ coordinatorSignIn: true, scanUpload: true, request: true, coordinatorRefused: true, approval: true });
+      rollback: has(APPROVER.username, 'promotion.rollback', 'ok', /drift check/),
+    };
+    expect(expected).toEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, true])));
     await checkPage(approver.page, 'audit');
 
     // Filtered to one actor.

@@ -70,7 +70,7 @@ describe('the SQLite access store', () => {
     const db = new Database(file);
     expect(() => db.prepare("UPDATE audit_log SET actor = 'mallory'").run()).toThrow('audit_log is append-only: an entry is never changed');
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow('audit_log is append-only: an entry is never deleted');
-    expect((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version)).toEqual([1]);
+    expect((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version)).toEqual([1, 2]);
     db.close();
     // Reopening applies nothing twice.
     const again = new SqliteAccessStore(file);

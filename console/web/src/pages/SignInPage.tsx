@@ -1,12 +1,24 @@
-// Sign-in: user name and password; a refusal shows the server's message (wrong credentials, too many attempts).
+// Sign-in: user name and password, and the site's identity provider when the server has one; a refusal shows the
+// server's message (wrong credentials, too many attempts, or why the identity provider's sign-in was refused).
 import { useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api';
 import { ErrorMessage } from '../components/Feedback';
 import { navigate, usePageTitle } from '../router';
 import { useSignIn } from '../session';
 
+/** GET /api/session/methods. */
+interface SignInMethods {
+  password: true;
+  oidc: { label: string; start: string } | null;
+}
+
 export function SignInPage({ next }: { next: string }) {
   usePageTitle('Sign in');
   const signIn = useSignIn();
+  const methods = useQuery({ queryKey: ['sign-in-methods'], queryFn: () => api<SignInMethods>('/api/session/methods'), staleTime: Infinity, retry: false });
+  // The identity provider's refusal, handed back by the server's callback.
+  const [providerError] = useState(() => new URLSearchParams(window.location.search).get('error'));
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
 
@@ -18,9 +30,24 @@ export function SignInPage({ next }: { next: string }) {
     );
   };
 
+  const oidc = methods.data?.oidc;
   return (
     <main id="main" className="sign-in">
       <h1>Sign in to the osteoflow console</h1>
+      {providerError ? (
+        <div className="error" role="alert">
+          <strong>Sign-in refused: </strong>
+          {providerError}
+        </div>
+      ) : null}
+      {oidc ? (
+        <p className="sign-in-provider">
+          <a className="button" href={`${oidc.start}?next=${encodeURIComponent(next)}`}>
+            Sign in with {oidc.label}
+          </a>
+          <span className="or">or with a console password:</span>
+        </p>
+      ) : null}
       <form onSubmit={submit} aria-describedby={signIn.isError ? 'sign-in-error' : undefined}>
         <div className="field">
           <label htmlFor="username">User name</label>

@@ -1,0 +1,365 @@
+// The access store on PostgreSQL, for a site whose results store is there (OSTEOFLOW_STORE_URL): the same contract and
+// semantics as the SQLite store, in tables of its own (access_*) beside the results store's. The audit table refuses
+// UPDATE, DELETE and TRUNCATE through triggers, so the trail is append-only to every role but the one that can drop
+// them. Text columns compare bytewise (COLLATE "C"), as SQLite's do. The schema is migrated lazily under a session
+// advisory lock: the constructor cannot wait, so every method waits for `ready`.
+import { Pool, type PoolClient } from 'pg';
+import type { StoreConnection } from '../config';
+import type { AuditEntry, AuditOutcome, Role } from '../contracts/console';
+import { poolConfig } from '../store/postgresStore';
+import { AccessConflictError, type AccessStore, type AuditAppend, type AuditFilter, type SessionRecord, type TokenRecord, type UserRecord } from './types';
+
+export interface PostgresAccessMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const POSTGRES_ACCESS_MIGRATIONS: readonly PostgresAccessMigration[] = [
+  {
+    version: 1,
+    name: 'users (local and of an OpenID Connect provider), sessions, tokens, audit trail',
+    sql: `
+      CREATE TABLE access_users (
+        username TEXT COLLATE "C" PRIMARY KEY, password_hash TEXT NOT NULL, roles TEXT NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT FALSE, created_at TEXT NOT NULL,
+        oidc_issuer TEXT COLLATE "C", oidc_subject TEXT COLLATE "C");
+      CREATE UNIQUE INDEX access_users_by_oidc ON access_users (oidc_issuer, oidc_subject) WHERE oidc_issuer IS NOT NULL;
+      CREATE TABLE access_sessions (
+        id_hash TEXT PRIMARY KEY, username TEXT COLLATE "C" NOT NULL REFERENCES access_users (username), csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, absolute_expires_at TEXT NOT NULL);
+      CREATE INDEX access_sessions_by_user ON access_sessions (username);
+      CREATE TABLE access_tokens (
+        id TEXT COLLATE "C" PRIMARY KEY, username TEXT COLLATE "C" NOT NULL REFERENCES access_users (username), name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE, created_at TEXT COLLATE "C" NOT NULL, expires_at TEXT, last_used_at TEXT, revoked_at TEXT);
+      CREATE INDEX access_tokens_by_user ON access_tokens (username);
+      CREATE TABLE access_audit (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at TEXT COLLATE "C" NOT NULL, actor TEXT COLLATE "C" NOT NULL,
+        action TEXT COLLATE "C" NOT NULL, target TEXT COLLATE "C" NOT NULL, reason TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'failed')), detail TEXT);
+      CREATE INDEX access_audit_by_actor ON access_audit (actor, id);
+      CREATE INDEX access_audit_by_target ON access_audit (target, id);
+      CREATE FUNCTION access_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'access_audit is append-only: an entry is never %', CASE TG_OP WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END;
+        END $$;
+      CREATE TRIGGER access_audit_no_update BEFORE UPDATE ON access_audit FOR EACH ROW EXECUTE FUNCTION access_audit_append_only();
+      CREATE TRIGGER access_audit_no_delete BEFORE DELETE ON access_audit FOR EACH ROW EXECUTE FUNCTION access_audit_append_only();
+      CREATE TRIGGER access_audit_no_truncate BEFORE TRUNCATE ON access_audit FOR EACH STATEMENT EXECUTE FUNCTION access_audit_append_only();
+    `,
+  },
+];
+
+/** The session advisory lock held while migrating the access tables (the results store's key + 1). */
+const MIGRATION_LOCK = '31370666169494640';
+
+interface UserRow {
+  username: string;
+  password_hash: string;
+  roles: string;
+  disabled: boolean;
+  created_at: string;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+}
+interface SessionRow {
+  id_hash: string;
+  username: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  absolute_expires_at: string;
+}
+interface TokenRow {
+  id: string;
+  username: string;
+  name: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string | null;
+  outcome: AuditOutcome;
+  detail: string | null;
+}
+
+const user = (r: UserRow): UserRecord => ({
+  username: r.username,
+  passwordHash: r.password_hash,
+  roles: JSON.parse(r.roles) as Role[],
+  disabled: r.disabled,
+  createdAt: r.created_at,
+  external: r.oidc_issuer !== null && r.oidc_subject !== null ? { issuer: r.oidc_issuer, subject: r.oidc_subject } : null,
+});
+const session = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash,
+  username: r.username,
+  csrfToken: r.csrf_token,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  absoluteExpiresAt: r.absolute_expires_at,
+});
+const token = (r: TokenRow): TokenRecord => ({
+  id: r.id,
+  username: r.username,
+  name: r.name,
+  secretHash: r.secret_hash,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+const audit = (r: AuditRow): AuditEntry => ({
+  id: Number(r.id),
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  reason: r.reason,
+  outcome: r.outcome,
+  detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+});
+
+/** A LIKE pattern matching `prefix…` literally (%, _ and \ escaped). */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export class PostgresAccessStore implements AccessStore {
+  private readonly pool: Pool;
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly connection: StoreConnection,
+    options: { max?: number; migrations?: readonly PostgresAccessMigration[] } = {},
+  ) {
+    // A console is one process with short requests: a few connections suffice.
+    this.pool = new Pool(poolConfig(connection, options.max ?? 4));
+    this.pool.on('error', () => undefined);
+    this.ready = this.migrate(options.migrations ?? POSTGRES_ACCESS_MIGRATIONS).catch((err: Error) => {
+      throw new Error(`access store ${connection.redacted}: ${err.message}`, { cause: err });
+    });
+    this.ready.catch(() => undefined); // reported by the first call that waits for it
+  }
+
+  static async open(connection: StoreConnection): Promise<PostgresAccessStore> {
+    const store = new PostgresAccessStore(connection);
+    try {
+      await store.ready;
+    } catch (err) {
+      await store.pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(migrations: readonly PostgresAccessMigration[]): Promise<void> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS access_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM access_schema_migrations')).rows.map((r) => r.version));
+        const newest = Math.max(0, ...applied);
+        const known = Math.max(0, ...migrations.map((m) => m.version));
+        if (newest > known) throw new Error(`schema version ${newest} is newer than this osteoflow knows (${known}); upgrade osteoflow instead`);
+        for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+          if (applied.has(migration.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(migration.sql);
+            await client.query('INSERT INTO access_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+              migration.version,
+              migration.name,
+              new Date().toISOString(),
+            ]);
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK');
+            throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`, { cause: err });
+          }
+        }
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+      }
+    } catch (err) {
+      broken = true;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async query<R extends object>(text: string, values: unknown[] = []) {
+    await this.ready;
+    return this.pool.query<R>(text, values);
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    await this.ready;
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async createUser(u: UserRecord): Promise<void> {
+    try {
+      await this.query(
+        'INSERT INTO access_users (username, password_hash, roles, disabled, created_at, oidc_issuer, oidc_subject) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [u.username, u.passwordHash, JSON.stringify(u.roles), u.disabled, u.createdAt, u.external?.issuer ?? null, u.external?.subject ?? null],
+      );
+    } catch (err) {
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code === '23505' && constraint === 'access_users_by_oidc' && u.external)
+        throw new AccessConflictError(`subject '${u.external.subject}' of ${u.external.issuer} has a user already`);
+      if (code === '23505') throw new AccessConflictError(`user '${u.username}' exists already`);
+      throw err;
+    }
+  }
+
+  async getUser(username: string): Promise<UserRecord | undefined> {
+    const row = (await this.query<UserRow>('SELECT * FROM access_users WHERE username = $1', [username])).rows[0];
+    return row && user(row);
+  }
+
+  async getUserByExternal(issuer: string, subject: string): Promise<UserRecord | undefined> {
+    const row = (await this.query<UserRow>('SELECT * FROM access_users WHERE oidc_issuer = $1 AND oidc_subject = $2', [issuer, subject])).rows[0];
+    return row && user(row);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.query<UserRow>('SELECT * FROM access_users ORDER BY username')).rows.map(user);
+  }
+
+  async updateUser(username: string, change: Partial<Pick<UserRecord, 'passwordHash' | 'roles' | 'disabled'>>): Promise<UserRecord | undefined> {
+    return this.tx(async (c) => {
+      const row = (await c.query<UserRow>('SELECT * FROM access_users WHERE username = $1 FOR UPDATE', [username])).rows[0];
+      if (!row) return undefined;
+      const next = { ...user(row), ...change };
+      await c.query('UPDATE access_users SET password_hash = $1, roles = $2, disabled = $3 WHERE username = $4', [
+        next.passwordHash,
+        JSON.stringify(next.roles),
+        next.disabled,
+        username,
+      ]);
+      return next;
+    });
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.query(
+      'INSERT INTO access_sessions (id_hash, username, csrf_token, created_at, last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [s.idHash, s.username, s.csrfToken, s.createdAt, s.lastSeenAt, s.absoluteExpiresAt],
+    );
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const row = (await this.query<SessionRow>('SELECT * FROM access_sessions WHERE id_hash = $1', [idHash])).rows[0];
+    return row && session(row);
+  }
+
+  async touchSession(idHash: string, lastSeenAt: string): Promise<void> {
+    await this.query('UPDATE access_sessions SET last_seen_at = $1 WHERE id_hash = $2', [lastSeenAt, idHash]);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.query('DELETE FROM access_sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async deleteSessionsOf(username: string): Promise<void> {
+    await this.query('DELETE FROM access_sessions WHERE username = $1', [username]);
+  }
+
+  async pruneSessions(idleBefore: string, now: string): Promise<number> {
+    return (await this.query('DELETE FROM access_sessions WHERE last_seen_at < $1 OR absolute_expires_at <= $2', [idleBefore, now])).rowCount ?? 0;
+  }
+
+  async createToken(t: TokenRecord): Promise<void> {
+    await this.query(
+      'INSERT INTO access_tokens (id, username, name, secret_hash, created_at, expires_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [t.id, t.username, t.name, t.secretHash, t.createdAt, t.expiresAt, t.lastUsedAt, t.revokedAt],
+    );
+  }
+
+  async getTokenBySecretHash(secretHash: string): Promise<TokenRecord | undefined> {
+    const row = (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE secret_hash = $1', [secretHash])).rows[0];
+    return row && token(row);
+  }
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    const row = (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE id = $1', [id])).rows[0];
+    return row && token(row);
+  }
+
+  async listTokens(username?: string): Promise<TokenRecord[]> {
+    const rows = username
+      ? (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE username = $1 ORDER BY created_at, id', [username])).rows
+      : (await this.query<TokenRow>('SELECT * FROM access_tokens ORDER BY username, created_at, id')).rows;
+    return rows.map(token);
+  }
+
+  async revokeToken(id: string, at: string): Promise<void> {
+    await this.query('UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2', [at, id]);
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.query('UPDATE access_tokens SET last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+
+  async appendAudit(e: AuditAppend): Promise<AuditEntry> {
+    const at = e.at ?? new Date().toISOString();
+    const detail = e.detail ? JSON.stringify(e.detail) : null;
+    const row = (
+      await this.query<AuditRow>(
+        'INSERT INTO access_audit (at, actor, action, target, reason, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *',
+        [at, e.actor, e.action, e.target, e.reason ?? null, e.outcome, detail],
+      )
+    ).rows[0];
+    return audit(row);
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      args.push(value);
+      where.push(clause(`$${args.length}`));
+    };
+    if (filter.actor !== undefined) add((n) => `actor = ${n}`, filter.actor);
+    for (const key of ['action', 'target'] as const) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      // A value ending in a separator is a prefix: every action of a kind, every target of a study.
+      if (/[./:]$/.test(value)) add((n) => `${key} LIKE ${n} ESCAPE '\\'`, likePrefix(value));
+      else add((n) => `${key} = ${n}`, value);
+    }
+    if (filter.outcome !== undefined) add((n) => `outcome = ${n}`, filter.outcome);
+    if (filter.since !== undefined) add((n) => `at >= ${n}`, filter.since);
+    if (filter.until !== undefined) add((n) => `at <= ${n}`, filter.until);
+    if (filter.before !== undefined) add((n) => `id < ${n}`, filter.before);
+    const limit = Math.max(1, Math.min(1000, filter.limit ?? 100));
+    const sql = `SELECT * FROM access_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+    return (await this.query<AuditRow>(sql, args)).rows.map(audit);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
