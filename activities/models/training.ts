@@ -16,6 +16,7 @@ import { holdoutTag, registerCandidate } from '../../registry/modelPackage';
 import { drawHoldout } from '../../registry/promotionPolicy';
 import type { ResultsStore } from '../../store/types';
 import type { StudyProtocol } from '../../contracts/study';
+import { maskScanName } from '../../contracts/pipeline';
 import type { DatasetRef, ModelActivities, TrainedCandidates } from '../../contracts/models';
 import { whileHeartbeating } from '../heartbeat';
 
@@ -101,16 +102,24 @@ export function createTrainingActivities(
       const wanted = Math.min(chosen.length, input.patients ?? 12);
       const perPatient: { pseudonym: string; features: Record<string, [number, number, number]> }[] = [];
       const skipped: { pseudonym: string; reason: string }[] = [];
-      // A timepoint's images, the mask they share and the stored features as drawn; a reason when there is no mask.
+      // A timepoint's images, their contours (each image's own, else the shared mask) and the stored features as drawn;
+      // a reason when an image has no contour.
       const timepointOf = async (pseudonym: string, timepoint: string): Promise<RobustnessTimepoint | string> => {
         const key = { studyId: input.protocol.studyId, pseudonym, timepoint };
         const scans = await store.listScans(key);
         const latest = new Map(scans.map((s) => [s.modality, s.path])); // listed oldest first: a re-scan wins
-        const maskPath = latest.get('mask');
-        if (!maskPath) return `no stored mask at '${timepoint}'`;
         const sets = await store.getFeatureSets(key, input.protocol.features.paramHash);
-        const images = Object.fromEntries(sets.filter((s) => latest.has(s.modality)).map((s) => [s.modality, readImage(latest.get(s.modality)!)]));
-        return { images, mask: readImage(maskPath), asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])) };
+        const measured = sets.filter((s) => latest.has(s.modality)).map((s) => s.modality);
+        const shared = latest.get(maskScanName(undefined));
+        const own = Object.fromEntries(measured.flatMap((m) => (latest.has(maskScanName(m)) ? [[m, latest.get(maskScanName(m))!]] : [])));
+        const bare = measured.find((m) => !own[m] && !shared);
+        if (bare !== undefined || measured.length === 0) return `no stored mask${bare ? ` for ${bare}` : ''} at '${timepoint}'`;
+        return {
+          images: Object.fromEntries(measured.map((m) => [m, readImage(latest.get(m)!)])),
+          ...(shared ? { mask: readImage(shared) } : {}),
+          masks: Object.fromEntries(Object.entries(own).map(([m, file]) => [m, readImage(file)])),
+          asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])),
+        };
       };
       // Extraction runs on worker threads (extractOnWorkers), so the heartbeat timer keeps going through each patient.
       let current = '';

@@ -48,10 +48,15 @@ export function perturbMask(mask: Volume, how: MaskPerturbation, label = 1): Vol
   return { geometry: mask.geometry, data: out, source: mask.source && `${mask.source} (${how} by 1 voxel)` };
 }
 
-/** One timepoint of a patient: the image of each modality, the mask they share, and the stored features as drawn. */
+/**
+ * One timepoint of a patient: the image of each modality, its contour (its own in `masks`, else the shared `mask`), and
+ * the stored features as drawn.
+ */
 export interface RobustnessTimepoint {
   images: Record<string, Volume>;
-  mask: Volume;
+  mask?: Volume;
+  /** Contours registered for one image each, by modality. */
+  masks?: Record<string, Volume>;
   /** The features as drawn, by modality (the stored values). */
   asDrawn: Record<string, Record<string, number>>;
 }
@@ -69,14 +74,20 @@ export type Extractor = (image: Volume, mask: Volume, params: ExtractionParams) 
 
 /** The features of one timepoint under the three segmentations [as drawn, eroded, dilated], by modality. */
 async function variantsOf(pseudonym: string, tp: RobustnessTimepoint, params: ExtractionParams, extractor: Extractor): Promise<Variants> {
-  const eroded = perturbMask(tp.mask, 'eroded');
-  const dilated = perturbMask(tp.mask, 'dilated');
+  // Each contour is perturbed once, however many images share it.
+  const perturbed = new Map<Volume, [Volume, Volume]>();
+  const variantsOfMask = (mask: Volume) => {
+    if (!perturbed.has(mask)) perturbed.set(mask, [perturbMask(mask, 'eroded'), perturbMask(mask, 'dilated')]);
+    return perturbed.get(mask)!;
+  };
   const out: Variants = [{}, {}, {}];
   for (const [modality, image] of Object.entries(tp.images)) {
     const drawn = tp.asDrawn[modality];
     if (!drawn) throw new ModelInputError(`has no stored features for ${modality}`, `patient ${pseudonym}`);
+    const contour = tp.masks?.[modality] ?? tp.mask;
+    if (!contour) throw new ModelInputError(`has no stored mask for ${modality}`, `patient ${pseudonym}`);
     out[0][modality] = drawn;
-    for (const [v, mask] of [eroded, dilated].entries()) {
+    for (const [v, mask] of variantsOfMask(contour).entries()) {
       const { features } = await extractor(image, mask, params);
       if (modality === 'PET') for (const [name, x] of Object.entries(petVolumetrics(image, mask))) features[`derived_pet_${name}`] = x;
       out[v + 1][modality] = features;

@@ -109,6 +109,44 @@ describe('delta features under perturbed segmentations', () => {
   });
 });
 
+describe('a contour per image', () => {
+  // Images of one visit: CT and T1 with their own cube contours (sides 5 and 4), PET with the shared one (side 6).
+  function cube(side: number): Volume<Uint8Array> {
+    const n = 10;
+    const data = new Uint8Array(n ** 3);
+    for (let z = 2; z < 2 + side; z++) for (let y = 2; y < 2 + side; y++) for (let x = 2; x < 2 + side; x++) data[x + n * (y + n * z)] = 1;
+    return { geometry: { size: [n, n, n], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [...IDENTITY] }, data };
+  }
+  const image = (): Volume => {
+    const data = new Float32Array(1000).map((_, i) => 10 + (i % 7));
+    return { geometry: cube(1).geometry, data };
+  };
+  const params = parseParams('featureClass: { shape: [VoxelVolume] }\n');
+
+  it('measures each image in its own contour, eroded and dilated, and the shared mask only where an image has none', async () => {
+    const features = await perturbedFeatures(
+      {
+        pseudonym: 'SYN-002',
+        images: { CT: image(), T1: image(), PET: image() },
+        mask: cube(6),
+        masks: { CT: cube(5), T1: cube(4) },
+        asDrawn: { CT: { original_shape_VoxelVolume: 125 }, T1: { original_shape_VoxelVolume: 64 }, PET: { original_shape_VoxelVolume: 216 } },
+      },
+      params,
+    );
+    // (s − 2)³ eroded, s³ + 6s² dilated (6-connected, one voxel).
+    expect(features['baseline:CT:original_shape_VoxelVolume']).toEqual([125, 27, 275]);
+    expect(features['baseline:T1:original_shape_VoxelVolume']).toEqual([64, 8, 160]);
+    expect(features['baseline:PET:original_shape_VoxelVolume']).toEqual([216, 64, 432]);
+  });
+
+  it('refuses an image with neither its own contour nor a shared mask, naming the patient and the image', async () => {
+    await expect(
+      perturbedFeatures({ pseudonym: 'SYN-003', images: { CT: image() }, masks: { T1: cube(4) }, asDrawn: { CT: { original_shape_VoxelVolume: 1 } } }, params),
+    ).rejects.toThrow(/has no stored mask for CT/);
+  });
+});
+
 describe('isRobust', () => {
   const robust = new Set(['baseline:ADC:original_firstorder_Mean', 'delta:mid:T1CE:original_shape_MeshVolume', 'delta:mid:named:volumeChangePct']);
   it('judges baseline and delta features each by their own ICC, not by their baseline feature', () => {
