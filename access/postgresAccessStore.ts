@@ -7,13 +7,10 @@ import { Pool, type PoolClient } from 'pg';
 import type { StoreConnection } from '../config';
 import type { AuditEntry, AuditOutcome, Role } from '../contracts/console';
 import { poolConfig } from '../store/postgresStore';
+import { inTransaction, migrateUnderLock, type PostgresMigration } from '../store/postgresSchema';
 import { AccessConflictError, type AccessStore, type AuditAppend, type AuditFilter, type SessionRecord, type TokenRecord, type UserRecord } from './types';
 
-export interface PostgresAccessMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type PostgresAccessMigration = PostgresMigration;
 
 export const POSTGRES_ACCESS_MIGRATIONS: readonly PostgresAccessMigration[] = [
   {
@@ -159,42 +156,8 @@ export class PostgresAccessStore implements AccessStore {
     return store;
   }
 
-  private async migrate(migrations: readonly PostgresAccessMigration[]): Promise<void> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS access_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM access_schema_migrations')).rows.map((r) => r.version));
-        const newest = Math.max(0, ...applied);
-        const known = Math.max(0, ...migrations.map((m) => m.version));
-        if (newest > known) throw new Error(`schema version ${newest} is newer than this osteoflow knows (${known}); upgrade osteoflow instead`);
-        for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-          if (applied.has(migration.version)) continue;
-          await client.query('BEGIN');
-          try {
-            await client.query(migration.sql);
-            await client.query('INSERT INTO access_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-              migration.version,
-              migration.name,
-              new Date().toISOString(),
-            ]);
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK');
-            throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`, { cause: err });
-          }
-        }
-      } finally {
-        await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
-      }
-    } catch (err) {
-      broken = true;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  private migrate(migrations: readonly PostgresAccessMigration[]): Promise<void> {
+    return migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'access_schema_migrations', migrations });
   }
 
   private async query<R extends object>(text: string, values: unknown[] = []) {
@@ -204,19 +167,7 @@ export class PostgresAccessStore implements AccessStore {
 
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    return inTransaction(this.pool, fn);
   }
 
   async createUser(u: UserRecord): Promise<void> {

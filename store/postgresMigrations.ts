@@ -3,12 +3,9 @@
 // of that version (there is no older PostgreSQL store to upgrade). Never edit a released migration: add the next one,
 // to both lists. Text columns compare bytewise (COLLATE "C"), as SQLite's do, so that every ORDER BY and every
 // comparison of ISO times reads the same on both whatever the server's locale.
+import type { PostgresMigration } from './postgresSchema';
 
-export interface PostgresMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { PostgresMigration };
 
 const T = 'TEXT COLLATE "C"';
 

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { StoreConnection } from '../config';
 import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
-import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgresMigrations';
+import { POSTGRES_MIGRATIONS } from './postgresMigrations';
+import { inTransaction, migrateUnderLock, type PostgresMigration } from './postgresSchema';
 import {
   featureSetOf,
   checkClinicalValue,
@@ -108,48 +109,9 @@ export class PostgresResultsStore implements ResultsStore {
     return store;
   }
 
-  /**
-   * Applies the pending migrations, each in its own transaction, under a session advisory lock: processes starting
-   * at once take turns, and each after the first finds the work done.
-   */
-  private async migrate(migrations: readonly PostgresMigration[]): Promise<void> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-        const newest = Math.max(0, ...applied);
-        const known = Math.max(0, ...migrations.map((m) => m.version));
-        if (newest > known) {
-          throw new Error(`schema version ${newest} is newer than this osteoflow knows (${known}); upgrade osteoflow instead of writing with an older one`);
-        }
-        for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-          if (applied.has(migration.version)) continue;
-          await client.query('BEGIN');
-          try {
-            await client.query(migration.sql);
-            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-              migration.version,
-              migration.name,
-              new Date().toISOString(),
-            ]);
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK');
-            throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`, { cause: err });
-          }
-        }
-      } finally {
-        await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
-      }
-    } catch (err) {
-      broken = true;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  /** Applies the pending migrations (store/postgresSchema.ts). */
+  private migrate(migrations: readonly PostgresMigration[]): Promise<void> {
+    return migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'schema_migrations', migrations });
   }
 
   async schemaVersion(): Promise<number> {
@@ -164,20 +126,7 @@ export class PostgresResultsStore implements ResultsStore {
   /** Runs `fn` in one transaction on one pooled connection: committed when it returns, rolled back when it throws. */
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A connection that cannot even roll back is not handed to the next caller.
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    return inTransaction(this.pool, fn);
   }
 
   /** Serialises the transactions that write the rows of one key until commit. */

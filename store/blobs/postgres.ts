@@ -5,23 +5,31 @@
 import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import type { StoreConnection } from '../../config';
 import { poolConfig } from '../postgresStore';
+import { inTransaction, migrateUnderLock, type PostgresMigration } from '../postgresSchema';
 import { blobPath, hashFile, settle, temporaryBeside } from './files';
 import { BlobNotFoundError, checkAddress, type BlobRef, type BlobStore } from './types';
 
 /** Bytes per lo_put / lo_get call: large enough to keep round trips few, small enough for the server's memory. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Transaction advisory lock serialising the table's creation ('oblobs' in ASCII). */
-const SCHEMA_LOCK = '122519212830579';
+/** The session advisory lock held while migrating the blob tables ('oblobs' in ASCII). */
+const MIGRATION_LOCK = '122519212830579';
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS osteoflow_blobs (
-  sha256 TEXT COLLATE "C" PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-  size BIGINT NOT NULL CHECK (size >= 0),
-  oid OID NOT NULL,
-  stored_at TIMESTAMPTZ NOT NULL DEFAULT now()
-)`;
+/** The blob store's tables, recorded in blob_schema_migrations. Never edit a released migration: add the next one. */
+const BLOB_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'blob index',
+    sql: `CREATE TABLE osteoflow_blobs (
+      sha256 TEXT COLLATE "C" PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+      size BIGINT NOT NULL CHECK (size >= 0),
+      oid OID NOT NULL,
+      stored_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`,
+  },
+];
 
 export class PostgresBlobStore implements BlobStore {
   readonly description: string;
@@ -36,10 +44,7 @@ export class PostgresBlobStore implements BlobStore {
     this.description = `the blob store at ${connection.redacted}`;
     this.pool = new Pool(poolConfig(connection, 4));
     this.pool.on('error', () => undefined); // an idle connection the server closed is replaced by the next query
-    this.ready = this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
-    }).catch((err: Error) => {
+    this.ready = migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'blob_schema_migrations', migrations: BLOB_MIGRATIONS }).catch((err: Error) => {
       throw new Error(`${this.description}: ${err.message}`, { cause: err });
     });
     this.ready.catch(() => undefined); // reported by the first call that waits for it
@@ -50,7 +55,7 @@ export class PostgresBlobStore implements BlobStore {
     // Hashing first reads the file twice for a new blob, but sends nothing for one the server already holds.
     const ref = await hashFile(file);
     if (await this.has(ref.sha256)) return ref;
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       const { oid } = (await client.query<{ oid: number }>('SELECT lo_create(0) AS oid')).rows[0];
       let offset = 0;
       for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
@@ -110,21 +115,6 @@ export class PostgresBlobStore implements BlobStore {
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
     await this.pool.end();
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 }
 
