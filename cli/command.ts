@@ -1,6 +1,6 @@
 // What every `osteoflow` command is: a one-line summary for `osteoflow --help` and a run that resolves to the process
 // exit code (0 success, 1 bad input, 2 bad arguments).
-import { UsageError } from './args';
+import { isHelp, parseFlags, UsageError, type FlagSpec } from './args';
 
 export type Command = {
   summary: string;
@@ -26,4 +26,29 @@ export function parseArguments<T extends { help?: boolean }>(command: string, us
     return 0;
   }
   return args;
+}
+
+/**
+ * The action and its flags of a command that has actions (`osteoflow <command> <action> --flags`), parsed by the
+ * action's spec. Help with no action prints the usage on stdout (exit 0); a missing or unknown action prints it on
+ * stderr (exit 2); bad flags and an action's help are answered as parseArguments does. Returns the exit code otherwise.
+ */
+export function parseAction(
+  command: string,
+  usage: string,
+  specs: Record<string, FlagSpec>,
+  argv: string[],
+): { action: string; flags: Record<string, unknown> } | number {
+  const [action, ...rest] = argv;
+  if (isHelp(action)) {
+    console.log(usage);
+    return 0;
+  }
+  const spec = action && Object.hasOwn(specs, action) ? specs[action] : undefined;
+  if (!spec) {
+    console.error(usage);
+    return 2;
+  }
+  const flags = parseArguments(`${command} ${action}`, usage, () => parseFlags(rest, spec));
+  return typeof flags === 'number' ? flags : { action, flags };
 }

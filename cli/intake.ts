@@ -6,8 +6,8 @@
 // Intake matches each new stable series to an enrolled patient through the identifier map (OSTEOFLOW_IDENTITY_KEY),
 // de-identifies it into the study store and registers it; the list names series by the PACS's id, never a PatientID.
 import path from 'node:path';
-import { parseArguments, type Command } from './command';
-import { isHelp, parseFlags, type FlagSpec } from './args';
+import { parseAction, type Command } from './command';
+import type { FlagSpec } from './args';
 import { loadConfig } from '../config';
 import { currentEndpoints, temporalEndpoint } from '../config/endpoints';
 import { connectClient } from '../config/temporal';
@@ -36,6 +36,8 @@ const SPECS: Record<string, FlagSpec> = {
 function printReview(state: IntakeState, all: boolean): void {
   const entries = state.review.filter((e) => all || e.status === 'open');
   console.log(`taken in: ${state.taken.length} series; on the review list: ${state.review.filter((e) => e.status === 'open').length} open`);
+  // A PACS that stopped answering is said first: nothing new arrives until it answers again.
+  if (state.attention) console.log(`needs attention since ${state.attention.since} (${state.attention.failedPolls} polls failed): ${state.attention.reason}`);
   for (const e of entries) {
     const resolved = e.resolution ? ` — ${e.status} by ${e.resolution.who} at ${e.resolution.at}: ${e.resolution.note}` : '';
     console.log(`${e.pacsSeriesId}  ${e.code}  ${e.message}${resolved}`);
@@ -45,19 +47,10 @@ function printReview(state: IntakeState, all: boolean): void {
 export const intakeCommand: Command = {
   summary: 'PACS intake: take in new series by themselves, and the review list of those it could not place',
   async run(argv) {
-    const [action, ...rest] = argv;
-    if (isHelp(action)) {
-      console.log(USAGE);
-      return 0;
-    }
-    const spec = action && Object.hasOwn(SPECS, action) ? SPECS[action] : undefined;
-    if (!spec) {
-      console.error(USAGE);
-      return 2;
-    }
-    const parsed = parseArguments(`osteoflow intake ${action}`, USAGE, () => parseFlags(rest, spec));
+    const parsed = parseAction('osteoflow intake', USAGE, SPECS, argv);
     if (typeof parsed === 'number') return parsed;
-    const flags = parsed as Record<string, string | boolean | undefined>;
+    const action = parsed.action;
+    const flags = parsed.flags as Record<string, string | boolean | undefined>;
     const cfg = loadConfig();
     const client = await connectClient(temporalEndpoint(cfg).address, cfg.temporal);
     try {

@@ -19,8 +19,8 @@ import {
 } from '../clients/coordinator';
 import { loadStudyFile } from '../study/protocol';
 import type { HuvosGrade, TimelineView } from '../contracts/timeline';
-import { isHelp, parseFlags, type FlagSpec } from './args';
-import { parseArguments, type Command } from './command';
+import type { FlagSpec } from './args';
+import { parseAction, type Command } from './command';
 import { ConsoleApiError, consoleApiOf, patientAction, type ConsoleApi } from './consoleApi';
 
 const USAGE = `usage: osteoflow study <action> [options]
@@ -100,19 +100,10 @@ async function signedAction(api: ConsoleApi, action: string, flags: Record<strin
 export const studyCommand: Command = {
   summary: "a study coordinator's actions on patient timelines (enrol, register, override, retry, pathology, withdraw, show, list)",
   async run(argv) {
-    const [action, ...rest] = argv;
-    if (isHelp(action)) {
-      console.log(USAGE);
-      return 0;
-    }
-    const spec = action && Object.hasOwn(SPECS, action) ? SPECS[action] : undefined;
-    if (!spec) {
-      console.error(USAGE);
-      return 2;
-    }
-    const parsed = parseArguments(`osteoflow study ${action}`, USAGE, () => parseFlags(rest, spec));
+    const parsed = parseAction('osteoflow study', USAGE, SPECS, argv);
     if (typeof parsed === 'number') return parsed;
-    const flags = parsed as Record<string, string>;
+    const action = parsed.action;
+    const flags = parsed.flags as Record<string, string>;
     const cfg = loadConfig();
     const api = consoleApiOf(cfg);
     if (api && SIGNED_ACTIONS.has(action)) return signedAction(api, action, flags);
