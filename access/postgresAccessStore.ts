@@ -5,9 +5,10 @@
 // advisory lock: the constructor cannot wait, so every method waits for `ready`.
 import { Pool, type PoolClient } from 'pg';
 import type { StoreConnection } from '../config';
-import type { AuditEntry, AuditOutcome, Role } from '../contracts/console';
+import type { AuditEntry } from '../contracts/console';
 import { poolConfig } from '../store/postgresStore';
 import { inTransaction, migrateUnderLock, type PostgresMigration } from '../store/postgresSchema';
+import { auditOf, likePrefix, sessionOf, tokenOf, userOf, type AuditRow, type SessionRow, type TokenRow, type UserRow } from './rows';
 import { AccessConflictError, type AccessStore, type AuditAppend, type AuditFilter, type SessionRecord, type TokenRecord, type UserRecord } from './types';
 
 export type PostgresAccessMigration = PostgresMigration;
@@ -49,84 +50,6 @@ export const POSTGRES_ACCESS_MIGRATIONS: readonly PostgresAccessMigration[] = [
 
 /** The session advisory lock held while migrating the access tables (the results store's key + 1). */
 const MIGRATION_LOCK = '31370666169494640';
-
-interface UserRow {
-  username: string;
-  password_hash: string;
-  roles: string;
-  disabled: boolean;
-  created_at: string;
-  oidc_issuer: string | null;
-  oidc_subject: string | null;
-}
-interface SessionRow {
-  id_hash: string;
-  username: string;
-  csrf_token: string;
-  created_at: string;
-  last_seen_at: string;
-  absolute_expires_at: string;
-}
-interface TokenRow {
-  id: string;
-  username: string;
-  name: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-interface AuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string | null;
-  outcome: AuditOutcome;
-  detail: string | null;
-}
-
-const user = (r: UserRow): UserRecord => ({
-  username: r.username,
-  passwordHash: r.password_hash,
-  roles: JSON.parse(r.roles) as Role[],
-  disabled: r.disabled,
-  createdAt: r.created_at,
-  external: r.oidc_issuer !== null && r.oidc_subject !== null ? { issuer: r.oidc_issuer, subject: r.oidc_subject } : null,
-});
-const session = (r: SessionRow): SessionRecord => ({
-  idHash: r.id_hash,
-  username: r.username,
-  csrfToken: r.csrf_token,
-  createdAt: r.created_at,
-  lastSeenAt: r.last_seen_at,
-  absoluteExpiresAt: r.absolute_expires_at,
-});
-const token = (r: TokenRow): TokenRecord => ({
-  id: r.id,
-  username: r.username,
-  name: r.name,
-  secretHash: r.secret_hash,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-});
-const audit = (r: AuditRow): AuditEntry => ({
-  id: Number(r.id),
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  reason: r.reason,
-  outcome: r.outcome,
-  detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
-});
-
-/** A LIKE pattern matching `prefix…` literally (%, _ and \ escaped). */
-const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class PostgresAccessStore implements AccessStore {
   private readonly pool: Pool;
@@ -187,23 +110,23 @@ export class PostgresAccessStore implements AccessStore {
 
   async getUser(username: string): Promise<UserRecord | undefined> {
     const row = (await this.query<UserRow>('SELECT * FROM access_users WHERE username = $1', [username])).rows[0];
-    return row && user(row);
+    return row && userOf(row);
   }
 
   async getUserByExternal(issuer: string, subject: string): Promise<UserRecord | undefined> {
     const row = (await this.query<UserRow>('SELECT * FROM access_users WHERE oidc_issuer = $1 AND oidc_subject = $2', [issuer, subject])).rows[0];
-    return row && user(row);
+    return row && userOf(row);
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return (await this.query<UserRow>('SELECT * FROM access_users ORDER BY username')).rows.map(user);
+    return (await this.query<UserRow>('SELECT * FROM access_users ORDER BY username')).rows.map(userOf);
   }
 
   async updateUser(username: string, change: Partial<Pick<UserRecord, 'passwordHash' | 'roles' | 'disabled'>>): Promise<UserRecord | undefined> {
     return this.tx(async (c) => {
       const row = (await c.query<UserRow>('SELECT * FROM access_users WHERE username = $1 FOR UPDATE', [username])).rows[0];
       if (!row) return undefined;
-      const next = { ...user(row), ...change };
+      const next = { ...userOf(row), ...change };
       await c.query('UPDATE access_users SET password_hash = $1, roles = $2, disabled = $3 WHERE username = $4', [
         next.passwordHash,
         JSON.stringify(next.roles),
@@ -223,7 +146,7 @@ export class PostgresAccessStore implements AccessStore {
 
   async getSession(idHash: string): Promise<SessionRecord | undefined> {
     const row = (await this.query<SessionRow>('SELECT * FROM access_sessions WHERE id_hash = $1', [idHash])).rows[0];
-    return row && session(row);
+    return row && sessionOf(row);
   }
 
   async touchSession(idHash: string, lastSeenAt: string): Promise<void> {
@@ -251,19 +174,19 @@ export class PostgresAccessStore implements AccessStore {
 
   async getTokenBySecretHash(secretHash: string): Promise<TokenRecord | undefined> {
     const row = (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE secret_hash = $1', [secretHash])).rows[0];
-    return row && token(row);
+    return row && tokenOf(row);
   }
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
     const row = (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE id = $1', [id])).rows[0];
-    return row && token(row);
+    return row && tokenOf(row);
   }
 
   async listTokens(username?: string): Promise<TokenRecord[]> {
     const rows = username
       ? (await this.query<TokenRow>('SELECT * FROM access_tokens WHERE username = $1 ORDER BY created_at, id', [username])).rows
       : (await this.query<TokenRow>('SELECT * FROM access_tokens ORDER BY username, created_at, id')).rows;
-    return rows.map(token);
+    return rows.map(tokenOf);
   }
 
   async revokeToken(id: string, at: string): Promise<void> {
@@ -283,7 +206,7 @@ export class PostgresAccessStore implements AccessStore {
         [at, e.actor, e.action, e.target, e.reason ?? null, e.outcome, detail],
       )
     ).rows[0];
-    return audit(row);
+    return auditOf(row);
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
@@ -307,7 +230,7 @@ export class PostgresAccessStore implements AccessStore {
     if (filter.before !== undefined) add((n) => `id < ${n}`, filter.before);
     const limit = Math.max(1, Math.min(1000, filter.limit ?? 100));
     const sql = `SELECT * FROM access_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
-    return (await this.query<AuditRow>(sql, args)).rows.map(audit);
+    return (await this.query<AuditRow>(sql, args)).rows.map(auditOf);
   }
 
   async close(): Promise<void> {

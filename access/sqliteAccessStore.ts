@@ -3,87 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEntry, AuditOutcome, Role } from '../contracts/console';
+import type { AuditEntry } from '../contracts/console';
 import { ACCESS_MIGRATIONS, type AccessMigration } from './migrations';
+import { auditOf, likePrefix, sessionOf, tokenOf, userOf, type AuditRow, type SessionRow, type TokenRow, type UserRow } from './rows';
 import { AccessConflictError, type AccessStore, type AuditAppend, type AuditFilter, type SessionRecord, type TokenRecord, type UserRecord } from './types';
-
-interface UserRow {
-  username: string;
-  password_hash: string;
-  roles: string;
-  disabled: number;
-  created_at: string;
-  oidc_issuer: string | null;
-  oidc_subject: string | null;
-}
-interface SessionRow {
-  id_hash: string;
-  username: string;
-  csrf_token: string;
-  created_at: string;
-  last_seen_at: string;
-  absolute_expires_at: string;
-}
-interface TokenRow {
-  id: string;
-  username: string;
-  name: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-interface AuditRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string | null;
-  outcome: AuditOutcome;
-  detail: string | null;
-}
-
-const user = (r: UserRow): UserRecord => ({
-  username: r.username,
-  passwordHash: r.password_hash,
-  roles: JSON.parse(r.roles) as Role[],
-  disabled: r.disabled === 1,
-  createdAt: r.created_at,
-  external: r.oidc_issuer !== null && r.oidc_subject !== null ? { issuer: r.oidc_issuer, subject: r.oidc_subject } : null,
-});
-const session = (r: SessionRow): SessionRecord => ({
-  idHash: r.id_hash,
-  username: r.username,
-  csrfToken: r.csrf_token,
-  createdAt: r.created_at,
-  lastSeenAt: r.last_seen_at,
-  absoluteExpiresAt: r.absolute_expires_at,
-});
-const token = (r: TokenRow): TokenRecord => ({
-  id: r.id,
-  username: r.username,
-  name: r.name,
-  secretHash: r.secret_hash,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-});
-const audit = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  reason: r.reason,
-  outcome: r.outcome,
-  detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
-});
-
-/** A LIKE pattern matching `prefix…` literally (%, _ and \ escaped). */
-const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class SqliteAccessStore implements AccessStore {
   private readonly db: Database.Database;
@@ -133,16 +56,16 @@ export class SqliteAccessStore implements AccessStore {
 
   async getUserByExternal(issuer: string, subject: string): Promise<UserRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM users WHERE oidc_issuer = ? AND oidc_subject = ?').get(issuer, subject) as UserRow | undefined;
-    return row && user(row);
+    return row && userOf(row);
   }
 
   async getUser(username: string): Promise<UserRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
-    return row && user(row);
+    return row && userOf(row);
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map(user);
+    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserRow[]).map(userOf);
   }
 
   async updateUser(username: string, change: Partial<Pick<UserRecord, 'passwordHash' | 'roles' | 'disabled'>>): Promise<UserRecord | undefined> {
@@ -150,7 +73,7 @@ export class SqliteAccessStore implements AccessStore {
       .transaction(() => {
         const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
         if (!row) return undefined;
-        const next = { ...user(row), ...change };
+        const next = { ...userOf(row), ...change };
         this.db
           .prepare('UPDATE users SET password_hash = ?, roles = ?, disabled = ? WHERE username = ?')
           .run(next.passwordHash, JSON.stringify(next.roles), next.disabled ? 1 : 0, username);
@@ -167,7 +90,7 @@ export class SqliteAccessStore implements AccessStore {
 
   async getSession(idHash: string): Promise<SessionRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(idHash) as SessionRow | undefined;
-    return row && session(row);
+    return row && sessionOf(row);
   }
 
   async touchSession(idHash: string, lastSeenAt: string): Promise<void> {
@@ -194,19 +117,19 @@ export class SqliteAccessStore implements AccessStore {
 
   async getTokenBySecretHash(secretHash: string): Promise<TokenRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?').get(secretHash) as TokenRow | undefined;
-    return row && token(row);
+    return row && tokenOf(row);
   }
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(id) as TokenRow | undefined;
-    return row && token(row);
+    return row && tokenOf(row);
   }
 
   async listTokens(username?: string): Promise<TokenRecord[]> {
     const rows = username
       ? this.db.prepare('SELECT * FROM api_tokens WHERE username = ? ORDER BY created_at, id').all(username)
       : this.db.prepare('SELECT * FROM api_tokens ORDER BY username, created_at, id').all();
-    return (rows as TokenRow[]).map(token);
+    return (rows as TokenRow[]).map(tokenOf);
   }
 
   async revokeToken(id: string, at: string): Promise<void> {
@@ -223,7 +146,7 @@ export class SqliteAccessStore implements AccessStore {
     const { lastInsertRowid } = this.db
       .prepare('INSERT INTO audit_log (at, actor, action, target, reason, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(at, e.actor, e.action, e.target, e.reason ?? null, e.outcome, detail);
-    return audit(this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(Number(lastInsertRowid)) as AuditRow);
+    return auditOf(this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(Number(lastInsertRowid)) as AuditRow);
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
@@ -247,7 +170,7 @@ export class SqliteAccessStore implements AccessStore {
     if (filter.before !== undefined) add('id < ?', filter.before);
     const limit = Math.max(1, Math.min(1000, filter.limit ?? 100));
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as AuditRow[]).map(audit);
+    return (this.db.prepare(sql).all(...args) as AuditRow[]).map(auditOf);
   }
 
   async close(): Promise<void> {
