@@ -20,6 +20,13 @@ export interface SyntheticStudyFileOptions {
   missedAfter?: string;
   /** The study's `model.retryAfter`: the first wait before a prediction the registry could not give is tried again. */
   predictionRetryAfter?: string;
+  /**
+   * For a study generated with functional series: each timepoint also acquires them (`DWI`, `DCE`) and derives the
+   * `derived` maps with the `series` settings the generator used (functionalSeriesSettings); `regions` as given.
+   */
+  functional?: { series: Record<string, unknown>; derived: string[]; regions?: unknown[] };
+  /** Only the first N timepoints of the protocol (default all). */
+  timepoints?: number;
 }
 
 export function writeSyntheticStudyFile(dir: string, options: SyntheticStudyFileOptions): string {
@@ -28,12 +35,16 @@ export function writeSyntheticStudyFile(dir: string, options: SyntheticStudyFile
   const study = {
     studyId: options.studyId,
     description: 'synthetic osteosarcoma study (osteoflow generator)',
-    timepoints: PROTOCOL.map((tp, i) => ({
+    timepoints: PROTOCOL.slice(0, options.timepoints ?? PROTOCOL.length).map((tp, i) => ({
       name: tp.name,
       dueAfter: options.windows?.[i]?.dueAfter ?? `${tp.dueWindow.fromDay - enrolmentDay}${unit}`,
       window: options.windows?.[i]?.window ?? `${tp.dueWindow.toDay - tp.dueWindow.fromDay}${unit}`,
-      modalities: [...MODALITIES],
+      // A map the study derives (ADC from DWI) is no longer an acquired modality.
+      modalities: [...MODALITIES.filter((m) => !options.functional?.derived.includes(m)), ...Object.keys(options.functional?.series ?? {})],
+      ...(options.functional ? { derived: [...options.functional.derived] } : {}),
     })),
+    ...(options.functional ? { series: options.functional.series } : {}),
+    ...(options.functional?.regions ? { regions: options.functional.regions } : {}),
     qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [0.5, 500] },
     segmentation: 'manual-required',
     features: { params: options.paramsFile ?? DEFAULT_PARAMS_FILE },

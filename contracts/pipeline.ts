@@ -30,8 +30,35 @@ export interface AcquiredScan {
   for?: string;
   /** Masks only (absent in results recorded before it existed): what the mask was registered as. */
   maskSource?: MaskSource;
-  /** Masks only: why no usable voxel mask could be made from the registered file (QC reports it; nothing else was stored). */
+  /** Masks: why no usable voxel mask could be made from the registered file; maps: why the map could not be derived (QC reports it; nothing else was stored). */
   unusable?: string;
+  /** Maps only: the acquired series the map was computed from (e.g. 'DWI' for 'ADC'). */
+  derivedFrom?: string;
+  /** Maps only: how the fit went, counted in the map's contour (or over the whole grid when none was acquired yet). */
+  fit?: MapFitSummary;
+}
+
+/** The voxels a map's QC counts: those fitted, those whose fit failed (any reason), and those failed as out of range. */
+export interface MapFitSummary {
+  voxels: number;
+  failed: number;
+  outOfRange: number;
+  /** Where they were counted: 'contour' (the tumour contour the map is extracted in) or 'grid' (every voxel). */
+  within: 'contour' | 'grid';
+}
+
+/**
+ * The contour a derived map is extracted in: one registered for the map, else the one of the series it comes from,
+ * else the shared mask (the map lies on its series' grid).
+ */
+export function contourForMap<T extends { role: string; for?: string }>(scans: readonly T[], map: string, source: string): T | undefined {
+  const masks = scans.filter((s) => s.role === 'mask');
+  return masks.filter((m) => m.for === map).at(-1) ?? masks.filter((m) => m.for === source).at(-1) ?? masks.filter((m) => m.for === undefined).at(-1);
+}
+
+/** The contour of an acquired image or map (contourFor, or contourForMap for a map). */
+export function contourOf<T extends { role: string; for?: string }>(scans: readonly T[], scan: { modality: string; derivedFrom?: string }): T | undefined {
+  return scan.derivedFrom ? contourForMap(scans, scan.modality, scan.derivedFrom) : contourFor(scans, scan.modality);
 }
 
 /** The name a mask is stored under in the results store's scan list: 'mask' (shared) or 'mask:<modality>'. */
@@ -82,4 +109,14 @@ export interface PipelineActivities {
   predictResponse(input: TimepointRef & { rescore?: boolean }): Promise<{ prediction: PredictionRef | null; note?: string }>;
   recordPathology(input: { studyId: string; pseudonym: string } & RecordPathologyInput): Promise<void>;
   notify(notification: Notification): Promise<void>;
+}
+
+/** The deriving step, apart from PipelineActivities: only timepoints that derive maps call it. */
+export interface MapActivities {
+  /**
+   * Computes the timepoint's derived maps (protocol `derived`) from its acquired series and stores each beside the scan
+   * with its SHA-256. A series that gives no maps (unreadable, a wrong b-value or time count, too few frames) makes
+   * every map from it come back `unusable` with the reason, and then nothing at all is stored (QC reports it).
+   */
+  deriveMaps(input: TimepointRef & { acquired: AcquiredScan[] }): Promise<AcquiredScan[]>;
 }

@@ -22,6 +22,9 @@ export const QC_REASON_CODES = [
   'mask-grid-mismatch',
   'mask-direction-mismatch',
   'tumour-volume-implausible',
+  'map-underivable',
+  'map-fit-failures',
+  'map-out-of-range',
 ] as const;
 
 export type QcReasonCode = (typeof QC_REASON_CODES)[number];
@@ -48,6 +51,9 @@ export const QC_REASON_MEANINGS: Readonly<Record<QcReasonCode, string>> = {
   'mask-grid-mismatch': "the mask's origin or spacing does not match the images' grid",
   'mask-direction-mismatch': "the mask's axes point another way than the images' (e.g. a flipped or transposed mask)",
   'tumour-volume-implausible': "the masked tumour volume is outside the study's plausible range",
+  'map-underivable': 'a parameter map cannot be computed from its series (unreadable, b-values or frame times that do not fit the series, too few frames)',
+  'map-fit-failures': "more of a map's voxels in its contour failed to fit than the study allows",
+  'map-out-of-range': "more of a map's voxels in its contour fitted outside the accepted range than the study allows",
 };
 
 export interface QcFinding {

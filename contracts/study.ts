@@ -1,7 +1,81 @@
 // The study protocol as the workflows see it: plain data (no Node imports), so deterministic workflow code can hold it.
 
-export const MODALITIES = ['T1', 'T1CE', 'T2', 'FLAIR', 'ADC', 'DWI', 'PET', 'CT'] as const;
+export const MODALITIES = ['T1', 'T1CE', 'T2', 'FLAIR', 'ADC', 'DWI', 'DCE', 'PET', 'CT', 'XR'] as const;
 export type Modality = (typeof MODALITIES)[number];
+
+/**
+ * Parameter maps a timepoint may derive from an acquired series, each by its source: `DWI` (multi-b, 4D) gives ADC
+ * and the IVIM maps, `DCE` (dynamic, 4D) the Tofts and semi-quantitative maps. A map is an image like any other
+ * (QC, features, deltas) under its name as the modality.
+ */
+export const DERIVED_MAPS = {
+  ADC: 'DWI',
+  IVIM_D: 'DWI',
+  IVIM_f: 'DWI',
+  IVIM_Dstar: 'DWI',
+  DCE_Ktrans: 'DCE',
+  DCE_ve: 'DCE',
+  DCE_kep: 'DCE',
+  DCE_vp: 'DCE',
+  DCE_TTP: 'DCE',
+  DCE_washIn: 'DCE',
+  DCE_washOut: 'DCE',
+  DCE_maxEnhancement: 'DCE',
+  DCE_IAUC60: 'DCE',
+  DCE_IAUGC60: 'DCE',
+} as const;
+export type DerivedMap = keyof typeof DERIVED_MAPS;
+export type MapSource = (typeof DERIVED_MAPS)[DerivedMap];
+export const DERIVED_MAP_NAMES = Object.keys(DERIVED_MAPS) as DerivedMap[];
+
+/** How the study's multi-b DWI series are fitted. */
+export interface DwiSeriesProtocol {
+  /** s/mm², one per volume of the 4D NIfTI; 'dicom': read from the tags of a DICOM series. */
+  bValues: number[] | 'dicom';
+  /** `loglinear` (default) or `nlls` for ADC. */
+  method?: 'loglinear' | 'nlls';
+}
+
+/** How the study's DCE series are fitted: frame times, the AIF, the sequence and a fixed native T1. */
+export interface DceSeriesProtocol {
+  /** s, one per frame of the 4D NIfTI, strictly increasing; 'dicom': from the tags of a DICOM series. */
+  times: number[] | 'dicom';
+  aif: 'parker';
+  /** Acquisition time (s) of the AIF's t = 0 (the bolus arrival); default the last baseline frame's time. */
+  injectionS?: number;
+  hematocrit?: number;
+  model: 'tofts' | 'extended';
+  /** Fixed native T1 (ms) of every voxel. */
+  t1Ms: number;
+  /** Flip angle (degrees) and TR (ms) of the SPGR sequence; a DICOM series' tags fill them in when absent. */
+  flipDeg?: number;
+  trMs?: number;
+  /** Pre-contrast frames (default 3). */
+  baselineFrames: number;
+}
+
+/**
+ * A region derived from each image's tumour contour, extracted as an ROI of its own: a peritumoral shell `shell`
+ * [from, to] mm from the tumour's surface, optionally kept to the body (voxels of `body.modality` above
+ * `body.threshold`). Its features are stored under `<modality>@<name>` (regionModality), so deltas pair the same
+ * region of the same modality across timepoints.
+ */
+export interface RegionProtocol {
+  name: string;
+  shell: [number, number];
+  body?: { modality: string; threshold: number };
+  /** The image modalities and maps the region is extracted on (those a timepoint lacks are skipped there). */
+  modalities: string[];
+}
+
+/** The results store's modality key of a region's features: `T1CE@shell_0_5mm`. */
+export function regionModality(modality: string, region: string): string {
+  return `${modality}@${region}`;
+}
+
+/** Defaults of the map QC thresholds (qc.mapFitFailureMaxFraction, qc.mapOutOfRangeMaxFraction). */
+export const DEFAULT_MAP_FIT_FAILURE_MAX_FRACTION = 0.1;
+export const DEFAULT_MAP_OUT_OF_RANGE_MAX_FRACTION = 0.1;
 
 export interface TimepointProtocol {
   name: string;
@@ -10,6 +84,8 @@ export interface TimepointProtocol {
   /** Window length in ms: a scan set not complete by dueAfterMs + windowMs makes the timepoint overdue. */
   windowMs: number;
   modalities: Modality[];
+  /** Maps computed from the timepoint's acquired series (absent: none). */
+  derived?: DerivedMap[];
 }
 
 export interface QcProfile {
@@ -28,6 +104,10 @@ export interface QcProfile {
   constantImageMaxRange?: number;
   /** A slice whose intensity range is at most this is blank (default 0: every voxel of the slice equal). */
   blankSliceMaxRange?: number;
+  /** Largest fraction of a map's voxels (in its contour) whose fit failed (default 0.1). */
+  mapFitFailureMaxFraction?: number;
+  /** Largest fraction of a map's voxels (in its contour) whose fit fell outside the accepted range (default 0.1). */
+  mapOutOfRangeMaxFraction?: number;
 }
 
 /** `segmentation.workerWait` when the study file does not say: a GPU worker that has not taken the step in 30 minutes is down. */
@@ -54,6 +134,10 @@ export interface StudyProtocol {
   missedAfterMs: number;
   /** Where scans are copied to (the study's store folder). */
   storeDir: string;
+  /** How the acquired series that maps are derived from are fitted (absent: no timepoint derives maps). */
+  series?: { DWI?: DwiSeriesProtocol; DCE?: DceSeriesProtocol; XR?: { pixelSpacing: [number, number] } };
+  /** Regions derived from the tumour contour, each its own ROI (absent: the tumour only). */
+  regions?: RegionProtocol[];
 }
 
 /** The modalities (and 'mask' when the study requires manual masks) a timepoint needs before it can run. */
@@ -61,4 +145,15 @@ export function requiredScans(protocol: StudyProtocol, timepoint: string): strin
   const tp = protocol.timepoints.find((t) => t.name === timepoint);
   if (!tp) return [];
   return protocol.segmentation.mode === 'manual-required' ? [...tp.modalities, 'mask'] : [...tp.modalities];
+}
+
+/** The maps a timepoint derives (none for protocols without `derived`). */
+export function derivedMapsOf(protocol: StudyProtocol, timepoint: string): DerivedMap[] {
+  // Defensive: a partial protocol (a test's, a stand-in's) may have no timepoints.
+  return protocol.timepoints?.find((t) => t.name === timepoint)?.derived ?? [];
+}
+
+/** The acquired modalities of a timepoint that are 4D series feeding maps (read as series, never extracted themselves). */
+export function seriesSourcesOf(protocol: StudyProtocol, timepoint: string): MapSource[] {
+  return [...new Set(derivedMapsOf(protocol, timepoint).map((m) => DERIVED_MAPS[m]))];
 }

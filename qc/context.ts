@@ -29,6 +29,7 @@ export function buildQcContext(input: QcInput, read: ImageReader = readImage): Q
     profile: resolveQcProfile(input.profile),
     mask: input.mask && readMask(input.mask, read),
     contours: ordered.map((c) => ({ ...readMask(c, read), for: c.for })),
+    maps: input.maps ?? [],
   };
 }
 

@@ -1,5 +1,5 @@
 // Defaults for the QC profile keys a study file may leave out (protocols recorded before a key existed have none).
-import type { QcProfile } from '../contracts/study';
+import { DEFAULT_MAP_FIT_FAILURE_MAX_FRACTION, DEFAULT_MAP_OUT_OF_RANGE_MAX_FRACTION, type QcProfile } from '../contracts/study';
 import type { ResolvedQcProfile } from './types';
 
 type OptionalKey = Exclude<keyof QcProfile, 'minSlices' | 'maxSpacingMm' | 'tumourVolumeMl'>;
@@ -12,6 +12,8 @@ export const QC_PROFILE_DEFAULTS: Readonly<Pick<ResolvedQcProfile, OptionalKey>>
   maskDirectionTolerance: 1e-6,
   constantImageMaxRange: 0,
   blankSliceMaxRange: 0,
+  mapFitFailureMaxFraction: DEFAULT_MAP_FIT_FAILURE_MAX_FRACTION,
+  mapOutOfRangeMaxFraction: DEFAULT_MAP_OUT_OF_RANGE_MAX_FRACTION,
 };
 
 export function resolveQcProfile(profile: QcProfile): ResolvedQcProfile {
@@ -24,5 +26,7 @@ export function resolveQcProfile(profile: QcProfile): ResolvedQcProfile {
     maskDirectionTolerance: profile.maskDirectionTolerance ?? QC_PROFILE_DEFAULTS.maskDirectionTolerance,
     constantImageMaxRange: profile.constantImageMaxRange ?? QC_PROFILE_DEFAULTS.constantImageMaxRange,
     blankSliceMaxRange: profile.blankSliceMaxRange ?? QC_PROFILE_DEFAULTS.blankSliceMaxRange,
+    mapFitFailureMaxFraction: profile.mapFitFailureMaxFraction ?? QC_PROFILE_DEFAULTS.mapFitFailureMaxFraction,
+    mapOutOfRangeMaxFraction: profile.mapOutOfRangeMaxFraction ?? QC_PROFILE_DEFAULTS.mapOutOfRangeMaxFraction,
   };
 }

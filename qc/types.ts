@@ -2,6 +2,7 @@
 import type { Volume } from '../imaging/image';
 import type { QcProfile } from '../contracts/study';
 import type { QcFinding, QcReasonCode } from '../contracts/qc';
+import type { MapFitSummary } from '../contracts/pipeline';
 
 export interface QcImage {
   modality: string;
@@ -16,8 +17,19 @@ export interface QcMask {
   unusable?: string;
 }
 
+/** A derived map as the deriving step left it: its fit counts, or why it could not be computed. */
+export interface QcMap {
+  modality: string;
+  /** The series it comes from. */
+  from: string;
+  fit?: MapFitSummary;
+  unusable?: string;
+}
+
 export interface QcInput {
   images: QcImage[];
+  /** Derived maps (their images are among `images` when they were computed). */
+  maps?: QcMap[];
   /** The shared mask: used for every image on its grid that has no contour of its own. */
   mask?: QcMask;
   /** Contours of single images: `for` is the image modality (the latest per modality counts). */
@@ -80,6 +92,8 @@ export interface QcContext {
   mask?: MaskScan;
   /** The contours of single images, one per image modality (the latest registered), in the order of the images. */
   contours: MaskScan[];
+  /** Derived maps with their fit counts. */
+  maps: QcMap[];
 }
 
 /** A rule over the whole scan set (or the mask): run once. */

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { loadParamsFile, paramsHash } from '../radiomics/params';
 import { assertStudyId } from '../contracts/ids';
 import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS, MODALITIES, type Modality, type StudyProtocol, type TimepointProtocol } from '../contracts/study';
+import { validateDerived, validateRegions, validateSeries } from './derived';
 
 export class StudyFileError extends Error {
   constructor(file: string, key: string, expected: string, got?: unknown) {
@@ -25,7 +26,15 @@ export function parseDuration(text: unknown): number | undefined {
 type Obj = Record<string, unknown>;
 
 /** Optional qc: keys (QC defaults them); see qc/README.md. */
-const QC_TOLERANCE_KEYS = ['maskOriginTolerance', 'maskSpacingTolerance', 'maskDirectionTolerance', 'constantImageMaxRange', 'blankSliceMaxRange'] as const;
+const QC_TOLERANCE_KEYS = [
+  'maskOriginTolerance',
+  'maskSpacingTolerance',
+  'maskDirectionTolerance',
+  'constantImageMaxRange',
+  'blankSliceMaxRange',
+  'mapFitFailureMaxFraction',
+  'mapOutOfRangeMaxFraction',
+] as const;
 type QcToleranceKey = (typeof QC_TOLERANCE_KEYS)[number];
 const QC_TOLERANCE_EXPECTED: Record<QcToleranceKey, string> = {
   maskOriginTolerance: "a number ≥ 0 (a fraction of the image's voxel spacing)",
@@ -33,6 +42,8 @@ const QC_TOLERANCE_EXPECTED: Record<QcToleranceKey, string> = {
   maskDirectionTolerance: 'a number ≥ 0 (a difference of direction cosines)',
   constantImageMaxRange: 'a number ≥ 0 (an intensity range)',
   blankSliceMaxRange: 'a number ≥ 0 (an intensity range)',
+  mapFitFailureMaxFraction: "a number ≥ 0 (a fraction of a map's voxels)",
+  mapOutOfRangeMaxFraction: "a number ≥ 0 (a fraction of a map's voxels)",
 };
 
 function isObject(value: unknown): value is Obj {
@@ -66,7 +77,7 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   };
   if (!isObject(raw)) return fail('(top level)', 'a mapping with studyId, timepoints, qc, segmentation, features, model');
   // 'intake' is read by study/intakeSettings.ts.
-  checkKeys(raw, ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter', 'intake'], '', fail);
+  checkKeys(raw, ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter', 'series', 'regions', 'intake'], '', fail);
 
   const studyId = raw.studyId;
   if (typeof studyId !== 'string') fail('studyId', 'a string such as OS-2026-01', studyId);
@@ -80,7 +91,7 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   const timepoints = (raw.timepoints as unknown[]).map((tp, i): TimepointProtocol => {
     const at = `timepoints[${i}]`;
     if (!isObject(tp)) return fail(at, 'a mapping with name, dueAfter, window, modalities', tp);
-    checkKeys(tp, ['name', 'dueAfter', 'window', 'modalities'], `${at}.`, fail);
+    checkKeys(tp, ['name', 'dueAfter', 'window', 'modalities', 'derived'], `${at}.`, fail);
     if (typeof tp.name !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(tp.name)) fail(`${at}.name`, 'a lower-case name such as baseline, mid, preop', tp.name);
     const dueAfterMs = parseDuration(tp.dueAfter) ?? fail(`${at}.dueAfter`, 'a duration such as 0d, 6w or 30s', tp.dueAfter);
     const windowMs = parseDuration(tp.window) ?? fail(`${at}.window`, 'a duration such as 14d or 2w', tp.window);
@@ -89,8 +100,11 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
       MODALITIES.includes(m as Modality) ? (m as Modality) : fail(`${at}.modalities[${j}]`, `one of ${MODALITIES.join(', ')}`, m),
     );
     if (new Set(modalities).size !== modalities.length) fail(`${at}.modalities`, 'a list without repeats', tp.modalities);
-    return { name: tp.name as string, dueAfterMs, windowMs, modalities };
+    const derived = validateDerived(tp.derived, modalities, at, fail);
+    return { name: tp.name as string, dueAfterMs, windowMs, modalities, ...(derived ? { derived } : {}) };
   });
+  const series = validateSeries(raw.series, timepoints, fail);
+  const regions = validateRegions(raw.regions, timepoints, fail);
   const names = timepoints.map((t) => t.name);
   names.forEach((name, i) => names.indexOf(name) !== i && fail(`timepoints[${i}].name`, 'unique across timepoints', name));
   timepoints.forEach(
@@ -169,6 +183,8 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     model: { name: (raw.model as Obj).name as string, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
     missedAfterMs,
     storeDir: path.join(options.storeRoot, studyId as string),
+    ...(series ? { series } : {}),
+    ...(regions ? { regions } : {}),
   };
 }
 

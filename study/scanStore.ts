@@ -65,7 +65,8 @@ export const DEFAULT_MAX_FOLDER_FILES = 5000;
 
 /** Image extension of a file name ('.nii.gz', '.nrrd', …), '' for a folder. */
 function extensionOf(name: string): string {
-  const match = /(\.nii\.gz|\.nii|\.nrrd|\.nhdr|\.dcm)$/i.exec(name);
+  // The readers choose by extension: a radiograph keeps its .png, .jpg or .jpeg.
+  const match = /(\.nii\.gz|\.nii|\.nrrd|\.nhdr|\.dcm|\.png|\.jpe?g)$/i.exec(name);
   return match ? match[1].toLowerCase() : '';
 }
 

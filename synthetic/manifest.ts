@@ -1,5 +1,6 @@
 // The synthetic study's manifest: what was generated, where it lies, and the ground truth behind it. Written as
 // `<outDir>/manifest.json`; every path in it is relative to that folder, with '/' separators.
+import type { FunctionalProtocol, FunctionalTruth } from './functional';
 import type { Geometry, Vec3 } from '../imaging/image';
 
 export const SYNTHETIC_GENERATOR_NAME = 'osteoflow-synthetic';
@@ -83,6 +84,10 @@ export interface SyntheticTimepoint {
   rescanDayOffset?: number;
   /** For tests and QA only: a model must never be given this. */
   tumour: TumourTruth;
+  /** Studies with functional series only: the visit's 4D DWI and DCE NIfTI files. */
+  functionalFiles?: { DWI?: string; DCE?: string };
+  /** Studies with functional series only, for tests: the parameters the series were made from. */
+  functionalTruth?: FunctionalTruth;
 }
 
 export interface ClinicalVariables {
@@ -128,4 +133,6 @@ export interface SyntheticStudyManifest {
   patients: SyntheticPatient[];
   /** Every defect of every patient, in patient and timepoint order. */
   defects: SyntheticDefect[];
+  /** Present when the study asked for functional series: how they were acquired (see functional.ts). */
+  functional?: FunctionalProtocol;
 }

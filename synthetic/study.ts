@@ -3,7 +3,8 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDENTITY, type Geometry, type Vec3, type Volume } from '../imaging/image';
-import { writeNifti } from '../imaging/io/nifti';
+import { writeNifti, writeNiftiSeries } from '../imaging/io/nifti';
+import { renderDce, renderDwi, tumourPerfusion, validateFunctionalOptions, type FunctionalOptions, type FunctionalProtocol } from './functional';
 import {
   MODALITIES,
   SYNTHETIC_GENERATOR_NAME,
@@ -33,6 +34,8 @@ export interface StudyOptions {
   size?: Vec3;
   /** mm per voxel; default: a 96 mm cube over `size` (1.5 × 1.5 × 3 mm at the default size). */
   spacing?: Vec3;
+  /** A 4D DWI and/or DCE series per visit (absent: none, and the study's files are as without this option). */
+  functional?: FunctionalOptions;
 }
 
 export interface WriteStudyOptions extends StudyOptions {
@@ -84,12 +87,14 @@ export function generateStudy(options: StudyOptions): SyntheticStudyManifest {
   const { rate, kinds } = validateDefectOptions(options.defects);
   const plans = Array.from({ length: options.patients }, (_, i) => planPatient(options.seed, i, fieldOfView(geometry)));
   const defects = planDefects(options.seed, options.patients, rate, kinds, PROTOCOL);
+  const functional = validateFunctionalOptions(options.functional);
   const patients = plans.map((plan) =>
     describePatient(
       options.seed,
       geometry,
       plan,
       defects.filter((d) => d.pseudonym === plan.pseudonym),
+      functional,
     ),
   );
   return {
@@ -103,6 +108,7 @@ export function generateStudy(options: StudyOptions): SyntheticStudyManifest {
     defectKinds: kinds,
     patients,
     defects: patients.flatMap((p) => p.timepoints.flatMap((t) => t.defects)),
+    ...(functional ? { functional } : {}),
   };
 }
 
@@ -113,7 +119,7 @@ function scanFiles(folder: string): ScanFiles {
   return files;
 }
 
-function describePatient(seed: number, geometry: Geometry, plan: PatientPlan, defects: SyntheticDefect[]): SyntheticPatient {
+function describePatient(seed: number, geometry: Geometry, plan: PatientPlan, defects: SyntheticDefect[], functional?: FunctionalProtocol): SyntheticPatient {
   const start = Date.parse(`${plan.treatmentStartDate}T00:00:00Z`);
   const pathology = { ...plan.pathology };
   const timepoints = plan.timepoints.map((state, visit): SyntheticTimepoint => {
@@ -140,6 +146,18 @@ function describePatient(seed: number, geometry: Geometry, plan: PatientPlan, de
       defects: own,
       tumour,
     };
+    if (functional) {
+      timepoint.functionalFiles = {
+        ...(functional.dwi ? { DWI: `${folder}/DWI.nii.gz` } : {}),
+        ...(functional.dce ? { DCE: `${folder}/DCE.nii.gz` } : {}),
+      };
+      timepoint.functionalTruth = {
+        ...(functional.dwi ? { dwi: { adcFrom: 'ADC' as const } } : {}),
+        ...(functional.dce
+          ? { dce: { tumour: tumourPerfusion(functional.dce, plan.imagingResponse, state.progress), background: { ...functional.dce.background } } }
+          : {}),
+      };
+    }
     const rescanned = own.filter((d) => d.modality !== null).map((d) => d.modality as Modality);
     if (rescanned.length > 0) {
       timepoint.rescanFiles = {};
@@ -230,6 +248,19 @@ export function writeStudy(options: WriteStudyOptions): SyntheticStudyManifest {
       for (const d of tp.defects) if (d.kind === 'missing-slice' && d.modality && d.slice !== undefined) zeroSlice(images[d.modality], d.slice);
       writeNifti(path(tp.files.mask), mask, { description: descriptionOf('mask', patient.pseudonym, tp.name) });
       for (const m of MODALITIES) writeNifti(path(tp.files[m]), images[m], { description: descriptionOf(m, patient.pseudonym, tp.name) });
+      // Functional series from the clean visit (a defect of the ADC file does not reach the DWI made from its truth).
+      const functional = manifest.functional;
+      if (functional?.dwi && tp.functionalFiles?.DWI) {
+        const adc = renderPlannedVisit(options.seed, geometry, plan, fields, visit, 'scan', ['ADC']).images.ADC;
+        writeNiftiSeries(path(tp.functionalFiles.DWI), renderDwi(functional.dwi, adc, options.seed, patient.pseudonym, tp.name), {
+          description: `${SYNTHETIC_GENERATOR_NAME} ${SYNTHETIC_GENERATOR_VERSION} DWI ${patient.pseudonym} ${tp.name}`,
+        });
+      }
+      if (functional?.dce && tp.functionalFiles?.DCE && tp.functionalTruth?.dce) {
+        writeNiftiSeries(path(tp.functionalFiles.DCE), renderDce(functional.dce, mask, tp.functionalTruth.dce, options.seed, patient.pseudonym, tp.name), {
+          description: `${SYNTHETIC_GENERATOR_NAME} ${SYNTHETIC_GENERATOR_VERSION} DCE ${patient.pseudonym} ${tp.name}`,
+        });
+      }
       for (const d of tp.defects) {
         if (d.kind === 'wrong-modality' && d.modality && d.holds) copyFileSync(path(tp.files[d.holds]), path(tp.files[d.modality]));
         if (d.kind === 'truncated-file' && d.modality && d.keptFraction !== undefined) {

@@ -1,11 +1,12 @@
-// Timepoint: the pipeline for one complete scan set — acquire → QC → segmentation → features (stored).
+// Timepoint: the pipeline for one complete scan set — acquire → derive maps (where the study names any) → QC →
+// segmentation → features (stored).
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'qc-failed/awaiting-rescan'.
 // Any other failure (segmentation, extraction, a full store, a lost worker) ends it with TimepointStepFailed, which
 // names the step and carries the QC verdict; the parent turns that into 'needs-attention'.
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
-import type { AcquiredScan, PipelineActivities } from '../contracts/pipeline';
+import type { AcquiredScan, MapActivities, PipelineActivities } from '../contracts/pipeline';
 import { SEGMENT_CONTRACT_VERSION, type SegmentTumourInput, type SegmentTumourResult, type SegmentationActivities } from '../contracts/segmentation';
-import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS } from '../contracts/study';
+import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS, derivedMapsOf } from '../contracts/study';
 import { ACQUISITION_FAILED, QC_FAILED, STORAGE_FULL, TIMEPOINT_STEP_FAILED } from '../contracts/errors';
 import { TASK_QUEUES } from '../contracts/taskQueues';
 import { POLICIES } from './policies';
@@ -16,6 +17,8 @@ import type { MaskRecord, QcVerdict, SegmentationRecord, TimepointProgress, Time
 const { acquireScan } = proxyActivities<PipelineActivities>(POLICIES.acquire);
 const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
 const { extractFeatures } = proxyActivities<PipelineActivities>(POLICIES.features);
+// Fitting maps is long work that heartbeats, as extraction is.
+const { deriveMaps } = proxyActivities<MapActivities>(POLICIES.features);
 
 export async function timepointWorkflow(input: TimepointRunInput): Promise<TimepointRunResult> {
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
@@ -46,6 +49,15 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
       message: reason,
       details: [{ passed: false, reasons: [`scan could not be acquired: ${reason}`] }],
     });
+  }
+  if (derivedMapsOf(input.protocol, input.timepoint).length > 0 && patched(DERIVED_MAPS_PATCH)) {
+    // Maps join the scan set before QC, so that one verdict covers the scans and the maps (a map that could not be
+    // computed is QC's finding). Any other failure (a full store, a lost worker) needs a person.
+    try {
+      acquired = [...acquired, ...(await deriveMaps({ ...ref, acquired }))];
+    } catch (err) {
+      throw stepFailure('acquiring', undefined, err);
+    }
   }
   const qc = await checkQuality({ ...ref, acquired, override: input.override });
 
@@ -113,6 +125,9 @@ function maskRecords(acquired: AcquiredScan[]): MaskRecord[] {
       sha256: m.sha256,
     }));
 }
+
+/** Parameter maps derived from the timepoint's DWI/DCE series before QC. Only studies that derive maps mark it. */
+const DERIVED_MAPS_PATCH = 'derived-maps';
 
 /** Runs from before the worker wait existed waited for a segmentation worker without a limit. */
 const SEGMENTATION_WORKER_WAIT_PATCH = 'segmentation-worker-wait';

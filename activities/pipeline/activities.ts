@@ -10,12 +10,23 @@ import { petVolumetrics } from '../../radiomics/pet';
 import { storeScan, type StoreScanOptions } from '../../study/scanStore';
 import type { SourcePolicy } from '../../study/sourcePolicy';
 import type { DeltaRow, ResultsStore } from '../../store/types';
-import { contourFor, maskScanName, type AcquiredScan, type Notification, type PipelineActivities, type TimepointRef } from '../../contracts/pipeline';
+import {
+  contourOf,
+  maskScanName,
+  type AcquiredScan,
+  type MapActivities,
+  type Notification,
+  type PipelineActivities,
+  type TimepointRef,
+} from '../../contracts/pipeline';
 import type { RegisteredScan } from '../../contracts/timeline';
 import type { Volume } from '../../imaging/image';
 import { storeMask } from '../../study/contours';
 import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
-import { requiredScans } from '../../contracts/study';
+import { requiredScans, seriesSourcesOf } from '../../contracts/study';
+import { createMapActivities, seriesQcReader } from './deriveMaps';
+import { RegionError, regionRois } from './regions';
+import { readRasters, withRasters } from './radiographs';
 import type { Predictor } from './predict';
 import { whileHeartbeating } from '../heartbeat';
 
@@ -35,7 +46,7 @@ async function featuresOf(store: ResultsStore, ref: TimepointRef, timepoint: str
   return Object.fromEntries(sets.map((s) => [s.modality, s.features]));
 }
 
-export function createPipelineActivities(deps: PipelineDeps): PipelineActivities {
+export function createPipelineActivities(deps: PipelineDeps): PipelineActivities & MapActivities {
   const { store } = deps;
   // Every image QC and extraction read is held to the configured voxel limit (the readers' default without one).
   const read = (file: string) => readImage(file, { maxVoxels: deps.acquisition?.maxVoxels });
@@ -68,6 +79,8 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
   }
 
   return {
+    ...createMapActivities({ store, maxVoxels: deps.acquisition?.maxVoxels }),
+
     async recordEnrolment({ studyId, pseudonym, enrolledAt, clinical }) {
       await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
     },
@@ -93,20 +106,34 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       // QC reads every file at once (synchronously): a heartbeat before and after bounds how long a lost worker goes unnoticed.
       const context = Context.current();
       context.heartbeat({ step: 'reading' });
-      const images = input.acquired.filter((a) => a.role === 'image');
+      // Derived maps are images once computed; the 4D series they come from are checked on their first frame.
+      const images = input.acquired.filter((a) => a.role === 'image' && a.unusable === undefined);
+      const maps = input.acquired.filter((a) => a.derivedFrom !== undefined);
       const masks = input.acquired.filter((a) => a.role === 'mask');
       const shared = masks.filter((m) => m.for === undefined).at(-1);
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
+      // A map without a contour of its own is checked in its series' contour (the one it is extracted in).
+      const mapContours = maps.flatMap((map) => {
+        const own = masks.some((m) => m.for === map.modality);
+        const source = masks.filter((m) => m.for === map.derivedFrom).at(-1);
+        return own || !source ? [] : [{ for: map.modality, path: source.path, unusable: source.unusable }];
+      });
       const result = runQc(
         {
           images,
           mask: shared && { path: shared.path, unusable: shared.unusable },
-          contours: masks.flatMap((m) => (m.for === undefined ? [] : [{ for: m.for, path: m.path, unusable: m.unusable }])),
+          contours: [...masks.flatMap((m) => (m.for === undefined ? [] : [{ for: m.for, path: m.path, unusable: m.unusable }])), ...mapContours],
           requiredModalities: required,
           profile: input.protocol.qc,
           segmentation: input.protocol.segmentation.mode,
+          ...(maps.length ? { maps: maps.map((m) => ({ modality: m.modality, from: m.derivedFrom!, fit: m.fit, unusable: m.unusable })) } : {}),
         },
-        read,
+        seriesQcReader(
+          input.acquired,
+          seriesSourcesOf(input.protocol, input.timepoint),
+          withRasters(await readRasters(input.protocol, input.acquired, deps.acquisition?.maxVoxels), read),
+          deps.acquisition?.maxVoxels,
+        ),
       );
       context.heartbeat({ step: 'recording' });
       const checkedAt = new Date().toISOString();
@@ -154,31 +181,46 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         });
       }
       // Each image in its own contour, else in the shared mask (QC checked that every image has a usable one).
+      const readAny = withRasters(await readRasters(input.protocol, input.acquired, deps.acquisition?.maxVoxels), read);
       const masks = new Map<string, Volume>();
       const readMask = (mask: AcquiredScan) => {
-        if (!masks.has(mask.path)) masks.set(mask.path, read(mask.path));
+        if (!masks.has(mask.path)) masks.set(mask.path, readAny(mask.path));
         return masks.get(mask.path)!;
       };
-      const images = input.acquired.filter((a) => a.role === 'image');
+      // The 4D series maps come from are not images to extract; their maps are.
+      const series = new Set<string>(seriesSourcesOf(input.protocol, input.timepoint));
+      const images = input.acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
+      // Regions are made before anything is stored: one that cannot be made leaves no feature set behind.
+      let regions: ReturnType<typeof regionRois>;
+      try {
+        regions = regionRois(input.protocol, input.acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+      } catch (err) {
+        if (!(err instanceof RegionError)) throw err;
+        throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: err.message, details: [{ passed: false, reasons: [err.message] }] });
+      }
+      const rois = [
+        ...images.map((scan) => ({ scan, modality: scan.modality, region: undefined as (typeof regions)[number] | undefined })),
+        ...regions.map((region) => ({ scan: region.image, modality: region.modality, region })),
+      ];
       const modalities: string[] = [];
       let featureCount = 0;
-      for (const [index, scan] of images.entries()) {
+      for (const [index, { scan, modality, region }] of rois.entries()) {
         // Extraction runs on the pool's worker threads, so this thread stays free to heartbeat its progress: the
         // scan (k of n) and the derived image (k of n) last finished.
         const context = Context.current();
         let progress: ExtractionProgress | undefined;
         const details = () => ({
-          modality: scan.modality,
-          scan: `${index + 1} of ${images.length}`,
+          modality,
+          scan: `${index + 1} of ${rois.length}`,
           ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
         });
-        const mask = contourFor(input.acquired, scan.modality);
+        const mask = region?.contour ?? contourOf(input.acquired, scan);
         if (!mask || mask.unusable !== undefined) {
           const reason = `${scan.modality}: no usable mask to extract features in${mask?.unusable ? ` (${mask.unusable})` : ''}`;
           throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
         }
-        const maskVolume = readMask(mask);
-        const image = read(scan.path);
+        const maskVolume = region?.mask ?? readMask(mask);
+        const image = readAny(scan.path);
         const { features, diagnostics } = await whileHeartbeating(
           (signal) =>
             extractOnWorkers(image, maskVolume, params, {
@@ -190,12 +232,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
             }),
           details,
         );
-        if (scan.modality === 'PET') {
+        if (scan.modality === 'PET' && !region) {
           for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
         }
         const { featureCount: n } = await store.putFeatureSet({
           ...key(input),
-          modality: scan.modality,
+          modality,
           paramHash: hash,
           engineVersion: ENGINE_VERSION,
           imageHash: String(diagnostics['diagnostics_Image-original_Hash'] ?? scan.sha256),
@@ -203,7 +245,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           extractedAt: new Date().toISOString(),
           features,
         });
-        modalities.push(scan.modality);
+        modalities.push(modality);
         featureCount += n;
       }
       return { paramHash: hash, modalities, featureCount };

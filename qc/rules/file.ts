@@ -10,7 +10,7 @@ export const unreadable: ImageRule = {
 };
 
 /** DICOM Modality tags expected for each acquisition (NIfTI and NRRD carry none, so they are not checked). */
-const DICOM_MODALITY: Readonly<Record<string, string>> = { PET: 'PT', CT: 'CT', T1: 'MR', T1CE: 'MR', T2: 'MR', FLAIR: 'MR', ADC: 'MR', DWI: 'MR' };
+const DICOM_MODALITY: Readonly<Record<string, string>> = { PET: 'PT', CT: 'CT', T1: 'MR', T1CE: 'MR', T2: 'MR', FLAIR: 'MR', ADC: 'MR', DWI: 'MR', DCE: 'MR' };
 
 export const modalityTagMismatch: ImageRule = {
   codes: ['modality-tag-mismatch'],

@@ -18,7 +18,8 @@ export const spacing: ImageRule = {
 export const sliceCount: ImageRule = {
   codes: ['too-few-slices'],
   check({ modality, volume }, { profile }) {
-    if (!volume) return [];
+    // A radiograph is one image, one pixel thick: it has no slices to count.
+    if (!volume || modality === 'XR') return [];
     const slices = volume.geometry.size[2];
     return slices < profile.minSlices ? [finding('too-few-slices', `${modality}: ${slices} slices, fewer than ${profile.minSlices}`, modality)] : [];
   },

@@ -4,6 +4,7 @@ import { modalityTagMismatch, unreadable } from './file';
 import { sliceCount, spacing } from './geometry';
 import { constantImage, missingSlice, nonFiniteVoxels } from './intensities';
 import { contourMissing, contourUnusable, maskDirection, maskEmpty, maskGrid, maskMissing, maskUnreadable, tumourVolume } from './mask';
+import { mapFitFailures, mapOutOfRange, mapUnderivable } from './maps';
 import type { ImageRule, ScanSetRule } from '../types';
 
 export const SCAN_SET_RULES: readonly ScanSetRule[] = [modalityMissing, duplicateImage];
@@ -21,3 +22,6 @@ export const MASK_RULES: readonly ScanSetRule[] = [
   maskDirection,
   tumourVolume,
 ];
+
+/** Derived maps: each computed, with few enough failed and out-of-range fits in its contour. */
+export const MAP_RULES: readonly ScanSetRule[] = [mapUnderivable, mapFitFailures, mapOutOfRange];

@@ -184,7 +184,8 @@ export function validateRegisterScan(protocol: StudyProtocol, state: TimelineSta
     throw new Error(`modality ${JSON.stringify(input.modality)} is not part of timepoint '${tp.name}' (expected one of ${allowed.join(', ')})`);
   if (typeof input.source !== 'string' || input.source.trim() === '') throw new Error('source must be a non-empty path or URL');
   if (input.for !== undefined) {
-    const images = allowed.filter((m) => m !== 'mask');
+    // A map the timepoint derives (ADC from DWI) may have a contour of its own, drawn on the map.
+    const images = [...allowed.filter((m) => m !== 'mask'), ...(protocol.timepoints.find((t) => t.name === tp.name)!.derived ?? [])];
     if (input.modality !== 'mask')
       throw new Error(`'for' names the image a mask is drawn on; it is given with modality 'mask', not ${JSON.stringify(input.modality)}`);
     if (typeof input.for !== 'string' || !images.includes(input.for))

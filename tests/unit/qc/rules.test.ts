@@ -4,7 +4,7 @@ import type { Volume } from '../../../imaging/image';
 import { QC_REASON_CODES, QC_REASON_MEANINGS, type QcFinding } from '../../../contracts/qc';
 import type { QcProfile } from '../../../contracts/study';
 import { runQc, type QcInput } from '../../../qc/runQc';
-import { IMAGE_RULES, MASK_RULES, SCAN_SET_RULES } from '../../../qc/rules';
+import { IMAGE_RULES, MAP_RULES, MASK_RULES, SCAN_SET_RULES } from '../../../qc/rules';
 
 type Size = [number, number, number];
 const base = {
@@ -179,6 +179,31 @@ const cases: [string, Record<string, Volume>, Partial<QcInput> & { images: QcInp
     { images: [T1], ...withMask, profile: { ...profile, tumourVolumeMl: [0.5, 10] } },
     [{ code: 'tumour-volume-implausible', modality: 'mask', message: 'mask: tumour volume 0.32 ml outside the plausible 0.5–10 ml' }],
   ],
+  [
+    'map-underivable',
+    good,
+    { images: [T1], maps: [{ modality: 'ADC', from: 'DWI', unusable: "file dwi, field 'b-values': 4 b-values given for 1 volume" }] },
+    [{ code: 'map-underivable', modality: 'ADC', message: "ADC: cannot be computed from DWI (file dwi, field 'b-values': 4 b-values given for 1 volume)" }],
+  ],
+  [
+    'map-fit-failures',
+    good,
+    // 20 failed, 5 of them out of range: 15 % gave no estimate (over the default 10 %), 5 % out of range (under it).
+    { images: [T1], maps: [{ modality: 'ADC', from: 'DWI', fit: { voxels: 100, failed: 20, outOfRange: 5, within: 'contour' } }] },
+    [{ code: 'map-fit-failures', modality: 'ADC', message: 'ADC: 15.0 % of 100 voxels in its contour failed to fit (at most 10.0 %)' }],
+  ],
+  [
+    'map-out-of-range',
+    good,
+    { images: [T1], maps: [{ modality: 'DCE_Ktrans', from: 'DCE', fit: { voxels: 200, failed: 24, outOfRange: 24, within: 'grid' } }] },
+    [
+      {
+        code: 'map-out-of-range',
+        modality: 'DCE_Ktrans',
+        message: 'DCE_Ktrans: 12.0 % of 200 voxels of the image fitted outside the accepted range (at most 10.0 %)',
+      },
+    ],
+  ],
 ];
 
 describe('QC reason codes', () => {
@@ -203,13 +228,16 @@ describe('QC reason codes', () => {
       'mask-grid-mismatch',
       'mask-direction-mismatch',
       'tumour-volume-implausible',
+      'map-underivable',
+      'map-fit-failures',
+      'map-out-of-range',
     ]);
     for (const code of QC_REASON_CODES) expect(QC_REASON_MEANINGS[code]).toMatch(/^[a-z].*[^.\n]$/);
     expect(Object.keys(QC_REASON_MEANINGS).sort()).toEqual([...QC_REASON_CODES].sort());
   });
 
   it('are each claimed by exactly one rule, and every one has a case below', () => {
-    const claimed = [...SCAN_SET_RULES, ...IMAGE_RULES, ...MASK_RULES].flatMap((r) => r.codes);
+    const claimed = [...SCAN_SET_RULES, ...IMAGE_RULES, ...MASK_RULES, ...MAP_RULES].flatMap((r) => r.codes);
     expect([...claimed].sort()).toEqual([...QC_REASON_CODES].sort());
     expect(cases.map(([code]) => code).sort()).toEqual([...QC_REASON_CODES].sort());
   });
@@ -273,6 +301,13 @@ describe('QC thresholds from the study file', () => {
     expect(result.findings).toEqual([
       { code: 'constant-image', modality: 'T1CE', message: 'T1CE: every voxel lies between 100 and 100.5 (near-constant image)' },
     ]);
+  });
+
+  it("mapFitFailureMaxFraction and mapOutOfRangeMaxFraction: the share of a map's voxels that may fail", () => {
+    const maps = [{ modality: 'ADC', from: 'DWI', fit: { voxels: 100, failed: 20, outOfRange: 5, within: 'contour' as const } }];
+    expect(run(good, {}, { maps })).toEqual(['map-fit-failures']);
+    expect(run(good, { mapFitFailureMaxFraction: 0.15 }, { maps })).toEqual([]);
+    expect(run(good, { mapFitFailureMaxFraction: 0.15, mapOutOfRangeMaxFraction: 0.04 }, { maps })).toEqual(['map-out-of-range']);
   });
 
   it('blankSliceMaxRange: a slice spanning less than it is blank', () => {

@@ -115,7 +115,7 @@ describe('study file', () => {
     [
       'qc key',
       { ...good, qc: { blankSliceRange: 1 } },
-      /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, maskDirectionTolerance, constantImageMaxRange, blankSliceMaxRange\)/,
+      /'qc\.blankSliceRange' must be absent \(unknown key; expected one of minSlices, maxSpacingMm, tumourVolumeMl, maskOriginTolerance, maskSpacingTolerance, maskDirectionTolerance, constantImageMaxRange, blankSliceMaxRange, mapFitFailureMaxFraction, mapOutOfRangeMaxFraction\)/,
     ],
     ['model', { ...good, model: {} }, /'model\.name' must be the registered model name/],
     ['prediction retry', { ...good, model: { name: 'm', retryAfter: 'soon' } }, /'model\.retryAfter' must be a duration such as 5m or 1h, got "soon"$/],

@@ -129,7 +129,23 @@ it('has a timepoint history with a contour per series recorded with its patch, a
   expect(new Set([0, 1, 2].map(batch)).size).toBe(1);
   expect(new Set([3, 4, 5].map(batch)).size).toBe(1);
   expect(batch(3)).not.toBe(batch(0));
-  for (const file of files.filter((f) => f.startsWith('timepoint-') && f !== 'timepoint-mask-per-series.json')) {
+  // Histories recorded since (derived maps) carry it too.
+  const since = ['timepoint-mask-per-series.json', 'timepoint-derived-maps.json'];
+  for (const file of files.filter((f) => f.startsWith('timepoint-') && !since.includes(f))) {
     expect([file, patchesOf(read(file).history.events).includes('mask-per-series')]).toEqual([file, false]);
+  }
+});
+
+// ---- parameter maps derived from DWI/DCE series before QC, behind 'derived-maps' ----
+
+it('has a timepoint history with derived maps recorded with its patch, and no other history with it', () => {
+  const events = read('timepoint-derived-maps.json').history.events;
+  expect(patchesOf(events)).toEqual(['mask-per-series', 'derived-maps']);
+  const scheduled = events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+  const types = scheduled.map((e) => (e.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
+  // Five images (T1CE, T2, PET, DWI, DCE), the mask, then the maps before QC and extraction.
+  expect(types).toEqual([...Array<string>(6).fill('acquireScan'), 'deriveMaps', 'checkQuality', 'extractFeatures']);
+  for (const file of files.filter((f) => f !== 'timepoint-derived-maps.json')) {
+    expect([file, patchesOf(read(file).history.events).includes('derived-maps')]).toEqual([file, false]);
   }
 });

@@ -220,6 +220,19 @@ describe('a mask per image series', () => {
     ).not.toThrow();
   });
 
+  it('accepts a contour for a map the timepoint derives, and refuses one for a map it does not', () => {
+    const maps: StudyProtocol = {
+      ...protocol,
+      timepoints: [{ name: 'baseline', dueAfterMs: 0, windowMs: 14 * DAY, modalities: ['T1', 'DWI', 'DCE'], derived: ['ADC'] }],
+    };
+    const state = initialState(maps, T0);
+    const register = (forModality: string) => () =>
+      validateRegisterScan(maps, state, { timepoint: 'baseline', modality: 'mask', source: 'm.nii.gz', for: forModality });
+    expect(register('ADC')).not.toThrow();
+    expect(register('DWI')).not.toThrow();
+    expect(register('DCE_Ktrans')).toThrow(`a mask for "DCE_Ktrans": timepoint 'baseline' has no such image modality (expected one of T1, DWI, DCE, ADC)`);
+  });
+
   it('refuses a mask for a modality the timepoint does not have, and for/roi on an image', () => {
     const state = initialState(visit, T0);
     const register = (input: { modality: string; for?: string; roi?: string }) => () =>

@@ -1,0 +1,344 @@
+// The deriving step: a timepoint's parameter maps (ADC and IVIM from its DWI series, Tofts and semi-quantitative maps
+// from its DCE series) computed with the study's settings, counted for QC in each map's contour, and stored beside the
+// scans with their SHA-256. Every map is computed before any is stored: a series that gives no maps makes each of its
+// maps come back `unusable` (QC reports it) and leaves no file and no row behind. The fits run slab by slab (a few
+// z-slices at a time, each voxel's fit independent of the others), yielding between slabs so that heartbeats go out.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { readNiftiSeries } from '../../imaging/io/nifti';
+import { readDicomSeries4d, type DicomSeries4d } from '../../imaging/io/dicomSeries4d';
+import { readImage } from '../../imaging/io';
+import { fitAdc, fitDce, fitIvim, checkBValues, checkTimes, FitFailure, type VolumeSeries } from '../../imaging/maps';
+import type { Geometry, Vec3, Volume } from '../../imaging/image';
+import { storeVolume, removeStored } from '../../study/mapStore';
+import type { ResultsStore } from '../../store/types';
+import { contourForMap, type AcquiredScan, type MapActivities, type MapFitSummary } from '../../contracts/pipeline';
+import { DERIVED_MAPS, derivedMapsOf, type DceSeriesProtocol, type DerivedMap, type DwiSeriesProtocol, type MapSource } from '../../contracts/study';
+
+export interface MapDeps {
+  store: ResultsStore;
+  maxVoxels?: number;
+}
+
+/** A computed map before it is stored: its volume, its per-voxel failure codes and what it is measured in. */
+interface ComputedMap {
+  map: DerivedMap;
+  volume: Volume<Float32Array>;
+  failed: Uint8Array;
+  /** Failure codes this map's QC counts (the semi-quantitative maps only fail where the signal cannot be converted). */
+  counts: (code: number) => boolean;
+  description: string;
+}
+
+/** Diffusivities are stored in 10⁻⁶ mm²/s, the unit of acquired ADC maps, so one parameter file bins both alike. */
+const DIFFUSIVITY_SCALE = 1e6;
+
+/** Voxels per slab: a few z-slices, about this many voxels. */
+const SLAB_VOXELS = 16384;
+
+const isFolder = (file: string) => {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+function readSeries(file: string, axis: 'bvalue' | 'time', maxVoxels: number | undefined): VolumeSeries | DicomSeries4d {
+  return isFolder(file) ? readDicomSeries4d(file, { axis }) : readNiftiSeries(file, { maxVoxels });
+}
+const fromDicom = (s: VolumeSeries | DicomSeries4d): s is DicomSeries4d => 'axis' in s;
+
+/** The slab of z-slices [z0, z1) of a series, as a series of its own (frame-major, like the whole). */
+function slabOf(series: VolumeSeries, z0: number, z1: number): VolumeSeries<Float64Array> {
+  const g = series.geometry;
+  const plane = g.size[0] * g.size[1];
+  const voxels = plane * g.size[2];
+  const sub = plane * (z1 - z0);
+  const data = new Float64Array(sub * series.frames);
+  for (let f = 0; f < series.frames; f++) {
+    const from = f * voxels + z0 * plane;
+    for (let i = 0; i < sub; i++) data[f * sub + i] = series.data[from + i];
+  }
+  const d = g.direction;
+  const shift = z0 * g.spacing[2];
+  const origin: Vec3 = [g.origin[0] + d[2] * shift, g.origin[1] + d[5] * shift, g.origin[2] + d[8] * shift];
+  const geometry: Geometry = { ...g, size: [g.size[0], g.size[1], z1 - z0], origin };
+  return { geometry, frames: series.frames, data, source: series.source };
+}
+
+/**
+ * Fits `fit` slab by slab and stitches its named maps and failure codes over the whole grid. The first slab's errors
+ * (bad b-values, bad times) are the whole series' errors: every check depends only on the frames, not the voxels.
+ */
+async function fitInSlabs<K extends string>(
+  series: VolumeSeries,
+  fit: (slab: VolumeSeries) => { maps: Record<K, Volume<Float32Array> | null>; failed: Volume<Uint8Array> },
+  onSlab: (done: number, total: number) => void,
+): Promise<{ maps: Record<K, Float32Array | null>; failed: Uint8Array }> {
+  const g = series.geometry;
+  const plane = g.size[0] * g.size[1];
+  const voxels = plane * g.size[2];
+  const step = Math.max(1, Math.floor(SLAB_VOXELS / plane));
+  let maps: Record<K, Float32Array | null> | undefined;
+  const failed = new Uint8Array(voxels);
+  for (let z0 = 0; z0 < g.size[2]; z0 += step) {
+    const z1 = Math.min(g.size[2], z0 + step);
+    const result = fit(slabOf(series, z0, z1));
+    maps ??= Object.fromEntries(Object.entries(result.maps).map(([k, v]) => [k, v ? new Float32Array(voxels) : null])) as Record<K, Float32Array | null>;
+    for (const [k, v] of Object.entries(result.maps) as Array<[K, Volume<Float32Array> | null]>) if (v) maps[k]!.set(v.data, z0 * plane);
+    failed.set(result.failed.data, z0 * plane);
+    onSlab(z1, g.size[2]);
+    // Lets the heartbeat (and a cancellation) through between slabs.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { maps: maps!, failed };
+}
+
+const scaled = (data: Float32Array, factor: number) => (factor === 1 ? data : data.map((v) => v * factor));
+const anyFailure = () => true;
+const conversionFailure = (code: number) => code === FitFailure.conversion || code === FitFailure.nonFinite || code === FitFailure.noNativeT1;
+
+async function diffusionMaps(
+  series: VolumeSeries | DicomSeries4d,
+  settings: DwiSeriesProtocol,
+  wanted: DerivedMap[],
+  onSlab: (done: number, total: number) => void,
+): Promise<ComputedMap[]> {
+  const file = series.source;
+  let bValues: number[];
+  if (settings.bValues === 'dicom') {
+    if (!fromDicom(series))
+      throw new Error(`file ${file}, field 'series.DWI.bValues': 'dicom' needs a DICOM series (expected the b-values in the study file for a NIfTI)`);
+    bValues = series.values;
+  } else bValues = settings.bValues;
+  // Checked on the whole series first, so the error names the registered file and all its volumes.
+  checkBValues(series, bValues, 2);
+  const out: ComputedMap[] = [];
+  const grid = (data: Float32Array) => ({ geometry: series.geometry, data });
+  if (wanted.includes('ADC')) {
+    const { maps, failed } = await fitInSlabs(
+      series,
+      (slab) => {
+        const m = fitAdc(slab, bValues, { method: settings.method });
+        return { maps: { adc: m.adc }, failed: m.failed };
+      },
+      onSlab,
+    );
+    out.push({ map: 'ADC', volume: grid(scaled(maps.adc!, DIFFUSIVITY_SCALE)), failed, counts: anyFailure, description: 'ADC 1e-6 mm2/s' });
+  }
+  const ivim = wanted.filter((m) => m.startsWith('IVIM_'));
+  if (ivim.length) {
+    const { maps, failed } = await fitInSlabs(
+      series,
+      (slab) => {
+        const m = fitIvim(slab, bValues);
+        return { maps: { d: m.d, dStar: m.dStar, f: m.f }, failed: m.failed };
+      },
+      onSlab,
+    );
+    const of: Record<string, [Float32Array, string]> = {
+      IVIM_D: [scaled(maps.d!, DIFFUSIVITY_SCALE), 'IVIM D 1e-6 mm2/s'],
+      IVIM_Dstar: [scaled(maps.dStar!, DIFFUSIVITY_SCALE), 'IVIM D* 1e-6 mm2/s'],
+      IVIM_f: [maps.f!, 'IVIM perfusion fraction'],
+    };
+    for (const map of ivim) out.push({ map, volume: grid(of[map][0]), failed, counts: anyFailure, description: of[map][1] });
+  }
+  return out;
+}
+
+const DCE_MAPS: Record<string, { key: string; description: string; model: boolean }> = {
+  DCE_Ktrans: { key: 'ktrans', description: 'Ktrans 1/min', model: true },
+  DCE_ve: { key: 've', description: 've', model: true },
+  DCE_kep: { key: 'kep', description: 'kep 1/min', model: true },
+  DCE_vp: { key: 'vp', description: 'vp', model: true },
+  DCE_TTP: { key: 'timeToPeak', description: 'time to peak s', model: false },
+  DCE_washIn: { key: 'washIn', description: 'wash-in 1/s', model: false },
+  DCE_washOut: { key: 'washOut', description: 'wash-out 1/s', model: false },
+  DCE_maxEnhancement: { key: 'maxEnhancement', description: 'max relative enhancement', model: false },
+  DCE_IAUC60: { key: 'iauc60', description: 'IAUC60', model: false },
+  DCE_IAUGC60: { key: 'iaugc60', description: 'IAUGC60 mM s', model: false },
+};
+
+async function perfusionMaps(
+  series: VolumeSeries | DicomSeries4d,
+  settings: DceSeriesProtocol,
+  wanted: DerivedMap[],
+  onSlab: (done: number, total: number) => void,
+): Promise<ComputedMap[]> {
+  const file = series.source;
+  let times: number[];
+  if (settings.times === 'dicom') {
+    if (!fromDicom(series))
+      throw new Error(`file ${file}, field 'series.DCE.times': 'dicom' needs a DICOM series (expected the frame times in the study file for a NIfTI)`);
+    times = series.values;
+  } else times = settings.times;
+  checkTimes(series, times, settings.model, settings.baselineFrames);
+  const flipDeg = settings.flipDeg ?? (fromDicom(series) ? series.flipAngleDeg : undefined);
+  const trMs = settings.trMs ?? (fromDicom(series) ? series.repetitionTimeMs : undefined);
+  if (flipDeg === undefined || trMs === undefined) {
+    throw new Error(
+      `file ${file}, field 'FlipAngle (0018,1314) / RepetitionTime (0018,0080)': not the same in every file (expected series.DCE.flipAngle and series.DCE.tr in the study file)`,
+    );
+  }
+  const injection = settings.injectionS ?? times[settings.baselineFrames - 1];
+  const { maps, failed } = await fitInSlabs(
+    series,
+    (slab) => {
+      const m = fitDce(slab, {
+        times,
+        aif: { kind: 'parker', injection, hematocrit: settings.hematocrit },
+        model: settings.model,
+        input: 'signal',
+        spgr: { flipDeg, trMs, t10Ms: settings.t1Ms },
+        baselineFrames: settings.baselineFrames,
+        onset: injection,
+      });
+      const { ktrans, kep, ve, vp, maxEnhancement, timeToPeak, washIn, washOut, iauc60, iaugc60 } = m;
+      return { maps: { ktrans, kep, ve, vp, maxEnhancement, timeToPeak, washIn, washOut, iauc60, iaugc60 }, failed: m.failed };
+    },
+    onSlab,
+  );
+  return wanted.map((map) => {
+    const spec = DCE_MAPS[map];
+    const data = (maps as Record<string, Float32Array | null>)[spec.key];
+    return {
+      map,
+      volume: { geometry: series.geometry, data: data! },
+      failed,
+      counts: spec.model ? anyFailure : conversionFailure,
+      description: spec.description,
+    };
+  });
+}
+
+/** Counts failed and out-of-range voxels of a map inside its contour (or over the grid without a usable one). */
+function fitSummary(map: ComputedMap, contour: Volume | undefined): MapFitSummary {
+  const inside = contour && contour.data.length === map.failed.length ? contour.data : undefined;
+  let voxels = 0;
+  let failed = 0;
+  let outOfRange = 0;
+  for (let i = 0; i < map.failed.length; i++) {
+    if (inside && inside[i] === 0) continue;
+    voxels++;
+    const code = map.failed[i];
+    if (code !== 0 && map.counts(code)) {
+      failed++;
+      if (code === FitFailure.outOfRange) outOfRange++;
+    }
+  }
+  return { voxels, failed, outOfRange, within: inside ? 'contour' : 'grid' };
+}
+
+export function createMapActivities(deps: MapDeps): MapActivities {
+  return {
+    async deriveMaps({ acquired, ...ref }) {
+      const wanted = derivedMapsOf(ref.protocol, ref.timepoint);
+      if (wanted.length === 0) return [];
+      const context = Context.current();
+      const bySource = new Map<MapSource, DerivedMap[]>();
+      for (const map of wanted) bySource.set(DERIVED_MAPS[map], [...(bySource.get(DERIVED_MAPS[map]) ?? []), map]);
+
+      const computed: Array<{ source: AcquiredScan; maps: ComputedMap[] } | { source: MapSource; maps: DerivedMap[]; unusable: string }> = [];
+      for (const [modality, maps] of bySource) {
+        const source = acquired.filter((a) => a.role === 'image' && a.modality === modality).at(-1);
+        const onSlab = (done: number, total: number) => context.heartbeat({ series: modality, slices: `${done} of ${total}` });
+        context.heartbeat({ series: modality, step: 'reading' });
+        try {
+          if (!source) throw new Error(`no ${modality} series was acquired`);
+          const settings = ref.protocol.series?.[modality];
+          if (!settings) throw new Error(`the study file has no series.${modality} settings`);
+          const series = readSeries(source.path, modality === 'DWI' ? 'bvalue' : 'time', deps.maxVoxels);
+          const result =
+            modality === 'DWI'
+              ? await diffusionMaps(series, settings as DwiSeriesProtocol, maps, onSlab)
+              : await perfusionMaps(series, settings as DceSeriesProtocol, maps, onSlab);
+          computed.push({ source, maps: result });
+        } catch (err) {
+          // A series that gives no maps is a finding about the scan (a re-scan or a corrected study file fixes it).
+          const message = (err as Error).message.split(source?.path ?? '\0').join(source?.source ?? '');
+          computed.push({ source: modality, maps, unusable: message });
+        }
+      }
+
+      const unusable = computed.filter((c): c is Extract<typeof c, { unusable: string }> => 'unusable' in c);
+      if (unusable.length) {
+        return unusable.flatMap((u) =>
+          u.maps.map((map) => ({ modality: map, role: 'image' as const, path: '', sha256: '', source: '', derivedFrom: u.source, unusable: u.unusable })),
+        );
+      }
+
+      // Every map computed: now they are stored, each counted in the contour it will be extracted in.
+      const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
+      const contours = new Map<string, Volume | undefined>();
+      const contourOf = (map: string, source: string) => {
+        const mask = contourForMap(acquired, map, source);
+        if (!mask || mask.unusable !== undefined || !mask.path) return undefined;
+        if (!contours.has(mask.path)) {
+          try {
+            contours.set(mask.path, readImage(mask.path, { maxVoxels: deps.maxVoxels }));
+          } catch {
+            // An unreadable mask is QC's finding; the map is counted over its grid meanwhile.
+            contours.set(mask.path, undefined);
+          }
+        }
+        return contours.get(mask.path);
+      };
+      const written: string[] = [];
+      const out: AcquiredScan[] = [];
+      try {
+        for (const entry of computed as Array<{ source: AcquiredScan; maps: ComputedMap[] }>) {
+          for (const map of entry.maps) {
+            context.heartbeat({ storing: map.map });
+            const stored = storeVolume(dir, map.map, map.volume, `${map.description} from ${entry.source.modality}`);
+            if (stored.created) written.push(stored.path);
+            out.push({
+              modality: map.map,
+              role: 'image',
+              path: stored.path,
+              sha256: stored.sha256,
+              source: `derived:${entry.source.modality}:${entry.source.sha256}`,
+              derivedFrom: entry.source.modality,
+              fit: fitSummary(map, contourOf(map.map, entry.source.modality)),
+            });
+          }
+        }
+      } catch (err) {
+        // No row names these files yet: a store that failed part-way keeps none of them (a retry writes the same bytes).
+        removeStored(written);
+        throw err;
+      }
+      // Rows last, each idempotent on its content hash: a retry after a failure here records the same rows.
+      for (const scan of out) {
+        await deps.store.recordScan({
+          studyId: ref.protocol.studyId,
+          pseudonym: ref.pseudonym,
+          timepoint: ref.timepoint,
+          modality: scan.modality,
+          role: 'image',
+          sha256: scan.sha256,
+          path: scan.path,
+          source: scan.source,
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * QC's reader: the 4D series maps come from are checked on their first frame (b = 0, or the first pre-contrast
+ * frame), which has the series' grid; every other path goes to `read`.
+ */
+export function seriesQcReader(acquired: readonly AcquiredScan[], sources: readonly string[], read: (file: string) => Volume, maxVoxels?: number) {
+  const seriesPaths = new Map(acquired.filter((a) => a.role === 'image' && sources.includes(a.modality)).map((a) => [a.path, a.modality]));
+  return (file: string): Volume => {
+    const modality = seriesPaths.get(file);
+    if (modality === undefined) return read(file);
+    const series = readSeries(file, modality === 'DWI' ? 'bvalue' : 'time', maxVoxels);
+    const g = series.geometry;
+    const voxels = g.size[0] * g.size[1] * g.size[2];
+    return { geometry: g, data: series.data.subarray(0, voxels), source: file } as Volume;
+  };
+}
