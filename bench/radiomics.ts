@@ -6,22 +6,31 @@
 // kernelRadius 1 unless --voxel-radius; PyRadiomics' execute(..., voxelBased=True)) on the voxel fixture crop and on
 // brain1: one run per process for PyRadiomics (it takes about half a minute on brain1) and --runs for osteoflow,
 // whose maps are compared with PyRadiomics' voxel by voxel.
-// Options: --runs N (extractions per process, default 10), --tables original,filters,voxel, --no-pyradiomics,
+// Two more tables time both tools as whole processes from the command line (bench/cliTables.ts): `sts`, the three
+// sarcoma cases of ../shared/data/sts (CT, MR T1, PET) with 1 mm B-spline resampling, LoG and wavelet
+// (params/sts-full.yaml), one by one and as a batch of six in one process per tool; and `cli`, breast1 with default
+// parameters and `osteoflow --help`.
+// Options: --runs N (extractions per process, default 10), --tables original,filters,voxel,sts,cli, --no-pyradiomics,
 // --cases brain1,synthetic, --voxel-cases crop,brain1, --voxel-workers N (default: one per core), --voxel-radius R
-// (kernelRadius, default 1).
+// (kernelRadius, default 1), --repeats N (whole-process runs per row of the sts and cli tables, default 3; the median
+// is reported), --batch-repeats N (the batch row's, default --repeats), --sts-patients STS_001,STS_002 (default
+// STS_001), --no-batch (sts table without the batch row).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readImage } from '../imaging/io';
 import { ensurePyRadiomics } from './pyradiomicsVenv';
 import { writeSyntheticCase } from './syntheticCase';
+import { benchCli, benchSts, STS_PARAMS, type CliOptions } from './cliTables';
 
 const ROOT = path.resolve(__dirname, '..');
 const TABLES = {
   original: { params: path.join(__dirname, 'params', 'all-classes.yaml'), title: 'original image' },
   filters: { params: path.join(__dirname, 'params', 'filters.yaml'), title: 'original + LoG (σ = 1, 3, 5 mm) + wavelet (8 sub-bands)' },
   voxel: { params: '', title: 'voxel-based maps, maskedKernel, every class but shape' },
+  sts: { params: STS_PARAMS, title: 'sarcoma cases, full filters, whole processes' },
+  cli: { params: '', title: 'breast1 with default parameters and --help, whole processes' },
 } as const;
 type TableName = keyof typeof TABLES;
 const REFERENCE = path.resolve(ROOT, process.env.OSTEOFLOW_REFERENCE_DATA ?? path.join('..', 'shared', 'data'), 'pyradiomics');
@@ -40,7 +49,7 @@ interface Case {
   mask: string;
 }
 
-interface Options {
+interface Options extends CliOptions {
   runs: number;
   pyradiomics: boolean;
   cases: string[] | null;
@@ -59,6 +68,10 @@ function parseOptions(argv: string[]): Options {
     voxelCases: ['crop', 'brain1'],
     voxelWorkers: null,
     voxelRadius: 1,
+    repeats: 3,
+    batchRepeats: null,
+    stsPatients: ['STS_001'],
+    batch: true,
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') options.runs = Math.max(1, Number(argv[++i]));
@@ -68,9 +81,13 @@ function parseOptions(argv: string[]): Options {
     else if (argv[i] === '--voxel-cases') options.voxelCases = argv[++i].split(',');
     else if (argv[i] === '--voxel-workers') options.voxelWorkers = Math.max(0, Number(argv[++i]));
     else if (argv[i] === '--voxel-radius') options.voxelRadius = Math.max(1, Math.floor(Number(argv[++i])));
+    else if (argv[i] === '--repeats') options.repeats = Math.max(1, Math.floor(Number(argv[++i])));
+    else if (argv[i] === '--sts-patients') options.stsPatients = argv[++i].split(',');
+    else if (argv[i] === '--no-batch') options.batch = false;
+    else if (argv[i] === '--batch-repeats') options.batchRepeats = Math.max(1, Math.floor(Number(argv[++i])));
     else
       throw new Error(
-        `unknown option ${argv[i]} (expected --runs N, --tables original,filters,voxel, --no-pyradiomics, --cases a,b, --voxel-cases crop,brain1, --voxel-workers N)`,
+        `unknown option ${argv[i]} (expected --runs N, --tables original,filters,voxel,sts,cli, --no-pyradiomics, --cases a,b, --voxel-cases crop,brain1, --voxel-workers N, --voxel-radius R, --repeats N, --batch-repeats N, --sts-patients STS_001,…, --no-batch)`,
       );
   }
   return options;
@@ -292,7 +309,7 @@ function benchVoxel(options: Options, python: string | null, log: (line: string)
   ].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let python: string | null = null;
@@ -306,24 +323,36 @@ function main(): void {
 
   const tmp = mkdtempSync(path.join(tmpdir(), 'osteoflow-bench-'));
   try {
-    log('writing the synthetic case');
-    const synthetic = writeSyntheticCase(tmp);
-    const all: Case[] = [
-      ...['brain1', 'brain2', 'breast1'].map((name) => ({
-        name,
-        image: path.join(REFERENCE, `${name}_image.nrrd`),
-        mask: path.join(REFERENCE, `${name}_label.nrrd`),
-      })),
-      { name: 'synthetic', ...synthetic },
-    ];
-    const cases = options.cases ? all.filter((c) => options.cases!.includes(c.name)) : all;
+    const all: Case[] = ['brain1', 'brain2', 'breast1'].map((name) => ({
+      name,
+      image: path.join(REFERENCE, `${name}_image.nrrd`),
+      mask: path.join(REFERENCE, `${name}_label.nrrd`),
+    }));
+    const wanted = (name: string) => !options.cases || options.cases.includes(name);
+    if (wanted('synthetic') && options.tables.some((t) => t === 'original' || t === 'filters')) {
+      log('writing the synthetic case');
+      all.push({ name: 'synthetic', ...writeSyntheticCase(tmp) });
+    }
+    const cases = all.filter((c) => wanted(c.name));
 
+    process.stdout.write(
+      `machine: ${os.availableParallelism()} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (1, 5, 15 min)\n\n`,
+    );
     for (const table of options.tables) {
-      process.stdout.write(table === 'voxel' ? benchVoxel(options, python, log) : benchTable(table, cases, options.runs, python, log));
+      if (table === 'voxel') process.stdout.write(benchVoxel(options, python, log));
+      else if (table === 'sts') process.stdout.write(await benchSts(options, python, tmp, log));
+      else if (table === 'cli') process.stdout.write(await benchCli(options, python, tmp, log));
+      else process.stdout.write(benchTable(table, cases, options.runs, python, log));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

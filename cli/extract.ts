@@ -10,12 +10,16 @@ import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args'
 import {
   csvLine,
   extract,
+  extractOnWorkers,
   parseCsv,
+  poolPays,
   RadiomicsInputError,
   resolveParams,
   type ExtractionInput,
   type ExtractionParams,
   type ExtractionResult,
+  type ExtractOptions,
+  sharedExtractionPool,
 } from '../radiomics';
 import { isDicomFile, readDicomMask } from '../imaging/contours';
 import { readImageAsync } from '../imaging/io';
@@ -205,9 +209,18 @@ function spacingOf(args: ExtractArgs): PixelSpacing2D | undefined {
   return args.spacing === undefined ? undefined : parseSpacing(args.spacing, { file: '--spacing', field: 'spacing' });
 }
 
+/**
+ * One case's features: where filters make several derived images, those are computed in parallel on the extraction
+ * pool's worker threads (one per core); a lone original image stays on this thread (a worker's start-up would cost
+ * more than it saves). The features are the same either way.
+ */
+function extractCase(image: ExtractionInput, mask: ExtractionInput, params: ExtractionParams, options: ExtractOptions): Promise<ExtractionResult> {
+  return poolPays(params) ? extractOnWorkers(image, mask, params, options) : extract(image, mask, params, options);
+}
+
 async function runSingle(args: ExtractArgs, params: ExtractionParams): Promise<number> {
   const inputs = await withRadiographs(caseInputs(args.image!, args.mask!, args.roi), spacingOf(args));
-  const result = await extract(inputs.image, inputs.mask, params, { label: args.label });
+  const result = await extractCase(inputs.image, inputs.mask, params, { label: args.label });
   const row = toJsonRow(result);
   process.stdout.write(args.format === 'csv' ? toCsv([row]) : `${JSON.stringify(row, null, 2)}\n`);
   return 0;
@@ -226,19 +239,31 @@ async function runBatch(args: ExtractArgs, params: ExtractionParams): Promise<nu
   const spacing = spacingOf(args);
   const rows: Record<string, unknown>[] = [];
   let failed = 0;
-  for (const c of cases) {
-    try {
-      const inputs = await withRadiographs(caseInputs(c.image, c.mask, c.roi), spacing);
-      const result = await extract(inputs.image, inputs.mask, params, { label: c.label });
-      const row = toJsonRow(result, c.columns);
-      if (args.format === 'csv') rows.push(row);
-      else process.stdout.write(`${JSON.stringify(row)}\n`);
-    } catch (err) {
-      if (!(err instanceof RadiomicsInputError)) throw err;
-      failed++;
-      // Like the pyradiomics CLI: report the case and go on with the others.
-      process.stderr.write(`osteoflow extract: ${c.id}: ${err.message}\n`);
+  // With the pool, as many cases are in flight as it has workers, so that the last derived image of one case does not
+  // leave the other cores idle; rows still come out in the CSV's order. Each outcome holds its error rather than
+  // rejecting, so that a later case's failure waits for its turn.
+  const inFlight = poolPays(params) ? sharedExtractionPool().size : 1;
+  const start = (c: BatchCase): Promise<{ row: Record<string, unknown> } | { error: unknown }> =>
+    Promise.resolve()
+      .then(() => withRadiographs(caseInputs(c.image, c.mask, c.roi), spacing))
+      .then((inputs) => extractCase(inputs.image, inputs.mask, params, { label: c.label }))
+      .then(
+        (result) => ({ row: toJsonRow(result, c.columns) }),
+        (error: unknown) => ({ error }),
+      );
+  const outcomes: Promise<{ row: Record<string, unknown> } | { error: unknown }>[] = [];
+  for (let k = 0; k < cases.length; k++) {
+    for (let next = outcomes.length; next < Math.min(cases.length, k + inFlight); next++) outcomes.push(start(cases[next]));
+    const outcome = await outcomes[k];
+    if ('row' in outcome) {
+      if (args.format === 'csv') rows.push(outcome.row);
+      else process.stdout.write(`${JSON.stringify(outcome.row)}\n`);
+      continue;
     }
+    if (!(outcome.error instanceof RadiomicsInputError)) throw outcome.error;
+    failed++;
+    // Like the pyradiomics CLI: report the case and go on with the others.
+    process.stderr.write(`osteoflow extract: ${cases[k].id}: ${outcome.error.message}\n`);
   }
   if (args.format === 'csv') process.stdout.write(toCsv(rows));
   if (failed > 0) process.stderr.write(`osteoflow extract: ${failed} of ${cases.length} case(s) failed\n`);

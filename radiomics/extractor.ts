@@ -272,14 +272,19 @@ export function preprocessWithShape(
   maskInput: ExtractionInput,
   paramsInput: ParamsInput,
   options: ExtractOptions,
+  roiFor: RoiFor = roiBuilder(),
 ): { pre: Preprocessed; shapeTasks: FeatureTask[]; diagnostics: Diagnostics } {
   const pre = preprocess(imageInput, maskInput, paramsInput, options);
-  return { pre, shapeTasks: shapeTasks(pre, roiBuilder()), diagnostics: { ...provenanceDiagnostics(pre.hashes), ...pre.info } };
+  return { pre, shapeTasks: shapeTasks(pre, roiFor), diagnostics: { ...provenanceDiagnostics(pre.hashes), ...pre.info } };
 }
 
 type RoiFor = (derived: Volume, state: RoiOnGrid, key: string, s: ExtractionSettings, offset?: Vec3) => Roi;
 
-/** The ROI of a derived image as feature classes see it, built once per key. */
+/**
+ * The ROI of a derived image as feature classes see it. Only the original image's is kept for reuse (shape and the
+ * texture classes share it); every other key is asked for once, and keeping those ROIs would hold each derived
+ * image's intensities, mask and gray levels until the extraction ends.
+ */
 function roiBuilder(): RoiFor {
   const cache = new Map<string, Roi>();
   return (derived, state, key, s, offset) => {
@@ -291,7 +296,7 @@ function roiBuilder(): RoiFor {
       const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
       const at = (v: Vec3): Vec3 => (offset ? [v[0] - offset[0], v[1] - offset[1], v[2] - offset[2]] : v);
       roi = buildRoi(cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
-      cache.set(key, roi);
+      if (key === 'original') cache.set(key, roi);
     }
     return roi;
   };
@@ -317,29 +322,32 @@ function shapeTasks(pre: Preprocessed, roiFor: RoiFor): FeatureTask[] {
 
 /**
  * Every class but shape on each derived image of one image type (with that type's settings), in the order the filter
- * yields them; with `range`, only the derived images at those positions [from, to). The original image's ROI is shared
- * with the shape classes when `pre.shapeRoi` is the texture ROI.
+ * yields them, each with its position among the type's derived images; with `wanted`, only the derived images at
+ * those positions (a filter that can leaves the others uncomputed). The original image's ROI is shared with the
+ * shape classes when `pre.shapeRoi` is the texture ROI.
  */
 export function* derivedImageTasks(
   pre: Pick<Preprocessed, 'params' | 'image' | 'textureRoi'> & { shapeRoi?: RoiOnGrid },
   imageType: ImageTypeName,
   typeSettings: ExtractionSettings,
   roiFor: RoiFor = roiBuilder(),
-  range: readonly [number, number] = [0, Infinity],
-): Generator<{ name: string; tasks: FeatureTask[] }> {
+  wanted: (index: number) => boolean = () => true,
+): Generator<{ name: string; index: number; tasks: FeatureTask[] }> {
   const { params, image, textureRoi } = pre;
   const intensityClasses = (Object.keys(params.featureClasses) as FeatureClassName[]).filter((c) => !SHAPE_CLASSES.includes(c));
   if (intensityClasses.length === 0) return;
   const filter = IMAGE_TYPES[imageType]!;
-  const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box };
-  let index = -1;
+  const context = { mask: roiVolume(textureRoi.roi, textureRoi.mask), region: textureRoi.box, wanted };
+  let counted = -1;
   for (const derived of filter(image, typeSettings, context)) {
-    if (++index < range[0] || index >= range[1]) continue;
+    const index = derived.index ?? ++counted;
+    if (!wanted(index)) continue;
     const sameAsShape = derived.image === image && imageType === 'Original' && textureRoi === pre.shapeRoi;
     const key = sameAsShape ? 'original' : `${imageType}/${derived.name}`;
     const roi = roiFor(derived.image, textureRoi, key, typeSettings, derived.offset);
     yield {
       name: derived.name,
+      index,
       tasks: intensityClasses.map((className) => ({
         prefix: `${derived.name}_${className}`,
         className,
@@ -380,8 +388,17 @@ export function runTask(task: FeatureTask): Record<string, number> {
 export function extractSync(image: ExtractionInput | null, mask: ExtractionInput, params?: ParamsInput, options: ExtractOptions = {}): ExtractionResult {
   const resolved = effectiveParams(resolveParams(params), options);
   if (isIbsiMode(resolved.settings)) return extractIbsiMode(image, mask, resolved);
-  const plan = planExtraction(image, mask, resolved, options);
-  return { features: runTasks(plan.tasks), diagnostics: plan.diagnostics };
+  // Each derived image's features are computed as soon as it is made, so that only one derived image and its ROI are
+  // alive at a time (planning every task first would hold all of them).
+  const roiFor = roiBuilder();
+  const { pre, shapeTasks: shape, diagnostics } = preprocessWithShape(image, mask, resolved, options, roiFor);
+  const features = runTasks(shape);
+  for (const imageType of Object.keys(pre.params.imageTypes) as ImageTypeName[]) {
+    for (const derived of derivedImageTasks(pre, imageType, imageTypeSettings(pre.params, imageType), roiFor)) {
+      Object.assign(features, runTasks(derived.tasks));
+    }
+  }
+  return { features, diagnostics };
 }
 
 /**

@@ -14,7 +14,7 @@ export { readImage } from '../imaging/io';
 export { RadiomicsInputError } from '../imaging/errors';
 export type { Volume, Geometry } from '../imaging/image';
 export { ENGINE_NAME, ENGINE_VERSION, PYRADIOMICS_COMPATIBILITY } from './version';
-export { extractOnWorkers, ExtractionPool, sharedExtractionPool } from './extraction/pool';
+export { extractOnWorkers, ExtractionPool, poolPays, sharedExtractionPool } from './extraction/pool';
 export type { ExtractionProgress, PooledExtractOptions } from './extraction/pool';
 export { extractVoxelBasedSync, planVoxelExtraction, resolveVoxelSettings } from './voxel/extract';
 export type { ResolvedVoxelSettings, VoxelExtractionResult, VoxelExtractOptions } from './voxel/extract';

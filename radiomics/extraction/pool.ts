@@ -11,8 +11,10 @@ import { resolveParams, type ExtractionInput, type ExtractionResult, type Extrac
 import { imageTypeSettings } from '../params/validate';
 import type { ExtractionParams, ExtractionSettings, FeatureClassName, ImageTypeName } from '../params/types';
 import { derivedImageCount } from './imageTypes';
+import { waveletAxes } from '../filters';
 import { SHAPE_CLASSES } from './featureClasses';
 import type { PoolReply, PoolRequest, PreparedState, SerializedError } from './poolMessages';
+import { isIbsiMode } from '../params/ibsiSettings';
 
 /** Set by the build (ops/build.cjs) to the compiled worker beside the bundle; from source the worker runs through tsx. */
 declare const OSTEOFLOW_RADIOMICS_WORKER: string | undefined;
@@ -157,33 +159,64 @@ function revive(error: SerializedError): Error {
 interface ImageJob {
   imageType: ImageTypeName;
   settings: ExtractionSettings;
-  /** The derived images of the image type this job computes features for: positions [from, to). */
-  range: [number, number];
+  /** The positions of the image type's derived images this job computes features for (null: all). */
+  only: number[] | null;
   images: number;
+  /** Where its images go in the result: the image type's place in the parameters, then base + each image's position. */
+  rank: number;
+  base: number;
 }
 
 /**
- * The image-type jobs of an extraction, in extraction order: each LoG sigma apart, an image type with several derived
- * images (the wavelet sub-bands) in `parts` slices of them (each worker filters again, and computes the features of
- * its slice only), every other image type whole.
+ * The wavelet sub-bands in groups that share their first passes: by the leading letters of the band name (the first
+ * transformed axis' low or high pass, then the second's, as far as `parts` allows), the last approximation with the
+ * all-low group. Each worker then computes the passes of its own bands only, and none is computed twice at one level.
+ */
+function waveletGroups(settings: ExtractionSettings, parts: number): number[][] {
+  const axes = waveletAxes(settings).length;
+  const perLevel = 2 ** axes - 1;
+  const bits = Math.min(axes, Math.floor(Math.log2(parts)));
+  const groups: number[][] = Array.from({ length: 2 ** bits }, () => []);
+  for (let level = 1; level <= settings.level; level++) {
+    for (let code = 1; code <= perLevel; code++) groups[code >> (axes - bits)].push((level - 1) * perLevel + code - 1);
+  }
+  groups[0].push(settings.level * perLevel);
+  return groups.filter((g) => g.length > 0);
+}
+
+/**
+ * The image-type jobs of an extraction, in extraction order: each LoG sigma apart, the wavelet sub-bands in up to
+ * `parts` groups (waveletGroups), another image type with several derived images in `parts` slices of them (each
+ * worker filters again, and computes the features of its slice only), every other image type whole.
  */
 function imageJobs(params: ExtractionParams, parts: number): ImageJob[] {
   const intensity = (Object.keys(params.featureClasses) as FeatureClassName[]).some((c) => !SHAPE_CLASSES.includes(c));
   if (!intensity) return [];
-  return (Object.keys(params.imageTypes) as ImageTypeName[]).flatMap((imageType): ImageJob[] => {
+  return (Object.keys(params.imageTypes) as ImageTypeName[]).flatMap((imageType, rank): ImageJob[] => {
     const settings = imageTypeSettings(params, imageType);
     if (imageType === 'LoG' && settings.sigma.length > 1) {
-      return settings.sigma.map((sigma) => ({ imageType, settings: { ...settings, sigma: [sigma] }, range: [0, 1], images: 1 }));
+      return settings.sigma.map((sigma, k) => ({ imageType, settings: { ...settings, sigma: [sigma] }, only: null, images: 1, rank, base: k }));
     }
     const images = derivedImageCount(imageType, settings);
     // one job where there is nothing to split (and where the filter refuses its settings, as extractSync reports)
-    if (images <= 1 || parts <= 1) return [{ imageType, settings, range: [0, Infinity], images }];
-    const slice = Math.ceil(images / Math.min(parts, images));
-    return Array.from({ length: Math.ceil(images / slice) }, (_, k) => {
-      const range: [number, number] = [k * slice, Math.min(images, (k + 1) * slice)];
-      return { imageType, settings, range, images: range[1] - range[0] };
-    });
+    if (images <= 1 || parts <= 1) return [{ imageType, settings, only: null, images, rank, base: 0 }];
+    const groups =
+      imageType === 'Wavelet'
+        ? waveletGroups(settings, parts)
+        : Array.from({ length: Math.min(parts, images) }, (_, k) =>
+            Array.from({ length: images }, (_, i) => i).filter((i) => i % Math.min(parts, images) === k),
+          );
+    return groups.map((only) => ({ imageType, settings, only, images: only.length, rank, base: 0 }));
   });
+}
+
+/**
+ * Whether the pool pays for an extraction with these parameters: where the filters make several image-type jobs (LoG
+ * sigmas, wavelet sub-bands, several image types) they run in parallel; a lone original image gains nothing from a
+ * worker but its start-up cost.
+ */
+export function poolPays(params: ExtractionParams, size = Math.max(1, os.availableParallelism())): boolean {
+  return size > 1 && !isIbsiMode(params.settings) && imageJobs(params, size).length > 1;
 }
 
 /**
@@ -232,21 +265,23 @@ export function extractOnWorkers(
     const runImages = (shapeFeatures: Record<string, number>, diagnostics: ExtractionResult['diagnostics'], pre: PreparedState) => {
       const planned = imageJobs(resolved, pool.size);
       const images = planned.reduce((n, j) => n + j.images, 0);
-      const parts: Array<Record<string, number>[]> = planned.map(() => []);
+      const computed: { rank: number; position: number; features: Record<string, number> }[] = [];
       let finished = 0,
         done = 0;
       const complete = () => {
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve({ features: Object.assign({}, shapeFeatures, ...parts.flat()), diagnostics });
+        // extractSync's order: image types as the parameters list them, each one's derived images in filter order.
+        computed.sort((a, b) => a.rank - b.rank || a.position - b.position);
+        resolve({ features: Object.assign({}, shapeFeatures, ...computed.map((c) => c.features)), diagnostics });
       };
       if (planned.length === 0) return complete();
-      planned.forEach(({ imageType, settings, range }, index) => {
-        const job = pool.submit({ kind: 'images', pre, imageType, settings, range }, (reply) => {
+      planned.forEach(({ imageType, settings, only, rank, base }) => {
+        const job = pool.submit({ kind: 'images', pre, imageType, settings, only }, (reply) => {
           if (settled) return;
           if (reply.kind === 'failed') return fail(revive(reply.error));
           if (reply.kind === 'image') {
-            parts[index].push(reply.features);
+            computed.push({ rank, position: base + reply.index, features: reply.features });
             onProgress?.({ image: ++finished, images: Math.max(images, finished), name: reply.name });
           } else if (reply.kind === 'done' && ++done === planned.length) complete();
         });

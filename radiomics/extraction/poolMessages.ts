@@ -9,7 +9,8 @@ export type PreparedState = Pick<Preprocessed, 'params' | 'image' | 'textureRoi'
 
 export type PoolRequest =
   | { kind: 'prepare'; image: ExtractionInput | null; mask: ExtractionInput; params: ExtractionParams; options: ExtractOptions }
-  | { kind: 'images'; pre: PreparedState; imageType: ImageTypeName; settings: ExtractionSettings; range: [number, number] };
+  /** The features of one image type's derived images: all of them (`only` null) or those at the listed positions. */
+  | { kind: 'images'; pre: PreparedState; imageType: ImageTypeName; settings: ExtractionSettings; only: number[] | null };
 
 export interface SerializedError {
   name: string;
@@ -23,6 +24,7 @@ export interface SerializedError {
 export type PoolReply =
   | { kind: 'complete'; result: ExtractionResult }
   | { kind: 'prepared'; shapeFeatures: Record<string, number>; diagnostics: Diagnostics; pre: PreparedState }
-  | { kind: 'image'; name: string; features: Record<string, number> }
+  /** One derived image's features; `index` its position among its image type's derived images. */
+  | { kind: 'image'; name: string; index: number; features: Record<string, number> }
   | { kind: 'done' }
   | { kind: 'failed'; error: SerializedError };

@@ -1,10 +1,9 @@
 // Gray Level Dependence Matrix features, PyRadiomics 3.1 semantics (radiomics/gldm.py, cmatrices.c calculate_gldm):
 // a neighbour within the distances (Chebyshev) is dependent when |i − j| ≤ gldm_a; P(i, d) counts voxels of level i
 // with d dependent neighbours (d = 0 is dependence size 1).
-import type { Vec3 } from '../../imaging/image';
-import { directionOptions, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
+import { roiNeighbourhood } from './neighbourhood';
 import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
 import type { Roi } from './types';
 
@@ -23,14 +22,12 @@ export interface Gldm {
 /** Builds the GLDM of a ROI (cmatrices.c calculate_gldm + gldm._calculateMatrix). */
 export function gldmMatrix(roi: Roi): Gldm {
   const grayLevels = roiGrayLevels(roi, 'gldm');
-  const { settings, geometry, binned } = roi;
-  const alpha = settings.gldm_a;
+  const { settings, binned } = roi;
   // Each unordered neighbour pair is visited once, through one direction of each ± pair, and counted at both ends.
-  const directions = textureDirections(geometry.size, directionOptions(settings, false));
-  const dependents = countDependents(binned, geometry.size, directions, alpha);
+  const { dependents, directions } = roiNeighbourhood(roi, settings.gldm_a);
 
   const ng = grayLevels.values.length;
-  const maxDependence = 2 * directions.length + 1;
+  const maxDependence = 2 * directions + 1;
   const full = new Float64Array(ng * maxDependence);
   for (let i = 0; i < binned.length; i++) {
     const g = binned[i];
@@ -60,32 +57,6 @@ export function gldmMatrix(roi: Roi): Gldm {
     }
   }
   return { grayLevels, dependenceSizes: Float64Array.from(present, (d) => d + 1), P, pg, pd, zones };
-}
-
-/** Dependent neighbours of every voxel: one pass over the voxel pairs of each direction. */
-function countDependents(binned: Int32Array, size: Vec3, directions: Offset[], alpha: number): Uint16Array {
-  const dependents = new Uint16Array(binned.length);
-  const [nx, ny, nz] = size;
-  for (const offset of directions) {
-    const [x0, x1] = pairedRange(nx, offset[2]);
-    const [y0, y1] = pairedRange(ny, offset[1]);
-    const [z0, z1] = pairedRange(nz, offset[0]);
-    const step = offsetStep(offset, size);
-    for (let z = z0; z < z1; z++) {
-      for (let y = y0; y < y1; y++) {
-        let i = x0 + nx * (y + ny * z);
-        for (let x = x0; x < x1; x++, i++) {
-          const gi = binned[i];
-          if (gi === 0) continue;
-          const gj = binned[i + step];
-          if (gj === 0 || Math.abs(gi - gj) > alpha) continue;
-          dependents[i]++;
-          dependents[i + step]++;
-        }
-      }
-    }
-  }
-  return dependents;
 }
 
 /** Σ_i Σ_j P(i,j)·f(i, j) / N_z over gray level and dependence size values. */

@@ -82,29 +82,38 @@ function countRuns(binned: Int32Array, size: Vec3, offset: Offset, indexOf: Int3
   const [dz, dy, dx] = offset;
   const step = offsetStep(offset, size);
   let multiElement = false;
+  // One line's maximal runs, walked from its first voxel.
+  const walk = (x: number, y: number, z: number) => {
+    // voxels on this line: steps until the first moving axis leaves the box
+    const length = Math.min(lineLength(x, dx, nx), lineLength(y, dy, ny), lineLength(z, dz, nz));
+    let i = x + nx * (y + ny * z);
+    let level = 0;
+    let run = 0;
+    let elements = 0;
+    for (let s = 0; s < length; s++, i += step) {
+      const g = binned[i];
+      if (g !== level) {
+        if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
+        level = g;
+        run = 1;
+      } else {
+        run++;
+      }
+      if (g !== 0) elements++;
+    }
+    if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
+    if (elements > 1) multiElement = true;
+  };
+  // Only the first voxels of lines are visited: where the step back leaves the box along y or z every voxel of the
+  // row starts a line, otherwise only the row's end the x step comes from (none when the line does not move in x).
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++) {
-        if (inBox(x - dx, y - dy, z - dz, nx, ny, nz)) continue; // not the first voxel of its line
-        // voxels on this line: steps until the first moving axis leaves the box
-        const length = Math.min(lineLength(x, dx, nx), lineLength(y, dy, ny), lineLength(z, dz, nz));
-        let i = x + nx * (y + ny * z);
-        let level = 0;
-        let run = 0;
-        let elements = 0;
-        for (let s = 0; s < length; s++, i += step) {
-          const g = binned[i];
-          if (g !== level) {
-            if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
-            level = g;
-            run = 1;
-          } else {
-            run++;
-          }
-          if (g !== 0) elements++;
-        }
-        if (level !== 0) P[indexOf[level] * maxRun + run - 1]++;
-        if (elements > 1) multiElement = true;
+      if (!inBox(0, y - dy, z - dz, 1, ny, nz)) {
+        for (let x = 0; x < nx; x++) walk(x, y, z);
+      } else if (dx > 0) {
+        walk(0, y, z);
+      } else if (dx < 0) {
+        walk(nx - 1, y, z);
       }
     }
   }

@@ -38,35 +38,32 @@ export function glszmMatrix(roi: Roi): Glszm {
   const ng = grayLevels.values.length;
   let maxSize = 0;
   for (let k = 1; k < zones.length; k += 2) maxSize = Math.max(maxSize, zones[k]);
-  const bySize = new Float64Array(ng * maxSize);
-  for (let k = 0; k < zones.length; k += 2) bySize[grayLevels.indexOf[zones[k]] * maxSize + zones[k + 1] - 1]++;
-
+  // Zone sizes that occur, in increasing order, and each one's column: a gray level × every size up to the largest
+  // matrix would be ng · maxSize doubles (tens of MB for a large homogeneous zone among many gray levels).
+  const column = new Int32Array(maxSize + 1).fill(-1);
+  for (let k = 1; k < zones.length; k += 2) column[zones[k]] = 0;
   const present: number[] = [];
-  for (let j = 0; j < maxSize; j++) {
-    for (let i = 0; i < ng; i++) {
-      if (bySize[i * maxSize + j] !== 0) {
-        present.push(j);
-        break;
-      }
+  for (let size = 1; size <= maxSize; size++) {
+    if (column[size] === 0) {
+      column[size] = present.length;
+      present.push(size);
     }
   }
   const ns = present.length;
   const P = new Float64Array(ng * ns);
   const pg = new Float64Array(ng);
   const ps = new Float64Array(ns);
-  let total = 0;
-  for (let i = 0; i < ng; i++) {
-    for (let c = 0; c < ns; c++) {
-      const v = bySize[i * maxSize + present[c]];
-      P[i * ns + c] = v;
-      pg[i] += v;
-      ps[c] += v;
-      total += v;
-    }
+  for (let k = 0; k < zones.length; k += 2) {
+    const i = grayLevels.indexOf[zones[k]];
+    const c = column[zones[k + 1]];
+    P[i * ns + c]++;
+    pg[i]++;
+    ps[c]++;
   }
+  const total = zones.length / 2;
   return {
     grayLevels,
-    zoneSizes: Float64Array.from(present, (j) => j + 1),
+    zoneSizes: Float64Array.from(present),
     P,
     pg,
     ps,
@@ -89,6 +86,7 @@ function labelZones(binned: Int32Array, size: Vec3, neighbours: Offset[]): Int32
   const dy = Int32Array.from(neighbours, (o) => o[1]);
   const dx = Int32Array.from(neighbours, (o) => o[2]);
   const na = neighbours.length;
+  const interior = neighbours.every((o) => Math.max(Math.abs(o[0]), Math.abs(o[1]), Math.abs(o[2])) <= 1);
   const zones: number[] = [];
   const plane = nx * ny;
   for (let seed = 0; seed < n; seed++) {
@@ -105,6 +103,16 @@ function labelZones(binned: Int32Array, size: Vec3, neighbours: Offset[]): Int32
       const rest = k - z * plane;
       const y = (rest / nx) | 0;
       const x = rest - y * nx;
+      // Away from the box's faces every neighbour (one step along each axis at most) is inside the box.
+      if (interior && x > 0 && x < nx - 1 && y > 0 && y < ny - 1 && z > 0 && z < nz - 1) {
+        for (let a = 0; a < na; a++) {
+          const j = k + steps[a];
+          if (visited[j] || binned[j] !== level) continue;
+          visited[j] = 1;
+          stack[top++] = j;
+        }
+        continue;
+      }
       for (let a = 0; a < na; a++) {
         const x2 = x + dx[a];
         const y2 = y + dy[a];

@@ -1,10 +1,9 @@
 // Neighbouring Gray Tone Difference Matrix features, PyRadiomics 3.1 semantics (radiomics/ngtdm.py,
 // cmatrices.c calculate_ngtdm): for each ROI voxel, |i − mean gray level of its ROI neighbours within the distances|,
 // summed per gray level; a voxel without ROI neighbours counts with difference 0.
-import type { Vec3 } from '../../imaging/image';
-import { directionOptions, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
 import { defineFeatureClass } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
+import { roiNeighbourhood } from './neighbourhood';
 import type { Roi } from './types';
 
 export interface Ngtdm {
@@ -22,9 +21,8 @@ export interface Ngtdm {
 /** Builds the NGTDM of a ROI (cmatrices.c calculate_ngtdm + ngtdm._calculateMatrix + _calculateCoefficients). */
 export function ngtdmMatrix(roi: Roi): Ngtdm {
   const grayLevels = roiGrayLevels(roi, 'ngtdm');
-  const { settings, geometry, binned } = roi;
-  const directions = textureDirections(geometry.size, directionOptions(settings, false));
-  const { count, sum } = neighbourSums(binned, geometry.size, directions);
+  const { settings, binned } = roi;
+  const { count, sum } = roiNeighbourhood(roi, settings.gldm_a);
 
   const ng = grayLevels.values.length;
   const n = new Float64Array(ng);
@@ -40,38 +38,6 @@ export function ngtdmMatrix(roi: Roi): Ngtdm {
   for (let k = 0; k < ng; k++) voxels += n[k];
   const p = Float64Array.from(n, (v) => v / voxels);
   return { grayLevels, n, s, p, voxels };
-}
-
-/**
- * Number of ROI neighbours and the sum of their gray levels for every voxel: one pass over the voxel pairs of each
- * direction of a ± pair, counted at both ends (the full neighbourhood is both directions).
- */
-function neighbourSums(binned: Int32Array, size: Vec3, directions: Offset[]): { count: Uint16Array; sum: Float64Array } {
-  const count = new Uint16Array(binned.length);
-  const sum = new Float64Array(binned.length);
-  const [nx, ny, nz] = size;
-  for (const offset of directions) {
-    const [x0, x1] = pairedRange(nx, offset[2]);
-    const [y0, y1] = pairedRange(ny, offset[1]);
-    const [z0, z1] = pairedRange(nz, offset[0]);
-    const step = offsetStep(offset, size);
-    for (let z = z0; z < z1; z++) {
-      for (let y = y0; y < y1; y++) {
-        let i = x0 + nx * (y + ny * z);
-        for (let x = x0; x < x1; x++, i++) {
-          const gi = binned[i];
-          if (gi === 0) continue;
-          const gj = binned[i + step];
-          if (gj === 0) continue;
-          count[i]++;
-          sum[i] += gj;
-          count[i + step]++;
-          sum[i + step] += gi;
-        }
-      }
-    }
-  }
-  return { count, sum };
 }
 
 /** Σ_i Σ_j f(i, j) over pairs of present gray levels (indices). */

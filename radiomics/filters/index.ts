@@ -22,7 +22,7 @@ export const FILTER_IMAGE_TYPES: Partial<Record<ImageTypeName, ImageTypeFilter>>
   // imageoperations.getLoGImage
   LoG: (image, settings, { region }) => logImages(image, settings, region),
   // imageoperations.getWaveletImage
-  Wavelet: (image, settings, { region }) => waveletImages(image, settings, region),
+  Wavelet: (image, settings, { region, wanted }) => waveletImages(image, settings, region, wanted),
   // imageoperations.getSquareImage, getSquareRootImage, getLogarithmImage, getExponentialImage
   Square: (image, _settings, { region }) => [intensityImage(image, 'square', region)],
   SquareRoot: (image, _settings, { region }) => [intensityImage(image, 'squareroot', region)],

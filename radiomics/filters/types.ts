@@ -8,6 +8,8 @@ export interface DerivedImage {
   image: Volume;
   /** Index on the input grid of `image`'s first voxel, when a filter computed only the context's region. */
   offset?: Vec3;
+  /** Position among the image type's derived images, given by a filter that honours `wanted` and skips some. */
+  index?: number;
 }
 
 export interface ImageTypeContext {
@@ -15,6 +17,8 @@ export interface ImageTypeContext {
   mask: Volume<Uint8Array>;
   /** The voxels the caller will read (inclusive indices): a filter may compute just these and return them with `offset`. */
   region?: { lower: Vec3; upper: Vec3 };
+  /** The derived images the caller will read, by position: a filter may leave the others out (or yield them anyway). */
+  wanted?: (index: number) => boolean;
 }
 
 /** A filter: the image (after normalisation/resampling) and the image type's settings → derived images. */

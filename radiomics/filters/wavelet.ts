@@ -132,20 +132,67 @@ function crop(block: Block, at: Vec3, extent: Vec3): Float64Array {
   return out;
 }
 
-/** One pywt.swtn level: every sub-band, depth first in pywt's key order ('LLL', 'LLH', 'LHL', …, 'HHH'). */
-function* subBands(block: Block, axes: number[], lo: LineFilter, hi: LineFilter, prefix = ''): Generator<[string, Block]> {
+/** A sub-band's letters as a binary number, first axis highest ('L' = 0, 'H' = 1): its place in pywt's key order. */
+function bandCode(bands: string): number {
+  let code = 0;
+  for (const b of bands) code = 2 * code + (b === 'H' ? 1 : 0);
+  return code;
+}
+
+/**
+ * Where each sub-band comes among getWaveletImage's images: the detail bands of each level in pywt's key order, then
+ * the last approximation. `wanted` of those positions says which to compute; the others are left out (with the
+ * passes only they need), so that a caller reading some sub-bands pays for those alone.
+ */
+function wantedBands(settings: WaveletSettings, axes: number[], wanted: (index: number) => boolean) {
+  const perLevel = 2 ** axes.length - 1;
+  const last = settings.level * perLevel;
+  const laterWanted = (level: number) => {
+    for (let k = level * perLevel; k <= last; k++) if (wanted(k)) return true;
+    return false;
+  };
+  return {
+    perLevel,
+    last,
+    /** Whether some band of `level` under `prefix` is wanted (the approximation: when a later image is). */
+    below(level: number, prefix: string): boolean {
+      const free = axes.length - prefix.length;
+      const high = bandCode(prefix) * 2 ** free;
+      for (let tail = 0; tail < 2 ** free; tail++) {
+        const code = high + tail;
+        const needed = code === 0 ? (level < settings.level ? laterWanted(level) : wanted(last)) : wanted((level - 1) * perLevel + code - 1);
+        if (needed) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/** One pywt.swtn level: the sub-bands `need` asks for, depth first in pywt's key order ('LLL', 'LLH', 'LHL', …, 'HHH'). */
+function* subBands(block: Block, axes: number[], lo: LineFilter, hi: LineFilter, need: (prefix: string) => boolean, prefix = ''): Generator<[string, Block]> {
   if (axes.length === 0) {
     yield [prefix, block];
     return;
   }
   const [axis, ...rest] = axes;
-  const [low, high] = alongAxis(block, axis, 0, block.size[axis] - 1, [lo, hi]);
-  yield* subBands(low, rest, lo, hi, `${prefix}L`);
-  yield* subBands(high, rest, lo, hi, `${prefix}H`);
+  const low = need(`${prefix}L`);
+  const high = need(`${prefix}H`);
+  if (!low && !high) return;
+  const out = alongAxis(block, axis, 0, block.size[axis] - 1, low && high ? [lo, hi] : [low ? lo : hi]);
+  if (low) yield* subBands(out[0], rest, lo, hi, need, `${prefix}L`);
+  if (high) yield* subBands(out[low ? 1 : 0], rest, lo, hi, need, `${prefix}H`);
 }
 
-/** getWaveletImage: the detail sub-bands of every level from start_level on, then the last approximation. */
-export function* waveletImages(image: Volume, settings: WaveletSettings, region?: IndexBox): Generator<RegionImage & { name: string }> {
+/**
+ * getWaveletImage: the detail sub-bands of every level from start_level on, then the last approximation; with
+ * `wanted`, only the images at those positions (each carries its position as `index`).
+ */
+export function* waveletImages(
+  image: Volume,
+  settings: WaveletSettings,
+  region?: IndexBox,
+  wanted: (index: number) => boolean = () => true,
+): Generator<RegionImage & { name: string; index: number }> {
   checkWaveletDepth(image, settings);
   const bank = waveletBank(settings.wavelet);
   const box = resolveRegion(image, region);
@@ -160,6 +207,7 @@ export function* waveletImages(image: Volume, settings: WaveletSettings, region?
   const lo = periodicFilter(bank.lo);
   const hi = periodicFilter(bank.hi);
   const approxName = 'L'.repeat(axes.length);
+  const bands = wantedBands(settings, axes, wanted);
 
   let data = gather(image, windows);
   for (let i = 0; i < settings.start_level; i++) {
@@ -167,11 +215,15 @@ export function* waveletImages(image: Volume, settings: WaveletSettings, region?
   }
   for (let index = 1; index <= settings.level; index++) {
     let approx: Block | null = null;
-    for (const [bands, band] of subBands(data, axes, lo, hi)) {
-      if (bands === approxName) approx = band;
-      else yield { name: waveletImageName(index, bands), ...regionImage(image, box, crop(band, at, extent)) };
+    for (const [name, band] of subBands(data, axes, lo, hi, (prefix) => bands.below(index, prefix))) {
+      if (name === approxName) approx = band;
+      else {
+        const position = (index - 1) * bands.perLevel + bandCode(name) - 1;
+        yield { name: waveletImageName(index, name), index: position, ...regionImage(image, box, crop(band, at, extent)) };
+      }
     }
-    data = approx!;
+    if (!approx) return; // no later image wanted
+    data = approx;
   }
-  yield { name: waveletImageName(settings.level, approxName), ...regionImage(image, box, crop(data, at, extent)) };
+  yield { name: waveletImageName(settings.level, approxName), index: bands.last, ...regionImage(image, box, crop(data, at, extent)) };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extractCommand, parseExtractArgs } from '../../../cli/extract';
-import { parseCsv } from '../../../radiomics';
+import { extractSync, parseCsv } from '../../../radiomics';
 import { writeNifti } from '../../../imaging/io';
 import { boxMask, grid, volumeOf } from '../radiomics/extractor/support';
 
@@ -100,6 +100,35 @@ describe('osteoflow extract: batch', () => {
     expect(lines.map((l) => l.ID)).toEqual(['good']);
     expect(r.stderr).toMatch(/empty: .*empty\.nii\.gz.*nothing is segmented/);
     expect(r.stderr).toMatch(/1 of 2 case\(s\) failed/);
+  });
+
+  it('with filters, cases run side by side on worker threads: rows in the CSV order, the features of extractSync, a failing case reported', async () => {
+    writeFileSync(
+      f('filters.yaml'),
+      'imageType:\n  Original: {}\n  LoG:\n    sigma: [1.0, 2.0]\nsetting:\n  binWidth: 10\nfeatureClass:\n  firstorder: [Mean, Maximum]\n  glcm: [Contrast]\n',
+    );
+    writeFileSync(
+      f('filtered.csv'),
+      'ID,Image,Mask,Label\nleft,image.nii.gz,mask.nii.gz,1\nnone,image.nii.gz,empty.nii.gz,1\nright,image.nii.gz,mask.nii.gz,2\nleft2,image.nii.gz,mask.nii.gz,1\n',
+    );
+    const r = await run('--batch', f('filtered.csv'), '--params', f('filters.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/none: .*empty\.nii\.gz.*nothing is segmented/);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.ID)).toEqual(['left', 'right', 'left2']);
+    for (const [line, label] of [
+      [lines[0], 1],
+      [lines[1], 2],
+      [lines[2], 1],
+    ] as const) {
+      const want = extractSync(f('image.nii.gz'), f('mask.nii.gz'), f('filters.yaml'), { label });
+      const got = Object.fromEntries(Object.keys(want.features).map((k) => [k, line[k]]));
+      expect(Object.keys(want.features)).toContain('log-sigma-2-0-mm-3D_glcm_Contrast');
+      expect(got).toEqual(want.features);
+    }
   });
 
   it('a batch file without the Mask column is refused naming the file', async () => {

@@ -1,6 +1,6 @@
 // Extraction on worker threads (radiomics/extraction/pool.ts) against extractSync on the calling thread: the same
 // features and diagnostics in the same order — original, three LoG sigmas, the wavelet sub-bands, an intensity filter,
-// shape, re-segmentation; IBSI mode — progress for every derived image (k of n, n known from the start), the same
+// shape, re-segmentation; the wavelet's sub-bands in groups on 2 to 4 workers; IBSI mode — progress for every derived image (k of n, n known from the start), the same
 // error for bad input, and an aborted extraction rejected.
 import { extractOnWorkers, extractSync, ExtractionPool, RadiomicsInputError, type ExtractionProgress } from '../../../../radiomics';
 import { IMAGE_TYPES, derivedImageCount } from '../../../../radiomics/extraction/imageTypes';
@@ -39,13 +39,21 @@ describe('extractOnWorkers equals extractSync', () => {
     expect(new Set(progress.map((p) => p.name))).toEqual(new Set([...prefixes, 'original']));
   });
 
-  it('with three workers (the wavelet sub-bands in three slices)', async () => {
-    const three = new ExtractionPool(3);
+  it.each([
+    [3, {}],
+    [4, {}],
+    [2, { level: 2 }],
+    [4, { force2D: true, force2Ddimension: 1 }],
+  ])('with %i workers, wavelet %j (sub-bands in groups that share their passes): the same features in order', async (workers, wavelet) => {
+    const several = new ExtractionPool(workers);
     try {
-      const params = { imageType: { Wavelet: {} }, featureClass: { firstorder: null, glcm: null } };
-      expect(await extractOnWorkers(image, mask, params, { pool: three })).toEqual(extractSync(image, mask, params));
+      const params = { imageType: { Wavelet: wavelet }, featureClass: { firstorder: null, glcm: null } };
+      const want = extractSync(image, mask, params);
+      const got = await extractOnWorkers(image, mask, params, { pool: several });
+      expect(Object.keys(got.features)).toEqual(Object.keys(want.features));
+      expect(got).toEqual(want);
     } finally {
-      await three.close();
+      await several.close();
     }
   });
 

@@ -91,3 +91,22 @@ describe('derived-image names (imageoperations.get<Name>Image)', () => {
 it('a region outside the image is refused', () => {
   expect(() => gradientImage(image, { gradientUseSpacing: true }, { lower: [0, 0, 0], upper: [23, 1, 1] as Vec3 })).toThrow(/not inside the image/);
 });
+
+describe('wavelet with only some sub-bands wanted', () => {
+  it.each([
+    [{ wavelet: 'coif1', start_level: 0, level: 1, force2D: false, force2Ddimension: 0 }, [0, 1, 2, 7]],
+    [{ wavelet: 'coif1', start_level: 0, level: 1, force2D: false, force2Ddimension: 0 }, [3, 4, 5, 6]],
+    [{ wavelet: 'db2', start_level: 1, level: 2, force2D: false, force2Ddimension: 0 }, [3, 10, 14]],
+    [{ wavelet: 'haar', start_level: 0, level: 2, force2D: true, force2Ddimension: 1 }, [1, 6]],
+  ])('%j, positions %j: exactly those sub-bands, identical to the whole transform’s, each with its position', (settings, positions) => {
+    const region: IndexBox = { lower: [6, 5, 3], upper: [15, 12, 9] };
+    const whole = [...waveletImages(image, settings, region)];
+    const some = [...waveletImages(image, settings, region, (index) => positions.includes(index))];
+    expect(some.map((b) => b.index)).toEqual(positions);
+    expect(whole.map((b) => b.index)).toEqual(whole.map((_, k) => k));
+    for (const b of some) {
+      expect(b.name).toBe(whole[b.index].name);
+      expect(Array.from(b.image.data)).toEqual(Array.from(whole[b.index].image.data));
+    }
+  });
+});
