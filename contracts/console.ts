@@ -1,6 +1,7 @@
 // The web console's API contract: roles, permissions, timepoint states, and the request and response bodies of every
 // route of the console server (console/server/), shared by the server and the browser front end (console/web/).
 // Plain data and types only; identities are user names, patients are pseudonyms, never patient identity.
+import type { IntakeReviewCode, IntakeTakeInCode } from './intake';
 //
 // Routes (all JSON unless said; errors are ApiError with the HTTP status):
 //   GET    /healthz                                                     → Health (no sign-in)
@@ -8,17 +9,24 @@
 //   POST   /api/session                       LoginRequest              → SessionInfo   (sets the session cookie; 401, 429)
 //   GET    /api/session                                                 → SessionInfo   (401 when signed out or expired)
 //   DELETE /api/session                                                 → 204
+//   GET    /api/session/methods                                         → SignInMethods (no sign-in)
+//   GET    /api/session/oidc            ?next=PATH                      → 302 to the identity provider (no sign-in; only when configured)
+//   GET    /api/session/oidc/callback   (the provider's answer)         → 302 back into the console, session open (no sign-in)
 //   GET    /api/studies                                                 → StudiesResponse                      studies.read
 //   GET    /api/studies/:studyId/cohort        ?state=S[,S]             → CohortResponse                       studies.read
 //   GET    /api/studies/:studyId/events        (text/event-stream)      → ConsoleEvent per `data:` line        studies.read
 //   GET    /api/studies/:studyId/patients/:pseudonym                    → PatientResponse                      studies.read
 //   GET    /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/mosaic.png ?modality=M   → image/png studies.read
 //   POST   /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/scans   multipart: field `modality`, file `file` → ActionResponse  studies.act
-//   PUT    /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/mask    multipart: file `file`                   → ActionResponse  studies.act
+//   PUT    /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/mask    multipart: fields `for`, `roi`, file `file` → ActionResponse  studies.act
 //   POST   /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/override  OverrideRequest  → ActionResponse       studies.act
 //   POST   /api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/retry     RetryRequest     → ActionResponse       studies.act
 //   POST   /api/studies/:studyId/patients/:pseudonym/pathology      PathologyRequest                  → ActionResponse       studies.act (409 when recorded)
 //   POST   /api/studies/:studyId/patients/:pseudonym/withdraw       WithdrawRequest                   → ActionResponse       studies.act
+//   GET    /api/intake                                                  → IntakeResponse                       studies.read
+//   GET    /api/studies/:studyId/intake                                 → IntakeStudyView                      studies.read
+//   POST   /api/studies/:studyId/intake/:pacsSeriesId/assign   AssignSeriesRequest  → IntakeActionResponse     studies.act
+//   POST   /api/studies/:studyId/intake/:pacsSeriesId/dismiss  DismissSeriesRequest → IntakeActionResponse     studies.act
 //   GET    /api/models                                                  → ModelsResponse                       models.read
 //   GET    /api/models/:name                                            → ModelDetail                          models.read
 //   GET    /api/models/:name/promotion                                  → PromotionResponse                    models.read
@@ -129,6 +137,13 @@ export interface SessionInfo {
   via: 'session' | 'token';
 }
 
+/** How one may sign in (GET /api/session/methods): always a password; the site's identity provider when configured. */
+export interface SignInMethods {
+  password: true;
+  /** `start` is where the browser goes to sign in with the provider (append `?next=PATH`). */
+  oidc: { label: string; start: string } | null;
+}
+
 // ---- studies and patients ------------------------------------------------------------------------------------------
 
 export interface StudySummary {
@@ -210,6 +225,16 @@ export interface DeltaView {
   relative: number | null;
 }
 
+/** A contour a timepoint's latest completed run used (TimepointView.masks). */
+export interface MaskView {
+  /** The image modality it is for; null for the mask shared by every image on its grid. */
+  for: string | null;
+  kind: 'NIfTI' | 'NRRD' | 'RTSTRUCT' | 'SEG' | 'automatic';
+  /** RTSTRUCT / SEG: the ROI or segment it was made from. */
+  roi: string | null;
+  sha256: string;
+}
+
 export interface StoredScanView {
   modality: string;
   role: 'image' | 'mask';
@@ -240,6 +265,10 @@ export interface TimepointDetail {
   note: string | null;
   /** Modalities with a mosaic: GET …/timepoints/:timepoint/mosaic.png?modality=M. */
   mosaics: string[];
+  /** The image modalities the study's protocol takes at this timepoint (what a mask may be `for`). */
+  imageModalities: string[];
+  /** The contours the latest completed run used, one per image or one shared (empty before a run recorded them). */
+  masks: MaskView[];
 }
 
 export interface PredictionHistoryEntry {
@@ -272,6 +301,10 @@ export interface PatientResponse {
 
 /** Image files the pipeline reads and the upload routes accept. */
 export const UPLOAD_EXTENSIONS = ['.nii', '.nii.gz', '.nrrd'] as const;
+/** A mask may also be a DICOM RTSTRUCT or SEG (converted on the grid of the image it is `for`). */
+export const MASK_UPLOAD_EXTENSIONS = [...UPLOAD_EXTENSIONS, '.dcm'] as const;
+/** The mask replace form's `for` value meaning "every image on its grid" (the shared mask); also sent as no `for`. */
+export const MASK_FOR_ALL = 'all';
 
 export interface OverrideRequest {
   /** Why the failed QC verdict is overridden (required, 3–500 characters). */
@@ -301,6 +334,77 @@ export interface ActionResponse {
   patient: PatientResponse;
   /** A sentence for the user, e.g. that a scan registered while the timepoint runs is processed after the run. */
   message?: string;
+}
+
+// ---- PACS intake review list --------------------------------------------------------------------------------------
+
+/** A human label for each reason a series waits on the review list (codes of contracts/intake.ts). */
+export const INTAKE_REASON_LABELS: Readonly<Record<IntakeReviewCode | IntakeTakeInCode, string>> = {
+  'unknown-patient': 'Patient not enrolled',
+  withdrawn: 'Patient withdrawn',
+  'no-rule': 'No series rule matches',
+  'ambiguous-modality': 'Several modalities match',
+  'outside-windows': 'Study date outside every window',
+  'ambiguous-timepoint': 'Study date in several windows',
+  'modality-not-in-timepoint': 'Modality not taken at the timepoint',
+  'already-registered': 'Timepoint already has this scan',
+  'contour-without-image': 'Contour of an image not taken in',
+  'no-study-date': 'No study date',
+  'registration-refused': 'Timeline refused the registration',
+  'deidentification-refused': 'De-identification refused the series',
+  'pacs-refused': 'The PACS refused the series',
+};
+
+export interface IntakeEntryView {
+  /** The PACS's own id of the series (Orthanc's), as opened in the PACS viewer. */
+  pacsSeriesId: string;
+  code: IntakeReviewCode | IntakeTakeInCode;
+  /** INTAKE_REASON_LABELS[code]. */
+  label: string;
+  message: string;
+  /** When intake listed it (ISO). */
+  at: string;
+  status: 'open' | 'assigned' | 'dismissed';
+  /** Who assigned or dismissed it, when and why; null while open. */
+  resolution: { who: string; at: string; note: string } | null;
+}
+
+export interface IntakeStudyView {
+  studyId: string;
+  /** Entries waiting for a coordinator, oldest first. */
+  open: IntakeEntryView[];
+  /** Assigned or dismissed entries, latest resolution first. */
+  resolved: IntakeEntryView[];
+  /** How many series intake took in by itself. */
+  taken: number;
+  /** Present while intake cannot read the PACS (its polls fail through their retries): someone should look. */
+  attention: { reason: string; since: string; failedPolls: number } | null;
+}
+
+export interface IntakeResponse {
+  /** Every study with an intake workflow. */
+  studies: IntakeStudyView[];
+}
+
+export interface AssignSeriesRequest {
+  pseudonym: string;
+  timepoint: string;
+  /** An image modality of the timepoint, or 'mask' for a contour (then `for` names its image). */
+  modality: string;
+  for?: string;
+  /** Why (3–500 characters). */
+  note: string;
+}
+
+export interface DismissSeriesRequest {
+  /** Why the series is not taken in (3–500 characters). */
+  note: string;
+}
+
+export interface IntakeActionResponse {
+  auditId: number;
+  /** The study's review list after the action. */
+  intake: IntakeStudyView;
 }
 
 // ---- live updates --------------------------------------------------------------------------------------------------

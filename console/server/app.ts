@@ -6,6 +6,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { DependencyHealth, Health } from '../../contracts/console';
+import type { StudyProtocol } from '../../contracts/study';
 import { checkCsrf, identify, needPermission } from './auth';
 import { CohortEvents } from './events';
 import { ActionRefused, HttpError, statusText } from './errors';
@@ -17,11 +18,26 @@ import { studyRoutes } from './routes/studies';
 import { actionRoutes } from './routes/actions';
 import { modelRoutes } from './routes/models';
 import { adminRoutes } from './routes/admin';
+import { intakeRoutes } from './routes/intake';
 
 export type { ConsoleDeps } from './context';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const DEFAULT_MAX_UPLOAD = 2 * 1024 ** 3;
+const PROTOCOL_TTL_MS = 60_000;
+
+/** The timelines' protocolOf, each study's answer kept for a minute (reading it fetches a workflow's history). */
+function rememberedProtocols(timelines: ConsoleDeps['timelines'], now: () => Date): ConsoleContext['protocolOf'] {
+  const seen = new Map<string, { at: number; protocol: Promise<StudyProtocol | null> }>();
+  return (studyId) => {
+    const hit = seen.get(studyId);
+    if (hit && now().getTime() - hit.at < PROTOCOL_TTL_MS) return hit.protocol;
+    const protocol = timelines.protocolOf(studyId);
+    seen.set(studyId, { at: now().getTime(), protocol });
+    protocol.catch(() => seen.delete(studyId));
+    return protocol;
+  };
+}
 const HEALTH_TIMEOUT_MS = 3000;
 
 async function probe(target: () => Promise<string>): Promise<DependencyHealth> {
@@ -66,6 +82,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<FastifyInst
     pingIntervalMs: deps.pingIntervalMs ?? 15000,
     now,
     events: new CohortEvents(deps.timelines, deps.pollIntervalMs ?? 1000, now),
+    protocolOf: rememberedProtocols(deps.timelines, now),
     audit: (request, entry) =>
       deps.access.store.appendAudit({
         actor: request.identity?.username ?? 'anonymous',
@@ -174,6 +191,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<FastifyInst
   oidcRoutes(app, ctx);
   studyRoutes(app, ctx);
   actionRoutes(app, ctx);
+  intakeRoutes(app, ctx);
   modelRoutes(app, ctx);
   adminRoutes(app, ctx);
 

@@ -1,6 +1,7 @@
-// What the console server needs from the running stack, as two small interfaces: the timelines (Temporal) and the
-// models (MLflow and the Promotion workflow). The Temporal/MLflow implementations are in temporalBackend.ts; unit
+// What the console server needs from the running stack, as three small interfaces: the timelines (Temporal), the
+// models (MLflow and the Promotion workflow) and the PACS intake's review lists (the PacsIntake workflows). The Temporal/MLflow implementations are in temporalBackend.ts; unit
 // tests give in-memory ones. Every read works without a worker: memos, visibility, MLflow.
+import type { AssignSeriesInput, DismissSeriesInput, IntakeState } from '../../contracts/intake';
 import type { GatePolicy, PromotionView } from '../../contracts/models';
 import type { StudyProtocol } from '../../contracts/study';
 import type { OverrideQcInput, RecordPathologyInput, RegisterScanInput, RetryTimepointInput, TimelineView, WithdrawInput } from '../../contracts/timeline';
@@ -35,4 +36,14 @@ export interface ModelBackend {
   reject(name: string, by: { identity: string; reason: string }): Promise<PromotionView>;
   rollback(name: string, by: { identity: string; reason: string }): Promise<PromotionView>;
   ping(): Promise<string>;
+}
+
+export interface IntakeBackend {
+  /** Every study with a PACS intake workflow (running or not), with its state as last published. */
+  listIntakes(): Promise<{ studyId: string; state: IntakeState }[]>;
+  /** The study's intake state as last published, or null when the study has no intake workflow. */
+  readIntake(studyId: string): Promise<IntakeState | null>;
+  /** Each resolves to the state after it, or rejects with ActionRefused (the workflow's validator: nothing changed). */
+  assign(studyId: string, input: AssignSeriesInput): Promise<IntakeState>;
+  dismiss(studyId: string, input: DismissSeriesInput): Promise<IntakeState>;
 }

@@ -4,8 +4,9 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { AccessControl } from '../../access';
 import type { AuditEntry, AuditOutcome } from '../../contracts/console';
 import type { GatePolicy } from '../../contracts/models';
+import type { StudyProtocol } from '../../contracts/study';
 import type { ResultsStore } from '../../store';
-import type { ModelBackend, TimelineBackend } from './backend';
+import type { IntakeBackend, ModelBackend, TimelineBackend } from './backend';
 import type { CohortEvents } from './events';
 import type { OidcSignIn } from './oidc';
 
@@ -13,6 +14,8 @@ export interface ConsoleDeps {
   access: AccessControl;
   timelines: TimelineBackend;
   models: ModelBackend;
+  /** The PACS intake's review lists; absent: no study has intake (the review list routes answer empty). */
+  intake?: IntakeBackend;
   /** The results store (features, deltas, QC, scans, predictions). */
   store: ResultsStore;
   /** Where uploaded scans are kept; must lie inside an import root of the pipeline (the data folder by default). */
@@ -48,6 +51,8 @@ export interface ConsoleContext extends ConsoleDeps {
   pingIntervalMs: number;
   now: () => Date;
   events: CohortEvents;
+  /** The study's protocol (TimelineBackend.protocolOf), remembered a minute: pages read it on every patient. */
+  protocolOf(studyId: string): Promise<StudyProtocol | null>;
   audit(
     request: FastifyRequest,
     entry: { action: string; target: string; reason?: string | null; outcome?: AuditOutcome; detail?: Record<string, unknown> | null },

@@ -13,11 +13,11 @@ import { createPipelineWorker } from '../../workers/pipeline/worker';
 import { createTrainingWorker } from '../../workers/training/worker';
 import type { StoreWorker } from '../../workers/storeWorker';
 import { buildConsoleServer, type ConsoleDeps } from './app';
-import { MlflowModelBackend, TemporalTimelineBackend } from './temporalBackend';
+import { MlflowModelBackend, TemporalIntakeBackend, TemporalTimelineBackend } from './temporalBackend';
 import { OidcSignIn } from './oidc';
 
 export { buildConsoleServer, type ConsoleDeps } from './app';
-export { MlflowModelBackend, TemporalTimelineBackend } from './temporalBackend';
+export { MlflowModelBackend, TemporalIntakeBackend, TemporalTimelineBackend } from './temporalBackend';
 
 /** The OpenID Connect sign-in the configuration describes, or undefined (passwords only). */
 export function oidcOf(cfg: OsteoflowConfig): OidcSignIn | undefined {
@@ -85,6 +85,7 @@ export async function startConsole(cfg: OsteoflowConfig, options: ConsoleStartOp
       access: new AccessControl(accessStore),
       timelines,
       models: new MlflowModelBackend(client, cfg, mlflow, endpoints.mlflow.trackingUri),
+      intake: new TemporalIntakeBackend(client),
       store,
       uploadDir: path.join(cfg.dataDir, 'console', 'uploads'),
       maxUploadBytes: cfg.acquisition.maxFileBytes,

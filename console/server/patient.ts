@@ -1,21 +1,36 @@
 // A patient as the console shows it: the timeline's published view joined with the results store's rows (stored
 // scans, QC findings, features and deltas per timepoint, the prediction ledger). File paths are cut to file names.
 import path from 'node:path';
-import type { PatientResponse, TimepointDetail } from '../../contracts/console';
-import type { TimelineView } from '../../contracts/timeline';
+import type { MaskView, PatientResponse, TimepointDetail } from '../../contracts/console';
+import { maskScanTarget } from '../../contracts/pipeline';
+import type { StudyProtocol } from '../../contracts/study';
+import type { TimelineView, TimepointView } from '../../contracts/timeline';
 import type { ResultsStore, StoredScan } from '../../store';
 import { patientState, timepointState } from './cohort';
 import { withoutFolders } from './withoutFolders';
 
 const fileName = (source: string) => path.basename(source.replace(/[?#].*$/, '')) || source;
 
-/** Image modalities of a timepoint that have a stored image and a stored mask (a mosaic can be drawn). */
+/** Image modalities of a timepoint that have a stored image and a stored mask for it, its own or the shared one. */
 export function mosaicModalities(stored: StoredScan[]): string[] {
-  if (!stored.some((s) => s.role === 'mask')) return [];
-  return [...new Set(stored.filter((s) => s.role === 'image').map((s) => s.modality))].sort();
+  const masks = stored.filter((s) => s.role === 'mask').map((s) => maskScanTarget(s.modality));
+  const shared = masks.includes(undefined);
+  return [...new Set(stored.filter((s) => s.role === 'image' && (shared || masks.includes(s.modality))).map((s) => s.modality))].sort();
 }
 
-export async function patientDetail(view: TimelineView, store: ResultsStore, now: Date): Promise<PatientResponse> {
+/**
+ * The image modalities a timepoint takes: the protocol's, else (no protocol known) those registered. What a mask may
+ * be registered `for`.
+ */
+export function imageModalitiesOf(tp: TimepointView, protocol: StudyProtocol | null): string[] {
+  const planned = protocol?.timepoints?.find((t) => t.name === tp.name)?.modalities;
+  if (planned) return [...planned];
+  return [...new Set(tp.scans.map((s) => s.modality).filter((m) => m !== 'mask'))];
+}
+
+const maskView = (m: NonNullable<TimepointView['masks']>[number]): MaskView => ({ for: m.for ?? null, kind: m.kind, roi: m.roi ?? null, sha256: m.sha256 });
+
+export async function patientDetail(view: TimelineView, store: ResultsStore, now: Date, protocol: StudyProtocol | null = null): Promise<PatientResponse> {
   const key = { studyId: view.studyId, pseudonym: view.pseudonym };
   const timepoints: TimepointDetail[] = [];
   for (const tp of view.timepoints) {
@@ -61,6 +76,8 @@ export async function patientDetail(view: TimelineView, store: ResultsStore, now
       prediction: tp.prediction ? { probability: tp.prediction.probability, model: tp.prediction.model } : null,
       note: tp.note ? withoutFolders(tp.note) : null,
       mosaics: mosaicModalities(stored),
+      imageModalities: imageModalitiesOf(tp, protocol),
+      masks: (tp.masks ?? []).map(maskView),
     });
   }
   const ledger = await store.ledgerEntries(key);

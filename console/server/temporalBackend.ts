@@ -1,13 +1,15 @@
 // The console's backends on the running stack: timelines through the Temporal client (memos and visibility for
 // reading, updates for actions, as clients/coordinator.ts does for the CLI), models through MLflow and the Promotion
-// workflow (clients/training.ts). A timeline update's validator rejection becomes ActionRefused: nothing changed.
+// workflow (clients/training.ts), review lists through the PacsIntake workflows (clients/intake.ts). A timeline update's validator rejection becomes ActionRefused: nothing changed.
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { OsteoflowConfig } from '../../config';
 import { overrideQc, readTimeline, recordPathology, registerScan, retryTimepoint, timelineHandle, withdraw } from '../../clients/coordinator';
+import { assignSeries, dismissSeries, intakeHandle, readIntake as readIntakeMemo } from '../../clients/intake';
 import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion } from '../../clients/training';
 import { TIMELINE_VIEW_MEMO, type TimelineInput, type TimelineView } from '../../contracts/timeline';
 import type { StudyProtocol } from '../../contracts/study';
+import { INTAKE_MEMO, type AssignSeriesInput, type DismissSeriesInput, type IntakeState } from '../../contracts/intake';
 import type { PromotionView } from '../../contracts/models';
 import type { ModelDetail, ModelSummaryView, ModelVersionView } from '../../contracts/console';
 import type { MlflowClient } from '../../registry/mlflowClient';
@@ -15,9 +17,11 @@ import type { ModelVersion } from '../../registry/mlflowTypes';
 import { tagOf } from '../../registry/modelPackage';
 import { promotionWorkflowId } from '../../workflows/promotion';
 import { ActionRefused } from './errors';
-import type { ModelBackend, TimelineBackend } from './backend';
+import type { IntakeBackend, ModelBackend, TimelineBackend } from './backend';
 
 const TIMELINE_TYPE = 'patientTimelineWorkflow';
+const INTAKE_TYPE = 'pacsIntakeWorkflow';
+const INTAKE_PREFIX = 'intake/';
 const quote = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 /** The rejection's own message (a validator's Error), else the error's. */
@@ -200,5 +204,51 @@ export class MlflowModelBackend implements ModelBackend {
   async ping(): Promise<string> {
     await this.mlflow.searchRegisteredModels();
     return this.trackingUri;
+  }
+}
+
+export class TemporalIntakeBackend implements IntakeBackend {
+  constructor(private readonly client: Client) {}
+
+  async listIntakes(): Promise<{ studyId: string; state: IntakeState }[]> {
+    // A workflow that continued as new is listed once per run: keep each study's latest run.
+    const latest = new Map<string, { start: number; state: IntakeState }>();
+    for await (const wf of this.client.workflow.list({ query: `WorkflowType = ${quote(INTAKE_TYPE)}` })) {
+      const state = wf.memo?.[INTAKE_MEMO] as IntakeState | undefined;
+      if (!state || !wf.workflowId.startsWith(INTAKE_PREFIX)) continue;
+      const studyId = wf.workflowId.slice(INTAKE_PREFIX.length);
+      const start = wf.startTime.getTime();
+      const seen = latest.get(studyId);
+      if (!seen || seen.start < start) latest.set(studyId, { start, state });
+    }
+    return [...latest.entries()].map(([studyId, v]) => ({ studyId, state: v.state })).sort((a, b) => a.studyId.localeCompare(b.studyId));
+  }
+
+  async readIntake(studyId: string): Promise<IntakeState | null> {
+    try {
+      return await readIntakeMemo(intakeHandle(this.client, studyId));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  assign = (studyId: string, input: AssignSeriesInput) => intakeRefusing(studyId, () => assignSeries(intakeHandle(this.client, studyId), input));
+  dismiss = (studyId: string, input: DismissSeriesInput) => intakeRefusing(studyId, () => dismissSeries(intakeHandle(this.client, studyId), input));
+}
+
+/** The intake workflow's validator rejections are ActionRefused (nothing changed); a closed intake is a conflict. */
+async function intakeRefusing<T>(studyId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const message = err.cause?.message ?? err.message;
+      throw new ActionRefused(message, /is not open on the review list/.test(message) ? 'conflict' : 'invalid');
+    }
+    const text = err instanceof Error ? err.message : String(err);
+    if (err instanceof WorkflowNotFoundError || /already completed/i.test(text))
+      throw new ActionRefused(`the PACS intake of study '${studyId}' is not running; nothing was changed`, 'conflict');
+    throw err;
   }
 }

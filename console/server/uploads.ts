@@ -1,6 +1,6 @@
 // An uploaded scan or mask: streamed to a file inside the upload folder (refused past the size limit), then read
-// with the pipeline's own image readers, so what is not a NIfTI or NRRD image is refused before anything is
-// registered. The caller moves the accepted file into place or removes it.
+// with the pipeline's own image readers, so what is not a NIfTI or NRRD image (or, for a mask, a DICOM RTSTRUCT or
+// SEG) is refused before anything is registered. The caller moves the accepted file into place or removes it.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { UPLOAD_EXTENSIONS } from '../../contracts/console';
 import { readImage } from '../../imaging/io';
+import { readDicomObject, SOP_CLASS } from '../../imaging/contours';
 import { badRequest, HttpError } from './errors';
 
 export interface ReceivedUpload {
@@ -25,12 +26,17 @@ export interface ReceivedUpload {
   fields: Record<string, string>;
 }
 
-const extensionOf = (name: string) => UPLOAD_EXTENSIONS.find((ext) => name.toLowerCase().endsWith(ext));
+const extensionOf = (name: string, extensions: readonly string[]) => extensions.find((ext) => name.toLowerCase().endsWith(ext));
 
 const sizeText = (bytes: number) => (bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(bytes % 1024 ** 2 ? 1 : 0)} MiB` : `${bytes} bytes`);
 
 /** Reads the multipart body: one file (field `file`) and text fields; refuses a missing file, a wrong extension, an over-size file. */
-export async function receiveUpload(request: FastifyRequest, uploadDir: string, maxBytes: number): Promise<ReceivedUpload> {
+export async function receiveUpload(
+  request: FastifyRequest,
+  uploadDir: string,
+  maxBytes: number,
+  extensions: readonly string[] = UPLOAD_EXTENSIONS,
+): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw new HttpError(415, 'send the file as multipart/form-data with the image in field `file`', { field: 'file' });
   const incoming = path.join(uploadDir, '.incoming');
   await mkdir(incoming, { recursive: true });
@@ -47,10 +53,10 @@ export async function receiveUpload(request: FastifyRequest, uploadDir: string, 
         throw badRequest(`unexpected file field '${part.fieldname}': send one image in field 'file'`, 'file');
       }
       const fileName = path.basename(part.filename || '');
-      const extension = extensionOf(fileName);
+      const extension = extensionOf(fileName, extensions);
       if (!extension) {
         part.file.resume();
-        throw badRequest(`file '${fileName}' is not an image the pipeline reads (expected ${UPLOAD_EXTENSIONS.join(', ')})`, 'file');
+        throw badRequest(`file '${fileName}' is not an image the pipeline reads (expected ${extensions.join(', ')})`, 'file');
       }
       const file = path.join(incoming, `${randomUUID()}${extension}`);
       received = { file, fileName, extension, bytes: 0, sha256: '', fields };
@@ -76,10 +82,24 @@ export async function receiveUpload(request: FastifyRequest, uploadDir: string, 
   return received;
 }
 
-/** Reads the upload as the pipeline will; a file that is not a readable image is removed and refused. */
-export async function checkImage(upload: ReceivedUpload, options: { mask: boolean; maxVoxels?: number }): Promise<void> {
+const CONTOUR_CLASSES: Record<string, 'RTSTRUCT' | 'SEG'> = { [SOP_CLASS.rtStructureSet]: 'RTSTRUCT', [SOP_CLASS.segmentation]: 'SEG' };
+
+/**
+ * Reads the upload as the pipeline will; a file that is not a readable image is removed and refused. A mask's .dcm
+ * must be an RTSTRUCT or SEG (its conversion on the image's grid happens in the pipeline, which checks the rest);
+ * the answer says which.
+ */
+export async function checkImage(upload: ReceivedUpload, options: { mask: boolean; maxVoxels?: number }): Promise<'RTSTRUCT' | 'SEG' | 'image'> {
   try {
+    if (upload.extension === '.dcm') {
+      const object = readDicomObject(upload.file, { expected: 'a DICOM RTSTRUCT or SEG file', headerOnly: true });
+      const kind = CONTOUR_CLASSES[object.sopClassUid];
+      if (!options.mask || !kind)
+        throw new Error(`SOP class ${object.sopClassUid} is neither RTSTRUCT (${SOP_CLASS.rtStructureSet}) nor SEG (${SOP_CLASS.segmentation})`);
+      return kind;
+    }
     readImage(upload.file, { mask: options.mask, maxVoxels: options.maxVoxels });
+    return 'image';
   } catch (err) {
     await rm(upload.file, { force: true });
     // The reader's message names our temporary file; name the client's instead.

@@ -3,15 +3,25 @@
 // withdraw. Bad input is refused with a 4xx before anything changes; the timeline's own refusals come back as 400/409.
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ActionResponse, OverrideRequest, PathologyRequest, RetryRequest, WithdrawRequest } from '../../../contracts/console';
+import {
+  MASK_FOR_ALL,
+  MASK_UPLOAD_EXTENSIONS,
+  type ActionResponse,
+  type OverrideRequest,
+  type PathologyRequest,
+  type RetryRequest,
+  type WithdrawRequest,
+} from '../../../contracts/console';
 import type { TimelineView } from '../../../contracts/timeline';
 import { ActionRefused, badRequest, conflict, notFound } from '../errors';
-import { patientDetail } from '../patient';
+import { imageModalitiesOf, patientDetail } from '../patient';
 import { checkImage, keepUpload, receiveUpload } from '../uploads';
 import { errorSchema, objectResponse, patientParams, reasonSchema, timepointParams, type ConsoleContext, type Params } from '../context';
 
 const RUNNING = new Set(['acquiring', 'segmenting', 'extracting']);
 const MODALITY = /^[A-Za-z0-9_-]{1,32}$/;
+/** An RTSTRUCT ROI name or a SEG segment label: printable, one line. */
+const ROI = /^\P{Cc}{1,64}$/u;
 
 export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const viewOf = async (studyId: string, pseudonym: string) => {
@@ -37,7 +47,8 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     }
     const entry = await ctx.audit(request, { ...audit, outcome: 'ok' });
     const text = message?.(view);
-    return { auditId: entry.id, patient: await patientDetail(view, ctx.store, ctx.now()), ...(text ? { message: text } : {}) };
+    const protocol = await ctx.protocolOf(view.studyId);
+    return { auditId: entry.id, patient: await patientDetail(view, ctx.store, ctx.now(), protocol), ...(text ? { message: text } : {}) };
   };
 
   const uploadSchema = (summary: string) => ({
@@ -48,32 +59,58 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     response: { 200: objectResponse('ActionResponse'), 400: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
   });
 
+  /** The mask's `for` and `roi` fields, checked against the timepoint's image modalities; undefined `for`: the shared mask. */
+  const maskTarget = (fields: Record<string, string>, images: string[], kind: 'RTSTRUCT' | 'SEG' | 'image') => {
+    const forField = fields.for?.trim();
+    const forModality = !forField || forField === MASK_FOR_ALL ? undefined : forField;
+    if (forModality !== undefined && !images.includes(forModality))
+      throw badRequest(
+        `field 'for' must be an image modality of the timepoint (expected one of ${images.join(', ')}, or '${MASK_FOR_ALL}'), got '${forModality}'`,
+        'for',
+      );
+    if (kind !== 'image' && forModality === undefined)
+      throw badRequest(`field 'for' must name the image the ${kind} is drawn on (one of ${images.join(', ')}): it is converted on that series' grid`, 'for');
+    const roi = fields.roi?.trim() || undefined;
+    if (roi !== undefined && kind === 'image') throw badRequest("field 'roi' names an RTSTRUCT ROI or SEG segment; a NIfTI or NRRD mask has none", 'roi');
+    if (roi !== undefined && !ROI.test(roi)) throw badRequest("field 'roi' must be one line of 1–64 printable characters", 'roi');
+    return { ...(forModality ? { for: forModality } : {}), ...(roi ? { roi } : {}) };
+  };
+
   const registerUpload = async (request: FastifyRequest<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'> }>, kind: 'scan' | 'mask') => {
     const { studyId, pseudonym, timepoint } = request.params;
     const before = await viewOf(studyId, pseudonym);
-    if (!before.timepoints.some((t) => t.name === timepoint))
-      throw badRequest(`unknown timepoint '${timepoint}' (expected one of ${before.timepoints.map((t) => t.name).join(', ')})`, 'timepoint');
-    const upload = await receiveUpload(request, ctx.uploadDir, ctx.maxUploadBytes);
+    const tp = before.timepoints.find((t) => t.name === timepoint);
+    if (!tp) throw badRequest(`unknown timepoint '${timepoint}' (expected one of ${before.timepoints.map((t) => t.name).join(', ')})`, 'timepoint');
+    const upload = await receiveUpload(request, ctx.uploadDir, ctx.maxUploadBytes, kind === 'mask' ? MASK_UPLOAD_EXTENSIONS : undefined);
     const modality = kind === 'mask' ? 'mask' : upload.fields.modality;
     if (kind === 'scan' && (typeof modality !== 'string' || !MODALITY.test(modality) || modality === 'mask')) {
       await rm(upload.file, { force: true });
       throw badRequest("field 'modality' must name an image modality of the timepoint (e.g. T1CE); replace a mask with PUT …/mask", 'modality');
     }
-    await checkImage(upload, { mask: kind === 'mask', maxVoxels: ctx.maxVoxels });
-    const source = await keepUpload(upload, ctx.uploadDir, [studyId, pseudonym, timepoint], modality);
+    const fileKind = await checkImage(upload, { mask: kind === 'mask', maxVoxels: ctx.maxVoxels });
+    let target: { for?: string; roi?: string } = {};
+    if (kind === 'mask') {
+      try {
+        target = maskTarget(upload.fields, imageModalitiesOf(tp, await ctx.protocolOf(studyId)), fileKind);
+      } catch (err) {
+        await rm(upload.file, { force: true });
+        throw err;
+      }
+    }
+    const source = await keepUpload(upload, ctx.uploadDir, [studyId, pseudonym, timepoint], target.for ? `${modality}-${target.for}` : modality);
     const audit = {
       action: kind === 'mask' ? 'mask.replace' : 'scan.register',
       target: `${studyId}/${pseudonym}/${timepoint}`,
-      detail: { modality, sha256: upload.sha256, bytes: upload.bytes },
+      detail: { modality, ...target, ...(fileKind !== 'image' ? { kind: fileKind } : {}), sha256: upload.sha256, bytes: upload.bytes },
     };
     try {
       return await act(
         request,
         audit,
-        () => ctx.timelines.registerScan(studyId, pseudonym, { timepoint, modality, source }),
+        () => ctx.timelines.registerScan(studyId, pseudonym, { timepoint, modality, source, ...target }),
         (view) => {
-          const tp = view.timepoints.find((t) => t.name === timepoint);
-          return tp && RUNNING.has(tp.status) ? `timepoint '${timepoint}' is running; the new ${kind} is processed in a run after this one` : undefined;
+          const now = view.timepoints.find((t) => t.name === timepoint);
+          return now && RUNNING.has(now.status) ? `timepoint '${timepoint}' is running; the new ${kind} is processed in a run after this one` : undefined;
         },
       );
     } catch (err) {
@@ -93,7 +130,12 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   app.put<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'> }>(
     '/api/studies/:studyId/patients/:pseudonym/timepoints/:timepoint/mask',
-    { config: { permission: 'studies.act', audit: 'mask.replace' }, schema: uploadSchema("replace the tumour mask: multipart file 'file'") },
+    {
+      config: { permission: 'studies.act', audit: 'mask.replace' },
+      schema: uploadSchema(
+        "replace a mask: multipart fields 'for' (the image modality it is drawn on; absent or 'all': every image on its grid) and 'roi' (RTSTRUCT ROI / SEG segment), file 'file' (.nii, .nii.gz, .nrrd, or an RTSTRUCT/SEG .dcm)",
+      ),
+    },
     (request) => registerUpload(request, 'mask'),
   );
 

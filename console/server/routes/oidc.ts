@@ -4,6 +4,7 @@
 // the sign-in page with the reason.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessRefusedError, permissionsOf } from '../../../access';
+import type { SignInMethods } from '../../../contracts/console';
 import { readCookie, setSessionCookie } from '../cookies';
 import { OidcRefusal } from '../oidc';
 import { objectResponse, type ConsoleContext } from '../context';
@@ -11,12 +12,6 @@ import { objectResponse, type ConsoleContext } from '../context';
 /** The browser binding of a sign-in in progress: sent back only to the callback, also after the provider's redirect. */
 const BINDING_COOKIE = 'osteoflow_oidc';
 const CALLBACK = '/api/session/oidc/callback';
-
-/** How one may sign in: GET /api/session/methods. */
-export interface SignInMethods {
-  password: true;
-  oidc: { label: string; start: string } | null;
-}
 
 function bindingCookie(reply: FastifyReply, value: string | null, secure: boolean): void {
   // Lax, not Strict: the callback arrives as a top-level navigation from the provider's site.

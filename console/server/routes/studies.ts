@@ -1,11 +1,12 @@
 // Reading studies: the list of studies, a study's cohort (filterable by state), live updates as server-sent events,
-// a patient, and a mosaic PNG of a stored scan with the mask outlined. None of it needs a worker running.
+// a patient, and a mosaic PNG of a stored scan with its own mask outlined (the one registered for its image, else the
+// shared one). None of it needs a worker running.
 import type { FastifyInstance } from 'fastify';
 import { TIMEPOINT_STATES, type ConsoleEvent, type TimepointState } from '../../../contracts/console';
 import { readImage } from '../../../imaging/io';
 import { buildCohort, summariseStudy } from '../cohort';
 import { badRequest, notFound } from '../errors';
-import { renderMosaic } from '../mosaic';
+import { maskScanFor, renderMosaic } from '../mosaic';
 import { patientDetail } from '../patient';
 import { errorSchema, objectResponse, patientParams, studyParams, timepointParams, type ConsoleContext, type Params } from '../context';
 
@@ -120,7 +121,10 @@ export function studyRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         response: { 200: objectResponse('PatientResponse'), 404: errorSchema },
       },
     },
-    async (request) => patientDetail(await viewOf(request.params.studyId, request.params.pseudonym), ctx.store, ctx.now()),
+    async (request) => {
+      const view = await viewOf(request.params.studyId, request.params.pseudonym);
+      return patientDetail(view, ctx.store, ctx.now(), await ctx.protocolOf(view.studyId));
+    },
   );
 
   app.get<{ Params: Params<'studyId' | 'pseudonym' | 'timepoint'>; Querystring: { modality: string } }>(
@@ -144,11 +148,10 @@ export function studyRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     async (request, reply) => {
       const { studyId, pseudonym, timepoint } = request.params;
       const scans = await ctx.store.listScans({ studyId, pseudonym, timepoint });
-      // The latest stored copy of each: a re-scan replaces what is shown.
-      const latest = (role: 'image' | 'mask', modality?: string) => scans.filter((s) => s.role === role && (!modality || s.modality === modality)).at(-1);
-      const image = latest('image', request.query.modality);
+      // The latest stored copy: a re-scan replaces what is shown; each image is outlined with its own contour.
+      const image = scans.filter((s) => s.role === 'image' && s.modality === request.query.modality).at(-1);
       if (!image) throw notFound(`no stored ${request.query.modality} scan for ${studyId}/${pseudonym} at '${timepoint}'`);
-      const maskScan = latest('mask');
+      const maskScan = maskScanFor(scans, request.query.modality);
       let volume;
       let mask;
       try {
@@ -164,6 +167,7 @@ export function studyRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         .header('cache-control', 'private, max-age=60')
         .header('x-mosaic-slices', mosaic.slices.join(','))
         .header('x-mosaic-outlined', String(mosaic.outlined))
+        .header('x-mosaic-contour', maskScan?.modality ?? 'none')
         .send(mosaic.png);
     },
   );

@@ -7,6 +7,7 @@ import { onSignedOut } from './api';
 import { ErrorMessage, Loading } from './components/Feedback';
 import { AuditPage } from './pages/AuditPage';
 import { CohortPage } from './pages/CohortPage';
+import { IntakePage } from './pages/IntakePage';
 import { ModelsPage } from './pages/ModelsPage';
 import { PatientPage } from './pages/PatientPage';
 import { SignInPage } from './pages/SignInPage';
@@ -15,6 +16,7 @@ import { SESSION_KEY, SessionProvider, useSessionQuery, useSignOut } from './ses
 
 const NAV: { page: Route['page']; href: string; label: string; needs: Permission }[] = [
   { page: 'cohort', href: '/cohort', label: 'Cohort', needs: 'studies.read' },
+  { page: 'intake', href: '/intake', label: 'PACS review', needs: 'studies.read' },
   { page: 'models', href: '/models', label: 'Models', needs: 'models.read' },
   { page: 'audit', href: '/audit', label: 'Audit', needs: 'audit.read' },
 ];
@@ -118,6 +120,8 @@ function Page({ route }: { route: Route }) {
       return <CohortPage study={route.study} state={route.state} />;
     case 'patient':
       return <PatientPage study={route.study} patient={route.patient} />;
+    case 'intake':
+      return <IntakePage />;
     case 'models':
       return <ModelsPage />;
     case 'audit':

@@ -1,11 +1,12 @@
 // Client-side routing over the History API: the path names the page, the query its filters. No router package: the
-// console has five pages and one parameterised path.
+// console has six pages and one parameterised path.
 import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 export type Route =
   | { page: 'sign-in'; next: string }
   | { page: 'cohort'; study: string | null; state: string | null }
   | { page: 'patient'; study: string; patient: string }
+  | { page: 'intake' }
   | { page: 'models' }
   | { page: 'audit' }
   | { page: 'not-found'; path: string };
@@ -37,6 +38,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'cohort')) return { page: 'cohort', study: query.get('study'), state: query.get('state') };
   if (parts.length === 1 && parts[0] === 'sign-in') return { page: 'sign-in', next: query.get('next') ?? '/' };
+  if (parts.length === 1 && parts[0] === 'intake') return { page: 'intake' };
   if (parts.length === 1 && parts[0] === 'models') return { page: 'models' };
   if (parts.length === 1 && parts[0] === 'audit') return { page: 'audit' };
   if (parts.length === 3 && parts[0] === 'patients') return { page: 'patient', study: parts[1], patient: parts[2] };

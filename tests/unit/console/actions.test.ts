@@ -7,7 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { writeNifti } from '../../../imaging/io';
 import type { Volume } from '../../../imaging/image';
 import { IDENTITY } from '../../../imaging/image';
-import { testServer, type TestServer } from './support';
+import { referencePath } from '../../support/referenceData';
+import { STUDY, testServer, type TestServer } from './support';
+import type { StudyProtocol } from '../../../contracts/study';
 
 let t: TestServer;
 let h: Record<string, string>;
@@ -230,6 +232,106 @@ describe('uploads', () => {
     expect(t.timelines.registered).toEqual([]);
     expect(uploadedFiles()).toEqual([]);
   });
+});
+
+describe('a mask per image', () => {
+  const maskContent = () => niftiBytes([8, 8, 4], (i) => (i % 8 > 2 && i % 8 < 6 ? 1 : 0));
+  beforeEach(() => {
+    // The protocol's image modalities per timepoint: what a mask may be for.
+    t.timelines.protocol = {
+      studyId: STUDY,
+      model: { name: 'resp' },
+      timepoints: [
+        { name: 'baseline', modalities: ['T1CE', 'T2'] },
+        { name: 'mid', modalities: ['T1CE'] },
+      ],
+    } as unknown as StudyProtocol;
+  });
+
+  it("registers a mask for one image ('for'), audited with it", async () => {
+    const r = await upload('PUT', '/P-001/timepoints/baseline/mask', { for: 'T2' }, { name: 'mask.nii.gz', content: maskContent() });
+    expect(r.statusCode).toBe(200);
+    expect(t.timelines.registered).toEqual([expect.objectContaining({ modality: 'mask', for: 'T2' })]);
+    expect(t.timelines.registered[0]).not.toHaveProperty('roi');
+    expect(path.basename(t.timelines.registered[0].source)).toMatch(/^mask-T2-/);
+    const [entry] = await t.accessStore.listAudit({ action: 'mask.replace' });
+    expect(entry.detail).toMatchObject({ modality: 'mask', for: 'T2' });
+    // The patient answered lists the image modalities the form offers.
+    expect(r.json().patient.timepoints[0].imageModalities).toEqual(['T1CE', 'T2']);
+  });
+
+  it("registers the shared mask for 'all' images on its grid, as for no 'for'", async () => {
+    for (const fields of [{ for: 'all' }, {}] as Record<string, string>[]) {
+      const r = await upload('PUT', '/P-001/timepoints/baseline/mask', fields, { name: 'mask.nii.gz', content: maskContent() });
+      expect(r.statusCode).toBe(200);
+    }
+    expect(t.timelines.registered.map((x) => x.for)).toEqual([undefined, undefined]);
+  });
+
+  it.each([
+    [
+      'an image the timepoint does not take',
+      { for: 'PET' },
+      'for',
+      "field 'for' must be an image modality of the timepoint (expected one of T1CE, T2, or 'all'), got 'PET'",
+    ],
+    ['the mask itself', { for: 'mask' }, 'for', "field 'for' must be an image modality of the timepoint (expected one of T1CE, T2, or 'all'), got 'mask'"],
+    ['an ROI for a NIfTI mask', { for: 'T2', roi: 'GTV' }, 'roi', "field 'roi' names an RTSTRUCT ROI or SEG segment; a NIfTI or NRRD mask has none"],
+  ])('refuses %s with 400 naming the field; nothing registered, no file kept', async (_what, fields, field, message) => {
+    const r = await upload('PUT', '/P-001/timepoints/baseline/mask', fields, { name: 'mask.nii.gz', content: maskContent() });
+    expect(r.json()).toMatchObject({ statusCode: 400, field, message });
+    expect(t.timelines.registered).toEqual([]);
+    expect(uploadedFiles()).toEqual([]);
+    expect(await okEntries('mask.replace')).toBe(0);
+  });
+
+  it("checks 'for' against the timepoint's own modalities (mid takes no T2)", async () => {
+    const r = await upload('PUT', '/P-001/timepoints/mid/mask', { for: 'T2' }, { name: 'mask.nii.gz', content: maskContent() });
+    expect(r.json()).toMatchObject({ statusCode: 400, field: 'for' });
+    expect(t.timelines.registered).toEqual([]);
+  });
+
+  it('refuses a .dcm that is not an RTSTRUCT or SEG, and any .dcm as a scan', async () => {
+    const fake = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('not a data set')]);
+    const r = await upload('PUT', '/P-001/timepoints/baseline/mask', { for: 'T2' }, { name: 'RS.dcm', content: fake });
+    expect(r.json()).toMatchObject({ statusCode: 400, field: 'file', message: expect.stringMatching(/^file 'RS.dcm' is not a readable .dcm image: /) });
+    const scan = await upload('POST', '/P-001/timepoints/baseline/scans', { modality: 'T2' }, { name: 'RS.dcm', content: fake });
+    expect(scan.json()).toMatchObject({
+      statusCode: 400,
+      field: 'file',
+      message: "file 'RS.dcm' is not an image the pipeline reads (expected .nii, .nii.gz, .nrrd)",
+    });
+    expect(t.timelines.registered).toEqual([]);
+    expect(uploadedFiles()).toEqual([]);
+  });
+
+  const rtstruct = referencePath('sts', 'dicom', 'STS_001', 'MR_T1', 'mask', 'RS.dcm');
+  (existsSync(rtstruct) || process.env.CI === 'true' ? it : it.skip)(
+    "takes an RTSTRUCT with its ROI for one image, and refuses one without 'for'",
+    async () => {
+      // The RTSTRUCT is larger than this file's 64 KiB upload limit: a server with the default limit.
+      await t.close();
+      t = await testServer();
+      t.timelines.protocol = { studyId: STUDY, timepoints: [{ name: 'baseline', modalities: ['CT', 'T1', 'PET'] }] } as unknown as StudyProtocol;
+      await t.user('cora', ['coordinator']);
+      const s = await t.signIn('cora');
+      h = { cookie: s.cookie, 'x-csrf-token': s.csrf };
+      const content = readFileSync(rtstruct);
+      const none = await upload('PUT', '/P-001/timepoints/baseline/mask', { roi: 'GTV_Mass_MR_T1' }, { name: 'RS.dcm', content });
+      expect(none.json()).toMatchObject({
+        statusCode: 400,
+        field: 'for',
+        message: "field 'for' must name the image the RTSTRUCT is drawn on (one of CT, T1, PET): it is converted on that series' grid",
+      });
+      expect(uploadedFiles()).toEqual([]);
+      const r = await upload('PUT', '/P-001/timepoints/baseline/mask', { for: 'T1', roi: 'GTV_Mass_MR_T1' }, { name: 'RS.dcm', content });
+      expect(r.statusCode).toBe(200);
+      expect(t.timelines.registered).toEqual([expect.objectContaining({ modality: 'mask', for: 'T1', roi: 'GTV_Mass_MR_T1' })]);
+      expect(readFileSync(t.timelines.registered[0].source)).toEqual(content);
+      const [entry] = await t.accessStore.listAudit({ action: 'mask.replace', outcome: 'ok' });
+      expect(entry.detail).toMatchObject({ for: 'T1', roi: 'GTV_Mass_MR_T1', kind: 'RTSTRUCT' });
+    },
+  );
 });
 
 describe('the audit trail over HTTP', () => {

@@ -1,7 +1,8 @@
 // The mosaic: slices chosen through the mask's extent, intensities windowed, the mask's outline red on its edge
-// voxels and nowhere else (checked pixel by pixel on the decoded PNG against the mask we drew).
+// voxels and nowhere else (checked pixel by pixel on the decoded PNG against the mask we drew); and which stored mask
+// outlines which image (its own contour, else the shared one).
 import sharp from 'sharp';
-import { chooseSlices, renderMosaic } from '../../../console/server/mosaic';
+import { chooseSlices, maskScanFor, renderMosaic } from '../../../console/server/mosaic';
 import { IDENTITY, type Volume } from '../../../imaging/image';
 
 const geometry = (size: [number, number, number]) => ({
@@ -67,4 +68,38 @@ it('draws no outline for a mask on another grid', async () => {
   const other = { geometry: geometry([8, 8, 8]), data: new Uint8Array(512).fill(1) };
   const mosaic = await renderMosaic(image, other, { slices: 2 });
   expect(mosaic.outlined).toBe(false);
+});
+
+describe('maskScanFor: the stored mask a scan is outlined with', () => {
+  // Stored scans as the results store lists them, oldest first; a mask for one image is stored as 'mask:<modality>'.
+  const stored = [
+    { role: 'image', modality: 'CT', path: 'ct' },
+    { role: 'image', modality: 'T1', path: 't1' },
+    { role: 'image', modality: 'PET', path: 'pet' },
+    { role: 'mask', modality: 'mask', path: 'shared-1' },
+    { role: 'mask', modality: 'mask:T1', path: 't1-contour-1' },
+    { role: 'mask', modality: 'mask:CT', path: 'ct-contour' },
+    { role: 'mask', modality: 'mask:T1', path: 't1-contour-2' },
+    { role: 'mask', modality: 'mask', path: 'shared-2' },
+  ];
+
+  it("takes the image's own latest contour over any shared mask, even a later one", () => {
+    expect(maskScanFor(stored, 'T1')?.path).toBe('t1-contour-2');
+    expect(maskScanFor(stored, 'CT')?.path).toBe('ct-contour');
+  });
+
+  it('falls back to the latest shared mask for an image without its own contour', () => {
+    expect(maskScanFor(stored, 'PET')?.path).toBe('shared-2');
+  });
+
+  it("never outlines an image with another image's contour", () => {
+    const ownOnly = stored.filter((s) => s.modality !== 'mask');
+    expect(maskScanFor(ownOnly, 'PET')).toBeUndefined();
+    expect(maskScanFor(ownOnly, 'T1')?.path).toBe('t1-contour-2');
+  });
+
+  it('ignores images named like masks and answers nothing when there is no mask', () => {
+    expect(maskScanFor([{ role: 'image', modality: 'mask:T1' }], 'T1')).toBeUndefined();
+    expect(maskScanFor([], 'T1')).toBeUndefined();
+  });
 });

@@ -51,6 +51,11 @@ it('serves the OpenAPI document with every route', async () => {
     'POST /api/studies/{studyId}/patients/{pseudonym}/timepoints/{timepoint}/retry',
     'POST /api/studies/{studyId}/patients/{pseudonym}/pathology',
     'POST /api/studies/{studyId}/patients/{pseudonym}/withdraw',
+    'GET /api/intake',
+    'GET /api/studies/{studyId}/intake',
+    'POST /api/studies/{studyId}/intake/{pacsSeriesId}/assign',
+    'POST /api/studies/{studyId}/intake/{pacsSeriesId}/dismiss',
+    'GET /api/session/methods',
     'GET /api/models',
     'GET /api/models/{name}',
     'GET /api/models/{name}/promotion',
@@ -192,6 +197,53 @@ describe('a patient', () => {
     expect(missing.json()).toMatchObject({ statusCode: 404, message: "no stored PET scan for OS-T1/P-002 at 'baseline'" });
     const noModality = await t.app.inject({ method: 'GET', url: '/api/studies/OS-T1/patients/P-002/timepoints/baseline/mosaic.png', headers: h });
     expect(noModality.json()).toMatchObject({ statusCode: 400, field: 'modality' });
+  });
+
+  it('outlines each image with its own contour and lists the masks the run used', async () => {
+    const dir = path.join(t.dir, 'scans');
+    mkdirSync(dir);
+    const grid = (size: [number, number, number]) => ({
+      size,
+      spacing: [1, 1, 1] as [number, number, number],
+      origin: [0, 0, 0] as [number, number, number],
+      direction: IDENTITY,
+    });
+    // T1CE on a 10×10×6 grid, T2 on an 8×8×5 grid: not co-registered, each with its contour on its own slices.
+    const box = (size: [number, number, number], zs: number[]) =>
+      Uint8Array.from({ length: size[0] * size[1] * size[2] }, (_, i) => {
+        const [x, y, z] = [i % size[0], Math.floor(i / size[0]) % size[1], Math.floor(i / (size[0] * size[1]))];
+        return x > 2 && x < 6 && y > 2 && y < 6 && zs.includes(z) ? 1 : 0;
+      });
+    writeNifti(path.join(dir, 'T1CE.nii.gz'), { geometry: grid([10, 10, 6]), data: Float32Array.from({ length: 600 }, (_, i) => i % 10) });
+    writeNifti(path.join(dir, 'T2.nii.gz'), { geometry: grid([8, 8, 5]), data: Float32Array.from({ length: 320 }, (_, i) => i % 8) });
+    writeNifti(path.join(dir, 'mask-T1CE.nii.gz'), { geometry: grid([10, 10, 6]), data: box([10, 10, 6], [1, 2]) });
+    writeNifti(path.join(dir, 'mask-T2.nii.gz'), { geometry: grid([8, 8, 5]), data: box([8, 8, 5], [3, 4]) });
+    const key = { studyId: 'OS-T1', pseudonym: 'P-002', timepoint: 'baseline' };
+    const stored = (modality: string, role: 'image' | 'mask', file: string, c: string) =>
+      t.store.recordScan({ ...key, modality, role, sha256: c.repeat(64), path: path.join(dir, file), source: `/exports/${file}` });
+    await stored('T1CE', 'image', 'T1CE.nii.gz', 'a');
+    await stored('T2', 'image', 'T2.nii.gz', 'b');
+    await stored('mask:T2', 'mask', 'mask-T2.nii.gz', 'c');
+    // The latest mask is T1CE's: the T2 mosaic must still take T2's.
+    await stored('mask:T1CE', 'mask', 'mask-T1CE.nii.gz', 'd');
+    t.timelines.views.get('P-002')!.timepoints[0].masks = [
+      { for: 'T1CE', kind: 'NIfTI', sha256: 'd'.repeat(64) },
+      { for: 'T2', kind: 'RTSTRUCT', roi: 'GTV_T2', sha256: 'c'.repeat(64) },
+    ];
+
+    const mosaic = (modality: string) =>
+      t.app.inject({ method: 'GET', url: `/api/studies/OS-T1/patients/P-002/timepoints/baseline/mosaic.png?modality=${modality}`, headers: h });
+    const t2 = await mosaic('T2');
+    expect(t2.headers).toMatchObject({ 'x-mosaic-contour': 'mask:T2', 'x-mosaic-outlined': 'true', 'x-mosaic-slices': '3,4' });
+    const t1 = await mosaic('T1CE');
+    expect(t1.headers).toMatchObject({ 'x-mosaic-contour': 'mask:T1CE', 'x-mosaic-outlined': 'true', 'x-mosaic-slices': '1,2' });
+
+    const baseline = (await t.app.inject({ method: 'GET', url: '/api/studies/OS-T1/patients/P-002', headers: h })).json().timepoints[0];
+    expect(baseline.mosaics).toEqual(['T1CE', 'T2']);
+    expect(baseline.masks).toEqual([
+      { for: 'T1CE', kind: 'NIfTI', roi: null, sha256: 'd'.repeat(64) },
+      { for: 'T2', kind: 'RTSTRUCT', roi: 'GTV_T2', sha256: 'c'.repeat(64) },
+    ]);
   });
 
   it('filters the cohort by state and refuses an unknown state', async () => {

@@ -1,5 +1,5 @@
-// In-memory stand-ins for the console server's two backends (timelines, models) with the timeline's own rules for
-// the actions the tests use, and a server built over them with a real access store and results store in a
+// In-memory stand-ins for the console server's backends (timelines, models, PACS intake) with the workflows' own rules
+// for the actions the tests use, and a server built over them with a real access store and results store in a
 // temporary folder. Integration tests run the real Temporal and MLflow backends.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import type { PromotionView } from '../../../contracts/models';
 import type { StudyProtocol } from '../../../contracts/study';
 import type { RegisterScanInput, TimelineView, TimepointView } from '../../../contracts/timeline';
 import { buildConsoleServer, type ConsoleDeps } from '../../../console/server/app';
-import type { ModelBackend, TimelineBackend } from '../../../console/server/backend';
+import type { IntakeBackend, ModelBackend, TimelineBackend } from '../../../console/server/backend';
+import type { AssignSeriesInput, DismissSeriesInput, IntakeState } from '../../../contracts/intake';
 import { ActionRefused } from '../../../console/server/errors';
 import { SqliteResultsStore } from '../../../store/sqliteStore';
 import type { ModelDetail } from '../../../contracts/console';
@@ -205,6 +206,97 @@ export class FakeModels implements ModelBackend {
   }
 }
 
+/**
+ * One study's intake state with two open entries and one dismissed; assign and dismiss follow the PacsIntake
+ * workflow's validator (open entry, who and note, the timepoint and its modalities) and resolve the entry.
+ */
+export class FakeIntake implements IntakeBackend {
+  states = new Map<string, IntakeState>();
+  /** The updates that reached the "workflow" (validated or not). */
+  updates: (AssignSeriesInput | DismissSeriesInput)[] = [];
+  /** The protocol's image modalities per timepoint, as the workflow's validator knows them. */
+  modalities: Record<string, string[]> = { baseline: ['T1CE', 'T2'], mid: ['T1CE', 'T2'] };
+
+  constructor(private readonly clock: { now: Date }) {
+    this.states.set(STUDY, {
+      cursor: 12,
+      taken: [],
+      review: [
+        {
+          pacsSeriesId: '0a1b2c3d-44556677-8899aabb-ccddeeff-00112233',
+          code: 'unknown-patient',
+          message: 'the PatientID is in no enrolment of study OS-T1',
+          at: '2026-02-27T09:00:00.000Z',
+          status: 'open',
+        },
+        {
+          pacsSeriesId: 'ffeeddcc-bbaa9988-77665544-33221100-abcdef01',
+          code: 'outside-windows',
+          message: "study date 2026-01-02 is in no open timepoint's window of P-001",
+          at: '2026-02-28T09:00:00.000Z',
+          status: 'open',
+        },
+        {
+          pacsSeriesId: '11111111-22222222-33333333-44444444-55555555',
+          code: 'no-rule',
+          message: "no series rule matches Modality 'SR', SeriesDescription 'dose report'",
+          at: '2026-02-20T09:00:00.000Z',
+          status: 'dismissed',
+          resolution: { who: 'earlier', at: '2026-02-21T09:00:00.000Z', note: 'a dose report, not an image' },
+        },
+      ],
+      polls: 4,
+    });
+  }
+
+  async listIntakes() {
+    return [...this.states.entries()].map(([studyId, state]) => ({ studyId, state: structuredClone(state) }));
+  }
+  async readIntake(studyId: string) {
+    const s = this.states.get(studyId);
+    return s ? structuredClone(s) : null;
+  }
+  private open(studyId: string, input: { pacsSeriesId: string; who: string; note: string }) {
+    const entry = this.states.get(studyId)?.review.find((e) => e.pacsSeriesId === input.pacsSeriesId && e.status === 'open');
+    if (!entry) throw new ActionRefused(`series ${input.pacsSeriesId} is not open on the review list`, 'conflict');
+    if (!input.who.trim()) throw new ActionRefused('who must name the coordinator');
+    if (!input.note.trim()) throw new ActionRefused('note must say why');
+    return entry;
+  }
+  async assign(studyId: string, input: AssignSeriesInput) {
+    this.updates.push(input);
+    const entry = this.open(studyId, input);
+    const images = this.modalities[input.timepoint];
+    if (!images) throw new ActionRefused(`timepoint ${JSON.stringify(input.timepoint)} is not in study ${studyId}`);
+    if (input.modality === 'mask' ? !images.includes(input.for ?? '') : !images.includes(input.modality))
+      throw new ActionRefused(
+        input.modality === 'mask'
+          ? `a contour needs 'for', one of ${images.join(', ')}`
+          : `modality ${JSON.stringify(input.modality)} is not part of timepoint '${input.timepoint}' (expected one of ${images.join(', ')}, or mask)`,
+      );
+    const state = this.states.get(studyId)!;
+    state.taken.push({
+      seriesKey: 'k',
+      pacsSeriesId: input.pacsSeriesId,
+      pseudonym: input.pseudonym,
+      timepoint: input.timepoint,
+      modality: input.modality,
+      ...(input.for ? { for: input.for } : {}),
+      at: this.clock.now.toISOString(),
+    });
+    entry.status = 'assigned';
+    entry.resolution = { who: input.who, at: this.clock.now.toISOString(), note: input.note };
+    return structuredClone(state);
+  }
+  async dismiss(studyId: string, input: DismissSeriesInput) {
+    this.updates.push(input);
+    const entry = this.open(studyId, input);
+    entry.status = 'dismissed';
+    entry.resolution = { who: input.who, at: this.clock.now.toISOString(), note: input.note };
+    return structuredClone(this.states.get(studyId)!);
+  }
+}
+
 export interface TestServer {
   app: FastifyInstance;
   dir: string;
@@ -213,6 +305,7 @@ export interface TestServer {
   store: SqliteResultsStore;
   timelines: FakeTimelines;
   models: FakeModels;
+  intake: FakeIntake;
   clock: { now: Date };
   /** Adds a user with the password `<username>-password-1`. */
   user(username: string, roles: Role[]): Promise<void>;
@@ -232,10 +325,12 @@ export async function testServer(overrides: Partial<ConsoleDeps> = {}, scrypt = 
   const store = new SqliteResultsStore(path.join(dir, 'results.sqlite'));
   const timelines = new FakeTimelines(sampleViews(clock.now));
   const models = new FakeModels();
+  const intake = new FakeIntake(clock);
   const app = await buildConsoleServer({
     access,
     timelines,
     models,
+    intake,
     store,
     uploadDir: path.join(dir, 'uploads'),
     now: () => clock.now,
@@ -250,6 +345,7 @@ export async function testServer(overrides: Partial<ConsoleDeps> = {}, scrypt = 
     store,
     timelines,
     models,
+    intake,
     clock,
     user: async (username, roles) => void (await access.addUser(username, password(username), roles)),
     signIn: async (username) => {

@@ -1,15 +1,25 @@
 // The coordinator's actions on a patient: upload a re-scan, replace a mask, override a failed QC verdict, retry a
 // timepoint that needs attention, record pathology, withdraw. Each form shows the server's message when refused and
 // the server's answer when done; without the permission studies.act the forms are shown disabled, saying why.
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { UPLOAD_EXTENSIONS, type ActionResponse, type PathologyRequest, type PatientResponse, type TimepointDetail } from '../../../../contracts/console';
+import {
+  MASK_FOR_ALL,
+  MASK_UPLOAD_EXTENSIONS,
+  UPLOAD_EXTENSIONS,
+  type ActionResponse,
+  type PathologyRequest,
+  type PatientResponse,
+  type TimepointDetail,
+} from '../../../../contracts/console';
 import { api, patientPath, seg } from '../api';
 import { cohortKey, patientKey } from '../events';
 import { lacking, useSession } from '../session';
 import { ErrorMessage, Notice } from './Feedback';
+import { GatedForm } from './GatedForm';
 
 const ACCEPT = UPLOAD_EXTENSIONS.join(',');
+const MASK_ACCEPT = MASK_UPLOAD_EXTENSIONS.join(',');
 
 /** One action: a mutation whose answer replaces the cached patient and refreshes the cohort. */
 function useAction(study: string, patient: string) {
@@ -25,7 +35,7 @@ function useAction(study: string, patient: string) {
   });
 }
 
-/** A titled action form: disabled with the reason when the role lacks studies.act; the outcome below the button. */
+/** An action form: disabled with the reason when the role lacks studies.act; the outcome below the button. */
 function ActionForm({
   title,
   submitLabel,
@@ -43,34 +53,27 @@ function ActionForm({
   unavailable?: string | null;
 }) {
   const session = useSession();
-  const denied = lacking(session, 'studies.act');
-  const why = denied ?? unavailable ?? null;
-  const headingId = useId();
-  const whyId = useId();
-  const submit = (event: FormEvent): void => {
-    event.preventDefault();
-    if (!why) onSubmit();
-  };
+  const why = lacking(session, 'studies.act') ?? unavailable ?? null;
   return (
-    <form className="action" onSubmit={submit} aria-labelledby={headingId} aria-describedby={why ? whyId : undefined}>
-      <h4 id={headingId}>{title}</h4>
-      <fieldset disabled={why != null || action.isPending}>
-        <legend className="visually-hidden">{title}</legend>
-        {children}
-        <button type="submit">{action.isPending ? 'Sending…' : submitLabel}</button>
-      </fieldset>
-      {why && (
-        <p className="why" id={whyId}>
-          {why}
-        </p>
-      )}
-      <ErrorMessage error={action.error} title={`${title} refused`} />
-      {action.isSuccess && (
-        <Notice>
-          Done{action.data.message ? `: ${action.data.message}` : ''} (audit entry {action.data.auditId}).
-        </Notice>
-      )}
-    </form>
+    <GatedForm
+      title={title}
+      submitLabel={submitLabel}
+      why={why}
+      pending={action.isPending}
+      onSubmit={onSubmit}
+      outcome={
+        <>
+          <ErrorMessage error={action.error} title={`${title} refused`} />
+          {action.isSuccess && (
+            <Notice>
+              Done{action.data.message ? `: ${action.data.message}` : ''} (audit entry {action.data.auditId}).
+            </Notice>
+          )}
+        </>
+      }
+    >
+      {children}
+    </GatedForm>
   );
 }
 
@@ -105,6 +108,11 @@ export function TimepointActions({ study, patient, tp }: { study: string; patien
   const [modality, setModality] = useState<string>(() => suspectModality(tp, modalities) ?? modalities[0] ?? '');
   const [scanFile, setScanFile] = useState<File | null>(null);
   const [maskFile, setMaskFile] = useState<File | null>(null);
+  const imageChoices = tp.imageModalities.length > 0 ? tp.imageModalities : modalities;
+  const [maskFor, setMaskFor] = useState<string>(MASK_FOR_ALL);
+  const [roi, setRoi] = useState('');
+  // An RTSTRUCT or SEG is drawn on one series: it names its image and, where it holds several, the ROI.
+  const dicomMask = maskFile != null && maskFile.name.toLowerCase().endsWith('.dcm');
   const [overrideReason, setOverrideReason] = useState('');
   const [retryReason, setRetryReason] = useState('');
   const base = `/timepoints/${seg(tp.name)}`;
@@ -121,6 +129,9 @@ export function TimepointActions({ study, patient, tp }: { study: string; patien
   const sendMask = (): void => {
     if (!maskFile) return;
     const form = new FormData();
+    // The fields first: the server reads them before the file.
+    form.append('for', maskFor);
+    if (dicomMask && roi.trim()) form.append('roi', roi.trim());
     form.append('file', maskFile, maskFile.name);
     mask.mutate({ path: `${base}/mask`, method: 'PUT', body: form });
   };
@@ -146,9 +157,26 @@ export function TimepointActions({ study, patient, tp }: { study: string; patien
       </ActionForm>
       <ActionForm title={`Replace the mask (${tp.name})`} submitLabel="Upload mask" action={mask} onSubmit={sendMask}>
         <div className="field">
-          <label htmlFor={`${id}-mask`}>Mask file ({UPLOAD_EXTENSIONS.join(', ')})</label>
-          <input id={`${id}-mask`} type="file" accept={ACCEPT} required onChange={(e) => setMaskFile(e.target.files?.[0] ?? null)} />
+          <label htmlFor={`${id}-mask-for`}>Mask of</label>
+          <select id={`${id}-mask-for`} value={maskFor} onChange={(e) => setMaskFor(e.target.value)}>
+            <option value={MASK_FOR_ALL}>All images on its grid</option>
+            {imageChoices.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-mask`}>Mask file ({MASK_UPLOAD_EXTENSIONS.join(', ')}: NIfTI, NRRD, or an RTSTRUCT / SEG)</label>
+          <input id={`${id}-mask`} type="file" accept={MASK_ACCEPT} required onChange={(e) => setMaskFile(e.target.files?.[0] ?? null)} />
+        </div>
+        {dicomMask && (
+          <div className="field">
+            <label htmlFor={`${id}-roi`}>ROI or segment name (when the file holds several)</label>
+            <input id={`${id}-roi`} type="text" maxLength={64} value={roi} onChange={(e) => setRoi(e.target.value)} />
+          </div>
+        )}
       </ActionForm>
       <ActionForm
         title={`Override QC (${tp.name})`}

@@ -2,7 +2,7 @@
 // its promotion (the gate's checks, the decisions) with the controls to request, approve, reject or roll back. A
 // control the role may not use is disabled and says which permission it needs; an approver never decides a promotion
 // they requested (four eyes), and the page says so before the server refuses it.
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   DecisionRequest,
@@ -19,6 +19,7 @@ import { formatNumber } from '../components/Sparkline';
 import { usePageTitle } from '../router';
 import { lacking, useSession } from '../session';
 import { TableScroll } from '../components/TableScroll';
+import { GatedForm } from '../components/GatedForm';
 
 const modelKey = (name: string) => ['model', name] as const;
 const promotionKey = (name: string) => ['promotion', name] as const;
@@ -319,26 +320,6 @@ function PromotionState({ p }: { p: PromotionResponse }) {
   );
 }
 
-function Gated({ title, why, children, onSubmit }: { title: string; why: string | null; children: ReactNode; onSubmit: () => void }) {
-  const headingId = useId();
-  const whyId = useId();
-  const submit = (event: FormEvent): void => {
-    event.preventDefault();
-    if (!why) onSubmit();
-  };
-  return (
-    <form className="action" aria-labelledby={headingId} aria-describedby={why ? whyId : undefined} onSubmit={submit}>
-      <h4 id={headingId}>{title}</h4>
-      {children}
-      {why && (
-        <p className="why" id={whyId}>
-          {why}
-        </p>
-      )}
-    </form>
-  );
-}
-
 /** The form to request a promotion; the study defaults to the one the challenger was trained on. */
 function RequestPromotion({
   why,
@@ -364,38 +345,36 @@ function RequestPromotion({
   const known = (id: string | null): id is string => id != null && (studies.data?.studies.some((s) => s.studyId === id) ?? false);
   const study = studyId || (known(defaultStudy) ? defaultStudy : studies.data?.studies[0]?.studyId) || '';
   return (
-    <Gated
+    <GatedForm
       title="Request a promotion"
+      submitLabel="Request promotion"
       why={why}
+      pending={pending}
       onSubmit={() => onSubmit({ studyId: study, challenger: challenger.trim() || undefined, reason: reason.trim() })}
     >
-      <fieldset disabled={why != null || pending}>
-        <legend className="visually-hidden">Request a promotion</legend>
-        <div className="field">
-          <label htmlFor={`${id}-study`}>Study whose hold-out the gate evaluates</label>
-          {studies.data ? (
-            <select id={`${id}-study`} value={study} onChange={(e) => setStudyId(e.target.value)} required>
-              {studies.data.studies.map((s) => (
-                <option key={s.studyId} value={s.studyId}>
-                  {s.studyId}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input id={`${id}-study`} value={studyId} onChange={(e) => setStudyId(e.target.value)} required />
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-challenger`}>Challenger (version number or alias)</label>
-          <input id={`${id}-challenger`} value={challenger} onChange={(e) => setChallenger(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-reason`}>Why</label>
-          <textarea id={`${id}-reason`} rows={2} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-        </div>
-        <button type="submit">{pending ? 'Sending…' : 'Request promotion'}</button>
-      </fieldset>
-    </Gated>
+      <div className="field">
+        <label htmlFor={`${id}-study`}>Study whose hold-out the gate evaluates</label>
+        {studies.data ? (
+          <select id={`${id}-study`} value={study} onChange={(e) => setStudyId(e.target.value)} required>
+            {studies.data.studies.map((s) => (
+              <option key={s.studyId} value={s.studyId}>
+                {s.studyId}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input id={`${id}-study`} value={studyId} onChange={(e) => setStudyId(e.target.value)} required />
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-challenger`}>Challenger (version number or alias)</label>
+        <input id={`${id}-challenger`} value={challenger} onChange={(e) => setChallenger(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-reason`}>Why</label>
+        <textarea id={`${id}-reason`} rows={2} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </div>
+    </GatedForm>
   );
 }
 
@@ -415,15 +394,11 @@ function Decision({
   const id = useId();
   const [reason, setReason] = useState('');
   return (
-    <Gated title={title} why={why} onSubmit={() => onSubmit({ reason: reason.trim() })}>
-      <fieldset disabled={why != null || pending}>
-        <legend className="visually-hidden">{title}</legend>
-        <div className="field">
-          <label htmlFor={`${id}-reason`}>Why</label>
-          <textarea id={`${id}-reason`} rows={2} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-        </div>
-        <button type="submit">{pending ? 'Sending…' : label}</button>
-      </fieldset>
-    </Gated>
+    <GatedForm title={title} submitLabel={label} why={why} pending={pending} onSubmit={() => onSubmit({ reason: reason.trim() })}>
+      <div className="field">
+        <label htmlFor={`${id}-reason`}>Why</label>
+        <textarea id={`${id}-reason`} rows={2} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </div>
+    </GatedForm>
   );
 }

@@ -242,6 +242,7 @@ function Timepoint({ study, patient, tp }: { study: string; patient: string; tp:
         </div>
       )}
       <Qc tp={tp} />
+      <Masks tp={tp} />
       <Mosaics study={study} patient={patient} tp={tp} />
       <details className="tp-actions" open={tp.state === 'qc-failed' || tp.state === 'needs-attention'}>
         <summary>Actions on {tp.name}</summary>
@@ -286,11 +287,41 @@ function Qc({ tp }: { tp: TimepointDetail }) {
   );
 }
 
-/** The stored image's and mask's hashes: they change with a new scan or mask, and the mosaic is fetched again. */
+/**
+ * The stored image's and its contour's hashes (its own mask, stored as 'mask:<modality>', else the shared one): they
+ * change with a new scan or mask, and the mosaic is fetched again.
+ */
 function storedVersion(tp: TimepointDetail, modality: string): string {
   const image = tp.stored.filter((s) => s.role === 'image' && s.modality === modality).at(-1);
-  const mask = tp.stored.filter((s) => s.role === 'mask').at(-1);
+  const masks = tp.stored.filter((s) => s.role === 'mask');
+  const mask = masks.filter((s) => s.modality === `mask:${modality}`).at(-1) ?? masks.filter((s) => s.modality === 'mask').at(-1);
   return `${image?.sha256 ?? ''}/${mask?.sha256 ?? ''}`;
+}
+
+/** The contours the latest run used: which image each is for, what it was registered as, the ROI taken. */
+function Masks({ tp }: { tp: TimepointDetail }) {
+  if (tp.masks.length === 0) return null;
+  return (
+    <table className="masks">
+      <caption>Masks used at {tp.name}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Image</th>
+          <th scope="col">Kind</th>
+          <th scope="col">ROI</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tp.masks.map((m, i) => (
+          <tr key={`${m.for ?? 'all'}-${i}`}>
+            <th scope="row">{m.for ?? 'all images on its grid'}</th>
+            <td>{m.kind}</td>
+            <td>{m.roi ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 function Mosaics({ study, patient, tp }: { study: string; patient: string; tp: TimepointDetail }) {
@@ -303,7 +334,7 @@ function Mosaics({ study, patient, tp }: { study: string; patient: string; tp: T
           path={mosaicPath(study, patient, tp.name, modality)}
           version={storedVersion(tp, modality)}
           alt={`${modality} slices of ${patient} at ${tp.name}, tumour mask outlined`}
-          caption={`${modality} at ${tp.name}, mask outlined`}
+          caption={`${modality} at ${tp.name}, ${tp.stored.some((s) => s.modality === `mask:${modality}`) ? `its own ${modality} mask` : 'the shared mask'} outlined`}
         />
       ))}
     </div>

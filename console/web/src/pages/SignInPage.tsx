@@ -2,16 +2,11 @@
 // server's message (wrong credentials, too many attempts, or why the identity provider's sign-in was refused).
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import type { SignInMethods } from '../../../../contracts/console';
 import { api } from '../api';
 import { ErrorMessage } from '../components/Feedback';
 import { navigate, usePageTitle } from '../router';
 import { useSignIn } from '../session';
-
-/** GET /api/session/methods. */
-interface SignInMethods {
-  password: true;
-  oidc: { label: string; start: string } | null;
-}
 
 export function SignInPage({ next }: { next: string }) {
   usePageTitle('Sign in');
