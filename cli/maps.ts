@@ -11,7 +11,7 @@ import { RadiomicsInputError } from '../imaging/errors';
 import { readImage, writeNifti } from '../imaging/io';
 import { readNiftiSeries } from '../imaging/io/nifti';
 import { readDicomSeries4d, type DicomSeries4d, type FrameAxis } from '../imaging/io/dicomSeries4d';
-import { fitAdc, fitDce, fitIvim, fitT1Vfa, parseNumberList, stackVolumes, type DceAif, type FitSummary, type VolumeSeries } from '../imaging/maps';
+import { aifFromRoi, fitAdc, fitDce, fitIvim, fitT1Vfa, parseNumberList, stackVolumes, type DceAif, type FitSummary, type VolumeSeries } from '../imaging/maps';
 import { marrowRegion, parseShellDistances, peritumoralShells } from '../imaging/regions';
 
 const USAGE = `usage: osteoflow maps adc    --dwi DWI.nii.gz --bvalues B,B,… --out ADC.nii.gz [--method loglinear|nlls] [--mask MASK]
@@ -19,7 +19,8 @@ const USAGE = `usage: osteoflow maps adc    --dwi DWI.nii.gz --bvalues B,B,… -
        osteoflow maps adc    --dwi DICOM_DIR --out ADC.nii.gz …  (b-values from the tags)
        osteoflow maps ivim   --dwi DWI.nii.gz|DICOM_DIR [--bvalues B,B,…] --out-dir DIR [--threshold 200] [--method segmented|full]
                              [--d-fit loglinear|nlls] [--mask MASK] [--units um2/s|mm2/s]
-       osteoflow maps dce    --dce DCE.nii.gz|DICOM_DIR [--times T,T,…|START:STEP] --aif parker|AIF.txt (--t1 MS | --t1-map T1.nii.gz)
+       osteoflow maps dce    --dce DCE.nii.gz|DICOM_DIR [--times T,T,…|START:STEP] --aif parker|roi|AIF.txt (--t1 MS | --t1-map T1.nii.gz)
+                             [--aif-mask ARTERY.nii.gz (with --aif roi)]
                              --flip DEG --tr MS --out-dir DIR [--r1 4.1] [--baseline 3] [--injection S] [--hct 0.42] [--onset S]
                              [--model tofts|extended] [--aif-step 1] [--input signal|concentration] [--mask MASK]
        osteoflow maps t1     --vfa A.nii.gz,B.nii.gz,…|VFA4D.nii.gz --flip-angles 2,5,10,15 --tr MS --out T1.nii.gz
@@ -37,7 +38,9 @@ const USAGE = `usage: osteoflow maps adc    --dwi DWI.nii.gz --bvalues B,B,… -
            writes D, Dstar, f, S0 and failed (.nii.gz) into DIR
   dce      DCE maps: signal → concentration (SPGR, native T1 fixed --t1 ms or voxel-wise from --t1-map (ms, the DCE grid),
            --flip degrees, --tr ms, --r1 mM⁻¹s⁻¹), Tofts (Ktrans, kep in min⁻¹, ve; extended: vp) with Parker's AIF
-           injected at --injection s (default: the last baseline frame) or an AIF file (plasma mM, one value per frame);
+           injected at --injection s (default: the last baseline frame), an AIF file (plasma mM, one value per frame), or
+           --aif roi: the mean concentration of the --aif-mask voxels (an artery on the DCE grid; each voxel converted
+           with its own T1), as blood, Cp = Cb/(1 − --hct);
            semi-quantitative maps of the relative
            enhancement (maxEnhancement, timeToPeak s, washIn and washOut per s, IAUC60 s) from --onset (default: the
            injection), IAUGC60 (mM·s); failed (5 = signal-to-concentration conversion impossible, 6 = no T1 in the map).
@@ -81,7 +84,8 @@ const FLAGS = {
   dce: {
     dce: { kind: 'string', required: '4D NIfTI or DICOM folder' },
     times: { kind: 'string' },
-    aif: { kind: 'string', required: "'parker' or a file of plasma concentrations" },
+    aif: { kind: 'string', required: "'parker', 'roi' (with --aif-mask) or a file of plasma concentrations" },
+    'aif-mask': { kind: 'string' },
     t1: { kind: 'number', min: 0 },
     't1-map': { kind: 'string' },
     flip: { kind: 'number', min: 0, max: 180 },
@@ -264,16 +268,26 @@ function runDce(a: Flags<'dce'>): void {
   }
   const baselineFrames = a.baseline ?? (input === 'signal' ? 3 : 0);
   const injection = a.injection ?? times[Math.max(0, Math.min(times.length - 1, baselineFrames - 1))];
-  const aif: DceAif = a.aif === 'parker' ? { kind: 'parker', injection, hematocrit: a.hct } : { kind: 'curve', values: readAifFile(a.aif!), source: a.aif };
+  if ((a.aif === 'roi') !== (a['aif-mask'] !== undefined))
+    throw new UsageError(a.aif === 'roi' ? '--aif roi needs --aif-mask ARTERY.nii.gz (the arterial ROI on the DCE grid)' : '--aif-mask goes with --aif roi');
+  const spgr = input === 'signal' ? { flipDeg: flip!, trMs: tr!, t10Ms: a.t1, r1: a.r1 } : undefined;
+  const t1Map = input === 'signal' && a['t1-map'] !== undefined ? readImage(a['t1-map']) : undefined;
+  let aif: DceAif;
+  if (a.aif === 'parker') aif = { kind: 'parker', injection, hematocrit: a.hct };
+  else if (a.aif === 'roi') {
+    const roi = aifFromRoi(series, readImage(a['aif-mask']!), { input, spgr, t1Map, baselineFrames, hematocrit: a.hct });
+    console.log(`AIF from ${roi.voxels} voxels of ${a['aif-mask']}${roi.excluded ? ` (${roi.excluded} left out: signal not convertible)` : ''}`);
+    aif = { kind: 'curve', values: roi.values, source: a['aif-mask'] };
+  } else aif = { kind: 'curve', values: readAifFile(a.aif!), source: a.aif };
   const maps = fitDce(series, {
     times,
     aif,
     model: a.model,
     input,
-    spgr: input === 'signal' ? { flipDeg: flip!, trMs: tr!, t10Ms: a.t1, r1: a.r1 } : undefined,
-    t1Map: input === 'signal' && a['t1-map'] !== undefined ? readImage(a['t1-map']) : undefined,
+    spgr,
+    t1Map,
     baselineFrames,
-    onset: a.onset ?? (a.aif === 'parker' ? injection : undefined),
+    onset: a.onset ?? (a.aif === 'parker' || a.aif === 'roi' ? injection : undefined),
     mask: readMask(a.mask),
     aifStep: a['aif-step'],
   });

@@ -1,7 +1,17 @@
 // The study protocol as the workflows see it: plain data (no Node imports), so deterministic workflow code can hold it.
 
-export const MODALITIES = ['T1', 'T1CE', 'T2', 'FLAIR', 'ADC', 'DWI', 'DCE', 'PET', 'CT', 'XR'] as const;
+export const MODALITIES = ['T1', 'T1CE', 'T2', 'FLAIR', 'ADC', 'DWI', 'DCE', 'VFA', 'PET', 'PET_DELAYED', 'CT', 'XR', 'ARTERY', 'BONE'] as const;
 export type Modality = (typeof MODALITIES)[number];
+
+/**
+ * Modalities that are masks registered as scans of their own, read by the deriving and extraction steps and never
+ * extracted themselves: `ARTERY` (the arterial ROI a DCE series' AIF is sampled in, `series.DCE.aif: roi`) and `BONE`
+ * (the bone a marrow region is cut from). Any non-zero voxel is inside.
+ */
+export const MASK_MODALITIES: readonly Modality[] = ['ARTERY', 'BONE'];
+
+/** 4D series read frame by frame (QC checks their first frame); never extracted themselves. */
+export const SERIES_MODALITIES: readonly Modality[] = ['DWI', 'DCE', 'VFA'];
 
 /**
  * Parameter maps a timepoint may derive from an acquired series, each by its source: `DWI` (multi-b, 4D) gives ADC
@@ -23,6 +33,7 @@ export const DERIVED_MAPS = {
   DCE_maxEnhancement: 'DCE',
   DCE_IAUC60: 'DCE',
   DCE_IAUGC60: 'DCE',
+  T1map: 'VFA',
 } as const;
 export type DerivedMap = keyof typeof DERIVED_MAPS;
 export type MapSource = (typeof DERIVED_MAPS)[DerivedMap];
@@ -40,18 +51,29 @@ export interface DwiSeriesProtocol {
 export interface DceSeriesProtocol {
   /** s, one per frame of the 4D NIfTI, strictly increasing; 'dicom': from the tags of a DICOM series. */
   times: number[] | 'dicom';
-  aif: 'parker';
+  /** `parker` (population AIF) or `roi`: sampled in the timepoint's `ARTERY` mask on the DCE grid. */
+  aif: 'parker' | 'roi';
   /** Acquisition time (s) of the AIF's t = 0 (the bolus arrival); default the last baseline frame's time. */
   injectionS?: number;
   hematocrit?: number;
   model: 'tofts' | 'extended';
-  /** Fixed native T1 (ms) of every voxel. */
-  t1Ms: number;
+  /** Fixed native T1 (ms) of every voxel, used where the timepoint acquired no VFA series (absent: every DCE timepoint has one). */
+  t1Ms?: number;
   /** Flip angle (degrees) and TR (ms) of the SPGR sequence; a DICOM series' tags fill them in when absent. */
   flipDeg?: number;
   trMs?: number;
   /** Pre-contrast frames (default 3). */
   baselineFrames: number;
+}
+
+/** How the study's variable-flip-angle series (one frame per flip angle) are fitted to a native T1 map. */
+export interface VfaSeriesProtocol {
+  /** Degrees, one per frame of the 4D NIfTI; 'dicom': from the tags of a DICOM series. */
+  flipAngles: number[] | 'dicom';
+  /** Repetition time, ms (absent: from the DICOM tags). */
+  trMs?: number;
+  /** `linear` (default, DESPOT1) or `nlls`. */
+  method?: 'linear' | 'nlls';
 }
 
 /**
@@ -62,7 +84,10 @@ export interface DceSeriesProtocol {
  */
 export interface RegionProtocol {
   name: string;
-  shell: [number, number];
+  /** A peritumoral shell; exactly one of shell and marrow. */
+  shell?: [number, number];
+  /** The bone-marrow region: the bone (the timepoint's `BONE` mask, or `modality` voxels ≥ `threshold` HU) minus the tumour. */
+  marrow?: { bone: 'BONE' } | { modality: string; threshold: number };
   body?: { modality: string; threshold: number };
   /** The image modalities and maps the region is extracted on (those a timepoint lacks are skipped there). */
   modalities: string[];
@@ -135,7 +160,7 @@ export interface StudyProtocol {
   /** Where scans are copied to (the study's store folder). */
   storeDir: string;
   /** How the acquired series that maps are derived from are fitted (absent: no timepoint derives maps). */
-  series?: { DWI?: DwiSeriesProtocol; DCE?: DceSeriesProtocol; XR?: { pixelSpacing: [number, number] } };
+  series?: { DWI?: DwiSeriesProtocol; DCE?: DceSeriesProtocol; VFA?: VfaSeriesProtocol; XR?: { pixelSpacing: [number, number] } };
   /** Regions derived from the tumour contour, each its own ROI (absent: the tumour only). */
   regions?: RegionProtocol[];
 }
@@ -153,7 +178,15 @@ export function derivedMapsOf(protocol: StudyProtocol, timepoint: string): Deriv
   return protocol.timepoints?.find((t) => t.name === timepoint)?.derived ?? [];
 }
 
-/** The acquired modalities of a timepoint that are 4D series feeding maps (read as series, never extracted themselves). */
-export function seriesSourcesOf(protocol: StudyProtocol, timepoint: string): MapSource[] {
-  return [...new Set(derivedMapsOf(protocol, timepoint).map((m) => DERIVED_MAPS[m]))];
+/**
+ * The acquired modalities of a timepoint that are not extracted themselves: the 4D series feeding maps (read as
+ * series), a VFA series and the masks registered as scans (MASK_MODALITIES).
+ */
+export function seriesSourcesOf(protocol: StudyProtocol, timepoint: string): Modality[] {
+  const acquired = protocol.timepoints?.find((t) => t.name === timepoint)?.modalities ?? [];
+  const extra = acquired.filter((m) => m === 'VFA' || MASK_MODALITIES.includes(m));
+  return [...new Set<Modality>([...derivedMapsOf(protocol, timepoint).map((m) => DERIVED_MAPS[m]), ...extra])];
 }
+
+/** The key of the retention index features of a dual-time-point PET visit (on the early `PET` feature set). */
+export const PET_RETENTION_PREFIX = 'derived_pet_retentionIndex_';

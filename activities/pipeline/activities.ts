@@ -26,6 +26,7 @@ import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
 import { requiredScans, seriesSourcesOf } from '../../contracts/study';
 import { createMapActivities, seriesQcReader } from './deriveMaps';
 import { RegionError, regionRois } from './regions';
+import { RetentionError, petRetentionFeatures } from './petRetention';
 import { readRasters, withRasters } from './radiographs';
 import type { Predictor } from './predict';
 import { whileHeartbeating } from '../heartbeat';
@@ -192,10 +193,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const images = input.acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
       // Regions are made before anything is stored: one that cannot be made leaves no feature set behind.
       let regions: ReturnType<typeof regionRois>;
+      let retention: Record<string, number>;
       try {
         regions = regionRois(input.protocol, input.acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+        retention = petRetentionFeatures(input.acquired, images, (file) => readMask({ path: file } as AcquiredScan));
       } catch (err) {
-        if (!(err instanceof RegionError)) throw err;
+        if (!(err instanceof RegionError) && !(err instanceof RetentionError)) throw err;
         throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: err.message, details: [{ passed: false, reasons: [err.message] }] });
       }
       const rois = [
@@ -234,6 +237,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         );
         if (scan.modality === 'PET' && !region) {
           for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
+          Object.assign(features, retention);
         }
         const { featureCount: n } = await store.putFeatureSet({
           ...key(input),

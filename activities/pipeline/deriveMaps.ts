@@ -1,20 +1,32 @@
 // The deriving step: a timepoint's parameter maps (ADC and IVIM from its DWI series, Tofts and semi-quantitative maps
-// from its DCE series) computed with the study's settings, counted for QC in each map's contour, and stored beside the
-// scans with their SHA-256. Every map is computed before any is stored: a series that gives no maps makes each of its
-// maps come back `unusable` (QC reports it) and leaves no file and no row behind. The fits run slab by slab (a few
-// z-slices at a time, each voxel's fit independent of the others), yielding between slabs so that heartbeats go out.
+// from its DCE series, the native T1 map from its VFA series, which the DCE fit then uses voxel by voxel instead of
+// the fixed T1; the AIF is Parker's population curve or sampled in the timepoint's ARTERY mask) computed with the
+// study's settings, counted for QC in each map's contour, and stored beside the scans with their SHA-256. Every map
+// is computed before any is stored: a series that gives no maps makes each of its maps (and a VFA series that gives
+// no T1 map, the DCE maps too) come back `unusable` (QC reports it) and leaves no file and no row behind. The fits run
+// slab by slab (a few z-slices at a time, each voxel's fit independent of the others), yielding between slabs so that
+// heartbeats go out.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { readNiftiSeries } from '../../imaging/io/nifti';
 import { readDicomSeries4d, type DicomSeries4d } from '../../imaging/io/dicomSeries4d';
 import { readImage } from '../../imaging/io';
-import { fitAdc, fitDce, fitIvim, checkBValues, checkTimes, FitFailure, type VolumeSeries } from '../../imaging/maps';
+import { aifFromRoi, fitAdc, fitDce, fitIvim, fitT1Vfa, checkBValues, checkTimes, FitFailure, type DceAif, type VolumeSeries } from '../../imaging/maps';
 import type { Geometry, Vec3, Volume } from '../../imaging/image';
 import { storeVolume, removeStored } from '../../study/mapStore';
 import type { ResultsStore } from '../../store/types';
 import { contourForMap, type AcquiredScan, type MapActivities, type MapFitSummary } from '../../contracts/pipeline';
-import { DERIVED_MAPS, derivedMapsOf, type DceSeriesProtocol, type DerivedMap, type DwiSeriesProtocol, type MapSource } from '../../contracts/study';
+import {
+  DERIVED_MAPS,
+  derivedMapsOf,
+  SERIES_MODALITIES,
+  type DceSeriesProtocol,
+  type DerivedMap,
+  type DwiSeriesProtocol,
+  type MapSource,
+  type VfaSeriesProtocol,
+} from '../../contracts/study';
 
 export interface MapDeps {
   store: ResultsStore;
@@ -45,7 +57,9 @@ const isFolder = (file: string) => {
   }
 };
 
-function readSeries(file: string, axis: 'bvalue' | 'time', maxVoxels: number | undefined): VolumeSeries | DicomSeries4d {
+const AXIS: Record<MapSource, 'bvalue' | 'time' | 'flip'> = { DWI: 'bvalue', DCE: 'time', VFA: 'flip' };
+
+function readSeries(file: string, axis: 'bvalue' | 'time' | 'flip', maxVoxels: number | undefined): VolumeSeries | DicomSeries4d {
   return isFolder(file) ? readDicomSeries4d(file, { axis }) : readNiftiSeries(file, { maxVoxels });
 }
 const fromDicom = (s: VolumeSeries | DicomSeries4d): s is DicomSeries4d => 'axis' in s;
@@ -74,7 +88,7 @@ function slabOf(series: VolumeSeries, z0: number, z1: number): VolumeSeries<Floa
  */
 async function fitInSlabs<K extends string>(
   series: VolumeSeries,
-  fit: (slab: VolumeSeries) => { maps: Record<K, Volume<Float32Array> | null>; failed: Volume<Uint8Array> },
+  fit: (slab: VolumeSeries, z0: number, z1: number) => { maps: Record<K, Volume<Float32Array> | null>; failed: Volume<Uint8Array> },
   onSlab: (done: number, total: number) => void,
 ): Promise<{ maps: Record<K, Float32Array | null>; failed: Uint8Array }> {
   const g = series.geometry;
@@ -85,7 +99,7 @@ async function fitInSlabs<K extends string>(
   const failed = new Uint8Array(voxels);
   for (let z0 = 0; z0 < g.size[2]; z0 += step) {
     const z1 = Math.min(g.size[2], z0 + step);
-    const result = fit(slabOf(series, z0, z1));
+    const result = fit(slabOf(series, z0, z1), z0, z1);
     maps ??= Object.fromEntries(Object.entries(result.maps).map(([k, v]) => [k, v ? new Float32Array(voxels) : null])) as Record<K, Float32Array | null>;
     for (const [k, v] of Object.entries(result.maps) as Array<[K, Volume<Float32Array> | null]>) if (v) maps[k]!.set(v.data, z0 * plane);
     failed.set(result.failed.data, z0 * plane);
@@ -148,6 +162,35 @@ async function diffusionMaps(
   return out;
 }
 
+/** The native T1 map (ms) of a VFA series, fitted slab by slab; flip angles and TR from the study file or the tags. */
+async function t1Map(series: VolumeSeries | DicomSeries4d, settings: VfaSeriesProtocol, onSlab: (done: number, total: number) => void): Promise<ComputedMap> {
+  const file = series.source;
+  let flips: number[];
+  if (settings.flipAngles === 'dicom') {
+    if (!fromDicom(series))
+      throw new Error(`file ${file}, field 'series.VFA.flipAngles': 'dicom' needs a DICOM series (expected the flip angles in the study file for a NIfTI)`);
+    flips = series.values;
+  } else flips = settings.flipAngles;
+  const trMs = settings.trMs ?? (fromDicom(series) ? series.repetitionTimeMs : undefined);
+  if (trMs === undefined)
+    throw new Error(`file ${file}, field 'RepetitionTime (0018,0080)': not the same in every file (expected series.VFA.tr in the study file)`);
+  const { maps, failed } = await fitInSlabs(
+    series,
+    (slab) => {
+      const m = fitT1Vfa(slab, flips, trMs, { method: settings.method });
+      return { maps: { t1: m.t1 }, failed: m.failed };
+    },
+    onSlab,
+  );
+  return {
+    map: 'T1map',
+    volume: { geometry: series.geometry, data: maps.t1!, source: file } as Volume<Float32Array>,
+    failed,
+    counts: anyFailure,
+    description: 'T1 ms VFA',
+  };
+}
+
 const DCE_MAPS: Record<string, { key: string; description: string; model: boolean }> = {
   DCE_Ktrans: { key: 'ktrans', description: 'Ktrans 1/min', model: true },
   DCE_ve: { key: 've', description: 've', model: true },
@@ -166,6 +209,7 @@ async function perfusionMaps(
   settings: DceSeriesProtocol,
   wanted: DerivedMap[],
   onSlab: (done: number, total: number) => void,
+  native: { t1Map?: Volume<Float32Array>; artery?: Volume } = {},
 ): Promise<ComputedMap[]> {
   const file = series.source;
   let times: number[];
@@ -183,15 +227,33 @@ async function perfusionMaps(
     );
   }
   const injection = settings.injectionS ?? times[settings.baselineFrames - 1];
+  const { t1Map } = native;
+  if (!t1Map && settings.t1Ms === undefined)
+    throw new Error(`file ${file}, field 'series.DCE.t1': no VFA series at this timepoint (expected a fixed native T1 in the study file, or a VFA series)`);
+  const t10Ms = t1Map ? undefined : settings.t1Ms;
+  let aif: DceAif = { kind: 'parker', injection, hematocrit: settings.hematocrit };
+  if (settings.aif === 'roi') {
+    if (!native.artery) throw new Error(`file ${file}, field 'series.DCE.aif': 'roi' needs the ARTERY mask of this timepoint, and none was registered`);
+    const roi = aifFromRoi(series, native.artery, {
+      input: 'signal',
+      spgr: { flipDeg, trMs, t10Ms },
+      t1Map,
+      baselineFrames: settings.baselineFrames,
+      hematocrit: settings.hematocrit,
+    });
+    aif = { kind: 'curve', values: roi.values, source: native.artery.source };
+  }
+  const plane = series.geometry.size[0] * series.geometry.size[1];
   const { maps, failed } = await fitInSlabs(
     series,
-    (slab) => {
+    (slab, z0, z1) => {
       const m = fitDce(slab, {
         times,
-        aif: { kind: 'parker', injection, hematocrit: settings.hematocrit },
+        aif,
         model: settings.model,
         input: 'signal',
-        spgr: { flipDeg, trMs, t10Ms: settings.t1Ms },
+        spgr: { flipDeg, trMs, t10Ms },
+        ...(t1Map ? { t1Map: { geometry: slab.geometry, data: t1Map.data.subarray(z0 * plane, z1 * plane), source: t1Map.source } } : {}),
         baselineFrames: settings.baselineFrames,
         onset: injection,
       });
@@ -240,25 +302,48 @@ export function createMapActivities(deps: MapDeps): MapActivities {
       const bySource = new Map<MapSource, DerivedMap[]>();
       for (const map of wanted) bySource.set(DERIVED_MAPS[map], [...(bySource.get(DERIVED_MAPS[map]) ?? []), map]);
 
+      // A VFA series acquired at this timepoint gives the native T1 of its T1map and of the DCE fit (the fixed
+      // series.DCE.t1 is the fallback where none was acquired); it is fitted once, first.
+      const tpModalities = ref.protocol.timepoints?.find((t) => t.name === ref.timepoint)?.modalities ?? [];
+      if (bySource.has('DCE') && tpModalities.includes('VFA') && !bySource.has('VFA')) bySource.set('VFA', []);
+      const order = [...bySource.keys()].sort((a, b) => (a === 'VFA' ? -1 : b === 'VFA' ? 1 : 0));
+      const pathsToSources = (message: string) => {
+        for (const scan of acquired) if (scan.path) message = message.split(scan.path).join(scan.source);
+        return message;
+      };
+
       const computed: Array<{ source: AcquiredScan; maps: ComputedMap[] } | { source: MapSource; maps: DerivedMap[]; unusable: string }> = [];
-      for (const [modality, maps] of bySource) {
+      let native: { t1Map?: Volume<Float32Array>; artery?: Volume } = {};
+      let vfaFailure: string | undefined;
+      for (const modality of order) {
+        const maps = bySource.get(modality)!;
         const source = acquired.filter((a) => a.role === 'image' && a.modality === modality).at(-1);
         const onSlab = (done: number, total: number) => context.heartbeat({ series: modality, slices: `${done} of ${total}` });
         context.heartbeat({ series: modality, step: 'reading' });
         try {
           if (!source) throw new Error(`no ${modality} series was acquired`);
+          if (modality === 'DCE' && vfaFailure) throw new Error(`its native T1 comes from the VFA series, which gave no T1 map: ${vfaFailure}`);
           const settings = ref.protocol.series?.[modality];
           if (!settings) throw new Error(`the study file has no series.${modality} settings`);
-          const series = readSeries(source.path, modality === 'DWI' ? 'bvalue' : 'time', deps.maxVoxels);
-          const result =
-            modality === 'DWI'
-              ? await diffusionMaps(series, settings as DwiSeriesProtocol, maps, onSlab)
-              : await perfusionMaps(series, settings as DceSeriesProtocol, maps, onSlab);
-          computed.push({ source, maps: result });
+          const series = readSeries(source.path, AXIS[modality], deps.maxVoxels);
+          let result: ComputedMap[];
+          if (modality === 'VFA') {
+            const t1 = await t1Map(series, settings as VfaSeriesProtocol, onSlab);
+            native = { ...native, t1Map: t1.volume };
+            result = maps.length ? [t1] : [];
+          } else if (modality === 'DWI') result = await diffusionMaps(series, settings as DwiSeriesProtocol, maps, onSlab);
+          else {
+            const dce = settings as DceSeriesProtocol;
+            const artery = acquired.filter((a) => a.role === 'image' && a.modality === 'ARTERY' && a.unusable === undefined).at(-1);
+            if (dce.aif === 'roi' && artery) native = { ...native, artery: readImage(artery.path, { maxVoxels: deps.maxVoxels }) };
+            result = await perfusionMaps(series, dce, maps, onSlab, native);
+          }
+          if (result.length) computed.push({ source, maps: result });
         } catch (err) {
           // A series that gives no maps is a finding about the scan (a re-scan or a corrected study file fixes it).
-          const message = (err as Error).message.split(source?.path ?? '\0').join(source?.source ?? '');
-          computed.push({ source: modality, maps, unusable: message });
+          const message = pathsToSources((err as Error).message);
+          if (modality === 'VFA') vfaFailure = message;
+          if (maps.length || modality !== 'VFA') computed.push({ source: modality, maps, unusable: message });
         }
       }
 
@@ -332,13 +417,14 @@ export function createMapActivities(deps: MapDeps): MapActivities {
  * frame), which has the series' grid; every other path goes to `read`.
  */
 export function seriesQcReader(acquired: readonly AcquiredScan[], sources: readonly string[], read: (file: string) => Volume, maxVoxels?: number) {
-  const seriesPaths = new Map(acquired.filter((a) => a.role === 'image' && sources.includes(a.modality)).map((a) => [a.path, a.modality]));
+  const series = (m: string) => sources.includes(m) && (SERIES_MODALITIES as readonly string[]).includes(m);
+  const seriesPaths = new Map(acquired.filter((a) => a.role === 'image' && series(a.modality)).map((a) => [a.path, a.modality as MapSource]));
   return (file: string): Volume => {
     const modality = seriesPaths.get(file);
     if (modality === undefined) return read(file);
-    const series = readSeries(file, modality === 'DWI' ? 'bvalue' : 'time', maxVoxels);
-    const g = series.geometry;
+    const read4d = readSeries(file, AXIS[modality], maxVoxels);
+    const g = read4d.geometry;
     const voxels = g.size[0] * g.size[1] * g.size[2];
-    return { geometry: g, data: series.data.subarray(0, voxels), source: file } as Volume;
+    return { geometry: g, data: read4d.data.subarray(0, voxels), source: file } as Volume;
   };
 }

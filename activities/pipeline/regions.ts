@@ -1,8 +1,10 @@
-// Regions as ROIs of their own: each study region (a peritumoral shell, optionally kept to the body) made from the
+// Regions as ROIs of their own: each study region (a peritumoral shell, optionally kept to the body, or the bone marrow
+// outside the tumour: the BONE mask or CT above a HU threshold, minus the tumour) made from the
 // contour of every image it applies to, before any feature is stored, so that a region that cannot be made (it leaves
 // the image, it is empty) fails the extraction with nothing stored. Features go under `<modality>@<region>`.
-import { peritumoralShells } from '../../imaging/regions';
+import { marrowRegion, peritumoralShells } from '../../imaging/regions';
 import type { Volume } from '../../imaging/image';
+import type { BoneSource } from '../../imaging/regions';
 import { contourOf, type AcquiredScan } from '../../contracts/pipeline';
 import { regionModality, type StudyProtocol } from '../../contracts/study';
 
@@ -42,17 +44,46 @@ export function regionRois(protocol: StudyProtocol, acquired: AcquiredScan[], im
         body = { image: read(bodyImage.path), threshold: region.body.threshold };
       }
       let mask: Volume;
+      const what = region.shell ? `regions[${i}].shell is [${region.shell.join(', ')}] mm` : `regions[${i}].marrow`;
       try {
-        const [shell] = peritumoralShells(read(contour.path), [region.shell], { body });
-        if (shell.voxels === 0) throw new Error(`the ${region.shell[0]}–${region.shell[1]} mm shell holds no voxel${body ? ' inside the body' : ''}`);
-        mask = shell.mask;
+        if (region.shell) {
+          const [shell] = peritumoralShells(read(contour.path), [region.shell], { body });
+          if (shell.voxels === 0) throw new Error(`the ${region.shell[0]}–${region.shell[1]} mm shell holds no voxel${body ? ' inside the body' : ''}`);
+          mask = shell.mask;
+        } else {
+          const marrow = marrowOf(region.marrow!, acquired, images, read, where, i);
+          const made = marrowRegion(read(contour.path), marrow);
+          if (made.voxels === 0) throw new Error('the bone holds no voxel outside the tumour');
+          mask = made.mask;
+        }
       } catch (err) {
-        // The contour's stored copy is named as the coordinator registered it.
-        const message = (err as Error).message.split(contour.path).join(contour.source);
-        throw new RegionError(`${where}, contour ${contour.source}: ${message} (regions[${i}].shell is [${region.shell.join(', ')}] mm)`);
+        if (err instanceof RegionError) throw err;
+        // The stored copies are named as the coordinator registered them.
+        let message = (err as Error).message.split(contour.path).join(contour.source);
+        for (const scan of acquired) if (scan.path) message = message.split(scan.path).join(scan.source);
+        throw new RegionError(`${where}, contour ${contour.source}: ${message} (${what})`);
       }
       out.push({ modality: regionModality(modality, region.name), image, mask, contour });
     }
   });
   return out;
+}
+
+/** The bone a marrow region is cut from: the timepoint's BONE mask, or an image (CT) at or above a HU threshold. */
+function marrowOf(
+  marrow: NonNullable<StudyProtocol['regions']>[number]['marrow'] & object,
+  acquired: AcquiredScan[],
+  images: AcquiredScan[],
+  read: (file: string) => Volume,
+  where: string,
+  i: number,
+): BoneSource {
+  if ('bone' in marrow) {
+    const bone = acquired.filter((s) => s.role === 'image' && s.modality === 'BONE' && s.unusable === undefined).at(-1);
+    if (!bone) throw new RegionError(`${where}: no BONE mask was registered at this timepoint (regions[${i}].marrow.bone)`);
+    return { mask: read(bone.path) };
+  }
+  const ct = images.filter((s) => s.modality === marrow.modality).at(-1);
+  if (!ct) throw new RegionError(`${where}: no ${marrow.modality} image to threshold the bone on (regions[${i}].marrow.modality)`);
+  return { ct: read(ct.path), hu: marrow.threshold };
 }

@@ -9,3 +9,4 @@ export { spgrSignal, signalToConcentration, checkSpgr, DEFAULT_RELAXIVITY, type 
 export { semiQuantitative, areaUnder, type SemiQuantitative } from './semiQuantitative';
 export { LevenbergMarquardt, Brent, type LeastSquaresModel } from './optimize';
 export { FitFailure, FIT_FAILURE_NAMES, summarise, parseNumberList, checkGrid, type FitSummary, type FitFailureCode, type VolumeSeries } from './series';
+export { aifFromRoi, type RoiAif, type RoiAifOptions } from './roiAif';

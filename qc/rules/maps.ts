@@ -1,4 +1,4 @@
-// Rules on derived parameter maps (ADC, IVIM, DCE): the map could be computed from its series, and in the contour it
+// Rules on derived parameter maps (ADC, IVIM, DCE, T1map): the map could be computed from its series, and in the contour it
 // is extracted in, the fraction of voxels whose fit failed, and of those fitted outside the accepted range, stay within
 // the study's limits (qc.mapFitFailureMaxFraction, qc.mapOutOfRangeMaxFraction).
 import { finding } from './finding';

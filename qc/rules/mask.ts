@@ -4,6 +4,7 @@
 import { finding } from './finding';
 import type { Volume } from '../../imaging/image';
 import type { QcFinding } from '../../contracts/qc';
+import { MASK_MODALITIES } from '../../contracts/study';
 import type { ImageScan, MaskScan, QcContext, ScanSetRule } from '../types';
 
 type UsableMask = MaskScan & { volume: Volume };
@@ -54,7 +55,8 @@ export const contourMissing: ScanSetRule = {
   check({ images, mask, contours }) {
     if (mask || contours.length === 0) return [];
     const own = new Set(contours.map((c) => c.for));
-    const modalities = [...new Set(images.map((i) => i.modality))].filter((m) => !own.has(m));
+    // Masks registered as scans of their own (an arterial ROI, a bone mask) need no contour.
+    const modalities = [...new Set(images.map((i) => i.modality))].filter((m) => !own.has(m) && !(MASK_MODALITIES as readonly string[]).includes(m));
     return modalities.map((m) =>
       finding('contour-missing', `${m}: no contour (no mask registered for ${m} and no shared mask; register one with --for ${m})`, m),
     );

@@ -1,6 +1,6 @@
 // Decisions of the PatientTimeline workflow on its plain state (no commands), unit-tested on their own. A timepoint's
 // status changes only through timeline/transitions.ts.
-import { requiredScans, type StudyProtocol } from '../../contracts/study';
+import { MASK_MODALITIES, requiredScans, type StudyProtocol } from '../../contracts/study';
 import type {
   HuvosGrade,
   PredictionRetry,
@@ -55,7 +55,8 @@ export function isComplete(protocol: StudyProtocol, tp: TimepointState): boolean
   const masks = tp.scans.filter((s) => s.modality === 'mask');
   if (masks.length === 0 || masks.some((m) => m.for === undefined)) return true;
   const contoured = new Set(masks.map((m) => m.for));
-  return (protocol.timepoints.find((t) => t.name === tp.name)?.modalities ?? []).every((m) => contoured.has(m));
+  // Masks registered as scans of their own (an arterial ROI, a bone mask) need no contour.
+  return (protocol.timepoints.find((t) => t.name === tp.name)?.modalities ?? []).every((m) => contoured.has(m) || MASK_MODALITIES.includes(m));
 }
 
 /**

@@ -79,6 +79,12 @@ describe('QC of a contour per image', () => {
     ]);
   });
 
+  it('asks no contour of a mask registered as a scan of its own (an arterial ROI)', () => {
+    const withArtery = [...images, { modality: 'ARTERY', path: 't1-mask', sha256: 'a' }];
+    const contours = [own('CT', 'ct-mask'), own('T1', 't1-mask'), own('PET', 'pet-mask')];
+    expect(qc({ images: withArtery, contours }).findings.filter((f) => f.code === 'contour-missing')).toEqual([]);
+  });
+
   it('names the image of a contour that is missing, unreadable, empty, unusable or of an implausible volume', () => {
     expect(qc({ contours: [own('CT', 'ct-mask'), own('T1', 't1-mask')] }).findings).toEqual([
       { code: 'contour-missing', modality: 'PET', message: 'PET: no contour (no mask registered for PET and no shared mask; register one with --for PET)' },

@@ -4,6 +4,9 @@
 import { join } from 'node:path';
 import { readNifti, readNiftiSeries } from '../../../imaging/io/nifti';
 import { functionalSeriesSettings, generateStudy, writeStudy } from '../../../synthetic';
+import { renderVfa, validateFunctionalOptions } from '../../../synthetic/functional';
+import { fitT1Vfa } from '../../../imaging/maps';
+import { IDENTITY, type Geometry } from '../../../imaging/image';
 import { mean, tempDir } from './support';
 
 const size: [number, number, number] = [24, 24, 12];
@@ -86,5 +89,36 @@ describe('synthetic functional series', () => {
     expect(() => generateStudy({ seed: 7, patients: 1, functional: { dwi: { bValues: [500] } } })).toThrow(
       'functional.dwi.bValues: expected at least 2 distinct b-values ≥ 0 s/mm², got [500]',
     );
+  });
+
+  it('renders a VFA series of a known T1 per tissue when asked, which the T1 fit recovers (noise-free, and at SNR 50)', () => {
+    const protocol = validateFunctionalOptions({ dce: {}, vfa: {} })!;
+    expect(protocol.vfa).toEqual({ flipAngles: [2, 5, 10, 15], trMs: 5, snr: 50, m0: 1000, tumourT1Ms: 1800 });
+    expect(functionalSeriesSettings(protocol).VFA).toEqual({ flipAngles: [2, 5, 10, 15], tr: 5 });
+    const g: Geometry = { size: [10, 10, 4], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [...IDENTITY] };
+    const mask = { geometry: g, data: Uint8Array.from({ length: 400 }, (_, i) => (i % 10 < 5 ? 1 : 0)) };
+    const truth = (i: number) => (mask.data[i] ? 1800 : 1400);
+    const exact = renderVfa({ ...protocol.vfa!, snr: Infinity }, 1400, mask, 1, 'SYN-1', 'baseline');
+    expect(exact.frames).toBe(4);
+    // The SPGR steady state by hand for the tumour at 15°: M0·sin α·(1 − E1)/(1 − cos α·E1), E1 = exp(−5/1800).
+    const e1 = Math.exp(-5 / 1800);
+    const a = (15 * Math.PI) / 180;
+    expect(exact.data[3 * 400]).toBeCloseTo((1000 * Math.sin(a) * (1 - e1)) / (1 - Math.cos(a) * e1), 3);
+    const fitted = fitT1Vfa(exact, protocol.vfa!.flipAngles, 5).t1.data;
+    let worst = 0;
+    for (let i = 0; i < 400; i++) worst = Math.max(worst, Math.abs(fitted[i] - truth(i)) / truth(i));
+    expect(worst).toBeLessThan(1e-4); // float32 signal
+    const noisy = fitT1Vfa(renderVfa(protocol.vfa!, 1400, mask, 1, 'SYN-1', 'baseline'), protocol.vfa!.flipAngles, 5).t1.data;
+    const errors = Array.from(noisy, (v, i) => Math.abs(v - truth(i)) / truth(i)).sort((x, y) => x - y);
+    expect(errors[200]).toBeLessThan(0.05);
+    expect(errors[200]).toBeGreaterThan(0); // the noise is there
+  });
+
+  it('refuses a VFA series without DCE, and bad flip angles', () => {
+    expect(() => validateFunctionalOptions({ vfa: {} })).toThrow('functional.vfa: expected functional.dce too');
+    expect(() => validateFunctionalOptions({ dce: {}, vfa: { flipAngles: [5, 5] } })).toThrow(
+      'functional.vfa.flipAngles: expected at least 2 different flip angles in (0, 90] degrees, got [5,5]',
+    );
+    expect(() => validateFunctionalOptions({ dce: {}, vfa: { snr: 0 } })).toThrow('functional.vfa.snr: expected a positive number, got 0');
   });
 });

@@ -270,4 +270,13 @@ describe('a mask per image series', () => {
     other.scans.push(scan('CT'), scan('T1'), scan('PET'), scan('mask', { for: 'T1' }), scan('mask'));
     expect(isReady(visit, other)).toBe(true);
   });
+
+  it('asks no contour of a mask registered as a scan of its own (an arterial ROI)', () => {
+    const dce: StudyProtocol = { ...visit, timepoints: [{ ...visit.timepoints[0], modalities: ['CT', 'T1', 'ARTERY'] }] };
+    const tp = initialState(dce, T0).timepoints[0];
+    tp.scans.push(scan('CT'), scan('T1'), scan('ARTERY'), scan('mask', { for: 'CT' }));
+    expect(isReady(dce, tp)).toBe(false);
+    tp.scans.push(scan('mask', { for: 'T1' }));
+    expect(isReady(dce, tp)).toBe(true);
+  });
 });
