@@ -36,6 +36,8 @@ const SPECS: Record<string, FlagSpec> = {
 function printReview(state: IntakeState, all: boolean): void {
   const entries = state.review.filter((e) => all || e.status === 'open');
   console.log(`taken in: ${state.taken.length} series; on the review list: ${state.review.filter((e) => e.status === 'open').length} open`);
+  // A PACS that stopped answering is said first: nothing new arrives until it answers again.
+  if (state.attention) console.log(`needs attention since ${state.attention.since} (${state.attention.failedPolls} polls failed): ${state.attention.reason}`);
   for (const e of entries) {
     const resolved = e.resolution ? ` — ${e.status} by ${e.resolution.who} at ${e.resolution.at}: ${e.resolution.note}` : '';
     console.log(`${e.pacsSeriesId}  ${e.code}  ${e.message}${resolved}`);

@@ -12,12 +12,20 @@ export async function startIntake(
   taskQueue: string,
   protocol: StudyProtocol,
   settings: IntakeSettings,
-  options: { pollEveryMs: number; startCursor: number },
+  options: { pollEveryMs: number; startCursor: number; pacsAttempts?: number },
 ): Promise<IntakeHandle> {
   return client.workflow.start(pacsIntakeWorkflow, {
     workflowId: intakeWorkflowId(protocol.studyId),
     taskQueue,
-    args: [{ protocol, settings, pollEveryMs: options.pollEveryMs, startCursor: options.startCursor }],
+    args: [
+      {
+        protocol,
+        settings,
+        pollEveryMs: options.pollEveryMs,
+        startCursor: options.startCursor,
+        ...(options.pacsAttempts !== undefined ? { pacsAttempts: options.pacsAttempts } : {}),
+      },
+    ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
 }

@@ -101,6 +101,16 @@ export interface ReviewEntry {
   resolution?: { who: string; at: string; note: string };
 }
 
+/** Why intake cannot read the PACS: set when a poll failed through all its retries, cleared when one succeeds. */
+export interface IntakeAttention {
+  /** The last failure's message (the route and what happened; never a patient's data). */
+  reason: string;
+  /** When the first poll that failed began (ISO 8601): the PACS has not answered since. */
+  since: string;
+  /** Polls that failed through all their retries since then. */
+  failedPolls: number;
+}
+
 export interface IntakeState {
   /** Orthanc's change-feed cursor: changes up to it have been read. */
   cursor: number;
@@ -108,6 +118,8 @@ export interface IntakeState {
   review: ReviewEntry[];
   /** Polls since the workflow (re)started, for continue-as-new. */
   polls: number;
+  /** Present while the PACS does not answer: a person should look (the workflow keeps polling). */
+  attention?: IntakeAttention;
 }
 
 export interface IntakeInput {
@@ -117,6 +129,11 @@ export interface IntakeInput {
   pollEveryMs: number;
   /** Where the change feed is read from the first time (0: every series the PACS holds). */
   startCursor: number;
+  /**
+   * Attempts a poll makes against a PACS that does not answer before intake needs attention (the next poll tries
+   * again); absent: the intake policy's 12, up to a minute apart (about 10 minutes of an outage). More are not made.
+   */
+  pacsAttempts?: number;
   state?: IntakeState;
 }
 
@@ -127,6 +144,8 @@ export interface PollInput {
   taken: TakenSeries[];
   /** Series already on the review list, not to be listed twice. */
   reviewed: string[];
+  /** See IntakeInput.pacsAttempts: on that attempt a PACS that does not answer is not retried any more. */
+  pacsAttempts?: number;
 }
 
 export interface PollResult {

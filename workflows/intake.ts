@@ -3,6 +3,7 @@
 // workflow's memo (readable without a worker) until a coordinator assigns the series to a patient's timepoint or
 // dismisses it. The cursor, the taken series and the list travel through continue-as-new.
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -31,6 +32,12 @@ export const dismissSeriesUpdate = defineUpdate<IntakeState, [DismissSeriesInput
 export const intakeStateQuery = defineQuery<IntakeState>(INTAKE_MESSAGES.state);
 
 const { pollPacs, takeInSeries } = proxyActivities<IntakeActivities>(POLICIES.intake);
+
+/** What a person reads of a failed poll: the activity's own message (the PACS route and what happened). */
+function reasonOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return (cause as Error | undefined)?.message || String(err);
+}
 
 /** Polls per run before continue-as-new: each adds a handful of events, far inside the history limit. */
 const POLLS_PER_RUN = 500;
@@ -104,6 +111,7 @@ export async function pacsIntakeWorkflow(input: IntakeInput): Promise<void> {
 
   publish();
   for (;;) {
+    const began = new Date().toISOString();
     try {
       const result = await pollPacs({
         protocol: input.protocol,
@@ -111,13 +119,19 @@ export async function pacsIntakeWorkflow(input: IntakeInput): Promise<void> {
         cursor: state.cursor,
         taken: state.taken,
         reviewed: state.review.map((e) => e.pacsSeriesId),
+        ...(input.pacsAttempts !== undefined ? { pacsAttempts: input.pacsAttempts } : {}),
       });
       state.cursor = result.cursor;
       state.taken.push(...result.taken);
       state.review.push(...result.review);
-      if (result.taken.length + result.review.length > 0) publish();
-    } catch {
-      // The PACS stayed down through the activity's retries: the next poll tries again; the cursor did not move.
+      const answeredAgain = state.attention !== undefined;
+      delete state.attention;
+      if (answeredAgain || result.taken.length + result.review.length > 0) publish();
+    } catch (err) {
+      // The PACS stayed down through the activity's retries: a person should know (the memo says since when and
+      // why); the workflow does not end, the next poll tries again and the cursor did not move.
+      state.attention = { reason: reasonOf(err), since: state.attention?.since ?? began, failedPolls: (state.attention?.failedPolls ?? 0) + 1 };
+      publish();
     }
     state.polls += 1;
     if (state.polls >= POLLS_PER_RUN || workflowInfo().continueAsNewSuggested) {

@@ -19,6 +19,7 @@ import {
   DeidentificationError,
   deidentifySeries,
   dicomValue,
+  isRetryablePacsError,
   PacsRequestError,
   type DicomwebClient,
   type IdentityMap,
@@ -114,9 +115,16 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
       source: input.modality === 'mask' ? path.join(target, objects[0]) : target,
       ...(input.for !== undefined ? { for: input.for } : {}),
     };
+    // A poll retried after a failure part-way (the PACS went down after this series) takes the series in again: the
+    // same secret gave the same folder, and a timeline that already has it registered is not asked twice.
+    const current = await timelineOf(protocol.studyId, pseudonym);
+    const already = current?.timepoints
+      .find((tp) => tp.name === timepoint)
+      ?.scans.some((scan) => scan.source === registration.source && scan.modality === registration.modality && scan.for === registration.for);
     const client = await deps.client();
     try {
-      await client.workflow.getHandle(patientWorkflowId(protocol.studyId, pseudonym)).executeUpdate(TIMELINE_MESSAGES.registerScan, { args: [registration] });
+      if (!already)
+        await client.workflow.getHandle(patientWorkflowId(protocol.studyId, pseudonym)).executeUpdate(TIMELINE_MESSAGES.registerScan, { args: [registration] });
     } catch (err) {
       const cause = (err as { cause?: Error }).cause ?? (err as Error);
       throw ApplicationFailure.nonRetryable(
@@ -124,7 +132,7 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
         'IntakeRefusedError',
       );
     }
-    log(`intake: series ${input.pacsSeriesId} → ${pseudonym}/${timepoint}/${slot}`);
+    log(`intake: series ${input.pacsSeriesId} → ${pseudonym}/${timepoint}/${slot}${already ? ' (registered before)' : ''}`);
     return {
       seriesKey: key,
       pacsSeriesId: input.pacsSeriesId,
@@ -138,7 +146,7 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
 
   const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'osteoflow-intake-'));
 
-  return {
+  const activities: IntakeActivities = {
     async pollPacs(input: PollInput): Promise<PollResult> {
       const { orthanc } = deps.pacs();
       const page = await orthanc.stableSeries(input.cursor, { maxChanges: 500 });
@@ -215,6 +223,20 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
         return await takeIn({ ...input, studyUid: uids.studyInstanceUid, seriesUid: uids.seriesInstanceUid }, work);
       } finally {
         rmSync(work, { recursive: true, force: true });
+      }
+    },
+  };
+  return {
+    ...activities,
+    async pollPacs(input: PollInput): Promise<PollResult> {
+      try {
+        return await activities.pollPacs(input);
+      } catch (err) {
+        // The study's bound on attempts: on its last one a PACS that does not answer ends the poll (not retried any
+        // more), and the workflow says it needs attention; the next poll tries again.
+        if (input.pacsAttempts !== undefined && Context.current().info.attempt >= input.pacsAttempts && isRetryablePacsError(err))
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'PacsUnavailableError');
+        throw err;
       }
     },
   };

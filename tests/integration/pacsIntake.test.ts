@@ -5,7 +5,7 @@
 // with features per modality in each series' own contour. Another patient's CT, not enrolled, waits on the review
 // list until a coordinator dismisses it. Then no original PatientID, PatientName or other identifier is found in the
 // study store, the results store or the raw stored histories of the three workflows.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,6 +21,7 @@ import { SqliteResultsStore } from '../../store/sqliteStore';
 import { loadIntakeSettings } from '../../study/intakeSettings';
 import { loadStudyFile } from '../../study/protocol';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
+import { filesUnder, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
 
 jest.setTimeout(300000);
@@ -31,33 +32,9 @@ const required = MODALITIES.flatMap((m) => [`sts/dicom/STS_001/${FOLDERS[m]}/ima
   'sts/dicom/STS_002/CT/image',
 ]);
 
-// dcmjs ships no type declarations; only these entry points are used.
-interface DcmjsData {
-  DicomMessage: { readFile(buffer: ArrayBuffer): { dict: unknown; meta: unknown } };
-  DicomMetaDictionary: { naturalizeDataset(dict: unknown): Record<string, unknown>; denaturalizeDataset(ds: Record<string, unknown>): unknown };
-  DicomDict: new (meta: unknown) => { dict: unknown; write(): ArrayBuffer };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dcmjs = require('dcmjs') as { data: DcmjsData; log: { getLogger(name: string): { setLevel(level: string): void } } };
-dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
-
-/** Files under a folder, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
 /** Copies a folder's DICOM files with StudyDate set to `date` (the visit happens today). */
 function copyWithStudyDate(from: string, to: string, date: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const file of filesUnder(from)) {
-    const bytes = readFileSync(file);
-    const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-    const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
-    ds.StudyDate = date;
-    const out = new dcmjs.data.DicomDict(dict.meta);
-    out.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
-    writeFileSync(path.join(to, path.basename(file)), Buffer.from(out.write()));
-  }
+  rewriteFolder(from, to, (ds) => void (ds.StudyDate = date));
 }
 
 /** Every string and byte array inside a value, as text (payload bytes read as Latin-1, as a grep of the database would). */

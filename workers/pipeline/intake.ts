@@ -3,6 +3,7 @@
 // identifier map with the de-identification secret derived from its key.
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { OsteoflowConfig } from '../../config';
@@ -36,5 +37,7 @@ export function intakeDeps(cfg: OsteoflowConfig, temporalAddress: string): Intak
     identity: () => (map ??= IdentityMap.open(cfg.identity.mapFile ?? path.join(cfg.dataDir, 'identity-map.enc'), identityKey())),
     // One key to keep: the de-identification secret (UID mapping, date shift, series keys) is derived from the map's.
     secret: () => createHmac('sha256', identityKey()).update('osteoflow de-identification').digest(),
+    // The worker's log, with the activity's workflow and attempt beside each line (lines carry pseudonyms only).
+    log: (line) => Context.current().log.info(line),
   };
 }

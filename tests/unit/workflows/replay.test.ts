@@ -16,7 +16,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 /** The workflow entry point of each worker: the pipeline worker's and the training worker's (workers/training/worker.ts). */
 const BUNDLES: { prefixes: string[]; workflowsPath: string }[] = [
-  { prefixes: ['patientTimeline-', 'timepoint-'], workflowsPath: require.resolve('../../../workflows') },
+  { prefixes: ['patientTimeline-', 'timepoint-', 'intake-'], workflowsPath: require.resolve('../../../workflows') },
   { prefixes: ['training-', 'promotion-'], workflowsPath: require.resolve('../../../workflows/models') },
 ];
 const bundleOf = (file: string) => BUNDLES.find((b) => b.prefixes.some((p) => file.startsWith(p)));
@@ -24,7 +24,7 @@ const bundleOf = (file: string) => BUNDLES.find((b) => b.prefixes.some((p) => fi
 beforeAll(() => installRuntime('WARN'));
 
 it('has recorded histories of every workflow, and knows the worker of each', () => {
-  for (const prefix of ['patientTimeline-', 'timepoint-', 'training-', 'promotion-']) {
+  for (const prefix of ['patientTimeline-', 'timepoint-', 'intake-', 'training-', 'promotion-']) {
     expect([prefix, files.some((f) => f.startsWith(prefix))]).toEqual([prefix, true]);
   }
   expect(files.filter((f) => !bundleOf(f))).toEqual([]);
@@ -148,4 +148,19 @@ it('has a timepoint history with derived maps recorded with its patch, and no ot
   for (const file of files.filter((f) => f !== 'timepoint-derived-maps.json')) {
     expect([file, patchesOf(read(file).history.events).includes('derived-maps')]).toEqual([file, false]);
   }
+});
+
+// ---- PACS intake: a history through a PACS outage (attention set after the poll's retries, cleared when it answered) ----
+
+it('has an intake history whose memo needed attention while the PACS was down and cleared once it answered', () => {
+  const { history } = read('intake-faults.json');
+  const memos = history.events
+    .map((e) => (e.workflowPropertiesModifiedEventAttributes as { upsertedMemo?: { fields: Record<string, { data: string }> } } | undefined)?.upsertedMemo)
+    .filter((m) => m?.fields.intake)
+    .map((m) => JSON.parse(Buffer.from(m!.fields.intake.data, 'base64').toString('utf8')) as { attention?: { reason: string; since: string } });
+  const attention = memos.map((m) => m.attention !== undefined);
+  const first = attention.indexOf(true);
+  expect(first).toBeGreaterThan(0);
+  expect(attention.slice(first + 1)).toContain(false);
+  expect(memos[first].attention!.reason).toMatch(/^PACS GET \/changes: no answer from /);
 });
