@@ -9,7 +9,19 @@
 import type { Volume } from '../image';
 import { RadiomicsInputError } from '../errors';
 import { Brent, LevenbergMarquardt, type LeastSquaresModel } from './optimize';
-import { FitFailure, blockSize, checkSeries, codeMap, floatMap, gatherCurves, maskBytes, summarise, type FitSummary, type VolumeSeries } from './series';
+import {
+  FitFailure,
+  blockSize,
+  checkSeries,
+  codeMap,
+  floatMap,
+  gatherCurves,
+  maskBytes,
+  signalFailure,
+  summarise,
+  type FitSummary,
+  type VolumeSeries,
+} from './series';
 
 const { exp, log, abs, min, max } = Math;
 
@@ -142,17 +154,9 @@ export function fitAdc(dwi: VolumeSeries, bValues: readonly number[], options: A
       if (mask && !mask[idx]) continue;
       const o = v * nb;
       // Log-linear: ln S = ln S0 − b·ADC.
-      let code: number = FitFailure.none;
       let yMean = 0;
       let slope = 0;
-      for (let i = 0; i < nb; i++) {
-        const s = curves[o + i];
-        if (!Number.isFinite(s)) {
-          code = FitFailure.nonFinite;
-          break;
-        }
-        if (!(s > 0)) code = FitFailure.nonPositive;
-      }
+      let code = signalFailure(curves, o, nb);
       if (code) {
         failed.data[idx] = code;
         continue;

@@ -118,6 +118,17 @@ export function maskBytes(mask: Volume | undefined, g: Geometry, what: string): 
 }
 
 /** Voxels per block when curves are gathered: about 256 KiB of float64 per block. */
+/** Why a voxel's signal curve (`frames` values from `offset`) cannot be fitted on a log scale, or FitFailure.none. */
+export function signalFailure(curves: Float64Array, offset: number, frames: number): number {
+  let code: number = FitFailure.none;
+  for (let i = 0; i < frames; i++) {
+    const s = curves[offset + i];
+    if (!Number.isFinite(s)) return FitFailure.nonFinite;
+    if (!(s > 0)) code = FitFailure.nonPositive;
+  }
+  return code;
+}
+
 export function blockSize(frames: number): number {
   return Math.max(64, Math.floor(32768 / Math.max(1, frames)));
 }

@@ -14,6 +14,7 @@ import {
   codeMap,
   floatMap,
   gatherCurves,
+  signalFailure,
   maskBytes,
   summarise,
   voxelsOf,
@@ -167,15 +168,7 @@ export function fitT1Vfa(series: VolumeSeries, flipDeg: readonly number[], trMs:
       const idx = start + v;
       if (mask && !mask[idx]) continue;
       const o = v * n;
-      let code: number = FitFailure.none;
-      for (let i = 0; i < n; i++) {
-        const s = curves[o + i];
-        if (!Number.isFinite(s)) {
-          code = FitFailure.nonFinite;
-          break;
-        }
-        if (!(s > 0)) code = FitFailure.nonPositive;
-      }
+      let code = signalFailure(curves, o, n);
       if (code) {
         failed.data[idx] = code;
         continue;
