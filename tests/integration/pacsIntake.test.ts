@@ -5,10 +5,9 @@
 // with features per modality in each series' own contour. Another patient's CT, not enrolled, waits on the review
 // list until a coordinator dismisses it. Then no original PatientID, PatientName or other identifier is found in the
 // study store, the results store or the raw stored histories of the three workflows.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
 import { dismissSeries, intakeHandle, readIntake, startIntake } from '../../clients/intake';
@@ -23,6 +22,7 @@ import { loadStudyFile } from '../../study/protocol';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { filesUnder, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
+import { type Haystack, identifiersFound, storeFiles, studyRows, textsOf } from './support/identifierSearch';
 
 jest.setTimeout(300000);
 
@@ -35,15 +35,6 @@ const required = MODALITIES.flatMap((m) => [`sts/dicom/STS_001/${FOLDERS[m]}/ima
 /** Copies a folder's DICOM files with StudyDate set to `date` (the visit happens today). */
 function copyWithStudyDate(from: string, to: string, date: string): void {
   rewriteFolder(from, to, (ds) => void (ds.StudyDate = date));
-}
-
-/** Every string and byte array inside a value, as text (payload bytes read as Latin-1, as a grep of the database would). */
-function textsOf(value: unknown, into: string[] = []): string[] {
-  if (typeof value === 'string') into.push(value);
-  else if (value instanceof Uint8Array) into.push(Buffer.from(value).toString('latin1'));
-  else if (Array.isArray(value)) for (const v of value) textsOf(v, into);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) textsOf(v, into);
-  return into;
 }
 
 describeWithReferenceData('PACS intake on a real Orthanc (STS_001: CT, T1 and PET with their contours)', required, () => {
@@ -191,26 +182,13 @@ describeWithReferenceData('PACS intake on a real Orthanc (STS_001: CT, T1 and PE
         expect(after.review[0]).toMatchObject({ status: 'dismissed', resolution: { who: 'coordinator', note: 'not a study patient' } });
 
         // No identifier anywhere osteoflow keeps things: the study store's files, the results store, the raw histories.
-        const haystacks: Array<[string, string]> = [];
-        for (const file of filesUnder(protocol.storeDir)) if (statSync(file).isFile()) haystacks.push([file, readFileSync(file).toString('latin1')]);
-        // The results store is shared with other suites' studies: this study's rows, in every table that has them.
-        const db = new Database(resultsStorePath(harness.cfg), { readonly: true });
-        try {
-          const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
-          for (const { name } of tables) {
-            const columns = (db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).map((c) => c.name);
-            if (!columns.includes('study_id')) continue;
-            const rows = db.prepare(`SELECT * FROM "${name}" WHERE study_id = ?`).all(studyId);
-            if (rows.length > 0) haystacks.push([`results store table ${name}`, JSON.stringify(rows)]);
-          }
-        } finally {
-          db.close();
-        }
+        const haystacks: Haystack[] = [];
+        haystacks.push(...storeFiles(protocol.storeDir), ...studyRows(resultsStorePath(harness.cfg), studyId));
         for (const id of [timeline.workflowId, `${timeline.workflowId}/baseline/run-1`, intake.workflowId]) {
           const history = await harness.client.workflow.getHandle(id).fetchHistory();
           haystacks.push([`history of ${id}`, textsOf(history).join('\n')]);
         }
-        const found = haystacks.flatMap(([where, text]) => [...identifiers].filter((id) => text.includes(id)).map((id) => `${id} in ${where}`));
+        const found = identifiersFound(haystacks, identifiers);
         expect(found).toEqual([]);
         expect(haystacks.length).toBeGreaterThan(10);
         await intake.terminate('test over');

@@ -29,6 +29,7 @@ import type { TakenSeries } from '../../contracts/intake';
 import { readDicomObject } from '../../imaging/contours';
 import { filesUnder, itemsOf, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, recordHistory, type Harness } from './support/pipeline';
+import { identifiersFound } from './support/identifierSearch';
 
 jest.setTimeout(300000);
 
@@ -273,7 +274,7 @@ describeWithReferenceData('PACS intake refuses or flags bad input and survives t
             ),
           ]);
         }
-        const found = haystacks.flatMap(([where, text]) => [...identifiers].filter((value) => text.includes(value)).map((value) => `${value} in ${where}`));
+        const found = identifiersFound(haystacks, identifiers);
         expect(found).toEqual([]);
         // They were there to search: a notification per failed QC, and the outage's retries in the log.
         expect(notifications.map((n) => (JSON.parse(n) as { kind: string }).kind)).toEqual(['qc-failed', 'qc-failed']);

@@ -10,12 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { Client } from '@temporalio/client';
-import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
 import { readIntake, startIntake } from '../../clients/intake';
@@ -34,6 +33,7 @@ import { installRuntime } from '../../workers/runtime';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { filesUnder, remapUids, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
+import { type Haystack, identifiersFound, storeFiles, studyRows, textsOf } from './support/identifierSearch';
 
 jest.setTimeout(900000);
 
@@ -67,15 +67,6 @@ function payloadsIn(value: unknown, out: RawPayload[] = []): RawPayload[] {
   for (const [key, child] of Object.entries(obj)) if (key !== 'searchAttributes' && key !== 'patch-data') payloadsIn(child, out);
   return out;
 }
-/** Every string and byte array inside a value, as text (bytes read as Latin-1, as a grep of the database would). */
-function textsOf(value: unknown, into: string[] = []): string[] {
-  if (typeof value === 'string') into.push(value);
-  else if (value instanceof Uint8Array) into.push(Buffer.from(value).toString('latin1'));
-  else if (Array.isArray(value)) for (const v of value) textsOf(v, into);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) textsOf(v, into);
-  return into;
-}
-
 describeWithReferenceData('three patients, three visits: PACS to prediction with nobody acting, and no identifier anywhere', required, () => {
   let harness: Harness;
   let orthanc: OrthancServer;
@@ -297,20 +288,8 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
         times = `prepared ${prepared} ms; images in ${t1 - t0} ms; contours to three predictions ${t2 - t1} ms`;
 
         // ---- the search: every place osteoflow keeps or sends something ----
-        const haystacks: Array<[string, string]> = [];
-        for (const file of filesUnder(protocol.storeDir)) if (statSync(file).isFile()) haystacks.push([file, readFileSync(file).toString('latin1')]);
-        const db = new Database(resultsStorePath(harness.cfg), { readonly: true });
-        try {
-          const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[];
-          for (const { name } of tables) {
-            const columns = (db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]).map((c) => c.name);
-            if (!columns.includes('study_id')) continue;
-            const rows = db.prepare(`SELECT * FROM "${name}" WHERE study_id = ?`).all(studyId);
-            if (rows.length > 0) haystacks.push([`results store table ${name}`, JSON.stringify(rows)]);
-          }
-        } finally {
-          db.close();
-        }
+        const haystacks: Haystack[] = [];
+        haystacks.push(...storeFiles(protocol.storeDir), ...studyRows(resultsStorePath(harness.cfg), studyId));
         // Histories as the server holds them (read without the codec): ciphertext only; then decoded with the key.
         const raw = new Client({ connection: client.connection, namespace: harness.cfg.temporal.namespace });
         const codec = new AesGcmPayloadCodec(loadCodecKeys(codecKeysFile));
@@ -336,7 +315,7 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
         // The search finds what is there: the sent files themselves hold every identifier.
         const sentText = [...folders.images, ...folders.contours, extra].map((f) => readFileSync(filesUnder(f)[0]).toString('latin1')).join('\n');
         expect([...identifiers].filter((value) => !sentText.includes(value))).toEqual([]);
-        const found = haystacks.flatMap(([where, text]) => [...identifiers].filter((value) => text.includes(value)).map((value) => `${value} in ${where}`));
+        const found = identifiersFound(haystacks, identifiers);
         expect(found).toEqual([]);
         // The search looked where things are: the worker logged intake's registrations, the histories decoded.
         expect(logLines.filter((l) => l.includes('intake: series')).length).toBe(state.taken.length);
