@@ -9,7 +9,7 @@ import { assignSeries, dismissSeries, intakeHandle, readIntake as readIntakeMemo
 import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion } from '../../clients/training';
 import { TIMELINE_VIEW_MEMO, type TimelineInput, type TimelineView } from '../../contracts/timeline';
 import type { StudyProtocol } from '../../contracts/study';
-import { INTAKE_MEMO, type AssignSeriesInput, type DismissSeriesInput, type IntakeState } from '../../contracts/intake';
+import type { AssignSeriesInput, DismissSeriesInput, IntakeState } from '../../contracts/intake';
 import type { PromotionView } from '../../contracts/models';
 import type { ModelDetail, ModelSummaryView, ModelVersionView } from '../../contracts/console';
 import type { MlflowClient } from '../../registry/mlflowClient';
@@ -211,17 +211,26 @@ export class TemporalIntakeBackend implements IntakeBackend {
   constructor(private readonly client: Client) {}
 
   async listIntakes(): Promise<{ studyId: string; state: IntakeState }[]> {
-    // A workflow that continued as new is listed once per run: keep each study's latest run.
-    const latest = new Map<string, { start: number; state: IntakeState }>();
-    for await (const wf of this.client.workflow.list({ query: `WorkflowType = ${quote(INTAKE_TYPE)}` })) {
-      const state = wf.memo?.[INTAKE_MEMO] as IntakeState | undefined;
-      if (!state || !wf.workflowId.startsWith(INTAKE_PREFIX)) continue;
-      const studyId = wf.workflowId.slice(INTAKE_PREFIX.length);
-      const start = wf.startTime.getTime();
-      const seen = latest.get(studyId);
-      if (!seen || seen.start < start) latest.set(studyId, { start, state });
+    // Ids from visibility without decoding memos (the SDK's list decodes every memo and fails the whole listing on one
+    // it cannot read, such as a study whose payloads are encrypted with a key this console lacks); then each study's
+    // latest run is read on its own, and one that cannot be read is left out rather than hiding the others.
+    const ids = new Set<string>();
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query: `WorkflowType = ${quote(INTAKE_TYPE)}`,
+        nextPageToken,
+      });
+      for (const e of page.executions ?? []) if (e.execution?.workflowId?.startsWith(INTAKE_PREFIX)) ids.add(e.execution.workflowId);
+      nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    const intakes: { studyId: string; state: IntakeState }[] = [];
+    for (const studyId of [...ids].map((id) => id.slice(INTAKE_PREFIX.length)).sort((a, b) => a.localeCompare(b))) {
+      const state = await this.readIntake(studyId).catch(() => null);
+      if (state) intakes.push({ studyId, state });
     }
-    return [...latest.entries()].map(([studyId, v]) => ({ studyId, state: v.state })).sort((a, b) => a.studyId.localeCompare(b.studyId));
+    return intakes;
   }
 
   async readIntake(studyId: string): Promise<IntakeState | null> {
