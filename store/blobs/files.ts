@@ -29,9 +29,12 @@ export async function copyHashing(source: string | NodeJS.ReadableStream, target
     },
   });
   mkdirSync(path.dirname(target), { recursive: true });
+  const out = createWriteStream(target, { flags: 'wx', mode: 0o640 });
   try {
-    await pipeline(typeof source === 'string' ? createReadStream(source) : source, tap, createWriteStream(target, { flags: 'wx', mode: 0o640 }));
+    await pipeline(typeof source === 'string' ? createReadStream(source) : source, tap, out);
   } catch (err) {
+    // The file may still be opening when the source fails: remove it once the stream has closed, not before.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     rmSync(target, { force: true });
     throw err;
   }
