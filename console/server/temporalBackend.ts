@@ -3,13 +3,14 @@
 // workflow (clients/training.ts), review lists through the PacsIntake workflows (clients/intake.ts). A timeline update's validator rejection becomes ActionRefused: nothing changed.
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { tsToMs } from '@temporalio/common/lib/time';
 import type { OsteoflowConfig } from '../../config';
 import { overrideQc, readTimeline, recordPathology, registerScan, retryTimepoint, timelineHandle, withdraw } from '../../clients/coordinator';
 import { assignSeries, dismissSeries, intakeHandle, readIntake as readIntakeMemo } from '../../clients/intake';
 import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion } from '../../clients/training';
 import { TIMELINE_VIEW_MEMO, type TimelineInput, type TimelineView } from '../../contracts/timeline';
 import type { StudyProtocol } from '../../contracts/study';
-import type { AssignSeriesInput, DismissSeriesInput, IntakeState } from '../../contracts/intake';
+import { INTAKE_MEMO, type AssignSeriesInput, type DismissSeriesInput, type IntakeState } from '../../contracts/intake';
 import type { PromotionView } from '../../contracts/models';
 import type { ModelDetail, ModelSummaryView, ModelVersionView } from '../../contracts/console';
 import type { MlflowClient } from '../../registry/mlflowClient';
@@ -23,6 +24,26 @@ const TIMELINE_TYPE = 'patientTimelineWorkflow';
 const INTAKE_TYPE = 'pacsIntakeWorkflow';
 const INTAKE_PREFIX = 'intake/';
 const quote = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * Executions matching a visibility query, each with one memo field decoded through the client's converter. The SDK's
+ * list decodes every memo and fails the whole listing on one it cannot read (a study whose payloads are encrypted with
+ * a key this console lacks); here such an execution is left out and the others are listed.
+ */
+async function* listWithMemo<T>(client: Client, query: string, key: string): AsyncGenerator<{ workflowId: string; start: number; memo: T }> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, nextPageToken });
+    for (const e of page.executions ?? []) {
+      const payload = e.memo?.fields?.[key];
+      const workflowId = e.execution?.workflowId;
+      if (!payload || !workflowId) continue;
+      const memo = await decodeFromPayloadsAtIndex<T>(client.options.loadedDataConverter, 0, [payload]).catch(() => undefined);
+      if (memo !== undefined) yield { workflowId, start: tsToMs(e.startTime), memo };
+    }
+    nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}
 
 /** The rejection's own message (a validator's Error), else the error's. */
 function refusalOf(err: unknown): ActionRefused | undefined {
@@ -55,12 +76,9 @@ export class TemporalTimelineBackend implements TimelineBackend {
     const query = `WorkflowType = ${quote(TIMELINE_TYPE)}${studyId ? ` AND StudyId = ${quote(studyId)}` : ''}`;
     // A timeline that continued as new is listed once per run: keep each patient's latest run.
     const latest = new Map<string, { start: number; view: TimelineView }>();
-    for await (const wf of this.client.workflow.list({ query })) {
-      const view = wf.memo?.[TIMELINE_VIEW_MEMO] as TimelineView | undefined;
-      if (!view) continue;
-      const start = wf.startTime.getTime();
+    for await (const wf of listWithMemo<TimelineView>(this.client, query, TIMELINE_VIEW_MEMO)) {
       const seen = latest.get(wf.workflowId);
-      if (!seen || seen.start < start) latest.set(wf.workflowId, { start, view });
+      if (!seen || seen.start < wf.start) latest.set(wf.workflowId, { start: wf.start, view: wf.memo });
     }
     return [...latest.values()].map((v) => v.view).sort((a, b) => a.pseudonym.localeCompare(b.pseudonym));
   }
@@ -211,26 +229,15 @@ export class TemporalIntakeBackend implements IntakeBackend {
   constructor(private readonly client: Client) {}
 
   async listIntakes(): Promise<{ studyId: string; state: IntakeState }[]> {
-    // Ids from visibility without decoding memos (the SDK's list decodes every memo and fails the whole listing on one
-    // it cannot read, such as a study whose payloads are encrypted with a key this console lacks); then each study's
-    // latest run is read on its own, and one that cannot be read is left out rather than hiding the others.
-    const ids = new Set<string>();
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await this.client.workflowService.listWorkflowExecutions({
-        namespace: this.client.options.namespace,
-        query: `WorkflowType = ${quote(INTAKE_TYPE)}`,
-        nextPageToken,
-      });
-      for (const e of page.executions ?? []) if (e.execution?.workflowId?.startsWith(INTAKE_PREFIX)) ids.add(e.execution.workflowId);
-      nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-    const intakes: { studyId: string; state: IntakeState }[] = [];
-    for (const studyId of [...ids].map((id) => id.slice(INTAKE_PREFIX.length)).sort((a, b) => a.localeCompare(b))) {
-      const state = await this.readIntake(studyId).catch(() => null);
-      if (state) intakes.push({ studyId, state });
+    // A workflow that continued as new is listed once per run: keep each study's latest run.
+    const latest = new Map<string, { start: number; state: IntakeState }>();
+    for await (const wf of listWithMemo<IntakeState>(this.client, `WorkflowType = ${quote(INTAKE_TYPE)}`, INTAKE_MEMO)) {
+      if (!wf.workflowId.startsWith(INTAKE_PREFIX)) continue;
+      const studyId = wf.workflowId.slice(INTAKE_PREFIX.length);
+      const seen = latest.get(studyId);
+      if (!seen || seen.start < wf.start) latest.set(studyId, { start: wf.start, state: wf.memo });
     }
-    return intakes;
+    return [...latest.entries()].map(([studyId, v]) => ({ studyId, state: v.state })).sort((a, b) => a.studyId.localeCompare(b.studyId));
   }
 
   async readIntake(studyId: string): Promise<IntakeState | null> {

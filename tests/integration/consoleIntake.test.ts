@@ -15,6 +15,9 @@ import { newCodecKey } from '../../config/payloadCodec';
 import { connectClient } from '../../config/temporal';
 import { INTAKE_MEMO, intakeWorkflowId } from '../../contracts/intake';
 import { pacsIntakeWorkflow } from '../../workflows/intake';
+import { patientTimelineWorkflow } from '../../workflows/patientTimeline';
+import { patientWorkflowId } from '../../contracts/ids';
+import { TIMELINE_VIEW_MEMO } from '../../contracts/timeline';
 import { buildWeb } from '../../ops/build.cjs';
 import { buildConsoleServer } from '../../console/server/app';
 import { MlflowModelBackend, TemporalIntakeBackend, TemporalTimelineBackend } from '../../console/server/temporalBackend';
@@ -153,7 +156,17 @@ describeWithReferenceData('the PACS review list in the console (real Orthanc, re
           args: [{ protocol, settings, pollEveryMs, startCursor: 0 }],
           memo: { [INTAKE_MEMO]: { cursor: 0, taken: [], review: [], polls: 0 } },
         });
+        // And a timeline of that study, sealed the same way: the studies list still answers with the readable ones.
+        const sealedTimeline = await sealed.workflow.start(patientTimelineWorkflow, {
+          workflowId: patientWorkflowId(`${studyId}-SEALED`, 'SYN-900'),
+          taskQueue: `${taskQueues.pipeline}-nobody`,
+          args: [{ protocol: { ...protocol, studyId: `${studyId}-SEALED` }, pseudonym: 'SYN-900' }],
+          memo: { [TIMELINE_VIEW_MEMO]: { studyId: `${studyId}-SEALED`, pseudonym: 'SYN-900' } },
+        });
         try {
+          const studies = await call<{ studies: { studyId: string }[] }>(vic, 'GET', '/api/studies');
+          expect(studies.status).toBe(200);
+          expect(studies.body.studies.map((st) => st.studyId)).not.toContain(`${studyId}-SEALED`);
           const all = await eventually(
             () => call<IntakeResponse>(vic, 'GET', '/api/intake'),
             (r) => r.status === 200 && r.body.studies.some((s) => s.studyId === studyId),
@@ -163,6 +176,7 @@ describeWithReferenceData('the PACS review list in the console (real Orthanc, re
           expect(all.body.studies.map((s) => s.studyId)).not.toContain(`${studyId}-SEALED`);
         } finally {
           await unreadable.terminate('test over');
+          await sealedTimeline.terminate('test over');
           await sealed.connection.close();
         }
 
