@@ -3,11 +3,10 @@
 // UPDATE, DELETE and TRUNCATE through triggers, so the trail is append-only to every role but the one that can drop
 // them. Text columns compare bytewise (COLLATE "C"), as SQLite's do. The schema is migrated lazily under a session
 // advisory lock: the constructor cannot wait, so every method waits for `ready`.
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { StoreConnection } from '../config';
 import type { AuditEntry } from '../contracts/console';
-import { poolConfig } from '../store/postgresStore';
-import { inTransaction, migrateUnderLock, type PostgresMigration } from '../store/postgresSchema';
+import { inTransaction, migratedPool, whenReady, type PostgresMigration } from '../store/postgresSchema';
 import { auditOf, likePrefix, sessionOf, tokenOf, userOf, type AuditRow, type SessionRow, type TokenRow, type UserRow } from './rows';
 import { AccessConflictError, type AccessStore, type AuditAppend, type AuditFilter, type SessionRecord, type TokenRecord, type UserRecord } from './types';
 
@@ -60,27 +59,21 @@ export class PostgresAccessStore implements AccessStore {
     options: { max?: number; migrations?: readonly PostgresAccessMigration[] } = {},
   ) {
     // A console is one process with short requests: a few connections suffice.
-    this.pool = new Pool(poolConfig(connection, options.max ?? 4));
-    this.pool.on('error', () => undefined);
-    this.ready = this.migrate(options.migrations ?? POSTGRES_ACCESS_MIGRATIONS).catch((err: Error) => {
-      throw new Error(`access store ${connection.redacted}: ${err.message}`, { cause: err });
+    const { pool, ready } = migratedPool(connection, {
+      max: options.max ?? 4,
+      label: `access store ${connection.redacted}`,
+      lock: MIGRATION_LOCK,
+      table: 'access_schema_migrations',
+      migrations: options.migrations ?? POSTGRES_ACCESS_MIGRATIONS,
     });
-    this.ready.catch(() => undefined); // reported by the first call that waits for it
+    this.pool = pool;
+    this.ready = ready;
   }
 
   static async open(connection: StoreConnection): Promise<PostgresAccessStore> {
     const store = new PostgresAccessStore(connection);
-    try {
-      await store.ready;
-    } catch (err) {
-      await store.pool.end();
-      throw err;
-    }
+    await whenReady(store.pool, store.ready);
     return store;
-  }
-
-  private migrate(migrations: readonly PostgresAccessMigration[]): Promise<void> {
-    return migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'access_schema_migrations', migrations });
   }
 
   private async query<R extends object>(text: string, values: unknown[] = []) {

@@ -1,8 +1,35 @@
 // What every osteoflow table set on PostgreSQL does alike (the results store, the console's access store, the blob
-// store): transactions on one pooled connection, and numbered migrations applied once under a session advisory lock,
-// each in its own transaction and recorded in a table of their own, so processes starting at once take turns and a
-// database of a newer schema is refused.
-import type { Pool, PoolClient } from 'pg';
+// store): a connection pool with TLS as the URL says, transactions on one pooled connection, and numbered migrations
+// applied once under a session advisory lock, each in its own transaction and recorded in a table of their own, so
+// processes starting at once take turns and a database of a newer schema is refused.
+import { readFileSync } from 'node:fs';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { StoreConnection } from '../config';
+
+/** Most connections one process holds: a worker runs a few activities at once, and a server allows about 100 in all. */
+export const POOL_MAX = 8;
+
+/** The pg pool settings for a connection: TLS as sslmode says (require encrypts, verify-full also checks the server). */
+export function poolConfig(c: StoreConnection, max = POOL_MAX): PoolConfig {
+  const ssl =
+    c.sslmode === 'disable'
+      ? false
+      : c.sslmode === 'require'
+        ? { rejectUnauthorized: false }
+        : { rejectUnauthorized: true, ...(c.tlsCaFile ? { ca: readFileSync(c.tlsCaFile, 'utf8') } : {}) }; // pg checks the host name
+  return {
+    host: c.host,
+    port: c.port,
+    user: c.user,
+    password: c.password,
+    database: c.database,
+    ssl,
+    max,
+    connectionTimeoutMillis: 15000,
+    idleTimeoutMillis: 30000,
+    application_name: 'osteoflow',
+  };
+}
 
 export interface PostgresMigration {
   version: number;
@@ -70,5 +97,35 @@ export async function migrateUnderLock(pool: Pool, options: { lock: string; tabl
     throw err;
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * A pool on `connection` whose table set is migrated in the background: `ready` settles once the schema is current and
+ * rejects, its message prefixed by `label` (which names the server without its password), when the server cannot be
+ * reached or is newer. Every method waits for `ready` (a constructor cannot); `ready` is reported by the first call
+ * that waits for it, not as an unhandled rejection.
+ */
+export function migratedPool(
+  connection: StoreConnection,
+  options: { max?: number; label: string; lock: string; table: string; migrations: readonly PostgresMigration[] },
+): { pool: Pool; ready: Promise<void> } {
+  const pool = new Pool(poolConfig(connection, options.max));
+  // An idle connection the server closed (restart, timeout) is dropped from the pool; the next query opens another.
+  pool.on('error', () => undefined);
+  const ready = migrateUnderLock(pool, options).catch((err: Error) => {
+    throw new Error(`${options.label}: ${err.message}`, { cause: err });
+  });
+  ready.catch(() => undefined);
+  return { pool, ready };
+}
+
+/** Waits for a store's schema; on failure ends its pool (nothing is left connected) and rethrows. */
+export async function whenReady(pool: Pool, ready: Promise<void>): Promise<void> {
+  try {
+    await ready;
+  } catch (err) {
+    await pool.end();
+    throw err;
   }
 }

@@ -4,12 +4,13 @@
 // key (so concurrent writers neither lose nor double a set, nor fail on the primary key), and ledger appends are
 // serialised per study, so every study's hash chain stays a chain however many processes append. The schema is
 // migrated lazily under a session advisory lock: the constructor cannot wait, so every method waits for `ready`.
-import { readFileSync } from 'node:fs';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { StoreConnection } from '../config';
 import { firstBreak, ledgerEntryHash, LEDGER_GENESIS } from './ledger';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
-import { inTransaction, migrateUnderLock, type PostgresMigration } from './postgresSchema';
+import { inTransaction, migratedPool, whenReady, type PostgresMigration } from './postgresSchema';
+
+export { POOL_MAX, poolConfig } from './postgresSchema';
 import {
   featureSetOf,
   checkClinicalValue,
@@ -42,9 +43,6 @@ import type {
   TimepointKey,
 } from './types';
 
-/** Most connections one process holds: a worker runs a few activities at once, and a server allows about 100 in all. */
-export const POOL_MAX = 8;
-
 /** The session advisory lock held while migrating (one bigint key: 'osteflo' in ASCII, 0x6f737465666c6f). */
 const MIGRATION_LOCK = '31370666169494639';
 /** Classes of the transaction advisory locks (two-int form: class, hashtext(key)). */
@@ -57,28 +55,6 @@ export interface PostgresStoreOptions {
   migrations?: readonly PostgresMigration[];
 }
 
-/** The pg pool settings for a connection: TLS as sslmode says (require encrypts, verify-full also checks the server). */
-export function poolConfig(c: StoreConnection, max = POOL_MAX): PoolConfig {
-  const ssl =
-    c.sslmode === 'disable'
-      ? false
-      : c.sslmode === 'require'
-        ? { rejectUnauthorized: false }
-        : { rejectUnauthorized: true, ...(c.tlsCaFile ? { ca: readFileSync(c.tlsCaFile, 'utf8') } : {}) }; // pg checks the host name
-  return {
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    password: c.password,
-    database: c.database,
-    ssl,
-    max,
-    connectionTimeoutMillis: 15000,
-    idleTimeoutMillis: 30000,
-    application_name: 'osteoflow',
-  };
-}
-
 export class PostgresResultsStore implements ResultsStore {
   private readonly pool: Pool;
   /** Settles once the schema is current; rejects (for every method) when the server cannot be reached or is newer. */
@@ -88,30 +64,22 @@ export class PostgresResultsStore implements ResultsStore {
     readonly connection: StoreConnection,
     options: PostgresStoreOptions = {},
   ) {
-    this.pool = new Pool(poolConfig(connection, options.max));
-    // An idle connection the server closed (restart, timeout) is dropped from the pool; the next query opens another.
-    this.pool.on('error', () => undefined);
-    this.ready = this.migrate(options.migrations ?? POSTGRES_MIGRATIONS).catch((err: Error) => {
-      throw new Error(`results store ${connection.redacted}: ${err.message}`, { cause: err });
+    const { pool, ready } = migratedPool(connection, {
+      max: options.max,
+      label: `results store ${connection.redacted}`,
+      lock: MIGRATION_LOCK,
+      table: 'schema_migrations',
+      migrations: options.migrations ?? POSTGRES_MIGRATIONS,
     });
-    this.ready.catch(() => undefined); // reported by the first call that waits for it, not as an unhandled rejection
+    this.pool = pool;
+    this.ready = ready;
   }
 
   /** Opens the store and waits until its schema is current. */
   static async open(connection: StoreConnection, options: PostgresStoreOptions = {}): Promise<PostgresResultsStore> {
     const store = new PostgresResultsStore(connection, options);
-    try {
-      await store.ready;
-    } catch (err) {
-      await store.pool.end();
-      throw err;
-    }
+    await whenReady(store.pool, store.ready);
     return store;
-  }
-
-  /** Applies the pending migrations (store/postgresSchema.ts). */
-  private migrate(migrations: readonly PostgresMigration[]): Promise<void> {
-    return migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'schema_migrations', migrations });
   }
 
   async schemaVersion(): Promise<number> {

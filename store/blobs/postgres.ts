@@ -5,10 +5,9 @@
 import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { StoreConnection } from '../../config';
-import { poolConfig } from '../postgresStore';
-import { inTransaction, migrateUnderLock, type PostgresMigration } from '../postgresSchema';
+import { inTransaction, migratedPool, type PostgresMigration } from '../postgresSchema';
 import { blobPath, hashFile, settle, temporaryBeside } from './files';
 import { BlobNotFoundError, checkAddress, type BlobRef, type BlobStore } from './types';
 
@@ -42,12 +41,15 @@ export class PostgresBlobStore implements BlobStore {
     private readonly cacheDir: string,
   ) {
     this.description = `the blob store at ${connection.redacted}`;
-    this.pool = new Pool(poolConfig(connection, 4));
-    this.pool.on('error', () => undefined); // an idle connection the server closed is replaced by the next query
-    this.ready = migrateUnderLock(this.pool, { lock: MIGRATION_LOCK, table: 'blob_schema_migrations', migrations: BLOB_MIGRATIONS }).catch((err: Error) => {
-      throw new Error(`${this.description}: ${err.message}`, { cause: err });
+    const { pool, ready } = migratedPool(connection, {
+      max: 4,
+      label: this.description,
+      lock: MIGRATION_LOCK,
+      table: 'blob_schema_migrations',
+      migrations: BLOB_MIGRATIONS,
     });
-    this.ready.catch(() => undefined); // reported by the first call that waits for it
+    this.pool = pool;
+    this.ready = ready;
   }
 
   async put(file: string): Promise<BlobRef> {
