@@ -9,6 +9,7 @@ import type { ResultsStore } from '../../store';
 import type { IntakeBackend, ModelBackend, TimelineBackend } from './backend';
 import type { CohortEvents } from './events';
 import type { OidcSignIn } from './oidc';
+import { ActionRefused } from './errors';
 
 export interface ConsoleDeps {
   access: AccessControl;
@@ -57,6 +58,32 @@ export interface ConsoleContext extends ConsoleDeps {
     request: FastifyRequest,
     entry: { action: string; target: string; reason?: string | null; outcome?: AuditOutcome; detail?: Record<string, unknown> | null },
   ): Promise<AuditEntry>;
+}
+
+type AuditFields = Omit<Parameters<ConsoleContext['audit']>[1], 'outcome'>;
+
+/**
+ * Runs an action and audits it: `ok` (with `detail` and whatever `okDetail` adds from the result) when it returns;
+ * `refused` — answered with its HTTP error — when the backend refused it (ActionRefused: nothing changed), `failed`
+ * otherwise, each with the error's message. Returns the result and the audit entry.
+ */
+export async function auditedAction<T>(
+  ctx: ConsoleContext,
+  request: FastifyRequest,
+  audit: AuditFields,
+  run: () => Promise<T>,
+  okDetail?: (result: T) => Record<string, unknown>,
+): Promise<{ result: T; entry: AuditEntry }> {
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    const refused = err instanceof ActionRefused;
+    await ctx.audit(request, { ...audit, outcome: refused ? 'refused' : 'failed', detail: { ...audit.detail, message: (err as Error).message } });
+    throw refused ? err.toHttp() : err;
+  }
+  const entry = await ctx.audit(request, { ...audit, outcome: 'ok', detail: okDetail ? { ...audit.detail, ...okDetail(result) } : audit.detail });
+  return { result, entry };
 }
 
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';

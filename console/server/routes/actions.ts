@@ -13,10 +13,10 @@ import {
   type WithdrawRequest,
 } from '../../../contracts/console';
 import type { TimelineView } from '../../../contracts/timeline';
-import { ActionRefused, badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { imageModalitiesOf, patientDetail } from '../patient';
 import { checkImage, keepUpload, receiveUpload } from '../uploads';
-import { errorSchema, objectResponse, patientParams, reasonSchema, timepointParams, type ConsoleContext, type Params } from '../context';
+import { auditedAction, errorSchema, objectResponse, patientParams, reasonSchema, timepointParams, type ConsoleContext, type Params } from '../context';
 
 const RUNNING = new Set(['acquiring', 'segmenting', 'extracting']);
 const MODALITY = /^[A-Za-z0-9_-]{1,32}$/;
@@ -37,15 +37,7 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     run: () => Promise<TimelineView>,
     message?: (view: TimelineView) => string | undefined,
   ): Promise<ActionResponse> => {
-    let view: TimelineView;
-    try {
-      view = await run();
-    } catch (err) {
-      const refused = err instanceof ActionRefused;
-      await ctx.audit(request, { ...audit, outcome: refused ? 'refused' : 'failed', detail: { ...audit.detail, message: (err as Error).message } });
-      throw refused ? err.toHttp() : err;
-    }
-    const entry = await ctx.audit(request, { ...audit, outcome: 'ok' });
+    const { result: view, entry } = await auditedAction(ctx, request, audit, run);
     const text = message?.(view);
     const protocol = await ctx.protocolOf(view.studyId);
     return { auditId: entry.id, patient: await patientDetail(view, ctx.store, ctx.now(), protocol), ...(text ? { message: text } : {}) };

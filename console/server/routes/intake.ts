@@ -16,7 +16,17 @@ import {
 import type { IntakeState, ReviewEntry } from '../../../contracts/intake';
 import { ActionRefused, badRequest, conflict, notFound } from '../errors';
 import type { IntakeBackend } from '../backend';
-import { errorSchema, ID_PATTERN, objectResponse, reasonSchema, studyParams, TIMEPOINT_PATTERN, type ConsoleContext, type Params } from '../context';
+import {
+  auditedAction,
+  errorSchema,
+  ID_PATTERN,
+  objectResponse,
+  reasonSchema,
+  studyParams,
+  TIMEPOINT_PATTERN,
+  type ConsoleContext,
+  type Params,
+} from '../context';
 
 /** Orthanc's series ids are hashes in dashed hex; other PACS ids are kept to a safe alphabet. */
 export const PACS_SERIES_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
@@ -110,15 +120,7 @@ export function intakeRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     studyId: string,
     run: () => Promise<IntakeState>,
   ): Promise<IntakeActionResponse> => {
-    let state: IntakeState;
-    try {
-      state = await run();
-    } catch (err) {
-      const refused = err instanceof ActionRefused;
-      await ctx.audit(request, { ...audit, outcome: refused ? 'refused' : 'failed', detail: { ...audit.detail, message: (err as Error).message } });
-      throw refused ? err.toHttp() : err;
-    }
-    const entry = await ctx.audit(request, audit);
+    const { result: state, entry } = await auditedAction(ctx, request, audit, run);
     return { auditId: entry.id, intake: intakeStudyView(studyId, state) };
   };
 

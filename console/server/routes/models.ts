@@ -5,8 +5,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DecisionRequest, PromotionRequest, PromotionResponse } from '../../../contracts/console';
 import type { PromotionView } from '../../../contracts/models';
 import { fourEyesRefusal } from '../../../access';
-import { ActionRefused, forbidden, notFound } from '../errors';
-import { errorSchema, ID_PATTERN, objectResponse, reasonSchema, type ConsoleContext, type Params } from '../context';
+import { forbidden, notFound } from '../errors';
+import { auditedAction, errorSchema, ID_PATTERN, objectResponse, reasonSchema, type ConsoleContext, type Params } from '../context';
 
 const MODEL_NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: MODEL_NAME } } } as const;
@@ -107,26 +107,13 @@ export function modelRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       const protocol = await ctx.timelines.protocolOf(studyId);
       if (!protocol) throw notFound(`study '${studyId}' has no timelines: the promotion's gate needs the study's protocol`);
       if (!(await ctx.models.getModel(name))) throw notFound(`no registered model '${name}'`);
-      let view: PromotionView;
-      try {
-        view = await ctx.models.startPromotion({ modelName: name, protocol, challenger, policy: ctx.promotionPolicy });
-      } catch (err) {
-        const refused = err instanceof ActionRefused;
-        await ctx.audit(request, {
-          action: 'promotion.request',
-          target,
-          reason,
-          outcome: refused ? 'refused' : 'failed',
-          detail: { studyId, message: (err as Error).message },
-        });
-        throw refused ? err.toHttp() : err;
-      }
-      const entry = await ctx.audit(request, {
-        action: 'promotion.request',
-        target,
-        reason,
-        detail: { studyId, version: view.challenger?.version, phase: view.phase },
-      });
+      const { result: view, entry } = await auditedAction(
+        ctx,
+        request,
+        { action: 'promotion.request', target, reason, detail: { studyId } },
+        () => ctx.models.startPromotion({ modelName: name, protocol, challenger, policy: ctx.promotionPolicy }),
+        (started) => ({ version: started.challenger?.version, phase: started.phase }),
+      );
       return response(name, { view, open: !['gate-failed', 'rejected', 'approval-timed-out', 'rolled-back', 'closed'].includes(view.phase) }, entry.id);
     },
   );
@@ -148,16 +135,14 @@ export function modelRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         throw forbidden(refusal);
       }
     }
-    let view: PromotionView;
-    try {
-      const by = { identity: me, reason };
-      view = await (kind === 'approve' ? ctx.models.approve(name, by) : kind === 'reject' ? ctx.models.reject(name, by) : ctx.models.rollback(name, by));
-    } catch (err) {
-      const refused = err instanceof ActionRefused;
-      await ctx.audit(request, { action, target, reason, outcome: refused ? 'refused' : 'failed', detail: { version, message: (err as Error).message } });
-      throw refused ? err.toHttp() : err;
-    }
-    const entry = await ctx.audit(request, { action, target, reason, detail: { version, phase: view.phase } });
+    const by = { identity: me, reason };
+    const { result: view, entry } = await auditedAction(
+      ctx,
+      request,
+      { action, target, reason, detail: { version } },
+      () => (kind === 'approve' ? ctx.models.approve(name, by) : kind === 'reject' ? ctx.models.reject(name, by) : ctx.models.rollback(name, by)),
+      (decided) => ({ phase: decided.phase }),
+    );
     return response(name, { view, open: view.phase === 'promoted' || view.phase === 'awaiting-approval' }, entry.id);
   };
 
