@@ -7,7 +7,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import YAML from 'yaml';
 import { AccessControl, SqliteAccessStore } from '../../access';
 import { intakeHandle, readIntake, startIntake } from '../../clients/intake';
 import { newKey } from '../../config/aesGcm';
@@ -26,12 +25,11 @@ import { startOrthanc, type OrthancServer } from '../../ops/orthancServer';
 import { IdentityMap, loadIdentityKey, sendWithStorescu } from '../../pacs';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { openResultsStore, type ResultsStore } from '../../store';
-import { loadIntakeSettings } from '../../study/intakeSettings';
-import { loadStudyFile } from '../../study/protocol';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { launchBrowser, screenshot, seriousViolations } from '../e2e/browser';
 import { WEB_ROOT } from '../e2e/consoleServer';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
+import { writeStsStudy } from './support/stsStudy';
 
 jest.setTimeout(300000);
 
@@ -104,23 +102,8 @@ describeWithReferenceData('the PACS review list in the console (real Orthanc, re
     writeFileSync(keyFile, `${newKey()}\n`, { mode: 0o600 });
     const mapFile = path.join(dir, 'identity-map.enc');
     IdentityMap.open(mapFile, loadIdentityKey(keyFile)).pseudonymFor(studyId, 'SOMEONE-ELSE');
-    const studyFile = path.join(dir, 'study.yaml');
-    const paramsFile = path.join(dir, 'light.yaml');
-    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { firstorder: null } }));
-    writeFileSync(
-      studyFile,
-      YAML.stringify({
-        studyId,
-        timepoints: [{ name: 'baseline', dueAfter: '0d', window: '14d', modalities: ['CT'] }],
-        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-        segmentation: 'manual-required',
-        features: { params: paramsFile },
-        model: { name: `${studyId}-model` },
-        intake: { earlyDays: 7, pollEvery: '1s', series: [{ modality: 'CT', dicomModality: ['CT'] }] },
-      }),
-    );
-    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
-    const { pollEveryMs, ...settings } = loadIntakeSettings(studyFile, protocol);
+    const { protocol, intake: intakeStudy } = writeStsStudy(dir, { studyId, modalities: ['CT'], intakeSeries: [{ modality: 'CT', dicomModality: ['CT'] }] });
+    const { settings, pollEveryMs } = intakeStudy!;
     const taskQueues = { ...harness.cfg.taskQueues, pipeline: `it-console-intake-${suffix}` };
     const worker = await harness.startWorker({
       taskQueues,

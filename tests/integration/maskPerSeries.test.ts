@@ -2,18 +2,17 @@
 // of the IBSI validation set (DICOM series + RTSTRUCT per modality). A contour registered for the wrong series fails
 // QC with a coded reason naming the image and the file; once each series has its own contour the timepoint completes,
 // with features stored per modality, each in its own contour, equal to those of MIRP's NIfTI copies within 1 %.
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { enrolPatient, readTimeline, registerScan } from '../../clients/coordinator';
 import { extract, loadParamsFile } from '../../radiomics';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
-import { loadStudyFile } from '../../study/protocol';
 import { describeWithReferenceData, referenceDataDir, referencePath } from '../support/referenceData';
 import { osteoflowStudy } from './support/cli';
 import { connectHarness, eventually, recordHistory, type Harness } from './support/pipeline';
+import { writeStsStudy } from './support/stsStudy';
 
 jest.setTimeout(300000);
 
@@ -45,22 +44,8 @@ describeWithReferenceData('a timepoint of CT, T1 and PET with a contour per seri
     const started = Date.now();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-mask-per-series-'));
     // A light parameter file: shape and first order on the original image (the study's full file is not the point here).
-    const paramsFile = path.join(dir, 'light.yaml');
-    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { shape: null, firstorder: null }, setting: { binCount: 32 } }));
     const studyId = `IT-MPS-${Date.now().toString(36)}`;
-    const studyFile = path.join(dir, `${studyId}.study.yaml`);
-    writeFileSync(
-      studyFile,
-      YAML.stringify({
-        studyId,
-        timepoints: [{ name: 'baseline', dueAfter: '0d', window: '14d', modalities: MODALITIES }],
-        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-        segmentation: 'manual-required',
-        features: { params: paramsFile },
-        model: { name: `${studyId}-model` },
-      }),
-    );
-    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
+    const { protocol, paramsFile } = writeStsStudy(dir, { studyId, modalities: MODALITIES, featureClass: { shape: null, firstorder: null } });
     // The reference data lies outside the default import roots (the data folder and the temp folder).
     const importRoots = [...harness.cfg.acquisition.importRoots, referenceDataDir()];
     const pipeline = await harness.startWorker({ acquisition: { ...harness.cfg.acquisition, importRoots } });

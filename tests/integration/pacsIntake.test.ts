@@ -8,7 +8,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
 import { dismissSeries, intakeHandle, readIntake, startIntake } from '../../clients/intake';
 import { newKey } from '../../config/aesGcm';
@@ -17,12 +16,11 @@ import { startOrthanc, type OrthancServer } from '../../ops/orthancServer';
 import { IdentityMap, loadIdentityKey, sendWithStorescu } from '../../pacs';
 import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
-import { loadIntakeSettings } from '../../study/intakeSettings';
-import { loadStudyFile } from '../../study/protocol';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { filesUnder, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
 import { type Haystack, identifiersFound, storeFiles, studyRows, textsOf } from './support/identifierSearch';
+import { writeStsStudy } from './support/stsStudy';
 
 jest.setTimeout(300000);
 
@@ -81,31 +79,17 @@ describeWithReferenceData('PACS intake on a real Orthanc (STS_001: CT, T1 and PE
     const pseudonym = IdentityMap.open(mapFile, loadIdentityKey(keyFile)).pseudonymFor(studyId, 'STS_001');
     expect(pseudonym).toBe('OSF-0001');
 
-    const paramsFile = path.join(dir, 'light.yaml');
-    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { shape: null, firstorder: null }, setting: { binCount: 32 } }));
-    const studyFile = path.join(dir, 'study.yaml');
-    writeFileSync(
-      studyFile,
-      YAML.stringify({
-        studyId,
-        timepoints: [{ name: 'baseline', dueAfter: '0d', window: '14d', modalities: MODALITIES }],
-        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-        segmentation: 'manual-required',
-        features: { params: paramsFile },
-        model: { name: `${studyId}-model` },
-        intake: {
-          earlyDays: 7,
-          pollEvery: '1s',
-          series: [
-            { modality: 'CT', dicomModality: ['CT'] },
-            { modality: 'T1', dicomModality: ['MR'] },
-            { modality: 'PET', dicomModality: ['PT'] },
-          ],
-        },
-      }),
-    );
-    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
-    const { pollEveryMs, ...settings } = loadIntakeSettings(studyFile, protocol);
+    const { protocol, intake: intakeStudy } = writeStsStudy(dir, {
+      studyId,
+      modalities: MODALITIES,
+      featureClass: { shape: null, firstorder: null },
+      intakeSeries: [
+        { modality: 'CT', dicomModality: ['CT'] },
+        { modality: 'T1', dicomModality: ['MR'] },
+        { modality: 'PET', dicomModality: ['PT'] },
+      ],
+    });
+    const { settings, pollEveryMs } = intakeStudy!;
 
     const pipeline = await harness.startWorker({
       orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },

@@ -12,15 +12,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
 import { readIntake, startIntake } from '../../clients/intake';
 import { newKey } from '../../config/aesGcm';
 import { launchOrthanc, startOrthanc, waitForOrthanc, type OrthancServer } from '../../ops/orthancServer';
 import { stopProcessGroup } from '../../ops/processes';
 import { IdentityMap, loadIdentityKey, sendWithStorescu } from '../../pacs';
-import { loadIntakeSettings } from '../../study/intakeSettings';
-import { loadStudyFile } from '../../study/protocol';
 import { intakeDeps } from '../../workers/pipeline/intake';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -30,6 +27,7 @@ import { readDicomObject } from '../../imaging/contours';
 import { filesUnder, itemsOf, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, recordHistory, type Harness } from './support/pipeline';
 import { identifiersFound } from './support/identifierSearch';
+import { writeStsStudy } from './support/stsStudy';
 
 jest.setTimeout(300000);
 
@@ -106,24 +104,8 @@ describeWithReferenceData('PACS intake refuses or flags bad input and survives t
     const studyId = `IT-INTAKE-BAD-${Date.now().toString(36)}`;
     const map = IdentityMap.open(mapFile, loadIdentityKey(keyFile));
     const pseudonyms = PATIENTS.map((p) => map.pseudonymFor(studyId, p));
-    // Never used (no contour passes QC here), but a study names its parameter file.
-    const paramsFile = path.join(dir, 'light.yaml');
-    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { firstorder: null }, setting: { binCount: 32 } }));
-    const studyFile = path.join(dir, 'study.yaml');
-    writeFileSync(
-      studyFile,
-      YAML.stringify({
-        studyId,
-        timepoints: [{ name: 'baseline', dueAfter: '0d', window: '14d', modalities: ['CT'] }],
-        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-        segmentation: 'manual-required',
-        features: { params: paramsFile },
-        model: { name: `${studyId}-model` },
-        intake: { earlyDays: 7, pollEvery: '1s', series: [{ modality: 'CT', dicomModality: ['CT'] }] },
-      }),
-    );
-    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
-    const { pollEveryMs, ...settings } = loadIntakeSettings(studyFile, protocol);
+    const { protocol, intake: intakeStudy } = writeStsStudy(dir, { studyId, modalities: ['CT'], intakeSeries: [{ modality: 'CT', dicomModality: ['CT'] }] });
+    const { settings, pollEveryMs } = intakeStudy!;
 
     const workerConfig = {
       orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },

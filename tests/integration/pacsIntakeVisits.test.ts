@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { Client } from '@temporalio/client';
-import YAML from 'yaml';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
 import { readIntake, startIntake } from '../../clients/intake';
 import { newKey } from '../../config/aesGcm';
@@ -27,13 +26,12 @@ import { startOrthanc, type OrthancServer } from '../../ops/orthancServer';
 import { IdentityMap, loadIdentityKey, sendWithStorescu } from '../../pacs';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { resultsStorePath } from '../../store';
-import { loadIntakeSettings } from '../../study/intakeSettings';
-import { loadStudyFile } from '../../study/protocol';
 import { installRuntime } from '../../workers/runtime';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { filesUnder, remapUids, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
 import { type Haystack, identifiersFound, storeFiles, studyRows, textsOf } from './support/identifierSearch';
+import { writeStsStudy } from './support/stsStudy';
 
 jest.setTimeout(900000);
 
@@ -157,32 +155,21 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
     const studyId = `IT-VISITS-${Date.now().toString(36)}`;
     const map = IdentityMap.open(mapFile, loadIdentityKey(keyFile));
     const pseudonyms = PATIENTS.map((p) => map.pseudonymFor(studyId, p));
-    const paramsFile = path.join(dir, 'light.yaml');
-    writeFileSync(paramsFile, YAML.stringify({ imageType: { Original: {} }, featureClass: { firstorder: null }, setting: { binCount: 32 } }));
-    const studyFile = path.join(dir, 'study.yaml');
-    const modelName = `${studyId}-model`;
-    writeFileSync(
-      studyFile,
-      YAML.stringify({
-        studyId,
-        timepoints: VISITS.map((v) => ({ name: v.timepoint, dueAfter: `${v.day}d`, window: '14d', modalities: MODALITIES })),
-        qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-        segmentation: 'manual-required',
-        features: { params: paramsFile },
-        model: { name: modelName },
-        intake: {
-          earlyDays: 7,
-          pollEvery: '1s',
-          series: [
-            { modality: 'CT', dicomModality: ['CT'] },
-            { modality: 'T1', dicomModality: ['MR'] },
-            { modality: 'PET', dicomModality: ['PT'] },
-          ],
-        },
-      }),
-    );
-    const protocol = loadStudyFile(studyFile, { storeRoot: path.join(dir, 'store') });
-    const { pollEveryMs, ...settings } = loadIntakeSettings(studyFile, protocol);
+    const {
+      protocol,
+      modelName,
+      intake: intakeStudy,
+    } = writeStsStudy(dir, {
+      studyId,
+      modalities: MODALITIES,
+      visits: VISITS.map((v) => ({ name: v.timepoint, day: v.day })),
+      intakeSeries: [
+        { modality: 'CT', dicomModality: ['CT'] },
+        { modality: 'T1', dicomModality: ['MR'] },
+        { modality: 'PET', dicomModality: ['PT'] },
+      ],
+    });
+    const { settings, pollEveryMs } = intakeStudy!;
     const codecKeysFile = path.join(dir, 'codec-keys.json');
     writeFileSync(codecKeysFile, JSON.stringify({ encryptWith: 'k-visits', keys: { 'k-visits': newCodecKey() } }), { mode: 0o600 });
     const temporal = { ...harness.cfg.temporal, codecKeysFile };
