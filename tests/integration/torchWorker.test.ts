@@ -2,7 +2,6 @@
 // (workers/torch, PyTorch on the CPU) segments each timepoint and the timeline records what ran it. Killed (SIGKILL)
 // in the middle of a segmentation and started again, it completes the timepoint; stopped (SIGTERM) mid-segmentation,
 // it hands the activity back and the next worker completes it.
-// @integration-lane own-queues: its pipeline and segmentation workers poll queues named after its own study.
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';

@@ -1,7 +1,6 @@
 // The Python worker's own tests (workers/torch/tests: the activity body on bad input, device and memory handling,
 // the sliding window against nnU-Net's, nnU-Net model folders), run with pytest in the worker's venv, which this
 // provisions as `osteoflow worker torch` does. A failing pytest fails this test with pytest's report.
-// @integration-lane own-queues: it uses no task queue, and pytest runs as a child process without blocking the event loop.
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config';
 import { ensureTorchVenv, TORCH_WORKER_DIR } from '../../ops/torchWorker';
