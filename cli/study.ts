@@ -18,7 +18,7 @@ import {
   withdraw,
 } from '../clients/coordinator';
 import { loadStudyFile } from '../study/protocol';
-import type { HuvosGrade, TimelineView } from '../contracts/timeline';
+import { describeMaskExport, type HuvosGrade, type TimelineView } from '../contracts/timeline';
 import type { FlagSpec } from './args';
 import { parseAction, type Command } from './command';
 import { ConsoleApiError, consoleApiOf, patientAction, type ConsoleApi } from './consoleApi';
@@ -57,7 +57,9 @@ function printTimeline(view: TimelineView): void {
     const masks = tp.masks?.length ? `masks: ${tp.masks.map((m) => `${m.for ?? 'shared'} ${m.kind}${m.roi ? ` '${m.roi}'` : ''}`).join(', ')}` : '';
     const prediction = tp.prediction ? `p(good response) ${tp.prediction.probability.toFixed(2)} by ${tp.prediction.model}` : '';
     const s = tp.segmentation;
-    const segmentation = s ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s` : '';
+    const segmentation = s
+      ? `mask by ${s.model} on ${s.device} (${s.precision}, ${s.runtime}) in ${(s.totalMs / 1000).toFixed(1)} s${s.pacsExport ? `, ${describeMaskExport(s.pacsExport)}` : ''}`
+      : '';
     const attention = tp.attention ? `needs attention (${tp.attention.code}) since ${tp.attention.at.slice(0, 16)}: ${tp.attention.message}` : '';
     const retried = tp.retried ? `retried by ${tp.retried.who}: ${tp.retried.reason}` : '';
     console.log(

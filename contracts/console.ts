@@ -256,7 +256,16 @@ export interface TimepointDetail {
   qc: QcView | null;
   attention: { code: string; message: string; at: string } | null;
   retried: { reason: string; who: string; at: string } | null;
-  segmentation: { model: string; device: string; precision: string; runtime: string; totalMs: number; tumourMl: number } | null;
+  segmentation: {
+    model: string;
+    device: string;
+    precision: string;
+    runtime: string;
+    totalMs: number;
+    tumourMl: number;
+    /** What became of the mask's export to the PACS (null: the study does not export masks). */
+    pacsExport: string | null;
+  } | null;
   features: FeatureSetView[];
   /** Named literature deltas against baseline (volume %, ΔADC, …). */
   namedDeltas: Record<string, number | null>;

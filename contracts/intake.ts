@@ -181,10 +181,40 @@ export interface TakeInInput {
   for?: string;
 }
 
-/** The intake activities (activities/intake), as the intake workflow calls them. */
+/** An automatic mask to store in the PACS as a SEG of the original image series it was made on. */
+export interface ExportMaskInput {
+  studyId: string;
+  pseudonym: string;
+  timepoint: string;
+  /** The automatic mask (NIfTI in the study store), on the grid of one of `images`. */
+  mask: { path: string; sha256: string };
+  /**
+   * The timepoint's images as stored (a de-identified DICOM series folder each, when intake took it in), in order of
+   * preference: where several series share the mask's grid, the SEG references the first.
+   */
+  images: { modality: string; path: string }[];
+  /** The model that made the mask, `name@version`: the SEG's SegmentAlgorithmName. */
+  algorithm: string;
+}
+
+/**
+ * What became of the export. 'stored': the SEG is in the series' study in the PACS. 'skipped': there is nothing in the
+ * PACS to put it beside (the mask's image was not a DICOM series, or its original series is not in the PACS). The
+ * result carries the study modality and counts only: no UID, which would lead back to the patient in the PACS.
+ */
+export type ExportMaskResult = { status: 'stored'; modality: string; frames: number } | { status: 'skipped'; reason: string };
+
+/** The intake activities (activities/intake), as the intake and Timepoint workflows call them. */
 export interface IntakeActivities {
   pollPacs(input: PollInput): Promise<PollResult>;
   takeInSeries(input: TakeInInput): Promise<TakenSeries>;
+  exportMask(input: ExportMaskInput): Promise<ExportMaskResult>;
+}
+
+/** Whether a pseudonym is enrolled (its timeline exists and runs), asked before an assignment takes a series in. */
+export interface EnrolmentActivities {
+  /** `enrolled` false comes with the reason, naming the pseudonym and the study. */
+  checkEnrolment(input: { studyId: string; pseudonym: string }): Promise<{ enrolled: true } | { enrolled: false; reason: string }>;
 }
 
 /** Names of the intake workflow's updates and query, and its memo key (readable without a worker). */

@@ -148,6 +148,8 @@ export interface StudyProtocol {
     taskQueue?: string;
     /** How long the segmentation step may wait for a worker before the timepoint needs attention (it keeps waiting). */
     workerWaitMs?: number;
+    /** Store each automatic mask in the PACS as a DICOM SEG of its original series, for review in the radiologist's viewer. */
+    exportToPacs?: boolean;
   };
   features: { paramsFile: string; paramHash: string };
   model: {
@@ -163,6 +165,16 @@ export interface StudyProtocol {
   series?: { DWI?: DwiSeriesProtocol; DCE?: DceSeriesProtocol; VFA?: VfaSeriesProtocol; XR?: { pixelSpacing: [number, number] } };
   /** Regions derived from the tumour contour, each its own ROI (absent: the tumour only). */
   regions?: RegionProtocol[];
+  /** How DICOM is de-identified on ingest, by intake and at acquisition (absent: dates shifted, burned-in annotation refused). */
+  deidentification?: DeidentificationProtocol;
+}
+
+/** The study's choices among the PS3.15 Basic Profile's options. */
+export interface DeidentificationProtocol {
+  /** 'shift': every date moved by the patient's offset (Retain Longitudinal Modified Dates); 'keep': dates as they are. */
+  dates: 'shift' | 'keep';
+  /** Take in files marked BurnedInAnnotation = YES (their pixels are not cleaned): only where the study's data is known to be safe. */
+  allowBurnedInAnnotation: boolean;
 }
 
 /** The modalities (and 'mask' when the study requires manual masks) a timepoint needs before it can run. */

@@ -151,6 +151,14 @@ export interface SegmentationRecord {
   totalMs: number;
   inferenceMs: number;
   tumourMl: number;
+  /** Where the study exports automatic masks to the PACS: what became of this one ('failed': no retry got it there). */
+  pacsExport?: { status: 'stored'; modality: string; frames: number } | { status: 'skipped' | 'failed'; reason: string };
+}
+
+/** One line on what became of an automatic mask's export to the PACS, for the CLI and the console. */
+export function describeMaskExport(e: NonNullable<SegmentationRecord['pacsExport']>): string {
+  if (e.status === 'stored') return `stored in the PACS as a SEG of the ${e.modality} series (${e.frames} frames)`;
+  return `${e.status === 'skipped' ? 'not exported to the PACS' : 'export to the PACS failed'}: ${e.reason}`;
 }
 
 export interface TimepointView {

@@ -68,6 +68,8 @@ const TS = {
 /** This writer's ImplementationClassUID (PS3.7 D.3.3.2), UUID-derived. */
 const IMPLEMENTATION_CLASS_UID = '2.25.59464901896557719747869424578731072573';
 const IMPLEMENTATION_VERSION = 'OSTEOFLOW_DEID';
+/** The first value of DeidentificationMethod (0012,0063) this de-identification writes. */
+const BASIC_PROFILE_METHOD = 'PS3.15 Annex E Basic Profile';
 /** Objects whose Enhanced General Equipment module makes DeviceSerialNumber Type 1 (PS3.3 C.7.5.2): D, not X. */
 const ENHANCED_EQUIPMENT_SOP_CLASSES = new Set([
   '1.2.840.10008.5.1.4.1.1.66.4', // Segmentation
@@ -154,6 +156,37 @@ function secretBytes(secret: string | Buffer): Buffer {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   if (bytes.length < 16) throw new Error('de-identification: the secret must hold at least 16 bytes');
   return bytes;
+}
+
+/**
+ * The de-identification secret (UID mapping, date shift, series keys) derived from the identifier map's key: one key to
+ * keep, and every de-identification of a site (PACS intake, scans registered by hand) maps a UID to the same new UID.
+ */
+export function deidentificationSecret(identityKey: Buffer): Buffer {
+  return createHmac('sha256', identityKey).update('osteoflow de-identification').digest();
+}
+
+/**
+ * What a Part-10 file says of its patient, from its header: the PatientID, and whether this de-identification wrote
+ * the file (its ImplementationClassUID, PatientIdentityRemoved YES and the Basic Profile as DeidentificationMethod),
+ * in which case the PatientID is the pseudonym and the file is not to be de-identified again (its dates would be
+ * shifted twice, its UIDs mapped twice). Undefined for a file that is not a readable Part-10 file.
+ */
+export function patientOf(file: string): { patientId: string; deidentifiedHere: boolean } | undefined {
+  const bytes = readFileSync(file);
+  if (!isPart10(bytes)) return undefined;
+  let parsed: { meta: DcmDict; dict: DcmDict };
+  try {
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    parsed = quietly(() => dcmjs().data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false }));
+  } catch {
+    return undefined;
+  }
+  const deidentifiedHere =
+    first(parsed.meta, '00020012') === IMPLEMENTATION_CLASS_UID &&
+    first(parsed.dict, '00120062').toUpperCase() === 'YES' &&
+    first(parsed.dict, '00120063') === BASIC_PROFILE_METHOD;
+  return { patientId: first(parsed.dict, '00100020'), deidentifiedHere };
 }
 
 /** The UID that `uid` becomes under `secret`: 2.25.<UUID (version 8, RFC 9562) from HMAC-SHA-256 as an integer> (PS3.5 B.2). */
@@ -459,7 +492,7 @@ function deidentifyParsed(
     ...(options.roiNames === 'clean' ? [DEIDENTIFICATION_CODES.cleanDescriptors] : []),
   ];
   const methods = [
-    'PS3.15 Annex E Basic Profile',
+    BASIC_PROFILE_METHOD,
     options.dates === 'shift' ? 'Retain Longitudinal Modified Dates' : 'Retain Longitudinal Full Dates',
     ...(options.keepPatientCharacteristics ? ['Retain Patient Characteristics'] : []),
     ...(options.roiNames === 'clean' ? ['Clean Descriptors (ROI names)'] : []),

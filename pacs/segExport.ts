@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeSeg, type ReferenceSeries } from '../imaging/contours';
+import { writeSeg, type ReferenceSeries, type SegWriteOptions } from '../imaging/contours';
 import type { Volume } from '../imaging/image';
 import type { DicomwebClient } from './dicomweb';
 import { PacsRequestError } from './errors';
@@ -18,16 +18,24 @@ export interface SegExport {
 
 /**
  * Writes `mask` (on `series`' grid) as a one-segment SEG and stores it by STOW-RS into the series' study. `algorithm`
- * is the model that made the mask, e.g. 'osteoflow-tumour-unet3d@1.0.0'. Fails with PacsRequestError when the PACS
+ * is the model that made the mask, e.g. 'osteoflow-tumour-unet3d@1.0.0'. `uids` fixes the SEG's UIDs, so that a
+ * retried export stores the same instance again rather than a second one. Fails with PacsRequestError when the PACS
  * refuses the instance, naming its FailureReason.
  */
-export async function exportSegmentation(client: DicomwebClient, mask: Volume, series: ReferenceSeries, algorithm: string): Promise<SegExport> {
+export async function exportSegmentation(
+  client: DicomwebClient,
+  mask: Volume,
+  series: ReferenceSeries,
+  algorithm: string,
+  uids?: SegWriteOptions['uids'],
+): Promise<SegExport> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-seg-'));
   try {
     const written = writeSeg(path.join(dir, 'seg.dcm'), mask, series, {
       algorithm: { type: 'AUTOMATIC', name: algorithm },
       segmentLabel: 'Tumour',
       seriesDescription: `Tumour (automatic, ${algorithm})`,
+      ...(uids ? { uids } : {}),
     });
     const result = await client.store([written.file], { studyInstanceUid: series.studyInstanceUid });
     const refused = result.failed.find((f) => f.sopInstanceUid === written.sopInstanceUid);

@@ -77,7 +77,12 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
   };
   if (!isObject(raw)) return fail('(top level)', 'a mapping with studyId, timepoints, qc, segmentation, features, model');
   // 'intake' is read by study/intakeSettings.ts.
-  checkKeys(raw, ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter', 'series', 'regions', 'intake'], '', fail);
+  checkKeys(
+    raw,
+    ['studyId', 'description', 'timepoints', 'qc', 'segmentation', 'features', 'model', 'missedAfter', 'series', 'regions', 'intake', 'deidentification'],
+    '',
+    fail,
+  );
 
   const studyId = raw.studyId;
   if (typeof studyId !== 'string') fail('studyId', 'a string such as OS-2026-01', studyId);
@@ -142,8 +147,8 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
 
   const seg = raw.segmentation ?? 'manual-required';
   const segObj = typeof seg === 'string' ? { mode: seg } : seg;
-  if (!isObject(segObj)) fail('segmentation', "'manual-required', 'automatic-allowed' or { mode, taskQueue, workerWait }", seg);
-  checkKeys(segObj as Obj, ['mode', 'taskQueue', 'workerWait'], 'segmentation.', fail);
+  if (!isObject(segObj)) fail('segmentation', "'manual-required', 'automatic-allowed' or { mode, taskQueue, workerWait, exportToPacs }", seg);
+  checkKeys(segObj as Obj, ['mode', 'taskQueue', 'workerWait', 'exportToPacs'], 'segmentation.', fail);
   const mode = (segObj as Obj).mode;
   if (mode !== 'manual-required' && mode !== 'automatic-allowed') fail('segmentation.mode', "'manual-required' or 'automatic-allowed'", mode);
   const taskQueue = (segObj as Obj).taskQueue;
@@ -154,6 +159,11 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
       ? DEFAULT_SEGMENTATION_WORKER_WAIT_MS
       : (parseDuration(workerWait) ?? fail('segmentation.workerWait', 'a duration such as 30m or 2h', workerWait));
   if (workerWaitMs <= 0) fail('segmentation.workerWait', 'a duration longer than zero', workerWait);
+  // A study whose scans come from the PACS sends its automatic masks back there unless it says otherwise.
+  const exportToPacs = (segObj as Obj).exportToPacs ?? (raw.intake !== undefined && mode === 'automatic-allowed');
+  if (typeof exportToPacs !== 'boolean') fail('segmentation.exportToPacs', 'true or false', exportToPacs);
+  if (exportToPacs && mode !== 'automatic-allowed')
+    fail('segmentation.exportToPacs', "false where segmentation.mode is 'manual-required' (no automatic mask to export)", exportToPacs);
 
   if (!isObject(raw.features)) fail('features', 'a mapping with params (a PyRadiomics parameter file)', raw.features);
   const features = raw.features as Obj;
@@ -171,6 +181,18 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     retryAfter === undefined ? undefined : (parseDuration(retryAfter) ?? fail('model.retryAfter', 'a duration such as 5m or 1h', retryAfter));
   if (retryAfterMs !== undefined && retryAfterMs <= 0) fail('model.retryAfter', 'a duration longer than zero', retryAfter);
 
+  let deidentification: StudyProtocol['deidentification'];
+  if (raw.deidentification !== undefined) {
+    const deid = raw.deidentification;
+    if (!isObject(deid)) fail('deidentification', 'a mapping { dates: shift | keep, allowBurnedInAnnotation: true | false }', deid);
+    checkKeys(deid as Obj, ['dates', 'allowBurnedInAnnotation'], 'deidentification.', fail);
+    const dates = (deid as Obj).dates ?? 'shift';
+    if (dates !== 'shift' && dates !== 'keep') fail('deidentification.dates', "'shift' (moved by the patient's offset) or 'keep'", dates);
+    const allowBurnedInAnnotation = (deid as Obj).allowBurnedInAnnotation ?? false;
+    if (typeof allowBurnedInAnnotation !== 'boolean') fail('deidentification.allowBurnedInAnnotation', 'true or false', allowBurnedInAnnotation);
+    deidentification = { dates: dates as 'shift' | 'keep', allowBurnedInAnnotation: allowBurnedInAnnotation as boolean };
+  }
+
   const missedAfterMs =
     raw.missedAfter === undefined ? 28 * UNIT_MS.d : (parseDuration(raw.missedAfter) ?? fail('missedAfter', 'a duration such as 4w', raw.missedAfter));
 
@@ -178,13 +200,19 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     studyId: studyId as string,
     timepoints,
     qc: { minSlices: minSlices as number, maxSpacingMm: maxSpacingMm as number, tumourVolumeMl: [volume[0], volume[1]] as [number, number], ...tolerances },
-    segmentation: { mode: mode as StudyProtocol['segmentation']['mode'], ...(taskQueue ? { taskQueue: taskQueue as string } : {}), workerWaitMs },
+    segmentation: {
+      mode: mode as StudyProtocol['segmentation']['mode'],
+      ...(taskQueue ? { taskQueue: taskQueue as string } : {}),
+      workerWaitMs,
+      ...(exportToPacs ? { exportToPacs: true } : {}),
+    },
     features: { paramsFile, paramHash },
     model: { name: (raw.model as Obj).name as string, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
     missedAfterMs,
     storeDir: path.join(options.storeRoot, studyId as string),
     ...(series ? { series } : {}),
     ...(regions ? { regions } : {}),
+    ...(deidentification ? { deidentification } : {}),
   };
 }
 

@@ -1,14 +1,17 @@
 // PacsIntake: one long-running workflow per study that polls the PACS's change feed and takes in every new series it
 // can place (activities/intake), with nobody acting; what it cannot place waits on the review list, kept in the
 // workflow's memo (readable without a worker) until a coordinator assigns the series to a patient's timepoint or
-// dismisses it. The cursor, the taken series and the list travel through continue-as-new.
+// dismisses it. The cursor, the taken series and the list travel through continue-as-new. An assignment names a
+// patient who must be enrolled (a running timeline of the study): that is asked before the series is taken in.
 import {
   ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -22,9 +25,11 @@ import {
   type DismissSeriesInput,
   type IntakeActivities,
   type IntakeInput,
+  type EnrolmentActivities,
   type IntakeState,
   type ReviewEntry,
 } from '../contracts/intake';
+import { assertPseudonym } from '../contracts/ids';
 import { POLICIES } from './policies';
 
 export const assignSeriesUpdate = defineUpdate<IntakeState, [AssignSeriesInput]>(INTAKE_MESSAGES.assign);
@@ -32,6 +37,11 @@ export const dismissSeriesUpdate = defineUpdate<IntakeState, [DismissSeriesInput
 export const intakeStateQuery = defineQuery<IntakeState>(INTAKE_MESSAGES.state);
 
 const { pollPacs, takeInSeries } = proxyActivities<IntakeActivities>(POLICIES.intake);
+
+const { checkEnrolment } = proxyActivities<EnrolmentActivities>(POLICIES.store);
+
+/** Assignments ask whether the patient is enrolled before taking the series in (runs before this took it in unasked). */
+export const ASSIGN_CHECKS_PATIENT_PATCH = 'intake-assign-checks-patient';
 
 /** What a person reads of a failed poll: the activity's own message (the PACS route and what happened). */
 function reasonOf(err: unknown): string {
@@ -62,6 +72,12 @@ export async function pacsIntakeWorkflow(input: IntakeInput): Promise<void> {
     assignSeriesUpdate,
     async (assignment) => {
       const entry = openEntry(state, assignment.pacsSeriesId);
+      // A validator cannot ask another workflow, so the handler asks first: a pseudonym with no running timeline is
+      // refused with its name, the entry stays open, and nothing is retrieved or stored.
+      if (patched(ASSIGN_CHECKS_PATIENT_PATCH)) {
+        const check = await checkEnrolment({ studyId: input.protocol.studyId, pseudonym: assignment.pseudonym });
+        if (!check.enrolled) throw ApplicationFailure.create({ type: 'IntakeRefusedError', nonRetryable: true, message: check.reason });
+      }
       const taken = await takeInSeries({
         protocol: input.protocol,
         pacsSeriesId: assignment.pacsSeriesId,
@@ -80,6 +96,7 @@ export async function pacsIntakeWorkflow(input: IntakeInput): Promise<void> {
       validator: (assignment) => {
         openEntry(state, assignment.pacsSeriesId);
         checkNote(assignment);
+        assertPseudonym(assignment.pseudonym);
         const tp = input.protocol.timepoints.find((t) => t.name === assignment.timepoint);
         if (!tp) throw new Error(`timepoint ${JSON.stringify(assignment.timepoint)} is not in study ${input.protocol.studyId}`);
         const images = tp.modalities as string[];

@@ -9,7 +9,8 @@ export const NON_RETRYABLE: string[] = [...NON_RETRYABLE_ERRORS];
 
 const backoff: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE };
 
-export type PolicyName = 'acquire' | 'qc' | 'segmentation' | 'features' | 'store' | 'predict' | 'notify' | 'registry' | 'scoring' | 'training' | 'intake';
+export type PolicyName =
+  'acquire' | 'qc' | 'segmentation' | 'features' | 'store' | 'predict' | 'notify' | 'registry' | 'scoring' | 'training' | 'intake' | 'maskExport';
 
 export const POLICIES: Record<PolicyName, ActivityOptions> = {
   // ---- PatientTimeline and Timepoint (pipeline task queue) ----
@@ -57,5 +58,15 @@ export const POLICIES: Record<PolicyName, ActivityOptions> = {
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '1 minute',
     retry: { ...backoff, maximumAttempts: 12, nonRetryableErrorTypes: [...NON_RETRYABLE, ...INTAKE_NON_RETRYABLE_ERRORS] },
+  },
+  /**
+   * An automatic mask stored back in the PACS as a SEG (Timepoint, pipeline task queue): retrieving the original series
+   * heartbeats. A PACS that is down is retried for about 5 minutes; then the timepoint records the export as failed and
+   * completes all the same, since the features do not depend on it.
+   */
+  maskExport: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { ...backoff, maximumAttempts: 8, nonRetryableErrorTypes: [...NON_RETRYABLE, ...INTAKE_NON_RETRYABLE_ERRORS] },
   },
 };

@@ -1,9 +1,11 @@
 // Timepoint: the pipeline for one complete scan set — acquire → derive maps (where the study names any) → QC →
-// segmentation → features (stored).
+// segmentation → features (stored). Where the study exports masks, an automatic mask goes back to the PACS as a DICOM
+// SEG beside extraction; the export's outcome is recorded and never fails the timepoint.
 // A failed QC ends it with the non-retryable QcFailed failure; the parent turns that into 'qc-failed/awaiting-rescan'.
 // Any other failure (segmentation, extraction, a full store, a lost worker) ends it with TimepointStepFailed, which
 // names the step and carries the QC verdict; the parent turns that into 'needs-attention'.
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { IntakeActivities } from '../contracts/intake';
 import type { AcquiredScan, MapActivities, PipelineActivities } from '../contracts/pipeline';
 import { SEGMENT_CONTRACT_VERSION, type SegmentTumourInput, type SegmentTumourResult, type SegmentationActivities } from '../contracts/segmentation';
 import { DEFAULT_SEGMENTATION_WORKER_WAIT_MS, derivedMapsOf } from '../contracts/study';
@@ -19,6 +21,7 @@ const { checkQuality } = proxyActivities<PipelineActivities>(POLICIES.qc);
 const { extractFeatures } = proxyActivities<PipelineActivities>(POLICIES.features);
 // Fitting maps is long work that heartbeats, as extraction is.
 const { deriveMaps } = proxyActivities<MapActivities>(POLICIES.features);
+const { exportMask } = proxyActivities<IntakeActivities>(POLICIES.maskExport);
 
 export async function timepointWorkflow(input: TimepointRunInput): Promise<TimepointRunResult> {
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
@@ -66,14 +69,18 @@ export async function timepointWorkflow(input: TimepointRunInput): Promise<Timep
     // A manual mask wins; automatic segmentation (the GPU task queue) takes over where the study allows it.
     await progress('segmenting');
     let segmentation: SegmentationRecord | undefined;
+    let exported: Promise<SegmentationRecord['pacsExport']> | undefined;
     if (!acquired.some((a) => a.role === 'mask') && input.protocol.segmentation.mode === 'automatic-allowed') {
       const automatic = await segmentAutomatically(input, acquired, () => progress('waiting-for-worker'));
+      if (input.protocol.segmentation.exportToPacs && patched(MASK_EXPORT_PATCH)) exported = exportToPacs(input, acquired, automatic);
       acquired = [...acquired, automatic.mask];
       segmentation = automatic.record;
     }
     step = 'extracting';
     await progress('extracting');
     const featureSet = await extractFeatures({ ...ref, acquired });
+    // The export ran beside extraction; its outcome joins the segmentation record, whatever it was.
+    if (segmentation && exported) segmentation = { ...segmentation, pacsExport: await exported };
     return { qc, featureSet, ...(segmentation ? { segmentation } : {}), ...(perSeries ? { masks: maskRecords(acquired) } : {}) };
   } catch (err) {
     // Past QC, a failure that is not a QC verdict goes to the parent with its step and the verdict the run passed with.
@@ -124,6 +131,35 @@ function maskRecords(acquired: AcquiredScan[]): MaskRecord[] {
       ...(m.maskSource?.roi ? { roi: m.maskSource.roi } : {}),
       sha256: m.sha256,
     }));
+}
+
+/** Automatic masks stored back in the PACS as SEG. Only studies that export masks (`segmentation.exportToPacs`) mark it. */
+const MASK_EXPORT_PATCH = 'mask-export';
+
+/**
+ * Stores the automatic mask in the PACS as a SEG of its original image series, beside extraction. Never fails the
+ * timepoint: what no retry fixed (the PACS down for long, no identifier map key) is recorded as a failed export.
+ */
+function exportToPacs(
+  input: TimepointRunInput,
+  acquired: AcquiredScan[],
+  automatic: { mask: AcquiredScan; record: SegmentationRecord },
+): Promise<SegmentationRecord['pacsExport']> {
+  const listed: string[] = input.protocol.timepoints.find((t) => t.name === input.timepoint)?.modalities ?? [];
+  const rank = (modality: string) => (listed.includes(modality) ? listed.indexOf(modality) : listed.length);
+  return exportMask({
+    studyId: input.protocol.studyId,
+    pseudonym: input.pseudonym,
+    timepoint: input.timepoint,
+    mask: { path: automatic.mask.path, sha256: automatic.mask.sha256 },
+    // In the order the study lists the timepoint's modalities: where co-registered series share the mask's grid, the
+    // SEG references the first.
+    images: acquired
+      .filter((a) => a.role === 'image')
+      .map(({ modality, path }) => ({ modality, path }))
+      .sort((a, b) => rank(a.modality) - rank(b.modality)),
+    algorithm: automatic.record.model,
+  }).catch((err: unknown) => ({ status: 'failed' as const, reason: rootMessage(err) }));
 }
 
 /** Parameter maps derived from the timepoint's DWI/DCE series before QC. Only studies that derive maps mark it. */

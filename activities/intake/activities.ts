@@ -25,6 +25,7 @@ import {
   type IdentityMap,
   type OrthancClient,
 } from '../../pacs';
+import { createMaskExport } from './maskExport';
 
 export interface IntakeDeps {
   client: () => Promise<Client>;
@@ -100,7 +101,7 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
     // A retried attempt finds its de-identified copy already there: the same secret gives the same bytes.
     if (!existsSync(target)) {
       mkdirSync(path.dirname(target), { recursive: true });
-      deidentifySeries(retrieved.dir, target, { secret: deps.secret(), pseudonym });
+      deidentifySeries(retrieved.dir, target, { secret: deps.secret(), pseudonym, ...protocol.deidentification });
     }
     // A contour is registered as its one object (an RTSTRUCT or SEG file), an image as its series folder.
     const objects = input.modality === 'mask' ? readdirSync(target).filter((f) => f.endsWith('.dcm')) : [];
@@ -146,7 +147,7 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
 
   const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'osteoflow-intake-'));
 
-  const activities: IntakeActivities = {
+  const activities: Omit<IntakeActivities, 'exportMask'> = {
     async pollPacs(input: PollInput): Promise<PollResult> {
       const { orthanc } = deps.pacs();
       const page = await orthanc.stableSeries(input.cursor, { maxChanges: 500 });
@@ -228,6 +229,7 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
   };
   return {
     ...activities,
+    ...createMaskExport(deps),
     async pollPacs(input: PollInput): Promise<PollResult> {
       try {
         return await activities.pollPacs(input);

@@ -1,6 +1,7 @@
 // The pipeline activities: thin adapters from the workflows to the study store, QC, the radiomics engine, the results
 // store and the model registry. Failures a retry can fix are thrown as ordinary errors; the rest are typed and
 // non-retryable (policies in workflows/policies.ts).
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runQc } from '../../qc/runQc';
@@ -30,6 +31,7 @@ import { RetentionError, petRetentionFeatures } from './petRetention';
 import { readRasters, withRasters } from './radiographs';
 import type { Predictor } from './predict';
 import { whileHeartbeating } from '../heartbeat';
+import { stageDeidentified, stagingFolder, storeStaged, type AcquisitionDeidentification } from './deidentifyScan';
 
 export interface PipelineDeps {
   store: ResultsStore;
@@ -38,6 +40,11 @@ export interface PipelineDeps {
   webhookUrl?: string;
   /** Where scans may come from and how large they may be (config's `acquisition`); absent: anywhere. */
   acquisition?: SourcePolicy & { maxFileBytes: number; maxVoxels?: number };
+  /**
+   * The site's de-identification secret: DICOM files registered by hand are stored de-identified (deidentifyScan.ts).
+   * The pipeline worker always sets it; absent (library use and tests of other steps), scans are stored as they come.
+   */
+  deidentification?: AcquisitionDeidentification;
 }
 
 const key = (ref: TimepointRef) => ({ studyId: ref.protocol.studyId, pseudonym: ref.pseudonym, timepoint: ref.timepoint });
@@ -64,19 +71,59 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     copyOptions: StoreScanOptions,
   ): Promise<AcquiredScan> {
     const image = scan.for ? images.find((i) => i.role === 'image' && i.modality === scan.for) : undefined;
-    const stored = await storeMask(scan.source, dir, {
-      ...copyOptions,
+    const maskOptions = {
       for: scan.for,
       roi: scan.roi,
       image: image && { modality: image.modality, path: image.path },
       maxVoxels: deps.acquisition?.maxVoxels,
-    });
+    };
+    let stored: Awaited<ReturnType<typeof storeMask>>;
+    if (!deps.deidentification) stored = await storeMask(scan.source, dir, { ...copyOptions, ...maskOptions });
+    else {
+      // An RTSTRUCT or SEG is de-identified before it is converted: its references then name the de-identified
+      // image series' UIDs (one secret for the whole site maps every UID the same way). Messages name the file as
+      // registered, never the staging copy.
+      const staging = stagingFolder(dir);
+      try {
+        const staged = await stageDeidentified(scan.source, staging, 'mask', copyOptions, {
+          secret: deps.deidentification.secret,
+          pseudonym: ref.pseudonym,
+          settings: ref.protocol.deidentification,
+          progress: (files) => Context.current().heartbeat({ modality: scan.modality, deidentified: files }),
+        });
+        const { maxFileBytes, onProgress } = copyOptions;
+        stored = await storeMask(staged.path, dir, { maxFileBytes, onProgress, ...maskOptions });
+        const named = (text: string) => text.split(staged.path).join(scan.source);
+        if ('unusable' in stored) stored = { ...stored, unusable: named(stored.unusable) };
+        const warnings = stored.maskSource?.warnings;
+        if (stored.maskSource && warnings) stored = { ...stored, maskSource: { ...stored.maskSource, warnings: warnings.map(named) } } as typeof stored;
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    }
     const base = { modality: 'mask', role: 'mask' as const, source: scan.source, ...(scan.for ? { for: scan.for } : {}) };
     if ('unusable' in stored) {
       return { ...base, path: '', sha256: '', unusable: stored.unusable, ...(stored.maskSource ? { maskSource: stored.maskSource } : {}) };
     }
     await store.recordScan({ ...key(ref), modality: maskScanName(scan.for), role: 'mask', sha256: stored.sha256, path: stored.path, source: scan.source });
     return { ...base, path: stored.path, sha256: stored.sha256, maskSource: stored.maskSource };
+  }
+
+  /** A scan copied, de-identified where it is DICOM (in a staging folder, removed whatever happens), and stored. */
+  async function acquireDeidentified(
+    source: string,
+    dir: string,
+    baseName: string,
+    copyOptions: StoreScanOptions,
+    deid: Parameters<typeof stageDeidentified>[4],
+  ): Promise<{ path: string; sha256: string }> {
+    const staging = stagingFolder(dir);
+    try {
+      const staged = await stageDeidentified(source, staging, baseName, copyOptions, deid);
+      return await storeStaged(staged, dir, baseName, copyOptions);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
 
   return {
@@ -97,7 +144,14 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         onProgress: (bytes: number) => context.heartbeat({ modality: scan.modality, bytes }),
       };
       if (scan.modality === 'mask' && images !== undefined) return acquireMask(ref, dir, scan, images, copyOptions);
-      const copy = await storeScan(scan.source, dir, scan.modality, copyOptions);
+      const copy = deps.deidentification
+        ? await acquireDeidentified(scan.source, dir, scan.modality, copyOptions, {
+            secret: deps.deidentification.secret,
+            pseudonym: ref.pseudonym,
+            settings: ref.protocol.deidentification,
+            progress: (files) => context.heartbeat({ modality: scan.modality, deidentified: files }),
+          })
+        : await storeScan(scan.source, dir, scan.modality, copyOptions);
       const role = scan.modality === 'mask' ? 'mask' : 'image';
       await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
       return { modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { MaskView, PatientResponse, TimepointDetail } from '../../contracts/console';
 import { maskScanTarget } from '../../contracts/pipeline';
 import type { StudyProtocol } from '../../contracts/study';
-import type { TimelineView, TimepointView } from '../../contracts/timeline';
+import { describeMaskExport, type TimelineView, type TimepointView } from '../../contracts/timeline';
 import type { ResultsStore, StoredScan } from '../../store';
 import { patientState, timepointState } from './cohort';
 import { withoutFolders } from './withoutFolders';
@@ -61,7 +61,15 @@ export async function patientDetail(view: TimelineView, store: ResultsStore, now
       attention: tp.attention ? { ...tp.attention, message: withoutFolders(tp.attention.message) } : null,
       retried: tp.retried ?? null,
       segmentation: seg
-        ? { model: seg.model, device: seg.device, precision: seg.precision, runtime: seg.runtime, totalMs: seg.totalMs, tumourMl: seg.tumourMl }
+        ? {
+            model: seg.model,
+            device: seg.device,
+            precision: seg.precision,
+            runtime: seg.runtime,
+            totalMs: seg.totalMs,
+            tumourMl: seg.tumourMl,
+            pacsExport: seg.pacsExport ? withoutFolders(describeMaskExport(seg.pacsExport)) : null,
+          }
         : null,
       features: sets.map((f) => ({
         modality: f.modality,

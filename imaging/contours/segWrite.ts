@@ -38,6 +38,8 @@ export interface SegWriteOptions {
   now?: Date;
   /** Geometry tolerance between the mask and the series (sameGeometry's; default 1e-4). */
   geometryTolerance?: number;
+  /** The SEG's SeriesInstanceUID and SOPInstanceUID; default new ones. Given, a second write of the same mask is the same instance. */
+  uids?: { series: string; instance: string };
 }
 
 export interface SegWritten {
@@ -136,8 +138,8 @@ export function writeSeg(file: string, mask: Volume, series: ReferenceSeries, op
 
   const header = series.header;
   const now = options.now ?? new Date();
-  const sopInstanceUid = newUid();
-  const seriesInstanceUid = newUid();
+  const sopInstanceUid = options.uids?.instance ?? newUid();
+  const seriesInstanceUid = options.uids?.series ?? newUid();
   const dimensionOrganizationUid = newUid();
   const d = g.direction;
   const algorithm = options.algorithm ?? { type: 'MANUAL' as const };

@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { PROJECT_ROOT } from '../../config';
 import { dice, volumeMl, countNonZero } from '../../models/segmentation/inference/postprocess';
 import { readImage } from '../../imaging/io';
 import { resultsStorePath } from '../../store';
@@ -13,7 +12,7 @@ import { SqliteResultsStore } from '../../store/sqliteStore';
 import { enrolPatient, listPatients, readTimeline, registerScan, withdraw } from '../../clients/coordinator';
 import type { StudyProtocol } from '../../contracts/study';
 import { connectHarness, eventually, makeStudy, recordHistory, type Harness } from './support/pipeline';
-import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/workerProcess';
+import { startGpuWorker, stopWorkerProcess } from './support/workerProcess';
 
 jest.setTimeout(900000);
 
@@ -25,23 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-/** A GPU worker process on `taskQueue`, resolved once it polls. */
-function startGpuWorker(taskQueue: string): Promise<WorkerProcess> {
-  const env = {
-    ...process.env,
-    OSTEOFLOW_LOG_LEVEL: 'WARN',
-    OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
-    OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu',
-    OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2',
-  };
-  return startWorkerProcess(
-    process.execPath,
-    ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')],
-    { cwd: PROJECT_ROOT, env },
-    `gpu worker polling '${taskQueue}'`,
-  );
-}
 
 it('segments timepoints without manual masks on the segmentation queue, asks for attention while no worker comes, and lets a manual mask win', async () => {
   const study = makeStudy({ patients: 1, seed: 43 });

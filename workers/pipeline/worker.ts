@@ -1,9 +1,11 @@
-// The pipeline worker (CPU task queue): every TypeScript workflow, the CPU activities and PACS intake's.
+// The pipeline worker (CPU task queue): every TypeScript workflow, the CPU activities (DICOM registered by hand
+// de-identified as it is acquired) and PACS intake's, with its check that an assigned patient is enrolled.
 import type { OsteoflowConfig } from '../../config';
 import { createActivities } from '../../activities';
 import { registryPredictor } from '../../activities/pipeline/predict';
 import { createIntakeActivities } from '../../activities/intake/activities';
-import { intakeDeps } from './intake';
+import { createEnrolmentActivities } from '../../activities/pipeline/enrolment';
+import { acquisitionDeidentification, intakeDeps } from './intake';
 import { createStoreWorker, type StoreWorker, type StoreWorkerOptions } from '../storeWorker';
 
 export type PipelineWorker = StoreWorker;
@@ -14,6 +16,7 @@ export interface PipelineWorkerOptions extends Omit<StoreWorkerOptions, 'mlflow'
 }
 
 export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWorkerOptions): Promise<PipelineWorker> {
+  const intake = intakeDeps(cfg, options.address);
   return createStoreWorker(cfg, options, ({ store, mlflow }) => ({
     taskQueue: cfg.taskQueues.pipeline,
     workflowsPath: require.resolve('../../workflows'),
@@ -23,8 +26,10 @@ export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWork
         predictor: registryPredictor(mlflow, store),
         webhookUrl: cfg.notifications.webhookUrl,
         acquisition: cfg.acquisition,
+        deidentification: acquisitionDeidentification(cfg),
       }),
-      ...createIntakeActivities(intakeDeps(cfg, options.address)),
+      ...createIntakeActivities(intake),
+      ...createEnrolmentActivities({ client: intake.client }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,
     // Let a running activity finish on SIGTERM before the worker exits.

@@ -1,6 +1,6 @@
-// A study file for the suites that run the STS reference data (CT, T1, PET with their RTSTRUCTs) through the timeline
-// with manual contours: a light parameter file (the original image only), a 14-day window per visit, and, for the
-// PACS intake suites, intake's series rules polled every second.
+// A study file for the suites that run DICOM through the timeline (the STS reference data's CT, T1 and PET with their
+// RTSTRUCTs, or series segmented automatically): a light parameter file (the original image only), a 14-day window
+// per visit, and, for the PACS intake suites, intake's series rules polled every second.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -16,8 +16,10 @@ export interface StsStudyOptions {
   visits?: { name: string; day: number }[];
   /** Feature classes of the parameter file; default first order only. */
   featureClass?: Record<string, null>;
-  /** Intake's rules: which DICOM Modality values become which study modality. */
-  intakeSeries?: { modality: string; dicomModality: string[] }[];
+  /** Intake's rules: which DICOM Modality values (and SeriesDescription pattern) become which study modality. */
+  intakeSeries?: { modality: string; dicomModality: string[]; seriesDescription?: string }[];
+  /** The study file's `segmentation` section; default 'manual-required'. */
+  segmentation?: string | Record<string, unknown>;
 }
 
 export interface StsStudy {
@@ -46,7 +48,7 @@ export function writeStsStudy(dir: string, options: StsStudyOptions): StsStudy {
       studyId,
       timepoints: visits.map((v) => ({ name: v.name, dueAfter: `${v.day}d`, window: '14d', modalities: options.modalities })),
       qc: { minSlices: 16, maxSpacingMm: 6, tumourVolumeMl: [1, 5000] },
-      segmentation: 'manual-required',
+      segmentation: options.segmentation ?? 'manual-required',
       features: { params: paramsFile },
       model: { name: modelName },
       ...(options.intakeSeries ? { intake: { earlyDays: 7, pollEvery: '1s', series: options.intakeSeries } } : {}),

@@ -1,6 +1,8 @@
 // Worker processes that integration tests start, kill and restart: output kept for failure messages, optionally
 // resolved only once the worker says it polls, and every one still alive killed when the test file ends.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../../config';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -43,4 +45,21 @@ export async function startWorkerProcess(
 export async function stopWorkerProcess(worker: WorkerProcess): Promise<number | null> {
   if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
   return worker.exited;
+}
+
+/** A TypeScript segmentation worker process (workers/gpu/main.ts, the shipped model on the CPU provider) on `taskQueue`, resolved once it polls. */
+export function startGpuWorker(taskQueue: string): Promise<WorkerProcess> {
+  const env = {
+    ...process.env,
+    OSTEOFLOW_LOG_LEVEL: 'WARN',
+    OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
+    OSTEOFLOW_SEGMENTATION_PROVIDERS: 'cpu',
+    OSTEOFLOW_SEGMENTATION_CPU_THREADS: '2',
+  };
+  return startWorkerProcess(
+    process.execPath,
+    ['-r', 'tsx/cjs', path.join(PROJECT_ROOT, 'workers', 'gpu', 'main.ts')],
+    { cwd: PROJECT_ROOT, env },
+    `gpu worker polling '${taskQueue}'`,
+  );
 }

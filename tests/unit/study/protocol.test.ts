@@ -52,6 +52,29 @@ describe('study file', () => {
     expect(load(write('wait-2h.yaml', automatic)).segmentation).toEqual({ mode: 'automatic-allowed', taskQueue: 'gpu-a100', workerWaitMs: 2 * 3600000 });
   });
 
+  it('exports automatic masks to the PACS where the study takes its scans from there, unless it says otherwise', () => {
+    const intake = { series: [{ modality: 'T1CE', dicomModality: ['MR'] }] };
+    const automatic = { mode: 'automatic-allowed' };
+    expect(load(write('export-intake.yaml', { ...good, segmentation: automatic, intake })).segmentation.exportToPacs).toBe(true);
+    expect(load(write('export-off.yaml', { ...good, segmentation: { ...automatic, exportToPacs: false }, intake })).segmentation.exportToPacs).toBeUndefined();
+    // No intake: the scans are not in the PACS, so nothing is sent there unless asked; manual masks are never sent.
+    expect(load(write('export-no-intake.yaml', { ...good, segmentation: automatic })).segmentation.exportToPacs).toBeUndefined();
+    expect(load(write('export-asked.yaml', { ...good, segmentation: { ...automatic, exportToPacs: true } })).segmentation.exportToPacs).toBe(true);
+    expect(load(write('export-manual.yaml', { ...good, intake })).segmentation.exportToPacs).toBeUndefined();
+  });
+
+  it("reads the study's de-identification choices, with none (dates shifted, burned-in annotation refused) by default", () => {
+    expect(load(write('deid-default.yaml', good)).deidentification).toBeUndefined();
+    expect(load(write('deid-keep.yaml', { ...good, deidentification: { dates: 'keep' } })).deidentification).toEqual({
+      dates: 'keep',
+      allowBurnedInAnnotation: false,
+    });
+    expect(load(write('deid-burned.yaml', { ...good, deidentification: { allowBurnedInAnnotation: true } })).deidentification).toEqual({
+      dates: 'shift',
+      allowBurnedInAnnotation: true,
+    });
+  });
+
   it('takes the first wait before a prediction is tried again from model.retryAfter, and none by default', () => {
     expect(load(write('retry-default.yaml', good)).model).toEqual({ name: good.model.name });
     expect(load(write('retry-1h.yaml', { ...good, model: { ...good.model, retryAfter: '1h' } })).model).toEqual({
@@ -95,6 +118,27 @@ describe('study file', () => {
       { ...good, segmentation: { mode: 'automatic-allowed', workerWait: '0s' } },
       /'segmentation\.workerWait' must be a duration longer than zero, got "0s"$/,
     ],
+    [
+      'mask export not a boolean',
+      { ...good, segmentation: { mode: 'automatic-allowed', exportToPacs: 'yes' } },
+      /'segmentation\.exportToPacs' must be true or false, got "yes"$/,
+    ],
+    [
+      'mask export of manual masks',
+      { ...good, segmentation: { mode: 'manual-required', exportToPacs: true } },
+      /'segmentation\.exportToPacs' must be false where segmentation\.mode is 'manual-required' \(no automatic mask to export\), got true$/,
+    ],
+    [
+      'de-identification dates',
+      { ...good, deidentification: { dates: 'remove' } },
+      /'deidentification\.dates' must be 'shift' \(moved by the patient's offset\) or 'keep', got "remove"$/,
+    ],
+    [
+      'de-identification burned-in',
+      { ...good, deidentification: { allowBurnedInAnnotation: 'sometimes' } },
+      /'deidentification\.allowBurnedInAnnotation' must be true or false, got "sometimes"$/,
+    ],
+    ['de-identification key', { ...good, deidentification: { pixels: 'clean' } }, /'deidentification\.pixels' must be absent \(unknown key/],
     ['qc volume', { ...good, qc: { tumourVolumeMl: [10, 1] } }, /'qc\.tumourVolumeMl' must be \[min, max\] in ml/],
     [
       'qc origin tolerance',

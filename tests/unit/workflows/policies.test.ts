@@ -51,6 +51,15 @@ describe('activity policies', () => {
           nonRetryableErrorTypes: [...nonRetryable, 'PacsRequestError', 'DeidentificationError', 'IntakeRefusedError', 'IntakeConfigurationError'],
         },
       },
+      maskExport: {
+        startToCloseTimeout: '15 minutes',
+        heartbeatTimeout: '1 minute',
+        retry: {
+          ...backoff,
+          maximumAttempts: 8,
+          nonRetryableErrorTypes: [...nonRetryable, 'PacsRequestError', 'DeidentificationError', 'IntakeRefusedError', 'IntakeConfigurationError'],
+        },
+      },
     });
   });
 

@@ -209,6 +209,7 @@ function Timepoint({ study, patient, tp }: { study: string; patient: string; tp:
             <dd>
               {tp.segmentation.model} on {tp.segmentation.device} ({tp.segmentation.precision}, {tp.segmentation.runtime}),{' '}
               {formatNumber(tp.segmentation.tumourMl)} ml in {(tp.segmentation.totalMs / 1000).toFixed(1)} s
+              {tp.segmentation.pacsExport && <>; {tp.segmentation.pacsExport}</>}
             </dd>
           </>
         )}
