@@ -35,6 +35,8 @@ export interface SeriesCandidate {
   sequence?: string;
   /** RTSTRUCT / SEG only: the image series its contours were drawn on. */
   referencedSeriesUid?: string;
+  /** SEG only: an automatic mask osteoflow itself stored in the PACS (Manufacturer 'osteoflow', SegmentAlgorithmType AUTOMATIC). */
+  osteoflowExport?: boolean;
 }
 
 /** Why a series waits on the review list for a coordinator to assign or dismiss it. */
@@ -65,7 +67,9 @@ export type IntakeReviewCode = (typeof INTAKE_REVIEW_CODES)[number];
 export type IntakeDecision =
   | { outcome: 'scan'; pseudonym: string; timepoint: string; modality: string }
   | { outcome: 'contour'; pseudonym: string; timepoint: string; forModality: string }
-  | { outcome: 'review'; code: IntakeReviewCode; message: string };
+  | { outcome: 'review'; code: IntakeReviewCode; message: string }
+  /** Not for intake at all: osteoflow's own export of an automatic mask, which would otherwise come back as a contour. */
+  | { outcome: 'ignore'; message: string };
 
 /** Why intake could not take in a series it had matched; the series then waits on the review list too. */
 export const INTAKE_TAKE_IN_CODES = [

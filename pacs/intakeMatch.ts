@@ -57,6 +57,7 @@ export function decideSeries(series: SeriesCandidate, context: IntakeContext): I
   const name = `series ${series.pacsSeriesId} (${series.dicomModality || 'no Modality'})`;
   const review = (code: IntakeReviewCode, message: string): IntakeDecision => ({ outcome: 'review', code, message: `${name}: ${message}` });
   const studyId = context.protocol.studyId;
+  if (series.osteoflowExport) return { outcome: 'ignore', message: `${name}: osteoflow's own automatic mask, stored in the PACS for review` };
 
   const pseudonym = context.pseudonymOf(series.patientId);
   const timeline = pseudonym === undefined ? undefined : context.timelineOf(pseudonym);

@@ -41,13 +41,19 @@ export function seriesKey(secret: Buffer, seriesInstanceUid: string): string {
   return createHmac('sha256', secret).update(`series:${seriesInstanceUid}`).digest('hex').slice(0, 32);
 }
 
-// Referenced image series of an RTSTRUCT (3006,0010 → 3006,0012 → 3006,0014 → 0020,000E) or a SEG (0008,1115 → 0020,000E).
-function referencedSeriesUid(file: string): string | undefined {
+/**
+ * What a contour object says of itself: the image series it references — an RTSTRUCT's (3006,0010 → 3006,0012 →
+ * 3006,0014 → 0020,000E) or a SEG's (0008,1115 → 0020,000E) — and whether it is an automatic mask osteoflow exported
+ * (Manufacturer (0008,0070) 'osteoflow', SegmentAlgorithmType (0062,0008) AUTOMATIC; activities/intake/maskExport.ts).
+ */
+function contourOrigin(file: string): { referencedSeriesUid?: string; osteoflowExport: boolean } {
   const { dataSet } = readDicomObject(file, { expected: 'an RTSTRUCT or SEG' });
   const first = (ds: typeof dataSet | undefined, tag: string) => ds?.elements[tag]?.items?.[0]?.dataSet;
   const rt = first(first(first(dataSet, 'x30060010'), 'x30060012'), 'x30060014');
   const seg = first(dataSet, 'x00081115');
-  return (rt ?? seg)?.string('x0020000e') ?? undefined;
+  const referenced = (rt ?? seg)?.string('x0020000e') ?? undefined;
+  const osteoflowExport = dataSet.string('x00080070')?.trim() === 'osteoflow' && first(dataSet, 'x00620002')?.string('x00620008')?.trim() === 'AUTOMATIC';
+  return { ...(referenced !== undefined ? { referencedSeriesUid: referenced } : {}), osteoflowExport };
 }
 
 export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
@@ -81,7 +87,11 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
     };
     if (modality === 'RTSTRUCT' || modality === 'SEG') {
       const retrieved = await dicomweb.retrieveSeries(studyUid, seriesUid, path.join(work, 'contour'));
-      found.referencedSeriesUid = retrieved.files[0] === undefined ? undefined : referencedSeriesUid(retrieved.files[0]);
+      if (retrieved.files[0] !== undefined) {
+        const origin = contourOrigin(retrieved.files[0]);
+        found.referencedSeriesUid = origin.referencedSeriesUid;
+        if (origin.osteoflowExport) found.osteoflowExport = true;
+      }
     }
     return found;
   }
@@ -180,6 +190,10 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
               return hit && { timepoint: hit.timepoint, modality: hit.modality };
             },
           });
+          if (decision.outcome === 'ignore') {
+            log(`intake: ${decision.message}: not taken in`);
+            continue;
+          }
           if (decision.outcome === 'review') {
             review.push({ pacsSeriesId: series.orthancId, code: decision.code, message: decision.message, at: new Date().toISOString(), status: 'open' });
             continue;

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createMaskExport } from '../../activities/intake/maskExport';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
-import type { ExportMaskInput } from '../../contracts/intake';
-import { readIntake, startIntake } from '../../clients/intake';
+import { INTAKE_MESSAGES, type ExportMaskInput, type IntakeState } from '../../contracts/intake';
+import { startIntake } from '../../clients/intake';
 import { newKey } from '../../config/aesGcm';
 import { readDicomMask, readDicomObject } from '../../imaging/contours';
 import { readImage } from '../../imaging/io';
@@ -166,6 +166,10 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
           status: 'skipped',
           reason: expect.stringMatching(/^patient OSF-0999, timepoint baseline: the identifier map has no patient/),
         });
+        // A patient the map holds but whose series the PACS does not: the stored copy maps to none of theirs.
+        const other = IdentityMap.open(mapFile, loadIdentityKey(keyFile)).pseudonymFor(studyId, 'HOSP-0000001');
+        const notInPacs = await exportMask({ pseudonym: other });
+        expect(notInPacs).toEqual({ status: 'skipped', reason: expect.stringMatching(/the T1CE series the mask is on is not in the PACS/) });
         const segsAfter = await segSeries();
         expect(segsAfter.map((s) => dicomValue(s, '0020000E'))).toEqual([segUid]);
         expect(Number(dicomValue(segsAfter[0], '00201209'))).toBe(1);
@@ -176,7 +180,13 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
           haystacks.push([`history of ${id}`, textsOf(history).join('\n')]);
         }
         expect(identifiersFound(haystacks, [...Object.values(PATIENT), STUDY_UID, ...Object.values(SERIES_UID)])).toEqual([]);
-        expect((await readIntake(intakeHandle)).taken).toHaveLength(2);
+        // The exported SEG reaches intake's change feed too, and is left alone: not taken back as a contour, not for review.
+        // (The workflow's query, not its memo: the memo is written when what it shows changes, not at every poll.)
+        const live = () => intakeHandle.query<IntakeState>(INTAKE_MESSAGES.state);
+        const polled = (await live()).polls;
+        const later = await eventually(live, (state) => state.polls >= polled + 5, 60000, 'five more polls');
+        expect(later.taken.map((t) => t.modality).sort()).toEqual(['T1CE', 'T2']);
+        expect(later.review).toEqual([]);
       } finally {
         // A failed expectation must not leave intake polling: the worker would wait for it at shutdown.
         await intakeHandle.terminate('test over');

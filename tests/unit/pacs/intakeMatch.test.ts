@@ -111,6 +111,11 @@ describe('decideSeries', () => {
     expect(decideSeries(series({ studyDate: '' }), context())).toMatchObject({ code: 'no-study-date', message: expect.stringContaining('missing') });
   });
 
+  it("ignores osteoflow's own exported mask, which references a registered series, rather than taking it back as a contour", () => {
+    const own = series({ dicomModality: 'SEG', referencedSeriesUid: '1.2.3.ct', osteoflowExport: true });
+    expect(decideSeries(own, context())).toEqual({ outcome: 'ignore', message: expect.stringMatching(/^series .* \(SEG\): osteoflow's own automatic mask/) });
+  });
+
   it('takes a contour for the image series intake registered, and reviews one whose image it has not', () => {
     expect(decideSeries(series({ dicomModality: 'RTSTRUCT', referencedSeriesUid: '1.2.3.ct' }), context())).toEqual({
       outcome: 'contour',
