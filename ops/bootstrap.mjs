@@ -1,7 +1,7 @@
 // `npm start` / `npm test` on a fresh clone: needs only Node itself. Installs the npm packages when node_modules is
 // missing or older than package-lock.json, builds the CLI (dist/, ops/build.cjs) when a source changed since the last
 // build, then hands over to the entry points (which provision the venv).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,10 +44,26 @@ async function ensureBuild() {
   await build.build().catch((err) => console.error(`[osteoflow] build failed, running from the TypeScript sources: ${err.message}`));
 }
 
+/**
+ * Starts provisioning the Python venvs (the servers' and the Python worker's) in background processes, so that pip
+ * downloads and unpacks while the bundles build and the type checks and linters run. Their later users wait on the
+ * venv's lock (ops/venv.ts), and provision it again, reporting the error, if the background attempt failed. Not
+ * detached: an interrupted run stops them too.
+ */
+function prepareVenvsInBackground() {
+  const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  for (const which of ['stack', 'torch']) {
+    const child = spawn(process.execPath, [tsx, path.join(root, 'ops', 'prepareVenv.ts'), which], { cwd: root, stdio: 'ignore' });
+    child.on('error', () => undefined); // the foreground provisioning reports any problem
+    child.unref();
+  }
+}
+
 const [mode, ...args] = process.argv.slice(2);
 ensureNodeModules();
 // Orthanc + DICOMweb plugin + DCMTK from Debian (apt-get, as root); the tests also PostgreSQL and Chromium.
 (await import('./systemPackages.mjs')).ensureSystemPackagesOrExit(mode === 'start' ? 'start' : 'test');
+if (mode === 'test' && args.length === 0) prepareVenvsInBackground();
 await ensureBuild();
 const node = process.execPath;
 if (mode === 'start') {

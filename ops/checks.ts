@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../config';
 import { stackPaths } from '../config/endpoints';
-import { ensureVenv } from './venv';
+import { ensureVenv, STACK_VENV_REQUIRES } from './venv';
 
 interface Check {
   name: string;
@@ -17,21 +17,24 @@ function bin(name: string): string {
   return path.join(PROJECT_ROOT, 'node_modules', '.bin', name);
 }
 
-async function checks(): Promise<Check[]> {
+const NODE_CHECKS: Check[] = [
+  { name: 'eslint', command: bin('eslint'), args: ['--max-warnings=0', '.'] },
+  { name: 'prettier', command: bin('prettier'), args: ['--check', '--log-level=warn', '.'] },
+  { name: 'layers', command: bin('depcruise'), args: ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', '.'] },
+];
+
+/** ruff is pinned in the servers' venv (ops/requirements.txt), which the integration tests need anyway. */
+async function ruffChecks(): Promise<Check[]> {
   const cfg = loadConfig();
-  // ruff is pinned in the servers' venv (ops/requirements.txt), which the integration tests need anyway.
   const venv = await ensureVenv({
     venvDir: cfg.venvDir,
     python: cfg.python,
     logDir: stackPaths(cfg.dataDir).logs,
-    requires: ['temporal', 'mlflow', 'ruff'],
+    requires: STACK_VENV_REQUIRES,
     log: (line) => console.log(`[checks] ${line}`),
   });
   const ruff = path.join(venv.dir, 'bin', 'ruff');
   return [
-    { name: 'eslint', command: bin('eslint'), args: ['--max-warnings=0', '.'] },
-    { name: 'prettier', command: bin('prettier'), args: ['--check', '--log-level=warn', '.'] },
-    { name: 'layers', command: bin('depcruise'), args: ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', '.'] },
     { name: 'ruff check', command: ruff, args: ['check', '--quiet', '.'] },
     { name: 'ruff format', command: ruff, args: ['format', '--check', '--quiet', '.'] },
   ];
@@ -39,7 +42,7 @@ async function checks(): Promise<Check[]> {
 
 async function main(): Promise<number> {
   const failed: string[] = [];
-  for (const check of await checks()) {
+  const run = (check: Check) => {
     const started = Date.now();
     const result = spawnSync(check.command, check.args, { cwd: PROJECT_ROOT, stdio: 'inherit' });
     const ok = result.status === 0;
@@ -47,7 +50,10 @@ async function main(): Promise<number> {
       `[checks] ${check.name}: ${ok ? 'ok' : result.error ? `could not run (${result.error.message})` : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
     if (!ok) failed.push(check.name);
-  }
+  };
+  // The Node checks first: the venv ruff lives in may still be installing in the background (ops/prepareVenv.ts).
+  NODE_CHECKS.forEach(run);
+  (await ruffChecks()).forEach(run);
   if (failed.length > 0) console.error(`[checks] failed: ${failed.join(', ')} (fix: npm run format for Prettier; eslint --fix for what ESLint can fix)`);
   return failed.length === 0 ? 0 : 1;
 }

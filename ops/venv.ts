@@ -58,6 +58,9 @@ export function checkPython(python: string): string {
   return version;
 }
 
+/** The servers' venv is whole when these are in its bin/: the Temporal CLI, MLflow, and ruff for the checks. */
+export const STACK_VENV_REQUIRES = ['temporal', 'mlflow', 'ruff'];
+
 export interface EnsureVenvOptions {
   venvDir: string;
   python: string;
@@ -80,13 +83,14 @@ export async function ensureVenv(options: EnsureVenvOptions): Promise<Venv> {
   const required = (options.requires ?? ['temporal', 'mlflow']).map((name) => path.join(venv.dir, 'bin', name));
   const isCurrent = () => existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === want && required.every((file) => existsSync(file));
 
-  if (existsSync(venv.dir)) assertVenvRuns(venv);
   if (isCurrent()) return venv;
 
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${path.basename(venv.dir).replace(/^\./, '')}-install.log`);
   return withLock(`${venv.dir}.lock`, 'provisioning the Python venv', async () => {
     if (isCurrent()) return venv; // another process finished it while we waited
+    // Checked under the lock: a venv another process is still creating is not broken, only unfinished.
+    if (existsSync(venv.dir)) assertVenvRuns(venv);
     if (!existsSync(venv.dir)) {
       checkPython(options.python);
       options.log?.(`creating the Python venv ${venv.dir}`);
