@@ -115,6 +115,7 @@ function measure(
 
 const seconds = (s: Summary) => (s.seconds < 1 ? `${(s.seconds * 1000).toFixed(0)} ms` : `${s.seconds.toFixed(2)} s`);
 const mb = (s: Summary) => `${(s.maxRssKb / 1024).toFixed(0)} MB`;
+const cpu = (s: Summary) => `CPU ${s.cpuSeconds.toFixed(2)} s`;
 
 function table(title: string, rows: Row[], repeats: number | string): string {
   const lines = rows.map((r) => {
@@ -122,8 +123,8 @@ function table(title: string, rows: Row[], repeats: number | string): string {
     const load = r.theirs ? (r.ours.load + r.theirs.load) / 2 : r.ours.load;
     return [
       r.name,
-      `${seconds(r.ours)}, ${mb(r.ours)}`,
-      r.theirs ? `${seconds(r.theirs)}, ${mb(r.theirs)}` : '–',
+      `${seconds(r.ours)} (${cpu(r.ours)}), ${mb(r.ours)}`,
+      r.theirs ? `${seconds(r.theirs)} (${cpu(r.theirs)}), ${mb(r.theirs)}` : '–',
       ratio === null ? '–' : `${ratio.toFixed(2)}× ${ratio >= r.goal ? '≥' : '<'} ${r.goal}×`,
       r.theirs ? (r.ours.maxRssKb <= r.theirs.maxRssKb ? '≤' : '>') : '–',
       r.parity ? `${r.parity.compared - r.parity.outside.length}/${r.parity.compared} within 3 %` : '–',
@@ -131,8 +132,8 @@ function table(title: string, rows: Row[], repeats: number | string): string {
     ].join(' | ');
   });
   return [
-    `${title}: median of ${repeats} whole-process run(s) per tool, interleaved; peak RSS the largest (GNU time)`,
-    'case | osteoflow (time, peak RSS) | PyRadiomics 3.1 (time, peak RSS) | speed-up vs goal | RSS ≤ PyRadiomics | parity | load (1 min)',
+    `${title}: median of ${repeats} whole-process run(s) per tool, interleaved; CPU = user + system of all threads, median; peak RSS the largest (GNU time)`,
+    'case | osteoflow (time (CPU), peak RSS) | PyRadiomics 3.1 (time (CPU), peak RSS) | speed-up vs goal | RSS ≤ PyRadiomics | parity | load (1 min)',
     '---|---|---|---|---|---|---',
     ...lines,
     '',

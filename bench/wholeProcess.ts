@@ -1,5 +1,5 @@
-// Whole-process measurements for the benchmark: a command's wall time and peak RSS as GNU time reports them (the
-// process and its threads; children it waited for count with their own peak), the machine's 1-minute load average
+// Whole-process measurements for the benchmark: a command's wall time, CPU time and peak RSS as GNU time reports them
+// (the process and its threads; children it waited for count with their own peak), the machine's 1-minute load average
 // around it, medians over repeats, and the 3 % parity rule applied to two feature records (CSV or JSON output).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +10,8 @@ export const GNU_TIME = '/usr/bin/time';
 
 export interface ProcessRun {
   seconds: number;
+  /** User + system CPU seconds of every thread (the figure that other processes' load disturbs least). */
+  cpuSeconds: number;
   maxRssKb: number;
   /** 1-minute load average, mean of the values just before and just after the run. */
   load: number;
@@ -23,7 +25,7 @@ export function timeProcess(cmd: string, args: string[], options: { env?: NodeJS
   const loadBefore = os.loadavg()[0];
   let r;
   try {
-    r = spawnSync(GNU_TIME, ['-f', '%e %M', '-o', report, cmd, ...args], {
+    r = spawnSync(GNU_TIME, ['-f', '%e %M %U %S', '-o', report, cmd, ...args], {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', out, 'pipe'],
@@ -36,9 +38,9 @@ export function timeProcess(cmd: string, args: string[], options: { env?: NodeJS
   const loadAfter = os.loadavg()[0];
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
   // GNU time writes "Command exited with non-zero status" lines before the format on failure; the last line is ours.
-  const [seconds, maxRssKb] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  const [seconds, maxRssKb, user, system] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
   rmSync(report, { force: true });
-  return { seconds, maxRssKb, load: (loadBefore + loadAfter) / 2 };
+  return { seconds, cpuSeconds: user + system, maxRssKb, load: (loadBefore + loadAfter) / 2 };
 }
 
 export const median = (xs: readonly number[]): number => {
@@ -49,15 +51,17 @@ export const median = (xs: readonly number[]): number => {
 
 export interface Summary {
   seconds: number;
+  cpuSeconds: number;
   maxRssKb: number;
   load: number;
   runs: number;
 }
 
-/** Median time, largest peak RSS and mean load over repeated runs. */
+/** Median time and CPU time, largest peak RSS and mean load over repeated runs. */
 export function summarize(runs: readonly ProcessRun[]): Summary {
   return {
     seconds: median(runs.map((r) => r.seconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     maxRssKb: Math.max(...runs.map((r) => r.maxRssKb)),
     load: runs.reduce((a, r) => a + r.load, 0) / runs.length,
     runs: runs.length,

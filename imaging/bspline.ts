@@ -163,6 +163,54 @@ export class BSplineSampler {
     this.coeff = bsplineCoefficients(data, size, this.box);
   }
 
+  /**
+   * Each point's support and weights along one axis (coordinates along axis `axis`), for sampleTabulated: 4 indices
+   * into the prepared box and 4 weights per point, as sample computes them.
+   */
+  axisTable(coordinates: Float64Array, axis: 0 | 1 | 2): { index: Int32Array; weights: Float64Array } {
+    const index = new Int32Array(4 * coordinates.length);
+    const weights = new Float64Array(4 * coordinates.length);
+    const lower = this.box.lower[axis];
+    for (let p = 0; p < coordinates.length; p++) {
+      const at = index.subarray(4 * p, 4 * p + 4);
+      axisSupport(coordinates[p], this.size[axis], at, weights.subarray(4 * p, 4 * p + 4));
+      for (let k = 0; k < 4; k++) at[k] -= lower;
+    }
+    return { index, weights };
+  }
+
+  /**
+   * sample at the grid point whose coordinates are entry i of the x table, j of the y table and k of the z table
+   * (axisTable): where the grid's axes are the image's, supports and weights are computed once per axis, not per point.
+   */
+  sampleTabulated(
+    ix: Int32Array,
+    wx: Float64Array,
+    i: number,
+    iy: Int32Array,
+    wy: Float64Array,
+    j: number,
+    iz: Int32Array,
+    wz: Float64Array,
+    k: number,
+  ): number {
+    const { coeff } = this;
+    const bx = this.box.upper[0] - this.box.lower[0] + 1;
+    const plane = bx * (this.box.upper[1] - this.box.lower[1] + 1);
+    // ITK's order: points with x fastest, weight (wx · wy) · wz, summed one by one
+    let value = 0;
+    for (let c = 4 * k; c < 4 * k + 4; c++) {
+      const zOff = iz[c] * plane;
+      const fz = wz[c];
+      for (let b = 4 * j; b < 4 * j + 4; b++) {
+        const row = zOff + iy[b] * bx;
+        const fy = wy[b];
+        for (let a = 4 * i; a < 4 * i + 4; a++) value += wx[a] * fy * fz * coeff[row + ix[a]];
+      }
+    }
+    return value;
+  }
+
   /** Value at continuous index (x, y, z); the caller keeps the point inside [−0.5, n − 0.5) on every axis. */
   sample(x: number, y: number, z: number): number {
     const [nx, ny, nz] = this.size;

@@ -129,6 +129,7 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
     return [inv[0] * px + inv[1] * py + inv[2] * pz, inv[3] * px + inv[4] * py + inv[5] * pz, inv[6] * px + inv[7] * py + inv[8] * pz];
   };
   let sampler: Sampler;
+  let spline: BSplineSampler | null = null;
   if (interpolator === 'sitkNearestNeighbor') sampler = nearestSampler(volume.data, size);
   else if (interpolator === 'sitkLinear') sampler = linearSampler(volume.data, size);
   else {
@@ -144,8 +145,9 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
             hi[d] = Math.max(hi[d], Math.max(-0.5, Math.min(c[d], size[d] - 0.5)));
           }
         }
-    const spline = new BSplineSampler(volume.data, size, supportBox(lo, hi, size));
-    sampler = (x, y, z) => spline.sample(x, y, z);
+    const prepared = new BSplineSampler(volume.data, size, supportBox(lo, hi, size));
+    sampler = (x, y, z) => prepared.sample(x, y, z);
+    spline = prepared;
   }
   const Ctor = volume.data.constructor as new (n: number) => T;
   const out = new Ctor(ox * oy * oz);
@@ -153,6 +155,31 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
   const hx = size[0] - 0.5,
     hy = size[1] - 0.5,
     hz = size[2] - 0.5;
+  if (spline && separable(out2in) && separable(inv)) {
+    // Axis-aligned grids: a point's input x depends on its output i alone (the other terms are zeros), and so on, so
+    // each axis' coordinates, range test and spline support are computed once per output index.
+    const axis = (n: number, c: (t: number) => number, h: number) => {
+      const coordinates = Float64Array.from({ length: n }, (_, t) => c(t));
+      return { coordinates, inside: coordinates.map((v) => (v >= -0.5 && v < h ? 1 : 0)) };
+    };
+    const X = axis(ox, (i) => toIndex(i, 0, 0)[0], hx);
+    const Y = axis(oy, (j) => toIndex(0, j, 0)[1], hy);
+    const Z = axis(oz, (k) => toIndex(0, 0, k)[2], hz);
+    const tx = spline.axisTable(X.coordinates, 0);
+    const ty = spline.axisTable(Y.coordinates, 1);
+    const tz = spline.axisTable(Z.coordinates, 2);
+    for (let k = 0, o = 0; k < oz; k++) {
+      for (let j = 0; j < oy; j++) {
+        for (let i = 0; i < ox; i++, o++) {
+          if (!(X.inside[i] && Y.inside[j] && Z.inside[k])) continue; // default 0
+          let v = spline.sampleTabulated(tx.index, tx.weights, i, ty.index, ty.weights, j, tz.index, tz.weights, k);
+          if (range !== null) v = v < range[0] ? range[0] : v > range[1] ? range[1] : v; // ITK clamps, then truncates
+          out[o] = v;
+        }
+      }
+    }
+    return { geometry: cloneGeometry(target), data: out, source: volume.source };
+  }
   let o = 0;
   for (let k = 0; k < oz; k++) {
     for (let j = 0; j < oy; j++) {
@@ -172,6 +199,11 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
     }
   }
   return { geometry: cloneGeometry(target), data: out, source: volume.source };
+}
+
+/** Whether a 3×3 row-major matrix is diagonal (each axis maps onto the same axis alone). */
+function separable(m: readonly number[]): boolean {
+  return m[1] === 0 && m[2] === 0 && m[3] === 0 && m[5] === 0 && m[6] === 0 && m[7] === 0;
 }
 
 export function cloneGeometry(g: Geometry): Geometry {

@@ -295,7 +295,9 @@ function roiBuilder(): RoiFor {
       const { lower, upper } = state.box;
       const croppedMask = cropVolume(roiVolume(state.roi, state.mask), lower, upper);
       const at = (v: Vec3): Vec3 => (offset ? [v[0] - offset[0], v[1] - offset[1], v[2] - offset[2]] : v);
-      roi = buildRoi(cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
+      // a filter's region image that is already the box is read as it is, not copied
+      const whole = at(lower).every((v) => v === 0) && at(upper).every((v, a) => v === derived.geometry.size[a] - 1);
+      roi = buildRoi(whole ? derived : cropVolume(derived, at(lower), at(upper)), croppedMask, { label: 1, padDistance: 0, settings: s });
       if (key === 'original') cache.set(key, roi);
     }
     return roi;

@@ -114,11 +114,3 @@ export function offsetLength(offset: Offset, spacing: Vec3, norm: WeightingNorm)
 export function offsetStep(offset: Offset, boxSize: Vec3): number {
   return offset[2] + boxSize[0] * (offset[1] + boxSize[1] * offset[0]);
 }
-
-/**
- * Index range [lo, hi) along one axis where both a voxel and its neighbour at `delta` stay inside an axis of `n`
- * voxels: lets the hot loops run without per-voxel bounds checks.
- */
-export function pairedRange(n: number, delta: number): [number, number] {
-  return [Math.max(0, -delta), Math.min(n, n - delta)];
-}

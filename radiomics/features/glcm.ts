@@ -1,11 +1,11 @@
 // Gray Level Co-occurrence Matrix features, PyRadiomics 3.1 semantics (radiomics/glcm.py, cmatrices.c calculate_glcm):
 // one matrix per direction (13 in 3D, 4 with force2D), symmetrical by default, features averaged over directions
 // (numpy.nanmean), or one merged matrix when weightingNorm is set.
-import type { Vec3 } from '../../imaging/image';
-import { directionOptions, offsetLength, offsetStep, pairedRange, textureDirections, type Offset } from './directions';
+import { directionOptions, offsetLength, textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
 import { largestEigenvalue } from './largestEigenvalue';
+import { neighbourPad, paddedLevels, paddedStep, type PaddedLevels } from './paddedLevels';
 import type { Roi } from './types';
 
 /** One normalised co-occurrence matrix p(i, j) with the marginals every feature shares. */
@@ -45,7 +45,8 @@ export function glcmMatrix(roi: Roi): Glcm {
   const size = geometry.size;
   const ng = grayLevels.values.length;
   let directions = textureDirections(size, directionOptions(settings, false));
-  let counts = directions.map((offset) => countPairs(roi.binned, size, offset, grayLevels.indexOf, ng));
+  const padded = paddedLevels(roi, neighbourPad(roi));
+  let counts = countPairs(padded, directions, grayLevels.indexOf, ng);
 
   if (settings.symmetricalGLCM) for (const P of counts) addTranspose(P, ng);
 
@@ -72,26 +73,31 @@ export function glcmMatrix(roi: Roi): Glcm {
   return { grayLevels, directions, angles };
 }
 
-/** Counts (centre level, neighbour level) pairs for one offset: a single pass over the voxels whose neighbour is in the box. */
-function countPairs(binned: Int32Array, size: Vec3, offset: Offset, indexOf: Int32Array, ng: number): Float64Array {
-  const P = new Float64Array(ng * ng);
-  const [nx, ny, nz] = size;
-  const [x0, x1] = pairedRange(nx, offset[2]);
-  const [y0, y1] = pairedRange(ny, offset[1]);
-  const [z0, z1] = pairedRange(nz, offset[0]);
-  const step = offsetStep(offset, size);
-  for (let z = z0; z < z1; z++) {
-    for (let y = y0; y < y1; y++) {
-      let i = x0 + nx * (y + ny * z);
-      for (let x = x0; x < x1; x++, i++) {
-        const gi = binned[i];
-        if (gi === 0) continue;
-        const gj = binned[i + step];
-        if (gj === 0) continue;
-        P[indexOf[gi] * ng + indexOf[gj]]++;
-      }
-    }
+/**
+ * Counts (centre level, neighbour level) pairs for every offset in one pass over the ROI voxels: each voxel's level is
+ * read once for all directions, and a neighbour outside the ROI (level 0, the zero border beyond the box) is counted
+ * in an extra column that is dropped, so that the pass has no branch. One matrix per offset.
+ */
+function countPairs(padded: PaddedLevels, offsets: Offset[], indexOf: Int32Array, ng: number): Float64Array[] {
+  const { levels, voxels } = padded;
+  const nd = offsets.length;
+  const steps = Int32Array.from(offsets, (o) => paddedStep(o, padded));
+  const width = ng + 1;
+  const column = Int32Array.from(indexOf, (k, g) => (g === 0 ? ng : k));
+  const cells = ng * width;
+  const counts = new Int32Array(nd * cells);
+  for (let k = 0; k < voxels.length; k++) {
+    const p = voxels[k];
+    const row = indexOf[levels[p]] * width;
+    for (let d = 0, base = row; d < nd; d++, base += cells) counts[base + column[levels[p + steps[d]]]]++;
   }
+  return offsets.map((_, d) => dropOutsideColumn(counts, d * cells, ng));
+}
+
+/** The ng × ng matrix at `from` in `counts`, rows of ng + 1 columns whose last (neighbours outside the ROI) is dropped. */
+function dropOutsideColumn(counts: Int32Array, from: number, ng: number): Float64Array {
+  const P = new Float64Array(ng * ng);
+  for (let i = 0; i < ng; i++) for (let j = 0; j < ng; j++) P[i * ng + j] = counts[from + i * (ng + 1) + j];
   return P;
 }
 

@@ -22,17 +22,14 @@ export interface Gldm {
 /** Builds the GLDM of a ROI (cmatrices.c calculate_gldm + gldm._calculateMatrix). */
 export function gldmMatrix(roi: Roi): Gldm {
   const grayLevels = roiGrayLevels(roi, 'gldm');
-  const { settings, binned } = roi;
-  // Each unordered neighbour pair is visited once, through one direction of each ± pair, and counted at both ends.
-  const { dependents, directions } = roiNeighbourhood(roi, settings.gldm_a);
+  const { settings } = roi;
+  // Every ROI voxel's dependent neighbours, in both directions of each ± pair.
+  const { voxels, levels, dependents, directions } = roiNeighbourhood(roi, settings.gldm_a);
 
   const ng = grayLevels.values.length;
   const maxDependence = 2 * directions + 1;
   const full = new Float64Array(ng * maxDependence);
-  for (let i = 0; i < binned.length; i++) {
-    const g = binned[i];
-    if (g !== 0) full[grayLevels.indexOf[g] * maxDependence + dependents[i]]++;
-  }
+  for (let k = 0; k < voxels.length; k++) full[grayLevels.indexOf[levels[voxels[k]]] * maxDependence + dependents[k]]++;
   const present: number[] = [];
   for (let d = 0; d < maxDependence; d++) {
     for (let i = 0; i < ng; i++) {

@@ -6,6 +6,7 @@ import { directionOptions, offsetLength, offsetStep, textureDirections, type Off
 import { defineFeatureClass, EPS, nanMean, type FeatureFormula } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
 import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
+import { paddedLevels, paddedStep, type PaddedLevels } from './paddedLevels';
 import type { Roi } from './types';
 
 /** One run length matrix P(i, j) with its marginals. */
@@ -37,7 +38,13 @@ export function glrlmMatrix(roi: Roi): Glrlm {
   const ng = grayLevels.values.length;
   const maxRun = Math.max(size[0], size[1], size[2]); // glrlm._calculateMatrix: Nr = max(image shape)
   let directions = textureDirections(size, directionOptions(settings, false, [1]));
-  let counts = directions.map((offset) => countRuns(roi.binned, size, offset, grayLevels.indexOf, ng, maxRun));
+  const padded = paddedLevels(roi, 1);
+  // runs so far per voxel (no run outgrows the box's longest side, hence 16 bits for any practical box)
+  const runs = maxRun <= 0xffff ? new Uint16Array(padded.levels.length) : null;
+  let counts = directions.map(
+    (offset) =>
+      (runs && countRoiRuns(padded, runs, offset, grayLevels.indexOf, ng, maxRun)) ?? countRuns(roi.binned, size, offset, grayLevels.indexOf, ng, maxRun),
+  );
 
   if (settings.weightingNorm !== null && settings.weightingNorm !== undefined) {
     // glrlm._calculateMatrix: each direction weighted by its length in mm under the norm, then summed.
@@ -69,6 +76,37 @@ export function glrlmMatrix(roi: Roi): Glrlm {
 function columnHasRuns(P: Float64Array, ng: number, maxRun: number, j: number): boolean {
   for (let i = 0; i < ng; i++) if (P[i * maxRun + j] !== 0) return true;
   return false;
+}
+
+/**
+ * Runs along one direction from the ROI voxels alone: visited so that each voxel's predecessor along the offset comes
+ * first, a voxel's run so far is its predecessor's plus one where both hold its level (the zero border ends every
+ * line), and a run is counted at the voxel whose successor holds another level. `runs` is scratch space of the
+ * padded box's size. Null when no run is longer than one voxel: whether a line then holds two ROI voxels apart
+ * (cmatrices.c's test for an empty direction) is left to countRuns.
+ */
+function countRoiRuns(padded: PaddedLevels, runs: Uint16Array, offset: Offset, indexOf: Int32Array, ng: number, maxRun: number): Float64Array | null {
+  const P = new Float64Array(ng * maxRun);
+  const { levels, voxels } = padded;
+  const step = paddedStep(offset, padded);
+  const n = voxels.length;
+  // voxels are in box order: ascending indices when the offset steps forward, descending otherwise
+  const first = step > 0 ? 0 : n - 1;
+  const by = step > 0 ? 1 : -1;
+  let long = 0;
+  // Branch-free integer tests (sign bits): runs end too irregularly for branches to be predicted.
+  for (let k = first, left = n; left > 0; k += by, left--) {
+    const p = voxels[k];
+    const g = levels[p];
+    const before = levels[p - step] ^ g;
+    const same = ((before | -before) >>> 31) ^ 1;
+    const run = 1 + (runs[p - step] & -same);
+    runs[p] = run;
+    const after = levels[p + step] ^ g;
+    P[indexOf[g] * maxRun + run - 1] += (after | -after) >>> 31;
+    long |= run >> 1;
+  }
+  return long !== 0 ? P : null;
 }
 
 /**

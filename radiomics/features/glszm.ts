@@ -1,10 +1,10 @@
 // Gray Level Size Zone Matrix features, PyRadiomics 3.1 semantics (radiomics/glszm.py, cmatrices.c calculate_glszm):
 // zones are connected components of one gray level, 26-connected in 3D (8-connected in-plane with force2D).
-import type { Vec3 } from '../../imaging/image';
-import { offsetStep, textureDirections, type Offset } from './directions';
+import { textureDirections, type Offset } from './directions';
 import { defineFeatureClass, EPS } from './featureTable';
 import { roiGrayLevels, type GrayLevels } from './grayLevels';
 import { marginalVariance, sizeWeighted, sumOfSquares } from './sizeMatrix';
+import { paddedLevels, paddedStep, type PaddedLevels } from './paddedLevels';
 import type { Roi } from './types';
 
 export interface Glszm {
@@ -33,7 +33,7 @@ export function glszmMatrix(roi: Roi): Glszm {
     force2D: settings.force2D,
     force2Ddimension: settings.force2Ddimension,
   });
-  const zones = labelZones(roi.binned, geometry.size, neighbours);
+  const zones = labelZones(paddedLevels(roi, 1), neighbours);
 
   const ng = grayLevels.values.length;
   let maxSize = 0;
@@ -73,54 +73,33 @@ export function glszmMatrix(roi: Roi): Glszm {
 }
 
 /**
- * Flood-fills every zone (same gray level, connected through `neighbours`) with an explicit stack over typed arrays.
+ * Flood-fills every zone (same gray level, connected through `neighbours`, one step along each axis at most) with an
+ * explicit stack, seeded from the ROI voxels in box order; the zero border ends zones at the box's faces.
  * Returns (gray level, size) pairs, flattened.
  */
-function labelZones(binned: Int32Array, size: Vec3, neighbours: Offset[]): Int32Array {
-  const [nx, ny, nz] = size;
-  const n = binned.length;
-  const visited = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  const steps = Int32Array.from(neighbours, (o) => offsetStep(o, size));
-  const dz = Int32Array.from(neighbours, (o) => o[0]);
-  const dy = Int32Array.from(neighbours, (o) => o[1]);
-  const dx = Int32Array.from(neighbours, (o) => o[2]);
-  const na = neighbours.length;
-  const interior = neighbours.every((o) => Math.max(Math.abs(o[0]), Math.abs(o[1]), Math.abs(o[2])) <= 1);
+function labelZones(padded: PaddedLevels, neighbours: Offset[]): Int32Array {
+  const { voxels } = padded;
+  // a voxel's level is cleared here once it is in a zone (one read per neighbour tells level and state)
+  const open = padded.levels.slice();
+  const stack = new Int32Array(voxels.length);
+  const steps = Int32Array.from(neighbours, (o) => paddedStep(o, padded));
+  const na = steps.length;
   const zones: number[] = [];
-  const plane = nx * ny;
-  for (let seed = 0; seed < n; seed++) {
-    const level = binned[seed];
-    if (level === 0 || visited[seed]) continue;
+  for (let v = 0; v < voxels.length; v++) {
+    const seed = voxels[v];
+    const level = open[seed];
+    if (level === 0) continue;
     let top = 0;
     stack[top++] = seed;
-    visited[seed] = 1;
+    open[seed] = 0;
     let zoneSize = 0;
     while (top > 0) {
       const k = stack[--top];
       zoneSize++;
-      const z = (k / plane) | 0;
-      const rest = k - z * plane;
-      const y = (rest / nx) | 0;
-      const x = rest - y * nx;
-      // Away from the box's faces every neighbour (one step along each axis at most) is inside the box.
-      if (interior && x > 0 && x < nx - 1 && y > 0 && y < ny - 1 && z > 0 && z < nz - 1) {
-        for (let a = 0; a < na; a++) {
-          const j = k + steps[a];
-          if (visited[j] || binned[j] !== level) continue;
-          visited[j] = 1;
-          stack[top++] = j;
-        }
-        continue;
-      }
       for (let a = 0; a < na; a++) {
-        const x2 = x + dx[a];
-        const y2 = y + dy[a];
-        const z2 = z + dz[a];
-        if (x2 < 0 || x2 >= nx || y2 < 0 || y2 >= ny || z2 < 0 || z2 >= nz) continue;
         const j = k + steps[a];
-        if (visited[j] || binned[j] !== level) continue;
-        visited[j] = 1;
+        if (open[j] !== level) continue;
+        open[j] = 0;
         stack[top++] = j;
       }
     }

@@ -21,15 +21,14 @@ export interface Ngtdm {
 /** Builds the NGTDM of a ROI (cmatrices.c calculate_ngtdm + ngtdm._calculateMatrix + _calculateCoefficients). */
 export function ngtdmMatrix(roi: Roi): Ngtdm {
   const grayLevels = roiGrayLevels(roi, 'ngtdm');
-  const { settings, binned } = roi;
-  const { count, sum } = roiNeighbourhood(roi, settings.gldm_a);
+  const { voxels: roiVoxels, levels, count, sum } = roiNeighbourhood(roi, roi.settings.gldm_a);
 
   const ng = grayLevels.values.length;
   const n = new Float64Array(ng);
   const s = new Float64Array(ng);
-  for (let i = 0; i < binned.length; i++) {
-    const g = binned[i];
-    if (g === 0) continue;
+  // ROI voxels in box order: each level's differences are summed in that order.
+  for (let i = 0; i < roiVoxels.length; i++) {
+    const g = levels[roiVoxels[i]];
     const k = grayLevels.indexOf[g];
     n[k]++;
     if (count[i] > 0) s[k] += Math.abs(g - sum[i] / count[i]);

@@ -59,21 +59,29 @@ export function alongAxis(
       const j = (line - i) / size[u];
       inBase[p] = i * inStride[u] + j * inStride[v];
       outBase[p] = i * outStride[u] + j * outStride[v];
-      const s = src[p];
-      // Rows along x are contiguous: copied (and converted to float64) natively.
-      if (sA === 1) s.set(data.subarray(inBase[p], inBase[p] + n));
-      else for (let k = 0, q = inBase[p]; k < n; k++, q += sA) s[k] = data[q];
+      gatherLine(data, inBase[p], sA, n, src[p]);
     }
     for (let f = 0; f < filters.length; f++) {
       const [da, db] = dst[f];
       filters[f](src[0], src[1], da, db, n, keepLo, keepHi);
       const out = outputs[f];
-      for (let p = 0; p < pairCount; p++) {
-        const d = p === 0 ? da : db;
-        if (oA === 1) out.set(d.subarray(keepLo, keepHi + 1), outBase[p]);
-        else for (let k = 0, q = outBase[p]; k < kept; k++, q += oA) out[q] = d[keepLo + k];
-      }
+      for (let p = 0; p < pairCount; p++) scatterLine(p === 0 ? da : db, keepLo, kept, out, outBase[p], oA);
     }
   }
   return outputs.map((d) => ({ data: d, size: outSize }));
+}
+
+// Copies between lines and blocks, in functions of their own so that each is optimised once for all passes (loops in
+// alongAxis itself were compiled again for every pass, on-stack).
+
+/** Line `s` (n voxels) from `data` at `from`, `stride` apart; rows along x (stride 1) copied (and converted) natively. */
+function gatherLine(data: VoxelArray, from: number, stride: number, n: number, s: Float64Array): void {
+  if (stride === 1) s.set(data.subarray(from, from + n));
+  else for (let k = 0, q = from; k < n; k++, q += stride) s[k] = data[q];
+}
+
+/** d[keepLo .. keepLo + kept − 1] into `out` from `to`, `stride` apart. */
+function scatterLine(d: Float64Array, keepLo: number, kept: number, out: Float64Array | Float32Array, to: number, stride: number): void {
+  if (stride === 1) out.set(d.subarray(keepLo, keepLo + kept), to);
+  else for (let k = 0, q = to; k < kept; k++, q += stride) out[q] = d[keepLo + k];
 }

@@ -96,9 +96,13 @@ export function logImage(image: Volume, sigma: number, region?: IndexBox): Regio
   const n = extent[0] * extent[1] * extent[2];
   const out = realArrayFor(image.data, n);
   const w = [0, 1, 2].map((a) => 1 / (spacing[a] * spacing[a]));
-  const [t0, t1, t2] = terms;
-  for (let i = 0; i < n; i++) out[i] = Math.fround(Math.fround(t0[i] * w[0]) + t1[i] * w[1]) + t2[i] * w[2];
+  sumTerms(out, terms, w);
   return regionImage(image, box, out);
+}
+
+/** out = float(float(t0·w0) + t1·w1) + t2·w2 voxel by voxel (apart from logImage, so that it is optimised once). */
+function sumTerms(out: Float32Array | Float64Array, [t0, t1, t2]: Block['data'][], w: number[]): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.fround(t0[i] * w[0]) + t1[i] * w[1]) + t2[i] * w[2];
 }
 
 /** getLoGImage: one derived image per sigma, named 'log-sigma-<sigma>-mm-3D'. */

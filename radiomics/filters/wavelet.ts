@@ -9,7 +9,7 @@
 // neighbourhood lies inside the image the transform is computed on it alone, and the result is identical.
 import { RadiomicsInputError } from '../../imaging/errors';
 import type { Vec3, Volume } from '../../imaging/image';
-import { alongAxis, type Block, type LineFilter } from './axisPass';
+import type { Block } from './axisPass';
 import { waveletImageName } from './naming';
 import { boxSize, regionImage, resolveRegion, type IndexBox, type RegionImage } from './region';
 import { waveletBank } from './waveletBank';
@@ -25,28 +25,101 @@ export interface WaveletSettings {
 
 const AXIS_NAMES = 'xyz';
 
-/** pywt's periodic stationary convolution at level 1: out[i] = Σ_k h[k] · x[(i + F/2 − k) mod n]. */
-function periodicFilter(h: Float64Array): LineFilter {
-  const f = h.length;
-  const shift = f / 2;
-  let ext = new Float64Array(0);
-  const one = (x: Float64Array, y: Float64Array, n: number, keepLo: number, keepHi: number): void => {
-    if (ext.length < n + f - 1) ext = new Float64Array(n + f - 1);
-    // ext[t] = x[(t − F + 1 + F/2) mod n], so that out[i] = Σ_k h[k] · ext[i + F − 1 − k].
-    for (let t = 0, j = (((shift - f + 1) % n) + n) % n; t < n + f - 1; t++) {
-      ext[t] = x[j];
-      if (++j === n) j = 0;
+/**
+ * pywt's periodic stationary convolution at level 1 along `axis` of every line of `block`, for each filter:
+ * out[i] = Σ_k h[k] · x[(i + F/2 − k) mod n], summed from k = 0 up. Lines are not gathered: along y and z each
+ * output row (an x row, or a whole x–y plane for z) is a weighted sum of F input rows, read contiguously, and all
+ * filters share those reads; along x each row is filtered in place.
+ */
+function periodicPass(block: Block, axis: number, filters: Float64Array[]): Block[] {
+  const { data, size } = block;
+  const [nx, ny, nz] = size;
+  const n = size[axis];
+  const taps = filters[0].length;
+  const shift = taps / 2;
+  const outputs = filters.map(() => new Float64Array(data.length));
+  // Input position of tap k for output i, wrapped periodically.
+  const source = (i: number, k: number) => (((i + shift - k) % n) + n) % n;
+  // The loops are small functions called per row: each is optimised once, where loops inside this function would be
+  // compiled again at every pass (on-stack replacement) and thrown away when the next loop was reached.
+  if (axis === 0) {
+    const at = Int32Array.from({ length: nx * taps }, (_, t) => source(Math.floor(t / taps), t % taps));
+    for (let row = 0; row < ny * nz; row++) {
+      for (let f = 0; f < filters.length; f++) filterRow(data, outputs[f], filters[f], row * nx, nx, at);
     }
-    for (let i = keepLo; i <= keepHi; i++) {
-      let sum = 0;
-      for (let k = 0; k < f; k++) sum += h[k] * ext[i + f - 1 - k];
-      y[i] = sum;
+    return outputs.map((d) => ({ data: d, size }));
+  }
+  // Along y: x rows of each plane; along z: whole planes. Either way a row is contiguous.
+  const stride = axis === 1 ? nx : nx * ny;
+  const blocks = axis === 1 ? nz : 1;
+  const rows = new Int32Array(taps);
+  for (let b = 0; b < blocks; b++) {
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < taps; k++) rows[k] = b * nx * ny + source(i, k) * stride;
+      const at = b * nx * ny + i * stride;
+      for (let f = 0; f < filters.length; f++) {
+        if (taps === 6) sumRows6(data, outputs[f], filters[f], rows, at, stride);
+        else sumRows(data, outputs[f], filters[f], rows, at, stride);
+      }
     }
-  };
-  return (xa, xb, ya, yb, n, keepLo, keepHi) => {
-    one(xa, ya, n, keepLo, keepHi);
-    one(xb, yb, n, keepLo, keepHi);
-  };
+  }
+  return outputs.map((d) => ({ data: d, size }));
+}
+
+/**
+ * periodicPass along y or z (`axis` 1 or 2) with each output cropped to the region of `extent` voxels from `at`:
+ * the region alone is computed, straight into its own array, each voxel's sum the same as periodicPass's.
+ */
+function periodicPassRegion(block: Block, axis: 1 | 2, filters: Float64Array[], at: Vec3, extent: Vec3): Float64Array[] {
+  const { data, size } = block;
+  const [nx, ny] = size;
+  const n = size[axis];
+  const taps = filters[0].length;
+  const shift = taps / 2;
+  const source = (i: number, k: number) => (((i + shift - k) % n) + n) % n;
+  const outputs = filters.map(() => new Float64Array(extent[0] * extent[1] * extent[2]));
+  const rows = new Int32Array(taps);
+  for (let z = 0; z < extent[2]; z++) {
+    for (let y = 0; y < extent[1]; y++) {
+      const [yy, zz] = [at[1] + y, at[2] + z];
+      // the output row's input rows: the tap's line along the filtered axis, the row's own place along the others
+      for (let k = 0; k < taps; k++) rows[k] = at[0] + nx * (axis === 2 ? yy + ny * source(zz, k) : source(yy, k) + ny * zz);
+      const to = extent[0] * (y + extent[1] * z);
+      for (let f = 0; f < filters.length; f++) {
+        if (taps === 6) sumRows6(data, outputs[f], filters[f], rows, to, extent[0]);
+        else sumRows(data, outputs[f], filters[f], rows, to, extent[0]);
+      }
+    }
+  }
+  return outputs;
+}
+
+/** One x row filtered along x: out[base + i] = Σ_k h[k] · data[base + at[i·F + k]]. */
+function filterRow(data: Block['data'], out: Float64Array, h: Float64Array, base: number, nx: number, at: Int32Array): void {
+  const taps = h.length;
+  for (let i = 0, t = 0; i < nx; i++) {
+    let sum = 0;
+    for (let k = 0; k < taps; k++, t++) sum += h[k] * data[base + at[t]];
+    out[base + i] = sum;
+  }
+}
+
+/** One output row of `length` voxels from `at`: Σ_k h[k] · (input row starting at rows[k]). */
+function sumRows(data: Block['data'], out: Float64Array, h: Float64Array, rows: Int32Array, at: number, length: number): void {
+  for (let x = 0; x < length; x++) {
+    let sum = 0;
+    for (let k = 0; k < h.length; k++) sum += h[k] * data[rows[k] + x];
+    out[at + x] = sum;
+  }
+}
+
+/** sumRows for coif1's 6 taps (PyRadiomics' default), unrolled: the same sum in the same order. */
+function sumRows6(data: Block['data'], out: Float64Array, h: Float64Array, rows: Int32Array, at: number, length: number): void {
+  const [h0, h1, h2, h3, h4, h5] = h;
+  const [r0, r1, r2, r3, r4, r5] = rows;
+  for (let x = 0; x < length; x++) {
+    out[at + x] = 0 + h0 * data[r0 + x] + h1 * data[r1 + x] + h2 * data[r2 + x] + h3 * data[r3 + x] + h4 * data[r4 + x] + h5 * data[r5 + x];
+  }
 }
 
 /** Axes PyRadiomics transforms, in pywt's order (x, y, z), without force2Ddimension's axis under force2D. */
@@ -168,19 +241,63 @@ function wantedBands(settings: WaveletSettings, axes: number[], wanted: (index: 
   };
 }
 
-/** One pywt.swtn level: the sub-bands `need` asks for, depth first in pywt's key order ('LLL', 'LLH', 'LHL', …, 'HHH'). */
-function* subBands(block: Block, axes: number[], lo: LineFilter, hi: LineFilter, need: (prefix: string) => boolean, prefix = ''): Generator<[string, Block]> {
+/** A block handed down the transform: taken (and the holder emptied) by the step that reads it. */
+interface Held {
+  block: Block | null;
+}
+
+function take(held: Held): Block {
+  const block = held.block!;
+  held.block = null;
+  return block;
+}
+
+/** The part of a level's blocks the caller reads: from `at`, `extent` voxels. */
+interface Region {
+  at: Vec3;
+  extent: Vec3;
+}
+
+/**
+ * One pywt.swtn level: the sub-bands `need` asks for, depth first in pywt's key order ('LLL', 'LLH', 'LHL', …, 'HHH').
+ * Blocks travel in holders that each step empties as it reads them, so that a pass's input is freed once its
+ * outputs exist and a sub-band once its reader has cropped it: a level holds a few blocks at a time, not every one.
+ * The last pass of sub-bands that `region` says are read in a region only (all but an approximation that feeds the
+ * next level) computes that region alone, and yields it `cropped`.
+ */
+function* subBands(
+  input: Held,
+  axes: number[],
+  lo: Float64Array,
+  hi: Float64Array,
+  need: (prefix: string) => boolean,
+  region: (name: string) => Region | null,
+  prefix = '',
+): Generator<{ name: string; cropped: boolean } & Held> {
   if (axes.length === 0) {
-    yield [prefix, block];
+    yield { name: prefix, cropped: false, block: take(input) };
     return;
   }
   const [axis, ...rest] = axes;
   const low = need(`${prefix}L`);
   const high = need(`${prefix}H`);
   if (!low && !high) return;
-  const out = alongAxis(block, axis, 0, block.size[axis] - 1, low && high ? [lo, hi] : [low ? lo : hi]);
-  if (low) yield* subBands(out[0], rest, lo, hi, need, `${prefix}L`);
-  if (high) yield* subBands(out[low ? 1 : 0], rest, lo, hi, need, `${prefix}H`);
+  const filters = low && high ? [lo, hi] : [low ? lo : hi];
+  const names = (low && high ? ['L', 'H'] : [low ? 'L' : 'H']).map((c) => `${prefix}${c}`);
+  const regions = names.map(region);
+  const last = rest.length === 0 && axis !== 0 ? regions[0] : null;
+  if (last && regions.every((r) => r !== null)) {
+    const bands = periodicPassRegion(take(input), axis as 1 | 2, filters, last.at, last.extent).map((data, f) => ({
+      name: names[f],
+      cropped: true,
+      block: { data, size: last.extent } as Block | null,
+    }));
+    for (const band of bands) yield band;
+    return;
+  }
+  const out = periodicPass(take(input), axis, filters).map((block): Held => ({ block }));
+  if (low) yield* subBands(out[0], rest, lo, hi, need, region, `${prefix}L`);
+  if (high) yield* subBands(out[low ? 1 : 0], rest, lo, hi, need, region, `${prefix}H`);
 }
 
 /**
@@ -204,26 +321,33 @@ export function* waveletImages(
   );
   const at = windows.map((w) => w.cropAt) as Vec3;
   const extent = boxSize(box);
-  const lo = periodicFilter(bank.lo);
-  const hi = periodicFilter(bank.hi);
+  const { lo, hi } = bank;
   const approxName = 'L'.repeat(axes.length);
   const bands = wantedBands(settings, axes, wanted);
 
-  let data = gather(image, windows);
+  const level: Held = { block: gather(image, windows) };
   for (let i = 0; i < settings.start_level; i++) {
-    for (const a of axes) data = alongAxis(data, a, 0, data.size[a] - 1, [lo])[0];
+    for (const a of axes) level.block = periodicPass(take(level), a, [lo])[0];
   }
+  const cropped = { at, extent };
+  let approxCropped = false;
   for (let index = 1; index <= settings.level; index++) {
     let approx: Block | null = null;
-    for (const [name, band] of subBands(data, axes, lo, hi, (prefix) => bands.below(index, prefix))) {
-      if (name === approxName) approx = band;
-      else {
-        const position = (index - 1) * bands.perLevel + bandCode(name) - 1;
-        yield { name: waveletImageName(index, name), index: position, ...regionImage(image, box, crop(band, at, extent)) };
+    // every sub-band is read in the region only, but for an approximation that a later level transforms
+    const region = (name: string) => (name === approxName && index < settings.level ? null : cropped);
+    for (const band of subBands(level, axes, lo, hi, (prefix) => bands.below(index, prefix), region)) {
+      if (band.name === approxName) {
+        approxCropped = band.cropped;
+        approx = take(band);
+      } else {
+        const position = (index - 1) * bands.perLevel + bandCode(band.name) - 1;
+        const data = band.cropped ? take(band).data : crop(take(band), at, extent);
+        yield { name: waveletImageName(index, band.name), index: position, ...regionImage(image, box, data) };
       }
     }
     if (!approx) return; // no later image wanted
-    data = approx;
+    level.block = approx;
   }
-  yield { name: waveletImageName(settings.level, approxName), index: bands.last, ...regionImage(image, box, crop(data, at, extent)) };
+  const last = approxCropped ? take(level).data : crop(take(level), at, extent);
+  yield { name: waveletImageName(settings.level, approxName), index: bands.last, ...regionImage(image, box, last) };
 }

@@ -15,6 +15,19 @@ export function boxGeometry(g: Geometry, lower: Vec3, upper: Vec3): Geometry {
 export function copyBox(data: ArrayLike<number>, size: Vec3, lower: Vec3, upper: Vec3, out: { [i: number]: number; length: number }): void {
   const [nx, ny] = size;
   const bx = upper[0] - lower[0] + 1;
+  // Typed arrays copy each row natively (converting as element assignment does); the voxel loop is for other arrays.
+  if (ArrayBuffer.isView(data) && ArrayBuffer.isView(out) && !(data instanceof DataView) && !(out instanceof DataView)) {
+    const from = data as unknown as Float64Array;
+    const to = out as unknown as Float64Array;
+    let at = 0;
+    for (let z = lower[2]; z <= upper[2]; z++) {
+      for (let y = lower[1]; y <= upper[1]; y++, at += bx) {
+        const row = lower[0] + nx * (y + ny * z);
+        to.set(from.subarray(row, row + bx), at);
+      }
+    }
+    return;
+  }
   let o = 0;
   for (let z = lower[2]; z <= upper[2]; z++) {
     for (let y = lower[1]; y <= upper[1]; y++) {

@@ -40,21 +40,28 @@ export function buildRoi(image: Volume, mask: Volume, options: RoiOptions): Roi 
   const geometry = boxGeometry(image.geometry, lower, upper);
   const n = geometry.size[0] * geometry.size[1] * geometry.size[2];
 
-  const intensities = new Float64Array(n);
+  // Float64 intensities that are already the box are read in place (nothing writes a ROI's intensities).
+  const whole = n === image.data.length && image.data instanceof Float64Array;
+  const intensities = whole ? (image.data as Float64Array) : new Float64Array(n);
   const roiMask = new Uint8Array(n);
-  copyBox(image.data, size, lower, upper, intensities);
+  if (!whole) copyBox(image.data, size, lower, upper, intensities);
   copyLabelBox(mask.data, size, lower, upper, options.label, roiMask);
 
-  for (let i = 0; i < n; i++) {
-    if (roiMask[i] !== 0 && !Number.isFinite(intensities[i])) {
-      throw new RadiomicsInputError(`ROI contains a non-finite intensity (${intensities[i]})`, {
-        file: image.source,
-        field: 'intensity',
-        expected: 'finite intensities inside the ROI',
-      });
-    }
+  const bad = firstNonFinite(intensities, roiMask);
+  if (bad >= 0) {
+    throw new RadiomicsInputError(`ROI contains a non-finite intensity (${intensities[bad]})`, {
+      file: image.source,
+      field: 'intensity',
+      expected: 'finite intensities inside the ROI',
+    });
   }
 
   const { binned } = discretise(intensities, roiMask, options.settings);
   return { geometry, image: intensities, mask: roiMask, binned, voxelCount: box.voxelCount, settings: options.settings };
+}
+
+/** Index of the first ROI voxel whose intensity is NaN or infinite, or −1 (a function of its own: optimised once). */
+function firstNonFinite(intensities: Float64Array, roiMask: Uint8Array): number {
+  for (let i = 0; i < roiMask.length; i++) if (roiMask[i] !== 0 && !Number.isFinite(intensities[i])) return i;
+  return -1;
 }

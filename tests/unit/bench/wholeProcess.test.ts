@@ -40,11 +40,12 @@ describe('median and summarize', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     const s = summarize([
-      { seconds: 2, maxRssKb: 100, load: 1 },
-      { seconds: 1, maxRssKb: 300, load: 3 },
-      { seconds: 9, maxRssKb: 200, load: 5 },
+      { seconds: 2, cpuSeconds: 7, maxRssKb: 100, load: 1 },
+      { seconds: 1, cpuSeconds: 3, maxRssKb: 300, load: 3 },
+      { seconds: 9, cpuSeconds: 4, maxRssKb: 200, load: 5 },
     ]);
-    expect(s).toEqual({ seconds: 2, maxRssKb: 300, load: 3, runs: 3 });
+    // the median time and the median CPU time, each of its own runs
+    expect(s).toEqual({ seconds: 2, cpuSeconds: 4, maxRssKb: 300, load: 3, runs: 3 });
   });
 });
 
@@ -53,7 +54,7 @@ describe('timeProcess', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'osteoflow-bench-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports the wall time and a peak RSS that includes what the child touched, and keeps its stdout', () => {
+  it('reports the wall time, the CPU time and a peak RSS that includes what the child touched, and keeps its stdout', () => {
     // 200 MB written page by page stays resident until exit; a bare node stays far below it.
     const script = "const b = Buffer.alloc(200 * 1024 * 1024, 1); setTimeout(() => process.stdout.write('done ' + b[5]), 300);";
     const out = path.join(dir, 'child.out');
@@ -63,6 +64,16 @@ describe('timeProcess', () => {
     expect(run.maxRssKb).toBeLessThan(600 * 1024);
     expect(run.seconds).toBeGreaterThanOrEqual(0.3);
     expect(run.load).toBeGreaterThanOrEqual(0);
+    // writing 200 MB takes CPU, but the 300 ms wait does not
+    expect(run.cpuSeconds).toBeGreaterThan(0);
+    expect(run.cpuSeconds).toBeLessThan(run.seconds + 5);
+  });
+
+  it('counts the CPU time of a busy child', () => {
+    // spins until it has used half a second of CPU by its own account, however loaded the machine is
+    const script = 'const s = process.cpuUsage(); for (;;) { const u = process.cpuUsage(s); if (u.user + u.system >= 500000) break; }';
+    const run = timeProcess(process.execPath, ['-e', script], { stdoutFile: path.join(dir, 'busy.out') });
+    expect(run.cpuSeconds).toBeGreaterThanOrEqual(0.5);
   });
 
   it('throws with the command and its stderr when it fails', () => {
