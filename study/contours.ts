@@ -4,13 +4,13 @@
 // mask are stored. A file that cannot be made into a mask on its image is unusable, with the reason: then nothing
 // reaches the store (both are made in a hidden folder first, and moved in only together).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isDicomFile, readDicomMask } from '../imaging/contours';
 import { RadiomicsInputError } from '../imaging/errors';
 import { writeNifti } from '../imaging/io';
 import type { MaskSource } from '../contracts/pipeline';
-import { storeScan, StorageFullError, type StoredCopy, type StoreScanOptions } from './scanStore';
+import { makeStoreDir, storeScan, type StoredCopy, type StoreScanOptions } from './scanStore';
 
 export interface ContourImage {
   modality: string;
@@ -62,13 +62,7 @@ function asRegistered(message: string, stored: string, source: string): string {
  */
 export async function storeMask(source: string, dir: string, options: StoreMaskOptions = {}): Promise<StoredMask> {
   const { for: forModality, roi, image, maxVoxels, ...copyOptions } = options;
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageFullError(`the study store ${dir} is full (${code})`);
-    throw err;
-  }
+  makeStoreDir(dir);
   const staging = path.join(dir, `.mask-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.staging`);
   try {
     const copy = await storeScan(source, staging, baseNameOf(forModality), copyOptions);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import path from 'node:path';
 import { writeNifti } from '../imaging/io';
 import type { Volume } from '../imaging/image';
-import { StorageFullError, type StoredCopy } from './scanStore';
+import { storageError, type StoredCopy } from './scanStore';
 
 /** `created`: false when an earlier attempt had stored the same bytes (that copy is kept and reused). */
 export function storeVolume(dir: string, baseName: string, volume: Volume, description: string): StoredCopy & { created: boolean } {
@@ -24,9 +24,7 @@ export function storeVolume(dir: string, baseName: string, volume: Volume, descr
     return { path: target, sha256, created: true };
   } catch (err) {
     rmSync(partial, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageFullError(`the study store ${dir} is full (${code})`);
-    throw err;
+    throw storageError(err, dir);
   }
 }
 

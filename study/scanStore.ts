@@ -98,11 +98,20 @@ class Metered extends Transform {
 }
 
 /** A full disk or quota becomes StorageFullError; any other error is returned as it is. */
-function storageError(err: unknown, dir: string): unknown {
+export function storageError(err: unknown, dir: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new StorageFullError(`the study store ${dir} is full (${code}); free space there, then the scan is stored on retry`);
   return err;
+}
+
+/** Makes a folder of the study store (and its parents); a full disk or quota is a StorageFullError. */
+export function makeStoreDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw storageError(err, dir);
+  }
 }
 
 /** Streams `input` into `partial`, hashing it; returns the digest. A failure removes the partial file. */
@@ -227,11 +236,7 @@ function settle(partial: string, target: string, sha256: string): StoredCopy {
  */
 export async function storeScan(source: string, dir: string, baseName: string, given: StoreScanOptions = {}): Promise<StoredCopy> {
   const options: CopyOptions = { ...given, maxFileBytes: given.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES };
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw storageError(err, dir);
-  }
+  makeStoreDir(dir);
   if (/^https?:\/\//.test(source)) return storeDownload(source, dir, baseName, options);
   if (options.policy) checkFileSource(source, options.policy);
   let stat;

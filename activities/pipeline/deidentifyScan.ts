@@ -24,7 +24,7 @@ import path from 'node:path';
 import { RadiomicsInputError } from '../../imaging/errors';
 import { DeidentificationError } from '../../pacs/errors';
 import { deidentifySeries, patientOf } from '../../pacs/deidentify';
-import { StorageFullError, storeScan, type StoredCopy, type StoreScanOptions } from '../../study/scanStore';
+import { makeStoreDir, storageError, storeScan, type StoredCopy, type StoreScanOptions } from '../../study/scanStore';
 import type { DeidentificationProtocol } from '../../contracts/study';
 
 /** What acquisition needs to de-identify: the site's secret (read when a DICOM file is first acquired). */
@@ -51,13 +51,7 @@ const STALE_STAGING_MS = 60 * 60 * 1000;
  * killed worker left behind, which may hold a copy not yet de-identified, are removed first.
  */
 export function stagingFolder(dir: string): string {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new StorageFullError(`the study store ${dir} is full (${code})`);
-    throw err;
-  }
+  makeStoreDir(dir);
   const now = Date.now();
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(STAGING_PREFIX)) continue;
@@ -218,10 +212,7 @@ export async function stageDeidentified(
     try {
       deidentifySeries(single, written, options);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT')
-        throw new StorageFullError(`the study store ${path.dirname(staging)} is full (${code}); free space there, then the scan is stored on retry`);
-      if (!(err instanceof DeidentificationError)) throw err;
+      if (!(err instanceof DeidentificationError)) throw storageError(err, path.dirname(staging));
       throw refusal(err, folder ? asRegistered(file) : source);
     }
     const name = folder ? `${String(index + 1).padStart(6, '0')}.dcm` : `deidentified${/(\.dcm)$/i.exec(copy.path)?.[1] ?? ''}`;
