@@ -22,7 +22,7 @@ import { resultsStorePath } from '../../store';
 import { SqliteResultsStore } from '../../store/sqliteStore';
 import { intakeDeps } from '../../workers/pipeline/intake';
 import { type Haystack, identifiersFound, storeFiles, textsOf } from './support/identifierSearch';
-import { connectHarness, eventually, makeStudy, type Harness } from './support/pipeline';
+import { connectHarness, eventually, makeStudy, recordHistory, type Harness } from './support/pipeline';
 import { writeStsStudy } from './support/stsStudy';
 import { writeVolumeAsDicomSeries } from './support/volumeAsDicom';
 import { startGpuWorker, stopWorkerProcess } from './support/workerProcess';
@@ -173,6 +173,8 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
         const segsAfter = await segSeries();
         expect(segsAfter.map((s) => dicomValue(s, '0020000E'))).toEqual([segUid]);
         expect(Number(dicomValue(segsAfter[0], '00201209'))).toBe(1);
+        await recordHistory(harness, `${timeline.workflowId}/baseline/run-1`, 'timepoint-mask-export');
+
         // osteoflow kept no identifier: the study store's files and the stored histories (intake, timeline, timepoint).
         const haystacks: Haystack[] = [...storeFiles(protocol.storeDir)];
         for (const id of [timeline.workflowId, `${timeline.workflowId}/baseline/run-1`, intakeHandle.workflowId]) {

@@ -65,6 +65,12 @@ it('has needs-attention histories recorded with their patch, and the older ones 
   }
 });
 
+it('has a Timepoint history that exported its automatic mask to the PACS, behind its patch', () => {
+  const { history } = read('timepoint-mask-export.json');
+  expect(patchesOf(history.events)).toContain('mask-export');
+  expect(history.events.filter((e) => JSON.stringify(e).includes('"exportMask"'))).not.toEqual([]);
+});
+
 it('replays a timeline that failed with its Timepoint child before needs-attention existed', async () => {
   // The recorded needs-attention history as the earlier code wrote it: the workflow task that saw the child fail
   // failed the workflow (no patch marker, no notification).
@@ -129,8 +135,8 @@ it('has a timepoint history with a contour per series recorded with its patch, a
   expect(new Set([0, 1, 2].map(batch)).size).toBe(1);
   expect(new Set([3, 4, 5].map(batch)).size).toBe(1);
   expect(batch(3)).not.toBe(batch(0));
-  // Histories recorded since (derived maps) carry it too.
-  const since = ['timepoint-mask-per-series.json', 'timepoint-derived-maps.json'];
+  // Histories recorded since (derived maps, mask export) carry it too.
+  const since = ['timepoint-mask-per-series.json', 'timepoint-derived-maps.json', 'timepoint-mask-export.json'];
   for (const file of files.filter((f) => f.startsWith('timepoint-') && !since.includes(f))) {
     expect([file, patchesOf(read(file).history.events).includes('mask-per-series')]).toEqual([file, false]);
   }
