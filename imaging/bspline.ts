@@ -43,6 +43,58 @@ function samplesToCoefficients1D(c: Float64Array, n: number): void {
   for (let i = n - 2; i >= 0; i--) c[i] = z * (c[i + 1] - c[i]);
 }
 
+/**
+ * samplesToCoefficients1D on `lanes` lines at once: element i of lane l at data[offset + l + stride · i], so that each
+ * step reads a contiguous row of lanes. Every lane goes through the same operations, in the same order, as the 1D
+ * function; `sum` is scratch of at least `lanes`.
+ */
+function samplesToCoefficientsLanes(c: Float64Array, offset: number, n: number, stride: number, lanes: number, sum: Float64Array): void {
+  if (n === 1) return;
+  const z = POLE;
+  const gain = (1 - z) * (1 - 1 / z);
+  const end = offset + stride * (n - 1) + lanes;
+  for (let i = offset; i < end; i += stride) for (let l = i; l < i + lanes; l++) c[l] *= gain;
+  const row = (i: number) => offset + stride * i;
+  if (HORIZON < n) {
+    let zn = z;
+    for (let l = 0; l < lanes; l++) sum[l] = c[offset + l];
+    for (let i = 1; i < HORIZON; i++) {
+      addScaled(sum, c, row(i), zn, lanes);
+      zn *= z;
+    }
+  } else {
+    let zn = z;
+    const iz = 1 / z;
+    let z2n = Math.pow(z, n - 1);
+    for (let l = 0; l < lanes; l++) sum[l] = c[offset + l] + z2n * c[row(n - 1) + l];
+    z2n *= z2n * iz;
+    for (let i = 1; i <= n - 2; i++) {
+      addScaled(sum, c, row(i), zn + z2n, lanes);
+      zn *= z;
+      z2n *= iz;
+    }
+    const d = 1 - zn * zn;
+    for (let l = 0; l < lanes; l++) sum[l] = sum[l] / d;
+  }
+  for (let l = 0; l < lanes; l++) c[offset + l] = sum[l];
+  for (let i = 1; i < n; i++) {
+    const at = row(i);
+    for (let l = at; l < at + lanes; l++) c[l] += z * c[l - stride];
+  }
+  const last = row(n - 1);
+  const k = z / (z * z - 1);
+  for (let l = last; l < last + lanes; l++) c[l] = k * (z * c[l - stride] + c[l]);
+  for (let i = n - 2; i >= 0; i--) {
+    const at = row(i);
+    for (let l = at; l < at + lanes; l++) c[l] = z * (c[l + stride] - c[l]);
+  }
+}
+
+/** sum[l] += w · c[at + l] for each lane. */
+function addScaled(sum: Float64Array, c: Float64Array, at: number, w: number, lanes: number): void {
+  for (let l = 0; l < lanes; l++) sum[l] += w * c[at + l];
+}
+
 /** Index range [lower, upper] (inclusive) per axis. */
 export interface IndexBox {
   lower: [number, number, number];
@@ -77,25 +129,17 @@ export function bsplineCoefficients(
       for (let i = 0; i < bx; i++) afterX[out + i] = scratch[x0 + i];
     }
   }
-  // y: lines of the kept x range, keep y0..y1 → (bx, by, nz)
+  // y: lines of the kept x range, all of a plane's x at once (rows read whole), keep y0..y1 → (bx, by, nz)
   const afterY = new Float64Array(bx * by * nz);
+  const sums = new Float64Array(Math.max(bx, bx * by));
   for (let z = 0; z < nz; z++) {
-    for (let x = 0; x < bx; x++) {
-      const base = x + bx * ny * z;
-      for (let j = 0; j < ny; j++) scratch[j] = afterX[base + bx * j];
-      samplesToCoefficients1D(scratch, ny);
-      const out = x + bx * by * z;
-      for (let j = 0; j < by; j++) afterY[out + bx * j] = scratch[y0 + j];
-    }
+    samplesToCoefficientsLanes(afterX, bx * ny * z, ny, bx, bx, sums);
+    afterY.set(afterX.subarray(bx * (y0 + ny * z), bx * (y0 + by + ny * z)), bx * by * z);
   }
-  // z: lines of the kept x–y range, keep z0..z1 → (bx, by, bz)
-  const coeff = new Float64Array(bx * by * bz);
+  // z: lines of the kept x–y range, the whole plane at once, keep z0..z1 → (bx, by, bz)
   const plane = bx * by;
-  for (let p = 0; p < plane; p++) {
-    for (let k = 0; k < nz; k++) scratch[k] = afterY[p + plane * k];
-    samplesToCoefficients1D(scratch, nz);
-    for (let k = 0; k < bz; k++) coeff[p + plane * k] = scratch[z0 + k];
-  }
+  samplesToCoefficientsLanes(afterY, 0, nz, plane, plane, sums);
+  const coeff = afterY.slice(plane * z0, plane * (z0 + bz));
   return coeff;
 }
 
@@ -164,7 +208,7 @@ export class BSplineSampler {
   }
 
   /**
-   * Each point's support and weights along one axis (coordinates along axis `axis`), for sampleTabulated: 4 indices
+   * Each point's support and weights along one axis (coordinates along axis `axis`), for sampleGrid: 4 indices
    * into the prepared box and 4 weights per point, as sample computes them.
    */
   axisTable(coordinates: Float64Array, axis: 0 | 1 | 2): { index: Int32Array; weights: Float64Array } {
@@ -180,35 +224,77 @@ export class BSplineSampler {
   }
 
   /**
-   * sample at the grid point whose coordinates are entry i of the x table, j of the y table and k of the z table
-   * (axisTable): where the grid's axes are the image's, supports and weights are computed once per axis, not per point.
+   * The spline on an axis-aligned grid, one axis at a time: sums along x for every coefficient row, then along y, then
+   * along z (out[i, j, k] = Σc wz · Σb wy · Σa wx · coeff), some 10× fewer products than 64 per point; each sum is
+   * ITK's up to rounding order. Points where `inside` (per axis) is 0 are left to `write`'s caller (not written);
+   * `write(o, value)` gets each inside point with o its x-fastest offset in the ox × oy × oz grid.
    */
-  sampleTabulated(
-    ix: Int32Array,
-    wx: Float64Array,
-    i: number,
-    iy: Int32Array,
-    wy: Float64Array,
-    j: number,
-    iz: Int32Array,
-    wz: Float64Array,
-    k: number,
-  ): number {
+  sampleGrid(
+    x: { index: Int32Array; weights: Float64Array; inside: Uint8Array },
+    y: { index: Int32Array; weights: Float64Array; inside: Uint8Array },
+    z: { index: Int32Array; weights: Float64Array; inside: Uint8Array },
+    write: (o: number, value: number) => void,
+  ): void {
     const { coeff } = this;
     const bx = this.box.upper[0] - this.box.lower[0] + 1;
-    const plane = bx * (this.box.upper[1] - this.box.lower[1] + 1);
-    // ITK's order: points with x fastest, weight (wx · wy) · wz, summed one by one
-    let value = 0;
-    for (let c = 4 * k; c < 4 * k + 4; c++) {
-      const zOff = iz[c] * plane;
-      const fz = wz[c];
-      for (let b = 4 * j; b < 4 * j + 4; b++) {
-        const row = zOff + iy[b] * bx;
-        const fy = wy[b];
-        for (let a = 4 * i; a < 4 * i + 4; a++) value += wx[a] * fy * fz * coeff[row + ix[a]];
+    const by = this.box.upper[1] - this.box.lower[1] + 1;
+    const bz = this.box.upper[2] - this.box.lower[2] + 1;
+    const ox = x.inside.length,
+      oy = y.inside.length,
+      oz = z.inside.length;
+    // along x: (bx, by, bz) → (ox, by, bz)
+    const alongX = new Float64Array(ox * by * bz);
+    for (let row = 0; row < by * bz; row++) {
+      const src = row * bx;
+      const dst = row * ox;
+      for (let i = 0; i < ox; i++) {
+        if (!x.inside[i]) continue;
+        const a = 4 * i;
+        const ix = x.index,
+          wx = x.weights;
+        alongX[dst + i] =
+          wx[a] * coeff[src + ix[a]] + wx[a + 1] * coeff[src + ix[a + 1]] + wx[a + 2] * coeff[src + ix[a + 2]] + wx[a + 3] * coeff[src + ix[a + 3]];
       }
     }
-    return value;
+    // along y: (ox, by, bz) → (ox, oy, bz)
+    const alongY = new Float64Array(ox * oy * bz);
+    for (let c = 0; c < bz; c++) {
+      for (let j = 0; j < oy; j++) {
+        if (!y.inside[j]) continue;
+        const b = 4 * j;
+        const dst = ox * (j + oy * c);
+        const r0 = ox * (y.index[b] + by * c),
+          r1 = ox * (y.index[b + 1] + by * c),
+          r2 = ox * (y.index[b + 2] + by * c),
+          r3 = ox * (y.index[b + 3] + by * c);
+        const w0 = y.weights[b],
+          w1 = y.weights[b + 1],
+          w2 = y.weights[b + 2],
+          w3 = y.weights[b + 3];
+        for (let i = 0; i < ox; i++) alongY[dst + i] = w0 * alongX[r0 + i] + w1 * alongX[r1 + i] + w2 * alongX[r2 + i] + w3 * alongX[r3 + i];
+      }
+    }
+    // along z: (ox, oy, bz) → the grid, inside points only
+    const plane = ox * oy;
+    for (let k = 0; k < oz; k++) {
+      if (!z.inside[k]) continue;
+      const c = 4 * k;
+      const p0 = plane * z.index[c],
+        p1 = plane * z.index[c + 1],
+        p2 = plane * z.index[c + 2],
+        p3 = plane * z.index[c + 3];
+      const w0 = z.weights[c],
+        w1 = z.weights[c + 1],
+        w2 = z.weights[c + 2],
+        w3 = z.weights[c + 3];
+      for (let j = 0; j < oy; j++) {
+        if (!y.inside[j]) continue;
+        for (let i = 0, q = ox * j; i < ox; i++, q++) {
+          if (!x.inside[i]) continue;
+          write(plane * k + q, w0 * alongY[p0 + q] + w1 * alongY[p1 + q] + w2 * alongY[p2 + q] + w3 * alongY[p3 + q]);
+        }
+      }
+    }
   }
 
   /** Value at continuous index (x, y, z); the caller keeps the point inside [−0.5, n − 0.5) on every axis. */

@@ -155,29 +155,43 @@ export function resampleVolume<T extends VoxelArray>(volume: Volume<T>, target: 
   const hx = size[0] - 0.5,
     hy = size[1] - 0.5,
     hz = size[2] - 0.5;
+  if (interpolator === 'sitkNearestNeighbor' && separable(out2in) && separable(inv)) {
+    // Axis-aligned grids (see the B-spline case below): each axis' nearest input index, or -1 outside, once per index
+    const nearest = (n: number, c: (t: number) => number, h: number, stride: number) =>
+      Float64Array.from({ length: n }, (_, t) => {
+        const v = c(t);
+        return v >= -0.5 && v < h ? stride * Math.floor(v + 0.5) : -1;
+      });
+    const X = nearest(ox, (i) => toIndex(i, 0, 0)[0], hx, 1);
+    const Y = nearest(oy, (j) => toIndex(0, j, 0)[1], hy, size[0]);
+    const Z = nearest(oz, (k) => toIndex(0, 0, k)[2], hz, size[0] * size[1]);
+    const data = volume.data;
+    for (let k = 0, o = 0; k < oz; k++) {
+      for (let j = 0; j < oy; j++, o += ox) {
+        if (Z[k] < 0 || Y[j] < 0) continue; // default 0
+        const row = Z[k] + Y[j];
+        for (let i = 0; i < ox; i++) if (X[i] >= 0) out[o + i] = data[row + X[i]];
+      }
+    }
+    return { geometry: cloneGeometry(target), data: out, source: volume.source };
+  }
   if (spline && separable(out2in) && separable(inv)) {
     // Axis-aligned grids: a point's input x depends on its output i alone (the other terms are zeros), and so on, so
     // each axis' coordinates, range test and spline support are computed once per output index.
     const axis = (n: number, c: (t: number) => number, h: number) => {
       const coordinates = Float64Array.from({ length: n }, (_, t) => c(t));
-      return { coordinates, inside: coordinates.map((v) => (v >= -0.5 && v < h ? 1 : 0)) };
+      return { coordinates, inside: Uint8Array.from(coordinates, (v) => (v >= -0.5 && v < h ? 1 : 0)) };
     };
     const X = axis(ox, (i) => toIndex(i, 0, 0)[0], hx);
     const Y = axis(oy, (j) => toIndex(0, j, 0)[1], hy);
     const Z = axis(oz, (k) => toIndex(0, 0, k)[2], hz);
-    const tx = spline.axisTable(X.coordinates, 0);
-    const ty = spline.axisTable(Y.coordinates, 1);
-    const tz = spline.axisTable(Z.coordinates, 2);
-    for (let k = 0, o = 0; k < oz; k++) {
-      for (let j = 0; j < oy; j++) {
-        for (let i = 0; i < ox; i++, o++) {
-          if (!(X.inside[i] && Y.inside[j] && Z.inside[k])) continue; // default 0
-          let v = spline.sampleTabulated(tx.index, tx.weights, i, ty.index, ty.weights, j, tz.index, tz.weights, k);
-          if (range !== null) v = v < range[0] ? range[0] : v > range[1] ? range[1] : v; // ITK clamps, then truncates
-          out[o] = v;
-        }
-      }
-    }
+    // one axis at a time (sampleGrid): the same spline, summed in another order, at a tenth of the products
+    spline.sampleGrid(
+      { ...spline.axisTable(X.coordinates, 0), inside: X.inside },
+      { ...spline.axisTable(Y.coordinates, 1), inside: Y.inside },
+      { ...spline.axisTable(Z.coordinates, 2), inside: Z.inside },
+      range === null ? (o, v) => (out[o] = v) : (o, v) => (out[o] = v < range[0] ? range[0] : v > range[1] ? range[1] : v), // ITK clamps, then truncates
+    );
     return { geometry: cloneGeometry(target), data: out, source: volume.source };
   }
   let o = 0;

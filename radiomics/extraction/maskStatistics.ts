@@ -62,41 +62,36 @@ export function maskStatistics(
 export function connectedVolumes(mask: Uint8Array, size: Vec3, box: BoundingBox): number {
   const [nx, ny] = size;
   const [bx, by, bz] = boxExtent(box);
-  // Work inside the box only: a visited flag and a stack of box-local indices.
-  const visited = new Uint8Array(bx * by * bz);
+  // The box's voxels with a border of zeros: a neighbour is one fixed step away, with no bounds checks. A voxel is
+  // cleared when it is reached, so that 1 means "in the ROI and not yet in a component".
+  const px = bx + 2,
+    py = by + 2;
+  const open = new Uint8Array(px * py * (bz + 2));
+  for (let z = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      const from = box.lower[0] + nx * (box.lower[1] + y + ny * (box.lower[2] + z));
+      const to = 1 + px * (1 + y + py * (1 + z));
+      for (let x = 0; x < bx; x++) if (mask[from + x] !== 0) open[to + x] = 1;
+    }
+  }
+  const steps = new Int32Array(26);
+  let s = 0;
+  for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (dx || dy || dz) steps[s++] = dx + px * (dy + py * dz);
   const stack = new Int32Array(box.voxelCount);
-  const at = (x: number, y: number, z: number) => box.lower[0] + x + nx * (box.lower[1] + y + ny * (box.lower[2] + z));
   let components = 0;
-  for (let start = 0; start < visited.length; start++) {
-    if (visited[start]) continue;
-    const x0 = start % bx;
-    const y0 = Math.floor(start / bx) % by;
-    const z0 = Math.floor(start / (bx * by));
-    if (mask[at(x0, y0, z0)] === 0) continue;
+  for (let start = 0; start < open.length; start++) {
+    if (open[start] === 0) continue;
     components++;
-    visited[start] = 1;
+    open[start] = 0;
     let top = 0;
     stack[top++] = start;
     while (top > 0) {
       const p = stack[--top];
-      const px = p % bx;
-      const py = Math.floor(p / bx) % by;
-      const pz = Math.floor(p / (bx * by));
-      for (let dz = -1; dz <= 1; dz++) {
-        const z = pz + dz;
-        if (z < 0 || z >= bz) continue;
-        for (let dy = -1; dy <= 1; dy++) {
-          const y = py + dy;
-          if (y < 0 || y >= by) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const x = px + dx;
-            if (x < 0 || x >= bx) continue;
-            const q = x + bx * (y + by * z);
-            if (visited[q] || mask[at(x, y, z)] === 0) continue;
-            visited[q] = 1;
-            stack[top++] = q;
-          }
-        }
+      for (let n = 0; n < 26; n++) {
+        const q = p + steps[n];
+        if (open[q] === 0) continue;
+        open[q] = 0;
+        stack[top++] = q;
       }
     }
   }

@@ -1,8 +1,9 @@
 // Extraction on worker threads: the calling thread's event loop stays free (a Temporal activity keeps heartbeating),
 // and the derived images of the filters — each LoG sigma, slices of the wavelet sub-bands, every other image type —
 // are computed in parallel. One worker first reads and preprocesses the inputs and computes shape (in IBSI mode, the
-// whole extraction); then each of those is a job on the next free worker, which posts every derived image's features
-// as soon as they are ready. Features and diagnostics are those of extractSync, in the same order.
+// whole extraction) while the others start and compile on a small case; then each of those is a job on the next free
+// worker, which posts every derived image's features as soon as they are ready. Features and diagnostics are those of
+// extractSync, in the same order.
 import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -59,6 +60,8 @@ export class ExtractionPool {
   private readonly workers = new Set<Worker>();
   private readonly queue: Job[] = [];
   private readonly running = new Map<Worker, Job>();
+  /** Workers that have run a job (their hot code is compiled). */
+  private readonly used = new WeakSet<Worker>();
   private closed = false;
 
   constructor(
@@ -66,13 +69,35 @@ export class ExtractionPool {
     private readonly script: WorkerScript = workerScript(),
   ) {}
 
-  /** Queues one request; `onReply` sees its replies until the last ('done', 'prepared', 'complete' or 'failed'). */
+  /** Queues one request; `onReply` sees its replies until the last ('done', 'shape', 'complete' or 'failed'). */
   submit(request: PoolRequest, onReply: (reply: PoolReply) => void): Job {
     if (this.closed) throw new Error('the extraction pool is closed');
     const job: Job = { request, onReply };
     this.queue.push(job);
     this.dispatch();
     return job;
+  }
+
+  /** Starts the workers not yet running (up to `size`), idle, so that their start-up overlaps the first job's work. */
+  warm(): void {
+    if (this.closed) return;
+    while (this.workers.size < this.size) {
+      const worker = this.spawn();
+      worker.unref();
+      this.idle.push(worker);
+    }
+  }
+
+  /**
+   * Runs `request` on each started worker that is idle and has run nothing yet, while no job waits: the compiling it
+   * does then costs no other job's time.
+   */
+  warmUp(request: PoolRequest): void {
+    for (const worker of [...this.idle]) {
+      if (this.queue.length > 0 || this.used.has(worker)) continue;
+      this.idle.splice(this.idle.indexOf(worker), 1);
+      this.start(worker, { request, onReply: () => undefined });
+    }
   }
 
   /** Drops a queued job, or stops the worker running it (a new one starts when needed). */
@@ -98,12 +123,16 @@ export class ExtractionPool {
     while (this.queue.length > 0) {
       const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : undefined);
       if (!worker) return;
-      const job = this.queue.shift()!;
-      job.worker = worker;
-      this.running.set(worker, job);
-      worker.ref();
-      worker.postMessage(job.request);
+      this.start(worker, this.queue.shift()!);
     }
+  }
+
+  private start(worker: Worker, job: Job): void {
+    job.worker = worker;
+    this.running.set(worker, job);
+    this.used.add(worker);
+    worker.ref();
+    worker.postMessage(job.request);
   }
 
   private spawn(): Worker {
@@ -112,7 +141,8 @@ export class ExtractionPool {
     worker.on('message', (reply: PoolReply) => {
       const job = this.running.get(worker);
       if (!job) return;
-      if (reply.kind !== 'image') {
+      // 'image' and 'prepared' replies come before a job's last
+      if (reply.kind !== 'image' && reply.kind !== 'prepared') {
         this.running.delete(worker);
         worker.unref();
         this.idle.push(worker);
@@ -285,6 +315,10 @@ export function extractOnWorkers(
     } catch (err) {
       return fail(err);
     }
+    let shapeFeatures: Record<string, number> | undefined;
+    // set once the image jobs are planned: completes the extraction when shape and every image job are in
+    let finish: (() => void) | undefined;
+    // the other workers load the engine while the first reads and resamples
     const prepare = pool.submit({ kind: 'prepare', image, mask, params: resolved, options: extractOptions }, (reply) => {
       if (settled) return;
       if (reply.kind === 'failed') return fail(revive(reply.error));
@@ -293,35 +327,46 @@ export function extractOnWorkers(
         settled = true;
         return resolve(reply.result);
       }
-      if (reply.kind === 'prepared') runImages(reply.shapeFeatures, reply.diagnostics, reply.pre);
+      if (reply.kind === 'prepared') runImages(reply.diagnostics, reply.pre);
+      if (reply.kind === 'shape') {
+        shapeFeatures = reply.features;
+        finish?.();
+      }
     });
     jobs.push(prepare);
+    pool.warm();
+    // the other workers compile the engine's hot code on a small case meanwhile, rather than on the first images
+    pool.warmUp({ kind: 'warm', params: resolved, options: extractOptions });
 
-    const runImages = (shapeFeatures: Record<string, number>, diagnostics: ExtractionResult['diagnostics'], pre: PreparedState) => {
+    const runImages = (diagnostics: ExtractionResult['diagnostics'], pre: PreparedState) => {
       const planned = imageJobs(resolved, pool.size);
       const images = planned.reduce((n, j) => n + j.images, 0);
       const computed: { rank: number; position: number; features: Record<string, number> }[] = [];
       let finished = 0,
         done = 0;
-      const complete = () => {
+      finish = () => {
+        if (settled || shapeFeatures === undefined || done < planned.length) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         // extractSync's order: image types as the parameters list them, each one's derived images in filter order.
         computed.sort((a, b) => a.rank - b.rank || a.position - b.position);
         resolve({ features: Object.assign({}, shapeFeatures, ...computed.map((c) => c.features)), diagnostics });
       };
-      if (planned.length === 0) return complete();
-      planned.forEach(({ imageType, settings, only, rank, base }) => {
-        const job = pool.submit({ kind: 'images', pre, imageType, settings, only }, (reply) => {
-          if (settled) return;
-          if (reply.kind === 'failed') return fail(revive(reply.error));
-          if (reply.kind === 'image') {
-            computed.push({ rank, position: base + reply.index, features: reply.features });
-            onProgress?.({ image: ++finished, images: Math.max(images, finished), name: reply.name });
-          } else if (reply.kind === 'done' && ++done === planned.length) complete();
+      if (planned.length === 0) return finish();
+      // the jobs of most derived images first: the short ones come last, so that the workers finish close together
+      [...planned]
+        .sort((a, b) => b.images - a.images)
+        .forEach(({ imageType, settings, only, rank, base }) => {
+          const job = pool.submit({ kind: 'images', pre, imageType, settings, only }, (reply) => {
+            if (settled) return;
+            if (reply.kind === 'failed') return fail(revive(reply.error));
+            if (reply.kind === 'image') {
+              computed.push({ rank, position: base + reply.index, features: reply.features });
+              onProgress?.({ image: ++finished, images: Math.max(images, finished), name: reply.name });
+            } else if (reply.kind === 'done' && ++done === planned.length) finish!();
+          });
+          jobs.push(job);
         });
-        jobs.push(job);
-      });
     };
   });
 }

@@ -10,7 +10,9 @@ export type PreparedState = Pick<Preprocessed, 'params' | 'image' | 'textureRoi'
 export type PoolRequest =
   | { kind: 'prepare'; image: ExtractionInput | null; mask: ExtractionInput; params: ExtractionParams; options: ExtractOptions }
   /** The features of one image type's derived images: all of them (`only` null) or those at the listed positions. */
-  | { kind: 'images'; pre: PreparedState; imageType: ImageTypeName; settings: ExtractionSettings; only: number[] | null };
+  | { kind: 'images'; pre: PreparedState; imageType: ImageTypeName; settings: ExtractionSettings; only: number[] | null }
+  /** An extraction of a small synthetic case with these parameters, to compile the engine's hot code; replies 'done'. */
+  | { kind: 'warm'; params: ExtractionParams; options: ExtractOptions };
 
 export interface SerializedError {
   name: string;
@@ -23,7 +25,10 @@ export interface SerializedError {
 
 export type PoolReply =
   | { kind: 'complete'; result: ExtractionResult }
-  | { kind: 'prepared'; shapeFeatures: Record<string, number>; diagnostics: Diagnostics; pre: PreparedState }
+  /** The preprocessed state, posted before shape is computed so that the image jobs start meanwhile; not the last. */
+  | { kind: 'prepared'; diagnostics: Diagnostics; pre: PreparedState }
+  /** The shape features: a prepare request's last reply. */
+  | { kind: 'shape'; features: Record<string, number> }
   /** One derived image's features; `index` its position among its image type's derived images. */
   | { kind: 'image'; name: string; index: number; features: Record<string, number> }
   | { kind: 'done' }

@@ -5,7 +5,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { RadiomicsInputError } from '../../imaging/errors';
-import { derivedImageTasks, extractSync, preprocessWithShape, runTasks } from '../extractor';
+import type { Mat3, Vec3, VoxelArray } from '../../imaging/image';
+import { derivedImageTasks, extractSync, preprocessWithShape, runTasks, type ExtractOptions } from '../extractor';
+import type { ExtractionParams } from '../params/types';
 import { isIbsiMode } from '../params/ibsiSettings';
 import type { PoolReply, PoolRequest, SerializedError } from './poolMessages';
 
@@ -26,6 +28,45 @@ const collect: (type?: 'major' | 'minor') => void = (() => {
   }
 })();
 
+/**
+ * A copy of `data` in shared memory. The prepared state goes to the pool's thread and from there to every image job:
+ * in shared memory each of those holds the one copy instead of its own (the filters only read it).
+ */
+function shared<T extends VoxelArray>(data: T): T {
+  const copy = new (data.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(data.byteLength));
+  copy.set(data);
+  return copy;
+}
+
+/**
+ * An extraction of a 16³ synthetic case (a ball in a patterned image, on the resampled spacing) with the parameters of
+ * the extraction to come, for its side effect: V8 compiles the filters' and feature classes' hot loops. Its result and
+ * any error are dropped (the real case reports its own).
+ */
+function warmUp(params: ExtractionParams, options: ExtractOptions): void {
+  if (isIbsiMode(params.settings)) return;
+  const n = 16;
+  const spacing = [0, 1, 2].map((a) => params.settings.resampledPixelSpacing?.[a] || 1) as Vec3;
+  const geometry = { size: [n, n, n] as Vec3, spacing, origin: [0, 0, 0] as Vec3, direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Mat3 };
+  const image = new Float32Array(n ** 3);
+  const mask = new Uint8Array(n ** 3);
+  const label = options.label ?? params.settings.label;
+  for (let z = 0, i = 0; z < n; z++) {
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++, i++) {
+        image[i] = 100 * Math.sin(0.7 * x) * Math.cos(0.5 * y) + 37 * ((7 * x + 13 * y + 5 * z) % 11);
+        mask[i] = (x - 7.5) ** 2 + (y - 7.5) ** 2 + (z - 7.5) ** 2 <= 30 ? label : 0;
+      }
+    }
+  }
+  try {
+    extractSync({ geometry, data: image, source: 'warm-up' }, { geometry, data: mask, source: 'warm-up' }, params, options);
+  } catch {
+    // the real case reports its own errors
+  }
+  collect();
+}
+
 function serializeError(err: unknown): SerializedError {
   if (err instanceof RadiomicsInputError) return { name: err.name, message: err.message, file: err.file, field: err.field, expected: err.expected };
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
@@ -39,15 +80,26 @@ function handle(request: PoolRequest, post: (reply: PoolReply) => void): void {
       return;
     }
     const { pre, shapeTasks, diagnostics } = preprocessWithShape(request.image, request.mask, request.params, request.options);
-    const shapeFeatures = runTasks(shapeTasks);
-    // reading and resampling leave the input's full-size arrays behind
-    collect();
+    // the image jobs start on the other workers while this one collects and computes shape
+    const { image, textureRoi } = pre;
     post({
       kind: 'prepared',
-      shapeFeatures,
       diagnostics,
-      pre: { params: pre.params, image: pre.image, textureRoi: pre.textureRoi, shapeIsTexture: pre.shapeRoi === pre.textureRoi },
+      pre: {
+        params: pre.params,
+        image: { ...image, data: shared(image.data) },
+        textureRoi: { ...textureRoi, roi: shared(textureRoi.roi), mask: { ...textureRoi.mask, data: shared(textureRoi.mask.data) } },
+        shapeIsTexture: pre.shapeRoi === pre.textureRoi,
+      },
     });
+    // reading and resampling leave the input's full-size arrays behind
+    collect();
+    post({ kind: 'shape', features: runTasks(shapeTasks) });
+    return;
+  }
+  if (request.kind === 'warm') {
+    warmUp(request.params, request.options);
+    post({ kind: 'done' });
     return;
   }
   const { pre } = request;
