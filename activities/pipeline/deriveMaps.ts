@@ -120,13 +120,7 @@ async function diffusionMaps(
   wanted: DerivedMap[],
   onSlab: (done: number, total: number) => void,
 ): Promise<ComputedMap[]> {
-  const file = series.source;
-  let bValues: number[];
-  if (settings.bValues === 'dicom') {
-    if (!fromDicom(series))
-      throw new Error(`file ${file}, field 'series.DWI.bValues': 'dicom' needs a DICOM series (expected the b-values in the study file for a NIfTI)`);
-    bValues = series.values;
-  } else bValues = settings.bValues;
+  const bValues = frameValues(series, settings.bValues, 'series.DWI.bValues', 'the b-values');
   // Checked on the whole series first, so the error names the registered file and all its volumes.
   checkBValues(series, bValues, 2);
   const out: ComputedMap[] = [];
@@ -162,15 +156,18 @@ async function diffusionMaps(
   return out;
 }
 
+/** A series' per-frame values (b-values, flip angles, frame times): the study file's, or the DICOM tags' where it says 'dicom'. */
+function frameValues(series: VolumeSeries | DicomSeries4d, given: number[] | 'dicom', field: string, what: string): number[] {
+  if (given !== 'dicom') return given;
+  if (!fromDicom(series))
+    throw new Error(`file ${series.source}, field '${field}': 'dicom' needs a DICOM series (expected ${what} in the study file for a NIfTI)`);
+  return series.values;
+}
+
 /** The native T1 map (ms) of a VFA series, fitted slab by slab; flip angles and TR from the study file or the tags. */
 async function t1Map(series: VolumeSeries | DicomSeries4d, settings: VfaSeriesProtocol, onSlab: (done: number, total: number) => void): Promise<ComputedMap> {
   const file = series.source;
-  let flips: number[];
-  if (settings.flipAngles === 'dicom') {
-    if (!fromDicom(series))
-      throw new Error(`file ${file}, field 'series.VFA.flipAngles': 'dicom' needs a DICOM series (expected the flip angles in the study file for a NIfTI)`);
-    flips = series.values;
-  } else flips = settings.flipAngles;
+  const flips = frameValues(series, settings.flipAngles, 'series.VFA.flipAngles', 'the flip angles');
   const trMs = settings.trMs ?? (fromDicom(series) ? series.repetitionTimeMs : undefined);
   if (trMs === undefined)
     throw new Error(`file ${file}, field 'RepetitionTime (0018,0080)': not the same in every file (expected series.VFA.tr in the study file)`);
@@ -212,12 +209,7 @@ async function perfusionMaps(
   native: { t1Map?: Volume<Float32Array>; artery?: Volume } = {},
 ): Promise<ComputedMap[]> {
   const file = series.source;
-  let times: number[];
-  if (settings.times === 'dicom') {
-    if (!fromDicom(series))
-      throw new Error(`file ${file}, field 'series.DCE.times': 'dicom' needs a DICOM series (expected the frame times in the study file for a NIfTI)`);
-    times = series.values;
-  } else times = settings.times;
+  const times = frameValues(series, settings.times, 'series.DCE.times', 'the frame times');
   checkTimes(series, times, settings.model, settings.baselineFrames);
   const flipDeg = settings.flipDeg ?? (fromDicom(series) ? series.flipAngleDeg : undefined);
   const trMs = settings.trMs ?? (fromDicom(series) ? series.repetitionTimeMs : undefined);
