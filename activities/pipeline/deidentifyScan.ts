@@ -5,22 +5,9 @@
 // policy, the size limits and the heartbeats of any copy), de-identified there, and only then stored; NIfTI, NRRD and
 // radiographs are stored as they are, and DICOM files intake already de-identified are not de-identified twice.
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isDicomFile } from '../../imaging/contours';
 import { RadiomicsInputError } from '../../imaging/errors';
 import { DeidentificationError } from '../../pacs/errors';
 import { deidentifySeries, patientOf } from '../../pacs/deidentify';
@@ -101,28 +88,13 @@ export function siteSecret(file: string): Buffer {
   return secret;
 }
 
-function isPart10File(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    const fd = openSync(file, 'r');
-    try {
-      const head = Buffer.alloc(132);
-      return readSync(fd, head, 0, 132, 0) === 132 && head.toString('latin1', 128, 132) === 'DICM';
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-}
-
 /** The DICOM Part-10 files of a stored copy: the file itself, or the files of a series folder (name order). */
 function dicomFilesOf(copy: string): string[] {
-  if (!statSync(copy).isDirectory()) return isPart10File(copy) ? [copy] : [];
+  if (!statSync(copy).isDirectory()) return isDicomFile(copy) ? [copy] : [];
   return readdirSync(copy)
     .sort()
     .map((name) => path.join(copy, name))
-    .filter(isPart10File);
+    .filter(isDicomFile);
 }
 
 /** Which DICOM attribute a refusal concerns, by de-identification's code. */
@@ -132,7 +104,7 @@ const FIELDS: Record<string, string> = {
   'unsupported-encoding': 'TransferSyntaxUID (0002,0010) / SpecificCharacterSet (0008,0005)',
 };
 
-/** The DICOM attribute a refusal concerns, by de-identification's code. */
+/** De-identification's refusal as bad input, naming the registered file and the attribute. */
 function refusal(err: DeidentificationError, file: string): RadiomicsInputError {
   if (err.code === 'burned-in-annotation')
     return new RadiomicsInputError(
