@@ -8,8 +8,6 @@
 // log lines nor the stored histories name a patient by an identifier of the files.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { enrolPatient, readTimeline } from '../../clients/coordinator';
@@ -26,6 +24,7 @@ import type { TakenSeries } from '../../contracts/intake';
 import { readDicomObject } from '../../imaging/contours';
 import { filesUnder, itemsOf, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, recordHistory, type Harness } from './support/pipeline';
+import { startWebhook, type Webhook } from './support/notifiedPipeline';
 import { identifiersFound } from './support/identifierSearch';
 import { writeStsStudy } from './support/stsStudy';
 
@@ -39,7 +38,7 @@ describeWithReferenceData('PACS intake refuses or flags bad input and survives t
   let orthanc: OrthancServer;
   let dir: string;
   let restartedPid: number | undefined;
-  let webhook: http.Server;
+  let webhook: Webhook;
   const notifications: string[] = [];
   const logLines: string[] = [];
   const writeStderr = process.stderr.write.bind(process.stderr);
@@ -50,15 +49,7 @@ describeWithReferenceData('PACS intake refuses or flags bad input and survives t
       logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return (writeStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof process.stderr.write;
-    webhook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        notifications.push(body);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    webhook = await startWebhook((body) => notifications.push(body));
     harness = await connectHarness();
     dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-intake-faults-'));
     orthanc = await startOrthanc(path.join(dir, 'orthanc'), { stableAgeSeconds: 1 });
@@ -113,7 +104,7 @@ describeWithReferenceData('PACS intake refuses or flags bad input and survives t
     };
     const pipeline = await harness.startWorker({
       ...workerConfig,
-      notifications: { webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+      notifications: { webhookUrl: webhook.url },
     });
     try {
       await pipeline.worker.runUntil(async () => {

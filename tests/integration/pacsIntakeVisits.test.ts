@@ -8,8 +8,6 @@
 // study's rows of the results store, the stored histories (decoded; and raw, which holds ciphertext only), MLflow's
 // run and model tags and params, the worker's log lines and the notifications — and none is found.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +28,7 @@ import { installRuntime } from '../../workers/runtime';
 import { describeWithReferenceData, referencePath } from '../support/referenceData';
 import { filesUnder, remapUids, rewriteFolder } from './support/dicomRewrite';
 import { connectHarness, eventually, type Harness } from './support/pipeline';
+import { startWebhook, type Webhook } from './support/notifiedPipeline';
 import { type Haystack, identifiersFound, storeFiles, studyRows, textsOf } from './support/identifierSearch';
 import { writeStsStudy } from './support/stsStudy';
 
@@ -70,7 +69,7 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
   let orthanc: OrthancServer;
   let client: Client;
   let dir: string;
-  let webhook: http.Server;
+  let webhook: Webhook;
   const notifications: string[] = [];
   const logLines: string[] = [];
   const writeStderr = process.stderr.write.bind(process.stderr);
@@ -85,15 +84,7 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
     harness = await connectHarness();
     dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-intake-visits-'));
     orthanc = await startOrthanc(path.join(dir, 'orthanc'), { stableAgeSeconds: 1 });
-    webhook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        notifications.push(body);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    webhook = await startWebhook((body) => notifications.push(body));
   });
   afterAll(async () => {
     process.stderr.write = writeStderr;
@@ -213,7 +204,7 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
     });
     await mlflow.setAlias(modelName, CHAMPION_ALIAS, version.version);
 
-    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    const webhookUrl = webhook.url;
     const pipeline = await harness.startWorker({
       temporal,
       orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },
