@@ -14,7 +14,7 @@ import type { FlagSpec } from './args';
 import { loadConfig } from '../config';
 import { currentEndpoints, temporalEndpoint } from '../config/endpoints';
 import { connectClient } from '../config/temporal';
-import { loadStudyFile } from '../study/protocol';
+import { loadStudyForSite } from '../study/protocol';
 import { loadIntakeSettings } from '../study/intakeSettings';
 import { OrthancClient } from '../pacs';
 import { assignSeries, dismissSeries, intakeHandle, readIntake, startIntake } from '../clients/intake';
@@ -114,7 +114,7 @@ export const intakeCommand: Command = {
     try {
       if (action === 'start') {
         const file = path.resolve(String(flags['study-file']));
-        const protocol = loadStudyFile(file, { storeRoot: path.join(cfg.dataDir, 'studies') });
+        const protocol = await loadStudyForSite(file, cfg);
         const { pollEveryMs, ...settings } = loadIntakeSettings(file, protocol);
         let startCursor = 0;
         if (flags['from-now']) {

@@ -10,7 +10,7 @@ import { StackError } from '../config/stackError';
 import { currentEndpoints } from '../config/endpoints';
 import { MlflowClient } from '../registry/mlflowClient';
 import { tagOf } from '../registry/modelPackage';
-import { loadStudyFile } from '../study/protocol';
+import { loadStudyForSite } from '../study/protocol';
 import type { StudyProtocol } from '../contracts/study';
 import { approvePromotion, readPromotion, rejectPromotion, rollbackPromotion, startPromotion, trainModels } from '../clients/training';
 import { createTrainingWorker } from '../workers/training/worker';
@@ -57,9 +57,9 @@ const SPECS: Record<string, FlagSpec> = {
   rollback: { model: { kind: 'string' }, by: { kind: 'string' }, reason: { kind: 'string' }, 'no-worker': { kind: 'boolean' } },
 };
 
-function studyOf(cfg: OsteoflowConfig, file: string | undefined): StudyProtocol {
+function studyOf(cfg: OsteoflowConfig, file: string | undefined): Promise<StudyProtocol> {
   if (!file) throw new UsageError('--study FILE is needed (the study file the timelines were enrolled with)');
-  return loadStudyFile(path.resolve(file), { storeRoot: path.join(cfg.dataDir, 'studies') });
+  return loadStudyForSite(path.resolve(file), cfg);
 }
 
 function need(flags: Record<string, unknown>, ...names: string[]): void {
@@ -172,7 +172,7 @@ export const modelCommand: Command = {
       const endpoints = currentEndpoints(cfg);
       const mlflow = new MlflowClient({ trackingUri: endpoints.mlflow.trackingUri, token: cfg.mlflow.token });
       if (action === 'list') {
-        const name = (flags.model as string | undefined) ?? (flags.study ? studyOf(cfg, flags.study as string).model.name : undefined);
+        const name = (flags.model as string | undefined) ?? (flags.study ? (await studyOf(cfg, flags.study as string)).model.name : undefined);
         if (name) await listModels(mlflow, name);
         else for (const m of await mlflow.searchRegisteredModels()) await listModels(mlflow, m.name);
         return 0;
@@ -191,7 +191,7 @@ export const modelCommand: Command = {
         }
       };
       if (action === 'train') {
-        const protocol = studyOf(cfg, flags.study as string | undefined);
+        const protocol = await studyOf(cfg, flags.study as string | undefined);
         const kinds = (flags.kinds as string | undefined)?.split(',').map((k) => k.trim());
         const unknown = kinds?.filter((k) => !MODEL_KINDS.includes(k as ModelKind));
         if (unknown?.length) throw new UsageError(`--kinds: unknown kind(s) ${unknown.join(', ')} (expected ${MODEL_KINDS.join(', ')})`);
@@ -234,7 +234,7 @@ export const modelCommand: Command = {
           printPromotion(await withWorker(() => (flags.approve ? approvePromotion(c, name, by) : rejectPromotion(c, name, by))));
           return 0;
         }
-        const protocol = studyOf(cfg, flags.study as string | undefined);
+        const protocol = await studyOf(cfg, flags.study as string | undefined);
         const view = await withWorker(() =>
           startPromotion(
             c,

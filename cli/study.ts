@@ -17,7 +17,7 @@ import {
   timelineHandle,
   withdraw,
 } from '../clients/coordinator';
-import { loadStudyFile } from '../study/protocol';
+import { loadStudyForSite } from '../study/protocol';
 import { describeMaskExport, type HuvosGrade, type TimelineView } from '../contracts/timeline';
 import type { FlagSpec } from './args';
 import { parseAction, type Command } from './command';
@@ -25,7 +25,7 @@ import { ConsoleApiError, consoleApiOf, patientAction, type ConsoleApi } from '.
 
 const USAGE = `usage: osteoflow study <action> [options]
   enrol     --study-file FILE --patient PSEUDONYM
-  register  --study ID --patient P --timepoint T --modality M --source PATH|URL [--for IMAGE-MODALITY] [--roi NAME]
+  register  --study ID --patient P --timepoint T --modality M --source PATH|URL|blob:SHA256[/NAME] [--for IMAGE-MODALITY] [--roi NAME]
             (a mask: --for the image it is drawn on, else shared by every image on its grid; an RTSTRUCT or SEG
              mask is converted on its image's DICOM series, --roi naming the ROI or segment)
   override  --study ID --patient P --timepoint T --reason TEXT [--who NAME]
@@ -119,7 +119,7 @@ export const studyCommand: Command = {
     const client = await connectClient(temporalEndpoint(cfg).address, cfg.temporal);
     try {
       if (action === 'enrol') {
-        const protocol = loadStudyFile(path.resolve(flags['study-file']), { storeRoot: path.join(cfg.dataDir, 'studies') });
+        const protocol = await loadStudyForSite(path.resolve(flags['study-file']), cfg);
         const handle = await enrolPatient(client, cfg.taskQueues.pipeline, protocol, flags.patient);
         console.log(`enrolled: ${handle.workflowId}`);
         return 0;

@@ -190,13 +190,13 @@ export interface ExportMaskInput {
   studyId: string;
   pseudonym: string;
   timepoint: string;
-  /** The automatic mask (NIfTI in the study store), on the grid of one of `images`. */
+  /** The automatic mask (NIfTI: its store-relative name and blob address), on the grid of one of `images`. */
   mask: { path: string; sha256: string };
   /**
    * The timepoint's images as stored (a de-identified DICOM series folder each, when intake took it in), in order of
    * preference: where several series share the mask's grid, the SEG references the first.
    */
-  images: { modality: string; path: string }[];
+  images: { modality: string; path: string; sha256?: string }[];
   /** The model that made the mask, `name@version`: the SEG's SegmentAlgorithmName. */
   algorithm: string;
 }

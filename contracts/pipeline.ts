@@ -10,7 +10,7 @@ export interface MaskSource {
   kind: MaskFileKind;
   /** The ROI's name (RTSTRUCT) or the segment's label (SEG) the mask was made from. */
   roi?: string;
-  /** RTSTRUCT/SEG: the stored copy of the registered file (the acquired `path` is its voxel mask) and its SHA-256. */
+  /** RTSTRUCT/SEG: the stored copy of the registered file, by store-relative name (the acquired `path` is its voxel mask), and its SHA-256. */
   file?: string;
   fileSha256?: string;
   /** RTSTRUCT/SEG: the SeriesInstanceUID of the image series the mask was made on. */
@@ -22,8 +22,13 @@ export interface MaskSource {
 export interface AcquiredScan {
   modality: string;
   role: 'image' | 'mask';
-  /** The copy inside the study's store (for an RTSTRUCT or SEG mask: its voxel mask, a NIfTI file). */
+  /**
+   * The copy's name in the study's store, the same on every host: `<pseudonym>/<timepoint>/<file>` (for an RTSTRUCT
+   * or SEG mask: its voxel mask, a NIfTI file). Each host lays it out under its own study folder, fetched from the
+   * blob store by `sha256` (study/storedFiles.ts). Results recorded before this held absolute paths.
+   */
   path: string;
+  /** The content address: sha256 of the file, or of a DICOM series folder's manifest. */
   sha256: string;
   source: string;
   /** Masks only: the image modality the mask was drawn on; absent for the mask shared by every image on its grid. */

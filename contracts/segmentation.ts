@@ -6,7 +6,9 @@ export const SEGMENT_CONTRACT_VERSION = 1;
 
 export interface SegmentationImage {
   modality: string;
+  /** `<pseudonym>/<timepoint>/<file>`, relative to the study's folder on the worker's host (absolute: an earlier version's input). */
   path: string;
+  /** The blob store address the worker fetches the image by when its host does not have it. */
   sha256: string;
 }
 
@@ -17,7 +19,7 @@ export interface SegmentTumourInput {
   timepoint: string;
   /** The timepoint's images; the worker takes those its model's channels name. */
   images: SegmentationImage[];
-  /** Folder the mask is written into (the timepoint's store folder, shared with the pipeline worker). */
+  /** `<pseudonym>/<timepoint>`: the mask's folder relative to the study's folder on the worker's host (absolute: an earlier version's input). */
   outDir: string;
   /** `name` or `name@version` of a model package the worker serves; absent: the worker's default. */
   model?: string;
@@ -27,7 +29,7 @@ export interface SegmentTumourInput {
 
 export interface SegmentTumourResult {
   contractVersion: 1;
-  /** NIfTI (uint8) on the grid of the image of the model's first channel. */
+  /** NIfTI (uint8) on the grid of the image of the model's first channel: its store-relative name, and its address in the blob store it was put into. */
   mask: { path: string; sha256: string };
   model: { name: string; version: string };
   tumourVoxels: number;

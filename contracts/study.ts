@@ -151,7 +151,15 @@ export interface StudyProtocol {
     /** Store each automatic mask in the PACS as a DICOM SEG of its original series, for review in the radiologist's viewer. */
     exportToPacs?: boolean;
   };
-  features: { paramsFile: string; paramHash: string };
+  features: {
+    paramsFile: string;
+    paramHash: string;
+    /**
+     * The parameter file's bytes in the blob store, put there at enrolment where workers share a store across hosts: a
+     * worker whose host has no `paramsFile` extracts with the bytes the study was enrolled with.
+     */
+    paramsSha256?: string;
+  };
   model: {
     name: string;
     /** First wait before a prediction the registry could not give is tried again (then ×3 each time, at most 6 h); default 5 min. */
@@ -159,8 +167,11 @@ export interface StudyProtocol {
   };
   /** A timepoint still without a complete scan set this long after its window closed is `missed`. */
   missedAfterMs: number;
-  /** Where scans are copied to (the study's store folder). */
-  storeDir: string;
+  /**
+   * Where a site on one machine keeps the study's files (scans, masks, maps). Absent where workers run on several
+   * hosts (a shared store): each keeps them under its own data folder, and files travel by address (storedFiles.ts).
+   */
+  storeDir?: string;
   /** How the acquired series that maps are derived from are fitted (absent: no timepoint derives maps). */
   series?: { DWI?: DwiSeriesProtocol; DCE?: DceSeriesProtocol; VFA?: VfaSeriesProtocol; XR?: { pixelSpacing: [number, number] } };
   /** Regions derived from the tumour contour, each its own ROI (absent: the tumour only). */

@@ -1,6 +1,7 @@
 // The Python segmentation worker (workers/torch): its venv, provisioned from workers/torch/requirements.txt like the
-// stack's, and the environment that points it at the configured Temporal server, namespace and task queue and at the
-// repository files it reads (the segmentTumour contract, the sidecar schema, the shipped model).
+// stack's, and the environment that points it at the configured Temporal server, namespace and task queue, at the
+// repository files it reads (the segmentTumour contract, the sidecar schema, the shipped model), and at its study
+// folder and the blob store through which files cross hosts (the data folder's, or the PostgreSQL store's).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT, type OsteoflowConfig } from '../config';
@@ -35,9 +36,26 @@ export async function ensureTorchVenv(cfg: OsteoflowConfig, log?: (line: string)
 }
 
 /**
- * Environment for the worker: the server it connects to and its queue, the repository files it reads, and the models it
- * serves (OSTEOFLOW_TORCH_MODELS from this process's environment, else the shipped package); the other
- * OSTEOFLOW_TORCH_* settings pass through. `extra` overrides any of them.
+ * Where the worker keeps study files (workers/torch/osteoflow_torch/settings.py): its study folder root
+ * `<dataDir>/studies`, and the blob store `openBlobStore` opens for this configuration: the folder `<dataDir>/blobs`,
+ * or the PostgreSQL store with this host's cache `<dataDir>/blob-cache`. The variables of the store not used are
+ * removed, so a leftover in the caller's environment cannot point the worker at another store.
+ */
+export function torchStorageEnv(cfg: OsteoflowConfig): Record<string, string | undefined> {
+  const shared = cfg.store.url !== undefined;
+  return {
+    OSTEOFLOW_STUDY_ROOT: path.join(cfg.dataDir, 'studies'),
+    OSTEOFLOW_BLOB_DIR: shared ? undefined : path.join(cfg.dataDir, 'blobs'),
+    OSTEOFLOW_STORE_URL: cfg.store.url,
+    OSTEOFLOW_STORE_TLS_CA: shared ? cfg.store.tlsCaFile : undefined,
+    OSTEOFLOW_BLOB_CACHE: shared ? path.join(cfg.dataDir, 'blob-cache') : undefined,
+  };
+}
+
+/**
+ * Environment for the worker: the server it connects to and its queue, the repository files it reads, the models it
+ * serves (OSTEOFLOW_TORCH_MODELS from this process's environment, else the shipped package), and its study folder and
+ * blob store (torchStorageEnv); the other OSTEOFLOW_TORCH_* settings pass through. `extra` overrides any of them.
  */
 export function torchWorkerEnv(
   cfg: OsteoflowConfig,
@@ -55,7 +73,7 @@ export function torchWorkerEnv(
     // Encrypted payloads: the worker reads the same key file as every other client and worker.
     OSTEOFLOW_CODEC_KEYS: cfg.temporal.codecKeysFile,
   };
-  return {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     PYTHONPATH: TORCH_WORKER_DIR,
@@ -65,8 +83,12 @@ export function torchWorkerEnv(
     OSTEOFLOW_TASK_QUEUE_SEGMENTATION: taskQueue,
     ...TORCH_WORKER_FILES,
     OSTEOFLOW_TORCH_MODELS: process.env.OSTEOFLOW_TORCH_MODELS || TORCH_DEFAULT_MODEL,
-    ...extra,
   };
+  for (const [name, value] of Object.entries(torchStorageEnv(cfg))) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return { ...env, ...extra };
 }
 
 /** The worker's command line after the venv's python; run in TORCH_WORKER_DIR. */

@@ -1,4 +1,6 @@
 // Loads and validates a study file (YAML or JSON). Every error names the file, the key path and what was expected.
+import type { OsteoflowConfig } from '../config';
+import { openBlobStore } from '../store/blobs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -51,8 +53,32 @@ function isObject(value: unknown): value is Obj {
 }
 
 export interface LoadStudyOptions {
-  /** Where the study's scans are copied (defaults to <dataDir>/studies/<studyId>, set by the caller). */
-  storeRoot: string;
+  /**
+   * Where the study's files are kept on a site of one machine (`<storeRoot>/<studyId>`, usually `<dataDir>/studies`);
+   * absent where workers share a store across hosts, each keeping its own folder.
+   */
+  storeRoot?: string;
+}
+
+/**
+ * The study file as a site enrols it: its files under the data folder on a single host; where workers share a store
+ * across hosts, no store folder, and the parameter file put into the blob store for workers that do not have it.
+ */
+export async function loadStudyForSite(file: string, cfg: OsteoflowConfig): Promise<StudyProtocol> {
+  const protocol = loadStudyFile(file, studyStoreOptions(cfg));
+  if (cfg.store.url === undefined) return protocol;
+  const blobs = openBlobStore(cfg);
+  try {
+    const { sha256 } = await blobs.put(protocol.features.paramsFile);
+    return { ...protocol, features: { ...protocol.features, paramsSha256: sha256 } };
+  } finally {
+    await blobs.close();
+  }
+}
+
+/** How a study enrolled from this host keeps its files: under the data folder, unless workers share a store across hosts. */
+export function studyStoreOptions(cfg: Pick<OsteoflowConfig, 'dataDir' | 'store'>): LoadStudyOptions {
+  return cfg.store.url !== undefined ? {} : { storeRoot: path.join(cfg.dataDir, 'studies') };
 }
 
 export function loadStudyFile(file: string, options: LoadStudyOptions): StudyProtocol {
@@ -209,7 +235,7 @@ export function validateStudy(raw: unknown, file: string, options: LoadStudyOpti
     features: { paramsFile, paramHash },
     model: { name: (raw.model as Obj).name as string, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
     missedAfterMs,
-    storeDir: path.join(options.storeRoot, studyId as string),
+    ...(options.storeRoot !== undefined ? { storeDir: path.join(options.storeRoot, studyId as string) } : {}),
     ...(series ? { series } : {}),
     ...(regions ? { regions } : {}),
     ...(deidentification ? { deidentification } : {}),

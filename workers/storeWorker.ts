@@ -1,5 +1,7 @@
-// What the pipeline and training workers both open: a connection to Temporal, the results store and a lazily created
-// MLflow client (most activities never touch the registry); closed together once `worker.run()` has returned.
+// What the pipeline and training workers both open: a connection to Temporal, the results store, the study's files
+// (this host's study folders and the shared blob store) and a lazily created MLflow client (most activities never
+// touch the registry); closed together once `worker.run()` has returned.
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { OsteoflowConfig } from '../config';
 import { connectionOptions } from '../config/temporal';
@@ -8,6 +10,8 @@ import { workflowBundle } from '../ops/workflowBundle';
 import { MlflowClient, type MlflowClientOptions } from '../registry/mlflowClient';
 import { openResultsStore } from '../store';
 import type { ResultsStore } from '../store/types';
+import { openBlobStore } from '../store/blobs';
+import { StudyFiles } from '../study/storedFiles';
 
 export interface StoreWorker {
   worker: Worker;
@@ -26,6 +30,7 @@ export interface StoreWorkerOptions {
 
 export interface WorkerResources {
   store: ResultsStore;
+  files: StudyFiles;
   mlflow: () => MlflowClient;
 }
 
@@ -39,9 +44,14 @@ export async function createStoreWorker(
   const { tls } = connectionOptions(options.address, cfg.temporal);
   const connection = await NativeConnection.connect({ address: options.address, tls, apiKey: cfg.temporal.apiKey });
   const store = openResultsStore(cfg);
+  const blobs = openBlobStore(cfg);
+  // A shared store means workers on several hosts: each keeps its study folders under its own data folder. On one
+  // host they stay where the study was enrolled (the protocol's storeDir).
+  const files = new StudyFiles(blobs, cfg.store.url !== undefined ? path.join(cfg.dataDir, 'studies') : undefined);
   let mlflow: MlflowClient | undefined;
   const resources: WorkerResources = {
     store,
+    files,
     mlflow: () => (mlflow ??= new MlflowClient({ trackingUri: options.mlflowUri, token: cfg.mlflow.token, ...options.mlflow })),
   };
   // Workflow code is bundled once and shared by every worker that serves it (ops/workflowBundle.ts).
@@ -54,6 +64,7 @@ export async function createStoreWorker(
     store,
     async close() {
       await store.close();
+      await blobs.close();
       await connection.close();
     },
   };

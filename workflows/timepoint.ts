@@ -156,7 +156,7 @@ function exportToPacs(
     // SEG references the first.
     images: acquired
       .filter((a) => a.role === 'image')
-      .map(({ modality, path }) => ({ modality, path }))
+      .map(({ modality, path, sha256 }) => ({ modality, path, sha256 }))
       .sort((a, b) => rank(a.modality) - rank(b.modality)),
     algorithm: automatic.record.model,
   }).catch((err: unknown) => ({ status: 'failed' as const, reason: rootMessage(err) }));
@@ -197,7 +197,8 @@ async function segmentAutomatically(
       pseudonym: input.pseudonym,
       timepoint: input.timepoint,
       images: acquired.filter((a) => a.role === 'image').map(({ modality, path, sha256 }) => ({ modality, path, sha256 })),
-      outDir: [input.protocol.storeDir, input.pseudonym, input.timepoint].join('/'),
+      // Relative to the study's folder on the worker's host: the mask comes back by its address, not by a path of ours.
+      outDir: [input.pseudonym, input.timepoint].join('/'),
     });
     const source = `automatic:${result.model.name}@${result.model.version} on ${result.device}${result.fallback ? ` (fallback: ${result.fallback})` : ''}`;
     const record: SegmentationRecord = {

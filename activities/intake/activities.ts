@@ -26,6 +26,8 @@ import {
   type OrthancClient,
 } from '../../pacs';
 import { createMaskExport } from './maskExport';
+import { publishFile, type StudyFiles } from '../../study/storedFiles';
+import { studyFilesOf } from '../pipeline/storedScans';
 
 export interface IntakeDeps {
   client: () => Promise<Client>;
@@ -34,6 +36,11 @@ export interface IntakeDeps {
   /** Key of the UID mapping, the date shift and the series keys (derived from the identity key). */
   secret: () => Buffer;
   log?: (line: string) => void;
+  /**
+   * This host's study folders and the shared blob store: a series taken in is registered by its address, so the
+   * pipeline worker that acquires it may run on another host. Absent (library use): a blob folder beside the study's.
+   */
+  files?: StudyFiles;
 }
 
 /** Keyed hash of a SeriesInstanceUID: recognises a series again without keeping its UID. */
@@ -57,6 +64,7 @@ function contourOrigin(file: string): { referencedSeriesUid?: string; osteoflowE
 }
 
 export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
+  const filesOf = studyFilesOf(deps.files);
   const log = deps.log ?? (() => undefined);
 
   async function timelineOf(studyId: string, pseudonym: string): Promise<TimelineView | undefined> {
@@ -107,7 +115,8 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
       onProgress: (p) => Context.current().heartbeat({ instances: p.instances }),
     });
     const slot = input.for === undefined ? input.modality : `mask-for-${input.for}`;
-    const target = path.join(protocol.storeDir, pseudonym, timepoint, 'intake', `${slot}-${key.slice(0, 12)}`);
+    const files = filesOf(protocol);
+    const target = path.join(files.timepointFolder(protocol, pseudonym, timepoint), 'intake', `${slot}-${key.slice(0, 12)}`);
     // A retried attempt finds its de-identified copy already there: the same secret gives the same bytes.
     if (!existsSync(target)) {
       mkdirSync(path.dirname(target), { recursive: true });
@@ -120,10 +129,11 @@ export function createIntakeActivities(deps: IntakeDeps): IntakeActivities {
         `series ${input.pacsSeriesId}: a contour series holds ${objects.length} objects (expected one RTSTRUCT or SEG)`,
         'IntakeRefusedError',
       );
+    const object = input.modality === 'mask' ? path.join(target, objects[0]) : target;
     const registration: RegisterScanInput = {
       timepoint,
       modality: input.modality,
-      source: input.modality === 'mask' ? path.join(target, objects[0]) : target,
+      source: `blob:${await publishFile(files.blobs, object)}${input.modality === 'mask' ? `/${objects[0]}` : ''}`,
       ...(input.for !== undefined ? { for: input.for } : {}),
     };
     // A poll retried after a failure part-way (the PACS went down after this series) takes the series in again: the

@@ -4,6 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { extractOnWorkers, loadParamsFile, readImage } from '../../radiomics';
+import type { Volume } from '../../imaging/image';
+import type { StudyFiles } from '../../study/storedFiles';
+import { studyFilesOf, studyParamsFile } from '../pipeline/storedScans';
 import { assembleDataset, assertTrainable, foldsFor, timepointsUpTo, type DatasetScope, type TrainingDataset } from '../../models/dataset';
 import { compareScores, isRadiomicsKind } from '../../models/training/candidate';
 import { trainCandidateOffThread } from '../../models/training/candidateThread';
@@ -25,6 +28,8 @@ export interface ModelDeps {
   mlflow: () => MlflowClient;
   /** Folder for assembled datasets, by fingerprint. */
   cacheDir: string;
+  /** This host's study folders and the shared blob store (the robustness screen reads stored scans by address). */
+  files?: StudyFiles;
 }
 
 export function scopeOf(protocol: StudyProtocol, predictAt: string): DatasetScope {
@@ -42,6 +47,7 @@ export function createTrainingActivities(
   deps: ModelDeps,
 ): Pick<ModelActivities, 'prepareTrainingSet' | 'screenRobustness' | 'trainCandidates' | 'registerCandidate' | 'setAlias'> {
   const { store } = deps;
+  const filesOf = studyFilesOf(deps.files);
   const cacheFile = (fingerprint: string) => path.join(deps.cacheDir, `${fingerprint}.json`);
 
   async function loadDataset(ref: DatasetRef): Promise<TrainingDataset> {
@@ -95,7 +101,7 @@ export function createTrainingActivities(
 
     async screenRobustness(input) {
       const dataset = await loadDataset(input);
-      const params = loadParamsFile(input.protocol.features.paramsFile);
+      const params = loadParamsFile(await studyParamsFile(input.protocol, filesOf(input.protocol)));
       const [baseline, ...later] = timepointsUpTo(scopeOf(input.protocol, input.predictAt));
       const chosen = [...dataset.patients];
       shuffleInPlace(chosen, seededRandom(input.seed ?? 1));
@@ -107,17 +113,23 @@ export function createTrainingActivities(
       const timepointOf = async (pseudonym: string, timepoint: string): Promise<RobustnessTimepoint | string> => {
         const key = { studyId: input.protocol.studyId, pseudonym, timepoint };
         const scans = await store.listScans(key);
-        const latest = new Map(scans.map((s) => [s.modality, s.path])); // listed oldest first: a re-scan wins
+        const latest = new Map(scans.map((s) => [s.modality, s])); // listed oldest first: a re-scan wins
         const sets = await store.getFeatureSets(key, input.protocol.features.paramHash);
         const measured = sets.filter((s) => latest.has(s.modality)).map((s) => s.modality);
         const shared = latest.get(maskScanName(undefined));
         const own = Object.fromEntries(measured.flatMap((m) => (latest.has(maskScanName(m)) ? [[m, latest.get(maskScanName(m))!]] : [])));
         const bare = measured.find((m) => !own[m] && !shared);
         if (bare !== undefined || measured.length === 0) return `no stored mask${bare ? ` for ${bare}` : ''} at '${timepoint}'`;
+        const files = filesOf(input.protocol);
+        const read = async (scan: { path: string; sha256: string }) => readImage(await files.local(input.protocol, scan));
+        const images: Record<string, Volume> = {};
+        for (const m of measured) images[m] = await read(latest.get(m)!);
+        const masks: Record<string, Volume> = {};
+        for (const [m, scan] of Object.entries(own)) masks[m] = await read(scan);
         return {
-          images: Object.fromEntries(measured.map((m) => [m, readImage(latest.get(m)!)])),
-          ...(shared ? { mask: readImage(shared) } : {}),
-          masks: Object.fromEntries(Object.entries(own).map(([m, file]) => [m, readImage(file)])),
+          images,
+          ...(shared ? { mask: await read(shared) } : {}),
+          masks,
           asDrawn: Object.fromEntries(sets.map((s) => [s.modality, s.features])),
         };
       };

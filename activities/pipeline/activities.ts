@@ -2,7 +2,6 @@
 // store and the model registry. Failures a retry can fix are thrown as ordinary errors; the rest are typed and
 // non-retryable (policies in workflows/policies.ts).
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runQc } from '../../qc/runQc';
 import { namedDeltas, featureDeltas, type FeaturesByModality } from '../../radiomics/delta';
@@ -32,6 +31,8 @@ import { readRasters, withRasters } from './radiographs';
 import type { Predictor } from './predict';
 import { whileHeartbeating } from '../heartbeat';
 import { stageDeidentified, stagingFolder, storeStaged, type AcquisitionDeidentification } from './deidentifyScan';
+import { studyFilesOf, stageBlobSource, studyParamsFile } from './storedScans';
+import type { StudyFiles } from '../../study/storedFiles';
 
 export interface PipelineDeps {
   store: ResultsStore;
@@ -45,6 +46,11 @@ export interface PipelineDeps {
    * The pipeline worker always sets it; absent (library use and tests of other steps), scans are stored as they come.
    */
   deidentification?: AcquisitionDeidentification;
+  /**
+   * This host's study folders and the blob store every host shares: files cross activities by content address, never
+   * by a path of the host that wrote them. Absent (library use, unit tests): a blob folder beside the study's folder.
+   */
+  files?: StudyFiles;
 }
 
 const key = (ref: TimepointRef) => ({ studyId: ref.protocol.studyId, pseudonym: ref.pseudonym, timepoint: ref.timepoint });
@@ -58,6 +64,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
   const { store } = deps;
   // Every image QC and extraction read is held to the configured voxel limit (the readers' default without one).
   const read = (file: string) => readImage(file, { maxVoxels: deps.acquisition?.maxVoxels });
+  const filesOf = studyFilesOf(deps.files);
 
   /**
    * A mask, stored with what it was registered as; an RTSTRUCT or SEG is converted on the image it is for. A mask that
@@ -67,25 +74,30 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     ref: TimepointRef,
     dir: string,
     scan: RegisteredScan,
+    from: string,
     images: AcquiredScan[],
+    files: StudyFiles,
     copyOptions: StoreScanOptions,
   ): Promise<AcquiredScan> {
     const image = scan.for ? images.find((i) => i.role === 'image' && i.modality === scan.for) : undefined;
     const maskOptions = {
       for: scan.for,
       roi: scan.roi,
-      image: image && { modality: image.modality, path: image.path },
+      image: image && { modality: image.modality, path: await files.local(ref.protocol, image) },
       maxVoxels: deps.acquisition?.maxVoxels,
     };
+    // What is said of the conversion names the file as registered and the image by its name in the store, never a
+    // staging copy or this host's folder.
+    const names: [string, string][] = image && maskOptions.image ? [[maskOptions.image.path, image.path]] : [];
     let stored: Awaited<ReturnType<typeof storeMask>>;
-    if (!deps.deidentification) stored = await storeMask(scan.source, dir, { ...copyOptions, ...maskOptions });
+    if (!deps.deidentification) stored = await storeMask(from, dir, { ...copyOptions, ...maskOptions });
     else {
       // An RTSTRUCT or SEG is de-identified before it is converted: its references then name the de-identified
       // image series' UIDs (one secret for the whole site maps every UID the same way). Messages name the file as
       // registered, never the staging copy.
       const staging = stagingFolder(dir);
       try {
-        const staged = await stageDeidentified(scan.source, staging, 'mask', copyOptions, {
+        const staged = await stageDeidentified(from, staging, 'mask', copyOptions, {
           secret: deps.deidentification.secret,
           pseudonym: ref.pseudonym,
           settings: ref.protocol.deidentification,
@@ -93,20 +105,34 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         });
         const { maxFileBytes, onProgress } = copyOptions;
         stored = await storeMask(staged.path, dir, { maxFileBytes, onProgress, ...maskOptions });
-        const named = (text: string) => text.split(staged.path).join(scan.source);
-        if ('unusable' in stored) stored = { ...stored, unusable: named(stored.unusable) };
-        const warnings = stored.maskSource?.warnings;
-        if (stored.maskSource && warnings) stored = { ...stored, maskSource: { ...stored.maskSource, warnings: warnings.map(named) } } as typeof stored;
+        names.push([staged.path, scan.source]);
       } finally {
         rmSync(staging, { recursive: true, force: true });
       }
     }
+    const named = (text: string) => names.reduce((t, [from, to]) => t.split(from).join(to), text);
+    if ('unusable' in stored) stored = { ...stored, unusable: named(stored.unusable) };
+    const warnings = stored.maskSource?.warnings;
+    if (stored.maskSource && warnings) stored = { ...stored, maskSource: { ...stored.maskSource, warnings: warnings.map(named) } } as typeof stored;
     const base = { modality: 'mask', role: 'mask' as const, source: scan.source, ...(scan.for ? { for: scan.for } : {}) };
     if ('unusable' in stored) {
       return { ...base, path: '', sha256: '', unusable: stored.unusable, ...(stored.maskSource ? { maskSource: stored.maskSource } : {}) };
     }
-    await store.recordScan({ ...key(ref), modality: maskScanName(scan.for), role: 'mask', sha256: stored.sha256, path: stored.path, source: scan.source });
-    return { ...base, path: stored.path, sha256: stored.sha256, maskSource: stored.maskSource };
+    const published = await files.publish(ref.protocol, stored.path, stored.sha256);
+    // The registered RTSTRUCT/SEG's stored copy is kept by content too, under its store-relative name.
+    const maskSource =
+      stored.maskSource?.file !== undefined && stored.maskSource.fileSha256 !== undefined
+        ? { ...stored.maskSource, file: (await files.publish(ref.protocol, stored.maskSource.file, stored.maskSource.fileSha256)).path }
+        : stored.maskSource;
+    await store.recordScan({
+      ...key(ref),
+      modality: maskScanName(scan.for),
+      role: 'mask',
+      sha256: published.sha256,
+      path: published.path,
+      source: scan.source,
+    });
+    return { ...base, path: published.path, sha256: published.sha256, maskSource };
   }
 
   /** A scan copied, de-identified where it is DICOM (in a staging folder, removed whatever happens), and stored. */
@@ -126,45 +152,74 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     }
   }
 
+  /**
+   * One registered scan read from `from` (its source, or the staged copy of a blob), stored, put into the blob store
+   * and recorded. A staged blob was stored by a host of the site: the source policy is for what comes from outside.
+   */
+  async function acquireOne(
+    ref: TimepointRef,
+    dir: string,
+    scan: RegisteredScan,
+    from: string,
+    images: AcquiredScan[] | undefined,
+    files: StudyFiles,
+  ): Promise<AcquiredScan> {
+    const trusted = from !== scan.source;
+    const context = Context.current();
+    // Heartbeats while the copy streams (the SDK throttles them), so a stalled source is noticed, not waited out.
+    const copyOptions = {
+      policy: trusted ? undefined : deps.acquisition,
+      maxFileBytes: deps.acquisition?.maxFileBytes,
+      onProgress: (bytes: number) => context.heartbeat({ modality: scan.modality, bytes }),
+    };
+    if (scan.modality === 'mask' && images !== undefined) return acquireMask(ref, dir, scan, from, images, files, copyOptions);
+    const copy = deps.deidentification
+      ? await acquireDeidentified(from, dir, scan.modality, copyOptions, {
+          secret: deps.deidentification.secret,
+          pseudonym: ref.pseudonym,
+          settings: ref.protocol.deidentification,
+          progress: (files) => context.heartbeat({ modality: scan.modality, deidentified: files }),
+        })
+      : await storeScan(from, dir, scan.modality, copyOptions);
+    const role = scan.modality === 'mask' ? 'mask' : 'image';
+    const published = await files.publish(ref.protocol, copy.path, copy.sha256);
+    await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: published.sha256, path: published.path, source: scan.source });
+    return { modality: scan.modality, role, path: published.path, sha256: published.sha256, source: scan.source };
+  }
+
   return {
-    ...createMapActivities({ store, maxVoxels: deps.acquisition?.maxVoxels }),
+    ...createMapActivities({ store, maxVoxels: deps.acquisition?.maxVoxels, filesOf }),
 
     async recordEnrolment({ studyId, pseudonym, enrolledAt, clinical }) {
       await store.upsertPatient({ studyId, pseudonym, enrolledAt, clinical });
     },
 
     async acquireScan({ scan, images, ...ref }) {
-      const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
-      const context = Context.current();
-      context.heartbeat({ modality: scan.modality });
-      // Heartbeats while the copy streams (the SDK throttles them), so a stalled source is noticed, not waited out.
-      const copyOptions = {
-        policy: deps.acquisition,
-        maxFileBytes: deps.acquisition?.maxFileBytes,
-        onProgress: (bytes: number) => context.heartbeat({ modality: scan.modality, bytes }),
-      };
-      if (scan.modality === 'mask' && images !== undefined) return acquireMask(ref, dir, scan, images, copyOptions);
-      const copy = deps.deidentification
-        ? await acquireDeidentified(scan.source, dir, scan.modality, copyOptions, {
-            secret: deps.deidentification.secret,
-            pseudonym: ref.pseudonym,
-            settings: ref.protocol.deidentification,
-            progress: (files) => context.heartbeat({ modality: scan.modality, deidentified: files }),
-          })
-        : await storeScan(scan.source, dir, scan.modality, copyOptions);
-      const role = scan.modality === 'mask' ? 'mask' : 'image';
-      await store.recordScan({ ...key(ref), modality: scan.modality, role, sha256: copy.sha256, path: copy.path, source: scan.source });
-      return { modality: scan.modality, role, path: copy.path, sha256: copy.sha256, source: scan.source };
+      const files = filesOf(ref.protocol);
+      const dir = files.timepointFolder(ref.protocol, ref.pseudonym, ref.timepoint);
+      Context.current().heartbeat({ modality: scan.modality });
+      // A `blob:` source (put into the blob store by another host) is laid out here first, then copied in like a path;
+      // what is said of it names the source as registered, never the staging copy.
+      const staged = await stageBlobSource(files, scan.source, dir);
+      try {
+        const acquired = await acquireOne(ref, dir, scan, staged?.path ?? scan.source, images, files);
+        return staged ? staged.renamed(acquired) : acquired;
+      } catch (err) {
+        throw staged ? staged.renamedError(err) : err;
+      } finally {
+        staged?.remove();
+      }
     },
 
     async checkQuality(input) {
       // QC reads every file at once (synchronously): a heartbeat before and after bounds how long a lost worker goes unnoticed.
       const context = Context.current();
       context.heartbeat({ step: 'reading' });
+      const acquired = await filesOf(input.protocol).localise(input.protocol, input.acquired);
       // Derived maps are images once computed; the 4D series they come from are checked on their first frame.
-      const images = input.acquired.filter((a) => a.role === 'image' && a.unusable === undefined);
-      const maps = input.acquired.filter((a) => a.derivedFrom !== undefined);
-      const masks = input.acquired.filter((a) => a.role === 'mask');
+      const images = acquired.filter((a) => a.role === 'image' && a.unusable === undefined);
+      const maps = acquired.filter((a) => a.derivedFrom !== undefined);
+      const masks = acquired.filter((a) => a.role === 'mask');
       const shared = masks.filter((m) => m.for === undefined).at(-1);
       const required = requiredScans(input.protocol, input.timepoint).filter((m) => m !== 'mask');
       // A map without a contour of its own is checked in its series' contour (the one it is extracted in).
@@ -184,9 +239,9 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           ...(maps.length ? { maps: maps.map((m) => ({ modality: m.modality, from: m.derivedFrom!, fit: m.fit, unusable: m.unusable })) } : {}),
         },
         seriesQcReader(
-          input.acquired,
+          acquired,
           seriesSourcesOf(input.protocol, input.timepoint),
-          withRasters(await readRasters(input.protocol, input.acquired, deps.acquisition?.maxVoxels), read),
+          withRasters(await readRasters(input.protocol, acquired, deps.acquisition?.maxVoxels), read),
           deps.acquisition?.maxVoxels,
         ),
       );
@@ -224,7 +279,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     },
 
     async extractFeatures(input) {
-      const params = loadParamsFile(input.protocol.features.paramsFile);
+      const params = loadParamsFile(await studyParamsFile(input.protocol, filesOf(input.protocol)));
       const hash = paramsHash(params);
       if (hash !== input.protocol.features.paramHash) {
         // Its own type, so that the timeline can say what to do: restore the file, then retry the timepoint.
@@ -235,8 +290,9 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           details: [{ file: input.protocol.features.paramsFile, expected: input.protocol.features.paramHash, actual: hash }],
         });
       }
+      const acquired = await filesOf(input.protocol).localise(input.protocol, input.acquired);
       // Each image in its own contour, else in the shared mask (QC checked that every image has a usable one).
-      const readAny = withRasters(await readRasters(input.protocol, input.acquired, deps.acquisition?.maxVoxels), read);
+      const readAny = withRasters(await readRasters(input.protocol, acquired, deps.acquisition?.maxVoxels), read);
       const masks = new Map<string, Volume>();
       const readMask = (mask: AcquiredScan) => {
         if (!masks.has(mask.path)) masks.set(mask.path, readAny(mask.path));
@@ -244,13 +300,13 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       };
       // The 4D series maps come from are not images to extract; their maps are.
       const series = new Set<string>(seriesSourcesOf(input.protocol, input.timepoint));
-      const images = input.acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
+      const images = acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
       // Regions are made before anything is stored: one that cannot be made leaves no feature set behind.
       let regions: ReturnType<typeof regionRois>;
       let retention: Record<string, number>;
       try {
-        regions = regionRois(input.protocol, input.acquired, images, (file) => readMask({ path: file } as AcquiredScan));
-        retention = petRetentionFeatures(input.acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+        regions = regionRois(input.protocol, acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+        retention = petRetentionFeatures(acquired, images, (file) => readMask({ path: file } as AcquiredScan));
       } catch (err) {
         if (!(err instanceof RegionError) && !(err instanceof RetentionError)) throw err;
         throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: err.message, details: [{ passed: false, reasons: [err.message] }] });
@@ -271,7 +327,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           scan: `${index + 1} of ${rois.length}`,
           ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
         });
-        const mask = region?.contour ?? contourOf(input.acquired, scan);
+        const mask = region?.contour ?? contourOf(acquired, scan);
         if (!mask || mask.unusable !== undefined) {
           const reason = `${scan.modality}: no usable mask to extract features in${mask?.unusable ? ` (${mask.unusable})` : ''}`;
           throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });

@@ -7,7 +7,6 @@
 // slab by slab (a few z-slices at a time, each voxel's fit independent of the others), yielding between slabs so that
 // heartbeats go out.
 import { statSync } from 'node:fs';
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { readNiftiSeries } from '../../imaging/io/nifti';
 import { readDicomSeries4d, type DicomSeries4d } from '../../imaging/io/dicomSeries4d';
@@ -16,6 +15,7 @@ import { aifFromRoi, fitAdc, fitDce, fitIvim, fitT1Vfa, checkBValues, checkTimes
 import type { Geometry, Vec3, Volume } from '../../imaging/image';
 import { storeVolume, removeStored } from '../../study/mapStore';
 import type { ResultsStore } from '../../store/types';
+import type { StudyFiles, StudyLocation } from '../../study/storedFiles';
 import { contourForMap, type AcquiredScan, type MapActivities, type MapFitSummary } from '../../contracts/pipeline';
 import {
   DERIVED_MAPS,
@@ -31,6 +31,8 @@ import {
 export interface MapDeps {
   store: ResultsStore;
   maxVoxels?: number;
+  /** This host's StudyFiles for a study (series laid out by address, maps put into the blob store). */
+  filesOf: (study: StudyLocation) => StudyFiles;
 }
 
 /** A computed map before it is stored: its volume, its per-voxel failure codes and what it is measured in. */
@@ -287,10 +289,12 @@ function fitSummary(map: ComputedMap, contour: Volume | undefined): MapFitSummar
 
 export function createMapActivities(deps: MapDeps): MapActivities {
   return {
-    async deriveMaps({ acquired, ...ref }) {
+    async deriveMaps({ acquired: given, ...ref }) {
       const wanted = derivedMapsOf(ref.protocol, ref.timepoint);
       if (wanted.length === 0) return [];
       const context = Context.current();
+      const files = deps.filesOf(ref.protocol);
+      const acquired = await files.localise(ref.protocol, given);
       const bySource = new Map<MapSource, DerivedMap[]>();
       for (const map of wanted) bySource.set(DERIVED_MAPS[map], [...(bySource.get(DERIVED_MAPS[map]) ?? []), map]);
 
@@ -347,7 +351,7 @@ export function createMapActivities(deps: MapDeps): MapActivities {
       }
 
       // Every map computed: now they are stored, each counted in the contour it will be extracted in.
-      const dir = path.join(ref.protocol.storeDir, ref.pseudonym, ref.timepoint);
+      const dir = files.timepointFolder(ref.protocol, ref.pseudonym, ref.timepoint);
       const contours = new Map<string, Volume | undefined>();
       const contourOf = (map: string, source: string) => {
         const mask = contourForMap(acquired, map, source);
@@ -386,7 +390,9 @@ export function createMapActivities(deps: MapDeps): MapActivities {
         removeStored(written);
         throw err;
       }
-      // Rows last, each idempotent on its content hash: a retry after a failure here records the same rows.
+      // Into the blob store, then rows last, each idempotent on its content hash: a retry after a failure here
+      // records the same rows.
+      for (const [index, scan] of out.entries()) out[index] = { ...scan, ...(await files.publish(ref.protocol, scan.path, scan.sha256)) };
       for (const scan of out) {
         await deps.store.recordScan({
           studyId: ref.protocol.studyId,

@@ -3,6 +3,7 @@
 // Bad input fails non-retryably with its reason; an empty mask is a failed QC (a person registers a manual mask).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import type { StudyFiles } from '../../study/storedFiles';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -28,6 +29,11 @@ export interface SegmentationDeps {
   tta?: boolean;
   /** Names this worker in results (default host:pid). */
   workerId?: string;
+  /**
+   * Where this worker lays out the images it reads and writes its masks (its own folder), and the blob store the
+   * mask goes into. Absent (library use): images and outDir are paths on this host, and the mask is not put anywhere.
+   */
+  files?: StudyFiles;
 }
 
 const NON_RETRYABLE_NAMES = new Set<string>([...SEGMENTATION_NON_RETRYABLE_ERRORS, 'RadiomicsInputError']);
@@ -36,8 +42,9 @@ function nonRetryable(err: Error): ApplicationFailure {
   return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
 }
 
-export function maskFileName(pkg: ModelPackage): string {
-  return `mask.auto.${pkg.sidecar.name}-${pkg.sidecar.version}.nii.gz`;
+/** The mask's file name; it carries the mask's address, so another mask of the same model never takes its name. */
+export function maskFileName(pkg: ModelPackage, sha256: string): string {
+  return `mask.auto.${pkg.sidecar.name}-${pkg.sidecar.version}-${sha256.slice(0, 12)}.nii.gz`;
 }
 
 export function createSegmentationActivities(deps: SegmentationDeps): SegmentationActivities {
@@ -67,7 +74,10 @@ export function createSegmentationActivities(deps: SegmentationDeps): Segmentati
           );
         }
         context.heartbeat({ stage: 'reading' });
-        const volumes = channels.map((c) => readImage(byModality.get(c.modality)!.path));
+        const study = { studyId: input.studyId };
+        const local = async (image: SegmentTumourInput['images'][number]) => (deps.files ? deps.files.local(study, image) : image.path);
+        const volumes = [];
+        for (const c of channels) volumes.push(readImage(await local(byModality.get(c.modality)!)));
         const tta = input.tta ?? deps.tta ?? false;
         const result = await segmentVolumes(volumes, pkg, session, {
           tta,
@@ -77,15 +87,19 @@ export function createSegmentationActivities(deps: SegmentationDeps): Segmentati
           const reason = `automatic segmentation (${pkg.ref}) found no tumour: register a manual mask`;
           throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
         }
-        mkdirSync(input.outDir, { recursive: true });
-        const file = path.join(input.outDir, maskFileName(pkg));
-        // Written beside, then renamed: a reader never sees half a mask, and a retry overwrites with the same bytes.
-        const partial = `${file}.${process.pid}.partial.nii.gz`;
+        // outDir is the timepoint's folder relative to the study's (an absolute one: input scheduled by an earlier version).
+        const outDir = deps.files && !path.isAbsolute(input.outDir) ? path.join(deps.files.folderOf(study), input.outDir) : input.outDir;
+        mkdirSync(outDir, { recursive: true });
+        // Written beside, then renamed to its content-addressed name: a reader never sees half a mask.
+        const partial = path.join(outDir, `.mask.${process.pid}.partial.nii.gz`);
         writeNifti(partial, result.mask, { description: `osteoflow ${pkg.ref} automatic mask` });
+        const sha256 = createHash('sha256').update(readFileSync(partial)).digest('hex');
+        const file = path.join(outDir, maskFileName(pkg, sha256));
         renameSync(partial, file);
+        const mask = deps.files && !path.isAbsolute(input.outDir) ? await deps.files.publish(study, file, sha256) : { path: file, sha256 };
         const output: SegmentTumourResult = {
           contractVersion: SEGMENT_CONTRACT_VERSION,
-          mask: { path: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') },
+          mask,
           model: { name: pkg.sidecar.name, version: pkg.sidecar.version },
           tumourVoxels: result.tumourVoxels,
           tumourMl: result.tumourMl,

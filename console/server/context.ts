@@ -1,5 +1,6 @@
 // What every route module of the console server shares: the injected dependencies with their defaults resolved,
 // the audit helper, and the common JSON schema pieces.
+import type { StudyFiles } from '../../study/storedFiles';
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { AccessControl } from '../../access';
 import type { AuditEntry, AuditOutcome } from '../../contracts/console';
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   intake?: IntakeBackend;
   /** The results store (features, deltas, QC, scans, predictions). */
   store: ResultsStore;
+  /** Stored scans, laid out by their blob address in the console's own folder (absolute paths of earlier results are read as they are). */
+  files: StudyFiles;
   /** Where uploaded scans are kept; must lie inside an import root of the pipeline (the data folder by default). */
   uploadDir: string;
   /** Largest upload in bytes (default 2 GiB). */

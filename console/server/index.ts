@@ -1,6 +1,8 @@
 // The console against the running stack: connects to Temporal and MLflow where the stack says they are, opens the
 // results and access stores in the data folder, optionally hosts a pipeline and a training worker (updates and
 // promotions need workers to be answered), and listens.
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseOidcRoleMap, PROJECT_ROOT, type OsteoflowConfig } from '../../config';
@@ -63,6 +65,7 @@ export async function startConsole(cfg: OsteoflowConfig, options: ConsoleStartOp
   const mlflow = new MlflowClient({ trackingUri: endpoints.mlflow.trackingUri, token: cfg.mlflow.token });
   const store = openResultsStore(cfg);
   const accessStore = openAccessStore(cfg);
+  const blobs = openBlobStore(cfg);
   const workers: { w: StoreWorker; running: Promise<void> }[] = [];
   const closeAll = async () => {
     for (const { w } of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
@@ -71,6 +74,7 @@ export async function startConsole(cfg: OsteoflowConfig, options: ConsoleStartOp
       await w.close();
     }
     await store.close();
+    await blobs.close();
     await accessStore.close();
     await client.connection.close();
   };
@@ -87,6 +91,7 @@ export async function startConsole(cfg: OsteoflowConfig, options: ConsoleStartOp
       models: new MlflowModelBackend(client, cfg, mlflow, endpoints.mlflow.trackingUri),
       intake: new TemporalIntakeBackend(client),
       store,
+      files: new StudyFiles(blobs, path.join(cfg.dataDir, 'console', 'studies')),
       uploadDir: path.join(cfg.dataDir, 'console', 'uploads'),
       maxUploadBytes: cfg.acquisition.maxFileBytes,
       maxVoxels: cfg.acquisition.maxVoxels,

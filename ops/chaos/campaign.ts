@@ -136,7 +136,7 @@ export async function runCampaign(options: CampaignOptions, interrupted: AbortSi
       driver,
       timelines,
       workers,
-      storeFolders: [resultsDir, study.protocol.storeDir],
+      storeFolders: [resultsDir, study.protocol.storeDir!],
       badFileDir: path.join(runDir, 'bad-files'),
       log,
       signal: stop.signal,

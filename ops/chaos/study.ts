@@ -39,7 +39,7 @@ export function prepareStudy(options: { workDir: string; studyId: string; seed: 
   const studyFile = path.join(options.workDir, `${options.studyId}.study.yaml`);
   writeFileSync(studyFile, YAML.stringify(study));
   const protocol = loadStudyFile(studyFile, { storeRoot: path.join(options.workDir, 'store') });
-  mkdirSync(protocol.storeDir, { recursive: true });
+  mkdirSync(protocol.storeDir!, { recursive: true });
   const timepointOf = (visit: Visit) => manifest.patients[visit.patient].timepoints.find((t) => t.name === visit.timepoint)!;
   return {
     protocol,

@@ -1,6 +1,8 @@
 // The console server as the end-to-end tests run it: the real server (console/server, buildConsoleServer) on a free
 // local port, over the shared test stack's Temporal and MLflow and the pipeline's results store, with an access store
 // of its own holding the users a test names, and the front end freshly built (ops/build.cjs) into console/web/dist.
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +51,7 @@ export async function startConsole(
     timelines: new TemporalTimelineBackend(harness.client, harness.endpoints.temporal.address),
     models: new MlflowModelBackend(harness.client, cfg, mlflow, harness.endpoints.mlflow.trackingUri),
     store,
+    files: new StudyFiles(openBlobStore(cfg), path.join(cfg.dataDir, 'console-studies')),
     // Inside the data folder: an import root of the pipeline, so the worker may read what is uploaded.
     uploadDir: path.join(cfg.dataDir, 'console-uploads'),
     webRoot: WEB_ROOT,

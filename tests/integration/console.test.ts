@@ -3,6 +3,8 @@
 // both run to done, the live updates and the audit trail; an ML engineer requests a promotion of a registered model
 // (real MLflow, the real Promotion workflow), the requester and the candidate's trainer are refused, and a different
 // approver approves it.
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +73,7 @@ beforeAll(async () => {
     timelines: new TemporalTimelineBackend(harness.client, harness.endpoints.temporal.address),
     models: new MlflowModelBackend(harness.client, cfg, mlflow, harness.endpoints.mlflow.trackingUri),
     store,
+    files: new StudyFiles(openBlobStore(cfg), path.join(cfg.dataDir, 'console', `studies-${suffix}`)),
     // Inside the data folder: an import root of the pipeline, as the console's own default.
     uploadDir: path.join(cfg.dataDir, 'console', `uploads-${suffix}`),
     promotionPolicy: LENIENT,

@@ -3,6 +3,8 @@
 // real HTTP, shows it to a viewer, refuses the viewer's dismissal (403) and a dismissal without a note (400); a
 // coordinator dismisses it on the review page in Chromium (the page passes axe): the workflow's own memo then records
 // the coordinator as who, with the note, and the audit trail has the action.
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +63,7 @@ describeWithReferenceData('the PACS review list in the console (real Orthanc, re
       models: new MlflowModelBackend(harness.client, harness.cfg, new MlflowClient({ trackingUri: harness.endpoints.mlflow.trackingUri })),
       intake: new TemporalIntakeBackend(harness.client),
       store,
+      files: new StudyFiles(openBlobStore(harness.cfg), path.join(dir, 'studies')),
       uploadDir: path.join(dir, 'uploads'),
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -4,6 +4,8 @@
 // beside it. Refused, each with its reason on the sign-in page and no session: a user in no mapped group, a wrong
 // state, a replayed answer, an answer carried to another browser, an ID token for another client, an ID token of
 // another issuer, and the provider gone.
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -67,6 +69,7 @@ beforeAll(async () => {
       harness.endpoints.mlflow.trackingUri,
     ),
     store,
+    files: new StudyFiles(openBlobStore(harness.cfg), path.join(dir, 'studies')),
     uploadDir: path.join(dir, 'uploads'),
     oidc: new OidcSignIn({
       issuer: idp.issuer,

@@ -78,7 +78,7 @@ describeWithReferenceData(
       expect(tp.masks!.map((m) => [m.for, m.kind, m.roi])).toEqual([['CT', 'RTSTRUCT', ROI]]);
 
       // No identifier and no original UID in any stored file (the search finds them in the sources: see the set above).
-      const haystacks = storeFiles(protocol.storeDir);
+      const haystacks = storeFiles(protocol.storeDir!);
       expect(haystacks.length).toBeGreaterThan(10);
       expect(identifiersFound(haystacks, identifiers)).toEqual([]);
       expect(identifiersFound([['the registered RTSTRUCT', readFileSync(contour).toString('latin1')]], identifiers).length).toBeGreaterThan(0);
@@ -91,8 +91,8 @@ describeWithReferenceData(
         const mask = scans.find((s) => s.modality === 'mask:CT')!;
         // The stored contour lies on the stored series, voxel for voxel the mask the original files give.
         const original = readDicomMask(contour, image, { roi: ROI });
-        const stored = readImage(mask.path);
-        expect(stored.geometry.size).toEqual(readImage(ct.path).geometry.size);
+        const stored = readImage(path.join(protocol.storeDir!, mask.path));
+        expect(stored.geometry.size).toEqual(readImage(path.join(protocol.storeDir!, ct.path)).geometry.size);
         expect(Array.from(stored.data).filter((v) => v !== 0).length).toBeGreaterThan(100);
         expect(Array.from(stored.data)).toEqual(Array.from(original.mask.data));
         // Features as the original files give them, to the last digit.

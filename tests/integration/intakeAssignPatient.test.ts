@@ -126,7 +126,7 @@ describe('assigning a series from the review list checks that the patient is enr
         // The entry waits on; nothing was retrieved or stored for anyone.
         const state = await handle.query(intakeStateQuery);
         expect(state.review.map((e) => e.status)).toEqual(['open']);
-        for (const p of ['OSF-0999', 'OSF-0998', 'OSF-0202']) expect(existsSync(path.join(protocol.storeDir, p))).toBe(false);
+        for (const p of ['OSF-0999', 'OSF-0998', 'OSF-0202']) expect(existsSync(path.join(protocol.storeDir!, p))).toBe(false);
 
         // An enrolled patient passes the check: the assignment goes on to the PACS, which has no such series here.
         const passed = await refusal(assignSeries(handle, assignment('OSF-0201')));

@@ -5,7 +5,7 @@
 // on the original series is the stored automatic mask voxel for voxel; exporting again stores no second instance; and
 // no identifier reaches the study store or the stored histories.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -122,7 +122,11 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
         expect(retrieved.files).toHaveLength(1);
         const read = readDicomMask(retrieved.files[0], sent.T1CE);
         expect(read.series.volume.seriesInstanceUid).toBe(SERIES_UID.T1CE);
-        const stored = readImage(path.join(protocol.storeDir, pseudonym, 'baseline', 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz'));
+        // The worker's mask, laid out in the study's folder by its address (its name carries the address's first digits).
+        const timepointDir = path.join(protocol.storeDir!, pseudonym, 'baseline');
+        const maskName = readdirSync(timepointDir).filter((f) => f.startsWith('mask.auto.osteoflow-tumour-unet3d-1.0.0-'));
+        expect(maskName).toHaveLength(1);
+        const stored = readImage(path.join(timepointDir, maskName[0]));
         const plane = stored.geometry.size[0] * stored.geometry.size[1];
         let inside = 0;
         let differing = 0;
@@ -151,7 +155,7 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
           timepoint: 'baseline',
           mask: { path: stored.source!, sha256: createHash('sha256').update(readFileSync(stored.source!)).digest('hex') },
           // T1CE and T2 share the mask's grid: in the study's order, as the Timepoint sends them, T1CE comes first.
-          images: ['T1CE', 'T2'].map((modality) => ({ modality, path: images.find((s) => s.modality === modality)!.path })),
+          images: ['T1CE', 'T2'].map((modality) => ({ modality, path: path.join(protocol.storeDir!, images.find((s) => s.modality === modality)!.path) })),
           algorithm: segmentation.model,
         };
         const again = await new MockActivityEnvironment().run(createMaskExport(deps).exportMask, reexport);
@@ -176,7 +180,7 @@ it('stores the automatic mask in the PACS as a SEG of the original series, once,
         await recordHistory(harness, `${timeline.workflowId}/baseline/run-1`, 'timepoint-mask-export');
 
         // osteoflow kept no identifier: the study store's files and the stored histories (intake, timeline, timepoint).
-        const haystacks: Haystack[] = [...storeFiles(protocol.storeDir)];
+        const haystacks: Haystack[] = [...storeFiles(protocol.storeDir!)];
         for (const id of [timeline.workflowId, `${timeline.workflowId}/baseline/run-1`, intakeHandle.workflowId]) {
           const history = await harness.client.workflow.getHandle(id).fetchHistory();
           haystacks.push([`history of ${id}`, textsOf(history).join('\n')]);

@@ -167,7 +167,7 @@ describeWithReferenceData('PACS intake on a real Orthanc (STS_001: CT, T1 and PE
 
         // No identifier anywhere osteoflow keeps things: the study store's files, the results store, the raw histories.
         const haystacks: Haystack[] = [];
-        haystacks.push(...storeFiles(protocol.storeDir), ...studyRows(resultsStorePath(harness.cfg), studyId));
+        haystacks.push(...storeFiles(protocol.storeDir!), ...studyRows(resultsStorePath(harness.cfg), studyId));
         for (const id of [timeline.workflowId, `${timeline.workflowId}/baseline/run-1`, intake.workflowId]) {
           const history = await harness.client.workflow.getHandle(id).fetchHistory();
           haystacks.push([`history of ${id}`, textsOf(history).join('\n')]);

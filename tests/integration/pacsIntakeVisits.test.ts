@@ -267,7 +267,7 @@ describeWithReferenceData('three patients, three visits: PACS to prediction with
 
         // ---- the search: every place osteoflow keeps or sends something ----
         const haystacks: Haystack[] = [];
-        haystacks.push(...storeFiles(protocol.storeDir), ...studyRows(resultsStorePath(harness.cfg), studyId));
+        haystacks.push(...storeFiles(protocol.storeDir!), ...studyRows(resultsStorePath(harness.cfg), studyId));
         // Histories as the server holds them (read without the codec): ciphertext only; then decoded with the key.
         const raw = new Client({ connection: client.connection, namespace: harness.cfg.temporal.namespace });
         const codec = new AesGcmPayloadCodec(loadCodecKeys(codecKeysFile));

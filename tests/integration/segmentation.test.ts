@@ -2,7 +2,7 @@
 // (workers/gpu/main.ts, the shipped model on the CPU provider) polling the study's segmentation task queue. With that
 // worker stopped the timepoint waits in 'segmenting', then needs attention past the study's worker wait; started
 // again, it finishes. With no segmentation worker at all, a manual mask registered meanwhile takes the waiting run's place.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { dice, volumeMl, countNonZero } from '../../models/segmentation/inference/postprocess';
@@ -32,7 +32,13 @@ it('segments timepoints without manual masks on the segmentation queue, asks for
   const protocol: StudyProtocol = { ...study.protocol, segmentation: { mode: 'automatic-allowed', taskQueue, workerWaitMs: 10000 } };
   const patient = study.manifest.patients[0];
   const scansOf = (i: number, withMask: boolean) => Object.entries(patient.timepoints[i].files).filter(([modality]) => withMask || modality !== 'mask');
-  const autoMask = (timepoint: string) => path.join(protocol.storeDir, patient.pseudonym, timepoint, 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz');
+  // The worker's mask as the pipeline laid it out in the study's folder (its name carries its address's first digits).
+  const autoMask = (timepoint: string) => {
+    const dir = path.join(protocol.storeDir!, patient.pseudonym, timepoint);
+    const found = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('mask.auto.osteoflow-tumour-unet3d-1.0.0-')) : [];
+    expect(found.length).toBeLessThanOrEqual(1);
+    return path.join(dir, found[0] ?? 'no automatic mask');
+  };
   const store = new SqliteResultsStore(resultsStorePath(harness.cfg));
   const pipeline = await harness.startWorker();
   let gpu = await startGpuWorker(taskQueue);

@@ -80,7 +80,12 @@ beforeAll(async () => {
   const inputs = cases.map((c) => path.join(path.dirname(c.truth), 'python-input.json'));
   const run = spawnSync(python, ['-m', 'osteoflow_torch', 'segment', ...inputs], {
     cwd: TORCH_WORKER_DIR,
-    env: torchWorkerEnv(cfg, 'unused:7233', 'unused', { OSTEOFLOW_TORCH_DEVICE: 'cpu', OSTEOFLOW_TORCH_THREADS: '2', OSTEOFLOW_LOG_LEVEL: 'WARNING' }),
+    // The inputs name absolute paths (used as they are); the masks also go into a blob folder under the test's own folder.
+    env: torchWorkerEnv({ ...cfg, dataDir: path.join(root, 'data'), store: {} }, 'unused:7233', 'unused', {
+      OSTEOFLOW_TORCH_DEVICE: 'cpu',
+      OSTEOFLOW_TORCH_THREADS: '2',
+      OSTEOFLOW_LOG_LEVEL: 'WARNING',
+    }),
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`python -m osteoflow_torch segment exited ${run.status}:\n${run.stderr}`);

@@ -1,6 +1,7 @@
 // The Python worker's own tests (workers/torch/tests: the activity body on bad input, device and memory handling,
-// the sliding window against nnU-Net's, nnU-Net model folders), run with pytest in the worker's venv, which this
-// provisions as `osteoflow worker torch` does. A failing pytest fails this test with pytest's report.
+// the sliding window against nnU-Net's, nnU-Net model folders, the blob stores and study folder layout against the
+// TypeScript stores and a throw-away PostgreSQL cluster), run with pytest in the worker's venv, which this provisions
+// as `osteoflow worker torch` does. A failing pytest fails this test with pytest's report.
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config';
 import { ensureTorchVenv, TORCH_WORKER_DIR } from '../../ops/torchWorker';

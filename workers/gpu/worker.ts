@@ -1,11 +1,14 @@
 // The GPU worker: polls the segmentation task queue and serves segmentTumour only (no workflows), with one inference
 // session per model version opened at start and reused, and a bounded number of segmentations at once per host.
+import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { OsteoflowConfig } from '../../config';
 import { connectionOptions } from '../../config/temporal';
 import { dataConverterFor } from '../../config/payloadCodec';
 import { createSegmentationActivities } from '../../activities/segmentation/activities';
 import { OnnxModelServer } from './models';
+import { openBlobStore } from '../../store/blobs';
+import { StudyFiles } from '../../study/storedFiles';
 import type { GpuWorkerSettings } from './settings';
 
 export interface GpuWorker {
@@ -30,6 +33,9 @@ export async function createGpuWorker(cfg: OsteoflowConfig, options: GpuWorkerOp
   const { settings } = options;
   const models = await OnnxModelServer.open(settings.models, { providers: settings.providers, cpuThreads: settings.cpuThreads, deviceId: settings.deviceId });
   let connection: NativeConnection | undefined;
+  // Images are laid out, and masks written, in this worker's own folder; masks reach the pipeline by their address.
+  const blobs = openBlobStore(cfg);
+  const files = new StudyFiles(blobs, path.join(cfg.dataDir, 'studies'));
   try {
     const dataConverter = dataConverterFor(cfg.temporal);
     const { tls } = connectionOptions(options.address, cfg.temporal);
@@ -40,7 +46,7 @@ export async function createGpuWorker(cfg: OsteoflowConfig, options: GpuWorkerOp
       namespace: cfg.temporal.namespace,
       dataConverter,
       taskQueue,
-      activities: createSegmentationActivities({ models, tta: settings.tta, workerId: options.workerId }),
+      activities: createSegmentationActivities({ models, tta: settings.tta, workerId: options.workerId, files }),
       maxConcurrentActivityTaskExecutions: settings.concurrency,
       // A segmentation in flight gets this long to finish on SIGTERM; after that it is cancelled and retried elsewhere.
       shutdownGraceTime: '60 seconds',
@@ -53,11 +59,13 @@ export async function createGpuWorker(cfg: OsteoflowConfig, options: GpuWorkerOp
       taskQueue,
       async close() {
         await models.close();
+        await blobs.close();
         await opened.close();
       },
     };
   } catch (err) {
     await models.close();
+    await blobs.close();
     await connection?.close();
     throw err;
   }

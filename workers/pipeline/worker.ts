@@ -17,7 +17,7 @@ export interface PipelineWorkerOptions extends Omit<StoreWorkerOptions, 'mlflow'
 
 export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWorkerOptions): Promise<PipelineWorker> {
   const intake = intakeDeps(cfg, options.address);
-  return createStoreWorker(cfg, options, ({ store, mlflow }) => ({
+  return createStoreWorker(cfg, options, ({ store, files, mlflow }) => ({
     taskQueue: cfg.taskQueues.pipeline,
     workflowsPath: require.resolve('../../workflows'),
     activities: {
@@ -27,8 +27,9 @@ export function createPipelineWorker(cfg: OsteoflowConfig, options: PipelineWork
         webhookUrl: cfg.notifications.webhookUrl,
         acquisition: cfg.acquisition,
         deidentification: acquisitionDeidentification(cfg),
+        files,
       }),
-      ...createIntakeActivities(intake),
+      ...createIntakeActivities({ ...intake, files }),
       ...createEnrolmentActivities({ client: intake.client }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 2,

@@ -12,10 +12,10 @@ export interface TrainingWorkerOptions extends StoreWorkerOptions {
 }
 
 export function createTrainingWorker(cfg: OsteoflowConfig, options: TrainingWorkerOptions): Promise<TrainingWorker> {
-  return createStoreWorker(cfg, options, ({ store, mlflow }) => ({
+  return createStoreWorker(cfg, options, ({ store, files, mlflow }) => ({
     taskQueue: cfg.taskQueues.training,
     workflowsPath: require.resolve('../../workflows/models'),
-    activities: createModelActivities({ store, mlflow, cacheDir: path.join(cfg.dataDir, 'training') }),
+    activities: createModelActivities({ store, mlflow, files, cacheDir: path.join(cfg.dataDir, 'training') }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 1,
     shutdownGraceTime: '30 seconds',
   }));

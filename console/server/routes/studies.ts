@@ -155,8 +155,8 @@ export function studyRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       let volume;
       let mask;
       try {
-        volume = readImage(image.path, { maxVoxels: ctx.maxVoxels });
-        mask = maskScan ? readImage(maskScan.path, { mask: true, maxVoxels: ctx.maxVoxels }) : undefined;
+        volume = readImage(await ctx.files.local({ studyId }, image), { maxVoxels: ctx.maxVoxels });
+        mask = maskScan ? readImage(await ctx.files.local({ studyId }, maskScan), { mask: true, maxVoxels: ctx.maxVoxels }) : undefined;
       } catch (err) {
         request.log.warn({ err }, 'stored scan unreadable');
         throw notFound(`the stored ${request.query.modality} scan of this timepoint cannot be read any more`);

@@ -119,7 +119,9 @@ function setUp(name: string, deidentify = true, settings?: StudyProtocol['deiden
   const mask = (images: AcquiredScan[], source: string) => run(activities.acquireScan, { ...ref, scan: scan('mask', source, { for: 'CT' }), images });
   const timepointDir = path.join(storeDir, PSEUDONYM, 'baseline');
   const rows = () => store.listScans({ studyId: 'OS-DEID', pseudonym: PSEUDONYM, timepoint: 'baseline' });
-  return { store, activities, run, ref, image, mask, storeDir, timepointDir, rows, heartbeats, close: () => store.close() };
+  /** A stored file: the timeline names it relative to the study's folder. */
+  const stored = (file: { path: string }) => path.join(storeDir, file.path);
+  return { store, activities, run, ref, image, mask, storeDir, timepointDir, rows, stored, heartbeats, close: () => store.close() };
 }
 
 function filesUnder(dir: string): string[] {
@@ -170,25 +172,25 @@ describe('DICOM registered by hand, de-identified at acquisition', () => {
       expect(t.heartbeats).toContainEqual({ modality: 'CT', deidentified: SIZE[2] });
       const whole = at('series-and-contour', 'whole-folder');
       deidentifySeries(ctDir, whole, { secret: SECRET, pseudonym: PSEUDONYM });
-      expect(readdirSync(ct.path).sort()).toEqual(readdirSync(whole).sort());
-      for (const name of readdirSync(whole)) expect(sha256(path.join(ct.path, name))).toBe(sha256(path.join(whole, name)));
+      expect(readdirSync(t.stored(ct)).sort()).toEqual(readdirSync(whole).sort());
+      for (const name of readdirSync(whole)) expect(sha256(path.join(t.stored(ct), name))).toBe(sha256(path.join(whole, name)));
 
       // What the stored files say instead: the pseudonym, the profile, the site's UIDs and the patient's date shift.
-      const slice = dicom(filesUnder(ct.path)[0]).ds;
+      const slice = dicom(filesUnder(t.stored(ct))[0]).ds;
       expect(slice).toMatchObject({ PatientID: PSEUDONYM, PatientIdentityRemoved: 'YES', SeriesInstanceUID: mapUid(SECRET, SERIES) });
       const shift = dateOffsetDays(SECRET, PSEUDONYM);
       expect(shift).toBeLessThan(0);
       expect(slice.StudyDate).toBe(addDays(STUDY_DATE, shift));
-      const storedRs = dicom(contour.maskSource!.file!).ds;
+      const storedRs = dicom(t.stored({ path: contour.maskSource!.file! })).ds;
       expect(storedRs).toMatchObject({ PatientID: PSEUDONYM, StudyInstanceUID: mapUid(SECRET, STUDY_UID), StudyDate: addDays(STUDY_DATE, shift) });
       expect(contour.maskSource).toMatchObject({ kind: 'RTSTRUCT', roi: 'GTV', seriesInstanceUid: mapUid(SECRET, SERIES) });
 
       // The contour on the stored image: the 24 voxels by hand, and the same mask as the original files give.
-      const maskVolume = readImage(contour.path);
+      const maskVolume = readImage(t.stored(contour));
       expect(maskVolume.geometry.size).toEqual(SIZE);
       expect(Array.from(maskVolume.data).filter((v) => v !== 0)).toHaveLength(VOXELS);
       const original = await plain.mask([await plain.image(ctDir)], rs);
-      expect(Array.from(maskVolume.data)).toEqual(Array.from(readImage(original.path).data));
+      expect(Array.from(maskVolume.data)).toEqual(Array.from(readImage(plain.stored(original)).data));
 
       // Pixels and geometry untouched: QC passes and the features equal those of the files as they came.
       const acquired = [ct, contour];
@@ -244,13 +246,13 @@ describe('DICOM registered by hand, de-identified at acquisition', () => {
       deidentifySeries(ctDir, intakeCopy, { secret: SECRET, pseudonym: PSEUDONYM });
       const ct = await t.image(intakeCopy);
       const names = readdirSync(intakeCopy).sort();
-      expect(readdirSync(ct.path).sort()).toEqual(names);
-      for (const name of names) expect(sha256(path.join(ct.path, name))).toBe(sha256(path.join(intakeCopy, name)));
+      expect(readdirSync(t.stored(ct)).sort()).toEqual(names);
+      for (const name of names) expect(sha256(path.join(t.stored(ct), name))).toBe(sha256(path.join(intakeCopy, name)));
       // Dates shifted once, not twice.
-      expect(dicom(path.join(ct.path, names[0])).ds.StudyDate).toBe(addDays(STUDY_DATE, dateOffsetDays(SECRET, PSEUDONYM)));
+      expect(dicom(path.join(t.stored(ct), names[0])).ds.StudyDate).toBe(addDays(STUDY_DATE, dateOffsetDays(SECRET, PSEUDONYM)));
       const contour = await t.mask([ct], rs);
       expect(contour.unusable).toBeUndefined();
-      expect(Array.from(readImage(contour.path).data).filter((v) => v !== 0)).toHaveLength(VOXELS);
+      expect(Array.from(readImage(t.stored(contour)).data).filter((v) => v !== 0)).toHaveLength(VOXELS);
     } finally {
       await t.close();
     }
@@ -322,7 +324,7 @@ describe('DICOM registered by hand, de-identified at acquisition', () => {
         ds.BurnedInAnnotation = 'YES';
       });
       const ct = await t.image(burned);
-      const stored = filesUnder(ct.path).map((file) => dicom(file).ds);
+      const stored = filesUnder(t.stored(ct)).map((file) => dicom(file).ds);
       expect(stored.map((ds) => ds.StudyDate)).toEqual(stored.map(() => STUDY_DATE));
       expect(stored.map((ds) => ds.PatientID)).toEqual(stored.map(() => PSEUDONYM));
       expect(stored.some((ds) => ds.BurnedInAnnotation === 'YES')).toBe(true);
@@ -339,7 +341,7 @@ describe('DICOM registered by hand, de-identified at acquisition', () => {
       writeNifti(file, readImage(ctDir));
       const stored = await t.image(file);
       expect(stored.sha256).toBe(sha256(file));
-      expect(sha256(stored.path)).toBe(sha256(file));
+      expect(sha256(t.stored(stored))).toBe(sha256(file));
       expect(path.basename(stored.path)).toBe(`CT-${sha256(file).slice(0, 12)}.nii.gz`);
     } finally {
       await t.close();

@@ -134,13 +134,17 @@ describe('deriveMaps', () => {
         ['DCE_Ktrans', 'DCE', { voxels: tumourVoxels, failed: 0, outOfRange: 0, within: 'contour' }],
       ]);
       for (const map of maps) {
-        expect(path.dirname(map.path)).toBe(path.join(t.storeDir, 'SYN-DM', 'baseline'));
-        expect(createHash('sha256').update(readFileSync(map.path)).digest('hex')).toBe(map.sha256);
+        expect(path.dirname(map.path)).toBe('SYN-DM/baseline'); // relative to the study's folder
+        expect(
+          createHash('sha256')
+            .update(readFileSync(path.join(t.storeDir, map.path)))
+            .digest('hex'),
+        ).toBe(map.sha256);
       }
       // Noise-free series: the truth to float32 precision (ADC stored in 10⁻⁶ mm²/s).
       const { readImage } = await import('../../../imaging/io');
-      const adc = readImage(maps[0].path).data;
-      const ktrans = readImage(maps[1].path).data;
+      const adc = readImage(path.join(t.storeDir, maps[0].path)).data;
+      const ktrans = readImage(path.join(t.storeDir, maps[1].path)).data;
       let worstAdc = 0;
       let worstKtrans = 0;
       for (let i = 0; i < voxels; i++) {
@@ -252,7 +256,9 @@ describe('deriveMaps', () => {
       expect(sets.get('T1CE@shell_0_4mm')!.original_firstorder_Minimum).toBeGreaterThan(310);
       const empty = await setUp('shell-body-empty', cut(400));
       try {
-        const failure = await failureOf(empty.run(empty.activities.extractFeatures, { ...empty.ref, acquired: [...empty.acquired, ...maps] }));
+        // The maps of the first study, named by their paths there.
+        const there = maps.map((m) => ({ ...m, path: path.join(t.storeDir, m.path) }));
+        const failure = await failureOf(empty.run(empty.activities.extractFeatures, { ...empty.ref, acquired: [...empty.acquired, ...there] }));
         expect(failure.message).toBe(
           `region shell_0_4mm (study file key regions[0]) on T1CE, contour ${files.mask}: the 0–4 mm shell holds no voxel inside the body (regions[0].shell is [0, 4] mm)`,
         );

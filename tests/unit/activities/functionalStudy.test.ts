@@ -160,7 +160,9 @@ async function setUp(name: string, modalities: Modality[], edit: (p: StudyProtoc
   }
   const key = { studyId: 'OS-FS', pseudonym: 'SYN-FS', timepoint: 'baseline' };
   const storedFiles = () => readdirSync(path.join(storeDir, 'SYN-FS', 'baseline')).sort();
-  return { store, activities, run, ref, acquired, key, storedFiles };
+  /** A stored scan's file: the timeline names it relative to the study's folder. */
+  const stored = (scan: AcquiredScan) => path.join(storeDir, scan.path);
+  return { store, activities, run, ref, acquired, key, storedFiles, stored };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
@@ -197,15 +199,15 @@ describe('functional study inputs', () => {
         ['T1map', 'VFA', undefined],
         ['DCE_Ktrans', 'DCE', undefined],
       ]);
-      const t1 = readImage(maps[0].path).data;
+      const t1 = readImage(t.stored(maps[0])).data;
       let worstT1 = 0;
       for (let i = 0; i < voxels; i++) worstT1 = Math.max(worstT1, Math.abs(t1[i] - (tumour[i] ? T1_TUMOUR : T1_BACKGROUND)) / T1_BACKGROUND);
       // Noise-free: the truth to 1e-6 (the maps are stored as float32).
       expect(worstT1).toBeLessThan(1e-6);
-      expect(worstTumourKtrans(maps[1].path)).toBeLessThan(1e-6);
+      expect(worstTumourKtrans(t.stored(maps[1]))).toBeLessThan(1e-6);
       // With the fixed 1400 ms the tumour (1800 ms) is converted with the wrong T1: Ktrans off by more than 10 %.
       const biased = await fixed.run(fixed.activities.deriveMaps, { ...fixed.ref, acquired: fixed.acquired });
-      expect(worstTumourKtrans(biased[0].path)).toBeGreaterThan(0.1);
+      expect(worstTumourKtrans(fixed.stored(biased[0]))).toBeGreaterThan(0.1);
       // The T1map is an image like any map: extracted with its own features (the tumour's mean T1 1800 ms).
       const acquired = [...t.acquired, ...maps];
       await t.run(t.activities.checkQuality, { ...t.ref, acquired });
@@ -252,15 +254,15 @@ describe('functional study inputs', () => {
       const fromRoi = await roi.run(roi.activities.deriveMaps, { ...roi.ref, acquired: roi.acquired });
       const fromParker = await parker.run(parker.activities.deriveMaps, { ...parker.ref, acquired: parker.acquired });
       expect(fromRoi.map((m) => m.unusable)).toEqual([undefined, undefined]);
-      const worstRoi = worstTumourKtrans(fromRoi[0].path);
-      const worstParker = worstTumourKtrans(fromParker[0].path);
+      const worstRoi = worstTumourKtrans(roi.stored(fromRoi[0]));
+      const worstParker = worstTumourKtrans(parker.stored(fromParker[0]));
       expect(worstParker).toBeLessThan(1e-6);
       expect(worstRoi).toBeLessThan(1e-6);
       // The ROI AIF is the Parker plasma curve at the frames: the two fits agree voxel by voxel.
-      const a = readImage(fromRoi[0].path).data;
-      const b = readImage(fromParker[0].path).data;
+      const a = readImage(roi.stored(fromRoi[0])).data;
+      const b = readImage(parker.stored(fromParker[0])).data;
       for (let i = 0; i < voxels; i++) if (tumour[i]) expect(Math.abs(a[i] - b[i]) / b[i]).toBeLessThan(1e-6);
-      const ve = readImage(fromRoi[1].path).data;
+      const ve = readImage(roi.stored(fromRoi[1])).data;
       for (let i = 0; i < voxels; i++) if (tumour[i]) expect(Math.abs(ve[i] - 0.3) / 0.3).toBeLessThan(1e-6);
       // The ARTERY mask is read, not extracted.
       const acquired = [...roi.acquired, ...fromRoi];

@@ -116,6 +116,8 @@ function setUp(name: string) {
   // The mock environment's run() is untyped in its result: each activity's own signature gives it back.
   const env = { run: <I, O>(fn: (input: I) => Promise<O>, input: I): Promise<O> => mock.run(fn, input) as Promise<O> };
   const ref = { protocol: protocolIn(storeDir), pseudonym: 'SYN-PS', timepoint: 'baseline' };
+  /** A stored scan's file: the timeline names it relative to the study's folder. */
+  const stored = (scan: AcquiredScan) => path.join(storeDir, scan.path);
   const images = async (t1 = t1Dir): Promise<AcquiredScan[]> => [
     await env.run(activities.acquireScan, { ...ref, scan: scan('CT', ctDir) }),
     await env.run(activities.acquireScan, { ...ref, scan: scan('T1', t1) }),
@@ -133,7 +135,7 @@ function setUp(name: string) {
     }
   };
   const timepointDir = path.join(storeDir, 'SYN-PS', 'baseline');
-  return { store, env, activities, ref, images, mask, qcFindings, timepointDir, close: () => store.close() };
+  return { store, env, activities, ref, images, mask, qcFindings, timepointDir, stored, close: () => store.close() };
 }
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -155,11 +157,11 @@ describe('a contour per image series', () => {
       expect(t1Mask).toMatchObject({ for: 'T1', maskSource: { kind: 'RTSTRUCT', roi: 'GTV_T1', seriesInstanceUid: T1.series } });
       expect(ctMask.unusable).toBeUndefined();
       // The voxel mask lies on its own series' grid (read back from the store), and the RTSTRUCT is kept beside it.
-      const ctVoxels = readImage(ctMask.path);
+      const ctVoxels = readImage(t.stored(ctMask));
       expect(ctVoxels.geometry.size).toEqual(CT.size);
       expect(Array.from(ctVoxels.data).filter((v) => v !== 0)).toHaveLength(24);
-      expect(readImage(t1Mask.path).geometry.size).toEqual(T1.size);
-      expect(path.dirname(ctMask.maskSource!.file!)).toBe(t.timepointDir);
+      expect(readImage(t.stored(t1Mask)).geometry.size).toEqual(T1.size);
+      expect(path.dirname(ctMask.maskSource!.file!)).toBe('SYN-PS/baseline'); // relative to the study's folder
       const stored = await t.store.listScans({ studyId: 'OS-PS', pseudonym: 'SYN-PS', timepoint: 'baseline' });
       expect(stored.map((s) => [s.modality, s.role, s.path]).sort()).toEqual(
         [
@@ -188,7 +190,7 @@ describe('a contour per image series', () => {
     try {
       const images = await t.images();
       const ct = await t.mask(images, ctRs, { for: 'CT' });
-      const shared = await t.mask(images, ct.path, {}); // the CT's voxel mask registered as the one mask
+      const shared = await t.mask(images, t.stored(ct), {}); // the CT's voxel mask registered as the one mask
       expect(shared).toMatchObject({ maskSource: { kind: 'NIfTI' } });
       expect(shared.for).toBeUndefined();
       expect(await t.qcFindings([...images, shared])).toEqual([

@@ -1,6 +1,8 @@
 // In-memory stand-ins for the console server's backends (timelines, models, PACS intake) with the workflows' own rules
 // for the actions the tests use, and a server built over them with a real access store and results store in a
 // temporary folder. Integration tests run the real Temporal and MLflow backends.
+import { LocalFolderBlobStore } from '../../../store/blobs';
+import { StudyFiles } from '../../../study/storedFiles';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -332,6 +334,7 @@ export async function testServer(overrides: Partial<ConsoleDeps> = {}, scrypt = 
     models,
     intake,
     store,
+    files: new StudyFiles(new LocalFolderBlobStore(path.join(dir, 'blobs')), path.join(dir, 'studies')),
     uploadDir: path.join(dir, 'uploads'),
     now: () => clock.now,
     ...overrides,

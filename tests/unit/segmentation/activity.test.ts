@@ -1,5 +1,5 @@
 /** @jest-environment ./tests/unit/segmentation/onnxEnvironment.js */
-// The segmentTumour activity on the shipped model (CPU): a mask written beside the scans and a result that conforms
+// The segmentTumour activity on the shipped model (CPU): images fetched by address, the mask put into the blob store, a result that conforms
 // to the contract; bad input fails non-retryably with its reason; a mask without tumour is a failed QC.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { DEFAULT_MODEL_DIR, dice, loadModelPackage, type ModelSession } from '..
 import { readImage, writeNifti } from '../../../imaging/io';
 import { renderVisit } from '../../../synthetic';
 import { OnnxModelServer } from '../../../workers/gpu/models';
+import { LocalFolderBlobStore } from '../../../store/blobs';
+import { StudyFiles } from '../../../study/storedFiles';
 
 jest.setTimeout(120000);
 
@@ -68,13 +70,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('segments a held-out visit, writes the mask beside the scans and reports what ran, with heartbeats', async () => {
+it('segments a held-out visit fetched by address, puts the mask into the blob store and reports what ran, with heartbeats', async () => {
   const visit = writeVisit('ok');
+  // Another host's study: its images reach this worker only through the blob store.
+  const blobs = new LocalFolderBlobStore(path.join(dir, 'blobs'));
+  for (const image of visit.images) expect((await blobs.put(image.path)).sha256).toBe(image.sha256);
+  const files = new StudyFiles(blobs, path.join(dir, 'worker-studies'));
+  const images = visit.images.map((image) => ({ ...image, path: `SYN-002/mid/${path.basename(image.path)}` }));
   const env = new MockActivityEnvironment();
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
-  const { segmentTumour } = createSegmentationActivities({ models: server, workerId: 'unit' });
-  const result: SegmentTumourResult = await env.run(segmentTumour, inputFor(visit));
+  const { segmentTumour } = createSegmentationActivities({ models: server, workerId: 'unit', files });
+  const result: SegmentTumourResult = await env.run(segmentTumour, inputFor(visit, { images, outDir: 'SYN-002/mid' }));
   expect(contractProblems('result', result)).toBe('');
   expect(result).toMatchObject({
     model: { name: 'osteoflow-tumour-unet3d', version: '1.0.0' },
@@ -84,14 +91,25 @@ it('segments a held-out visit, writes the mask beside the scans and reports what
     tta: false,
     worker: 'unit',
   });
-  expect(result.mask.path).toBe(path.join(visit.folder, 'mask.auto.osteoflow-tumour-unet3d-1.0.0.nii.gz'));
-  expect(sha(result.mask.path)).toBe(result.mask.sha256);
-  const mask = readImage(result.mask.path);
+  // Named relative to the study's folder, with its address in the name; the blob store holds those bytes.
+  expect(result.mask.path).toBe(`SYN-002/mid/mask.auto.osteoflow-tumour-unet3d-1.0.0-${result.mask.sha256.slice(0, 12)}.nii.gz`);
+  const fetched = await blobs.fetch(result.mask.sha256);
+  expect(sha(fetched)).toBe(result.mask.sha256);
+  const mask = readImage(path.join(dir, 'worker-studies', 'OS-UNIT', result.mask.path));
   expect(dice(mask.data, readImage(visit.truth).data)).toBeGreaterThan(0.85);
   expect(beats).toContainEqual({ stage: 'reading' });
   expect(beats).toContainEqual({ stage: 'inference', done: result.passes, total: result.passes });
   // No partial file is left behind.
-  expect(readdirSync(visit.folder).filter((f) => f.includes('partial'))).toEqual([]);
+  expect(readdirSync(path.join(dir, 'worker-studies', 'OS-UNIT', 'SYN-002', 'mid')).filter((f) => f.includes('partial'))).toEqual([]);
+});
+
+it('reads and writes absolute paths as an earlier version scheduled them', async () => {
+  const visit = writeVisit('absolute');
+  const files = new StudyFiles(new LocalFolderBlobStore(path.join(dir, 'blobs')), path.join(dir, 'worker-studies'));
+  const { segmentTumour } = createSegmentationActivities({ models: server, files });
+  const result: SegmentTumourResult = await new MockActivityEnvironment().run(segmentTumour, inputFor(visit));
+  expect(path.dirname(result.mask.path)).toBe(visit.folder);
+  expect(sha(result.mask.path)).toBe(result.mask.sha256);
 });
 
 it('fails non-retryably, naming the modality, when an image the model needs is missing', async () => {

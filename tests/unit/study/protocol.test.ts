@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { loadStudyFile, parseDuration } from '../../../study/protocol';
+import { loadStudyFile, parseDuration, studyStoreOptions } from '../../../study/protocol';
 import { DEFAULT_PARAMS_FILE } from '../../../cli/syntheticStudy';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-protocol-'));
@@ -33,6 +33,15 @@ describe('study file', () => {
     expect(protocol.qc).toEqual({ minSlices: 16, maxSpacingMm: 10, tumourVolumeMl: [0.1, 5000] });
     expect(protocol.features.paramHash).toMatch(/^[0-9a-f]{64}$/);
     expect(protocol.storeDir).toBe(path.join('/data/studies', 'OS-2026'));
+  });
+
+  it('has no store folder where workers share a store across hosts, and one under the data folder where they do not', () => {
+    const file = write('store.yaml', good);
+    expect(studyStoreOptions({ dataDir: '/srv/osteoflow', store: {} })).toEqual({ storeRoot: path.join('/srv/osteoflow', 'studies') });
+    expect(loadStudyFile(file, studyStoreOptions({ dataDir: '/srv/osteoflow', store: {} })).storeDir).toBe('/srv/osteoflow/studies/OS-2026');
+    const shared = studyStoreOptions({ dataDir: '/srv/osteoflow', store: { url: 'postgres://osteoflow@db.example/osteoflow' } });
+    expect(shared).toEqual({});
+    expect('storeDir' in loadStudyFile(file, shared)).toBe(false);
   });
 
   it('keeps the optional QC tolerances a study file sets, and leaves out those it does not', () => {

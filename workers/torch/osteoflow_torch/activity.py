@@ -1,6 +1,9 @@
 """The segmentTumour activity (contract: contracts/segmentation.schema.json), the Python twin of
-activities/segmentation/activities.ts: the images the model's channels name → the model → the mask beside the
-timepoint's scans, with what ran it. Bad input fails non-retryably with its reason; an empty mask is a failed QC."""
+activities/segmentation/activities.ts: the images the model's channels name, laid out in the worker's own study folder
+from the blob store by their store-relative path and sha256 → the model → the mask in the timepoint's folder there,
+put into the blob store and returned by store-relative path and sha256, with what ran it. Absolute paths (input
+scheduled by earlier versions) are used as they are. Bad input fails non-retryably with its reason; an empty mask is a
+failed QC."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from temporalio.exceptions import ApplicationError
 
 from .contract import CONTRACT_VERSION
 from .errors import SegmentationError, SegmentationInputError, WorkerShuttingDown
-from .images import read_image, write_mask
+from .images import SUFFIXES, read_image, write_mask
 from .server import ModelServer
+from .storage import Storage
 
 log = logging.getLogger("osteoflow.torch")
 
@@ -29,13 +33,15 @@ class EmptyMask(Exception):
     """The model found no tumour: a failed QC, a person registers a manual mask."""
 
 
-def mask_file_name(name: str, version: str) -> str:
-    return f"mask.auto.{name}-{version}.nii.gz"
+def mask_file_name(name: str, version: str, sha256: str) -> str:
+    """Carries the mask's address, so another mask of the same model never takes its name (as the TypeScript worker)."""
+    return f"mask.auto.{name}-{version}-{sha256[:12]}.nii.gz"
 
 
 def segment(
     request: dict,
     server: ModelServer,
+    storage: Storage,
     *,
     tta_default: bool = False,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -60,20 +66,42 @@ def segment(
             field="images",
             expected=f"images of {', '.join(model.channels)}",
         )
-    images = [read_image(by_modality[m]["path"], modality=m) for m in model.channels]
+    study = request["studyId"]
+    local = {
+        m: str(
+            storage.materialise(
+                study,
+                by_modality[m]["path"],
+                by_modality[m]["sha256"],
+                # A name without an image file's suffix is a DICOM series: its blob must be a folder manifest.
+                folder_expected=not by_modality[m]["path"].lower().endswith(SUFFIXES),
+            )
+        )
+        for m in model.channels
+    }
+    images = [read_image(local[m], modality=m) for m in model.channels]
     tta = request.get("tta", tta_default)
     with server.slots:
-        outcome = model.segment(images, tta=tta, progress=progress, should_stop=should_stop, source=by_modality[model.channels[0]]["path"])
+        outcome = model.segment(images, tta=tta, progress=progress, should_stop=should_stop, source=local[model.channels[0]])
     mask = sitk.GetArrayViewFromImage(outcome.mask)
     voxels = int(np.count_nonzero(mask))
     if voxels == 0:
         raise EmptyMask(f"automatic segmentation ({model.ref}) found no tumour: register a manual mask")
-    file = os.path.join(request["outDir"], mask_file_name(model.name, model.version))
-    sha256 = write_mask(outcome.mask, file, f"osteoflow {model.ref} automatic mask")
+    folder, relative = storage.output_folder(study, request["outDir"])
+    # Written beside, then renamed to its content-addressed name: a reader never sees half a mask.
+    partial = folder / f".mask.{os.getpid()}.{threading.get_ident()}.partial.nii.gz"
+    sha256 = write_mask(outcome.mask, str(partial), f"osteoflow {model.ref} automatic mask")
+    name = mask_file_name(model.name, model.version, sha256)
+    file = folder / name
+    os.replace(partial, file)
+    # Into the blob store before it is reported: whichever host reads the result fetches it by this address.
+    stored = storage.put(file)
+    if stored.sha256 != sha256:
+        raise RuntimeError(f"{file} changed while it was stored: its sha256 is {stored.sha256}, not {sha256}")
     sx, sy, sz = outcome.mask.GetSpacing()
     result = {
         "contractVersion": CONTRACT_VERSION,
-        "mask": {"path": file, "sha256": sha256},
+        "mask": {"path": str(file) if relative is None else f"{relative}/{name}", "sha256": sha256},
         "model": {"name": model.name, "version": model.version},
         "tumourVoxels": voxels,
         "tumourMl": voxels * sx * sy * sz / 1000,
@@ -109,7 +137,7 @@ class Shutdown:
         return self.started is not None and time.monotonic() - self.started >= self.grace_s
 
 
-def make_activity(server: ModelServer, *, tta_default: bool, shutdown: Shutdown):
+def make_activity(server: ModelServer, storage: Storage, *, tta_default: bool, shutdown: Shutdown):
     @activity.defn(name="segmentTumour")
     def segment_tumour(request: dict) -> dict:
         info = activity.info()
@@ -122,7 +150,7 @@ def make_activity(server: ModelServer, *, tta_default: bool, shutdown: Shutdown)
 
         try:
             activity.heartbeat({"stage": "reading"})
-            result = segment(request, server, tta_default=tta_default, progress=progress, should_stop=should_stop)
+            result = segment(request, server, storage, tta_default=tta_default, progress=progress, should_stop=should_stop)
         except EmptyMask as err:
             raise ApplicationError(str(err), {"passed": False, "reasons": [str(err)]}, type="QcFailed", non_retryable=True) from None
         except WorkerShuttingDown as err:

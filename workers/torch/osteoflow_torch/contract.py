@@ -20,7 +20,7 @@ class Contract:
     def __init__(self, file: Path):
         self.file = file
         try:
-            self.definitions = json.loads(Path(file).read_text())["$defs"]
+            self.definitions = json.loads(Path(file).read_text(encoding="utf-8"))["$defs"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise SettingsError(
                 f"the segmentTumour contract cannot be read: {err}",

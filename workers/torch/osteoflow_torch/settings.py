@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .blobs import STORE_TLS_CA_VARIABLE, STORE_URL_VARIABLE, StoreConnection, parse_store_url
 from .errors import DeviceError, SettingsError
 
 # contracts/segmentation.schema.json: the segmentTumour input and result both workers check.
@@ -19,6 +20,12 @@ SIDECAR_SCHEMA_VARIABLE = "OSTEOFLOW_SIDECAR_SCHEMA"
 # Comma-separated model folders; the first is the default model.
 MODELS_VARIABLE = "OSTEOFLOW_TORCH_MODELS"
 DEFAULT_TASK_QUEUE = "osteoflow-segmentation"  # contracts/taskQueues.ts
+# The worker's own study folder: inputs are laid out, and masks written, under <root>/<studyId>/<store-relative path>.
+STUDY_ROOT_VARIABLE = "OSTEOFLOW_STUDY_ROOT"
+# The embedded blob store's folder (<dataDir>/blobs), used when OSTEOFLOW_STORE_URL is unset.
+BLOB_DIR_VARIABLE = "OSTEOFLOW_BLOB_DIR"
+# With OSTEOFLOW_STORE_URL: this host's folder of fetched blobs (<dataDir>/blob-cache).
+BLOB_CACHE_VARIABLE = "OSTEOFLOW_BLOB_CACHE"
 
 
 def required_file(env: Mapping[str, str], name: str, what: str) -> Path:
@@ -30,6 +37,41 @@ def required_file(env: Mapping[str, str], name: str, what: str) -> Path:
     if not path.is_file():
         raise SettingsError(f"{name}={text!r}: no such file", file=str(path), field=name, expected=f"the path of {what}")
     return path
+
+
+def absolute_folder(env: Mapping[str, str], name: str, what: str) -> Path:
+    """The folder the variable names (created when first used); unset, empty or relative: a SettingsError naming it."""
+    text = env.get(name, "").strip()
+    if not text:
+        raise SettingsError(f"{name} is not set", field=name, expected=f"the absolute path of {what} (ops/torchWorker.ts sets it)")
+    if not os.path.isabs(text):
+        raise SettingsError(f"{name}={text!r} is not an absolute path", field=name, expected=f"the absolute path of {what}")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}={text!r} is not a folder", field=name, expected=f"the absolute path of {what}")
+    return path
+
+
+def blob_settings(env: Mapping[str, str]) -> tuple[Path | None, StoreConnection | None, Path | None]:
+    """(blob folder, PostgreSQL store, cache folder): the folder store, or the PostgreSQL store with its cache."""
+    url = env.get(STORE_URL_VARIABLE, "").strip()
+    ca = env.get(STORE_TLS_CA_VARIABLE, "").strip() or None
+    if not url:
+        if ca is not None:
+            raise SettingsError(
+                f"{STORE_TLS_CA_VARIABLE} is set, but {STORE_URL_VARIABLE} is not",
+                field=STORE_TLS_CA_VARIABLE,
+                expected="set with a PostgreSQL OSTEOFLOW_STORE_URL only",
+            )
+        return absolute_folder(env, BLOB_DIR_VARIABLE, "the blob folder (<dataDir>/blobs)"), None, None
+    if env.get(BLOB_DIR_VARIABLE, "").strip():
+        raise SettingsError(
+            f"{BLOB_DIR_VARIABLE} is set together with {STORE_URL_VARIABLE}",
+            field=BLOB_DIR_VARIABLE,
+            expected=f"one blob store: the blob folder without {STORE_URL_VARIABLE}, or the PostgreSQL store and {BLOB_CACHE_VARIABLE}",
+        )
+    store = parse_store_url(url, ca)
+    return None, store, absolute_folder(env, BLOB_CACHE_VARIABLE, "this host's blob cache (<dataDir>/blob-cache)")
 
 
 @dataclass
@@ -48,8 +90,14 @@ class Settings:
     temporal_address: str
     namespace: str
     task_queue: str
+    # The worker's study folder root: <root>/<studyId>/<store-relative path>.
+    study_root: Path
     api_key: str | None = None
     tls: dict = field(default_factory=dict)
+    # The blob folder, or the PostgreSQL store and this host's cache of its blobs.
+    blob_dir: Path | None = None
+    store: StoreConnection | None = None
+    blob_cache: Path | None = None
     # The shared codec key file (OSTEOFLOW_CODEC_KEYS): payloads are AES-256-GCM encrypted (codec.py); None: in clear.
     codec_keys_file: str | None = None
 
@@ -106,6 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
         if env.get(v)
     }
+    blob_dir, store, blob_cache = blob_settings(env)
     return Settings(
         models=models,
         contract_file=required_file(env, CONTRACT_VARIABLE, "contracts/segmentation.schema.json"),
@@ -122,6 +171,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         task_queue=env.get("OSTEOFLOW_TASK_QUEUE_SEGMENTATION") or DEFAULT_TASK_QUEUE,
         api_key=env.get("TEMPORAL_API_KEY") or None,
         tls=tls,
+        study_root=absolute_folder(env, STUDY_ROOT_VARIABLE, "the worker's study folder root (<dataDir>/studies)"),
+        blob_dir=blob_dir,
+        store=store,
+        blob_cache=blob_cache,
         codec_keys_file=str(required_file(env, "OSTEOFLOW_CODEC_KEYS", "the codec key file"))
         if env.get("OSTEOFLOW_CODEC_KEYS", "").strip()
         else None,

@@ -21,6 +21,7 @@ from .activity import Shutdown, make_activity
 from .codec import AesGcmPayloadCodec, load_codec_keys
 from .server import ModelServer
 from .settings import Settings
+from .storage import Storage, open_storage
 
 log = logging.getLogger("osteoflow.torch")
 
@@ -47,14 +48,14 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-async def run_worker(settings: Settings, server: ModelServer) -> None:
+async def run_worker(settings: Settings, server: ModelServer, storage: Storage) -> None:
     client = await connect(settings)
     shutdown = Shutdown(settings.shutdown_grace_s)
     with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="segment") as executor:
         worker = Worker(
             client,
             task_queue=settings.task_queue,
-            activities=[make_activity(server, tta_default=settings.tta, shutdown=shutdown)],
+            activities=[make_activity(server, storage, tta_default=settings.tta, shutdown=shutdown)],
             activity_executor=executor,
             max_concurrent_activities=settings.concurrency,
             # The SDK waits this long before cancelling; by then the activity has handed its work back itself.
@@ -79,6 +80,7 @@ async def run_worker(settings: Settings, server: ModelServer) -> None:
             )
         if server.fallback:
             print(f"device: {server.fallback}", flush=True)
+        print(f"studies in {storage.study_root}, blobs in {storage.blobs.description}", flush=True)
         print(
             f"torch worker polling '{settings.task_queue}' on {settings.temporal_address} "
             f"(namespace {settings.namespace}, {settings.concurrency} at once)",
@@ -92,8 +94,9 @@ async def run_worker(settings: Settings, server: ModelServer) -> None:
 
 
 def main(settings: Settings) -> int:
+    storage = open_storage(settings)
     server = ModelServer(settings)
-    asyncio.run(run_worker(settings, server))
+    asyncio.run(run_worker(settings, server, storage))
     return 0
 
 

@@ -1,8 +1,10 @@
 """The activity body and the worker's start-up checks on bad input: each refused with the field and what was expected,
-never a crashed worker."""
+never a crashed worker. Inputs come as the timeline sends them now (store-relative paths and their blobs) and as
+earlier versions scheduled them (absolute paths)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,8 +16,10 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 import torch
+from conftest import write_series
 
 from osteoflow_torch.activity import segment
+from osteoflow_torch.blobs import BlobNotFoundError, ManifestError, put_folder
 from osteoflow_torch.devices import parse_device, splitting_on_oom
 from osteoflow_torch.errors import DeviceError, SegmentationInputError, SegmentationModelError, SettingsError, WorkerShuttingDown
 from osteoflow_torch.models.package import load_package
@@ -23,12 +27,73 @@ from osteoflow_torch.server import ModelServer
 from osteoflow_torch.settings import CONTRACT_VARIABLE, MODELS_VARIABLE, SIDECAR_SCHEMA_VARIABLE, load_settings
 
 
-def test_a_good_request_gives_a_contract_result_and_a_mask_on_the_first_images_grid(cpu_server, request_for):
+def sha256_of(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_store_relative_images_are_laid_out_from_the_blob_store_and_the_mask_put_there(cpu_server, request_for, storage):
+    """As the timeline sends it: names relative to the study folder with their addresses; the files exist only as blobs."""
+    legacy = request_for()
+    request = {**legacy, "studyId": "REL", "outDir": "SYN-001/baseline"}
+    request["images"] = []
+    for image in legacy["images"]:
+        ref = storage.put(image["path"])
+        assert ref.sha256 == sha256_of(image["path"])
+        request["images"].append(
+            {"modality": image["modality"], "path": f"SYN-001/baseline/{image['modality']}-{ref.sha256[:12]}.nii.gz", "sha256": ref.sha256}
+        )
+    result = segment(request, cpu_server, storage)
+    assert cpu_server.contract.problems("result", result) == ""
+    sha = result["mask"]["sha256"]
+    assert result["mask"]["path"] == f"SYN-001/baseline/mask.auto.osteoflow-tumour-unet3d-1.0.0-{sha[:12]}.nii.gz"
+    written = storage.study_root / "REL" / result["mask"]["path"]
+    assert sha256_of(written) == sha and sha256_of(storage.blobs.fetch(sha)) == sha
+    # The images were laid out in the worker's own study folder, from their blobs.
+    for image in request["images"]:
+        assert sha256_of(storage.study_root / "REL" / image["path"]) == image["sha256"]
+    mask = sitk.ReadImage(str(written))  # the same bytes as the blob (checked above)
+    source = sitk.ReadImage(legacy["images"][0]["path"])
+    assert mask.GetSize() == source.GetSize() and int(np.count_nonzero(sitk.GetArrayViewFromImage(mask))) == result["tumourVoxels"]
+    assert [n for n in os.listdir(written.parent) if n.startswith(".")] == []  # no partial mask left
+
+
+def test_a_dicom_series_stored_as_a_folder_manifest_is_segmented_on_its_grid(cpu_server, request_for, storage, tmp_path):
+    legacy = request_for()
+    t1ce = sitk.ReadImage(legacy["images"][0]["path"])
+    write_series(tmp_path / "T1CE-series", np.round(sitk.GetArrayFromImage(t1ce)).astype(np.int16))
+    series = put_folder(storage.blobs, tmp_path / "T1CE-series")
+    t2 = storage.put(legacy["images"][1]["path"])
+    request = {
+        **legacy,
+        "studyId": "DICOM",
+        "outDir": "SYN-002/mid",
+        "images": [
+            {"modality": "T1CE", "path": f"SYN-002/mid/T1CE-{series.sha256[:12]}", "sha256": series.sha256},
+            {"modality": "T2", "path": f"SYN-002/mid/T2-{t2.sha256[:12]}.nii.gz", "sha256": t2.sha256},
+        ],
+    }
+    result = segment(request, cpu_server, storage)
+    laid_out = storage.study_root / "DICOM" / request["images"][0]["path"]
+    assert sorted(os.listdir(laid_out)) == sorted(os.listdir(tmp_path / "T1CE-series"))
+    mask = sitk.ReadImage(str(storage.study_root / "DICOM" / result["mask"]["path"]))
+    assert mask.GetSize() == t1ce.GetSize() and np.allclose(mask.GetSpacing(), t1ce.GetSpacing())
+    assert result["tumourVoxels"] > 0 and storage.blobs.has(result["mask"]["sha256"])
+    # A series name whose address is a single file's is refused with the manifest's first line.
+    request["images"][0]["sha256"] = t2.sha256
+    with pytest.raises(ManifestError, match=f"folder manifest {t2.sha256}, line 1: .* is not a manifest line"):
+        segment({**request, "studyId": "DICOM2"}, cpu_server, storage)
+
+
+def test_a_good_request_gives_a_contract_result_and_a_mask_on_the_first_images_grid(cpu_server, request_for, storage):
+    """As earlier versions scheduled it: absolute paths, used as they are; the mask still goes into the blob store."""
     request = request_for()
-    result = segment(request, cpu_server)
+    result = segment(request, cpu_server, storage)
     assert cpu_server.contract.problems("result", result) == ""
     assert result["device"] == "cpu" and result["precision"] == "fp32" and result["runtime"].startswith("torch 2.13.0")
     assert "fallback" not in result  # the CPU was asked for
+    sha = result["mask"]["sha256"]
+    assert result["mask"]["path"] == os.path.join(request["outDir"], f"mask.auto.osteoflow-tumour-unet3d-1.0.0-{sha[:12]}.nii.gz")
+    assert sha256_of(result["mask"]["path"]) == sha and storage.blobs.has(sha)
     mask = sitk.ReadImage(result["mask"]["path"])
     image = sitk.ReadImage(request["images"][0]["path"])
     assert mask.GetSize() == image.GetSize() and mask.GetSpacing() == image.GetSpacing()
@@ -37,49 +102,56 @@ def test_a_good_request_gives_a_contract_result_and_a_mask_on_the_first_images_g
     assert (result["windows"], result["passes"]) == (4, 4)
 
 
-def test_progress_is_reported_per_batch_and_a_stop_hands_the_work_back(cpu_server, request_for):
+def test_a_relative_image_whose_blob_is_missing_is_named(cpu_server, request_for, storage):
+    request = {**request_for(), "outDir": "SYN-001/baseline"}
+    request["images"][0] = {"modality": "T1CE", "path": "SYN-001/baseline/T1CE-0123456789ab.nii.gz", "sha256": "ab" * 32}
+    with pytest.raises(BlobNotFoundError, match=f"blob {'ab' * 32} in the blob folder .*: no such blob"):
+        segment(request, cpu_server, storage)
+
+
+def test_progress_is_reported_per_batch_and_a_stop_hands_the_work_back(cpu_server, request_for, storage):
     seen = []
-    segment(request_for(), cpu_server, tta_default=True, progress=lambda done, total: seen.append((done, total)))
+    segment(request_for(), cpu_server, storage, tta_default=True, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(n, 32) for n in range(4, 33, 4)]  # 4 windows × 8 mirrorings, batches of 4
     with pytest.raises(WorkerShuttingDown, match="after 0 of 4"):
-        segment(request_for(), cpu_server, should_stop=lambda: True)
+        segment(request_for(), cpu_server, storage, should_stop=lambda: True)
 
 
-def test_a_model_whose_channels_the_timepoint_lacks_is_refused_by_name(cpu_server, request_for):
+def test_a_model_whose_channels_the_timepoint_lacks_is_refused_by_name(cpu_server, request_for, storage):
     with pytest.raises(SegmentationInputError) as caught:
-        segment(request_for(modalities=("CT",)), cpu_server)
+        segment(request_for(modalities=("CT",)), cpu_server, storage)
     message = str(caught.value)
     assert "needs T1CE + T2" in message and "has no T1CE, T2" in message and "it has CT" in message and "field: images" in message
 
 
-def test_input_that_breaks_the_contract_names_the_field(cpu_server, request_for):
+def test_input_that_breaks_the_contract_names_the_field(cpu_server, request_for, storage):
     request = request_for()
     del request["outDir"]
     with pytest.raises(SegmentationInputError, match="'outDir' is a required property"):
-        segment(request, cpu_server)
+        segment(request, cpu_server, storage)
 
 
-def test_a_missing_image_file_is_named(cpu_server, request_for):
+def test_a_missing_image_file_is_named(cpu_server, request_for, storage):
     request = request_for()
     request["images"][1]["path"] = "/nonexistent/T2.nii.gz"
     with pytest.raises(SegmentationInputError, match=r"the T2 image is not there; file: /nonexistent/T2.nii.gz"):
-        segment(request, cpu_server)
+        segment(request, cpu_server, storage)
 
 
-def test_an_image_smaller_than_the_patch_is_refused(cpu_server, request_for):
+def test_an_image_smaller_than_the_patch_is_refused(cpu_server, request_for, storage):
     with pytest.raises(SegmentationInputError, match=r"smaller than the 48×48×32 patch along z"):
-        segment(request_for(size=(64, 64, 16)), cpu_server)
+        segment(request_for(size=(64, 64, 16)), cpu_server, storage)
 
 
-def test_an_image_too_large_for_the_memory_given_is_a_clear_error_not_a_crash(worker_env, request_for):
+def test_an_image_too_large_for_the_memory_given_is_a_clear_error_not_a_crash(worker_env, request_for, storage):
     server = ModelServer(load_settings({**worker_env, "OSTEOFLOW_TORCH_DEVICE": "cpu", "OSTEOFLOW_TORCH_MEMORY_LIMIT_MB": "1"}))
     request = request_for()
     with pytest.raises(SegmentationInputError) as caught:
-        segment(request, server)
+        segment(request, server, storage)
     assert "too large for this worker" in str(caught.value) and request["images"][0]["path"] in str(caught.value)
     # The same worker still serves a request that fits once the limit allows it.
     server.models[0].memory_limit_mb = 64
-    assert segment(request, server)["tumourVoxels"] > 0
+    assert segment(request, server, storage)["tumourVoxels"] > 0
 
 
 def test_out_of_memory_splits_the_batch_down_to_one_window_then_says_so():
@@ -164,9 +236,9 @@ def copy_package(src: Path, dst: Path) -> Path:
 
 
 def rewrite_sidecar(folder: Path, change) -> None:
-    sidecar = json.loads((folder / "model.json").read_text())
+    sidecar = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     change(sidecar)
-    (folder / "model.json").write_text(json.dumps(sidecar))
+    (folder / "model.json").write_text(json.dumps(sidecar), encoding="utf-8")
 
 
 def test_bad_model_packages_are_refused_naming_file_and_field(shipped_model_dir, sidecar_schema, tmp_path):

@@ -18,13 +18,15 @@ converter = DataConverter.default.payload_converter
 
 
 def from_json(path: Path) -> Payload:
-    raw = json.loads(path.read_text())
+    raw = json.loads(path.read_text(encoding="utf-8"))
     return Payload(metadata={k: base64.b64decode(v) for k, v in raw["metadata"].items()}, data=base64.b64decode(raw["data"]))
 
 
 def codec(tmp_path: Path, encrypt_with: str, keys: dict[str, bytes], name: str = "keys.json") -> AesGcmPayloadCodec:
     file = tmp_path / name
-    file.write_text(json.dumps({"encryptWith": encrypt_with, "keys": {k: base64.b64encode(v).decode() for k, v in keys.items()}}))
+    file.write_text(
+        json.dumps({"encryptWith": encrypt_with, "keys": {k: base64.b64encode(v).decode() for k, v in keys.items()}}), encoding="utf-8"
+    )
     return AesGcmPayloadCodec(load_codec_keys(str(file)))
 
 
@@ -70,6 +72,6 @@ def test_refuses_a_key_it_does_not_hold_and_wrong_key_material(tmp_path: Path) -
 )
 def test_refuses_a_bad_key_file_naming_it(tmp_path: Path, content: str, message: str) -> None:
     file = tmp_path / "bad.json"
-    file.write_text(content)
+    file.write_text(content, encoding="utf-8")
     with pytest.raises(PayloadCodecError, match=rf"^codec key file {file}: .*{message}"):
         load_codec_keys(str(file))

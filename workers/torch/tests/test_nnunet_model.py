@@ -159,9 +159,9 @@ def _copy(model_dir: Path, tmp_path: Path) -> Path:
 
 
 def _rewrite_json(path: Path, edit) -> None:
-    value = json.loads(path.read_text())
+    value = json.loads(path.read_text(encoding="utf-8"))
     edit(value)
-    path.write_text(json.dumps(value))
+    path.write_text(json.dumps(value), encoding="utf-8")
 
 
 def _rewrite_checkpoint(path: Path, edit) -> None:
@@ -266,7 +266,7 @@ def test_postprocessing_pkl_is_applied_when_present(model_dir, tmp_path, model, 
     assert components.max() == (1 if kept.any() else 0)
 
 
-def test_runs_through_the_activity_beside_the_shipped_package(worker_env, shipped_model_dir, model_dir, visits, tmp_path):
+def test_runs_through_the_activity_beside_the_shipped_package(worker_env, shipped_model_dir, model_dir, visits, storage, tmp_path):
     """The folder served by a worker with two models, picked by name in the contract input, images read from files
     as the activity reads them; the result passes the contract and records nnU-Net as the runtime."""
     from osteoflow_torch.activity import segment
@@ -292,15 +292,17 @@ def test_runs_through_the_activity_beside_the_shipped_package(worker_env, shippe
         "images": [{"modality": m, "path": p, "sha256": "0" * 64} for m, p in files.items()],
         "outDir": str(tmp_path / "out"),
     }
-    result = segment(request, server)
+    result = segment(request, server, storage)
     assert server.contract.problems("result", result) == ""
     assert result["model"] == {"name": "nnunet-dataset501_osteosynth-3d_fullres", "version": nnunet.version}
     assert result["runtime"].startswith("torch 2.13.0") and result["runtime"].endswith("+ nnunetv2")
     assert (result["windows"], result["passes"], result["precision"]) == (WINDOWS, WINDOWS, "fp32")
-    assert result["mask"]["path"].endswith(f"mask.auto.{nnunet.name}-{nnunet.version}.nii.gz")
+    assert result["mask"]["path"] == str(
+        tmp_path / "out" / f"mask.auto.{nnunet.name}-{nnunet.version}-{result['mask']['sha256'][:12]}.nii.gz"
+    )
     mask = sitk.GetArrayFromImage(sitk.ReadImage(result["mask"]["path"]))
     assert _dice(mask, sitk.GetArrayFromImage(visit["mask"])) >= MIN_DICE
     # A timepoint without one of the folder's channels (dataset.json channel_names) is refused by name.
     request["images"] = request["images"][:1]
     with pytest.raises(SegmentationInputError, match=r"needs T1CE \+ T2; the timepoint has no T2"):
-        segment(request, server)
+        segment(request, server, storage)

@@ -34,10 +34,10 @@ def read_sidecar(folder: Path, schema_file: Path) -> dict:
             f"the sidecar {SIDECAR_FILE} is missing", file=str(file), expected="the JSON sidecar of models/segmentation/sidecar.schema.json"
         )
     try:
-        sidecar = json.loads(file.read_text())
+        sidecar = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise SegmentationModelError(f"sidecar is not valid JSON ({err})", file=str(file)) from err
-    schema = json.loads(Path(schema_file).read_text())
+    schema = json.loads(Path(schema_file).read_text(encoding="utf-8"))
     problems = sorted(jsonschema.Draft202012Validator(schema).iter_errors(sidecar), key=lambda e: list(e.absolute_path))
     if problems:
         described = "; ".join(f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems)
