@@ -19,7 +19,7 @@ import {
   type PipelineActivities,
   type TimepointRef,
 } from '../../contracts/pipeline';
-import type { RegisteredScan } from '../../contracts/timeline';
+import type { FeatureSetRef, RegisteredScan } from '../../contracts/timeline';
 import type { Volume } from '../../imaging/image';
 import { storeMask } from '../../study/contours';
 import { PARAMETERS_CHANGED, QC_FAILED } from '../../contracts/errors';
@@ -31,7 +31,7 @@ import { readRasters, withRasters } from './radiographs';
 import type { Predictor } from './predict';
 import { whileHeartbeating } from '../heartbeat';
 import { stageDeidentified, stagingFolder, storeStaged, type AcquisitionDeidentification } from './deidentifyScan';
-import { studyFilesOf, stageBlobSource, studyParamsFile } from './storedScans';
+import { studyFilesOf, stageBlobSource, storeNamesOf, studyParamsFile, type Renamer } from './storedScans';
 import type { StudyFiles } from '../../study/storedFiles';
 
 export interface PipelineDeps {
@@ -187,6 +187,89 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
     return { modality: scan.modality, role, path: published.path, sha256: published.sha256, source: scan.source };
   }
 
+  /** Extraction over the timepoint's files laid out on this host; `names` says what it says of them in store names. */
+  async function extractLocal(
+    input: TimepointRef & { acquired: AcquiredScan[] },
+    acquired: AcquiredScan[],
+    params: ReturnType<typeof loadParamsFile>,
+    hash: string,
+    names: Renamer,
+  ): Promise<FeatureSetRef> {
+    // Each image in its own contour, else in the shared mask (QC checked that every image has a usable one).
+    const readAny = withRasters(await readRasters(input.protocol, acquired, deps.acquisition?.maxVoxels), read);
+    const masks = new Map<string, Volume>();
+    const readMask = (mask: AcquiredScan) => {
+      if (!masks.has(mask.path)) masks.set(mask.path, readAny(mask.path));
+      return masks.get(mask.path)!;
+    };
+    // The 4D series maps come from are not images to extract; their maps are.
+    const series = new Set<string>(seriesSourcesOf(input.protocol, input.timepoint));
+    const images = acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
+    // Regions are made before anything is stored: one that cannot be made leaves no feature set behind.
+    let regions: ReturnType<typeof regionRois>;
+    let retention: Record<string, number>;
+    try {
+      regions = regionRois(input.protocol, acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+      retention = petRetentionFeatures(acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+    } catch (err) {
+      if (!(err instanceof RegionError) && !(err instanceof RetentionError)) throw err;
+      const message = names.text(err.message);
+      throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message, details: [{ passed: false, reasons: [message] }] });
+    }
+    const rois = [
+      ...images.map((scan) => ({ scan, modality: scan.modality, region: undefined as (typeof regions)[number] | undefined })),
+      ...regions.map((region) => ({ scan: region.image, modality: region.modality, region })),
+    ];
+    const modalities: string[] = [];
+    let featureCount = 0;
+    for (const [index, { scan, modality, region }] of rois.entries()) {
+      // Extraction runs on the pool's worker threads, so this thread stays free to heartbeat its progress: the
+      // scan (k of n) and the derived image (k of n) last finished.
+      const context = Context.current();
+      let progress: ExtractionProgress | undefined;
+      const details = () => ({
+        modality,
+        scan: `${index + 1} of ${rois.length}`,
+        ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
+      });
+      const mask = region?.contour ?? contourOf(acquired, scan);
+      if (!mask || mask.unusable !== undefined) {
+        const reason = `${scan.modality}: no usable mask to extract features in${mask?.unusable ? ` (${mask.unusable})` : ''}`;
+        throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
+      }
+      const maskVolume = region?.mask ?? readMask(mask);
+      const image = readAny(scan.path);
+      const { features, diagnostics } = await whileHeartbeating(
+        (signal) =>
+          extractOnWorkers(image, maskVolume, params, {
+            signal,
+            onProgress: (p) => {
+              progress = p;
+              context.heartbeat(details());
+            },
+          }),
+        details,
+      );
+      if (scan.modality === 'PET' && !region) {
+        for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
+        Object.assign(features, retention);
+      }
+      const { featureCount: n } = await store.putFeatureSet({
+        ...key(input),
+        modality,
+        paramHash: hash,
+        engineVersion: ENGINE_VERSION,
+        imageHash: String(diagnostics['diagnostics_Image-original_Hash'] ?? scan.sha256),
+        maskHash: String(diagnostics['diagnostics_Mask-original_Hash'] ?? mask.sha256),
+        extractedAt: new Date().toISOString(),
+        features,
+      });
+      modalities.push(modality);
+      featureCount += n;
+    }
+    return { paramHash: hash, modalities, featureCount };
+  }
+
   return {
     ...createMapActivities({ store, maxVoxels: deps.acquisition?.maxVoxels, filesOf }),
 
@@ -203,9 +286,9 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const staged = await stageBlobSource(files, scan.source, dir);
       try {
         const acquired = await acquireOne(ref, dir, scan, staged?.path ?? scan.source, images, files);
-        return staged ? staged.renamed(acquired) : acquired;
+        return staged ? staged.named.value(acquired) : acquired;
       } catch (err) {
-        throw staged ? staged.renamedError(err) : err;
+        throw staged ? staged.named.error(err) : err;
       } finally {
         staged?.remove();
       }
@@ -216,6 +299,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
       const context = Context.current();
       context.heartbeat({ step: 'reading' });
       const acquired = await filesOf(input.protocol).localise(input.protocol, input.acquired);
+      const names = storeNamesOf(input.acquired, acquired);
       // Derived maps are images once computed; the 4D series they come from are checked on their first frame.
       const images = acquired.filter((a) => a.role === 'image' && a.unusable === undefined);
       const maps = acquired.filter((a) => a.derivedFrom !== undefined);
@@ -228,7 +312,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         const source = masks.filter((m) => m.for === map.derivedFrom).at(-1);
         return own || !source ? [] : [{ for: map.modality, path: source.path, unusable: source.unusable }];
       });
-      const result = runQc(
+      const checked = runQc(
         {
           images,
           mask: shared && { path: shared.path, unusable: shared.unusable },
@@ -245,6 +329,7 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
           deps.acquisition?.maxVoxels,
         ),
       );
+      const result = names.value(checked);
       context.heartbeat({ step: 'recording' });
       const checkedAt = new Date().toISOString();
       // A retry of this activity execution replaces the row it wrote, rather than adding a second verdict.
@@ -291,78 +376,12 @@ export function createPipelineActivities(deps: PipelineDeps): PipelineActivities
         });
       }
       const acquired = await filesOf(input.protocol).localise(input.protocol, input.acquired);
-      // Each image in its own contour, else in the shared mask (QC checked that every image has a usable one).
-      const readAny = withRasters(await readRasters(input.protocol, acquired, deps.acquisition?.maxVoxels), read);
-      const masks = new Map<string, Volume>();
-      const readMask = (mask: AcquiredScan) => {
-        if (!masks.has(mask.path)) masks.set(mask.path, readAny(mask.path));
-        return masks.get(mask.path)!;
-      };
-      // The 4D series maps come from are not images to extract; their maps are.
-      const series = new Set<string>(seriesSourcesOf(input.protocol, input.timepoint));
-      const images = acquired.filter((a) => a.role === 'image' && a.unusable === undefined && !series.has(a.modality));
-      // Regions are made before anything is stored: one that cannot be made leaves no feature set behind.
-      let regions: ReturnType<typeof regionRois>;
-      let retention: Record<string, number>;
+      const names = storeNamesOf(input.acquired, acquired);
       try {
-        regions = regionRois(input.protocol, acquired, images, (file) => readMask({ path: file } as AcquiredScan));
-        retention = petRetentionFeatures(acquired, images, (file) => readMask({ path: file } as AcquiredScan));
+        return await extractLocal(input, acquired, params, hash, names);
       } catch (err) {
-        if (!(err instanceof RegionError) && !(err instanceof RetentionError)) throw err;
-        throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: err.message, details: [{ passed: false, reasons: [err.message] }] });
+        throw names.error(err);
       }
-      const rois = [
-        ...images.map((scan) => ({ scan, modality: scan.modality, region: undefined as (typeof regions)[number] | undefined })),
-        ...regions.map((region) => ({ scan: region.image, modality: region.modality, region })),
-      ];
-      const modalities: string[] = [];
-      let featureCount = 0;
-      for (const [index, { scan, modality, region }] of rois.entries()) {
-        // Extraction runs on the pool's worker threads, so this thread stays free to heartbeat its progress: the
-        // scan (k of n) and the derived image (k of n) last finished.
-        const context = Context.current();
-        let progress: ExtractionProgress | undefined;
-        const details = () => ({
-          modality,
-          scan: `${index + 1} of ${rois.length}`,
-          ...(progress ? { image: `${progress.image} of ${progress.images}` } : {}),
-        });
-        const mask = region?.contour ?? contourOf(acquired, scan);
-        if (!mask || mask.unusable !== undefined) {
-          const reason = `${scan.modality}: no usable mask to extract features in${mask?.unusable ? ` (${mask.unusable})` : ''}`;
-          throw ApplicationFailure.create({ type: QC_FAILED, nonRetryable: true, message: reason, details: [{ passed: false, reasons: [reason] }] });
-        }
-        const maskVolume = region?.mask ?? readMask(mask);
-        const image = readAny(scan.path);
-        const { features, diagnostics } = await whileHeartbeating(
-          (signal) =>
-            extractOnWorkers(image, maskVolume, params, {
-              signal,
-              onProgress: (p) => {
-                progress = p;
-                context.heartbeat(details());
-              },
-            }),
-          details,
-        );
-        if (scan.modality === 'PET' && !region) {
-          for (const [name, value] of Object.entries(petVolumetrics(image, maskVolume))) features[`derived_pet_${name}`] = value;
-          Object.assign(features, retention);
-        }
-        const { featureCount: n } = await store.putFeatureSet({
-          ...key(input),
-          modality,
-          paramHash: hash,
-          engineVersion: ENGINE_VERSION,
-          imageHash: String(diagnostics['diagnostics_Image-original_Hash'] ?? scan.sha256),
-          maskHash: String(diagnostics['diagnostics_Mask-original_Hash'] ?? mask.sha256),
-          extractedAt: new Date().toISOString(),
-          features,
-        });
-        modalities.push(modality);
-        featureCount += n;
-      }
-      return { paramHash: hash, modalities, featureCount };
     },
 
     async computeDeltas(input) {

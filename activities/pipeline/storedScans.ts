@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BlobNotFoundError, LocalFolderBlobStore, type BlobStore } from '../../store/blobs';
 import { SourceUnavailable } from '../../study/scanStore';
 import { refuse } from '../../study/sourcePolicy';
-import { StudyFiles, layOutBlob, type StudyLocation } from '../../study/storedFiles';
+import { StudyFiles, layOutBlob, type StoredFileRef, type StudyLocation } from '../../study/storedFiles';
 import { stagingFolder } from './deidentifyScan';
 
 /**
@@ -41,14 +41,43 @@ export async function studyParamsFile(protocol: StudyProtocol, files: StudyFiles
   return files.blobs.fetch(paramsSha256);
 }
 
+/** Rewrites what is said of some files (a message, a verdict, an error) to name them otherwise. */
+export interface Renamer {
+  text(text: string): string;
+  value<T>(value: T): T;
+  error(err: unknown): unknown;
+}
+
+export function renamer(pairs: readonly (readonly [from: string, to: string])[]): Renamer {
+  // The longest first: a series folder's path must not cut the path of a file inside it.
+  const sorted = pairs.filter(([from, to]) => from !== to && from !== '').sort((a, b) => b[0].length - a[0].length);
+  const text = (t: string) => sorted.reduce((out, [from, to]) => out.split(from).join(to), t);
+  return {
+    text,
+    value: <T>(value: T) => JSON.parse(text(JSON.stringify(value))) as T,
+    error(err) {
+      if (err instanceof Error) err.message = text(err.message);
+      return err;
+    },
+  };
+}
+
+/**
+ * What an activity says of the files it laid out on this host names them as the timeline does (their store names),
+ * so that no path of this host's folders reaches a history.
+ */
+export function storeNamesOf(given: readonly StoredFileRef[], local: readonly StoredFileRef[]): Renamer {
+  return renamer(local.map((l, i) => [l.path, given[i].path] as const));
+}
+
 const BLOB_SOURCE = /^blob:([0-9a-f]{64})(?:\/([^/\0]+))?$/;
 const BLOB_EXPECTED = 'blob:<sha256> or blob:<sha256>/<file name> (64 lower-case hex digits)';
 
 /** A `blob:` source laid out in a staging folder; what is said of the copy is said of the source as registered. */
 export interface StagedBlob {
   path: string;
-  renamed<T>(value: T): T;
-  renamedError(err: unknown): unknown;
+  /** Names the staging copy as the source was registered. */
+  named: Renamer;
   remove(): void;
 }
 
@@ -68,14 +97,5 @@ export async function stageBlobSource(files: StudyFiles, source: string, dir: st
     if (err instanceof BlobNotFoundError) throw new SourceUnavailable(`${source} is not in ${files.blobs.description}`);
     throw err;
   }
-  const rename = (text: string) => text.split(staged).join(source);
-  return {
-    path: staged,
-    renamed: <T>(value: T) => JSON.parse(rename(JSON.stringify(value))) as T,
-    renamedError(err) {
-      if (err instanceof Error) err.message = rename(err.message);
-      return err;
-    },
-    remove: () => rmSync(staging, { recursive: true, force: true }),
-  };
+  return { path: staged, named: renamer([[staged, source]]), remove: () => rmSync(staging, { recursive: true, force: true }) };
 }

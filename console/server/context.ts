@@ -22,7 +22,7 @@ export interface ConsoleDeps {
   store: ResultsStore;
   /** Stored scans, laid out by their blob address in the console's own folder (absolute paths of earlier results are read as they are). */
   files: StudyFiles;
-  /** Where uploaded scans are kept; must lie inside an import root of the pipeline (the data folder by default). */
+  /** Where uploaded scans are kept; each is registered by its address in the blob store (`files`), not by this path. */
   uploadDir: string;
   /** Largest upload in bytes (default 2 GiB). */
   maxUploadBytes?: number;

@@ -1,6 +1,7 @@
 // A coordinator's actions on a patient's timeline, each under the signed-in identity and audited: register a re-scan
 // or a new mask by upload, override a failed QC verdict, retry a timepoint that needs attention, record pathology,
 // withdraw. Bad input is refused with a 4xx before anything changes; the timeline's own refusals come back as 400/409.
+import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -89,7 +90,9 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         throw err;
       }
     }
-    const source = await keepUpload(upload, ctx.uploadDir, [studyId, pseudonym, timepoint], target.for ? `${modality}-${target.for}` : modality);
+    const kept = await keepUpload(upload, ctx.uploadDir, [studyId, pseudonym, timepoint], target.for ? `${modality}-${target.for}` : modality);
+    // Registered by its address in the blob store: the pipeline worker that acquires it may run on another host.
+    const source = `blob:${(await ctx.files.blobs.put(kept)).sha256}/${path.basename(kept)}`;
     const audit = {
       action: kind === 'mask' ? 'mask.replace' : 'scan.register',
       target: `${studyId}/${pseudonym}/${timepoint}`,
@@ -106,7 +109,7 @@ export function actionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         },
       );
     } catch (err) {
-      if (err instanceof Error && 'statusCode' in err && (err as { statusCode: number }).statusCode < 500) await rm(source, { force: true });
+      if (err instanceof Error && 'statusCode' in err && (err as { statusCode: number }).statusCode < 500) await rm(kept, { force: true });
       throw err;
     }
   };

@@ -23,6 +23,8 @@ afterEach(async () => t.close());
 
 const BASE = '/api/studies/OS-T1/patients';
 const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url: `${BASE}${url}`, headers: h, payload: payload as object });
+/** A blob of the test server's store (tests/unit/console/support.ts: `<dir>/blobs`). */
+const blobFile = (sha256: string) => path.join(t.dir, 'blobs', sha256.slice(0, 2), sha256);
 const okEntries = async (action: string) => (await t.accessStore.listAudit({ action, outcome: 'ok' })).length;
 
 /** Files under the upload folder, the incoming area included. */
@@ -157,15 +159,17 @@ describe('withdraw and retry', () => {
 });
 
 describe('uploads', () => {
-  it('registers a NIfTI re-scan under the signed-in identity; the file is kept inside the upload folder', async () => {
+  it('registers a NIfTI re-scan under the signed-in identity by its blob address; the file is kept inside the upload folder', async () => {
     const content = niftiBytes([8, 8, 4], (i) => i % 17);
     const r = await upload('POST', '/P-001/timepoints/baseline/scans', { modality: 'T2' }, { name: 'T2-rescan.nii.gz', content });
     expect(r.statusCode).toBe(200);
     const [registered] = t.timelines.registered;
     expect(registered.modality).toBe('T2');
     expect(registered.timepoint).toBe('baseline');
-    expect(registered.source.startsWith(path.join(t.dir, 'uploads', 'OS-T1', 'P-001', 'baseline') + path.sep)).toBe(true);
-    expect(readFileSync(registered.source)).toEqual(content);
+    const [, sha256, name] = /^blob:([0-9a-f]{64})\/(T2-[^/]+\.nii\.gz)$/.exec(registered.source)!;
+    expect(sha256).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(readFileSync(blobFile(sha256))).toEqual(content);
+    expect(readFileSync(path.join(t.dir, 'uploads', 'OS-T1', 'P-001', 'baseline', name))).toEqual(content);
     expect(r.json().message).toBe("timepoint 'baseline' is running; the new scan is processed in a run after this one");
     const [entry] = await t.accessStore.listAudit({ action: 'scan.register' });
     expect(entry).toMatchObject({
@@ -253,7 +257,7 @@ describe('a mask per image', () => {
     expect(r.statusCode).toBe(200);
     expect(t.timelines.registered).toEqual([expect.objectContaining({ modality: 'mask', for: 'T2' })]);
     expect(t.timelines.registered[0]).not.toHaveProperty('roi');
-    expect(path.basename(t.timelines.registered[0].source)).toMatch(/^mask-T2-/);
+    expect(t.timelines.registered[0].source).toMatch(/^blob:[0-9a-f]{64}\/mask-T2-/);
     const [entry] = await t.accessStore.listAudit({ action: 'mask.replace' });
     expect(entry.detail).toMatchObject({ modality: 'mask', for: 'T2' });
     // The patient answered lists the image modalities the form offers.
@@ -327,7 +331,7 @@ describe('a mask per image', () => {
       const r = await upload('PUT', '/P-001/timepoints/baseline/mask', { for: 'T1', roi: 'GTV_Mass_MR_T1' }, { name: 'RS.dcm', content });
       expect(r.statusCode).toBe(200);
       expect(t.timelines.registered).toEqual([expect.objectContaining({ modality: 'mask', for: 'T1', roi: 'GTV_Mass_MR_T1' })]);
-      expect(readFileSync(t.timelines.registered[0].source)).toEqual(content);
+      expect(readFileSync(blobFile(t.timelines.registered[0].source.slice('blob:'.length, 'blob:'.length + 64)))).toEqual(content);
       const [entry] = await t.accessStore.listAudit({ action: 'mask.replace', outcome: 'ok' });
       expect(entry.detail).toMatchObject({ for: 'T1', roi: 'GTV_Mass_MR_T1', kind: 'RTSTRUCT' });
     },

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LocalFolderBlobStore } from '../../../store/blobs';
 import { storeScan, SourceUnavailable } from '../../../study/scanStore';
 import { StudyFiles, folderManifest, layOutBlob, parseManifest, publishFile } from '../../../study/storedFiles';
-import { stageBlobSource, studyParamsFile } from '../../../activities/pipeline/storedScans';
+import { stageBlobSource, storeNamesOf, studyParamsFile } from '../../../activities/pipeline/storedScans';
 import type { StudyProtocol } from '../../../contracts/study';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'osteoflow-storedfiles-'));
@@ -129,7 +129,7 @@ describe('blob: sources', () => {
     const staged = (await stageBlobSource(files, `blob:${sha256}/T2.nii.gz`, dir))!;
     expect(path.basename(staged.path)).toBe('T2.nii.gz');
     expect(readFileSync(staged.path, 'utf8')).toBe('a T2 image');
-    expect((staged.renamedError(new Error(`${staged.path} is not a NIfTI file`)) as Error).message).toBe(`blob:${sha256}/T2.nii.gz is not a NIfTI file`);
+    expect((staged.named.error(new Error(`${staged.path} is not a NIfTI file`)) as Error).message).toBe(`blob:${sha256}/T2.nii.gz is not a NIfTI file`);
     staged.remove();
     expect(existsSync(staged.path)).toBe(false);
     expect(await stageBlobSource(files, file, dir)).toBeUndefined();
@@ -164,5 +164,19 @@ describe("the study's parameter file", () => {
     const elsewhere = protocol({ paramsFile: '/coordinator/host/params.yaml', paramsSha256: sha256 });
     expect(readFileSync(await studyParamsFile(elsewhere, files), 'utf8')).toBe('setting:\n  binWidth: 25\n');
     expect(await studyParamsFile(protocol({ paramsFile: '/coordinator/host/params.yaml' }), files)).toBe('/coordinator/host/params.yaml');
+  });
+});
+
+describe('what an activity says of laid-out files', () => {
+  it('names them by their store names, a file inside a series folder included, in text, verdicts and errors', () => {
+    const given = [
+      { path: 'P1/baseline/CT-0123456789ab', sha256: 'a'.repeat(64) },
+      { path: 'P1/baseline/CT-0123456789ab-mask.nii.gz', sha256: 'b'.repeat(64) },
+    ];
+    const local = given.map((g) => ({ ...g, path: `/hosts/b/studies/OS-1/${g.path}` }));
+    const names = storeNamesOf(given, local);
+    expect(names.text(`file ${local[0].path}/IM1.dcm, and ${local[1].path}`)).toBe(`file ${given[0].path}/IM1.dcm, and ${given[1].path}`);
+    expect(names.value({ reasons: [`mask ${local[1].path} is empty`] })).toEqual({ reasons: [`mask ${given[1].path} is empty`] });
+    expect((names.error(new Error(`cannot read ${local[0].path}`)) as Error).message).toBe(`cannot read ${given[0].path}`);
   });
 });
