@@ -1,6 +1,7 @@
 // The system packages osteoflow runs on, from Debian: Orthanc (the embedded PACS), its DICOMweb plugin and DCMTK
 // (storescu and friends, to send images to a PACS over DICOM) for every run; PostgreSQL (the results store's server
-// backend, a user-owned cluster started by the tests) and Chromium (the console's browser tests) for the tests only.
+// backend, a user-owned cluster started by the tests), Chromium (the console's browser tests) and iproute2 (the
+// multi-host test's network namespaces) for the tests only.
 // Checked on every `npm start` / `npm test` (a few file lookups); installed with apt-get when one is missing, which
 // needs root. `node ops/systemPackages.mjs [start|test]` runs the same check alone.
 // ORTHANC_URL (an existing PACS) drops the Orthanc packages from the list: nothing is started then.
@@ -25,6 +26,7 @@ export const SYSTEM_PACKAGES = [
   { name: 'dcmtk', what: 'DCMTK (storescu)', program: 'storescu', orthanc: false, testsOnly: false },
   { name: 'postgresql', what: 'the PostgreSQL server (initdb, pg_ctl)', program: 'pg_ctl', orthanc: false, testsOnly: true },
   { name: 'chromium', what: 'the Chromium browser', program: 'chromium', orthanc: false, testsOnly: true },
+  { name: 'iproute2', what: 'ip (the network namespaces of the multi-host test)', program: 'ip', orthanc: false, testsOnly: true },
 ];
 
 export class SystemPackagesError extends Error {
