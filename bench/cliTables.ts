@@ -1,10 +1,11 @@
-// The benchmark's whole-process tables: `osteoflow extract` (the built CLI) against the `pyradiomics` command line, each
-// run as its own process, timed with its peak RSS by GNU time, repeated (median time, largest peak RSS, mean load), the
-// two tools' runs interleaved so that both see the same machine. Parity (PyRadiomics' 3 % rule) is checked on the
-// outputs of the same runs. `sts`: the sarcoma cases of ../shared/data/sts one by one, then a batch of six in one
-// process per tool (each tool's own batch mode; PyRadiomics with its default of one job). `cli`: breast1 with default
-// parameters and `osteoflow --help` (beside a bare `node -e 0` for the machine's own start-up time).
-import { readFileSync, writeFileSync } from 'node:fs';
+// The benchmark's whole-process tables: `osteoflow extract` (the built CLI, started as bin/osteoflow.js starts it, its
+// allocator setting included) against the `pyradiomics` command line, each run as its own process, timed with its peak
+// RSS by GNU time, repeated (median time, largest peak RSS, mean load), the two tools' runs interleaved so that both
+// see the same machine. Parity (PyRadiomics' 3 % rule) is checked on the outputs of the same runs. `sts`: the sarcoma
+// cases of ../shared/data/sts one by one, then a batch of six in one process per tool (each tool's own batch mode;
+// PyRadiomics with its default of one job). `cli`: breast1 with default parameters and `osteoflow --help` (beside a
+// bare `node -e 0` for the machine's own start-up time).
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, freshBundle } from '../ops/build.cjs';
 import { parseCsv } from '../radiomics';
@@ -16,6 +17,7 @@ const DATA = path.resolve(ROOT, process.env.OSTEOFLOW_REFERENCE_DATA ?? path.joi
 export const STS_PARAMS = path.join(__dirname, 'params', 'sts-full.yaml');
 /** A private copy of the built CLI, so that an edit elsewhere in the tree during a run cannot send it to tsx. */
 const SNAPSHOT = path.join(ROOT, '.osteoflow', 'bench-dist');
+const BIN = path.join(ROOT, 'bin', 'osteoflow.js');
 const MODALITIES = ['CT', 'MR_T1', 'PET'] as const;
 
 export interface CliOptions {
@@ -31,14 +33,33 @@ interface Tool {
   run(args: string[], stdoutFile: string): ProcessRun;
 }
 
+/**
+ * An executable beside the snapshot that starts the way bin/osteoflow.js does — its opening shell line, which sets the
+ * allocator's environment and replaces itself with node, then the freshness check — and runs the snapshot's bundle.
+ */
+function snapshotLauncher(): string {
+  const lines = readFileSync(BIN, 'utf8').split('\n');
+  const prologue = lines[0] === '#!/bin/sh' ? lines.slice(0, 2) : ['#!/usr/bin/env node'];
+  const launcher = path.join(SNAPSHOT, 'osteoflow-launcher.js');
+  writeFileSync(
+    launcher,
+    [
+      ...prologue,
+      `require(${JSON.stringify(path.join(ROOT, 'ops', 'build.cjs'))}).freshBundle('osteoflow', { outDir: ${JSON.stringify(SNAPSHOT)} });`,
+      `require(${JSON.stringify(path.join(SNAPSHOT, 'osteoflow.cjs'))}).main(process.argv.slice(2)).then((c) => { process.exitCode = c; });`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(launcher, 0o755);
+  return launcher;
+}
+
 /** Builds the CLI's bundles into the snapshot folder (the install step's build, elsewhere) and returns its runner. */
-async function osteoflowTool(log: (line: string) => void): Promise<Tool> {
+async function osteoflowTool(log: (line: string) => void): Promise<Tool & { launcher: string }> {
   log(`building the CLI into ${path.relative(ROOT, SNAPSHOT)}/`);
   await build({ outDir: SNAPSHOT, web: false });
-  const bundle = path.join(SNAPSHOT, 'osteoflow.cjs');
-  // What bin/osteoflow.js does with a fresh bundle: load it, run main, exit with its code.
-  const launcher = `require(${JSON.stringify(bundle)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
-  return { name: 'osteoflow', run: (args, out) => timeProcess(process.execPath, ['-e', launcher, ...args], { stdoutFile: out }) };
+  const launcher = snapshotLauncher();
+  return { name: 'osteoflow', launcher, run: (args, out) => timeProcess(launcher, args, { stdoutFile: out }) };
 }
 
 function pyradiomicsTool(): Tool {
@@ -214,28 +235,24 @@ export async function benchCli(options: CliOptions, python: string | null, tmp: 
       log,
     ),
   ];
-  // --help: through bin/osteoflow.js (which runs dist/ while it is fresh, the sources through tsx otherwise), and through
-  // the snapshot the way bin/osteoflow.js runs a fresh bundle (the same freshness check, then the bundle), which an edit
-  // elsewhere in the tree cannot turn into a run from source. A bare `node -e 0` shows the machine's own start-up.
+  // --help: through bin/osteoflow.js run as a program (which runs dist/ while it is fresh, the sources through tsx
+  // otherwise), and through the snapshot's launcher (bin's shell line, the same freshness check, then the bundle), which
+  // an edit elsewhere in the tree cannot turn into a run from source. A bare `node -e 0` shows the machine's own start-up.
   if (freshBundle('osteoflow') === null) {
     log('dist/ is stale: building it (the install step)');
     await build({ web: false });
   }
   const help = 10;
-  const bin = path.join(ROOT, 'bin', 'osteoflow.js');
-  const snapshotHelp = [
-    `require(${JSON.stringify(path.join(ROOT, 'ops', 'build.cjs'))}).freshBundle('osteoflow', { outDir: ${JSON.stringify(SNAPSHOT)} });`,
-    `require(${JSON.stringify(path.join(SNAPSHOT, 'osteoflow.cjs'))}).main(['--help']).then((c) => { process.exitCode = c; });`,
-  ].join('\n');
-  const node = (args: string[]) => timeProcess(process.execPath, args, { stdoutFile: path.join(tmp, 'help.out') });
+  const helpOut = { stdoutFile: path.join(tmp, 'help.out') };
+  const node = (args: string[]) => timeProcess(process.execPath, args, helpOut);
   const viaBin: ProcessRun[] = [];
   const viaSnapshot: ProcessRun[] = [];
   const bare: ProcessRun[] = [];
   let staleRuns = 0;
   for (let k = 0; k < help; k++) {
     if (freshBundle('osteoflow') === null) staleRuns++;
-    viaBin.push(node([bin, '--help']));
-    viaSnapshot.push(node(['-e', snapshotHelp]));
+    viaBin.push(timeProcess(BIN, ['--help'], helpOut));
+    viaSnapshot.push(timeProcess(ours.launcher, ['--help'], helpOut));
     bare.push(node(['-e', '0']));
   }
   const h = summarize(viaSnapshot);
