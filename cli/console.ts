@@ -3,6 +3,7 @@
 // stops answering). The configuration's console settings (OSTEOFLOW_CONSOLE_SECURE_COOKIES, OSTEOFLOW_CONSOLE_TRUST_PROXY)
 // decide the session cookie's Secure flag and whether a proxy's forwarded headers count. The running console is recorded in
 // `<data folder>/console.json`, so the main job's --keep-stack finds it instead of starting a second one.
+import { isAlive } from '../config/endpoints';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,22 +30,13 @@ export interface ConsoleRecord {
 
 export const consoleRecordPath = (cfg: Pick<OsteoflowConfig, 'dataDir'>) => path.join(cfg.dataDir, 'console.json');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The console recorded as running in the data folder, or undefined (a record whose process is gone is removed). */
 export function runningConsole(cfg: Pick<OsteoflowConfig, 'dataDir'>): ConsoleRecord | undefined {
   const file = consoleRecordPath(cfg);
   if (!existsSync(file)) return undefined;
   try {
     const record = JSON.parse(readFileSync(file, 'utf8')) as ConsoleRecord;
-    if (Number.isInteger(record.pid) && alive(record.pid)) return record;
+    if (Number.isInteger(record.pid) && isAlive(record.pid)) return record;
   } catch {
     // unreadable: treated as none
   }

@@ -3,6 +3,7 @@
 // reached by the hosts only at the bridge's address, and worker processes each on a host of its own
 // (support/netnsHosts.ts) with its own data folder and working directory. The run folder, the namespaces and the
 // cluster of a run that crashed are removed by the next run.
+import { isAlive } from '../../../config/endpoints';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -46,20 +47,11 @@ export interface Site {
   close(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The run folders of earlier runs whose test process is gone: their PostgreSQL stopped at once, the folder removed. */
 function removeStaleRuns(): void {
   for (const name of readdirSync(os.tmpdir())) {
     const pid = Number(name.startsWith(RUN_PREFIX) ? name.slice(RUN_PREFIX.length) : NaN);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
     const dir = path.join(os.tmpdir(), name);
     const pidFile = path.join(dir, 'servers', 'postgres', 'pgdata', 'postmaster.pid');
     const postmaster = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;

@@ -4,6 +4,7 @@
 // run in a mount namespace of their own, where the folders of the other hosts and of the coordinator are covered by
 // an empty read-only tmpfs: a path of another host names nothing there. Every name carries the test process's pid,
 // so two runs never clash, and what a crashed run left behind (namespaces, links, their processes) is removed first.
+import { isAlive } from '../../../config/endpoints';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 
@@ -44,15 +45,6 @@ function ipQuiet(args: string[]): void {
   spawnSync('ip', args, { encoding: 'utf8' });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function killNamespaceProcesses(netns: string): void {
   const pids = spawnSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).stdout ?? '';
   for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
@@ -80,14 +72,14 @@ export function removeStaleHosts(): string[] {
   const removed: string[] = [];
   for (const netns of namespaces()) {
     const pid = Number(NETNS.exec(netns)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
     killNamespaceProcesses(netns);
     ipQuiet(['netns', 'del', netns]);
     removed.push(`netns ${netns}`);
   }
   for (const link of links()) {
     const pid = Number(LINK.exec(link)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
     ipQuiet(['link', 'del', link]);
     removed.push(`link ${link}`);
   }
