@@ -11,6 +11,7 @@ import locale
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,26 @@ from osteoflow_torch.settings import (
 from osteoflow_torch.storage import Storage
 
 torch.set_num_threads(2)
+
+
+def run_at_once(work, threads: int) -> list[BaseException]:
+    """Runs `work` on `threads` threads released together; returns what they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def body() -> None:
+        start.wait()
+        try:
+            work()
+        except BaseException as err:  # noqa: BLE001 — returned to the test
+            errors.append(err)
+
+    running = [threading.Thread(target=body) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return errors
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

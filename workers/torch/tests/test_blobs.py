@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import run_at_once
 
 from osteoflow_torch.blobs import (
     CHUNK_BYTES,
@@ -260,20 +260,7 @@ def test_postgres_a_writer_that_lost_the_race_drops_its_copy(pg_store, tmp_path)
     # Writers at once, on one address: one row, one large object.
     racing = tmp_path / "racing.bin"
     racing.write_bytes(random_bytes(CHUNK_BYTES // 2, 7))
-    errors: list[BaseException] = []
-
-    def put() -> None:
-        try:
-            store.put(racing)
-        except BaseException as err:  # noqa: BLE001 — reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=put) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_at_once(lambda: store.put(racing), 6) == []
     with admin(url) as conn:
         assert conn.execute("SELECT count(*) FROM osteoflow_blobs").fetchone()[0] == 2
     assert large_objects(url) == 2

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from conftest import write_series
+from conftest import run_at_once, write_series
 
 from osteoflow_torch.blobs import BlobNotFoundError, ManifestError, blob_path, put_folder
 from osteoflow_torch.errors import SegmentationInputError
@@ -61,24 +60,14 @@ def test_concurrent_layouts_of_one_series_give_one_complete_folder(storage, tmp_
     write_dicom_series(tmp_path / "source", slices=12, seed=1)
     ref = put_folder(storage.blobs, tmp_path / "source")
     name = f"SYN-002/mid/CT-{ref.sha256[:12]}"
-    results, errors = [], []
-    start = threading.Barrier(8)
+    results = []
 
     def lay_out() -> None:
-        start.wait()
-        try:
-            folder = storage.materialise(STUDY, name, ref.sha256, folder_expected=True)
-            # Whatever a reader sees at its return is the whole series.
-            results.append(sorted(os.listdir(folder)))
-        except BaseException as err:  # noqa: BLE001 — reported below
-            errors.append(err)
+        folder = storage.materialise(STUDY, name, ref.sha256, folder_expected=True)
+        # Whatever a reader sees at its return is the whole series.
+        results.append(sorted(os.listdir(folder)))
 
-    threads = [threading.Thread(target=lay_out) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_at_once(lay_out, 8) == []
     assert results == [sorted(os.listdir(tmp_path / "source"))] * 8
     assert leftovers(storage.study_root / STUDY / "SYN-002" / "mid") == []
 
