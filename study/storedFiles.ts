@@ -7,6 +7,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, 
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../store/blobs';
+import { hashFile } from '../store/blobs/files';
 
 /** The part of a protocol that says where its files live (`storeDir`: the single-host default folder). */
 export interface StudyLocation {
@@ -101,11 +102,12 @@ function temporaryName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`);
 }
 
-/** sha256 of a file, or of a folder as scanStore defines it (its manifest's). */
-function hashOf(file: string): string {
-  const digest = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-  if (!statSync(file).isDirectory()) return digest(readFileSync(file));
-  return digest(folderManifest(folderFiles(file).map((name) => ({ name, sha256: digest(readFileSync(path.join(file, name))) }))));
+/** sha256 of a file, or of a folder as scanStore defines it (its manifest's); files are streamed, never whole in memory. */
+async function hashOf(file: string): Promise<string> {
+  if (!statSync(file).isDirectory()) return (await hashFile(file)).sha256;
+  const files = [];
+  for (const name of folderFiles(file)) files.push({ name, sha256: (await hashFile(path.join(file, name))).sha256 });
+  return createHash('sha256').update(folderManifest(files)).digest('hex');
 }
 
 /**
@@ -162,7 +164,7 @@ export class StudyFiles {
     if (parts.some((p) => p === '' || p === '.' || p === '..')) throw new Error(`stored file name '${file.path}': expected <pseudonym>/<timepoint>/<file>`);
     const target = path.join(this.folderOf(study), ...parts);
     if (existsSync(target)) {
-      if (path.basename(target).includes(file.sha256.slice(0, 12)) || hashOf(target) === file.sha256) return target;
+      if (path.basename(target).includes(file.sha256.slice(0, 12)) || (await hashOf(target)) === file.sha256) return target;
       rmSync(target, { recursive: true, force: true }); // stale: another content under the same name
     }
     await layOutBlob(this.blobs, file.sha256, target);

@@ -1,8 +1,8 @@
 // How the pipeline activities reach a study's files on this host: through the worker's StudyFiles (its own study
 // folders and the shared blob store), and `blob:<sha256>[/<name>]` sources laid out for acquisition.
 import { existsSync, rmSync } from 'node:fs';
-import type { StudyProtocol } from '../../contracts/study';
 import path from 'node:path';
+import type { StudyProtocol } from '../../contracts/study';
 import { BlobNotFoundError, LocalFolderBlobStore, type BlobStore } from '../../store/blobs';
 import { SourceUnavailable } from '../../study/scanStore';
 import { refuse } from '../../study/sourcePolicy';
@@ -25,10 +25,10 @@ export function studyFilesOf(files: StudyFiles | undefined): (study: StudyLocati
 }
 
 function noBlobStore(studyId: string): BlobStore {
-  const refuse = (): never => {
+  const unavailable = (): never => {
     throw new Error(`study ${studyId}: this worker has no study folder and no blob store (it was enrolled without a store folder)`);
   };
-  return { description: 'no blob store', put: refuse, fetch: refuse, has: refuse, close: async () => undefined };
+  return { description: 'no blob store', put: unavailable, fetch: unavailable, has: unavailable, close: async () => undefined };
 }
 
 /**
