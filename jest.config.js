@@ -1,7 +1,7 @@
 // Two projects: unit tests need no server and run in parallel workers; integration tests share one real stack started
-// in globalSetup and run one file at a time (tests/support/serialRunner.cjs): they share the stack's task queues, and a
-// suite that kills its worker must not have another suite's worker pick up its activity. Jest runs the two projects one
-// after the other, never side by side.
+// in globalSetup and run in the main process, two files at a time (tests/support/serialRunner.cjs), each file on task
+// queues of its own (tests/integration/support/suiteQueues.ts). Jest runs the two projects one after the other, never
+// side by side.
 const os = require('node:os');
 
 const transform = { '^.+\\.(t|j)sx?$': '<rootDir>/tests/support/swcTransform.cjs' };
@@ -19,6 +19,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       runner: '<rootDir>/tests/support/serialRunner.cjs',
+      setupFiles: ['<rootDir>/tests/integration/support/suiteQueues.ts'],
       globalSetup: '<rootDir>/tests/integration/globalSetup.ts',
       globalTeardown: '<rootDir>/tests/integration/globalTeardown.ts',
     },

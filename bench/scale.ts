@@ -199,6 +199,7 @@ async function main(): Promise<void> {
     const bytes: number[] = [];
     const scheduleToStart: number[] = [];
     const startToComplete: number[] = [];
+    const bytesByEventType = new Map<string, number>();
     let runs = 0;
     for (const p of pseudonyms.slice(0, sample)) {
       let patientEvents = 0;
@@ -214,6 +215,8 @@ async function main(): Promise<void> {
         const startedAt = new Map<number, number>();
         const when = (e: (typeof list)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
         for (const e of list) {
+          const type = proto.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+          bytesByEventType.set(type, (bytesByEventType.get(type) ?? 0) + proto.api.history.v1.HistoryEvent.encode(e).finish().length);
           if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(Number(e.eventId), when(e));
           const started = e.workflowTaskStartedEventAttributes;
           if (started) {
@@ -270,6 +273,14 @@ async function main(): Promise<void> {
     line(
       'history per patient (timeline + 3 Timepoints)',
       `${result.historyPerPatient.events.toFixed(0)} events (max ${result.historyPerPatient.maxEvents}), ${(result.historyPerPatient.bytes / 1024).toFixed(1)} KiB`,
+    );
+    line(
+      'history bytes per patient by event type',
+      [...bytesByEventType]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([type, n]) => `${type.replace(/^EVENT_TYPE_/, '').toLowerCase()} ${(n / sample / 1024).toFixed(1)} KiB`)
+        .join(', '),
     );
     line('client calls retried after a deadline', String(retriedCalls));
     line('peak RSS: server / worker process', `${result.peakRssMiB.server.toFixed(0)} / ${result.peakRssMiB.worker.toFixed(0)} MiB`);

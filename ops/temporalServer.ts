@@ -18,6 +18,10 @@ const CLI_TYPE: Record<SearchAttributeType, string> = {
 export function devServerArgs(opts: { dbFile: string; namespace: string; port: number; uiPort: number; headless: boolean }): string[] {
   const args = ['server', 'start-dev', '--db-filename', opts.dbFile, '--namespace', opts.namespace];
   args.push('--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn');
+  // Write-ahead log, synced at checkpoints: a killed server loses nothing it committed (a power cut may lose the last
+  // transactions, never the file), and a study runs 2.2× faster than with the rollback journal synced at every commit
+  // (npm run bench:scale).
+  args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`);

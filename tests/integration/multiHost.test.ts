@@ -5,7 +5,6 @@
 // worker is killed with SIGKILL mid-study and its work moves to the other; the study completes, the models train on
 // the features in the shared store, and no workflow history names a folder of any host. Each host sees the other
 // hosts' folders and the coordinator's as empty read-only folders, so a path that crossed hosts would fail to read.
-// @integration-lane own-queues: every worker runs in a process of its own on task queues unique to the run.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';

@@ -1,13 +1,14 @@
 // The embedded stack's contract: a workflow run through a real worker, an MLflow model version with an artifact and
-// an alias — all still there after both servers are stopped and started again. This suite starts its own stack
+// an alias — all still there after both servers are stopped and started again, and the workflow after the Temporal
+// server is killed outright. This suite starts its own stack
 // (its own data folder, free ports), separate from the shared one, because it stops and restarts it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { connectClient } from '../../config/temporal';
-import { stackPaths } from '../../config/endpoints';
+import { isAlive, readState, stackPaths } from '../../config/endpoints';
 import { startStack, stackStatus, stopStack } from '../../ops/stack';
 import { MlflowClient } from '../../registry/mlflowClient';
 import { enrolPatient, readTimeline, recordPathology, registerScan } from '../../clients/coordinator';
@@ -110,4 +111,26 @@ it('keeps workflow history, model version, artifact and alias across a stop and 
   expect(byAlias).toMatchObject({ version: version.version, run_id: run.info.run_id, source: `${run.info.artifact_uri}/model` });
   const downloadUri = await mlflow2.getModelVersionDownloadUri('osteoflow-persistence', byAlias.version);
   expect(new TextDecoder().decode(await mlflow2.downloadArtifact(downloadUri, 'model.json'))).toBe(artifact);
+
+  // The Temporal server's database is in write-ahead-log mode (SQLite header bytes 18–19 are 2), and a server killed
+  // outright loses nothing it had committed: the next start finds the workflow as it was.
+  const paths = stackPaths(dataDir);
+  expect([...readFileSync(paths.temporalDb).subarray(18, 20)]).toEqual([2, 2]);
+  const temporalPid = readState(paths.state).temporal!.pid;
+  process.kill(temporalPid, 'SIGKILL');
+  await eventually(
+    async () => isAlive(temporalPid),
+    (alive) => !alive,
+    10000,
+    'the killed Temporal server gone',
+  );
+  const third = await startStack(cfg, { headless: true, log });
+  const client3 = await connectClient(third.temporal.address, cfg.temporal);
+  try {
+    const handle = client3.workflow.getHandle(workflowId);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect((await handle.fetchHistory()).events!.map((e) => e.eventType)).toEqual(eventTypes);
+  } finally {
+    await client3.connection.close();
+  }
 });

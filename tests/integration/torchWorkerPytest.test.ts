@@ -2,7 +2,6 @@
 // the sliding window against nnU-Net's, nnU-Net model folders, the blob stores and study folder layout against the
 // TypeScript stores and a throw-away PostgreSQL cluster), run with pytest in the worker's venv, which this provisions
 // as `osteoflow worker torch` does. A failing pytest fails this test with pytest's report.
-// @integration-lane own-queues: pytest runs in a process of its own and uses no task queue.
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config';
 import { ensureTorchVenv, TORCH_WORKER_DIR } from '../../ops/torchWorker';
