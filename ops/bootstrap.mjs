@@ -67,7 +67,10 @@ if (mode === 'test' && args.length === 0) prepareVenvsInBackground();
 await ensureBuild();
 const node = process.execPath;
 if (mode === 'start') {
-  process.exit(run(node, [path.join(root, 'bin', 'osteoflow.js'), 'run', ...args]));
+  // The entry script itself, not node on it: its shell line sets the allocator for the pipeline's extraction threads,
+  // then starts the node running this script.
+  const PATH = [path.dirname(node), process.env.PATH].filter(Boolean).join(path.delimiter);
+  process.exit(run(path.join(root, 'bin', 'osteoflow.js'), ['run', ...args], { PATH }));
 } else if (mode === 'test') {
   // The browser front end has its own settings (DOM, JSX): a second project.
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
