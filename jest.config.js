@@ -1,7 +1,7 @@
 // Two projects: unit tests need no server and run in parallel workers; integration tests share one real stack started
-// in globalSetup and run in the main process, two files at a time (tests/support/serialRunner.cjs), each file on task
-// queues of its own (tests/integration/support/suiteQueues.ts). Jest runs the two projects one after the other, never
-// side by side.
+// in globalSetup and run two files at a time in worker processes (tests/support/integrationRunner.cjs), each file on
+// task queues of its own (tests/integration/support/suiteQueues.ts). Jest runs the two projects one after the other,
+// never side by side.
 const os = require('node:os');
 
 const transform = { '^.+\\.(t|j)sx?$': '<rootDir>/tests/support/swcTransform.cjs' };
@@ -18,7 +18,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
-      runner: '<rootDir>/tests/support/serialRunner.cjs',
+      runner: '<rootDir>/tests/support/integrationRunner.cjs',
       setupFiles: ['<rootDir>/tests/integration/support/suiteQueues.ts'],
       globalSetup: '<rootDir>/tests/integration/globalSetup.ts',
       globalTeardown: '<rootDir>/tests/integration/globalTeardown.ts',

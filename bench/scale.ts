@@ -6,7 +6,7 @@
 // study's wall time, workflow-task latency percentiles, history events and bytes per patient (timeline and its
 // Timepoint children, continue-as-new included), peak memory of the server and of the worker process, and from those an
 // estimate for 100,000 patients.
-import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -246,6 +246,9 @@ async function main(): Promise<void> {
       },
       historyPerPatient: { events: mean(events), maxEvents: Math.max(...events), bytes: mean(bytes), workflowsSampled: runs },
       peakRssMiB: { server: peakRssMiB(serverPid), worker: peakRssMiB('self') },
+      // The server's SQLite file and its write-ahead log: history, visibility and indexes, as stored.
+      databaseMiB:
+        ['', '-wal'].map((suffix) => path.join(dir, `temporal.sqlite${suffix}`)).reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0) / 2 ** 20,
       retriedCalls,
     };
     // 100,000 patients: the same histories per patient; the activity work (seconds per patient) spread over a year.
@@ -284,6 +287,10 @@ async function main(): Promise<void> {
     );
     line('client calls retried after a deadline', String(retriedCalls));
     line('peak RSS: server / worker process', `${result.peakRssMiB.server.toFixed(0)} / ${result.peakRssMiB.worker.toFixed(0)} MiB`);
+    line(
+      'server database (SQLite file and log)',
+      `${result.databaseMiB.toFixed(0)} MiB, ${((result.databaseMiB * 1024) / patients).toFixed(0)} KiB per patient`,
+    );
     line(
       '100,000 patients: history',
       `${(estimate.historyEvents / 1e6).toFixed(1)} M events, ${estimate.historyGiB.toFixed(1)} GiB (before the database's own overhead)`,

@@ -24,8 +24,8 @@ export default async function globalSetup(): Promise<void> {
   // No Orthanc in the shared stack: the PACS suite starts its own (ops/orthancServer.ts), so other suites wait for none.
   const endpoints = await startStack(loadConfig(), { headless: true, orthanc: false, log: (line) => console.log(`[stack] ${line}`) });
   console.log(`\n[stack] Temporal ${endpoints.temporal.address}, MLflow ${endpoints.mlflow.trackingUri} (ready in ${Date.now() - started} ms)`);
-  // The Python worker's venv is made here, before any suite runs: making it blocks the process for minutes the first
-  // time, which would stall the suites running beside the one that needs it (tests/support/serialRunner.cjs).
+  // The Python worker's venv is made here, before any suite runs: making it takes minutes the first time, and suites
+  // that need it must not each wait on its lock (tests/support/integrationRunner.cjs runs two at a time).
   const torchStarted = Date.now();
   await ensureTorchVenv(loadConfig(), (line) => console.log(`[torch venv] ${line}`));
   console.log(`[torch venv] ready in ${Date.now() - torchStarted} ms`);
