@@ -1,7 +1,7 @@
 // The embedded stack's contract: a workflow run through a real worker, an MLflow model version with an artifact and
 // an alias — all still there after both servers are stopped and started again, and the workflow after the Temporal
-// server is killed outright. This suite starts its own stack
-// (its own data folder, free ports), separate from the shared one, because it stops and restarts it.
+// server is killed outright. This suite starts its own stack (its own data folder, free ports), separate from the
+// shared one, because it stops and restarts it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
